@@ -1,0 +1,28 @@
+import { flag, parse, str } from '../args.js';
+import { DB_OPTION, openStore, requireStudy } from '../common.js';
+import { UsageError, type CliIO } from '../io.js';
+import { runWithProgress } from '../run-study.js';
+
+export const RESUME_HELP = `Usage: frontier resume <id> [--db PATH] [--json]
+
+Continues a stopped or killed search from its last finished trial: no finished trial is lost or
+repeated, and with one trial at a time the result is the same as an uninterrupted run.
+`;
+
+export async function resumeCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const p = parse('resume', argv, { ...DB_OPTION, json: { type: 'boolean' } }, 1);
+  if (flag(p, 'help')) {
+    io.out(RESUME_HELP);
+    return 0;
+  }
+  const store = openStore(io, str(p, 'db'));
+  try {
+    const rec = requireStudy(store, p.positionals[0], 'resume');
+    if (rec.status === 'complete') throw new UsageError(`resume: study ${rec.id} is already complete`);
+    if (rec.status === 'failed') throw new UsageError(`resume: study ${rec.id} failed and cannot be resumed: ${rec.error ?? 'unknown error'}`);
+    if (!flag(p, 'json')) io.err(`resuming study ${rec.id} at ${rec.progress.evals} evaluations\n`);
+    return await runWithProgress(io, store, rec.id, flag(p, 'json'));
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { errorMessage } from '../../../shared/errors.js';
+import { createSpace } from '../../core/spaces.js';
+import { Nb201Space } from '../../core/spaces/nb201.js';
+import { flag, parse } from '../args.js';
+import { UsageError, type CliIO } from '../io.js';
+
+export const SPACE_HELP = `Usage: frontier space count <space> [--unique] [--json]
+
+Prints the exact number of architectures of a space: nb201, mobilenet, or a .yaml/.json space
+document (validated; errors name the line). --unique counts nb201 cells up to isomorphism.
+`;
+
+export async function spaceCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const p = parse('space', argv, { unique: { type: 'boolean' }, json: { type: 'boolean' } }, 2);
+  if (flag(p, 'help') || p.positionals.length === 0) {
+    io.out(SPACE_HELP);
+    return flag(p, 'help') ? 0 : 2;
+  }
+  const [verb, name] = p.positionals;
+  if (verb !== 'count') throw new UsageError(`space: unknown subcommand '${verb}' (try 'frontier space count nb201')`);
+  if (!name) throw new UsageError('space count: which space? nb201, mobilenet or a space file');
+  let space;
+  if (['.yaml', '.yml', '.json'].includes(extname(name).toLowerCase())) {
+    let document: string;
+    try {
+      document = readFileSync(resolve(io.cwd, name), 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read space file ${name}: ${errorMessage(e)}`);
+    }
+    space = createSpace('custom', { document, source: name });
+  } else {
+    space = createSpace(name);
+  }
+  const count = space.count();
+  let unique: number | undefined;
+  if (flag(p, 'unique')) {
+    if (!(space instanceof Nb201Space)) throw new UsageError('space count --unique is available for nb201 only');
+    unique = space.countUnique();
+  }
+  if (flag(p, 'json')) {
+    io.out(JSON.stringify({ space: space.id, count: count.toString(), decisions: space.dims.length, ...(unique !== undefined ? { unique } : {}) }) + '\n');
+  } else {
+    io.out(`${count.toString()}\n`);
+    if (unique !== undefined) io.err(`${unique} distinct up to isomorphism\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,69 @@
+import { errorMessage, NasError } from '../../shared/errors.js';
+import { exportCommand } from './commands/export.js';
+import { resumeCommand } from './commands/resume.js';
+import { runsCommand } from './commands/runs.js';
+import { searchCommand } from './commands/search.js';
+import { paretoCommand, showCommand } from './commands/show.js';
+import { spaceCommand } from './commands/space.js';
+import { processIO, UsageError, type CliIO } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export const HELP = `Frontier ${VERSION} — hardware-aware neural architecture search
+
+Usage: frontier <command> [options]
+
+Commands:
+  search            run a search and print its Pareto front (no options: NAS-Bench-201,
+                    CIFAR-10 accuracy vs Pixel 3 latency)
+  runs              list past searches
+  show <id>         one search: settings, progress, best trials, Pareto front
+  pareto <id>       the Pareto front of a search
+  resume <id>       continue a stopped or killed search
+  export <id>       write a search's trials as CSV or JSON
+  space count <s>   exact size of a search space
+
+Run 'frontier <command> --help' for the options of a command.
+`;
+
+const COMMANDS: Record<string, (argv: readonly string[], io: CliIO) => Promise<number>> = {
+  search: searchCommand,
+  runs: runsCommand,
+  show: showCommand,
+  pareto: paretoCommand,
+  resume: resumeCommand,
+  export: exportCommand,
+  space: spaceCommand,
+};
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad command line, 130 stopped). */
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out(HELP);
+    return 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    io.err(`frontier: unknown command '${command}' (see 'frontier --help')\n`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`frontier: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof NasError && (e.code === 'invalid-input' || e.code === 'invalid-space' || e.code === 'invalid-sample' || e.code === 'not-found')) {
+      io.err(`frontier: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`frontier: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}

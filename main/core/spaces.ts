@@ -1,0 +1,27 @@
+import { invalidInput, NasError } from '../../shared/errors.js';
+import type { SearchSpace } from './search-space.js';
+import { parseSpaceDocument } from './spaces/custom.js';
+import { MobilenetSpace, type MobilenetOptions } from './spaces/mobilenet.js';
+import { Nb201Space } from './spaces/nb201.js';
+
+export type SpaceFactory = (options: Readonly<Record<string, unknown>>) => SearchSpace;
+
+/**
+ * Every search space, registered in one explicit table. `custom` takes the document itself
+ * (`{ document, source }`), so a stored study never depends on a file that may change.
+ */
+export const SPACES = {
+  nb201: () => new Nb201Space(),
+  mobilenet: (options) => new MobilenetSpace(options as Partial<MobilenetOptions>),
+  custom: (options) => {
+    const { document, source } = options as { document?: unknown; source?: unknown };
+    if (typeof document !== 'string') throw new NasError('invalid-space', 'a custom space needs its document text');
+    return parseSpaceDocument(document, typeof source === 'string' ? source : 'space');
+  },
+} satisfies Record<string, SpaceFactory>;
+
+export function createSpace(name: string, options: Readonly<Record<string, unknown>> = {}): SearchSpace {
+  const factory = (SPACES as Record<string, SpaceFactory>)[name];
+  if (!factory) throw invalidInput(`unknown search space '${name}' (choose one of nb201, mobilenet, or a .yaml/.json space file)`);
+  return factory(options);
+}

@@ -1,0 +1,237 @@
+import { Cancelled, errorMessage, NasError, TrialPruned } from '../../shared/errors.js';
+import type {
+  Architecture,
+  Metrics,
+  StudyProgress,
+  StudyRecord,
+  StudySpec,
+  StudyStatus,
+  TrialRecord,
+} from '../../shared/types/index.js';
+import { CancellationTokenSource, type CancellationToken } from './cancellation.js';
+import type { EvaluationResult, Evaluator } from './evaluator.js';
+import { formatConstraint, objectiveValues, violated } from './objectives.js';
+import type { SearchSpace } from './search-space.js';
+import type { Store, TrialResult } from './store.js';
+import type { FinishedTrial, Strategy } from './strategy.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface StudyDeps {
+  readonly store: Store;
+  readonly space: SearchSpace;
+  readonly strategy: Strategy;
+  readonly evaluator: Evaluator;
+  readonly clock: Clock;
+}
+
+export interface StudyListener {
+  onTrialStarted?(trial: { number: number; key: string }): void;
+  onTrialFinished?(trial: TrialRecord): void;
+  /** `fraction` of the budget used (0..1, the largest over the budgets set). */
+  onProgress?(progress: StudyProgress, fraction: number): void;
+}
+
+export interface StudyOutcome {
+  readonly status: StudyStatus;
+  readonly progress: StudyProgress;
+  /** Why the study ended. */
+  readonly reason: string;
+}
+
+/** After this many architectures in a row rejected by constraints, the study fails. */
+export const MAX_CONSECUTIVE_REJECTIONS = 10_000;
+
+const EMPTY_PROGRESS: StudyProgress = { evals: 0, failed: 0, rejected: 0, costSeconds: 0, wallMs: 0 };
+
+interface Inflight {
+  readonly number: number;
+  readonly arch: Architecture;
+  readonly cost: number;
+  readonly promise: Promise<void>;
+}
+
+/**
+ * The study loop (template method): ask → constraints up front → evaluate → tell → persist, until a
+ * budget is used up, the strategy is exhausted, or the token fires. Guarantees:
+ * - each finished trial is written with the progress and the strategy snapshot in one transaction,
+ *   so a study killed at any point resumes (`run` again) without losing or repeating a finished trial;
+ * - a trial that throws is recorded `failed` (TrialPruned: `pruned`) and the study goes on;
+ * - with concurrency 1 the sequence of trials is a pure function of the seed, resumed or not.
+ */
+export class Study {
+  constructor(
+    readonly id: string,
+    private readonly deps: StudyDeps,
+  ) {}
+
+  static create(store: Store, spec: StudySpec, now: number): StudyRecord {
+    return store.createStudy(spec, now);
+  }
+
+  record(): StudyRecord {
+    const r = this.deps.store.getStudy(this.id);
+    if (!r) throw new NasError('not-found', `no study ${this.id}`);
+    return r;
+  }
+
+  async run(token: CancellationToken, listener: StudyListener = {}): Promise<StudyOutcome> {
+    const { store, strategy, clock } = this.deps;
+    const rec = this.record();
+    const spec = rec.spec;
+    if (rec.status === 'complete') return { status: 'complete', progress: rec.progress, reason: 'already complete' };
+    if (rec.status === 'failed') throw new NasError('invalid-input', `study ${this.id} failed earlier and cannot be resumed: ${rec.error ?? ''}`);
+
+    store.setStudyStatus(this.id, 'running', clock.now());
+    store.abandonRunning(this.id, 'interrupted: the search stopped before this trial finished', clock.now());
+    const checkpoint = store.getCheckpoint(this.id);
+    if (checkpoint) strategy.restore(checkpoint.strategyState);
+    let progress: StudyProgress = checkpoint?.progress ?? rec.progress ?? EMPTY_PROGRESS;
+
+    const runStart = clock.now();
+    const wallBase = progress.wallMs;
+    const wall = () => wallBase + (clock.now() - runStart);
+    const concurrency = Math.max(1, Math.floor(spec.concurrency ?? 1));
+    const inflight = new Map<number, Inflight>();
+    let rejectedInARow = 0;
+    let stopReason = '';
+    const inner = new CancellationTokenSource();
+    const sub = token.onCancellationRequested(() => inner.cancel());
+
+    const fraction = (): number => {
+      const b = spec.budget;
+      const parts = [0];
+      if (b.evals) parts.push(progress.evals / b.evals);
+      if (b.seconds) parts.push(progress.costSeconds / b.seconds);
+      if (b.wallMs) parts.push(wall() / b.wallMs);
+      return Math.min(1, Math.max(...parts));
+    };
+    const pendingCost = () => [...inflight.values()].reduce((a, f) => a + f.cost, 0);
+    const budgetLeft = (): string | undefined => {
+      const b = spec.budget;
+      if (b.evals !== undefined && progress.evals + inflight.size >= b.evals) return `evaluation budget of ${b.evals} used`;
+      if (b.seconds !== undefined && progress.costSeconds + pendingCost() >= b.seconds) return `simulated budget of ${b.seconds} s used`;
+      if (b.wallMs !== undefined && wall() >= b.wallMs) return `wall-clock budget of ${Math.round(b.wallMs / 1000)} s used`;
+      return undefined;
+    };
+
+    const finish = (f: Inflight, result: TrialResult, values?: number[]) => {
+      const told: FinishedTrial = { sample: f.arch.sample, key: f.arch.key, state: result.state, ...(values ? { values } : {}) };
+      strategy.tell(told);
+      progress = {
+        ...progress,
+        evals: progress.evals + 1,
+        failed: progress.failed + (result.state === 'failed' ? 1 : 0),
+        costSeconds: progress.costSeconds + result.cost,
+        wallMs: wall(),
+      };
+      store.finishTrial(this.id, f.number, result, { progress, strategyState: strategy.snapshot() });
+      const stored = store.getTrial(this.id, f.number);
+      if (stored) listener.onTrialFinished?.(stored);
+      listener.onProgress?.(progress, fraction());
+    };
+
+    const launch = (arch: Architecture, known: Metrics, cost: number): void => {
+      const number = store.createTrial(this.id, arch, clock.now());
+      listener.onTrialStarted?.({ number, key: arch.key });
+      const promise = this.evaluate(number, arch, inner.token)
+        .then((r) => this.judge(r, known, spec), (e: unknown) => this.judgeError(e))
+        .then((outcome) => {
+          const f = inflight.get(number);
+          inflight.delete(number);
+          // A cancelled evaluation stays `running` and is abandoned below; a finished one is kept.
+          if (f && outcome) finish(f, outcome.result, outcome.values);
+        });
+      inflight.set(number, { number, arch, cost, promise });
+    };
+
+    try {
+      while (!inner.token.isCancellationRequested) {
+        while (!stopReason && inflight.size < concurrency && !inner.token.isCancellationRequested) {
+          const over = budgetLeft();
+          if (over) {
+            stopReason = over;
+            break;
+          }
+          const sample = strategy.ask({ finished: progress.evals, pending: inflight.size });
+          if (!sample) {
+            stopReason = 'the strategy has no architecture left to try';
+            break;
+          }
+          const arch = this.deps.space.freeze(sample);
+          const known = this.deps.evaluator.known?.(arch) ?? {};
+          const broken = violated(known, spec.constraints);
+          if (broken.length > 0) {
+            strategy.tell({ sample: arch.sample, key: arch.key, state: 'invalid' });
+            progress = { ...progress, rejected: progress.rejected + 1 };
+            if (++rejectedInARow >= MAX_CONSECUTIVE_REJECTIONS) {
+              throw new NasError('invalid-input', `constraints rejected ${rejectedInARow} architectures in a row (last: ${broken.map(formatConstraint).join(', ')}); loosen them`);
+            }
+            continue;
+          }
+          rejectedInARow = 0;
+          const cost = this.deps.evaluator.estimateCost?.(arch) ?? 0;
+          if (spec.budget.seconds !== undefined && progress.costSeconds + pendingCost() + cost > spec.budget.seconds) {
+            stopReason = `simulated budget of ${spec.budget.seconds} s used`;
+            break;
+          }
+          launch(arch, known, cost);
+        }
+        if (inflight.size === 0) break;
+        await Promise.race([...inflight.values()].map((f) => f.promise));
+      }
+      if (inflight.size > 0) await Promise.allSettled([...inflight.values()].map((f) => f.promise));
+    } catch (e) {
+      inner.cancel();
+      await Promise.allSettled([...inflight.values()].map((f) => f.promise));
+      const message = errorMessage(e);
+      progress = { ...progress, wallMs: wall() };
+      store.updateProgress(this.id, progress);
+      store.abandonRunning(this.id, 'interrupted: the search failed', clock.now());
+      store.setStudyStatus(this.id, 'failed', clock.now(), message);
+      throw e;
+    } finally {
+      sub.dispose();
+      inner.dispose();
+    }
+
+    progress = { ...progress, wallMs: wall() };
+    store.updateProgress(this.id, progress);
+    if (token.isCancellationRequested) {
+      store.abandonRunning(this.id, 'interrupted: the search was stopped', clock.now());
+      store.setStudyStatus(this.id, 'stopped', clock.now());
+      return { status: 'stopped', progress, reason: 'stopped' };
+    }
+    store.setStudyStatus(this.id, 'complete', clock.now());
+    listener.onProgress?.(progress, 1);
+    return { status: 'complete', progress, reason: stopReason };
+  }
+
+  private async evaluate(number: number, arch: Architecture, token: CancellationToken): Promise<EvaluationResult> {
+    return this.deps.evaluator.evaluate(arch, (p) => this.deps.store.appendCurve(this.id, number, [p]), token);
+  }
+
+  private judge(r: EvaluationResult, known: Metrics, spec: StudySpec): { result: TrialResult; values?: number[] } {
+    const metrics: Metrics = { ...known, ...r.metrics };
+    const fidelity: Record<string, string> = {};
+    for (const name of Object.keys(metrics)) {
+      fidelity[name] = typeof r.fidelity === 'string' ? r.fidelity : (r.fidelity[name] ?? 'unknown');
+    }
+    const base = { metrics, fidelity, cost: r.cost, finishedAt: this.deps.clock.now() };
+    const values = objectiveValues(metrics, spec.objectives);
+    if (typeof values === 'string') return { result: { ...base, state: 'failed', error: values } };
+    const broken = violated(metrics, spec.constraints);
+    if (broken.length > 0) {
+      return { result: { ...base, state: 'invalid', error: `violates ${broken.map(formatConstraint).join(', ')}` } };
+    }
+    return { result: { ...base, state: 'complete' }, values };
+  }
+
+  private judgeError(e: unknown): { result: TrialResult; values?: number[] } | undefined {
+    if (e instanceof Cancelled) return undefined;
+    const state = e instanceof TrialPruned ? 'pruned' : 'failed';
+    return { result: { state, metrics: {}, fidelity: {}, cost: 0, error: errorMessage(e), finishedAt: this.deps.clock.now() } };
+  }
+}

@@ -1,0 +1,43 @@
+import type { ObjectiveSpec, TrialRecord } from '../../shared/types/index.js';
+import { hypervolume, paretoFront, toMinimization, type Point } from './pareto.js';
+
+export interface StudySummary {
+  /** Complete trials on the Pareto front, sorted by the first objective (best first). */
+  readonly front: TrialRecord[];
+  /** Best complete trial per objective metric. */
+  readonly best: Record<string, TrialRecord>;
+  /** Hypervolume of the front (≤ 3 objectives) against the nadir of all complete trials, in minimisation space. */
+  readonly hypervolume?: number;
+  readonly reference?: readonly number[];
+  readonly complete: number;
+}
+
+export function summarize(trials: readonly TrialRecord[], objectives: readonly ObjectiveSpec[]): StudySummary {
+  const complete = trials.filter((t) => t.state === 'complete' && objectives.every((o) => Number.isFinite(t.metrics[o.metric])));
+  const points: Point[] = complete.map((t) => toMinimization(objectives.map((o) => t.metrics[o.metric] as number), objectives));
+  const frontIdx = paretoFront(points);
+  const front = frontIdx.map((i) => complete[i] as TrialRecord);
+  // One entry per distinct architecture on the front (repeated evaluations of it are the same point).
+  const seen = new Set<string>();
+  const distinct = front.filter((t) => (seen.has(t.key) ? false : (seen.add(t.key), true)));
+  const o0 = objectives[0];
+  if (o0) {
+    const sign = o0.direction === 'max' ? -1 : 1;
+    distinct.sort((a, b) => sign * ((a.metrics[o0.metric] as number) - (b.metrics[o0.metric] as number)) || a.number - b.number);
+  }
+  const best: Record<string, TrialRecord> = {};
+  for (const o of objectives) {
+    for (const t of complete) {
+      const cur = best[o.metric];
+      const v = t.metrics[o.metric] as number;
+      if (!cur || (o.direction === 'max' ? v > (cur.metrics[o.metric] as number) : v < (cur.metrics[o.metric] as number))) best[o.metric] = t;
+    }
+  }
+  let hv: number | undefined;
+  let reference: number[] | undefined;
+  if (points.length > 0 && objectives.length <= 3) {
+    reference = objectives.map((_, k) => Math.max(...points.map((p) => p[k] as number)));
+    hv = hypervolume(frontIdx.map((i) => points[i] as Point), reference);
+  }
+  return { front: distinct, best, complete: complete.length, ...(hv !== undefined ? { hypervolume: hv, reference } : {}) };
+}

@@ -1,0 +1,164 @@
+import { NasError } from '../../shared/errors.js';
+import type { Architecture, Metrics } from '../../shared/types/index.js';
+import type { EvaluationResult, Evaluator } from './evaluator.js';
+
+/** A parsed CSV: header and rows of raw strings. */
+export interface CsvTable {
+  readonly source: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((c) => c.trim());
+}
+
+export function parseCsv(text: string, source: string): CsvTable {
+  const lines = text.split(/\r?\n/);
+  const header = lines[0]?.trim() ? splitCsvLine(lines[0]) : [];
+  if (header.length === 0 || header.every((h) => h === '')) throw new NasError('invalid-input', `${source}: empty file or missing header line`);
+  const dup = header.find((h, i) => header.indexOf(h) !== i);
+  if (dup) throw new NasError('invalid-input', `${source}:1: column '${dup}' appears twice`);
+  const rows: string[][] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === '') continue;
+    const cells = splitCsvLine(line);
+    if (cells.length !== header.length) {
+      throw new NasError('invalid-input', `${source}:${i + 1}: expected ${header.length} fields, found ${cells.length}`);
+    }
+    rows.push(cells);
+  }
+  return { source, columns: header, rows };
+}
+
+const KEY_COLUMNS = ['index', 'arch_str'];
+
+/** Metric tables joined into one row of numbers per architecture key. */
+export interface JoinedTable {
+  readonly rows: ReadonlyMap<string, Metrics>;
+  /** Numeric columns, each with the table it came from. */
+  readonly columns: ReadonlyMap<string, string>;
+}
+
+/**
+ * Joins tables on `arch_str` (the architecture key) or on `index`; a table keyed by `index` alone
+ * needs another table that maps index to arch_str. Numeric columns become metrics; a column name may
+ * appear in one table only.
+ */
+export function joinTables(tables: readonly CsvTable[]): JoinedTable {
+  const indexToKey = new Map<string, string>();
+  for (const t of tables) {
+    const ii = t.columns.indexOf('index');
+    const ai = t.columns.indexOf('arch_str');
+    if (ii >= 0 && ai >= 0) for (const r of t.rows) indexToKey.set(r[ii] as string, r[ai] as string);
+  }
+  const rows = new Map<string, Record<string, number>>();
+  const columns = new Map<string, string>();
+  for (const t of tables) {
+    const ii = t.columns.indexOf('index');
+    const ai = t.columns.indexOf('arch_str');
+    if (ii < 0 && ai < 0) throw new NasError('invalid-input', `${t.source}: needs an 'index' or 'arch_str' column to join on`);
+    const numeric = t.columns
+      .map((c, i) => ({ c, i }))
+      .filter(({ c, i }) => !KEY_COLUMNS.includes(c) && t.rows.length > 0 && t.rows.every((r) => r[i] === '' || Number.isFinite(Number(r[i]))));
+    for (const { c } of numeric) {
+      const other = columns.get(c);
+      if (other !== undefined) throw new NasError('invalid-input', `column '${c}' appears in both ${other} and ${t.source}`);
+      columns.set(c, t.source);
+    }
+    t.rows.forEach((r, n) => {
+      const key = ai >= 0 ? (r[ai] as string) : indexToKey.get(r[ii] as string);
+      if (key === undefined) {
+        throw new NasError('invalid-input', `${t.source}:${n + 2}: index ${r[ii]} has no arch_str in any table given`);
+      }
+      const row = rows.get(key) ?? {};
+      for (const { c, i } of numeric) row[c] = r[i] === '' ? NaN : Number(r[i]);
+      rows.set(key, row);
+    });
+  }
+  return { rows, columns };
+}
+
+/** `COLUMN*FACTOR`, `COLUMN` or a constant number of seconds. */
+export interface CostExpression {
+  readonly column?: string;
+  readonly factor: number;
+}
+
+export function parseCost(text: string): CostExpression {
+  const t = text.trim();
+  if (/^[0-9.]+(e[-+]?\d+)?$/i.test(t)) return { factor: Number(t) };
+  const m = /^([A-Za-z_][\w:.-]*)\s*(?:\*\s*([0-9.]+(?:e[-+]?\d+)?))?$/i.exec(t);
+  if (!m) throw new NasError('invalid-input', `cost '${text}' must be COLUMN*FACTOR, COLUMN or a number of seconds`);
+  return { column: m[1] as string, factor: m[2] === undefined ? 1 : Number(m[2]) };
+}
+
+export interface TableEvaluatorOptions {
+  /** Metrics to record for every trial (objectives, constraints, report columns). */
+  readonly metrics: readonly string[];
+  /** Columns known before evaluating (latency, params): constraints on them apply up front. */
+  readonly known: ReadonlySet<string>;
+  readonly cost?: CostExpression;
+}
+
+/** Answers from a table instead of training (tabular benchmarks such as NAS-Bench-201). */
+export class TableEvaluator implements Evaluator {
+  constructor(
+    private readonly table: JoinedTable,
+    private readonly opts: TableEvaluatorOptions,
+  ) {
+    const names = [...opts.metrics, ...(opts.cost?.column ? [opts.cost.column] : [])];
+    const missing = names.filter((m) => !table.columns.has(m));
+    if (missing.length > 0) {
+      const cols = [...table.columns.keys()].join(', ');
+      throw new NasError('invalid-input', `no table has a column '${missing[0]}' (columns: ${cols})`);
+    }
+  }
+
+  private row(a: Architecture): Metrics | undefined {
+    return this.table.rows.get(a.key);
+  }
+
+  known(a: Architecture): Metrics {
+    const row = this.row(a);
+    const out: Record<string, number> = {};
+    if (row) for (const m of this.opts.metrics) if (this.opts.known.has(m) && m in row) out[m] = row[m] as number;
+    return out;
+  }
+
+  estimateCost(a: Architecture): number | undefined {
+    const row = this.row(a);
+    const c = this.opts.cost;
+    if (!c) return 0;
+    if (!c.column) return c.factor;
+    const v = row?.[c.column];
+    return v === undefined || Number.isNaN(v) ? undefined : v * c.factor;
+  }
+
+  async evaluate(a: Architecture): Promise<EvaluationResult> {
+    const row = this.row(a);
+    if (!row) throw new NasError('not-found', `architecture ${a.key} is not in the table`);
+    const metrics: Record<string, number> = {};
+    for (const m of this.opts.metrics) metrics[m] = row[m] as number;
+    return { metrics, fidelity: 'table', cost: this.estimateCost(a) ?? 0 };
+  }
+}

@@ -1,0 +1,63 @@
+import { readFileSync, statSync } from 'node:fs';
+import { errorMessage, NasError } from '../../shared/errors.js';
+import type { StudySpec } from '../../shared/types/index.js';
+import type { Evaluator } from '../core/evaluator.js';
+import { joinTables, parseCost, parseCsv, TableEvaluator, type CsvTable } from '../core/table.js';
+import { resolveResource } from './resources.js';
+
+/** The NAS-Bench-201 replay defaults (protocol of the NAS-Bench-201 paper). */
+export const NB201_TABLES = {
+  tables: ['builtin:nb201/accuracy.csv'],
+  knownTables: ['builtin:nb201/cost.csv', 'builtin:nb201/latency.csv'],
+  cost: 'train_time_200ep_c10valid*0.06',
+} as const;
+
+const csvCache = new Map<string, { mtimeMs: number; table: CsvTable }>();
+
+/** Reads and parses a CSV table (cached per path and modification time); errors name the file. */
+export function loadCsv(ref: string): CsvTable {
+  const path = resolveResource(ref);
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(path).mtimeMs;
+  } catch (e) {
+    throw new NasError('invalid-input', `cannot read table ${path}: ${errorMessage(e)}`);
+  }
+  const hit = csvCache.get(path);
+  if (hit && hit.mtimeMs === mtimeMs) return hit.table;
+  const table = parseCsv(readFileSync(path, 'utf8'), path);
+  csvCache.set(path, { mtimeMs, table });
+  return table;
+}
+
+/** Every metric a study records: objectives, constraints and report columns. */
+export function studyMetrics(spec: StudySpec): string[] {
+  return [...new Set([...spec.objectives.map((o) => o.metric), ...spec.constraints.map((c) => c.metric), ...spec.report])];
+}
+
+export type EvaluatorFactory = (spec: StudySpec) => Evaluator;
+
+/** Every evaluator kind, registered in one explicit table. */
+export const EVALUATORS: Record<string, EvaluatorFactory> = {
+  table: (spec) => {
+    const e = spec.evaluator as { tables?: readonly string[]; knownTables?: readonly string[]; cost?: string };
+    const results = (e.tables ?? []).map(loadCsv);
+    const known = (e.knownTables ?? []).map(loadCsv);
+    if (results.length + known.length === 0) throw new NasError('invalid-input', 'a table evaluator needs at least one --table');
+    const joined = joinTables([...results, ...known]);
+    const knownColumns = new Set([...joined.columns].filter(([, src]) => known.some((t) => t.source === src)).map(([c]) => c));
+    return new TableEvaluator(joined, {
+      metrics: studyMetrics(spec),
+      known: knownColumns,
+      ...(e.cost ? { cost: parseCost(e.cost) } : {}),
+    });
+  },
+};
+
+export function createEvaluator(spec: StudySpec): Evaluator {
+  const factory = EVALUATORS[spec.evaluator.kind];
+  if (!factory) {
+    throw new NasError('invalid-input', `no evaluator '${spec.evaluator.kind}' (available: ${Object.keys(EVALUATORS).join(', ')})`);
+  }
+  return factory(spec);
+}

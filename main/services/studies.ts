@@ -1,0 +1,46 @@
+import type { StudyRecord, StudySpec } from '../../shared/types/index.js';
+import { NasError } from '../../shared/errors.js';
+import type { CancellationToken } from '../core/cancellation.js';
+import { createSpace } from '../core/spaces.js';
+import { createStrategy } from '../core/strategies.js';
+import { Study, type Clock, type StudyListener, type StudyOutcome } from '../core/study.js';
+import { validateStudySpec } from '../core/study-spec.js';
+import type { Store } from '../core/store.js';
+import { createEvaluator } from './evaluators.js';
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Builds the study's parts from its stored spec (space, strategy, evaluator), checking them all. */
+export function buildStudy(store: Store, id: string, clock: Clock = systemClock): Study {
+  const rec = store.getStudy(id);
+  if (!rec) throw new NasError('not-found', `no study with id ${id} (see 'frontier runs')`);
+  const spec = rec.spec;
+  const space = createSpace(spec.space, spec.spaceOptions ?? {});
+  const strategy = createStrategy(spec.strategy, {
+    space,
+    objectives: spec.objectives,
+    seed: spec.seed,
+    options: spec.strategyOptions ?? {},
+  });
+  const evaluator = createEvaluator(spec);
+  return new Study(id, { store, space, strategy, evaluator, clock });
+}
+
+/** Validates the spec and builds every part before storing it, so a bad spec leaves no study behind. */
+export function createStudy(store: Store, spec: StudySpec, clock: Clock = systemClock): StudyRecord {
+  validateStudySpec(spec);
+  const space = createSpace(spec.space, spec.spaceOptions ?? {});
+  createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
+  createEvaluator(spec).dispose?.();
+  return store.createStudy(spec, clock.now());
+}
+
+export async function runStudy(
+  store: Store,
+  id: string,
+  token: CancellationToken,
+  listener?: StudyListener,
+  clock: Clock = systemClock,
+): Promise<StudyOutcome> {
+  return buildStudy(store, id, clock).run(token, listener);
+}

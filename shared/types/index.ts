@@ -1,0 +1,3 @@
+export * from './space.js';
+export * from './study.js';
+export * from './device.js';
