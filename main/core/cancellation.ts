@@ -8,22 +8,23 @@ export interface CancellationToken {
 
 export class CancellationTokenSource implements Disposable {
   private cancelled = false;
-  private listeners = new Set<() => void>();
+  private readonly listeners = new Set<() => void>();
   readonly token: CancellationToken;
 
   constructor() {
-    const self = this;
+    const isCancelled = () => this.cancelled;
+    const listeners = this.listeners;
     this.token = {
       get isCancellationRequested() {
-        return self.cancelled;
+        return isCancelled();
       },
       onCancellationRequested(listener) {
-        if (self.cancelled) {
+        if (isCancelled()) {
           listener();
           return toDisposable(() => undefined);
         }
-        self.listeners.add(listener);
-        return toDisposable(() => self.listeners.delete(listener));
+        listeners.add(listener);
+        return toDisposable(() => listeners.delete(listener));
       },
     };
   }
@@ -47,4 +48,19 @@ export const CancellationToken = {
 
 export function throwIfCancelled(token: CancellationToken): void {
   if (token.isCancellationRequested) throw new Cancelled();
+}
+
+/** Resolves after `ms`, or rejects with Cancelled as soon as the token fires. */
+export function delay(ms: number, token: CancellationToken = CancellationToken.None): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (token.isCancellationRequested) return reject(new Cancelled());
+    const sub = token.onCancellationRequested(() => {
+      clearTimeout(timer);
+      reject(new Cancelled());
+    });
+    const timer = setTimeout(() => {
+      sub.dispose();
+      resolve();
+    }, ms);
+  });
 }

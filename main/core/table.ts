@@ -1,5 +1,6 @@
 import { NasError } from '../../shared/errors.js';
 import type { Architecture, Metrics } from '../../shared/types/index.js';
+import { delay, type CancellationToken } from './cancellation.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 
 /** A parsed CSV: header and rows of raw strings. */
@@ -118,6 +119,11 @@ export interface TableEvaluatorOptions {
   /** Columns known before evaluating (latency, params): constraints on them apply up front. */
   readonly known: ReadonlySet<string>;
   readonly cost?: CostExpression;
+  /**
+   * Replay in real time: wall seconds waited per simulated second of cost (0: answer at once).
+   * Lets a table-driven search be watched live, like a real one.
+   */
+  readonly pace?: number;
 }
 
 /** Answers from a table instead of training (tabular benchmarks such as NAS-Bench-201). */
@@ -154,9 +160,11 @@ export class TableEvaluator implements Evaluator {
     return v === undefined || Number.isNaN(v) ? undefined : v * c.factor;
   }
 
-  async evaluate(a: Architecture): Promise<EvaluationResult> {
+  async evaluate(a: Architecture, _report: unknown, token: CancellationToken): Promise<EvaluationResult> {
     const row = this.row(a);
     if (!row) throw new NasError('not-found', `architecture ${a.key} is not in the table`);
+    const pace = this.opts.pace ?? 0;
+    if (pace > 0) await delay((this.estimateCost(a) ?? 0) * pace * 1000, token);
     const metrics: Record<string, number> = {};
     for (const m of this.opts.metrics) metrics[m] = row[m] as number;
     return { metrics, fidelity: 'table', cost: this.estimateCost(a) ?? 0 };

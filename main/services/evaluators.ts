@@ -40,7 +40,7 @@ export type EvaluatorFactory = (spec: StudySpec) => Evaluator;
 /** Every evaluator kind, registered in one explicit table. */
 export const EVALUATORS: Record<string, EvaluatorFactory> = {
   table: (spec) => {
-    const e = spec.evaluator as { tables?: readonly string[]; knownTables?: readonly string[]; cost?: string };
+    const e = spec.evaluator as { tables?: readonly string[]; knownTables?: readonly string[]; cost?: string; pace?: number };
     const results = (e.tables ?? []).map(loadCsv);
     const known = (e.knownTables ?? []).map(loadCsv);
     if (results.length + known.length === 0) throw new NasError('invalid-input', 'a table evaluator needs at least one --table');
@@ -50,6 +50,7 @@ export const EVALUATORS: Record<string, EvaluatorFactory> = {
       metrics: studyMetrics(spec),
       known: knownColumns,
       ...(e.cost ? { cost: parseCost(e.cost) } : {}),
+      ...(e.pace ? { pace: e.pace } : {}),
     });
   },
 };

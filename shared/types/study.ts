@@ -62,6 +62,8 @@ export type EvaluatorSpec =
       readonly knownTables: readonly string[];
       /** Simulated cost of one evaluation, `COLUMN*FACTOR`, `COLUMN` or a number of seconds. */
       readonly cost?: string;
+      /** Wall seconds waited per simulated second (replay a table search in real time); default 0. */
+      readonly pace?: number;
     }
   | { readonly kind: string; readonly [k: string]: unknown };
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../../shared/types/index.js';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
@@ -35,6 +35,7 @@ Evaluation by table (default for nb201: the shipped NAS-Bench-201 tables):
   --known-table FILE       CSV of metrics known before evaluating (latency, params), repeatable
   --cost 'COLUMN*FACTOR'   simulated cost of one evaluation
                            (nb201 default: train_time_200ep_c10valid*0.06, 12 epochs)
+  --pace FACTOR            replay in real time: wall seconds per simulated second (e.g. 0.001)
 Other:
   --seed N                 random seed (default 0); same seed, same search
   --concurrency N          trials evaluated at once (default 1)
@@ -57,6 +58,7 @@ const OPTIONS = {
   table: { type: 'string', multiple: true },
   'known-table': { type: 'string', multiple: true },
   cost: { type: 'string' },
+  pace: { type: 'string' },
   seed: { type: 'string' },
   concurrency: { type: 'string' },
   name: { type: 'string' },
@@ -69,7 +71,7 @@ function spaceOf(p: Parsed, io: CliIO): Pick<StudySpec, 'space' | 'spaceOptions'
   if (!['.yaml', '.yml', '.json'].includes(extname(space).toLowerCase())) return { space };
   let document: string;
   try {
-    document = readFileSync(space.startsWith('/') ? space : `${io.cwd}/${space}`, 'utf8');
+    document = readFileSync(resolve(io.cwd, space), 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read space file ${space}: ${errorMessage(e)}`);
   }
@@ -92,12 +94,14 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   const nb201 = space.space === 'nb201';
   const tables = list(p, 'table');
   const knownTables = list(p, 'known-table');
+  const pace = num(p, 'pace', { min: 0 });
+  const paced = pace ? { pace } : {};
   let evaluator: EvaluatorSpec;
   if (tables.length + knownTables.length > 0) {
     const cost = str(p, 'cost');
-    evaluator = { kind: 'table', tables, knownTables, ...(cost ? { cost } : {}) };
+    evaluator = { kind: 'table', tables: tables.map((t) => resolve(io.cwd, t)), knownTables: knownTables.map((t) => resolve(io.cwd, t)), ...(cost ? { cost } : {}), ...paced };
   } else if (nb201) {
-    evaluator = { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: str(p, 'cost') ?? NB201_TABLES.cost };
+    evaluator = { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: str(p, 'cost') ?? NB201_TABLES.cost, ...paced };
   } else {
     throw new UsageError(`space '${str(p, 'space')}' has no built-in evaluator yet: give its results with --table FILE`);
   }
