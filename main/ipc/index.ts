@@ -1,0 +1,64 @@
+import type { StudyId } from '../../shared/ipc/contract.js';
+import { DisposableStore, type Disposable } from '../core/lifecycle.js';
+import type { Store } from '../core/store.js';
+import type { Clock } from '../core/study.js';
+import { StoreDeviceSource, type DeviceSource } from './devices.js';
+import { DEVICE_SCHEMAS, SPACE_SCHEMAS, STUDY_SCHEMAS } from './schemas.js';
+import { NasServer } from './server.js';
+import { DeviceService, SpaceService, StudyService } from './services.js';
+import { StudyRunner } from './study-runner.js';
+
+export interface NasHost extends Disposable {
+  readonly server: NasServer;
+  readonly runner: StudyRunner;
+  /** Stops every running study (each ends `stopped`, resumable), then detaches everything. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Composition of the main side: one line per service. Every transport (Electron IPC, HTTP + WS,
+ * in-memory) sits on `host.server`.
+ */
+export function createNasHost(store: Store, opts: { devices?: DeviceSource; clock?: Clock; progressEveryMs?: number } = {}): NasHost {
+  const server = new NasServer();
+  const runner = new StudyRunner(
+    store,
+    {
+      onTrial: (id, trial) => server.emit('onDidUpdateTrial', { id, trial }),
+      onProgress: (e) => server.emit('onDidStudyProgress', e),
+      onStatus: (id, status, error) => server.emit('onDidChangeStudyStatus', { id, status, ...(error !== undefined ? { error } : {}) }),
+    },
+    opts.clock,
+    opts.progressEveryMs,
+  );
+  const devices: DeviceSource = opts.devices ?? new StoreDeviceSource(store);
+  const studies = new StudyService(store, runner);
+  const disposables = new DisposableStore();
+  server.registerService('study', wrapCreate(studies, server), STUDY_SCHEMAS);
+  server.registerService('space', new SpaceService(), SPACE_SCHEMAS);
+  server.registerService('device', new DeviceService(devices), DEVICE_SCHEMAS);
+  const sub = devices.onDidChange?.(() => void devices.list().then((list) => server.emit('onDidChangeDevices', { devices: list })));
+  if (sub) disposables.add(sub);
+  return {
+    server,
+    runner,
+    async shutdown() {
+      await runner.dispose();
+      disposables.dispose();
+    },
+    dispose() {
+      void this.shutdown();
+    },
+  };
+}
+
+/** Announces created studies (status `created`) to every window. */
+function wrapCreate(studies: StudyService, server: NasServer): StudyService {
+  const create = studies.create.bind(studies);
+  studies.create = async (arg) => {
+    const id: StudyId = await create(arg);
+    server.emit('onDidChangeStudyStatus', { id, status: 'created' });
+    return id;
+  };
+  return studies;
+}

@@ -1,0 +1,286 @@
+import { errorMessage, NasError } from '../../shared/errors.js';
+import type {
+  FieldIssue,
+  NasApi,
+  SpaceEntry,
+  SpecValidation,
+  StudyDetail,
+  StudyId,
+  StudyListItem,
+  StudySummaryData,
+} from '../../shared/ipc/contract.js';
+import type { StudyRecord, StudySpec, TrialRecord } from '../../shared/types/index.js';
+import { architectureGraph, studyHistory, studyInsights, trialPoints } from '../core/analysis.js';
+import type { Store } from '../core/store.js';
+import { createSpace } from '../core/spaces.js';
+import { createStrategy } from '../core/strategies.js';
+import { validateStudySpec } from '../core/study-spec.js';
+import { summarize } from '../core/summary.js';
+import { createEvaluator, loadCsv, NB201_TABLES, studyMetrics } from '../services/evaluators.js';
+import { createStudy } from '../services/studies.js';
+import type { DeviceSource } from './devices.js';
+import type { StudyRunner } from './study-runner.js';
+
+type StudyApi = NasApi['study'];
+type SpaceApi = NasApi['space'];
+type DeviceApi = NasApi['device'];
+
+function budgetFraction(rec: StudyRecord): number {
+  const b = rec.spec.budget;
+  const p = rec.progress;
+  const parts = [0];
+  if (b.evals) parts.push(p.evals / b.evals);
+  if (b.seconds) parts.push(p.costSeconds / b.seconds);
+  if (b.wallMs) parts.push(p.wallMs / b.wallMs);
+  return rec.status === 'complete' ? 1 : Math.min(1, Math.max(...parts));
+}
+
+/** Metrics shown for a study: objectives, then constraints and report columns. */
+export function shownMetrics(spec: StudySpec): string[] {
+  return studyMetrics(spec);
+}
+
+/** The `study` namespace over the store and the runner. Summaries are cached per (study, evaluations, status). */
+export class StudyService implements StudyApi {
+  private readonly summaries = new Map<string, { stamp: string; data: StudySummaryData }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly runner: StudyRunner,
+  ) {}
+
+  private rec(id: string): StudyRecord {
+    const r = this.store.getStudy(id);
+    if (!r) throw new NasError('not-found', `no study with id ${id}`);
+    return r;
+  }
+
+  private summaryOf(rec: StudyRecord): StudySummaryData {
+    const stamp = `${rec.progress.evals}/${rec.status}`;
+    const hit = this.summaries.get(rec.id);
+    if (hit && hit.stamp === stamp) return hit.data;
+    const s = summarize(this.store.getTrials(rec.id, { states: ['complete'] }), rec.spec.objectives);
+    const data: StudySummaryData = { front: s.front, best: s.best, hypervolume: s.hypervolume ?? null, reference: s.reference ?? null, complete: s.complete };
+    this.summaries.set(rec.id, { stamp, data });
+    return data;
+  }
+
+  private item(rec: StudyRecord): StudyListItem {
+    const sum = this.summaryOf(rec);
+    const best: Record<string, number | null> = {};
+    for (const o of rec.spec.objectives) best[o.metric] = sum.best[o.metric]?.metrics[o.metric] ?? null;
+    return {
+      id: rec.id as StudyId,
+      name: rec.spec.name,
+      status: rec.status,
+      space: rec.spec.space,
+      strategy: rec.spec.strategy,
+      objectives: rec.spec.objectives,
+      progress: rec.progress,
+      budget: rec.spec.budget,
+      fraction: budgetFraction(rec),
+      best,
+      frontSize: sum.front.length,
+      hypervolume: sum.hypervolume,
+      createdAt: rec.createdAt,
+      ...(rec.startedAt !== undefined ? { startedAt: rec.startedAt } : {}),
+      ...(rec.finishedAt !== undefined ? { finishedAt: rec.finishedAt } : {}),
+      ...(rec.error !== undefined ? { error: rec.error } : {}),
+      active: this.runner.isActive(rec.id),
+    };
+  }
+
+  async list(): Promise<StudyListItem[]> {
+    return this.store.listStudies().map((r) => this.item(r));
+  }
+
+  async get({ id }: { id: StudyId }): Promise<StudyDetail> {
+    const rec = this.rec(id);
+    return { ...this.item(rec), record: rec, ...this.runner.rate(id) };
+  }
+
+  async validate({ spec }: { spec: StudySpec }): Promise<SpecValidation> {
+    return validateSpec(spec);
+  }
+
+  async create({ spec }: { spec: StudySpec }): Promise<StudyId> {
+    return createStudy(this.store, spec).id as StudyId;
+  }
+
+  async start({ id }: { id: StudyId }): Promise<void> {
+    const rec = this.rec(id);
+    if (this.runner.isActive(id)) return;
+    if (rec.status !== 'created') throw new NasError('store-conflict', `study ${id} is ${rec.status}; only a new study can be started (resume a stopped one)`);
+    this.runner.start(id);
+  }
+
+  async resume({ id }: { id: StudyId }): Promise<void> {
+    const rec = this.rec(id);
+    if (this.runner.isActive(id)) return;
+    if (rec.status === 'complete' || rec.status === 'failed') throw new NasError('store-conflict', `study ${id} is ${rec.status} and cannot be resumed`);
+    this.runner.start(id);
+  }
+
+  async stop({ id }: { id: StudyId }): Promise<void> {
+    this.rec(id);
+    await this.runner.stop(id);
+  }
+
+  async trials(q: { id: StudyId; states?: readonly TrialRecord['state'][]; offset?: number; limit?: number }): Promise<TrialRecord[]> {
+    this.rec(q.id);
+    return this.store.getTrials(q.id, {
+      ...(q.states ? { states: q.states } : {}),
+      ...(q.offset !== undefined ? { offset: q.offset } : {}),
+      limit: q.limit ?? 1000,
+    });
+  }
+
+  async points({ id }: { id: StudyId }) {
+    const rec = this.rec(id);
+    return trialPoints(this.store.getTrials(id), shownMetrics(rec.spec));
+  }
+
+  async trial({ id, number }: { id: StudyId; number: number }) {
+    const rec = this.rec(id);
+    const trial = this.store.getTrial(id, number);
+    if (!trial) throw new NasError('not-found', `study ${id} has no trial ${number}`);
+    const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
+    const valid = trial.sample.length === space.dims.length;
+    return {
+      trial,
+      study: { id: rec.id as StudyId, name: rec.spec.name, objectives: rec.spec.objectives },
+      decisions: valid ? space.dims.map((d, i) => ({ name: d.name, value: String(d.choices[trial.sample[i] as number]), active: space.isActive(trial.sample, i) })) : [],
+      graph: valid ? architectureGraph(space, trial.sample, trial.key) : { nodes: [], edges: [] },
+      exports: this.store.listArtifacts(id, number).map((a) => a.kind),
+    };
+  }
+
+  async summary({ id }: { id: StudyId }): Promise<StudySummaryData> {
+    return this.summaryOf(this.rec(id));
+  }
+
+  async front({ id }: { id: StudyId }): Promise<TrialRecord[]> {
+    return this.summaryOf(this.rec(id)).front;
+  }
+
+  async curve({ id, number }: { id: StudyId; number: number }) {
+    this.rec(id);
+    return this.store.getCurve(id, number);
+  }
+
+  async history({ id, maxPoints }: { id: StudyId; maxPoints?: number }) {
+    const rec = this.rec(id);
+    return studyHistory(this.store.getTrials(id), rec.spec.objectives, maxPoints ?? 400);
+  }
+
+  async insights({ id, top, metric }: { id: StudyId; top?: number; metric?: string }) {
+    const rec = this.rec(id);
+    const objective = rec.spec.objectives.find((o) => o.metric === (metric ?? rec.spec.objectives[0]?.metric));
+    if (!objective) throw new NasError('invalid-input', `'${metric}' is not an objective of study ${id}`);
+    const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
+    return studyInsights(this.store.getTrials(id, { states: ['complete'] }), space, objective, top ?? 0.1);
+  }
+}
+
+/** Field-by-field checks of a spec, building every part as `create` would; nothing is stored. */
+export function validateSpec(spec: StudySpec): SpecValidation {
+  const issues: FieldIssue[] = [];
+  const add = (field: string, e: unknown) => issues.push({ field, message: errorMessage(e) });
+  try {
+    validateStudySpec(spec);
+  } catch (e) {
+    const m = errorMessage(e);
+    const field = /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
+    add(field, e);
+  }
+  let spaceCount: string | null = null;
+  let space;
+  try {
+    space = createSpace(spec.space, spec.spaceOptions ?? {});
+    spaceCount = space.count().toString();
+  } catch (e) {
+    add('space', e);
+  }
+  if (space) {
+    try {
+      createStrategy(spec.strategy, { space, objectives: spec.objectives ?? [], seed: spec.seed, options: spec.strategyOptions ?? {} });
+    } catch (e) {
+      add(/option/.test(errorMessage(e)) ? 'strategyOptions' : 'strategy', e);
+    }
+  }
+  if (issues.length === 0) {
+    try {
+      createEvaluator(spec).dispose?.();
+    } catch (e) {
+      const m = errorMessage(e);
+      const col = /column '([^']+)'/.exec(m)?.[1];
+      const oi = spec.objectives.findIndex((o) => o.metric === col);
+      const ci = spec.constraints.findIndex((c) => c.metric === col);
+      add(oi >= 0 ? `objectives.${oi}.metric` : ci >= 0 ? `constraints.${ci}.metric` : col ? 'report' : 'evaluator', e);
+    }
+  }
+  return { ok: issues.length === 0, issues, spaceCount };
+}
+
+/** The `space` namespace: built-in spaces, exact sizes, checks of user documents. */
+export class SpaceService implements SpaceApi {
+  async list(): Promise<SpaceEntry[]> {
+    const nb201 = createSpace('nb201');
+    const known = new Set<string>();
+    const metrics: { name: string; known: boolean }[] = [];
+    for (const ref of NB201_TABLES.knownTables) for (const c of loadCsv(ref).columns) known.add(c);
+    for (const ref of [...NB201_TABLES.tables, ...NB201_TABLES.knownTables]) {
+      for (const c of loadCsv(ref).columns) {
+        if (['index', 'arch_str', 'ops', 'iso_id', 'n_seeds_200'].includes(c) || metrics.some((m) => m.name === c)) continue;
+        metrics.push({ name: c, known: known.has(c) });
+      }
+    }
+    const mobilenet = createSpace('mobilenet');
+    return [
+      {
+        id: 'nb201',
+        title: nb201.title,
+        count: nb201.count().toString(),
+        metrics,
+        defaults: {
+          name: 'nb201 evolution',
+          space: 'nb201',
+          strategy: 'evolution',
+          strategyOptions: {},
+          objectives: [{ metric: 'c10_valid_12ep', direction: 'max' }, { metric: 'hwnb_pixel3', direction: 'min' }],
+          constraints: [],
+          report: ['c10_test'],
+          budget: { evals: 1000 },
+          seed: 0,
+          evaluator: { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: NB201_TABLES.cost },
+        },
+      },
+      { id: 'mobilenet', title: mobilenet.title, count: mobilenet.count().toString(), metrics: [] },
+    ];
+  }
+
+  async describe({ space, options }: { space: string; options?: Record<string, unknown> }) {
+    const sp = createSpace(space, options ?? {});
+    return { id: sp.id, title: sp.title, count: sp.count().toString(), dims: sp.dims };
+  }
+
+  async count({ space, options }: { space: string; options?: Record<string, unknown> }) {
+    return createSpace(space, options ?? {}).count().toString();
+  }
+
+  async validate({ space, options }: { space: string; options?: Record<string, unknown> }): Promise<FieldIssue | null> {
+    try {
+      createSpace(space, options ?? {});
+      return null;
+    } catch (e) {
+      return { field: 'space', message: errorMessage(e) };
+    }
+  }
+}
+
+export class DeviceService implements DeviceApi {
+  constructor(private readonly source: DeviceSource) {}
+  list() {
+    return this.source.list();
+  }
+}

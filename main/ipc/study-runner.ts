@@ -1,0 +1,149 @@
+import type { StudyProgressEvent, StudyId } from '../../shared/ipc/contract.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { StudyProgress, TrialRecord } from '../../shared/types/index.js';
+import { CancellationTokenSource } from '../core/cancellation.js';
+import type { Evaluator } from '../core/evaluator.js';
+import { DisposableStore, type Disposable } from '../core/lifecycle.js';
+import type { Store } from '../core/store.js';
+import { Study, type Clock, type StudyOutcome } from '../core/study.js';
+import { createSpace } from '../core/spaces.js';
+import { createStrategy } from '../core/strategies.js';
+import { createEvaluator } from '../services/evaluators.js';
+import { systemClock } from '../services/studies.js';
+
+export interface RunnerListener {
+  onTrial(id: StudyId, trial: TrialRecord): void;
+  onProgress(e: StudyProgressEvent): void;
+  onStatus(id: StudyId, status: 'running' | 'stopped' | 'complete' | 'failed', error?: string): void;
+}
+
+interface Running {
+  readonly cts: CancellationTokenSource;
+  done: Promise<StudyOutcome | undefined>;
+  readonly startedAt: number;
+  readonly evalsAtStart: number;
+  last: { progress: StudyProgress; fraction: number } | undefined;
+}
+
+/**
+ * Runs studies in the background of the main process, one CancellationTokenSource each.
+ * Protocol: `start` resolves once the study is `running` in the store (its loop goes on after);
+ * `stop` cancels it and resolves once the study is `stopped`; `dispose` stops them all.
+ * The evaluator yields to the event loop every few trials, so a fast table study never starves
+ * the requests and events of the server.
+ */
+export class StudyRunner implements Disposable {
+  private readonly running = new Map<string, Running>();
+  private readonly disposables = new DisposableStore();
+
+  constructor(
+    private readonly store: Store,
+    private readonly listener: RunnerListener,
+    private readonly clock: Clock = systemClock,
+    private readonly progressEveryMs = 200,
+  ) {}
+
+  isActive(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** Estimated ms left and evaluations per second of the current run, when known. */
+  rate(id: string): { etaMs: number | null; throughput: number | null } {
+    const r = this.running.get(id);
+    if (!r || !r.last) return { etaMs: null, throughput: null };
+    const elapsed = this.clock.now() - r.startedAt;
+    const done = r.last.progress.evals - r.evalsAtStart;
+    const throughput = elapsed > 0 && done > 0 ? (done * 1000) / elapsed : null;
+    const f = r.last.fraction;
+    const etaMs = f > 0 && f < 1 && elapsed > 0 ? (elapsed * (1 - f)) / f : f >= 1 ? 0 : null;
+    return { etaMs, throughput };
+  }
+
+  start(id: StudyId): void {
+    if (this.running.has(id)) return;
+    const rec = this.store.getStudy(id);
+    if (!rec) throw new Error(`no study ${id}`);
+    const spec = rec.spec;
+    const space = createSpace(spec.space, spec.spaceOptions ?? {});
+    const strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
+    const evaluator = yielding(createEvaluator(spec));
+    const study = new Study(id, { store: this.store, space, strategy, evaluator, clock: this.clock });
+    const cts = new CancellationTokenSource();
+    let lastEmit = 0;
+    const entry: Running = {
+      cts,
+      startedAt: this.clock.now(),
+      evalsAtStart: rec.progress.evals,
+      last: undefined,
+      done: Promise.resolve(undefined),
+    };
+    const emitProgress = (force: boolean) => {
+      const now = this.clock.now();
+      if (!entry.last || (!force && now - lastEmit < this.progressEveryMs)) return;
+      lastEmit = now;
+      this.listener.onProgress({ id, progress: entry.last.progress, fraction: entry.last.fraction, ...this.rate(id) });
+    };
+    // Study.run sets the status to `running` synchronously, before its first await.
+    const done = study
+      .run(cts.token, {
+        onTrialFinished: (t) => this.listener.onTrial(id, t),
+        onProgress: (progress, fraction) => {
+          entry.last = { progress, fraction };
+          emitProgress(false);
+        },
+      })
+      .then(
+        (outcome) => {
+          this.running.delete(id);
+          emitProgress(true);
+          this.listener.onStatus(id, outcome.status === 'stopped' ? 'stopped' : 'complete');
+          return outcome;
+        },
+        (e: unknown) => {
+          this.running.delete(id);
+          this.listener.onStatus(id, 'failed', errorMessage(e));
+          return undefined;
+        },
+      )
+      .finally(() => {
+        cts.dispose();
+        evaluator.dispose?.();
+      });
+    entry.done = done;
+    this.running.set(id, entry);
+    this.listener.onStatus(id, 'running');
+  }
+
+  async stop(id: string): Promise<void> {
+    const r = this.running.get(id);
+    if (!r) return;
+    r.cts.cancel();
+    await r.done;
+  }
+
+  /** Resolves when the study's current run ends (at once when it is not running). */
+  async whenIdle(id: string): Promise<void> {
+    await this.running.get(id)?.done;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const r of all) r.cts.cancel();
+    await Promise.allSettled(all.map((r) => r.done));
+    this.disposables.dispose();
+  }
+}
+
+/** Wraps an evaluator so that every `every`-th evaluation first yields a macrotask. */
+function yielding(inner: Evaluator, every = 8): Evaluator {
+  let n = 0;
+  return {
+    ...(inner.known ? { known: (a) => inner.known!(a) } : {}),
+    ...(inner.estimateCost ? { estimateCost: (a) => inner.estimateCost!(a) } : {}),
+    async evaluate(a, report, token) {
+      if (++n % every === 0) await new Promise<void>((r) => setImmediate(r));
+      return inner.evaluate(a, report, token);
+    },
+    dispose: () => inner.dispose?.(),
+  };
+}

@@ -1,0 +1,325 @@
+/**
+ * The one typed API between the workbench UI (renderer) and the main process.
+ *
+ * PROTOCOL (every transport implements exactly this):
+ * - `NasApi` groups methods by namespace. Every method takes ONE plain-data argument (or none) and
+ *   returns a Promise of plain, structured-cloneable data (no class instances, no functions, no Maps).
+ * - The channel of a method is `${CHANNEL_PREFIX}${namespace}.${method}`, e.g. `nas:study.list`;
+ *   `NAS_METHODS` lists every channel at runtime (allow-list for a preload, routes for a server).
+ * - Arguments are validated in main (the renderer is untrusted); a bad argument rejects with
+ *   `{ code: 'invalid-input', message }`.
+ * - Errors cross as `NasErrorData` (`{ code, message }`) and are rebuilt as `NasError` on the renderer side.
+ * - Events (`NasEvents`) flow main → renderer only. The event channel is `${CHANNEL_PREFIX}${event}`,
+ *   e.g. `nas:onDidUpdateTrial`; `NAS_EVENTS` lists them. A subscription returns an unsubscribe function.
+ *
+ * TRANSPORTS (all built from this file):
+ * - Electron: the preload exposes `window.nas: NasBridge` through contextBridge; for each channel of
+ *   `nasChannels()` it forwards `ipcRenderer.invoke(channel, arg)` (rejecting any other channel), and
+ *   `on(event, cb)` listens on `eventChannel(event)`. On the main side `NasServer.call(channel, arg)`
+ *   (main/ipc/server.ts) is what `ipcMain.handle(channel, (_e, arg) => server.call(channel, arg))`
+ *   calls; it resolves to a `CallResult` (never rejects), which the preload unwraps (ok → value,
+ *   else reject with the NasErrorData). Events: `server.onEvent((name, payload) =>
+ *   webContents.send(eventChannel(name), payload))`.
+ * - HTTP + WebSocket (`frontier serve`): `POST /rpc/<channel>` with the JSON argument, answered
+ *   with a `CallResult`; `GET /events` upgrades to a WebSocket carrying `EventMessage`s. Both need
+ *   the session token (header `x-frontier-token` or `?token=`).
+ * - In memory (tests): `shared/ipc/messages.ts` message pairs.
+ */
+import type { NasErrorData } from '../errors.js';
+import type {
+  BudgetSpec,
+  CurvePoint,
+  Dimension,
+  ObjectiveSpec,
+  StudyProgress,
+  StudyRecord,
+  StudySpec,
+  StudyStatus,
+  TrialRecord,
+  TrialState,
+} from '../types/index.js';
+
+export const CHANNEL_PREFIX = 'nas:';
+
+/** A study id (short decimal string assigned by the store). Branded so it is not confused with other strings. */
+export type StudyId = string & { readonly __brand?: 'StudyId' };
+export type DeviceId = string & { readonly __brand?: 'DeviceId' };
+
+// ---------------------------------------------------------------------------------------------
+// Data crossing the boundary
+
+/** One row of the Searches screen. */
+export interface StudyListItem {
+  readonly id: StudyId;
+  readonly name: string;
+  readonly status: StudyStatus;
+  readonly space: string;
+  readonly strategy: string;
+  readonly objectives: readonly ObjectiveSpec[];
+  readonly progress: StudyProgress;
+  readonly budget: BudgetSpec;
+  /** Fraction of the budget used, 0..1. */
+  readonly fraction: number;
+  /** Best value per objective metric (null when no complete trial yet). */
+  readonly best: Readonly<Record<string, number | null>>;
+  readonly frontSize: number;
+  readonly hypervolume: number | null;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly error?: string;
+  /** Whether this process is running it right now (a `running` status without it: the process died). */
+  readonly active: boolean;
+}
+
+export interface StudyDetail extends StudyListItem {
+  readonly record: StudyRecord;
+  /** Estimated wall ms left (only while active and after some progress). */
+  readonly etaMs: number | null;
+  /** Evaluations per wall second in this run (null when not running). */
+  readonly throughput: number | null;
+}
+
+export interface TrialQueryArg {
+  readonly id: StudyId;
+  readonly states?: readonly TrialState[];
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+/**
+ * Every trial of a study in columns (compact for 50k trials): `numbers[i]`, `states[i]` (index into
+ * TRIAL_STATES), `metrics[m][i]` (null when absent), `finishedAt[i]` (0 while running).
+ */
+export interface TrialPoints {
+  readonly numbers: number[];
+  readonly states: number[];
+  readonly metrics: Record<string, (number | null)[]>;
+  readonly finishedAt: number[];
+}
+
+export interface StudySummaryData {
+  /** Complete trials on the Pareto front, best first by the first objective. */
+  readonly front: TrialRecord[];
+  readonly best: Record<string, TrialRecord>;
+  readonly hypervolume: number | null;
+  readonly reference: readonly number[] | null;
+  readonly complete: number;
+}
+
+/** Best-so-far per objective and hypervolume of the running front, sampled along the evaluations. */
+export interface StudyHistory {
+  /** Evaluation count (1-based, finished trials in number order) at each sample. */
+  readonly evals: number[];
+  readonly best: Record<string, (number | null)[]>;
+  /** Hypervolume (≤ 3 objectives) against the final reference point. */
+  readonly hypervolume: (number | null)[];
+}
+
+export interface ArchNode {
+  readonly id: string;
+  readonly label: string;
+  readonly kind: 'input' | 'output' | 'node' | 'op' | 'block';
+}
+export interface ArchEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly label?: string;
+}
+/** An architecture drawn as a DAG; the renderer lays it out. */
+export interface ArchGraph {
+  readonly nodes: ArchNode[];
+  readonly edges: ArchEdge[];
+}
+
+export interface TrialDetail {
+  readonly trial: TrialRecord;
+  readonly study: { readonly id: StudyId; readonly name: string; readonly objectives: readonly ObjectiveSpec[] };
+  readonly decisions: { readonly name: string; readonly value: string; readonly active: boolean }[];
+  readonly graph: ArchGraph;
+  /** Export formats available for this trial (empty until the export service is plugged in). */
+  readonly exports: string[];
+}
+
+/** Which choices good architectures share. */
+export interface StudyInsights {
+  readonly metric: string;
+  readonly direction: 'min' | 'max';
+  readonly top: number;
+  readonly total: number;
+  readonly decisions: {
+    readonly name: string;
+    readonly choices: string[];
+    /** Share of each choice among the top trials and among all complete trials. */
+    readonly topShare: number[];
+    readonly allShare: number[];
+    /** Share of the metric's variance explained by this decision (η², 0..1). */
+    readonly importance: number;
+  }[];
+}
+
+export interface SpaceDescription {
+  readonly id: string;
+  readonly title: string;
+  /** Exact size as a decimal string. */
+  readonly count: string;
+  readonly dims: readonly Dimension[];
+}
+
+export interface SpaceEntry {
+  readonly id: string;
+  readonly title: string;
+  readonly count: string;
+  /** Metrics a built-in evaluator offers (e.g. NB201 table columns), with whether known before evaluating. */
+  readonly metrics: { readonly name: string; readonly known: boolean }[];
+  /** A ready-to-run spec for this space (evaluator included), for forms to start from. */
+  readonly defaults?: StudySpec;
+}
+
+export interface FieldIssue {
+  /** Dotted path of the spec field (`name`, `budget.evals`, `objectives.0.metric`), or '' for the whole spec. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface SpecValidation {
+  readonly ok: boolean;
+  readonly issues: FieldIssue[];
+  /** Exact size of the spec's space when it could be built. */
+  readonly spaceCount: string | null;
+}
+
+export interface DeviceInfo {
+  readonly id: DeviceId;
+  readonly kind: 'android' | 'local' | 'remote';
+  readonly name: string;
+  readonly info: Readonly<Record<string, unknown>>;
+  readonly lastSeenAt: number;
+  readonly online: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API
+
+export interface NasApi {
+  readonly study: {
+    /** Every study, newest first. */
+    list(): Promise<StudyListItem[]>;
+    get(arg: { id: StudyId }): Promise<StudyDetail>;
+    /** Checks a spec field by field without storing anything. */
+    validate(arg: { spec: StudySpec }): Promise<SpecValidation>;
+    /** Validates and stores a study (status `created`); does not start it. */
+    create(arg: { spec: StudySpec }): Promise<StudyId>;
+    /** Starts a created study in the background; resolves once it is running. */
+    start(arg: { id: StudyId }): Promise<void>;
+    /** Stops a running study after the trials in flight; resolves once it is stopped. */
+    stop(arg: { id: StudyId }): Promise<void>;
+    /** Continues a stopped (or killed) study in the background. */
+    resume(arg: { id: StudyId }): Promise<void>;
+    /** A page of trials, by trial number. */
+    trials(arg: TrialQueryArg): Promise<TrialRecord[]>;
+    /** Every trial in columns, for plots and the virtualised table. */
+    points(arg: { id: StudyId }): Promise<TrialPoints>;
+    trial(arg: { id: StudyId; number: number }): Promise<TrialDetail>;
+    summary(arg: { id: StudyId }): Promise<StudySummaryData>;
+    front(arg: { id: StudyId }): Promise<TrialRecord[]>;
+    /** Learning curve (intermediate values) of one trial. */
+    curve(arg: { id: StudyId; number: number }): Promise<CurvePoint[]>;
+    history(arg: { id: StudyId; maxPoints?: number }): Promise<StudyHistory>;
+    insights(arg: { id: StudyId; top?: number; metric?: string }): Promise<StudyInsights>;
+  };
+  readonly space: {
+    list(): Promise<SpaceEntry[]>;
+    describe(arg: { space: string; options?: Record<string, unknown> }): Promise<SpaceDescription>;
+    count(arg: { space: string; options?: Record<string, unknown> }): Promise<string>;
+    /** Checks a space (e.g. a custom document); resolves to the problem, or null when it is fine. */
+    validate(arg: { space: string; options?: Record<string, unknown> }): Promise<FieldIssue | null>;
+  };
+  readonly device: {
+    /** Phones and local backends known now (phones come from the devices service when plugged in). */
+    list(): Promise<DeviceInfo[]>;
+  };
+}
+
+export interface StudyProgressEvent {
+  readonly id: StudyId;
+  readonly progress: StudyProgress;
+  readonly fraction: number;
+  readonly etaMs: number | null;
+  readonly throughput: number | null;
+}
+
+export interface NasEvents {
+  /** A trial finished (any final state). */
+  onDidUpdateTrial: { readonly id: StudyId; readonly trial: TrialRecord };
+  /** A study was created, started, stopped, completed or failed. */
+  onDidChangeStudyStatus: { readonly id: StudyId; readonly status: StudyStatus; readonly error?: string };
+  /** Budget progress of a running study (throttled). */
+  onDidStudyProgress: StudyProgressEvent;
+  /** The device list changed (plug/unplug). */
+  onDidChangeDevices: { readonly devices: DeviceInfo[] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime descriptors (a compile error here means the tables and the interfaces disagree)
+
+type MethodTable = { readonly [N in keyof NasApi]: { readonly [M in keyof NasApi[N]]: true } };
+
+export const NAS_METHODS = {
+  study: {
+    list: true, get: true, validate: true, create: true, start: true, stop: true, resume: true,
+    trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true,
+  },
+  space: { list: true, describe: true, count: true, validate: true },
+  device: { list: true },
+} as const satisfies MethodTable;
+
+export const NAS_EVENTS = {
+  onDidUpdateTrial: true,
+  onDidChangeStudyStatus: true,
+  onDidStudyProgress: true,
+  onDidChangeDevices: true,
+} as const satisfies { readonly [E in keyof NasEvents]: true };
+
+export type NasNamespace = keyof NasApi;
+export type NasMethod<N extends NasNamespace> = keyof NasApi[N] & string;
+export type NasEventName = keyof NasEvents;
+
+export function methodChannel(ns: string, method: string): string {
+  return `${CHANNEL_PREFIX}${ns}.${method}`;
+}
+
+export function eventChannel(event: NasEventName): string {
+  return `${CHANNEL_PREFIX}${event}`;
+}
+
+/** Every method channel (`nas:study.list` …): the allow-list a preload checks. */
+export function nasChannels(): string[] {
+  const out: string[] = [];
+  for (const [ns, methods] of Object.entries(NAS_METHODS)) for (const m of Object.keys(methods)) out.push(methodChannel(ns, m));
+  return out;
+}
+
+/** `nas:study.list` → ['study', 'list'], or undefined for anything not in the contract. */
+export function parseChannel(channel: string): [NasNamespace, string] | undefined {
+  if (!channel.startsWith(CHANNEL_PREFIX)) return undefined;
+  const [ns, method, ...rest] = channel.slice(CHANNEL_PREFIX.length).split('.');
+  if (!ns || !method || rest.length > 0) return undefined;
+  const table = (NAS_METHODS as Record<string, Record<string, true>>)[ns];
+  if (!table || !Object.hasOwn(table, method)) return undefined;
+  return [ns as NasNamespace, method];
+}
+
+export function isNasEvent(name: string): name is NasEventName {
+  return Object.hasOwn(NAS_EVENTS, name);
+}
+
+/** What a transport carries back for one call: never a thrown error. */
+export type CallResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: NasErrorData };
+
+export type NasListener<E extends NasEventName> = (payload: NasEvents[E]) => void;
+
+/** What the renderer sees as `window.nas`: the API plus event subscription. */
+export type NasBridge = NasApi & {
+  on<E extends NasEventName>(event: E, listener: NasListener<E>): () => void;
+};
