@@ -21,14 +21,40 @@ export const BatchNorm = 'BatchNorm';
 export const ReLU = 'ReLU';
 export const ReLU6 = 'ReLU6';
 
-export const OP_NAMES = [
+// Primitive ops of a model graph (shared/types/graph.ts): composite layers lower into these, and the
+// exporter maps each to one TFLite builtin. They are not search-space layer ops.
+/** Elementwise sum of two inputs of the same shape. */
+export const Add = 'Add';
+/** Elementwise product of two inputs; the second may be [1, 1, C] against an [H, W, C] first (broadcast). */
+export const Mul = 'Mul';
+/** Concatenation along the last (channel) axis. */
+export const Concat = 'Concat';
+/** Logistic sigmoid 1 / (1 + e^-x). */
+export const Sigmoid = 'Sigmoid';
+export const Tanh = 'Tanh';
+/** Row-major flatten of [H, W, C] into [H·W·C]. */
+export const Reshape = 'Reshape';
+
+/** Ops a search-space layer may use (custom spaces validate against these). */
+export const LAYER_OP_NAMES = [
   Conv2D, DepthwiseConv2D, SeparableConv2D, MBConv, MaxPool, AvgPool, GlobalAvgPool,
   Identity, Zero, Dense, BatchNorm, ReLU, ReLU6,
 ] as const;
+export type LayerOpName = (typeof LAYER_OP_NAMES)[number];
+
+/** Primitive graph ops that are not layer ops. */
+export const PRIMITIVE_ONLY_OP_NAMES = [Add, Mul, Concat, Sigmoid, Tanh, Reshape] as const;
+
+/** The whole vocabulary: layer ops and graph primitives. Latency tables are keyed by these names. */
+export const OP_NAMES = [...LAYER_OP_NAMES, ...PRIMITIVE_ONLY_OP_NAMES] as const;
 export type OpName = (typeof OP_NAMES)[number];
 
 export function isOpName(s: unknown): s is OpName {
   return typeof s === 'string' && (OP_NAMES as readonly string[]).includes(s);
+}
+
+export function isLayerOpName(s: unknown): s is LayerOpName {
+  return typeof s === 'string' && (LAYER_OP_NAMES as readonly string[]).includes(s);
 }
 
 /** Every op parameter, in canonical order (the order used in keys and dimension lists). */
@@ -77,6 +103,13 @@ export const OP_PARAMS: Record<OpName, readonly OpParam[]> = {
   BatchNorm: [],
   ReLU: [],
   ReLU6: [],
+  // Graph primitives: not usable as layers, so they take no layer params.
+  Add: [],
+  Mul: [],
+  Concat: [],
+  Sigmoid: [],
+  Tanh: [],
+  Reshape: [],
 };
 
 /**

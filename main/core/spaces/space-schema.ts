@@ -1,7 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml';
 import { NasError } from '../../../shared/errors.js';
 import {
-  ACTIVATIONS, CONNECTIONS, OP_NAMES, OP_PARAM_NAMES, OP_PARAM_TYPES, OP_PARAMS,
+  ACTIVATIONS, CONNECTIONS, LAYER_OP_NAMES, OP_PARAM_NAMES, OP_PARAM_TYPES, OP_PARAMS,
   type Connection, type OpName, type OpParam,
 } from '../../../shared/ops.js';
 import type { Choice } from '../../../shared/types/index.js';
@@ -292,7 +292,7 @@ class Walker {
       else if (name !== undefined) this.layerNames.set(name, index);
       ok &&= name !== undefined && first === undefined;
     }
-    const op = f.has('op') ? this.field(e('op').value, `${path}.op`, oneOf(OP_NAMES, 'op')) : undefined;
+    const op = f.has('op') ? this.field(e('op').value, `${path}.op`, oneOf(LAYER_OP_NAMES, 'op')) : undefined;
     const repeat = f.has('repeat') ? this.field(e('repeat').value, `${path}.repeat`, positiveInt(MAX_REPEAT)) : { values: [1], choice: false };
     const connection = f.has('connection') ? this.field(e('connection').value, `${path}.connection`, oneOf(CONNECTIONS, 'connection')) : connections;
     const params: { [P in OpParam]?: Field<Choice> } = {};

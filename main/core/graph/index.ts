@@ -1,0 +1,35 @@
+import { NasError } from '../../../shared/errors.js';
+import type { Architecture, ModelGraph } from '../../../shared/types/index.js';
+import type { SearchSpace } from '../search-space.js';
+import { CustomSpace } from '../spaces/custom.js';
+import { MobilenetSpace } from '../spaces/mobilenet.js';
+import { Nb201Space } from '../spaces/nb201.js';
+import { customGraph } from './custom.js';
+import { mobilenetGraph } from './mobilenet.js';
+import { nb201Graph, type Nb201MacroOptions } from './nb201.js';
+
+export { GraphBuilder, classifier, type Tensor } from './builder.js';
+export { graphCost, type GraphCost } from './cost.js';
+export { NB201_MACRO_DEFAULTS, type Nb201MacroOptions } from './nb201.js';
+
+export interface GraphOptions {
+  /** Input shape [H, W, C] of the data. */
+  readonly input: readonly [number, number, number];
+  readonly classes: number;
+  /** NAS-Bench-201 macro skeleton (channels, cells per stage). */
+  readonly nb201?: Partial<Nb201MacroOptions>;
+}
+
+/** Whether `buildGraph` can lower architectures of this space. */
+export function canBuildGraph(space: SearchSpace): boolean {
+  return space instanceof Nb201Space || space instanceof MobilenetSpace || space instanceof CustomSpace;
+}
+
+/** The model graph of an architecture of a built-in or user-defined space. Pure and deterministic. */
+export function buildGraph(space: SearchSpace, arch: Architecture, o: GraphOptions): ModelGraph {
+  if (!Number.isInteger(o.classes) || o.classes < 1) throw new NasError('invalid-input', `classes must be a positive integer, got ${o.classes}`);
+  if (space instanceof Nb201Space) return nb201Graph(arch.sample, o.input, o.classes, o.nb201);
+  if (space instanceof MobilenetSpace) return mobilenetGraph(space, arch.sample, o.input, o.classes);
+  if (space instanceof CustomSpace) return customGraph(space, arch.sample, o.input, o.classes);
+  throw new NasError('invalid-input', `no model builder for space ${space.id}`);
+}
