@@ -47,7 +47,7 @@ export class AdbServer {
       return stdout;
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string };
-      throw new Error(`adb ${args.join(' ')}: ${(err.stderr || err.stdout || String(e)).trim()}`);
+      throw new Error(`adb ${args.join(' ')}: ${(err.stderr || err.stdout || String(e)).trim()}`, { cause: e });
     }
   }
 
