@@ -6,28 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NasError } from '../shared/errors.js';
 import { CHANNEL_PREFIX, nasChannels, parseChannel, type NasBridge, type NasEvents, type StudyId } from '../shared/ipc/contract.js';
 import { createMessagePair } from '../shared/ipc/messages.js';
-import type { StudySpec } from '../shared/types/index.js';
 import { InMemoryStore } from '../main/core/in-memory-store.js';
 import { createNasHost, type NasHost } from '../main/ipc/index.js';
 import { serveMessages } from '../main/ipc/server.js';
-import { NB201_TABLES } from '../main/services/evaluators.js';
 import { createNasClient, messageTransport } from '../renderer/api/client.js';
-
-export function nb201Spec(over: Partial<StudySpec> = {}): StudySpec {
-  return {
-    name: 'ipc nb201',
-    space: 'nb201',
-    strategy: 'evolution',
-    strategyOptions: {},
-    objectives: [{ metric: 'c10_valid_12ep', direction: 'max' }, { metric: 'hwnb_pixel3', direction: 'min' }],
-    constraints: [],
-    report: ['c10_test'],
-    budget: { evals: 60 },
-    seed: 3,
-    evaluator: { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: NB201_TABLES.cost },
-    ...over,
-  };
-}
+import { nb201Spec } from './fixtures/nb201-spec.js';
 
 function waitFor<E extends keyof NasEvents>(nas: NasBridge, event: E, pred: (p: NasEvents[E]) => boolean): Promise<NasEvents[E]> {
   return new Promise((resolve) => {

@@ -3,6 +3,7 @@ import { exportCommand } from './commands/export.js';
 import { resumeCommand } from './commands/resume.js';
 import { runsCommand } from './commands/runs.js';
 import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { paretoCommand, showCommand } from './commands/show.js';
 import { spaceCommand } from './commands/space.js';
 import { processIO, UsageError, type CliIO } from './io.js';
@@ -22,6 +23,7 @@ Commands:
   resume <id>       continue a stopped or killed search
   export <id>       write a search's trials as CSV or JSON
   space count <s>   exact size of a search space
+  serve             the workbench UI in a browser (local HTTP server)
 
 Run 'frontier <command> --help' for the options of a command.
 `;
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CliIO) => Promise<n
   resume: resumeCommand,
   export: exportCommand,
   space: spaceCommand,
+  serve: serveCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad command line, 130 stopped). */
