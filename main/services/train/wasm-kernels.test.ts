@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseBackend, tf } from './backend.js';
+
+/** Runs `f` on a backend and returns its result as plain arrays (tensors disposed). */
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor | tf.Tensor[]): Promise<number[][]> {
+  await chooseBackend(backend);
+  return tf.tidy(() => {
+    const r = f();
+    return (Array.isArray(r) ? r : [r]).map((t) => Array.from(t.dataSync()));
+  });
+}
+
+function rand(shape: number[], seed: number): tf.Tensor {
+  return tf.randomUniform(shape, -1, 1, 'float32', seed);
+}
+
+function close(a: number[][], b: number[][]): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => {
+    const y = b[i] as number[];
+    expect(x.length).toBe(y.length);
+    const scale = Math.max(1, ...y.map(Math.abs));
+    const worst = Math.max(...x.map((v, j) => Math.abs(v - (y[j] as number))));
+    expect(worst / scale).toBeLessThan(1e-4);
+  });
+}
+
+const CASES = [
+  { x: [2, 7, 7, 3], k: 3, s: 1, pad: 'same' as const, co: 4 },
+  { x: [2, 8, 8, 3], k: 3, s: 2, pad: 'same' as const, co: 5 },
+  { x: [1, 9, 6, 2], k: 5, s: 2, pad: 'same' as const, co: 3 },
+  { x: [3, 7, 7, 4], k: 1, s: 1, pad: 'valid' as const, co: 2 },
+  { x: [2, 9, 9, 2], k: 3, s: 2, pad: 'valid' as const, co: 3 },
+  { x: [1, 14, 14, 3], k: 7, s: 2, pad: 'same' as const, co: 2 },
+];
+
+describe('wasm training kernels', () => {
+  beforeAll(async () => {
+    await chooseBackend('wasm');
+  });
+
+  it('are registered: the wasm backend now has the three kernels', () => {
+    for (const k of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
+      expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
+    }
+  });
+
+  for (const c of CASES) {
+    const name = `x ${c.x.join('×')}, ${c.k}×${c.k}/${c.s} ${c.pad}`;
+    it(`conv2d gradients match the cpu backend (${name})`, async () => {
+      const run = () => {
+        const x = rand(c.x, 1);
+        const w = rand([c.k, c.k, c.x[3] as number, c.co], 2);
+        const loss = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad), rand(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad).shape, 3)));
+        return tf.grads(loss)([x, w]);
+      };
+      close(await on('wasm', run), await on('cpu', run));
+    });
+
+    it(`depthwise conv gradients match the cpu backend (${name})`, async () => {
+      const run = () => {
+        const x = rand(c.x, 4);
+        const w = rand([c.k, c.k, c.x[3] as number, 1], 5);
+        const fwd = (xx: tf.Tensor, ww: tf.Tensor) => tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad);
+        const r = rand(fwd(x, w).shape, 6);
+        return tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(fwd(xx, ww), r)))([x, w]);
+      };
+      close(await on('wasm', run), await on('cpu', run));
+    });
+  }
+
+  it('the filter gradient matches a finite difference', async () => {
+    await chooseBackend('wasm');
+    const x = rand([1, 5, 5, 2], 7);
+    const w = rand([3, 3, 2, 1], 8);
+    const f = (ww: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(x as tf.Tensor4D, ww as tf.Tensor4D, 2, 'same')));
+    const g = tf.grad(f)(w).dataSync();
+    const base = w.dataSync();
+    const eps = 1e-2;
+    for (const i of [0, 5, 11, 17]) {
+      const plus = Float32Array.from(base);
+      const minus = Float32Array.from(base);
+      plus[i] = (plus[i] as number) + eps;
+      minus[i] = (minus[i] as number) - eps;
+      const num = ((f(tf.tensor(plus, w.shape)).dataSync()[0] as number) - (f(tf.tensor(minus, w.shape)).dataSync()[0] as number)) / (2 * eps);
+      expect(g[i]).toBeCloseTo(num, 2);
+    }
+  });
+});
