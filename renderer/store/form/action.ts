@@ -1,0 +1,73 @@
+import type { StateCreator } from 'zustand';
+import { nas, NasError, type StudyId } from '../../api/index.js';
+import type { NasStore } from '../index.js';
+import { initialDraft, initialFormState, type FormDraft, type FormState } from './initialState.js';
+import { localIssues, toSpec } from './reducer.js';
+
+export interface FormActions {
+  loadSpaces(): Promise<void>;
+  editDraft(patch: Partial<FormDraft>): void;
+  resetDraft(): void;
+  /** Creates and starts the search; resolves to its id, or null when the form has issues. */
+  submitDraft(): Promise<StudyId | null>;
+}
+
+const CHECK_DELAY_MS = 250;
+
+export const createFormSlice: StateCreator<NasStore, [], [], FormState & FormActions> = (set, get) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let checkSeq = 0;
+  const check = async () => {
+    const { draft, spaces } = get();
+    if (localIssues(draft).length > 0) return;
+    const seq = ++checkSeq;
+    try {
+      const serverCheck = await nas().study.validate({ spec: toSpec(draft, spaces) });
+      if (seq === checkSeq && get().draft === draft) set({ serverCheck });
+    } catch (e) {
+      if (seq === checkSeq) set({ serverCheck: { ok: false, issues: [{ field: '', message: (e as Error).message }], spaceCount: null } });
+    }
+  };
+  const scheduleCheck = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void check(), CHECK_DELAY_MS);
+  };
+  return {
+    ...initialFormState,
+    async loadSpaces() {
+      const spaces = await nas().space.list();
+      set({ spaces });
+      scheduleCheck();
+    },
+    editDraft(patch) {
+      set({ draft: { ...get().draft, ...patch }, submitError: null, serverCheck: null });
+      scheduleCheck();
+    },
+    resetDraft() {
+      set({ draft: initialDraft, serverCheck: null, submitError: null, attempted: false });
+      scheduleCheck();
+    },
+    async submitDraft() {
+      set({ attempted: true });
+      const { draft, spaces } = get();
+      if (localIssues(draft).length > 0) return null;
+      set({ submitting: true, submitError: null });
+      try {
+        const spec = toSpec(draft, spaces);
+        const verdict = await nas().study.validate({ spec });
+        if (!verdict.ok) {
+          set({ serverCheck: verdict, submitting: false });
+          return null;
+        }
+        const id = await nas().study.create({ spec });
+        await nas().study.start({ id });
+        set({ submitting: false, attempted: false });
+        void get().fetchStudies();
+        return id;
+      } catch (e) {
+        set({ submitting: false, submitError: { field: '', message: e instanceof NasError ? e.message : String(e) } });
+        return null;
+      }
+    },
+  };
+};

@@ -1,0 +1,51 @@
+import type { FieldIssue, SpaceEntry, SpecValidation } from '../../api/index.js';
+import type { ConstraintOp, Direction } from '../../../shared/types/index.js';
+
+/** The New search form as typed (numbers stay text until checked). */
+export interface FormDraft {
+  readonly name: string;
+  readonly space: string;
+  readonly strategy: string;
+  readonly population: string;
+  readonly tournament: string;
+  readonly objectives: readonly { readonly metric: string; readonly direction: Direction }[];
+  readonly constraints: readonly { readonly metric: string; readonly op: ConstraintOp; readonly value: string }[];
+  readonly report: string;
+  readonly budgetEvals: string;
+  readonly budgetSeconds: string;
+  readonly budgetMinutes: string;
+  readonly seed: string;
+  /** Real-time replay factor (wall s per simulated s), so a table search can be watched. */
+  readonly pace: string;
+}
+
+export interface FormState {
+  readonly draft: FormDraft;
+  readonly spaces: readonly SpaceEntry[];
+  readonly serverCheck: SpecValidation | null;
+  readonly submitting: boolean;
+  readonly submitError: FieldIssue | null;
+  /** Set once the user tried to submit: every issue is then shown, not only those of touched fields. */
+  readonly attempted: boolean;
+}
+
+export const initialDraft: FormDraft = {
+  name: 'nb201 evolution',
+  space: 'nb201',
+  strategy: 'evolution',
+  population: '',
+  tournament: '',
+  objectives: [
+    { metric: 'c10_valid_12ep', direction: 'max' },
+    { metric: 'hwnb_pixel3', direction: 'min' },
+  ],
+  constraints: [],
+  report: 'c10_test',
+  budgetEvals: '500',
+  budgetSeconds: '',
+  budgetMinutes: '',
+  seed: '0',
+  pace: '',
+};
+
+export const initialFormState: FormState = { draft: initialDraft, spaces: [], serverCheck: null, submitting: false, submitError: null, attempted: false };

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { SpaceEntry } from '../../api/index.js';
+import { initialDraft, initialFormState, type FormState } from './initialState.js';
+import { issueFor, localIssues, toSpec } from './reducer.js';
+import { formSelectors } from './selectors.js';
+
+const spaces: SpaceEntry[] = [
+  {
+    id: 'nb201', title: 'NB201', count: '15625', metrics: [],
+    defaults: { name: 'x', space: 'nb201', strategy: 'evolution', objectives: [], constraints: [], report: [], budget: { evals: 1 }, seed: 0, evaluator: { kind: 'table', tables: ['a'], knownTables: ['b'], cost: 'c*1' } },
+  },
+];
+
+describe('form reducer', () => {
+  it('accepts the default draft', () => {
+    expect(localIssues(initialDraft)).toEqual([]);
+  });
+  it('names the field of each problem with a readable message', () => {
+    const issues = localIssues({ ...initialDraft, name: ' ', budgetEvals: '2.5', seed: '-1', objectives: [{ metric: 'a', direction: 'max' }, { metric: 'a', direction: 'min' }] });
+    expect(issues.map((i) => i.field)).toEqual(['name', 'objectives.1.metric', 'budget.evals', 'seed']);
+    expect(issueFor(issues, 'budget')?.message).toMatch(/whole number/);
+    expect(localIssues({ ...initialDraft, budgetEvals: '' })[0]).toMatchObject({ field: 'budget', message: expect.stringMatching(/at least one budget/) });
+    expect(localIssues({ ...initialDraft, objectives: [] })[0]).toMatchObject({ field: 'objectives' });
+    expect(localIssues({ ...initialDraft, constraints: [{ metric: 'lat', op: '<=', value: 'x' }] })[0]).toMatchObject({ field: 'constraints.0.value' });
+  });
+  it('builds the spec the draft stands for, with the space defaults evaluator and pace', () => {
+    const spec = toSpec({ ...initialDraft, population: '20', budgetMinutes: '1.5', pace: '0.001', report: 'c10_test, c10_valid_12ep' }, spaces);
+    expect(spec).toMatchObject({
+      space: 'nb201',
+      strategyOptions: { population: 20 },
+      budget: { evals: 500, wallMs: 90_000 },
+      report: ['c10_test'],
+      evaluator: { kind: 'table', tables: ['a'], knownTables: ['b'], cost: 'c*1', pace: 0.001 },
+    });
+  });
+});
+
+describe('form selectors', () => {
+  const s = (over: Partial<FormState>): FormState => ({ ...initialFormState, spaces, ...over });
+  it('shows local issues before server ones, and submits only with a positive server check', () => {
+    expect(formSelectors.canSubmit(s({}))).toBe(false);
+    expect(formSelectors.canSubmit(s({ serverCheck: { ok: true, issues: [], spaceCount: '15625' } }))).toBe(true);
+    const server = { ok: false, issues: [{ field: 'objectives.0.metric', message: "no table has a column 'q'" }], spaceCount: '15625' };
+    expect(formSelectors.issues(s({ serverCheck: server }))).toEqual(server.issues);
+    expect(formSelectors.issues(s({ serverCheck: server, draft: { ...initialDraft, seed: 'x' } })).map((i) => i.field)).toEqual(['seed']);
+    expect(formSelectors.spaceCount(s({}))).toBe('15625');
+  });
+});

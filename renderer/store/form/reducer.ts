@@ -1,0 +1,72 @@
+import type { FieldIssue, SpaceEntry } from '../../api/index.js';
+import type { StudySpec } from '../../../shared/types/index.js';
+import type { FormDraft } from './initialState.js';
+
+const num = (t: string): number | undefined => (t.trim() === '' ? undefined : Number(t));
+
+/** Checks that need no server: every number well-formed, at least one objective and one budget. */
+export function localIssues(d: FormDraft): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const bad = (field: string, message: string) => issues.push({ field, message });
+  if (!d.name.trim()) bad('name', 'Give the search a name.');
+  if (d.objectives.length === 0) bad('objectives', 'Add at least one objective.');
+  const seen = new Set<string>();
+  d.objectives.forEach((o, i) => {
+    if (!o.metric) bad(`objectives.${i}.metric`, 'Choose a metric.');
+    else if (seen.has(o.metric)) bad(`objectives.${i}.metric`, `'${o.metric}' is already an objective.`);
+    seen.add(o.metric);
+  });
+  d.constraints.forEach((c, i) => {
+    if (!c.metric) bad(`constraints.${i}.metric`, 'Choose a metric.');
+    if (c.value.trim() === '' || !Number.isFinite(Number(c.value))) bad(`constraints.${i}.value`, 'Enter a number.');
+  });
+  const evals = num(d.budgetEvals);
+  const seconds = num(d.budgetSeconds);
+  const minutes = num(d.budgetMinutes);
+  if (evals !== undefined && !(Number.isInteger(evals) && evals > 0)) bad('budget.evals', 'Evaluations must be a whole number above 0.');
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0)) bad('budget.seconds', 'Simulated seconds must be a number above 0.');
+  if (minutes !== undefined && !(Number.isFinite(minutes) && minutes > 0)) bad('budget.wallMs', 'Minutes must be a number above 0.');
+  if (evals === undefined && seconds === undefined && minutes === undefined) bad('budget', 'Set at least one budget: evaluations, simulated seconds or minutes.');
+  const seed = num(d.seed);
+  if (seed === undefined || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) bad('seed', 'The seed is a whole number from 0 to 4294967295.');
+  for (const [field, v, label] of [['strategyOptions.population', d.population, 'Population'], ['strategyOptions.tournament', d.tournament, 'Tournament size']] as const) {
+    const n = num(v);
+    if (n !== undefined && !(Number.isInteger(n) && n >= 2)) bad(field, `${label} must be a whole number ≥ 2.`);
+  }
+  const pace = num(d.pace);
+  if (pace !== undefined && !(Number.isFinite(pace) && pace >= 0)) bad('evaluator.pace', 'Pace must be a number ≥ 0.');
+  return issues;
+}
+
+/** The spec the draft stands for (call only when `localIssues` is empty). */
+export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
+  const base = spaces.find((s) => s.id === d.space)?.defaults;
+  const strategyOptions: Record<string, number> = {};
+  if (d.strategy === 'evolution') {
+    if (num(d.population) !== undefined) strategyOptions.population = Number(d.population);
+    if (num(d.tournament) !== undefined) strategyOptions.tournament = Number(d.tournament);
+  }
+  const pace = num(d.pace);
+  const evaluator = base?.evaluator ?? { kind: 'table', tables: [], knownTables: [] };
+  return {
+    name: d.name.trim(),
+    space: d.space,
+    strategy: d.strategy,
+    strategyOptions,
+    objectives: d.objectives.map((o) => ({ metric: o.metric, direction: o.direction })),
+    constraints: d.constraints.map((c) => ({ metric: c.metric, op: c.op, value: Number(c.value) })),
+    report: d.report.split(',').map((x) => x.trim()).filter((x) => x && !d.objectives.some((o) => o.metric === x)),
+    budget: {
+      ...(num(d.budgetEvals) !== undefined ? { evals: Number(d.budgetEvals) } : {}),
+      ...(num(d.budgetSeconds) !== undefined ? { seconds: Number(d.budgetSeconds) } : {}),
+      ...(num(d.budgetMinutes) !== undefined ? { wallMs: Number(d.budgetMinutes) * 60_000 } : {}),
+    },
+    seed: Number(d.seed),
+    evaluator: pace ? { ...evaluator, pace } : evaluator,
+  };
+}
+
+/** The first issue for a field or any of its sub-fields (`budget` matches `budget.evals`). */
+export function issueFor(issues: readonly FieldIssue[], field: string): FieldIssue | undefined {
+  return issues.find((i) => i.field === field) ?? issues.find((i) => i.field.startsWith(`${field}.`));
+}

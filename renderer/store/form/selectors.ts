@@ -1,0 +1,19 @@
+import type { FieldIssue } from '../../api/index.js';
+import type { FormState } from './initialState.js';
+import { localIssues } from './reducer.js';
+
+let memo: { draft: FormState['draft']; server: FormState['serverCheck']; out: FieldIssue[] } | undefined;
+
+export const formSelectors = {
+  /** Local issues first; server issues only when the draft is locally fine (they need a valid spec). */
+  issues(s: FormState): FieldIssue[] {
+    if (memo && memo.draft === s.draft && memo.server === s.serverCheck) return memo.out;
+    const local = localIssues(s.draft);
+    const out = local.length > 0 ? local : (s.serverCheck?.issues ?? []);
+    memo = { draft: s.draft, server: s.serverCheck, out };
+    return out;
+  },
+  canSubmit: (s: FormState): boolean => !s.submitting && formSelectors.issues(s).length === 0 && s.serverCheck?.ok === true,
+  spaceCount: (s: FormState): string | null => s.serverCheck?.spaceCount ?? s.spaces.find((x) => x.id === s.draft.space)?.count ?? null,
+  metricsOfSpace: (s: FormState) => s.spaces.find((x) => x.id === s.draft.space)?.metrics ?? [],
+};

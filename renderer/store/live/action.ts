@@ -1,0 +1,119 @@
+import type { StateCreator } from 'zustand';
+import { nas, type StudyId } from '../../api/index.js';
+import type { NasEvents } from '../../api/index.js';
+import type { TrialRecord } from '../../../shared/types/index.js';
+import type { NasStore } from '../index.js';
+import { initialLiveState, type LiveState } from './initialState.js';
+import { applyLiveProgress, defaultAxes, mergeTrials } from './reducer.js';
+
+export interface LiveActions {
+  openLive(id: StudyId): Promise<void>;
+  closeLive(): void;
+  setAxes(axes: { x?: string; y?: string }): void;
+  sortTable(key: string): void;
+  setHovered(n: number | null): void;
+  stopStudy(id: StudyId): Promise<void>;
+  resumeStudy(id: StudyId): Promise<void>;
+  onTrialEvent(e: NasEvents['onDidUpdateTrial']): void;
+  onProgressEvent(e: NasEvents['onDidStudyProgress']): void;
+  onLiveStatusEvent(e: NasEvents['onDidChangeStudyStatus']): void;
+}
+
+/** Trial events are batched (at most one store update per FLUSH_MS) so a fast search stays smooth. */
+const FLUSH_MS = 250;
+const REFRESH_MS = 1000;
+
+export const createLiveSlice: StateCreator<NasStore, [], [], LiveState & LiveActions> = (set, get) => {
+  let buffer: TrialRecord[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  let generation = 0;
+
+  const refresh = async (id: StudyId, gen: number) => {
+    const [detail, history, summary] = await Promise.all([nas().study.get({ id }), nas().study.history({ id }), nas().study.summary({ id })]);
+    if (gen === generation) set({ detail, history, summary });
+  };
+  const scheduleRefresh = (id: StudyId) => {
+    if (refreshTimer) return;
+    const gen = generation;
+    refreshTimer = setTimeout(() => {
+      refreshTimer = undefined;
+      void refresh(id, gen).catch(() => undefined);
+    }, REFRESH_MS);
+  };
+  const flush = () => {
+    flushTimer = undefined;
+    const { points } = get();
+    if (!points || buffer.length === 0) return;
+    const trials = buffer;
+    buffer = [];
+    set({ points: mergeTrials(points, trials) });
+  };
+
+  return {
+    ...initialLiveState,
+    async openLive(id) {
+      const gen = ++generation;
+      buffer = [];
+      set({ ...initialLiveState, liveId: id });
+      try {
+        const [detail, points, history, summary] = await Promise.all([
+          nas().study.get({ id }),
+          nas().study.points({ id }),
+          nas().study.history({ id }),
+          nas().study.summary({ id }),
+        ]);
+        if (gen !== generation) return;
+        set({ detail, points, history, summary, axes: defaultAxes(detail.objectives, Object.keys(points.metrics)) });
+      } catch (e) {
+        if (gen === generation) set({ liveError: (e as Error).message });
+      }
+    },
+    closeLive() {
+      generation++;
+      buffer = [];
+      set({ ...initialLiveState });
+    },
+    setAxes(axes) {
+      set({ axes: { ...get().axes, ...axes } });
+    },
+    sortTable(key) {
+      const cur = get().tableSort;
+      set({ tableSort: cur.key === key ? { key, dir: cur.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'desc' } });
+    },
+    setHovered(hovered) {
+      if (get().hovered !== hovered) set({ hovered });
+    },
+    async stopStudy(id) {
+      await nas().study.stop({ id });
+      await get().fetchStudies();
+    },
+    async resumeStudy(id) {
+      await nas().study.resume({ id });
+      await get().fetchStudies();
+    },
+    onTrialEvent(e) {
+      if (e.id !== get().liveId) return;
+      buffer.push(e.trial);
+      flushTimer ??= setTimeout(flush, FLUSH_MS);
+      scheduleRefresh(e.id);
+    },
+    onProgressEvent(e) {
+      const detail = applyLiveProgress(get().detail, e);
+      if (detail !== get().detail) set({ detail });
+    },
+    onLiveStatusEvent(e) {
+      if (e.id !== get().liveId) return;
+      const gen = generation;
+      // Final state: flush what is buffered, then fetch the full picture.
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
+      void refresh(e.id, gen)
+        .then(() => (e.status !== 'running' ? nas().study.points({ id: e.id }) : undefined))
+        .then((points) => {
+          if (points && gen === generation) set({ points });
+        })
+        .catch(() => undefined);
+    },
+  };
+};

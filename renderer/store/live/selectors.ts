@@ -1,0 +1,121 @@
+import type { TrialPoints } from '../../api/index.js';
+import type { Direction, ObjectiveSpec } from '../../../shared/types/index.js';
+import type { LiveState } from './initialState.js';
+
+export interface ScatterData {
+  readonly xs: Float64Array;
+  readonly ys: Float64Array;
+  /** Trial number of each point. */
+  readonly numbers: Int32Array;
+  /** 1 when the point is on the 2-D Pareto front of the two axes (with their directions). */
+  readonly front: Uint8Array;
+  readonly frontOrder: Int32Array;
+}
+
+const COMPLETE = 1; // index of 'complete' in TRIAL_STATES
+
+export function directionOf(objectives: readonly ObjectiveSpec[], metric: string): Direction {
+  return objectives.find((o) => o.metric === metric)?.direction ?? 'min';
+}
+
+/**
+ * Complete trials with both metrics, and which are non-dominated in the plane of the two axes
+ * (directions from the objectives; other metrics are minimised). O(n log n).
+ */
+export function scatterData(points: TrialPoints, x: string, y: string, dx: Direction, dy: Direction): ScatterData {
+  const cx = points.metrics[x];
+  const cy = points.metrics[y];
+  const idx: number[] = [];
+  if (cx && cy) {
+    for (let i = 0; i < points.numbers.length; i++) {
+      if (points.states[i] === COMPLETE && cx[i] != null && cy[i] != null) idx.push(i);
+    }
+  }
+  const n = idx.length;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  const numbers = new Int32Array(n);
+  idx.forEach((i, k) => {
+    xs[k] = cx![i] as number;
+    ys[k] = cy![i] as number;
+    numbers[k] = points.numbers[i] as number;
+  });
+  const sx = dx === 'max' ? -1 : 1;
+  const sy = dy === 'max' ? -1 : 1;
+  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => sx * ((xs[a] as number) - (xs[b] as number)) || sy * ((ys[a] as number) - (ys[b] as number)));
+  const front = new Uint8Array(n);
+  const frontOrder: number[] = [];
+  let best = Infinity;
+  let lastX = NaN;
+  let lastY = NaN;
+  for (const k of order) {
+    const yv = sy * (ys[k] as number);
+    const xv = sx * (xs[k] as number);
+    if (yv < best) {
+      front[k] = 1;
+      frontOrder.push(k);
+      best = yv;
+      lastX = xv;
+      lastY = yv;
+    } else if (xv === lastX && yv === lastY) {
+      front[k] = 1;
+    }
+  }
+  return { xs, ys, numbers, front, frontOrder: Int32Array.from(frontOrder) };
+}
+
+let scatterMemo: { points: TrialPoints; key: string; data: ScatterData } | undefined;
+let orderMemo: { points: TrialPoints; key: string; order: Int32Array } | undefined;
+
+export const liveSelectors = {
+  objectives: (s: LiveState): readonly ObjectiveSpec[] => s.detail?.objectives ?? [],
+  metrics: (s: LiveState): string[] => (s.points ? Object.keys(s.points.metrics) : []),
+  scatter(s: LiveState): ScatterData | null {
+    if (!s.points || !s.axes.x || !s.axes.y) return null;
+    const objectives = s.detail?.objectives ?? [];
+    const dx = directionOf(objectives, s.axes.x);
+    const dy = directionOf(objectives, s.axes.y);
+    const key = `${s.axes.x}|${s.axes.y}|${dx}|${dy}`;
+    if (scatterMemo && scatterMemo.points === s.points && scatterMemo.key === key) return scatterMemo.data;
+    const data = scatterData(s.points, s.axes.x, s.axes.y, dx, dy);
+    scatterMemo = { points: s.points, key, data };
+    return data;
+  },
+  /** Row order of the trials table (indices into the columns), sorted by number or a metric; nulls last. */
+  tableOrder(s: LiveState): Int32Array {
+    const p = s.points;
+    if (!p) return new Int32Array(0);
+    const key = `${s.tableSort.key}|${s.tableSort.dir}`;
+    if (orderMemo && orderMemo.points === p && orderMemo.key === key) return orderMemo.order;
+    const sign = s.tableSort.dir === 'asc' ? 1 : -1;
+    const col = s.tableSort.key === 'number' ? p.numbers : s.tableSort.key === 'state' ? p.states : p.metrics[s.tableSort.key];
+    const order = Int32Array.from({ length: p.numbers.length }, (_, i) => i);
+    if (col) {
+      order.sort((a, b) => {
+        const va = col[a];
+        const vb = col[b];
+        if (va == null || vb == null) return va == null ? (vb == null ? 0 : 1) : -1;
+        return sign * ((va as number) - (vb as number)) || (p.numbers[a] as number) - (p.numbers[b] as number);
+      });
+    }
+    orderMemo = { points: p, key, order };
+    return order;
+  },
+  /** Finished trials per state. */
+  stateCounts(s: LiveState): Record<string, number> {
+    const out: Record<string, number> = {};
+    const names = ['running', 'complete', 'pruned', 'failed', 'invalid'];
+    for (const st of s.points?.states ?? []) out[names[st] ?? '?'] = (out[names[st] ?? '?'] ?? 0) + 1;
+    return out;
+  },
+};
+
+/** `1h02m`, `45s`, `—` */
+export function formatEta(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

@@ -1,0 +1,25 @@
+import type { StateCreator } from 'zustand';
+import { nas, type StudyId } from '../../api/index.js';
+import type { NasStore } from '../index.js';
+import { initialTrialState, type TrialState } from './initialState.js';
+
+export interface TrialActions {
+  openTrial(id: StudyId, number: number): Promise<void>;
+}
+
+export const createTrialSlice: StateCreator<NasStore, [], [], TrialState & TrialActions> = (set) => {
+  let seq = 0;
+  return {
+    ...initialTrialState,
+    async openTrial(id, number) {
+      const mine = ++seq;
+      set({ ...initialTrialState });
+      try {
+        const [trialDetail, trialCurve] = await Promise.all([nas().study.trial({ id, number }), nas().study.curve({ id, number })]);
+        if (mine === seq) set({ trialDetail, trialCurve });
+      } catch (e) {
+        if (mine === seq) set({ trialError: (e as Error).message });
+      }
+    },
+  };
+};
