@@ -38,14 +38,15 @@ export function satisfies(value: number, c: ConstraintSpec): boolean {
 
 /** The constraints that `metrics` violates; constraints on metrics not present are skipped. */
 export function violated(metrics: Metrics, constraints: readonly ConstraintSpec[]): ConstraintSpec[] {
-  return constraints.filter((c) => c.metric in metrics && !satisfies(metrics[c.metric] as number, c));
+  // Own properties only: `in` would also see Object.prototype members ('toString', 'constructor').
+  return constraints.filter((c) => Object.hasOwn(metrics, c.metric) && !satisfies(metrics[c.metric] as number, c));
 }
 
 /** Objective values in objective order, or a reason why they are unusable. */
 export function objectiveValues(metrics: Metrics, objectives: readonly ObjectiveSpec[]): number[] | string {
   const out: number[] = [];
   for (const o of objectives) {
-    const v = metrics[o.metric];
+    const v = Object.hasOwn(metrics, o.metric) ? metrics[o.metric] : undefined;
     if (v === undefined) return `objective metric '${o.metric}' was not reported`;
     if (!Number.isFinite(v)) return `objective metric '${o.metric}' is ${v}`;
     out.push(v);

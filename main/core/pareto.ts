@@ -36,7 +36,8 @@ export function paretoFront(points: readonly Point[]): number[] {
     let lastY = NaN;
     for (const i of order) {
       const [x, y] = points[i] as [number, number];
-      if (y < bestY) {
+      // The first point (lowest x) is always on the front, even with y = +Infinity.
+      if (y < bestY || front.length === 0) {
         front.push(i);
         bestY = y;
         lastX = x;
@@ -56,8 +57,10 @@ export function paretoFront(points: readonly Point[]): number[] {
 
 function lexCompare(a: Point, b: Point): number {
   for (let k = 0; k < a.length; k++) {
-    const d = (a[k] as number) - (b[k] as number);
-    if (d !== 0) return d;
+    // Compare rather than subtract: Infinity - Infinity is NaN, which breaks the sort.
+    const x = a[k] as number;
+    const y = b[k] as number;
+    if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
 }

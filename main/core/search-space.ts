@@ -108,8 +108,10 @@ export abstract class DimensionalSpace implements SearchSpace {
     return this.canonical(s);
   }
 
-  mutate(s: Sample, rng: Rng): Sample {
-    this.assertValid(s);
+  mutate(input: Sample, rng: Rng): Sample {
+    this.assertValid(input);
+    // Inactive decisions do not count: start from the canonical form so junk in them cannot resurface.
+    const s = this.canonical(input);
     const candidates = this.dims.map((_, i) => i).filter((i) => this.isActive(s, i) && (this.dims[i] as Dimension).choices.length > 1);
     if (candidates.length === 0) return this.canonical(s);
     const i = rng.pick(candidates);
@@ -119,8 +121,9 @@ export abstract class DimensionalSpace implements SearchSpace {
     return this.canonical(next);
   }
 
-  neighbours(s: Sample): Sample[] {
-    this.assertValid(s);
+  neighbours(input: Sample): Sample[] {
+    this.assertValid(input);
+    const s = this.canonical(input);
     const out: Sample[] = [];
     for (let i = 0; i < this.dims.length; i++) {
       if (!this.isActive(s, i)) continue;

@@ -89,6 +89,10 @@ export class Study {
     const checkpoint = store.getCheckpoint(this.id);
     if (checkpoint) strategy.restore(checkpoint.strategyState);
     let progress: StudyProgress = checkpoint?.progress ?? rec.progress ?? EMPTY_PROGRESS;
+    // The checkpoint is written with each finished trial; a stop records the wall time spent since
+    // (e.g. on an evaluation it abandoned), which counts too. Rejections after the checkpoint are
+    // not taken from the record: the restored strategy asks those architectures again.
+    if (checkpoint && rec.progress.wallMs > progress.wallMs) progress = { ...progress, wallMs: rec.progress.wallMs };
 
     const runStart = clock.now();
     const wallBase = progress.wallMs;

@@ -8,6 +8,8 @@ export interface CsvTable {
   readonly source: string;
   readonly columns: readonly string[];
   readonly rows: readonly (readonly string[])[];
+  /** 1-based source line of each row (blank lines are skipped, so this is not always index + 2). */
+  readonly lines?: readonly number[];
 }
 
 function splitCsvLine(line: string): string[] {
@@ -39,6 +41,7 @@ export function parseCsv(text: string, source: string): CsvTable {
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup) throw new NasError('invalid-input', `${source}:1: column '${dup}' appears twice`);
   const rows: string[][] = [];
+  const rowLines: number[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.trim() === '') continue;
@@ -47,8 +50,9 @@ export function parseCsv(text: string, source: string): CsvTable {
       throw new NasError('invalid-input', `${source}:${i + 1}: expected ${header.length} fields, found ${cells.length}`);
     }
     rows.push(cells);
+    rowLines.push(i + 1);
   }
-  return { source, columns: header, rows };
+  return { source, columns: header, rows, lines: rowLines };
 }
 
 const KEY_COLUMNS = ['index', 'arch_str'];
@@ -89,7 +93,7 @@ export function joinTables(tables: readonly CsvTable[]): JoinedTable {
     t.rows.forEach((r, n) => {
       const key = ai >= 0 ? (r[ai] as string) : indexToKey.get(r[ii] as string);
       if (key === undefined) {
-        throw new NasError('invalid-input', `${t.source}:${n + 2}: index ${r[ii]} has no arch_str in any table given`);
+        throw new NasError('invalid-input', `${t.source}:${t.lines?.[n] ?? n + 2}: index ${r[ii]} has no arch_str in any table given`);
       }
       const row = rows.get(key) ?? {};
       for (const { c, i } of numeric) row[c] = r[i] === '' ? NaN : Number(r[i]);
@@ -107,10 +111,18 @@ export interface CostExpression {
 
 export function parseCost(text: string): CostExpression {
   const t = text.trim();
-  if (/^[0-9.]+(e[-+]?\d+)?$/i.test(t)) return { factor: Number(t) };
+  const bad = () => new NasError('invalid-input', `cost '${text}' must be COLUMN*FACTOR, COLUMN or a number of seconds`);
+  // `[0-9.]+` also admits '1.2.3' and '.', which Number() turns into NaN: check the value too.
+  if (/^[0-9.]+(e[-+]?\d+)?$/i.test(t)) {
+    const factor = Number(t);
+    if (!Number.isFinite(factor)) throw bad();
+    return { factor };
+  }
   const m = /^([A-Za-z_][\w:.-]*)\s*(?:\*\s*([0-9.]+(?:e[-+]?\d+)?))?$/i.exec(t);
-  if (!m) throw new NasError('invalid-input', `cost '${text}' must be COLUMN*FACTOR, COLUMN or a number of seconds`);
-  return { column: m[1] as string, factor: m[2] === undefined ? 1 : Number(m[2]) };
+  if (!m) throw bad();
+  const factor = m[2] === undefined ? 1 : Number(m[2]);
+  if (!Number.isFinite(factor)) throw bad();
+  return { column: m[1] as string, factor };
 }
 
 export interface TableEvaluatorOptions {

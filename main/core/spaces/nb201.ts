@@ -95,10 +95,11 @@ export function parseNb201ArchStr(key: string): Sample {
     const edges = node.slice(1, -1).split('|');
     if (edges.length !== i + 1) throw bad(`node ${i + 1} needs ${i + 1} edges, has ${edges.length}`);
     edges.forEach((edge, from) => {
-      const [op, src] = edge.split('~');
+      const parts = edge.split('~');
+      const [op, src] = parts;
       const code = NB201_OPS.indexOf(op as Nb201Op);
       if (code < 0) throw bad(`unknown op '${op}' (expected one of ${NB201_OPS.join(', ')})`);
-      if (src !== String(from)) throw bad(`edge '${edge}' must come from node ${from}`);
+      if (parts.length !== 2 || src !== String(from)) throw bad(`edge '${edge}' must come from node ${from} (op~${from})`);
       out.push(code);
     });
   });

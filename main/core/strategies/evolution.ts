@@ -14,6 +14,12 @@ interface EvolutionState {
   seeded: number;
 }
 
+/** Population and tournament are counts: 2.5 would silently act as 3 (asks) and 2 (kept members). */
+function wholeNumber(name: string, v: number): number {
+  if (!Number.isInteger(v)) throw new RangeError(`strategy option '${name}' must be a whole number, got ${v}`);
+  return v;
+}
+
 /**
  * Regularized evolution (Real et al. 2019; NAS-Bench-201 defaults population 10, tournament 3):
  * the first `population` asks are random; then a tournament of `tournament` members drawn with
@@ -31,8 +37,8 @@ export class RegularizedEvolutionStrategy implements Strategy {
 
   constructor(private readonly ctx: StrategyContext) {
     const multi = ctx.objectives.length > 1;
-    this.populationSize = numberOption(ctx, 'population', multi ? 50 : 10, 2);
-    this.tournament = numberOption(ctx, 'tournament', multi ? 10 : 3, 1);
+    this.populationSize = wholeNumber('population', numberOption(ctx, 'population', multi ? 50 : 10, 2));
+    this.tournament = wholeNumber('tournament', numberOption(ctx, 'tournament', multi ? 10 : 3, 1));
     this.crossover = numberOption(ctx, 'crossover', 0, 0, 1);
     this.s = { rng: new Rng(ctx.seed).state(), population: [], seeded: 0 };
   }

@@ -44,10 +44,15 @@ export class LocalSearchStrategy implements Strategy {
     }
   }
 
+  /**
+   * Whether `a` is `b` or one of its neighbours, in the space's own terms: counting differing indices
+   * would miss a gate change that zeroes the decisions it deactivates (a shallower depth), and the
+   * walk would then "restart" at that worse neighbour instead of at a random architecture.
+   */
   private isNeighbour(a: Sample, b: Sample): boolean {
-    let diff = 0;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diff++;
-    return diff <= 1;
+    const space = this.ctx.space;
+    const key = space.freeze(a).key;
+    return key === space.freeze(b).key || space.neighbours(b).some((n) => space.freeze(n).key === key);
   }
 
   snapshot(): unknown {
