@@ -645,3 +645,22 @@ describe('validateStudySpec', () => {
     expect(() => validateStudySpec(baseSpec({ budget: { evals: 5, seconds: 10, wallMs: 1000 }, concurrency: 4, seed: 0xffffffff }))).not.toThrow();
   });
 });
+
+describe('Study and the event loop', () => {
+  it('lets timers run while instant evaluations resolve as microtasks', async () => {
+    const clock: Clock = { now: () => Date.now() };
+    const h = harness(baseSpec({ strategy: 'random', budget: { evals: 20_000 } }), {}, gatedToySpace(), new InMemoryStore(), clock as FakeClock);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = Date.now();
+    try {
+      await h.study().run(none());
+    } finally {
+      clearInterval(timer);
+    }
+    const elapsed = Date.now() - started;
+    expect(h.store.countTrials(h.id, ['complete'])).toBeGreaterThan(0);
+    // Without yielding, a run that never awaits a macrotask starves the interval completely.
+    if (elapsed > 100) expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 60));
+  });
+});

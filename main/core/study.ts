@@ -41,6 +41,9 @@ export interface StudyOutcome {
   readonly reason: string;
 }
 
+/** Longest stretch of work before the loop lets other tasks of the event loop run. */
+export const YIELD_EVERY_MS = 15;
+
 /** After this many architectures in a row rejected by constraints, the study fails. */
 export const MAX_CONSECUTIVE_REJECTIONS = 10_000;
 
@@ -95,6 +98,7 @@ export class Study {
     if (checkpoint && rec.progress.wallMs > progress.wallMs) progress = { ...progress, wallMs: rec.progress.wallMs };
 
     const runStart = clock.now();
+    let lastYield = runStart;
     const wallBase = progress.wallMs;
     const wall = () => wallBase + (clock.now() - runStart);
     const concurrency = Math.max(1, Math.floor(spec.concurrency ?? 1));
@@ -185,6 +189,12 @@ export class Study {
         }
         if (inflight.size === 0) break;
         await Promise.race([...inflight.values()].map((f) => f.promise));
+        // Instant evaluations (tables) resolve as microtasks: give timers and I/O (a stop request,
+        // an HTTP call, a progress redraw) a turn at least every YIELD_EVERY_MS.
+        if (clock.now() - lastYield >= YIELD_EVERY_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = clock.now();
+        }
       }
       if (inflight.size > 0) await Promise.allSettled([...inflight.values()].map((f) => f.promise));
     } catch (e) {
