@@ -1,0 +1,110 @@
+// TFLite export, verified in an independent runtime: every exported file is loaded by Arm NN's TFLite
+// parser (CpuRef) and its output compared to the tfjs computation of the same graph and weights.
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../main/core/rng.js';
+import { buildGraph } from '../main/core/graph/index.js';
+import { MobilenetSpace } from '../main/core/spaces/mobilenet.js';
+import { Nb201Space, parseNb201ArchStr } from '../main/core/spaces/nb201.js';
+import { exportTflite } from '../main/services/export/tflite.js';
+import { randomWeights } from '../main/services/export/weights.js';
+import type { GraphNode, ModelGraph } from '../shared/types/index.js';
+import { armnnUnavailable, runTfliteInArmnn } from './harness/armnn/armnn.js';
+import { runGraphTfjs } from './harness/tfjs-graph.js';
+
+const skip = armnnUnavailable();
+if (skip) console.warn(`skipping TFLite export verification: ${skip}`);
+
+/** A hand-made graph that uses every op the exporter lowers (odd sizes for asymmetric 'same' padding). */
+export function allOpsGraph(): ModelGraph {
+  const n = (id: string, op: GraphNode['op'], inputs: string[], shape: number[], attrs: GraphNode['attrs'] = {}): GraphNode => ({ id, op, inputs, shape, attrs });
+  const nodes: GraphNode[] = [
+    n('stem.conv', 'Conv2D', ['input'], [5, 5, 8], { kernel: 3, stride: 2, filters: 8, useBias: false }),
+    n('stem.bn', 'BatchNorm', ['stem.conv'], [5, 5, 8], { epsilon: 1e-3 }),
+    n('stem.act', 'ReLU6', ['stem.bn'], [5, 5, 8]),
+    n('dw', 'DepthwiseConv2D', ['stem.act'], [5, 5, 8], { kernel: 3, stride: 1, useBias: false }),
+    n('dw.bn', 'BatchNorm', ['dw'], [5, 5, 8], { epsilon: 1e-3 }),
+    n('dw.act', 'ReLU', ['dw.bn'], [5, 5, 8]),
+    n('pw', 'Conv2D', ['dw.act'], [5, 5, 8], { kernel: 1, stride: 1, filters: 8, useBias: true }),
+    n('res', 'Add', ['pw', 'stem.act'], [5, 5, 8]),
+    n('res.bn', 'BatchNorm', ['res'], [5, 5, 8], { epsilon: 1e-3 }),
+    n('res.act', 'ReLU', ['res.bn'], [5, 5, 8]),
+    n('se.pool', 'GlobalAvgPool', ['res.act'], [1, 1, 8], { keepDims: true }),
+    n('se.reduce', 'Conv2D', ['se.pool'], [1, 1, 4], { kernel: 1, stride: 1, filters: 4, useBias: true }),
+    n('se.act', 'ReLU', ['se.reduce'], [1, 1, 4]),
+    n('se.expand', 'Conv2D', ['se.act'], [1, 1, 8], { kernel: 1, stride: 1, filters: 8, useBias: true }),
+    n('se.gate', 'Sigmoid', ['se.expand'], [1, 1, 8]),
+    n('se.mul', 'Mul', ['res.act', 'se.gate'], [5, 5, 8]),
+    n('maxp', 'MaxPool', ['se.mul'], [3, 3, 8], { kernel: 3, stride: 2 }),
+    n('avgp', 'AvgPool', ['se.mul'], [3, 3, 8], { kernel: 3, stride: 2 }),
+    n('cat', 'Concat', ['maxp', 'avgp'], [3, 3, 16]),
+    n('cat.tanh', 'Tanh', ['cat'], [3, 3, 16]),
+    n('zero', 'Zero', ['cat'], [3, 3, 16]),
+    n('sum', 'Add', ['cat.tanh', 'zero'], [3, 3, 16]),
+    n('flat', 'Reshape', ['sum'], [144]),
+    n('fc', 'Dense', ['flat'], [5], { units: 5, useBias: true }),
+  ];
+  return { input: [9, 9, 3], nodes, output: 'fc', classes: 5 };
+}
+
+function inputFor(g: ModelGraph, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: g.input[0] * g.input[1] * g.input[2] }, () => rng.next() * 2 - 1);
+}
+
+async function maxAbsDiff(g: ModelGraph, opts: { softmax: boolean; explicitPadding?: boolean; seed?: number }): Promise<{ diff: number; ops: readonly string[] }> {
+  const w = randomWeights(g, opts.seed ?? 7);
+  const model = exportTflite(g, w, opts);
+  const x = inputFor(g, (opts.seed ?? 7) + 1);
+  const armnn = await runTfliteInArmnn(model.bytes, x);
+  const ref = await runGraphTfjs(g, w, x, { softmax: opts.softmax });
+  expect(armnn.shape).toEqual([1, g.classes]);
+  expect(armnn.output.length).toBe(ref.length);
+  let diff = 0;
+  for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs((armnn.output[i] as number) - (ref[i] as number)));
+  // A constant output would compare well too; make sure the model actually computes something.
+  expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
+  return { diff, ops: model.ops };
+}
+
+describe.skipIf(!!skip)('TFLite export checked in Arm NN against tfjs', () => {
+  it('starts with the TFL3 identifier and a version-3 schema root', () => {
+    const bytes = exportTflite(allOpsGraph(), randomWeights(allOpsGraph(), 1)).bytes;
+    expect(Buffer.from(bytes.subarray(4, 8)).toString('latin1')).toBe('TFL3');
+  });
+
+  it('a graph with every op: logits and softmax within 1e-4, BatchNorm folded, activations fused', async () => {
+    const g = allOpsGraph();
+    const logits = await maxAbsDiff(g, { softmax: false });
+    expect(logits.diff).toBeLessThanOrEqual(1e-4);
+    const probs = await maxAbsDiff(g, { softmax: true });
+    expect(probs.diff).toBeLessThanOrEqual(1e-4);
+    expect(probs.ops).toEqual([
+      'CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_2D', 'ADD', 'MUL', 'ADD', 'MEAN', 'CONV_2D', 'CONV_2D', 'LOGISTIC', 'MUL',
+      'MAX_POOL_2D', 'AVERAGE_POOL_2D', 'CONCATENATION', 'TANH', 'MUL', 'ADD', 'RESHAPE', 'FULLY_CONNECTED', 'SOFTMAX',
+    ]);
+  });
+
+  it('explicit padding: PAD + VALID convolutions give the same result', async () => {
+    const r = await maxAbsDiff(allOpsGraph(), { softmax: false, explicitPadding: true });
+    expect(r.ops).toContain('PAD');
+    expect(r.diff).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('random MobileNet-space candidates from the graph IR', async () => {
+    const space = new MobilenetSpace();
+    const rng = new Rng(3);
+    for (let i = 0; i < 2; i++) {
+      const g = buildGraph(space, space.freeze(space.sample(rng)), { input: [16, 16, 3], classes: 10 });
+      const r = await maxAbsDiff(g, { softmax: false, seed: i });
+      expect(r.diff, `candidate ${i}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('a NAS-Bench-201 cell network from the graph IR', async () => {
+    const space = new Nb201Space();
+    const arch = space.freeze(parseNb201ArchStr('|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'));
+    const g = buildGraph(space, arch, { input: [16, 16, 3], classes: 10, nb201: { channels: 8, cellsPerStage: 1 } });
+    const r = await maxAbsDiff(g, { softmax: false });
+    expect(r.diff).toBeLessThanOrEqual(1e-4);
+  });
+});
