@@ -62,11 +62,16 @@ export class SqliteStore implements Store {
 
   private constructor(private readonly db: Database.Database, readonly path: string) {}
 
-  static open(path: string): SqliteStore {
+  /**
+   * `nativeBinding` (or FRONTIER_SQLITE_BINDING) points at a better_sqlite3.node built for another
+   * runtime: the desktop app's engine runs on Electron's ABI while the CLI and tests use Node's.
+   */
+  static open(path: string, opts: { nativeBinding?: string } = {}): SqliteStore {
     let db: Database.Database | undefined;
+    const nativeBinding = opts.nativeBinding ?? process.env.FRONTIER_SQLITE_BINDING;
     try {
       if (path !== ':memory:') fs.mkdirSync(nodePath.dirname(nodePath.resolve(path)), { recursive: true });
-      db = new Database(path, { timeout: 5000 });
+      db = new Database(path, { timeout: 5000, ...(nativeBinding ? { nativeBinding } : {}) });
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
