@@ -49,7 +49,7 @@ async function build() {
   await esbuild.build({ ...common, format: 'esm', entryPoints: { app: 'main/app.ts', 'engine-entry': 'main/engine-entry.ts' }, outdir: join(out, 'main'), absWorkingDir: root });
   // A sandboxed preload is one CommonJS file that may require only 'electron'.
   await esbuild.build({ ...common, packages: undefined, external: ['electron'], format: 'cjs', entryPoints: ['main/preload.ts'], outfile: join(out, 'preload', 'preload.cjs'), absWorkingDir: root });
-  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', join(out, 'renderer'), '--base', './', '--emptyOutDir']);
+  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--outDir', join(out, 'renderer'), '--emptyOutDir']);
 }
 
 /**
