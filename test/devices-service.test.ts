@@ -35,7 +35,7 @@ describe.skipIf(!adbBin)('AdbDeviceService', () => {
   }
 
   function service(store = new InMemoryStore()): AdbDeviceService {
-    const s = new AdbDeviceService(store, { adbPath: server.bin, port: server.port }, Date.now, 200);
+    const s = new AdbDeviceService(store, { adbPath: server.bin, port: server.port }, Date.now, 200, { everyMs: 300, windowMs: 60_000 });
     open.push(s);
     return s;
   }

@@ -46,17 +46,23 @@ export class AdbDeviceService implements Disposable {
   private disposed = false;
 
   private poll: ReturnType<typeof setInterval> | undefined;
+  /** Network (adb connect) phones that dropped: serial → when first lost, last reconnect attempt. */
+  private readonly lost = new Map<string, { since: number; tried: number }>();
+  private reconnecting = false;
 
   /**
    * `pollMs`: how often `host:devices` is also polled. The adb server (platform-tools 29 at least)
    * does not announce every state change on `host:track-devices` — a TCP phone that turns
    * `unauthorized` stays `offline` there — so tracking alone can miss it.
+   * `reconnect`: a phone attached with `adb connect` that goes offline is reconnected every `everyMs`
+   * for `windowMs` (the adb server's own retry backs off to 10 s and more).
    */
   constructor(
     private readonly store?: Store,
     settings: AdbSettings = {},
     private readonly now: () => number = Date.now,
     private readonly pollMs = 1000,
+    private readonly reconnect: { everyMs: number; windowMs: number } = { everyMs: 3000, windowMs: 10 * 60_000 },
   ) {
     this.client = createAdbClient(settings);
   }
@@ -85,6 +91,32 @@ export class AdbDeviceService implements Disposable {
     const ids = new Set(now.map((d: Device) => d.id));
     for (const d of now) this.update(d.id, toState(d.type));
     for (const d of [...this.devices.values()]) if (!ids.has(d.serial) && d.state !== 'absent') this.update(d.serial, 'absent');
+    await this.reconnectLost();
+  }
+
+  private async reconnectLost(): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    try {
+      const t = Date.now();
+      for (const [serial, l] of [...this.lost]) {
+        const state = this.devices.get(serial)?.state ?? 'absent';
+        if (state === 'device' || state === 'unauthorized' || t - l.since > this.reconnect.windowMs) {
+          this.lost.delete(serial);
+          continue;
+        }
+        if (t - l.tried < this.reconnect.everyMs) continue;
+        l.tried = t;
+        const m = /^(.*):(\d+)$/.exec(serial);
+        if (!m) continue;
+        const [host, port] = [m[1] as string, Number(m[2])];
+        // An offline transport answers `connect` with "already connected": drop it first.
+        if (state === 'offline') await this.client.disconnect(host, port).catch(() => undefined);
+        await this.client.connect(host, port).catch(() => undefined);
+      }
+    } finally {
+      this.reconnecting = false;
+    }
   }
 
   /** Every phone adb knows now (absent ones are dropped). */
@@ -137,6 +169,9 @@ export class AdbDeviceService implements Disposable {
     if (this.disposed) return;
     const prev = this.devices.get(serial);
     if (prev?.state === state) return;
+    if (state === 'offline' && prev?.state === 'device' && /^[^:]+:\d+$/.test(serial) && !this.lost.has(serial)) {
+      this.lost.set(serial, { since: Date.now(), tried: Date.now() });
+    }
     const base = { serial, state, lastSeenAt: this.now(), ...(prev?.facts && state !== 'absent' ? { facts: prev.facts } : {}) };
     this.devices.set(serial, base);
     this.emit();

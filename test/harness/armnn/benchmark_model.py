@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""Stand-in for TensorFlow Lite's benchmark_model on the emulated phone.
+
+It really runs the model: the .tflite file is loaded by Arm NN's TFLite parser and executed on the
+CpuRef backend; every timing printed is a measured wall-clock time of one inference. The output
+follows the real tool's (TF >= 2.4) format: parameter lines, count= statistics with p5/median/p95,
+the "Inference timings in us" summary and the memory footprint line, each with an "INFO: " prefix.
+
+Delegates: XNNPACK (and the default CPU path) map to Arm NN CpuRef. GPU and NNAPI map to Arm NN
+backends this build does not have (GpuAcc, EthosNAcc), so the tool says the delegate runs nothing
+and falls back to the CPU -- the same silent fall-back the real tool reports.
+Self-contained on purpose: it is pushed to the device as a single file.
+"""
+import math
+import os
+import resource
+import struct
+import sys
+import time
+import warnings
+
+FLAGS = {
+    "graph": "", "num_threads": "1", "warmup_runs": "1", "num_runs": "50", "min_secs": "1", "max_secs": "150",
+    "warmup_min_secs": "0.5", "use_xnnpack": "false", "use_gpu": "false", "use_nnapi": "false",
+    "enable_op_profiling": "false", "run_delay": "-1",
+}
+
+
+def log(msg):
+    sys.stdout.write("INFO: " + msg + "\n")
+    sys.stdout.flush()
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def count_operators(path):
+    """Number of operators in subgraph 0, read straight from the flatbuffer."""
+    with open(path, "rb") as f:
+        b = f.read()
+
+    def u32(p):
+        return struct.unpack_from("<I", b, p)[0]
+
+    def field(table, idx):
+        vt = table - struct.unpack_from("<i", b, table)[0]
+        vlen = struct.unpack_from("<H", b, vt)[0]
+        off = 4 + 2 * idx
+        if off >= vlen:
+            return None
+        rel = struct.unpack_from("<H", b, vt + off)[0]
+        return table + rel if rel else None
+
+    root = u32(0)
+    sgs = field(root, 2)
+    if sgs is None:
+        return 0
+    vec = sgs + u32(sgs)
+    first = vec + 4 + u32(vec + 4)
+    ops = field(first, 3)
+    if ops is None:
+        return 0
+    return u32(ops + u32(ops))
+
+
+def stats_line(xs, with_first=True):
+    n = len(xs)
+    s = sorted(xs)
+    avg = sum(xs) / n
+    std = math.sqrt(sum((x - avg) ** 2 for x in xs) / n)
+
+    def pct(p):
+        return s[min(n - 1, max(0, int(math.floor(p / 100.0 * (n - 1) + 0.5))))]
+
+    parts = ["count=%d" % n]
+    if with_first and n > 1:
+        parts += ["first=%d" % xs[0], "curr=%d" % xs[-1], "min=%d" % s[0], "max=%d" % s[-1], "avg=%g" % avg, "std=%d" % std]
+    else:
+        parts += ["curr=%d" % xs[-1]]
+    parts += ["p5=%d" % pct(5), "median=%d" % pct(50), "p95=%d" % pct(95)]
+    return " ".join(parts), avg
+
+
+def main(argv):
+    for a in argv[1:]:
+        if not a.startswith("--") or "=" not in a:
+            sys.stderr.write("ERROR: Unconsumed cmdline flags: %s\n" % a)
+            return 1
+        k, v = a[2:].split("=", 1)
+        if k not in FLAGS:
+            sys.stderr.write("ERROR: Unconsumed cmdline flags: %s\n" % a)
+            return 1
+        FLAGS[k] = v
+    on = lambda k: FLAGS[k].lower() in ("1", "true")
+    start_rss = rss_mb()
+    log("STARTING!")
+    log("Log parameter values verbosely: [0]")
+    log("Min num runs: [%s]" % FLAGS["num_runs"])
+    log("Num threads: [%s]" % FLAGS["num_threads"])
+    log("Min warmup runs: [%s]" % FLAGS["warmup_runs"])
+    log("Graph: [%s]" % FLAGS["graph"])
+    log("Enable op profiling: [%d]" % on("enable_op_profiling"))
+    log("#threads used for CPU inference: [%s]" % FLAGS["num_threads"])
+    if on("use_gpu"):
+        log("Use gpu: [1]")
+    if on("use_nnapi"):
+        log("Use NNAPI: [1]")
+    if on("use_xnnpack"):
+        log("Use xnnpack: [1]")
+    path = FLAGS["graph"]
+    if not path or not os.path.isfile(path):
+        sys.stdout.write("ERROR: Could not open '%s'.\nERROR: Failed to load model\n" % path)
+        return 1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        saved = os.dup(2)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # pyarmnn prints parser notes on import
+        try:
+            import numpy as np
+            import pyarmnn as ann
+        finally:
+            os.dup2(saved, 2)
+
+    t0 = time.perf_counter()
+    log("Loaded model %s" % path)
+    try:
+        parser = ann.ITfLiteParser()
+        network = parser.CreateNetworkFromBinaryFile(path)
+    except Exception as e:  # noqa: BLE001 - report like the real tool
+        sys.stdout.write("ERROR: Failed to load model %s: %s\n" % (path, e))
+        return 1
+    n_ops = count_operators(path)
+    runtime = ann.IRuntime(ann.CreationOptions())
+    available = {str(b) for b in runtime.GetDeviceSpec().GetSupportedBackends()} if hasattr(runtime.GetDeviceSpec(), "GetSupportedBackends") else {"CpuRef"}
+    log("Initialized TensorFlow Lite runtime.")
+    for flag, name, backend in (("use_gpu", "GPU", "GpuAcc"), ("use_nnapi", "NNAPI", "EthosNAcc")):
+        if on(flag):
+            log("Created TensorFlow Lite delegate for %s." % name)
+            if backend not in available:
+                sys.stdout.write("WARNING: Arm NN backend %s is not available on this device.\n" % backend)
+                log("Though %s delegate is explicitly applied, the model graph will not be executed by the delegate." % name)
+    if not on("use_gpu") and not on("use_nnapi"):
+        log("Created TensorFlow Lite XNNPACK delegate for CPU.")
+        sys.stdout.write("VERBOSE: Replacing %d out of %d node(s) with delegate (ArmNNCpuRef) node, yielding 1 partitions for subgraph 0.\n" % (n_ops, n_ops))
+    opt, _ = ann.Optimize(network, [ann.BackendId("CpuRef")], runtime.GetDeviceSpec(), ann.OptimizerOptions())
+    net_id, _ = runtime.LoadNetwork(opt)
+    in_name = parser.GetSubgraphInputTensorNames(0)[0]
+    in_info = parser.GetNetworkInputBindingInfo(0, in_name)
+    out_infos = [parser.GetNetworkOutputBindingInfo(0, n) for n in parser.GetSubgraphOutputTensorNames(0)]
+    shape = tuple(in_info[1].GetShape()[i] for i in range(in_info[1].GetNumDimensions()))
+    data = np.random.default_rng(0).uniform(-1, 1, size=shape).astype(np.float32)
+    inputs = ann.make_input_tensors([in_info], [data])
+    outputs = ann.make_output_tensors(out_infos)
+    init_us = (time.perf_counter() - t0) * 1e6
+    init_rss = rss_mb()
+    log("The input model file size (MB): %g" % (os.path.getsize(path) / 1e6))
+    log("Initialized session in %.3fms." % (init_us / 1000))
+
+    def phase(min_runs, min_secs, max_secs):
+        times = []
+        begin = time.perf_counter()
+        while True:
+            t = time.perf_counter()
+            runtime.EnqueueWorkload(net_id, inputs, outputs)
+            times.append((time.perf_counter() - t) * 1e6)
+            elapsed = time.perf_counter() - begin
+            if (len(times) >= min_runs and elapsed >= min_secs) or elapsed >= max_secs:
+                return times
+            if float(FLAGS["run_delay"]) > 0:
+                time.sleep(float(FLAGS["run_delay"]))
+
+    max_secs = float(FLAGS["max_secs"])
+    log("Running benchmark for at least %s iterations and at least %s seconds but terminate if exceeding %s seconds." % (FLAGS["warmup_runs"], FLAGS["warmup_min_secs"], FLAGS["max_secs"]))
+    warm = phase(max(1, int(FLAGS["warmup_runs"])), float(FLAGS["warmup_min_secs"]), max_secs)
+    line, warm_avg = stats_line(warm, with_first=len(warm) > 1)
+    log(line)
+    sys.stdout.write("\n")
+    log("Running benchmark for at least %s iterations and at least %s seconds but terminate if exceeding %s seconds." % (FLAGS["num_runs"], FLAGS["min_secs"], FLAGS["max_secs"]))
+    runs = phase(max(1, int(FLAGS["num_runs"])), float(FLAGS["min_secs"]), max_secs)
+    line, avg = stats_line(runs)
+    log(line)
+    sys.stdout.write("\n")
+    log("Inference timings in us: Init: %d, First inference: %d, Warmup (avg): %g, Inference (avg): %g" % (init_us, warm[0], warm_avg, avg))
+    log("Note: as the benchmark tool itself affects memory footprint, the following is only APPROXIMATE to the actual memory footprint of the model at runtime. Take the information at your discretion.")
+    log("Memory footprint delta from the start of the tool (MB): init=%g overall=%g" % (init_rss - start_rss, rss_mb() - start_rss))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
