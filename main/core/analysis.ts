@@ -130,8 +130,8 @@ export function architectureGraph(space: SearchSpace, sample: readonly number[],
       label: i === 0 ? 'input (node 0)' : i === 3 ? 'output (node 3)' : `node ${i}`,
       kind: i === 0 ? 'input' : i === 3 ? 'output' : 'node',
     }));
-    const edges = NB201_EDGES.map(([to, from], e) => ({ from: `n${from}`, to: `n${to}`, label: NB201_OPS[sample[e] as number] ?? '?' }))
-      .filter((e) => e.label !== 'none');
+    // `none` edges are kept (drawn faded by the renderer): the cell's full wiring stays visible.
+    const edges = NB201_EDGES.map(([to, from], e) => ({ from: `n${from}`, to: `n${to}`, label: NB201_OPS[sample[e] as number] ?? '?' }));
     return { nodes, edges };
   }
   const nodes: ArchGraph['nodes'] = [{ id: 'in', label: 'input', kind: 'input' }];

@@ -2,6 +2,7 @@ import type { FieldIssue } from '../../api/index.js';
 import type { FormState } from './initialState.js';
 import { localIssues } from './reducer.js';
 
+const NO_METRICS: readonly { name: string; known: boolean }[] = [];
 let memo: { draft: FormState['draft']; server: FormState['serverCheck']; out: FieldIssue[] } | undefined;
 
 export const formSelectors = {
@@ -15,5 +16,5 @@ export const formSelectors = {
   },
   canSubmit: (s: FormState): boolean => !s.submitting && formSelectors.issues(s).length === 0 && s.serverCheck?.ok === true,
   spaceCount: (s: FormState): string | null => s.serverCheck?.spaceCount ?? s.spaces.find((x) => x.id === s.draft.space)?.count ?? null,
-  metricsOfSpace: (s: FormState) => s.spaces.find((x) => x.id === s.draft.space)?.metrics ?? [],
+  metricsOfSpace: (s: FormState): readonly { name: string; known: boolean }[] => s.spaces.find((x) => x.id === s.draft.space)?.metrics ?? NO_METRICS,
 };

@@ -64,7 +64,9 @@ export function scatterData(points: TrialPoints, x: string, y: string, dx: Direc
   return { xs, ys, numbers, front, frontOrder: Int32Array.from(frontOrder) };
 }
 
+const EMPTY_ORDER = new Int32Array(0);
 let scatterMemo: { points: TrialPoints; key: string; data: ScatterData } | undefined;
+let countsMemo: { points: TrialPoints | null; out: Record<string, number> } | undefined;
 let orderMemo: { points: TrialPoints; key: string; order: Int32Array } | undefined;
 
 export const liveSelectors = {
@@ -84,7 +86,7 @@ export const liveSelectors = {
   /** Row order of the trials table (indices into the columns), sorted by number or a metric; nulls last. */
   tableOrder(s: LiveState): Int32Array {
     const p = s.points;
-    if (!p) return new Int32Array(0);
+    if (!p) return EMPTY_ORDER;
     const key = `${s.tableSort.key}|${s.tableSort.dir}`;
     if (orderMemo && orderMemo.points === p && orderMemo.key === key) return orderMemo.order;
     const sign = s.tableSort.dir === 'asc' ? 1 : -1;
@@ -103,9 +105,11 @@ export const liveSelectors = {
   },
   /** Finished trials per state. */
   stateCounts(s: LiveState): Record<string, number> {
+    if (countsMemo && countsMemo.points === s.points) return countsMemo.out;
     const out: Record<string, number> = {};
     const names = ['running', 'complete', 'pruned', 'failed', 'invalid'];
     for (const st of s.points?.states ?? []) out[names[st] ?? '?'] = (out[names[st] ?? '?'] ?? 0) + 1;
+    countsMemo = { points: s.points, out };
     return out;
   },
 };

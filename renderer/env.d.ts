@@ -1,0 +1,2 @@
+/** Side-effect style imports handled by Vite. */
+declare module '*.css';

@@ -1,0 +1,276 @@
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { fmt } from '../common/format.js';
+import { niceTicks } from './ticks.js';
+
+export interface ScatterSeries {
+  readonly label: string;
+  readonly color: string;
+  readonly xs: Float64Array;
+  readonly ys: Float64Array;
+  /** Trial number of each point. */
+  readonly numbers: Int32Array;
+  /** 1 for non-dominated points (drawn solid); null: every point solid. */
+  readonly front: Uint8Array | null;
+  /** Indices of the front in x order, joined by a step line when given. */
+  readonly frontOrder?: Int32Array;
+}
+
+interface Props {
+  readonly series: readonly ScatterSeries[];
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly height?: number;
+  readonly highlight?: number | null;
+  readonly onHover?: (hit: { series: number; number: number } | null) => void;
+  readonly onPick?: (hit: { series: number; number: number }) => void;
+  /** Changes when the theme does (colours are read from CSS variables). */
+  readonly theme?: string;
+  readonly label: string;
+}
+
+const PAD = { left: 64, right: 16, top: 12, bottom: 40 };
+const CELL = 12;
+
+/**
+ * A canvas scatter for up to ~100k points: dominated points faded, the front solid and joined,
+ * hover shows the trial, click (or Enter on the focused front point) picks it. Hit testing uses a
+ * grid of screen cells built at each draw, so hovering stays O(1) at any size. Arrow keys walk the
+ * front of the first series.
+ */
+export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight = null, onHover, onPick, theme, label }: Props) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [width, setWidth] = useState(600);
+  const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
+  const [cursor, setCursor] = useState(-1);
+  const grid = useRef<Map<number, { s: number; i: number; px: number; py: number }[]>>(new Map());
+  const view = useRef<{ sx: (v: number) => number; sy: (v: number) => number } | null>(null);
+
+  useEffect(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const ro = new ResizeObserver(([entry]) => entry && setWidth(Math.max(240, Math.floor(entry.contentRect.width))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = Math.floor(width * dpr);
+    c.height = Math.floor(height * dpr);
+    c.style.width = `${width}px`;
+    c.style.height = `${height}px`;
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const css = getComputedStyle(c);
+    const fg = css.getPropertyValue('--fg').trim() || '#ddd';
+    const muted = css.getPropertyValue('--muted').trim() || '#888';
+    const gridColor = css.getPropertyValue('--grid').trim() || '#333';
+    ctx.clearRect(0, 0, width, height);
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const s of series) {
+      for (let i = 0; i < s.xs.length; i++) {
+        const x = s.xs[i] as number, y = s.ys[i] as number;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+    const plotW = width - PAD.left - PAD.right;
+    const plotH = height - PAD.top - PAD.bottom;
+    ctx.font = '12px system-ui, sans-serif';
+    if (!Number.isFinite(x0)) {
+      ctx.fillStyle = muted;
+      ctx.textAlign = 'center';
+      ctx.fillText('No complete trial yet', width / 2, height / 2);
+      view.current = null;
+      grid.current = new Map();
+      return;
+    }
+    const padX = (x1 - x0 || Math.abs(x0) || 1) * 0.05;
+    const padY = (y1 - y0 || Math.abs(y0) || 1) * 0.05;
+    x0 -= padX; x1 += padX; y0 -= padY; y1 += padY;
+    const sx = (v: number) => PAD.left + ((v - x0) / (x1 - x0)) * plotW;
+    const sy = (v: number) => PAD.top + plotH - ((v - y0) / (y1 - y0)) * plotH;
+    view.current = { sx, sy };
+    // Axes and grid.
+    ctx.strokeStyle = gridColor;
+    ctx.fillStyle = muted;
+    ctx.lineWidth = 1;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 90)))) {
+      const px = Math.round(sx(t)) + 0.5;
+      ctx.beginPath(); ctx.moveTo(px, PAD.top); ctx.lineTo(px, PAD.top + plotH); ctx.stroke();
+      ctx.fillText(fmt(t, 3), px, PAD.top + plotH + 6);
+    }
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const t of niceTicks(y0, y1, Math.max(2, Math.floor(plotH / 60)))) {
+      const py = Math.round(sy(t)) + 0.5;
+      ctx.beginPath(); ctx.moveTo(PAD.left, py); ctx.lineTo(PAD.left + plotW, py); ctx.stroke();
+      ctx.fillText(fmt(t, 3), PAD.left - 6, py);
+    }
+    ctx.fillStyle = fg;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText(xLabel, PAD.left + plotW / 2, height - 4);
+    ctx.save();
+    ctx.translate(14, PAD.top + plotH / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = 'middle';
+    ctx.fillText(yLabel, 0, 0);
+    ctx.restore();
+    // Points: dominated (faded squares, one path per series), then the front on top.
+    const g = new Map<number, { s: number; i: number; px: number; py: number }[]>();
+    const cols = Math.ceil(width / CELL) + 1;
+    series.forEach((s, si) => {
+      ctx.globalAlpha = s.front ? 0.35 : 0.85;
+      ctx.fillStyle = s.color;
+      ctx.beginPath();
+      for (let i = 0; i < s.xs.length; i++) {
+        const px = sx(s.xs[i] as number), py = sy(s.ys[i] as number);
+        const key = Math.floor(py / CELL) * cols + Math.floor(px / CELL);
+        let cell = g.get(key);
+        if (!cell) g.set(key, (cell = []));
+        cell.push({ s: si, i, px, py });
+        if (s.front && s.front[i]) continue;
+        ctx.rect(px - 2, py - 2, 4, 4);
+      }
+      ctx.fill();
+    });
+    ctx.globalAlpha = 1;
+    series.forEach((s) => {
+      if (!s.front) return;
+      ctx.strokeStyle = s.color;
+      ctx.lineWidth = 1.5;
+      if (s.frontOrder && s.frontOrder.length > 1) {
+        ctx.beginPath();
+        s.frontOrder.forEach((k, j) => {
+          const px = sx(s.xs[k] as number), py = sy(s.ys[k] as number);
+          if (j === 0) ctx.moveTo(px, py);
+          else {
+            const prev = s.frontOrder![j - 1] as number;
+            ctx.lineTo(px, sy(s.ys[prev] as number));
+            ctx.lineTo(px, py);
+          }
+        });
+        ctx.stroke();
+      }
+      ctx.fillStyle = s.color;
+      for (let i = 0; i < s.xs.length; i++) {
+        if (!s.front[i]) continue;
+        ctx.beginPath();
+        ctx.arc(sx(s.xs[i] as number), sy(s.ys[i] as number), 4, 0, Math.PI * 2);
+        ctx.fill();
+      }
+    });
+    // Highlighted trial (hovered here or in the table).
+    if (highlight !== null) {
+      series.forEach((s) => {
+        for (let i = 0; i < s.numbers.length; i++) {
+          if (s.numbers[i] !== highlight) continue;
+          ctx.strokeStyle = fg;
+          ctx.lineWidth = 2;
+          ctx.beginPath();
+          ctx.arc(sx(s.xs[i] as number), sy(s.ys[i] as number), 7, 0, Math.PI * 2);
+          ctx.stroke();
+        }
+      });
+    }
+    grid.current = g;
+    c.dataset.points = String(series.reduce((a, s) => a + s.xs.length, 0));
+    c.dataset.drawn = '1';
+  }, [series, width, height, highlight, theme, xLabel, yLabel]);
+
+  const hitAt = useCallback((mx: number, my: number) => {
+    const cols = Math.ceil(width / CELL) + 1;
+    const cx = Math.floor(mx / CELL), cy = Math.floor(my / CELL);
+    let best: { s: number; i: number; px: number; py: number } | undefined;
+    let bd = 100;
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        for (const p of grid.current.get((cy + dy) * cols + (cx + dx)) ?? []) {
+          const d = (p.px - mx) ** 2 + (p.py - my) ** 2;
+          const s = series[p.s];
+          // Prefer front points when equally near.
+          const bias = s?.front && s.front[p.i] ? -1 : 0;
+          if (d + bias < bd) {
+            bd = d + bias;
+            best = p;
+          }
+        }
+      }
+    }
+    return best;
+  }, [series, width]);
+
+  const describe = (s: number, i: number) => {
+    const ser = series[s] as ScatterSeries;
+    const prefix = series.length > 1 ? `${ser.label} · ` : '';
+    return `${prefix}trial ${ser.numbers[i]} · ${xLabel} ${fmt(ser.xs[i])} · ${yLabel} ${fmt(ser.ys[i])}${ser.front && ser.front[i] ? ' · on the front' : ''}`;
+  };
+
+  const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    const hit = hitAt(e.clientX - r.left, e.clientY - r.top);
+    if (!hit) {
+      setTip(null);
+      onHover?.(null);
+      return;
+    }
+    setTip({ x: hit.px, y: hit.py, text: describe(hit.s, hit.i) });
+    onHover?.({ series: hit.s, number: (series[hit.s] as ScatterSeries).numbers[hit.i] as number });
+  };
+
+  const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const r = e.currentTarget.getBoundingClientRect();
+    const hit = hitAt(e.clientX - r.left, e.clientY - r.top);
+    if (hit) onPick?.({ series: hit.s, number: (series[hit.s] as ScatterSeries).numbers[hit.i] as number });
+  };
+
+  const onKey = (e: KeyboardEvent<HTMLCanvasElement>) => {
+    const s = series[0];
+    const order = s?.frontOrder;
+    if (!s || !order || order.length === 0 || !view.current) return;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      e.preventDefault();
+      const next = cursor < 0 ? 0 : (cursor + (e.key === 'ArrowRight' ? 1 : order.length - 1)) % order.length;
+      setCursor(next);
+      const i = order[next] as number;
+      setTip({ x: view.current.sx(s.xs[i] as number), y: view.current.sy(s.ys[i] as number), text: describe(0, i) });
+      onHover?.({ series: 0, number: s.numbers[i] as number });
+    } else if (e.key === 'Enter' && cursor >= 0) {
+      onPick?.({ series: 0, number: s.numbers[order[cursor] as number] as number });
+    }
+  };
+
+  return (
+    <div className="scatter" ref={wrap} style={{ height }}>
+      <canvas
+        ref={canvas}
+        tabIndex={0}
+        role="img"
+        aria-label={`${label}. Arrow keys walk the Pareto front, Enter opens the trial.`}
+        onMouseMove={onMove}
+        onMouseLeave={() => {
+          setTip(null);
+          onHover?.(null);
+        }}
+        onClick={onClick}
+        onKeyDown={onKey}
+        onBlur={() => setCursor(-1)}
+        style={{ cursor: tip ? 'pointer' : 'crosshair' }}
+      />
+      {tip ? (
+        <div className="tip" role="status" style={{ left: Math.min(tip.x + 10, width - 260), top: Math.max(0, tip.y - 34) }}>
+          {tip.text}
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+/** Numbers for people: 4 significant digits, thousands separated, no exponent below 1e9. */
+export function fmt(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e9 || a < 1e-4)) return v.toExponential(2);
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return Number(v.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 6 });
+}
+
+/** A decimal string count (may exceed 2^53) with separators. */
+export function fmtCount(s: string | null | undefined): string {
+  if (!s) return '—';
+  if (s.length > 15) return `≈${s[0]}.${s.slice(1, 3)}·10^${s.length - 1}`;
+  return s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+export function fmtTime(ms: number | undefined): string {
+  if (!ms) return '—';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export const PALETTE = ['#4e9af1', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7'];

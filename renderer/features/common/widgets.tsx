@@ -1,0 +1,41 @@
+import type { ReactNode } from 'react';
+import type { StudyStatus } from '../../../shared/types/index.js';
+
+export function StatusBadge({ status, active }: { status: StudyStatus; active?: boolean }) {
+  const label = status === 'running' && active === false ? 'interrupted' : status;
+  return <span className={`badge badge-${label}`}>{label}</span>;
+}
+
+export function ProgressBar({ fraction, label }: { fraction: number; label: string }) {
+  const pct = Math.round(Math.min(1, Math.max(0, fraction)) * 1000) / 10;
+  return (
+    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+      <div className="progress-fill" style={{ width: `${pct}%` }} />
+    </div>
+  );
+}
+
+export function Panel({ title, children, actions, className }: { title: string; children: ReactNode; actions?: ReactNode; className?: string }) {
+  return (
+    <section className={`panel ${className ?? ''}`} aria-label={title}>
+      <header className="panel-head">
+        <h2>{title}</h2>
+        {actions ? <div className="panel-actions">{actions}</div> : null}
+      </header>
+      <div className="panel-body">{children}</div>
+    </section>
+  );
+}
+
+export function ErrorNote({ message }: { message: string | null | undefined }) {
+  if (!message) return null;
+  return (
+    <p className="error-note" role="alert">
+      {message}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}

@@ -1,0 +1,78 @@
+import { useEffect, useMemo } from 'react';
+import type { StudyId } from '../../api/index.js';
+import { useNas } from '../../store/index.js';
+import { insightsSelectors } from '../../store/insights/selectors.js';
+import { fmt } from '../common/format.js';
+import { Empty, ErrorNote } from '../common/widgets.js';
+
+export function InsightsView({ id }: { id: StudyId }) {
+  const insights = useNas((s) => s.insights);
+  const error = useNas((s) => s.insightsError);
+  const top = useNas((s) => s.insightsTop);
+  const ranked = useMemo(() => insightsSelectors.ranked({ insights, insightsError: null, insightsTop: top, insightsMetric: null }), [insights, top]);
+  const { openInsights } = useNas.getState();
+
+  useEffect(() => {
+    void openInsights(id);
+  }, [id, openInsights]);
+
+  return (
+    <div className="screen" data-screen="insights">
+      <div className="toolbar">
+        <h1>
+          Insights <span className="muted">of</span> <a href={`#/study/${id}`}>search #{id}</a>
+        </h1>
+        <span className="spacer" />
+        <label>
+          Top{' '}
+          <select aria-label="Top fraction" value={top} onChange={(e) => void openInsights(id, { top: Number(e.target.value), ...(insights ? { metric: insights.metric } : {}) })}>
+            {[0.05, 0.1, 0.25].map((f) => (
+              <option key={f} value={f}>
+                {f * 100}%
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorNote message={error} />
+      {insights && insights.total === 0 ? <Empty>No complete trial yet.</Empty> : null}
+      {insights && insights.total > 0 ? (
+        <>
+          <p className="muted">
+            The top {insights.top} of {insights.total} complete trials by <b>{insights.metric}</b> ({insights.direction}), against all of them. Importance: share of the variance of {insights.metric} explained by each decision (η²).
+          </p>
+          <div className="insights">
+            {ranked.map((d) => (
+              <section className="decision" key={d.name} aria-label={d.name}>
+                <header>
+                  <b>{d.name}</b>
+                  <span className="importance" title="η²">
+                    <span className="bar" style={{ width: `${Math.round(d.importance * 100)}%` }} />
+                    <span className="small">importance {fmt(d.importance, 2)}</span>
+                  </span>
+                </header>
+                <div className="choices">
+                  {d.choices.map((c, i) => (
+                    <div className={`choice ${c === d.favourite && d.lift > 0.05 ? 'fav' : ''}`} key={c}>
+                      <span className="choice-name">{c}</span>
+                      <span className="pair">
+                        <span className="bar top" style={{ width: `${Math.round((d.topShare[i] ?? 0) * 100)}%` }} />
+                        <span className="bar all" style={{ width: `${Math.round((d.allShare[i] ?? 0) * 100)}%` }} />
+                      </span>
+                      <span className="small num">
+                        {Math.round((d.topShare[i] ?? 0) * 100)}% vs {Math.round((d.allShare[i] ?? 0) * 100)}%
+                      </span>
+                    </div>
+                  ))}
+                </div>
+              </section>
+            ))}
+          </div>
+          <p className="muted small">
+            <span className="swatch top" /> top trials <span className="swatch all" /> all trials
+          </p>
+        </>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+import { useEffect, useMemo } from 'react';
+import type { StudyId } from '../../api/index.js';
+import { useNas } from '../../store/index.js';
+import { trialSelectors } from '../../store/trial/selectors.js';
+import { LineChart } from '../charts/LineChart.js';
+import { fmt, fmtTime, PALETTE } from '../common/format.js';
+import { Empty, ErrorNote, Panel } from '../common/widgets.js';
+import { ArchGraph } from './ArchGraph.js';
+
+function download(name: string, text: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function TrialView({ id, number }: { id: StudyId; number: number }) {
+  const detail = useNas((s) => s.trialDetail);
+  const error = useNas((s) => s.trialError);
+  const theme = useNas((s) => s.theme);
+  const curveState = useNas((s) => s.trialCurve);
+  // Derived in useMemo: these selectors build new objects, which a store subscription must not return.
+  const rows = useMemo(() => trialSelectors.metricRows({ trialDetail: detail, trialError: null, trialCurve: [] }), [detail]);
+  const curve = useMemo(() => trialSelectors.curve({ trialDetail: null, trialError: null, trialCurve: curveState }), [curveState]);
+  const { openTrial } = useNas.getState();
+
+  useEffect(() => {
+    void openTrial(id, number);
+  }, [id, number, openTrial]);
+
+  if (error) return <div className="screen"><ErrorNote message={error} /><a href={`#/study/${id}`}>Back to the search</a></div>;
+  if (!detail) return <div className="screen"><p className="muted">Loading trial {number}…</p></div>;
+  const t = detail.trial;
+  const curveNames = Object.keys(curve);
+  return (
+    <div className="screen" data-screen="trial">
+      <div className="toolbar">
+        <h1>
+          Trial {t.number} <span className="muted">of</span> <a href={`#/study/${id}`}>{detail.study.name}</a>
+        </h1>
+        <span className={`badge badge-${t.state}`}>{t.state}</span>
+        <span className="spacer" />
+        <button type="button" onClick={() => download(`study${id}-trial${t.number}.json`, JSON.stringify({ study: detail.study, trial: t, decisions: detail.decisions }, null, 2), 'application/json')}>
+          Export JSON
+        </button>
+        {detail.exports.map((k) => (
+          <button type="button" key={k} disabled title="Produced by the export service">
+            {k}
+          </button>
+        ))}
+      </div>
+      <p className="arch-key">
+        <code>{t.key}</code>
+      </p>
+      {t.error ? <ErrorNote message={t.error} /> : null}
+      <div className="panels">
+        <Panel title="Architecture" className="wide">
+          {detail.graph.nodes.length > 0 ? <ArchGraph graph={detail.graph} theme={theme} /> : <Empty>No graph for this architecture.</Empty>}
+        </Panel>
+        <Panel title="Metrics">
+          <table className="grid compact" aria-label="Metrics">
+            <thead>
+              <tr>
+                <th>Metric</th>
+                <th>Value</th>
+                <th>Fidelity</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.name}>
+                  <td>
+                    {r.name} {r.direction ? <span className="muted">({r.direction})</span> : null}
+                  </td>
+                  <td className="num">{fmt(r.value, 6)}</td>
+                  <td>{r.fidelity}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="muted small">
+            Cost {fmt(t.cost)} simulated s · started {fmtTime(t.startedAt)} · finished {fmtTime(t.finishedAt)}
+          </p>
+        </Panel>
+        <Panel title="Decisions">
+          <table className="grid compact" aria-label="Decisions">
+            <tbody>
+              {detail.decisions.map((d) => (
+                <tr key={d.name} className={d.active ? '' : 'inactive'}>
+                  <td>{d.name}</td>
+                  <td>
+                    <code>{d.value}</code>
+                    {d.active ? '' : <span className="muted"> (inactive)</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Panel>
+        <Panel title="Learning curve">
+          {curveNames.length > 0 ? (
+            curveNames.map((m, k) => (
+              <LineChart key={m} label={`Learning curve of ${m}`} x={curve[m]!.steps} series={[{ label: m, color: PALETTE[k % PALETTE.length] as string, values: curve[m]!.values }]} xLabel="step" height={180} theme={theme} />
+            ))
+          ) : (
+            <Empty>No intermediate values were recorded: {Object.values(t.fidelity)[0] === 'table' ? 'a table evaluation answers at once.' : 'the evaluator reported none.'}</Empty>
+          )}
+        </Panel>
+      </div>
+    </div>
+  );
+}

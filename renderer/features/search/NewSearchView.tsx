@@ -1,0 +1,239 @@
+import { useEffect, useId, type ReactNode } from 'react';
+import type { ConstraintOp } from '../../../shared/types/index.js';
+import { useNas } from '../../store/index.js';
+import { issueFor } from '../../store/form/reducer.js';
+import { formSelectors } from '../../store/form/selectors.js';
+import { fmtCount } from '../common/format.js';
+import { ErrorNote } from '../common/widgets.js';
+
+const STRATEGIES = [
+  { id: 'evolution', label: 'Regularized evolution' },
+  { id: 'random', label: 'Random search' },
+  { id: 'reinforce', label: 'REINFORCE controller' },
+  { id: 'local', label: 'Local search' },
+];
+const OPS: ConstraintOp[] = ['<=', '<', '>=', '>', '=='];
+
+function Field({ label, field, children, hint }: { label: string; field: string; children: (id: string, invalid: boolean) => ReactNode; hint?: ReactNode }) {
+  const id = useId();
+  const issues = useNas(formSelectors.issues);
+  const issue = issueFor(issues, field);
+  return (
+    <div className={`field ${issue ? 'invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children(id, Boolean(issue))}
+      {issue ? (
+        <p className="field-error" id={`${id}-err`} data-field={field}>
+          {issue.message}
+        </p>
+      ) : hint ? (
+        <p className="hint">{hint}</p>
+      ) : null}
+    </div>
+  );
+}
+
+export function NewSearchView() {
+  const draft = useNas((s) => s.draft);
+  const spaces = useNas((s) => s.spaces);
+  const issues = useNas(formSelectors.issues);
+  const count = useNas(formSelectors.spaceCount);
+  const metrics = useNas(formSelectors.metricsOfSpace);
+  const serverCheck = useNas((s) => s.serverCheck);
+  const submitting = useNas((s) => s.submitting);
+  const submitError = useNas((s) => s.submitError);
+  const attempted = useNas((s) => s.attempted);
+  const { loadSpaces, editDraft, submitDraft, navigate } = useNas.getState();
+
+  useEffect(() => {
+    void loadSpaces();
+  }, [loadSpaces]);
+
+  const metricOptions = (current: string) => (
+    <>
+      {metrics.length === 0 || metrics.some((m) => m.name === current) ? null : <option value={current}>{current}</option>}
+      <optgroup label="Measured by evaluating">
+        {metrics.filter((m) => !m.known).map((m) => (
+          <option key={m.name} value={m.name}>
+            {m.name}
+          </option>
+        ))}
+      </optgroup>
+      <optgroup label="Known up front (device latency, cost)">
+        {metrics.filter((m) => m.known).map((m) => (
+          <option key={m.name} value={m.name}>
+            {m.name}
+          </option>
+        ))}
+      </optgroup>
+    </>
+  );
+
+  const submit = async () => {
+    const id = await submitDraft();
+    if (id) navigate({ name: 'study', id });
+  };
+
+  const checking = issues.length === 0 && serverCheck === null;
+  return (
+    <div className="screen" data-screen="new">
+      <div className="toolbar">
+        <h1>New search</h1>
+      </div>
+      <form
+        className="form"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <fieldset>
+          <legend>Search space</legend>
+          <Field label="Name" field="name">
+            {(id, invalid) => <input id={id} aria-invalid={invalid} value={draft.name} onChange={(e) => editDraft({ name: e.target.value })} />}
+          </Field>
+          <Field label="Dataset and space" field="space" hint={<span data-testid="space-count">{count ? `${fmtCount(count)} architectures, exactly` : '…'}</span>}>
+            {(id, invalid) => (
+              <select id={id} aria-invalid={invalid} value={draft.space} onChange={(e) => editDraft({ space: e.target.value })}>
+                {spaces.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.id === 'nb201' ? 'CIFAR-10 · ' : ''}
+                    {s.title}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </fieldset>
+        <fieldset>
+          <legend>Strategy</legend>
+          <Field label="Strategy" field="strategy">
+            {(id, invalid) => (
+              <select id={id} aria-invalid={invalid} value={draft.strategy} onChange={(e) => editDraft({ strategy: e.target.value })}>
+                {STRATEGIES.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {draft.strategy === 'evolution' ? (
+            <div className="row">
+              <Field label="Population" field="strategyOptions.population" hint="default 10 (50 with several objectives)">
+                {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.population} placeholder="auto" onChange={(e) => editDraft({ population: e.target.value })} />}
+              </Field>
+              <Field label="Tournament" field="strategyOptions.tournament" hint="default 3 (10 with several objectives)">
+                {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.tournament} placeholder="auto" onChange={(e) => editDraft({ tournament: e.target.value })} />}
+              </Field>
+            </div>
+          ) : null}
+        </fieldset>
+        <fieldset>
+          <legend>Objectives and constraints</legend>
+          {draft.objectives.map((o, i) => (
+            <div className="row" key={i}>
+              <Field label={`Objective ${i + 1}`} field={`objectives.${i}.metric`}>
+                {(id, invalid) => (
+                  <select id={id} aria-invalid={invalid} value={o.metric} onChange={(e) => editDraft({ objectives: draft.objectives.map((x, j) => (j === i ? { ...x, metric: e.target.value } : x)) })}>
+                    {metricOptions(o.metric)}
+                  </select>
+                )}
+              </Field>
+              <Field label="Direction" field={`objectives.${i}.direction`}>
+                {(id) => (
+                  <select id={id} value={o.direction} onChange={(e) => editDraft({ objectives: draft.objectives.map((x, j) => (j === i ? { ...x, direction: e.target.value as 'min' | 'max' } : x)) })}>
+                    <option value="max">maximise</option>
+                    <option value="min">minimise</option>
+                  </select>
+                )}
+              </Field>
+              <button type="button" className="link" aria-label={`Remove objective ${i + 1}`} onClick={() => editDraft({ objectives: draft.objectives.filter((_, j) => j !== i) })}>
+                Remove
+              </button>
+            </div>
+          ))}
+          {issueFor(issues, 'objectives')?.field === 'objectives' ? <p className="field-error">{issueFor(issues, 'objectives')?.message}</p> : null}
+          <button type="button" onClick={() => editDraft({ objectives: [...draft.objectives, { metric: metrics.find((m) => !draft.objectives.some((o) => o.metric === m.name))?.name ?? '', direction: 'min' }] })}>
+            Add objective
+          </button>
+          {draft.constraints.map((c, i) => (
+            <div className="row" key={`c${i}`}>
+              <Field label={`Constraint ${i + 1}`} field={`constraints.${i}.metric`}>
+                {(id, invalid) => (
+                  <select id={id} aria-invalid={invalid} value={c.metric} onChange={(e) => editDraft({ constraints: draft.constraints.map((x, j) => (j === i ? { ...x, metric: e.target.value } : x)) })}>
+                    {metricOptions(c.metric)}
+                  </select>
+                )}
+              </Field>
+              <Field label="Operator" field={`constraints.${i}.op`}>
+                {(id) => (
+                  <select id={id} value={c.op} onChange={(e) => editDraft({ constraints: draft.constraints.map((x, j) => (j === i ? { ...x, op: e.target.value as ConstraintOp } : x)) })}>
+                    {OPS.map((op) => (
+                      <option key={op}>{op}</option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <Field label="Value" field={`constraints.${i}.value`}>
+                {(id, invalid) => <input id={id} inputMode="decimal" aria-invalid={invalid} value={c.value} onChange={(e) => editDraft({ constraints: draft.constraints.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)) })} />}
+              </Field>
+              <button type="button" className="link" aria-label={`Remove constraint ${i + 1}`} onClick={() => editDraft({ constraints: draft.constraints.filter((_, j) => j !== i) })}>
+                Remove
+              </button>
+            </div>
+          ))}
+          <button type="button" onClick={() => editDraft({ constraints: [...draft.constraints, { metric: metrics.find((m) => m.known)?.name ?? '', op: '<=', value: '' }] })}>
+            Add constraint
+          </button>
+          <Field label="Also record (comma-separated metrics)" field="report">
+            {(id, invalid) => <input id={id} aria-invalid={invalid} value={draft.report} onChange={(e) => editDraft({ report: e.target.value })} />}
+          </Field>
+        </fieldset>
+        <fieldset>
+          <legend>Budget (the first reached ends the search)</legend>
+          <div className="row">
+            <Field label="Evaluations" field="budget.evals">
+              {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.budgetEvals} onChange={(e) => editDraft({ budgetEvals: e.target.value })} />}
+            </Field>
+            <Field label="Simulated seconds" field="budget.seconds">
+              {(id, invalid) => <input id={id} inputMode="decimal" aria-invalid={invalid} value={draft.budgetSeconds} onChange={(e) => editDraft({ budgetSeconds: e.target.value })} />}
+            </Field>
+            <Field label="Wall minutes" field="budget.wallMs">
+              {(id, invalid) => <input id={id} inputMode="decimal" aria-invalid={invalid} value={draft.budgetMinutes} onChange={(e) => editDraft({ budgetMinutes: e.target.value })} />}
+            </Field>
+          </div>
+          {issueFor(issues, 'budget')?.field === 'budget' ? <p className="field-error">{issueFor(issues, 'budget')?.message}</p> : null}
+          <div className="row">
+            <Field label="Seed" field="seed" hint="same seed, same search">
+              {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.seed} onChange={(e) => editDraft({ seed: e.target.value })} />}
+            </Field>
+            <Field label="Replay pace" field="evaluator.pace" hint="wall s per simulated s (0.001 to watch a table search live)">
+              {(id, invalid) => <input id={id} inputMode="decimal" aria-invalid={invalid} value={draft.pace} placeholder="0" onChange={(e) => editDraft({ pace: e.target.value })} />}
+            </Field>
+          </div>
+        </fieldset>
+        {issues.length > 0 ? (
+          <div className="form-issues" role="alert" aria-live="polite">
+            <b>{issues.length === 1 ? 'One thing to fix' : `${issues.length} things to fix`} before starting:</b>
+            <ul>
+              {issues.map((i) => (
+                <li key={`${i.field}:${i.message}`}>{i.message}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        <ErrorNote message={submitError?.message} />
+        <div className="form-actions">
+          <button type="submit" className="primary" disabled={submitting || (attempted && issues.length > 0)}>
+            {submitting ? 'Starting…' : checking ? 'Start search (checking…)' : 'Start search'}
+          </button>
+          <a className="button" href="#/">
+            Cancel
+          </a>
+        </div>
+      </form>
+    </div>
+  );
+}
