@@ -80,6 +80,33 @@ export function messageTransport(port: MessagePortLike<ServerMessage, ClientMess
   };
 }
 
+/**
+ * Wraps a bridge whose calls reject with plain `{ code, message }` (the Electron preload: contextBridge
+ * cannot carry Error objects) so that they reject with NasError, like every other transport.
+ */
+export function rebuildErrors(bridge: NasBridge): NasBridge {
+  const out: Record<string, unknown> = {};
+  for (const ns of Object.keys(NAS_METHODS)) {
+    const src = (bridge as unknown as Record<string, Record<string, (arg?: unknown) => Promise<unknown>>>)[ns] ?? {};
+    const table: Record<string, (arg?: unknown) => Promise<unknown>> = {};
+    for (const m of Object.keys((NAS_METHODS as Record<string, Record<string, true>>)[ns] ?? {})) {
+      table[m] = async (arg?: unknown) => {
+        const fn = src[m];
+        if (typeof fn !== 'function') throw new NasError('not-found', `the bridge has no method ${ns}.${m}`);
+        try {
+          return await fn(arg);
+        } catch (e) {
+          if (e instanceof NasError) throw e;
+          if (isNasErrorData(e)) throw NasError.fromData(e);
+          throw new NasError('internal', e instanceof Error ? e.message : String(e));
+        }
+      };
+    }
+    out[ns] = Object.freeze(table);
+  }
+  return Object.freeze({ ...out, on: bridge.on.bind(bridge) }) as unknown as NasBridge;
+}
+
 export function isNasErrorData(v: unknown): v is NasErrorData {
   return typeof v === 'object' && v !== null && typeof (v as NasErrorData).code === 'string' && typeof (v as NasErrorData).message === 'string';
 }

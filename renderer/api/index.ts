@@ -4,7 +4,7 @@
  * token in the page URL. The rest of the renderer imports `nas()` and cannot tell the two apart.
  */
 import type { NasBridge } from '../../shared/ipc/contract.js';
-import { createNasClient } from './client.js';
+import { createNasClient, rebuildErrors } from './client.js';
 import { httpTransport } from './browser.js';
 
 declare global {
@@ -18,12 +18,15 @@ let bridge: NasBridge | undefined;
 /** The API, installing the browser transport on first use when no preload provided one. */
 export function nas(): NasBridge {
   if (bridge) return bridge;
-  if (!window.nas) {
-    const params = new URLSearchParams(window.location.search);
-    const token = params.get('token') ?? sessionStorage.getItem('frontier-token') ?? '';
-    if (token) sessionStorage.setItem('frontier-token', token);
-    window.nas = createNasClient(httpTransport(window.location.origin, token));
+  if (window.nas) {
+    // Electron: the preload's bridge; its calls reject with plain {code, message}.
+    bridge = rebuildErrors(window.nas);
+    return bridge;
   }
+  // Browser mode (`frontier serve`): install window.nas on fetch + WebSocket, with the page's token.
+  const token = new URLSearchParams(window.location.search).get('token') ?? sessionStorage.getItem('frontier-token') ?? '';
+  if (token) sessionStorage.setItem('frontier-token', token);
+  window.nas = createNasClient(httpTransport(window.location.origin, token));
   bridge = window.nas;
   return bridge;
 }
