@@ -40,9 +40,18 @@ export function shownMetrics(spec: StudySpec): string[] {
   return studyMetrics(spec);
 }
 
-/** The `study` namespace over the store and the runner. Summaries are cached per (study, evaluations, status). */
+/** How many studies keep their trials cached (the screens open one or a few at a time). */
+const TRIAL_CACHE_STUDIES = 6;
+
+/**
+ * The `study` namespace over the store and the runner. Reading 50k trials from the store takes
+ * seconds, so each study's trials are cached and refreshed incrementally: trial numbers run 0,1,2…
+ * and a finished trial never changes (Store invariants), so only the trials from the first one
+ * still running onwards are read again. Summaries are cached per (study, evaluations, status).
+ */
 export class StudyService implements StudyApi {
   private readonly summaries = new Map<string, { stamp: string; data: StudySummaryData }>();
+  private readonly trialCache = new Map<string, TrialRecord[]>();
 
   constructor(
     private readonly store: Store,
@@ -55,11 +64,31 @@ export class StudyService implements StudyApi {
     return r;
   }
 
+  /** Every trial of a study, by number, read incrementally (see the class comment). */
+  allTrials(id: string): TrialRecord[] {
+    const cached = this.trialCache.get(id);
+    let trials: TrialRecord[];
+    if (!cached) {
+      trials = this.store.getTrials(id);
+    } else {
+      const open = cached.findIndex((t) => t.state === 'running');
+      const from = open < 0 ? cached.length : open;
+      const fresh = this.store.getTrials(id, { offset: from });
+      trials = fresh.length === 0 && from === cached.length ? cached : [...cached.slice(0, from), ...fresh];
+    }
+    // Trust the cache only while numbers and positions agree (0,1,2…); otherwise read it all again.
+    if (trials.length > 0 && (trials[trials.length - 1] as TrialRecord).number !== trials.length - 1) trials = this.store.getTrials(id);
+    this.trialCache.delete(id);
+    this.trialCache.set(id, trials);
+    while (this.trialCache.size > TRIAL_CACHE_STUDIES) this.trialCache.delete(this.trialCache.keys().next().value as string);
+    return trials;
+  }
+
   private summaryOf(rec: StudyRecord): StudySummaryData {
     const stamp = `${rec.progress.evals}/${rec.status}`;
     const hit = this.summaries.get(rec.id);
     if (hit && hit.stamp === stamp) return hit.data;
-    const s = summarize(this.store.getTrials(rec.id, { states: ['complete'] }), rec.spec.objectives);
+    const s = summarize(this.allTrials(rec.id).filter((t) => t.state === 'complete'), rec.spec.objectives);
     const data: StudySummaryData = { front: s.front, best: s.best, hypervolume: s.hypervolume ?? null, reference: s.reference ?? null, complete: s.complete };
     this.summaries.set(rec.id, { stamp, data });
     return data;
@@ -137,7 +166,7 @@ export class StudyService implements StudyApi {
 
   async points({ id }: { id: StudyId }) {
     const rec = this.rec(id);
-    return trialPoints(this.store.getTrials(id), shownMetrics(rec.spec));
+    return trialPoints(this.allTrials(id), shownMetrics(rec.spec));
   }
 
   async trial({ id, number }: { id: StudyId; number: number }) {
@@ -170,7 +199,7 @@ export class StudyService implements StudyApi {
 
   async history({ id, maxPoints }: { id: StudyId; maxPoints?: number }) {
     const rec = this.rec(id);
-    return studyHistory(this.store.getTrials(id), rec.spec.objectives, maxPoints ?? 400);
+    return studyHistory(this.allTrials(id), rec.spec.objectives, maxPoints ?? 400);
   }
 
   async insights({ id, top, metric }: { id: StudyId; top?: number; metric?: string }) {
@@ -178,7 +207,7 @@ export class StudyService implements StudyApi {
     const objective = rec.spec.objectives.find((o) => o.metric === (metric ?? rec.spec.objectives[0]?.metric));
     if (!objective) throw new NasError('invalid-input', `'${metric}' is not an objective of study ${id}`);
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
-    return studyInsights(this.store.getTrials(id, { states: ['complete'] }), space, objective, top ?? 0.1);
+    return studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1);
   }
 }
 

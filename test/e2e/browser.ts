@@ -23,7 +23,7 @@ export function ensureRendererBuilt(): void {
 }
 
 /** Headless Debian Chromium with a fresh profile; `close` removes the profile. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(opts: { bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'frontier-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -31,6 +31,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
     viewport: { width: 1360, height: 900 },
     colorScheme: 'dark',
+    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
   });
   return {
     context,
