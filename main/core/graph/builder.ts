@@ -9,7 +9,8 @@ export interface Tensor {
 }
 
 export const BN_EPSILON = 1e-3;
-export const BN_MOMENTUM = 0.99;
+/** Short trainings (a few hundred steps) need the moving statistics to converge: 0.9, not Keras' 0.99. */
+export const BN_MOMENTUM = 0.9;
 
 const outSize = (n: number, stride: number) => Math.ceil(n / stride);
 

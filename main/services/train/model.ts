@@ -24,6 +24,21 @@ class ZeroLayer extends tf.layers.Layer {
 }
 tf.serialization.registerClass(ZeroLayer);
 
+/**
+ * min(max(x, 0), 6) through the `Relu6` kernel (tfjs-layers' relu6 activation composes minimum and
+ * relu, whose gradients go through slow comparison kernels on wasm).
+ */
+class Relu6Layer extends tf.layers.Layer {
+  static readonly className = 'FrontierRelu6';
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.relu6(Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs);
+  }
+  override getClassName(): string {
+    return Relu6Layer.className;
+  }
+}
+tf.serialization.registerClass(Relu6Layer);
+
 /** A tfjs name for a node id: tfjs allows letters, digits, `_`, `-`, `.`, `/`, `>`. */
 export function layerName(id: string): string {
   return id.replace(/[^A-Za-z0-9_.\-/]/g, '_');
@@ -46,7 +61,7 @@ function layerFor(n: GraphNode, seed: number): tf.layers.Layer {
     case 'ReLU':
       return tf.layers.reLU({ name });
     case 'ReLU6':
-      return tf.layers.reLU({ name, maxValue: 6 });
+      return new Relu6Layer({ name });
     case 'Sigmoid':
       return tf.layers.activation({ name, activation: 'sigmoid' });
     case 'Tanh':

@@ -69,6 +69,38 @@ describe('wasm training kernels', () => {
     });
   }
 
+  /** Central finite differences of scalar f at a few coordinates of x, against the analytic gradient. */
+  function checkFiniteDifferences(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, at: number[], eps = 1e-2, digits = 2): void {
+    const g = tf.grad(f)(x).dataSync();
+    const base = x.dataSync();
+    for (const i of at) {
+      const plus = Float32Array.from(base);
+      const minus = Float32Array.from(base);
+      plus[i] = (plus[i] as number) + eps;
+      minus[i] = (minus[i] as number) - eps;
+      const num = ((f(tf.tensor(plus, x.shape)).dataSync()[0] as number) - (f(tf.tensor(minus, x.shape)).dataSync()[0] as number)) / (2 * eps);
+      expect(g[i], `coordinate ${i}`).toBeCloseTo(num, digits);
+    }
+  }
+
+  it('the replaced BatchNorm (training, batch statistics) and Relu6 gradients match finite differences', async () => {
+    await chooseBackend('wasm');
+    const r = rand([4, 3, 3, 2], 9);
+    const bn = (x: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return tf.sum(tf.mul(tf.batchNorm(x, mean, variance, tf.tensor1d([0.5, -1]), tf.tensor1d([1.5, 2]), 1e-3), r)) as tf.Scalar;
+    };
+    checkFiniteDifferences(bn, rand([4, 3, 3, 2], 10), [0, 7, 30, 71], 1e-2, 1);
+    const gamma = (g: tf.Tensor) => {
+      const x = rand([4, 3, 3, 2], 11);
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return tf.sum(tf.mul(tf.batchNorm(x, mean, variance, tf.tensor1d([0, 0]), g, 1e-3), r)) as tf.Scalar;
+    };
+    checkFiniteDifferences(gamma, tf.tensor1d([0.7, 1.3]), [0, 1]);
+    const x6 = tf.tensor1d([-1, 0.5, 3, 5.5, 7]);
+    expect(Array.from(tf.grad((x: tf.Tensor) => tf.sum(tf.relu6(x)) as tf.Scalar)(x6).dataSync())).toEqual([0, 1, 1, 1, 0]);
+  });
+
   it('the filter gradient matches a finite difference', async () => {
     await chooseBackend('wasm');
     const x = rand([1, 5, 5, 2], 7);
