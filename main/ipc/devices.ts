@@ -33,3 +33,32 @@ export class StoreDeviceSource implements DeviceSource {
     return [local, ...stored];
   }
 }
+
+/** A live source of phones (structurally what AdbDeviceService of main/services/devices offers). */
+export interface PhoneTracker {
+  infos(): DeviceInfo[];
+  onDidChange(listener: () => void): Disposable;
+}
+
+/**
+ * The local backends and stored devices, with the phones a tracker sees now on top: a tracked phone
+ * replaces its stored record (online or not, as adb says); plug and unplug fire `onDidChange`.
+ */
+export class LiveDeviceSource implements DeviceSource {
+  private readonly base: StoreDeviceSource;
+
+  constructor(store: Store, private readonly phones: PhoneTracker) {
+    this.base = new StoreDeviceSource(store);
+  }
+
+  async list(): Promise<DeviceInfo[]> {
+    const live = this.phones.infos();
+    const ids = new Set(live.map((d) => d.id));
+    const [local, ...stored] = await this.base.list();
+    return [...(local ? [local] : []), ...live, ...stored.filter((d) => !ids.has(d.id))];
+  }
+
+  onDidChange(listener: () => void): Disposable {
+    return this.phones.onDidChange(listener);
+  }
+}

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../../../shared/errors.js';
+import { LiveDeviceSource, type DeviceSource } from '../../ipc/devices.js';
 import { createNasHost } from '../../ipc/index.js';
+import { AdbDeviceService } from '../../services/devices/device-service.js';
 import { serveHttp } from '../../ipc/http-server.js';
 import { flag, num, parse, str } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
@@ -17,12 +20,13 @@ Options:
   --port N         port to listen on (default 0: a free port)
   --host ADDR      interface to bind (default 127.0.0.1, this machine only; 0.0.0.0 exposes it,
                    e.g. on a headless GPU box reached through a tunnel)
+  --phones         track phones over adb (starts the adb server if needed) for the Devices screen
   --assets DIR     built renderer (default: dist/renderer of this installation)
   --db PATH        database file (default: the app-data folder, or $FRONTIER_DB)
   -h, --help       this help
 `;
 
-const OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, assets: { type: 'string' }, ...DB_OPTION } as const;
+const OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, assets: { type: 'string' }, phones: { type: 'boolean' }, ...DB_OPTION } as const;
 
 export const DEFAULT_ASSETS = fileURLToPath(new URL('../../../dist/renderer/', import.meta.url));
 
@@ -37,12 +41,26 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
   const host = str(p, 'host') ?? '127.0.0.1';
   const assetsDir = str(p, 'assets') ? resolve(io.cwd, str(p, 'assets') as string) : DEFAULT_ASSETS;
   const store = openStore(io, str(p, 'db'));
-  const nas = createNasHost(store);
+  let phones: AdbDeviceService | undefined;
+  let devices: DeviceSource | undefined;
+  if (flag(p, 'phones')) {
+    phones = new AdbDeviceService(store);
+    try {
+      await phones.start();
+      devices = new LiveDeviceSource(store, phones);
+    } catch (e) {
+      io.err(`frontier: phones: ${errorMessage(e)} (the Devices screen shows this machine and stored devices only)\n`);
+      phones.dispose();
+      phones = undefined;
+    }
+  }
+  const nas = createNasHost(store, devices ? { devices } : {});
   let http;
   try {
     http = await serveHttp(nas.server, { host, port, assetsDir });
   } catch (e) {
     await nas.shutdown();
+    phones?.dispose();
     store.close();
     throw e;
   }
@@ -58,6 +76,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
   io.err('frontier: stopping…\n');
   await nas.shutdown();
   await http.close();
+  phones?.dispose();
   store.close();
   return 0;
 }
