@@ -26,6 +26,11 @@ describe('studyHistory', () => {
     expect(h.best).toEqual({ acc: [5, 5, 7], lat: [3, 3, 1] });
     expect(h.evals).toEqual([1, 2, 3]);
   });
+  it('measures against a given reference point', () => {
+    const two = [trial(0, { acc: 5, lat: 3 }), trial(1, { acc: 7, lat: 1 })];
+    // Minimisation space (-acc, lat), reference (0, 10): the box of (-5, 3), then that of (-7, 1), which contains it.
+    expect(studyHistory(two, OBJ, 10, [0, 10]).hypervolume).toEqual([5 * 7, 7 * 9]);
+  });
   it('skips running trials and gives no hypervolume past 3 objectives', () => {
     const four = [...OBJ, { metric: 'a', direction: 'min' as const }, { metric: 'b', direction: 'min' as const }];
     const h = studyHistory([trial(0, { acc: 1, lat: 1, a: 1, b: 1 }), trial(1, {}, 'running')], four);

@@ -31,10 +31,11 @@ export function trialPoints(trials: readonly TrialRecord[], metrics: readonly st
 /**
  * Best-so-far of each objective and hypervolume of the running front after each finished trial
  * (in trial-number order), sampled at no more than `maxPoints` evaluations (the last one always).
- * The hypervolume reference is the nadir of all complete trials, as in `summarize`, so the last
- * value equals the study summary's hypervolume. O(n·|front|).
+ * The hypervolume reference is the nadir of all complete trials, as in `summarize` (so the last
+ * value equals the study summary's hypervolume), or `reference` (minimisation space) when given,
+ * e.g. one point shared by studies being compared. O(n·|front|).
  */
-export function studyHistory(trials: readonly TrialRecord[], objectives: readonly ObjectiveSpec[], maxPoints = 400): StudyHistory {
+export function studyHistory(trials: readonly TrialRecord[], objectives: readonly ObjectiveSpec[], maxPoints = 400, reference?: readonly number[]): StudyHistory {
   const finished = trials.filter((t) => t.state !== 'running');
   const n = finished.length;
   const step = Math.max(1, Math.ceil(n / Math.max(1, maxPoints)));
@@ -47,6 +48,7 @@ export function studyHistory(trials: readonly TrialRecord[], objectives: readonl
     const p = vec(t);
     ref = ref ? ref.map((r, k) => Math.max(r, p[k] as number)) : p;
   }
+  if (reference && reference.length === objectives.length) ref = [...reference];
   const history: StudyHistory = { evals: [], best: {}, hypervolume: [] };
   const best: (number | null)[] = objectives.map(() => null);
   for (const o of objectives) history.best[o.metric] = [];

@@ -197,9 +197,12 @@ export class StudyService implements StudyApi {
     return this.store.getCurve(id, number);
   }
 
-  async history({ id, maxPoints }: { id: StudyId; maxPoints?: number }) {
+  async history({ id, maxPoints, reference }: { id: StudyId; maxPoints?: number; reference?: readonly number[] }) {
     const rec = this.rec(id);
-    return studyHistory(this.allTrials(id), rec.spec.objectives, maxPoints ?? 400);
+    if (reference && reference.length !== rec.spec.objectives.length) {
+      throw new NasError('invalid-input', `reference has ${reference.length} values; study ${id} has ${rec.spec.objectives.length} objectives`);
+    }
+    return studyHistory(this.allTrials(id), rec.spec.objectives, maxPoints ?? 400, reference);
   }
 
   async insights({ id, top, metric }: { id: StudyId; top?: number; metric?: string }) {

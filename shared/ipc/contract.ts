@@ -112,7 +112,7 @@ export interface StudyHistory {
   /** Evaluation count (1-based, finished trials in number order) at each sample. */
   readonly evals: number[];
   readonly best: Record<string, (number | null)[]>;
-  /** Hypervolume (≤ 3 objectives) against the final reference point. */
+  /** Hypervolume (≤ 3 objectives) against the reference point (the study's nadir unless one was given). */
   readonly hypervolume: (number | null)[];
 }
 
@@ -225,7 +225,8 @@ export interface NasApi {
     front(arg: { id: StudyId }): Promise<TrialRecord[]>;
     /** Learning curve (intermediate values) of one trial. */
     curve(arg: { id: StudyId; number: number }): Promise<CurvePoint[]>;
-    history(arg: { id: StudyId; maxPoints?: number }): Promise<StudyHistory>;
+    /** `reference`: a hypervolume reference point (minimisation space, one value per objective) shared by several studies; default: this study's nadir. */
+    history(arg: { id: StudyId; maxPoints?: number; reference?: readonly number[] }): Promise<StudyHistory>;
     insights(arg: { id: StudyId; top?: number; metric?: string }): Promise<StudyInsights>;
   };
   readonly space: {

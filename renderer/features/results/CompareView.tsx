@@ -1,5 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import { useNas } from '../../store/index.js';
+import { initialCompareState } from '../../store/compare/initialState.js';
 import { compareSelectors } from '../../store/compare/selectors.js';
 import { LineChart } from '../charts/LineChart.js';
 import { ScatterCanvas, type ScatterSeries } from '../charts/ScatterCanvas.js';
@@ -11,8 +12,9 @@ export function CompareView({ ids }: { ids: readonly string[] }) {
   const loading = useNas((s) => s.compareLoading);
   const error = useNas((s) => s.compareError);
   const theme = useNas((s) => s.theme);
-  const shared = useMemo(() => compareSelectors.shared({ compare: entries, compareIds: [], compareError: null, compareLoading: false }), [entries]);
-  const table = useMemo(() => compareSelectors.table({ compare: entries, compareIds: [], compareError: null, compareLoading: false }), [entries]);
+  const reference = useNas((s) => s.compareReference);
+  const shared = useMemo(() => compareSelectors.shared({ ...initialCompareState, compare: entries }), [entries]);
+  const table = useMemo(() => compareSelectors.table({ ...initialCompareState, compare: entries }), [entries]);
   const { openCompare, navigate } = useNas.getState();
   const key = ids.join(',');
 
@@ -82,7 +84,11 @@ export function CompareView({ ids }: { ids: readonly string[] }) {
         </Panel>
         <Panel title="Hypervolume over evaluations" className="wide">
           {hv.xs.length > 0 ? <LineChart label="Hypervolume curves" x={hv.xs} series={hv.series} xLabel="evaluations" height={260} theme={theme} /> : <Empty>No finished trial yet.</Empty>}
-          <p className="muted small">Each search's hypervolume is measured against its own reference point (the nadir of its trials).</p>
+          <p className="muted small">
+            {reference
+              ? `Every curve is measured against one reference point, the worst of the searches' nadirs (${reference.map((v) => fmt(Math.abs(v))).join(', ')}), so they compare.`
+              : "These searches' objectives differ, so each curve is measured against its own reference point (the nadir of its trials)."}
+          </p>
         </Panel>
         <Panel title="Best trials" className="wide">
           <table className="grid" aria-label="Best trials">

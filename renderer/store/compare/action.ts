@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import { nas } from '../../api/index.js';
 import type { NasStore } from '../index.js';
 import { initialCompareState, type CompareState } from './initialState.js';
+import { commonReference } from './reducer.js';
 
 export interface CompareActions {
   openCompare(ids: readonly string[]): Promise<void>;
@@ -15,13 +16,16 @@ export const createCompareSlice: StateCreator<NasStore, [], [], CompareState & C
       const mine = ++seq;
       set({ compareIds: ids, compare: [], compareError: null, compareLoading: true });
       try {
+        const parts = await Promise.all(ids.map(async (id) => Promise.all([nas().study.get({ id }), nas().study.summary({ id })])));
+        const reference = commonReference(parts.map(([d]) => d.objectives), parts.map(([, s]) => s.reference));
         const compare = await Promise.all(
-          ids.map(async (id) => {
-            const [detail, summary, history] = await Promise.all([nas().study.get({ id }), nas().study.summary({ id }), nas().study.history({ id, maxPoints: 300 })]);
-            return { detail, summary, history };
-          }),
+          parts.map(async ([detail, summary]) => ({
+            detail,
+            summary,
+            history: await nas().study.history({ id: detail.id, maxPoints: 300, ...(reference ? { reference } : {}) }),
+          })),
         );
-        if (mine === seq) set({ compare, compareLoading: false });
+        if (mine === seq) set({ compare, compareLoading: false, compareReference: reference });
       } catch (e) {
         if (mine === seq) set({ compareError: (e as Error).message, compareLoading: false });
       }

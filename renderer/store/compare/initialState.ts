@@ -11,6 +11,8 @@ export interface CompareState {
   readonly compare: readonly CompareEntry[];
   readonly compareError: string | null;
   readonly compareLoading: boolean;
+  /** The reference point every hypervolume curve is measured against, when the studies share one. */
+  readonly compareReference: readonly number[] | null;
 }
 
-export const initialCompareState: CompareState = { compareIds: [], compare: [], compareError: null, compareLoading: false };
+export const initialCompareState: CompareState = { compareIds: [], compare: [], compareError: null, compareLoading: false, compareReference: null };
