@@ -1,4 +1,5 @@
 import { errorMessage, NasError } from '../../shared/errors.js';
+import { deviceCommand, devicesCommand } from './commands/devices.js';
 import { exportCommand } from './commands/export.js';
 import { resumeCommand } from './commands/resume.js';
 import { runsCommand } from './commands/runs.js';
@@ -23,6 +24,9 @@ Commands:
   resume <id>       continue a stopped or killed search
   export <id>       write a search's trials as CSV or JSON
   space count <s>   exact size of a search space
+  devices           phones over adb: model, SoC, cores, temperatures
+  device profile <serial> --space <s>
+                    build the phone's latency lookup table for a space
   serve             the workbench UI in a browser (local HTTP server)
 
 Run 'frontier <command> --help' for the options of a command.
@@ -37,6 +41,8 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CliIO) => Promise<n
   export: exportCommand,
   space: spaceCommand,
   serve: serveCommand,
+  devices: devicesCommand,
+  device: deviceCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad command line, 130 stopped). */

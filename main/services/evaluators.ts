@@ -3,7 +3,11 @@ import { errorMessage, NasError } from '../../shared/errors.js';
 import type { StudySpec } from '../../shared/types/index.js';
 import type { Evaluator } from '../core/evaluator.js';
 import { joinTables, parseCost, parseCsv, TableEvaluator, type CsvTable } from '../core/table.js';
+import { LutEvaluator } from './devices/lut-evaluator.js';
 import { resolveResource } from './resources.js';
+import { TrainEvaluator, type EvaluatorContext, type TrainEvaluatorSpec } from './train/evaluator.js';
+
+export type { EvaluatorContext } from './train/evaluator.js';
 
 /** The NAS-Bench-201 replay defaults (protocol of the NAS-Bench-201 paper). */
 export const NB201_TABLES = {
@@ -35,7 +39,8 @@ export function studyMetrics(spec: StudySpec): string[] {
   return [...new Set([...spec.objectives.map((o) => o.metric), ...spec.constraints.map((c) => c.metric), ...spec.report])];
 }
 
-export type EvaluatorFactory = (spec: StudySpec) => Evaluator;
+/** `ctx` carries what an evaluator may record besides trial results (latency samples into the store). */
+export type EvaluatorFactory = (spec: StudySpec, ctx?: EvaluatorContext) => Evaluator;
 
 /** Every evaluator kind, registered in one explicit table. */
 export const EVALUATORS: Record<string, EvaluatorFactory> = {
@@ -53,12 +58,13 @@ export const EVALUATORS: Record<string, EvaluatorFactory> = {
       ...(e.pace ? { pace: e.pace } : {}),
     });
   },
+  lut: (spec) => new LutEvaluator(spec),
 };
 
-export function createEvaluator(spec: StudySpec): Evaluator {
+export function createEvaluator(spec: StudySpec, ctx?: EvaluatorContext): Evaluator {
   const factory = EVALUATORS[spec.evaluator.kind];
   if (!factory) {
     throw new NasError('invalid-input', `no evaluator '${spec.evaluator.kind}' (available: ${Object.keys(EVALUATORS).join(', ')})`);
   }
-  return factory(spec);
+  return factory(spec, ctx);
 }

@@ -4,11 +4,13 @@ import { errorMessage } from '../../../shared/errors.js';
 import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../../shared/types/index.js';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { NB201_TABLES } from '../../services/evaluators.js';
+import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
 import { flag, list, num, parse, parseDuration, str, type Parsed } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 import { runWithProgress } from '../run-study.js';
+import { latencyDevices, lutEvaluatorSpec } from './devices.js';
 
 export const SEARCH_HELP = `Usage: frontier search [options]
 
@@ -21,7 +23,8 @@ Search:
   --strategy NAME          random | evolution (default) | reinforce | local
   --option KEY=VALUE       strategy setting, repeatable (evolution: population, tournament,
                            crossover; reinforce: lr, baselineDecay, entropy, window)
-  --objective METRIC:DIR   repeatable; DIR is min or max
+  --objective METRIC:DIR   repeatable; DIR is min or max; latency:<serial> is the phone's
+                           lookup-table latency (see 'frontier device profile')
                            (nb201 default: c10_valid_12ep:max and hwnb_pixel3:min)
   --constraint 'M OP V'    hard constraint, repeatable, e.g. 'hwnb_pixel3 <= 5' (OP: <= < >= > ==);
                            applied before evaluating when the metric is known up front
@@ -100,6 +103,8 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   if (tables.length + knownTables.length > 0) {
     const cost = str(p, 'cost');
     evaluator = { kind: 'table', tables: tables.map((t) => resolve(io.cwd, t)), knownTables: knownTables.map((t) => resolve(io.cwd, t)), ...(cost ? { cost } : {}), ...paced };
+  } else if (latencyDevices(p).length > 0) {
+    evaluator = lutEvaluatorSpec(latencyDevices(p), str(p, 'db') ?? defaultDbPath(io.env));
   } else if (nb201) {
     evaluator = { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: str(p, 'cost') ?? NB201_TABLES.cost, ...paced };
   } else {

@@ -86,11 +86,17 @@ describe('lookup-table predictor', () => {
 
   it('recovers the overhead model from exact data and keeps the plain sum with none', () => {
     const rows = [[10, 5], [20, 8], [4, 3], [30, 12], [15, 6]].map(([sum, count]) => ({ sum: sum!, count: count!, measured: 0.9 * sum! - 0.2 * count! + 1.5 }));
-    const fit = fitLatency(rows, 1e-9);
+    const fit = fitLatency(rows, 1e-9, 5);
     expect(fit.scale).toBeCloseTo(0.9, 4);
     expect(fit.perKernel).toBeCloseTo(-0.2, 3);
     expect(fit.overhead).toBeCloseTo(1.5, 3);
     expect(fitLatency([])).toEqual({ scale: 1, perKernel: 0, overhead: 0 });
+    // Few calibration models: the scale stays 1, the overheads are fitted.
+    const few = [[10, 5], [20, 8], [4, 3]].map(([sum, count]) => ({ sum: sum!, count: count!, measured: sum! - 0.1 * count! + 2 }));
+    const f2 = fitLatency(few, 1e-9);
+    expect(f2.scale).toBe(1);
+    expect(f2.perKernel).toBeCloseTo(-0.1, 4);
+    expect(f2.overhead).toBeCloseTo(2, 3);
   });
 
   it('reports RMSE and the share within ±10%', () => {

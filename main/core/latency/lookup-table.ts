@@ -76,21 +76,24 @@ function solve(A: number[][], b: number[]): number[] | undefined {
 
 /**
  * Fits `measured ≈ scale·sum + perKernel·count + overhead` by ridge-regularised least squares that
- * pulls towards the plain sum (scale 1, no per-kernel or overhead term), so two or three calibration
- * models already give a sane fit. `lambda` is relative to the data's scale.
+ * pulls towards the plain sum (scale 1, no per-kernel or overhead term). With fewer than
+ * `fullFitFrom` calibration models the scale stays 1 and only the two overhead terms are fitted
+ * (three free parameters on three points would just interpolate the noise).
  */
-export function fitLatency(rows: readonly { sum: number; count: number; measured: number }[], lambda = 1e-3): LatencyFit {
+export function fitLatency(rows: readonly { sum: number; count: number; measured: number }[], lambda = 1e-3, fullFitFrom = 6): LatencyFit {
   if (rows.length === 0) return IDENTITY_FIT;
-  const X = rows.map((r) => [r.sum, r.count, 1]);
-  const y = rows.map((r) => r.measured);
-  const prior = [1, 0, 0];
+  const full = rows.length >= fullFitFrom;
+  const X = rows.map((r) => (full ? [r.sum, r.count, 1] : [r.count, 1]));
+  const y = rows.map((r) => (full ? r.measured : r.measured - r.sum));
+  const prior = full ? [1, 0, 0] : [0, 0];
+  const idx = prior.map((_, i) => i);
   const scaleOf = rows.reduce((m, r) => Math.max(m, r.sum * r.sum, r.count * r.count, 1), 1);
   const lam = lambda * scaleOf * rows.length;
-  const A = [0, 1, 2].map((i) => [0, 1, 2].map((j) => X.reduce((s, x) => s + (x[i] as number) * (x[j] as number), 0) + (i === j ? lam : 0)));
-  const b = [0, 1, 2].map((i) => X.reduce((s, x, r) => s + (x[i] as number) * (y[r] as number), 0) + lam * (prior[i] as number));
+  const A = idx.map((i) => idx.map((j) => X.reduce((s, x) => s + (x[i] as number) * (x[j] as number), 0) + (i === j ? lam : 0)));
+  const b = idx.map((i) => X.reduce((s, x, r) => s + (x[i] as number) * (y[r] as number), 0) + lam * (prior[i] as number));
   const sol = solve(A, b);
   if (!sol) return IDENTITY_FIT;
-  return { scale: sol[0] as number, perKernel: sol[1] as number, overhead: sol[2] as number };
+  return full ? { scale: sol[0] as number, perKernel: sol[1] as number, overhead: sol[2] as number } : { scale: 1, perKernel: sol[0] as number, overhead: sol[1] as number };
 }
 
 export interface AccuracyReport {

@@ -1,0 +1,160 @@
+// End to end with a phone (emulated, behind the real adb server): it appears, its latency lookup
+// table is built for a tiny space through the real `frontier` binary, a search uses the table, the
+// best candidate is exported, pushed and measured; the phone is unplugged mid-run and comes back;
+// every sample is stored once with its provenance.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGraph } from '../main/core/graph/index.js';
+import { LookupTableLatencyModel } from '../main/core/latency/lookup-table.js';
+import { createSpace } from '../main/core/spaces.js';
+import { BenchmarkRunner, type MeasurementEvent } from '../main/services/devices/benchmark-runner.js';
+import { AdbDeviceService } from '../main/services/devices/device-service.js';
+import { lutPath, type LutFile } from '../main/services/devices/profiler.js';
+import { exportTflite } from '../main/services/export/tflite.js';
+import { randomWeights } from '../main/services/export/weights.js';
+import { SqliteStore } from '../main/services/sqlite-store.js';
+import { AdbServer, findAdb } from './harness/adb/adb-server.js';
+import { EmulatedAndroidDevice } from './harness/adb/device.js';
+import { armnnUnavailable, BENCHMARK_MODEL } from './harness/armnn/armnn.js';
+import { BIN, ROOT, type CliResult } from './cli-helpers.js';
+
+const skip = !findAdb() ? 'the Debian package "adb" is not installed' : armnnUnavailable();
+if (skip) console.warn(`skipping the phone end-to-end test: ${skip}`);
+
+const SPACE = join(ROOT, 'test', 'fixtures', 'spaces', 'tiny-lut.yaml');
+
+/** The real binary, asynchronously: the emulated phone lives in this process and must keep answering. */
+function frontier(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.skipIf(!!skip)('a phone from plug-in to a measured, exported candidate', () => {
+  let server: AdbServer;
+  let phone: EmulatedAndroidDevice;
+  let dir: string;
+  let db: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'frontier-e2e-'));
+    db = join(dir, 'frontier.db');
+    server = await AdbServer.start();
+    phone = new EmulatedAndroidDevice({ ambientC: 33 });
+    await phone.start();
+    env = { FRONTIER_DB: db, FRONTIER_ADB: server.bin, ANDROID_ADB_SERVER_PORT: String(server.port), FRONTIER_BENCHMARK_MODEL: BENCHMARK_MODEL };
+  });
+  afterAll(async () => {
+    await server?.kill();
+    await phone?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the whole loop', async () => {
+    // 1. The phone appears.
+    const listed = await frontier(['devices', '--connect', phone.serial, '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    const devices = (JSON.parse(listed.stdout) as { devices: Record<string, unknown>[] }).devices;
+    expect(devices).toHaveLength(1);
+    expect(devices[0]).toMatchObject({ serial: phone.serial, state: 'device', model: 'Google Pixel 7', soc: 'Google GS201', abi: 'arm64-v8a', android: '14', cores: 8 });
+    const stored = SqliteStore.open(db);
+    try {
+      expect(stored.listDevices().map((d) => d.id)).toEqual([phone.serial]);
+    } finally {
+      stored.close();
+    }
+
+    // 2. Its latency lookup table for a tiny space.
+    const prof = await frontier(['device', 'profile', phone.serial, '--space', SPACE, '--classes', '4', '--runs', '10', '--warmup', '2', '--repeats', '2',
+      '--max-spread', '0.5', '--calibration', '3', '--held-out', '4', '--json'], env);
+    expect(prof.code, prof.stderr).toBe(0);
+    const { file, report } = JSON.parse(prof.stdout) as { file: string; report: LutFile['report'] };
+    expect(file).toBe(lutPath(db, phone.serial));
+    expect(existsSync(file)).toBe(true);
+    expect(report).toMatchObject({ space: 'custom:tiny-lut', architectures: 72, enumerated: true, kernels: 21 });
+    expect(report.accuracy.n).toBe(4);
+    expect(Number.isFinite(report.accuracy.rmseMs)).toBe(true);
+    console.log(`LUT on the emulated phone: fit ${JSON.stringify(report.fit)}; held-out RMSE ${report.accuracy.rmseMs.toFixed(3)} ms, ${(report.accuracy.within10 * 100).toFixed(0)}% within ±10%: ${JSON.stringify(report.heldOut)}`);
+    // Built from ops measured alone, the predictor must land near the measured whole. The bounds are
+    // loose because the test machine is shared (its timing noise is real); units, missing or
+    // double-counted ops would break them.
+    const ratios = report.heldOut.map((h) => h.predictedMs / h.measuredMs).sort((a, b) => a - b);
+    for (const r of ratios) {
+      expect(r).toBeGreaterThan(0.25);
+      expect(r).toBeLessThan(4);
+    }
+    expect((ratios[1]! + ratios[2]!) / 2).toBeGreaterThan(0.5);
+    expect((ratios[1]! + ratios[2]!) / 2).toBeLessThan(2);
+    const lut = JSON.parse(readFileSync(file, 'utf8')) as LutFile;
+    expect(Object.values(lut.table.entries).reduce((n, e) => n + Object.keys(e).length, 0)).toBe(21);
+
+    // 3. A search with latency:<serial> known up front.
+    const found = await frontier(['search', '--space', SPACE, '--objective', `latency:${phone.serial}:min`, '--strategy', 'random', '--budget-evals', '30', '--json'], env);
+    expect(found.code, found.stderr).toBe(0);
+    const result = JSON.parse(found.stdout) as { studyId: string; evaluations: number; pareto: { trial: number; architecture: string; metrics: Record<string, number> }[] };
+    expect(result.evaluations).toBe(30);
+    const best = result.pareto[0];
+    expect(best).toBeDefined();
+    const space = createSpace('custom', { document: readFileSync(SPACE, 'utf8'), source: SPACE });
+    const model = new LookupTableLatencyModel(lut.table, (a) => buildGraph(space, a, lut.graph));
+    const arch = space.freeze(space.parse(best!.architecture));
+    expect(best!.metrics[`latency:${phone.serial}`]).toBeCloseTo(model.predict(arch).ms, 9);
+
+    // 4. The best candidate exported, pushed and measured — with the cable pulled mid-run.
+    const store = SqliteStore.open(db);
+    const svc = new AdbDeviceService(store, { adbPath: server.bin, port: server.port }, Date.now, 200, { everyMs: 300, windowMs: 60_000 });
+    try {
+      await svc.start();
+      await svc.waitFor(phone.serial, 'device', undefined, 10_000);
+      const graph = buildGraph(space, arch, lut.graph);
+      const tflite = join(dir, 'best.tflite');
+      writeFileSync(tflite, exportTflite(graph, randomWeights(graph, 3)).bytes);
+      const runner = new BenchmarkRunner(svc, { benchmarkBinary: BENCHMARK_MODEL, store });
+      const before = store.getLatencySamples({ deviceId: phone.serial }).length;
+      const events: MeasurementEvent[] = [];
+      let pulled = false;
+      const m = await runner.measure(phone.serial, { hostPath: tflite, subject: `arch:${space.id}:${arch.key}` }, { runs: 150, warmupRuns: 2, repeats: 3, maxSpread: 5 }, undefined, (e) => {
+        events.push(e);
+        if (e.kind === 'pushed' && e.repeat === 1 && !pulled) {
+          pulled = true;
+          void (async () => {
+            await new Promise((r) => setTimeout(r, 350));
+            await phone.unplug();
+            await new Promise((r) => setTimeout(r, 800));
+            await phone.plug();
+          })();
+        }
+      }, { studyId: result.studyId, trialNumber: best!.trial });
+      expect(pulled).toBe(true);
+      expect(m.interruptions).toBeGreaterThanOrEqual(1);
+      expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['interrupted', 'resumed']));
+      expect(m.repeatsMs).toHaveLength(3);
+      const after = store.getLatencySamples({ deviceId: phone.serial });
+      expect(after.length - before).toBe(1);
+      const sample = after.find((s) => s.studyId === result.studyId);
+      expect(sample).toMatchObject({ subject: `arch:${space.id}:${arch.key}`, trialNumber: best!.trial, medianMs: m.medianMs, runs: 450 });
+      expect(sample?.provenance).toMatchObject({
+        device: phone.serial, buildFingerprint: 'google/panther/panther:14/UQ1A.240205.004/11269751:user/release-keys', tool: 'benchmark_model',
+        delegate: 'xnnpack', threads: 1, affinityMask: 'c0', interruptions: m.interruptions, status: 'ok',
+      });
+      expect(sample?.provenance['flags']).toContain('--num_runs=150');
+      expect((sample?.provenance['temperatureC'] as unknown[]).length).toBe(3);
+      // The op measurements of step 2 are in the same database, each once.
+      const ops = store.getLatencySamples({ deviceId: phone.serial }).filter((s) => s.subject.startsWith('op:'));
+      expect(new Set(ops.map((s) => s.subject)).size).toBe(ops.length);
+      expect(ops.length).toBeGreaterThanOrEqual(21 - report.noisyKernels.length);
+    } finally {
+      svc.dispose();
+      store.close();
+    }
+  });
+});
