@@ -105,14 +105,34 @@ describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
     const early = await drawn();
     const earlyText = await page.getByTestId('progress-text').textContent();
     await page.screenshot({ path: artifact('03-live-running.png'), fullPage: true });
+    // Stop it mid-way, then resume it from the same screen.
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await poll(() => page.locator('.badge').first().textContent()).toBe('stopped');
+    const stoppedAt = Number(/(\d+) \/ 200 evaluations/.exec((await page.getByTestId('progress-text').textContent()) ?? '')?.[1]);
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt).toBeLessThan(200);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await poll(() => page.locator('.badge').first().textContent()).toBe('running');
     await poll(() => page.locator('.badge').first().textContent(), { timeout: 30_000 }).toBe('complete');
     await poll(drawn).toBeGreaterThan(early);
     expect(earlyText).toMatch(/ETA/);
     const text = await page.getByTestId('progress-text').textContent();
     expect(text).toMatch(/100% · 200 \/ 200 evaluations/);
     expect(Number(await page.getByTestId('front-size').textContent())).toBeGreaterThan(0);
-    expect(Number(await page.locator('.vtable').getAttribute('data-rows'))).toBe(200);
+    // 200 evaluations, plus the trial in flight when it was stopped (recorded failed, 'interrupted').
+    expect(Number(await page.locator('.vtable').getAttribute('data-rows'))).toBeGreaterThanOrEqual(200);
+    expect(Number(await page.locator('.vtable').getAttribute('data-rows'))).toBeLessThanOrEqual(201);
+    // Keyboard: focus the scatter, walk the front with the arrow keys; hover and the table agree.
+    await canvas.focus();
+    await page.keyboard.press('ArrowRight');
+    await poll(() => page.locator('.scatter .tip').textContent()).toMatch(/^trial \d+ · hwnb_pixel3 .* · on the front$/);
     await page.screenshot({ path: artifact('04-live-complete.png'), fullPage: true });
+    const tip = (await page.locator('.scatter .tip').textContent()) ?? '';
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`#/study/3/trial/${/^trial (\d+)/.exec(tip)?.[1]}$`));
+    await page.goBack();
+    await page.waitForURL(/#\/study\/3$/);
+    await poll(drawn).toBeGreaterThan(0);
     await page.getByRole('button', { name: /Switch to light theme/ }).click();
     await page.screenshot({ path: artifact('05-live-light.png'), fullPage: true });
     await page.getByRole('button', { name: /Switch to dark theme/ }).click();

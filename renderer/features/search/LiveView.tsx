@@ -123,7 +123,10 @@ export function LiveView({ id }: { id: StudyId }) {
           {history && history.evals.length > 0 ? (
             <div className="stack">
               {bestSeries.map((s) => (
-                <LineChart key={s.label} label={`Best ${s.label} over evaluations`} x={history.evals} series={[s]} xLabel="evaluations" yLabel={s.label} height={150} theme={theme} />
+                <div key={s.label}>
+                  <div className="chart-caption small muted">best {s.label}</div>
+                  <LineChart label={`Best ${s.label} over evaluations`} x={history.evals} series={[s]} xLabel="evaluations" height={140} theme={theme} />
+                </div>
               ))}
             </div>
           ) : (

@@ -21,6 +21,8 @@ export const createUiSlice: StateCreator<NasStore, [], [], UiState & UiActions> 
     set({ route: parseRoute(hash) });
   },
   setTheme(theme) {
+    // Before the state changes: charts re-read the theme's CSS variables as they re-render.
+    if (typeof document !== 'undefined') document.documentElement.dataset.theme = theme;
     set({ theme });
     try {
       localStorage.setItem('frontier-theme', theme);
