@@ -148,7 +148,8 @@ describe.skipIf(!!skip)('BenchmarkRunner on an emulated phone', () => {
         unplugged = true;
         // Pull the cable while benchmark_model runs, put it back a moment later.
         void (async () => {
-          await new Promise((r) => setTimeout(r, 400));
+          await phone.whenRunning();
+          await new Promise((r) => setTimeout(r, 150));
           await phone.unplug();
           await new Promise((r) => setTimeout(r, 700));
           await phone.plug();

@@ -3,7 +3,8 @@
 // best candidate is exported, pushed and measured; the phone is unplugged mid-run and comes back;
 // every sample is stored once with its provenance.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { createSpace } from '../main/core/spaces.js';
 import { BenchmarkRunner, type MeasurementEvent } from '../main/services/devices/benchmark-runner.js';
 import { AdbDeviceService } from '../main/services/devices/device-service.js';
 import { lutPath, type LutFile } from '../main/services/devices/profiler.js';
-import { exportTflite } from '../main/services/export/tflite.js';
+import { exportTrialTflite } from '../main/services/export/artifact.js';
 import { randomWeights } from '../main/services/export/weights.js';
 import { SqliteStore } from '../main/services/sqlite-store.js';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
@@ -116,8 +117,10 @@ describe.skipIf(!!skip)('a phone from plug-in to a measured, exported candidate'
       await svc.start();
       await svc.waitFor(phone.serial, 'device', undefined, 10_000);
       const graph = buildGraph(space, arch, lut.graph);
-      const tflite = join(dir, 'best.tflite');
-      writeFileSync(tflite, exportTflite(graph, randomWeights(graph, 3)).bytes);
+      const artifact = exportTrialTflite(store, { studyId: result.studyId, trialNumber: best!.trial, graph, weights: randomWeights(graph, 3), dir: join(dir, 'exports') });
+      expect(store.listArtifacts(result.studyId, best!.trial)).toEqual([artifact]);
+      expect(createHash('sha256').update(readFileSync(artifact.path)).digest('hex')).toBe(artifact.sha256);
+      const tflite = artifact.path;
       const runner = new BenchmarkRunner(svc, { benchmarkBinary: BENCHMARK_MODEL, store });
       const before = store.getLatencySamples({ deviceId: phone.serial }).length;
       const events: MeasurementEvent[] = [];
@@ -127,7 +130,8 @@ describe.skipIf(!!skip)('a phone from plug-in to a measured, exported candidate'
         if (e.kind === 'pushed' && e.repeat === 1 && !pulled) {
           pulled = true;
           void (async () => {
-            await new Promise((r) => setTimeout(r, 350));
+            await phone.whenRunning();
+            await new Promise((r) => setTimeout(r, 150));
             await phone.unplug();
             await new Promise((r) => setTimeout(r, 800));
             await phone.plug();

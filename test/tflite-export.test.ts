@@ -6,7 +6,10 @@ import { buildGraph } from '../main/core/graph/index.js';
 import { MobilenetSpace } from '../main/core/spaces/mobilenet.js';
 import { Nb201Space, parseNb201ArchStr } from '../main/core/spaces/nb201.js';
 import { exportTflite } from '../main/services/export/tflite.js';
+import { weightsFromTfjs } from '../main/services/export/tfjs-weights.js';
 import { randomWeights } from '../main/services/export/weights.js';
+import { tf } from '../main/services/train/backend.js';
+import { buildModel } from '../main/services/train/model.js';
 import type { GraphNode, ModelGraph } from '../shared/types/index.js';
 import { armnnUnavailable, runTfliteInArmnn } from './harness/armnn/armnn.js';
 import { runGraphTfjs } from './harness/tfjs-graph.js';
@@ -97,6 +100,33 @@ describe.skipIf(!!skip)('TFLite export checked in Arm NN against tfjs', () => {
       const g = buildGraph(space, space.freeze(space.sample(rng)), { input: [16, 16, 3], classes: 10 });
       const r = await maxAbsDiff(g, { softmax: false, seed: i });
       expect(r.diff, `candidate ${i}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('the trainer\'s tfjs model (main/services/train buildModel) and its weights: same outputs in Arm NN', async () => {
+    await tf.setBackend('cpu');
+    const space = new MobilenetSpace();
+    const rng = new Rng(11);
+    const graphs = [allOpsGraph(), buildGraph(space, space.freeze(space.sample(rng)), { input: [16, 16, 3], classes: 10 })];
+    for (const [i, g] of graphs.entries()) {
+      const model = buildModel(g, i);
+      try {
+        // Trained-looking BatchNorm statistics, so folding them into the convolutions matters.
+        const r = new Rng(100 + i);
+        for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
+          layer.setWeights(layer.getWeights().map((w, j) => tf.tensor(Float32Array.from({ length: w.size }, () => (j === 0 ? 1 + (r.next() - 0.5) * 0.4 : j === 3 ? 0.5 + r.next() : (r.next() - 0.5) * 0.2)), w.shape)));
+        }
+        const x = inputFor(g, i);
+        const expected = tf.tidy(() => (model.predict(tf.tensor(x, [1, ...g.input])) as tf.Tensor).dataSync() as Float32Array);
+        const exported = exportTflite(g, weightsFromTfjs(model, g), { softmax: false });
+        const { output } = await runTfliteInArmnn(exported.bytes, x);
+        let diff = 0;
+        for (let k = 0; k < expected.length; k++) diff = Math.max(diff, Math.abs((output[k] as number) - (expected[k] as number)));
+        expect(diff, `graph ${i}`).toBeLessThanOrEqual(1e-4);
+        expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(1e-3);
+      } finally {
+        model.dispose();
+      }
     }
   });
 

@@ -89,6 +89,20 @@ export class EmulatedAndroidDevice {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** Programs (not built-in commands) running right now. */
+  get runningPrograms(): number {
+    return this.busyCount;
+  }
+
+  /** Resolves once a program is running (e.g. benchmark_model), to pull the cable in the middle of it. */
+  async whenRunning(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.busyCount === 0) {
+      if (Date.now() > until) throw new Error('no program started on the emulated device');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   get listeningPort(): number {
     return this.port;
   }
