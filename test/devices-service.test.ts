@@ -2,7 +2,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryStore } from '../main/core/in-memory-store.js';
 import { AdbDeviceService } from '../main/services/devices/device-service.js';
-import { AdbServer, findAdb } from './harness/adb/adb-server.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { AdbServer, findAdb, freePort } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
 
 const adbBin = findAdb();
@@ -67,6 +69,20 @@ describe.skipIf(!adbBin)('AdbDeviceService', () => {
     const t = await svc.thermals(p.serial);
     expect(t.socC).toBeGreaterThan(45);
     expect(t.batteryC).toBeGreaterThan(40);
+  });
+
+  it('starts the adb server itself when none listens on its port', async () => {
+    const port = await freePort();
+    const svc = new AdbDeviceService(undefined, { adbPath: server.bin, port });
+    open.push(svc);
+    try {
+      await svc.start();
+      expect(svc.list()).toEqual([]);
+      const { stdout } = await promisify(execFile)(server.bin, ['-P', String(port), 'devices']);
+      expect(stdout).toContain('List of devices attached');
+    } finally {
+      await promisify(execFile)(server.bin, ['-P', String(port), 'kill-server']).catch(() => undefined);
+    }
   });
 
   it('tracks plug, unauthorized, authorize, unplug and replug live', async () => {

@@ -10,44 +10,13 @@ import { weightsFromTfjs } from '../main/services/export/tfjs-weights.js';
 import { randomWeights } from '../main/services/export/weights.js';
 import { tf } from '../main/services/train/backend.js';
 import { buildModel } from '../main/services/train/model.js';
-import type { GraphNode, ModelGraph } from '../shared/types/index.js';
+import type { ModelGraph } from '../shared/types/index.js';
+import { allOpsGraph } from './fixtures/all-ops-graph.js';
 import { armnnUnavailable, runTfliteInArmnn } from './harness/armnn/armnn.js';
 import { runGraphTfjs } from './harness/tfjs-graph.js';
 
 const skip = armnnUnavailable();
 if (skip) console.warn(`skipping TFLite export verification: ${skip}`);
-
-/** A hand-made graph that uses every op the exporter lowers (odd sizes for asymmetric 'same' padding). */
-export function allOpsGraph(): ModelGraph {
-  const n = (id: string, op: GraphNode['op'], inputs: string[], shape: number[], attrs: GraphNode['attrs'] = {}): GraphNode => ({ id, op, inputs, shape, attrs });
-  const nodes: GraphNode[] = [
-    n('stem.conv', 'Conv2D', ['input'], [5, 5, 8], { kernel: 3, stride: 2, filters: 8, useBias: false }),
-    n('stem.bn', 'BatchNorm', ['stem.conv'], [5, 5, 8], { epsilon: 1e-3 }),
-    n('stem.act', 'ReLU6', ['stem.bn'], [5, 5, 8]),
-    n('dw', 'DepthwiseConv2D', ['stem.act'], [5, 5, 8], { kernel: 3, stride: 1, useBias: false }),
-    n('dw.bn', 'BatchNorm', ['dw'], [5, 5, 8], { epsilon: 1e-3 }),
-    n('dw.act', 'ReLU', ['dw.bn'], [5, 5, 8]),
-    n('pw', 'Conv2D', ['dw.act'], [5, 5, 8], { kernel: 1, stride: 1, filters: 8, useBias: true }),
-    n('res', 'Add', ['pw', 'stem.act'], [5, 5, 8]),
-    n('res.bn', 'BatchNorm', ['res'], [5, 5, 8], { epsilon: 1e-3 }),
-    n('res.act', 'ReLU', ['res.bn'], [5, 5, 8]),
-    n('se.pool', 'GlobalAvgPool', ['res.act'], [1, 1, 8], { keepDims: true }),
-    n('se.reduce', 'Conv2D', ['se.pool'], [1, 1, 4], { kernel: 1, stride: 1, filters: 4, useBias: true }),
-    n('se.act', 'ReLU', ['se.reduce'], [1, 1, 4]),
-    n('se.expand', 'Conv2D', ['se.act'], [1, 1, 8], { kernel: 1, stride: 1, filters: 8, useBias: true }),
-    n('se.gate', 'Sigmoid', ['se.expand'], [1, 1, 8]),
-    n('se.mul', 'Mul', ['res.act', 'se.gate'], [5, 5, 8]),
-    n('maxp', 'MaxPool', ['se.mul'], [3, 3, 8], { kernel: 3, stride: 2 }),
-    n('avgp', 'AvgPool', ['se.mul'], [3, 3, 8], { kernel: 3, stride: 2 }),
-    n('cat', 'Concat', ['maxp', 'avgp'], [3, 3, 16]),
-    n('cat.tanh', 'Tanh', ['cat'], [3, 3, 16]),
-    n('zero', 'Zero', ['cat'], [3, 3, 16]),
-    n('sum', 'Add', ['cat.tanh', 'zero'], [3, 3, 16]),
-    n('flat', 'Reshape', ['sum'], [144]),
-    n('fc', 'Dense', ['flat'], [5], { units: 5, useBias: true }),
-  ];
-  return { input: [9, 9, 3], nodes, output: 'fc', classes: 5 };
-}
 
 function inputFor(g: ModelGraph, seed: number): Float32Array {
   const rng = new Rng(seed);

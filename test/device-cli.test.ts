@@ -1,0 +1,56 @@
+// The phone commands' command-line contract, in-process (no phone needed; test/phone-e2e.test.ts
+// runs them through the real binary against an emulated phone).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../main/cli/main.js';
+import { ROOT, tempDir, type CliResult } from './cli-helpers.js';
+
+async function run(args: string[], opts: { db?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTTY: false, columns: 100, cwd: ROOT,
+    env: { ...process.env, ...(opts.db ? { FRONTIER_DB: opts.db } : {}), ...opts.env },
+  });
+  return { code, stdout, stderr };
+}
+
+const dir = tempDir('frontier-device-cli-');
+const db = join(dir, 'frontier.db');
+const SPACE = join(ROOT, 'test', 'fixtures', 'spaces', 'tiny-lut.yaml');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('frontier devices / device profile / search latency:<serial>', () => {
+  it('lists the phone commands in the help', async () => {
+    const r = await run(['--help']);
+    expect(r.stdout).toMatch(/devices\s+phones over adb/);
+    expect(r.stdout).toMatch(/device profile <serial> --space <s>/);
+    expect((await run(['devices', '--help'])).stdout).toContain('Usage: frontier devices');
+    expect((await run(['device', 'profile', '--help'])).stdout).toContain('--benchmark-model PATH');
+  });
+
+  it('rejects incomplete or wrong profile requests with one line and exit code 2', async () => {
+    const noSerial = await run(['device', 'profile'], { db });
+    expect(noSerial.code).toBe(2);
+    expect(noSerial.stderr).toBe("frontier: device profile: which phone? give its serial (see 'frontier devices')\n");
+    const verb = await run(['device', 'reboot', 'x'], { db });
+    expect(verb.code).toBe(2);
+    expect(verb.stderr).toMatch(/unknown subcommand 'reboot'/);
+    const noSpace = await run(['device', 'profile', 'abc'], { db });
+    expect(noSpace.code).toBe(2);
+    expect(noSpace.stderr).toMatch(/give --space/);
+    const noTool = await run(['device', 'profile', 'abc', '--space', SPACE], { db, env: { FRONTIER_BENCHMARK_MODEL: '' } });
+    expect(noTool.code).toBe(2);
+    expect(noTool.stderr).toMatch(/--benchmark-model PATH/);
+    const badDelegate = await run(['device', 'profile', 'abc', '--space', SPACE, '--benchmark-model', 'x', '--delegate', 'tpu'], { db });
+    expect(badDelegate.code).toBe(2);
+    expect(badDelegate.stderr).toMatch(/--delegate must be one of cpu, xnnpack, gpu, nnapi/);
+  });
+
+  it('a latency:<serial> objective without a profiled table says how to build one', async () => {
+    const r = await run(['search', '--space', SPACE, '--objective', 'latency:R5CT1234:min', '--budget-evals', '5'], { db });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read latency table .*R5CT1234\.json.*frontier device profile <serial> --space <space>/);
+  });
+});
