@@ -96,6 +96,16 @@ describe.skipIf(!!skip)('BenchmarkRunner on an emulated phone', () => {
     expect(big.medianMs).toBeGreaterThan(5 * tiny.medianMs);
   });
 
+  it('op profiling: per-op times of the measured runs, parsed from the live output', async () => {
+    const m = await runner.measure(phone.serial, { hostPath: models['big'] as string, subject: 'profiled' }, { ...fast, repeats: 1, opProfiling: true });
+    const ops = m.output.ops ?? [];
+    expect(ops.filter((o) => o.nodeType === 'RefConvolution2dWorkload')).toHaveLength(3);
+    const sum = ops.reduce((s, o) => s + o.avgMs, 0);
+    // The ops account for most of an inference, and never for more than all of it.
+    expect(sum).toBeGreaterThan(0.5 * (m.output.inferenceAvgUs as number) / 1000);
+    expect(sum).toBeLessThan(1.05 * (m.output.inferenceAvgUs as number) / 1000);
+  });
+
   it('flags a GPU delegate that silently runs nothing, and still records it as such', async () => {
     const m = await runner.measure(phone.serial, { hostPath: models['tiny'] as string, subject: 'tiny-gpu' }, { ...fast, delegate: 'gpu' });
     expect(m.status).toBe('delegate-fallback');

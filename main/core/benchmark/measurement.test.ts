@@ -7,6 +7,7 @@ describe('benchmark measurement rules', () => {
       '--graph=/data/local/tmp/frontier/m.tflite', '--num_threads=2', '--warmup_runs=5', '--num_runs=20', '--warmup_min_secs=0', '--min_secs=0', '--use_gpu=true',
     ]);
     expect(benchmarkFlags({ ...DEFAULT_BENCHMARK_CONFIG, delegate: 'cpu' }, 'm')).not.toContain('--use_xnnpack=true');
+    expect(benchmarkFlags({ ...DEFAULT_BENCHMARK_CONFIG, opProfiling: true }, 'm')).toContain('--enable_op_profiling=true');
   });
 
   it('rejects bad configurations with a reason', () => {

@@ -25,6 +25,8 @@ export interface BenchmarkConfig {
   /** Longest cool-down wait per repeat (ms); the measurement is flagged when the phone stays hot. */
   readonly coolDownTimeoutMs: number;
   readonly coolDownPollMs: number;
+  /** Per-op timings of the measured runs (benchmark_model --enable_op_profiling). */
+  readonly opProfiling?: boolean;
 }
 
 export const DEFAULT_BENCHMARK_CONFIG: BenchmarkConfig = {
@@ -64,6 +66,7 @@ export function benchmarkFlags(c: BenchmarkConfig, graphPath: string): string[] 
     ...(c.delegate === 'xnnpack' ? ['--use_xnnpack=true'] : []),
     ...(c.delegate === 'gpu' ? ['--use_gpu=true'] : []),
     ...(c.delegate === 'nnapi' ? ['--use_nnapi=true'] : []),
+    ...(c.opProfiling ? ['--enable_op_profiling=true'] : []),
   ];
 }
 

@@ -178,6 +178,10 @@ def main(argv):
     log(line)
     sys.stdout.write("\n")
     log("Running benchmark for at least %s iterations and at least %s seconds but terminate if exceeding %s seconds." % (FLAGS["num_runs"], FLAGS["min_secs"], FLAGS["max_secs"]))
+    profiler = None
+    if on("enable_op_profiling"):  # the regular runs only, like the real tool
+        profiler = runtime.GetProfiler(net_id)
+        profiler.EnableProfiling(True)
     runs = phase(max(1, int(FLAGS["num_runs"])), float(FLAGS["min_secs"]), max_secs)
     line, avg = stats_line(runs)
     log(line)
@@ -185,7 +189,43 @@ def main(argv):
     log("Inference timings in us: Init: %d, First inference: %d, Warmup (avg): %g, Inference (avg): %g" % (init_us, warm[0], warm_avg, avg))
     log("Note: as the benchmark tool itself affects memory footprint, the following is only APPROXIMATE to the actual memory footprint of the model at runtime. Take the information at your discretion.")
     log("Memory footprint delta from the start of the tool (MB): init=%g overall=%g" % (init_rss - start_rss, rss_mb() - start_rss))
+    if profiler is not None:
+        print_op_profile(profiler)
     return 0
+
+
+def print_op_profile(profiler):
+    """The Arm NN profiler's per-workload wall-clock times, as TFLite's "Run Order" table (measured runs only)."""
+    import json
+
+    def times(event):
+        for k, v in event.items():
+            if k.startswith("Wall clock time_#") and isinstance(v, dict):
+                return v.get("raw", [])
+        return []
+
+    root = json.loads(profiler.as_json())["ArmNN"]
+    inference = next(v for k, v in root.items() if k.startswith("inference_measurements"))
+    execute = next(v for k, v in inference.items() if k.startswith("Execute_#"))
+    rows = []
+    for k, v in execute.items():
+        if isinstance(v, dict) and v.get("type") == "Event" and "_Execute_#" in k:
+            t = times(v)
+            if t:
+                rows.append((k.split("_Execute_#")[0], k, t))
+    total = sum(sum(t) / len(t) for _, _, t in rows) or 1.0
+    sys.stdout.write("Operator-wise Profiling Info for Regular Benchmark Runs:\n")
+    sys.stdout.write("============================== Run Order ==============================\n")
+    sys.stdout.write("\t%24s\t%17s\t%9s\t%9s\t%8s\t%8s\t%10s\t%s\t%s\n" % ("[node type]", "[start]", "[first]", "[avg ms]", "[%]", "[cdf%]", "[mem KB]", "[times called]", "[Name]"))
+    start = 0.0
+    cdf = 0.0
+    for i, (node_type, name, t) in enumerate(rows):
+        avg = sum(t) / len(t) / 1000.0
+        pct = 100.0 * avg * 1000.0 / total
+        cdf += pct
+        sys.stdout.write("\t%24s\t%17.3f\t%9.3f\t%9.3f\t%7.3f%%\t%7.3f%%\t%10.3f\t%9d\t[%s]:%d\n" % (node_type, start, t[0] / 1000.0, avg, pct, min(cdf, 100.0), 0.0, 1, name, i))
+        start += avg
+    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":
