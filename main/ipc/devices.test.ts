@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lutPath } from '../services/devices/profiler.js';
 import type { DeviceInfo, NasEvents } from '../../shared/ipc/contract.js';
 import { InMemoryStore } from '../core/in-memory-store.js';
 import { toDisposable } from '../core/lifecycle.js';
-import { LiveDeviceSource, type PhoneTracker } from './devices.js';
+import { LiveDeviceSource, readLatencyReport, type PhoneTracker } from './devices.js';
 import { createNasHost } from './index.js';
 
 function fakeTracker(): PhoneTracker & { set(list: DeviceInfo[]): void } {
@@ -52,5 +56,40 @@ describe('devices in the contract', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(seen).toHaveLength(2);
     sub.dispose();
+  });
+});
+
+describe('latency lookup-table reports', () => {
+  const db = join(mkdtempSync(join(tmpdir(), 'frontier-lut-')), 'frontier.db');
+  const write = (id: string, text: string) => {
+    const f = lutPath(db, id);
+    mkdirSync(dirname(f), { recursive: true });
+    writeFileSync(f, text);
+  };
+  it('reads the report the profiler wrote next to the database', async () => {
+    write('R58M', JSON.stringify({
+      version: 1, createdAt: 5, table: {}, space: 'nb201', graph: {},
+      report: {
+        deviceId: 'R58M', space: 'nb201', kernels: 42, fit: {},
+        calibration: [{ key: 'a', predictedMs: 2, measuredMs: 2.1 }],
+        heldOut: [{ key: 'b', predictedMs: 3, measuredMs: 3.3 }, { key: 'c', predictedMs: 4, measuredMs: 'x' }],
+        accuracy: { n: 1, rmseMs: 0.3, within10: 1, meanAbsPctError: 0.09 },
+      },
+    }));
+    expect(readLatencyReport(db, 'R58M')).toEqual({
+      deviceId: 'R58M', space: 'nb201', kernels: 42, createdAt: 5,
+      calibration: [{ key: 'a', predictedMs: 2, measuredMs: 2.1 }],
+      heldOut: [{ key: 'b', predictedMs: 3, measuredMs: 3.3 }],
+      accuracy: { n: 1, rmseMs: 0.3, within10: 1, meanAbsPctError: 0.09 },
+    });
+    const host = createNasHost(new InMemoryStore(), { latencyReports: (id) => readLatencyReport(db, id) });
+    expect(await host.server.call('nas:device.latency', { id: 'R58M' })).toMatchObject({ ok: true, value: { kernels: 42 } });
+    expect(await host.server.call('nas:device.latency', { id: 'none' })).toEqual({ ok: true, value: null });
+    await host.shutdown();
+  });
+  it('treats a missing or unreadable file as no report', () => {
+    write('broken', '{ not json');
+    expect(readLatencyReport(db, 'broken')).toBeNull();
+    expect(readLatencyReport(db, 'absent')).toBeNull();
   });
 });

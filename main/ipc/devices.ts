@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, platform, arch } from 'node:os';
-import type { DeviceInfo, DeviceId } from '../../shared/ipc/contract.js';
+import type { DeviceInfo, DeviceId, DeviceLatencyReport } from '../../shared/ipc/contract.js';
+import { lutPath } from '../services/devices/profiler.js';
 import type { Disposable } from '../core/lifecycle.js';
 import type { Store } from '../core/store.js';
 
@@ -60,5 +62,39 @@ export class LiveDeviceSource implements DeviceSource {
 
   onDidChange(listener: () => void): Disposable {
     return this.phones.onDidChange(listener);
+  }
+}
+
+const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * The report of a device's latency lookup table, as the profiler wrote it next to the database
+ * (`<db dir>/latency/<device>.json`, see main/services/devices/profiler.ts), or null when there is none.
+ * A file that cannot be read or parsed is reported as none, not as an error: the Devices screen
+ * shows the device without it.
+ */
+export function readLatencyReport(dbPath: string, deviceId: string): DeviceLatencyReport | null {
+  const file = lutPath(dbPath, deviceId);
+  if (!existsSync(file)) return null;
+  try {
+    const lut = JSON.parse(readFileSync(file, 'utf8')) as { createdAt?: number; report?: Record<string, unknown> };
+    const r = lut.report;
+    if (!r || typeof r !== 'object') return null;
+    const pairs = (v: unknown) =>
+      (Array.isArray(v) ? v : [])
+        .filter((p): p is { key: string; predictedMs: number; measuredMs: number } => typeof p?.key === 'string' && Number.isFinite(p?.predictedMs) && Number.isFinite(p?.measuredMs))
+        .map((p) => ({ key: p.key, predictedMs: p.predictedMs, measuredMs: p.measuredMs }));
+    const acc = (r.accuracy ?? {}) as Record<string, unknown>;
+    return {
+      deviceId: deviceId as DeviceId,
+      space: String(r.space ?? ''),
+      kernels: Number(r.kernels ?? 0),
+      createdAt: Number(lut.createdAt ?? 0),
+      calibration: pairs(r.calibration),
+      heldOut: pairs(r.heldOut),
+      accuracy: { n: Number(acc.n ?? 0), rmseMs: finiteOrNull(acc.rmseMs), within10: finiteOrNull(acc.within10), meanAbsPctError: finiteOrNull(acc.meanAbsPctError) },
+    };
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,4 @@
-import type { StudyId } from '../../shared/ipc/contract.js';
+import type { DeviceLatencyReport, StudyId } from '../../shared/ipc/contract.js';
 import { DisposableStore, type Disposable } from '../core/lifecycle.js';
 import type { Store } from '../core/store.js';
 import type { Clock } from '../core/study.js';
@@ -19,7 +19,15 @@ export interface NasHost extends Disposable {
  * Composition of the main side: one line per service. Every transport (Electron IPC, HTTP + WS,
  * in-memory) sits on `host.server`.
  */
-export function createNasHost(store: Store, opts: { devices?: DeviceSource; clock?: Clock; progressEveryMs?: number } = {}): NasHost {
+export interface NasHostOptions {
+  readonly devices?: DeviceSource;
+  /** A device's latency lookup-table report (see `readLatencyReport`); none by default. */
+  readonly latencyReports?: (deviceId: string) => DeviceLatencyReport | null;
+  readonly clock?: Clock;
+  readonly progressEveryMs?: number;
+}
+
+export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost {
   const server = new NasServer();
   const runner = new StudyRunner(
     store,
@@ -36,7 +44,7 @@ export function createNasHost(store: Store, opts: { devices?: DeviceSource; cloc
   const disposables = new DisposableStore();
   server.registerService('study', wrapCreate(studies, server), STUDY_SCHEMAS);
   server.registerService('space', new SpaceService(), SPACE_SCHEMAS);
-  server.registerService('device', new DeviceService(devices), DEVICE_SCHEMAS);
+  server.registerService('device', new DeviceService(devices, opts.latencyReports), DEVICE_SCHEMAS);
   const sub = devices.onDidChange?.(() => void devices.list().then((list) => server.emit('onDidChangeDevices', { devices: list })));
   if (sub) disposables.add(sub);
   return {

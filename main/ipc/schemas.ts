@@ -58,4 +58,5 @@ export const SPACE_SCHEMAS: ServiceSchemas<'space'> = {
 
 export const DEVICE_SCHEMAS: ServiceSchemas<'device'> = {
   list: s.none(),
+  latency: s.object({ id: s.string({ min: 1, max: 200 }) }),
 };

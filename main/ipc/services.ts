@@ -1,5 +1,7 @@
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
+  DeviceId,
+  DeviceLatencyReport,
   FieldIssue,
   NasApi,
   SpaceEntry,
@@ -311,8 +313,14 @@ export class SpaceService implements SpaceApi {
 }
 
 export class DeviceService implements DeviceApi {
-  constructor(private readonly source: DeviceSource) {}
+  constructor(
+    private readonly source: DeviceSource,
+    private readonly reports: (id: string) => DeviceLatencyReport | null = () => null,
+  ) {}
   list() {
     return this.source.list();
+  }
+  async latency({ id }: { id: DeviceId }): Promise<DeviceLatencyReport | null> {
+    return this.reports(id);
   }
 }

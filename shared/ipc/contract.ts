@@ -198,6 +198,19 @@ export interface DeviceInfo {
   readonly online: boolean;
 }
 
+/** How well a device's latency lookup table predicts measured latencies (from its profiling run). */
+export interface DeviceLatencyReport {
+  readonly deviceId: DeviceId;
+  readonly space: string;
+  readonly kernels: number;
+  readonly createdAt: number;
+  /** Architectures measured end to end to fit the overhead. */
+  readonly calibration: readonly { readonly key: string; readonly predictedMs: number; readonly measuredMs: number }[];
+  /** Other measured architectures, held out of the fit: the accuracy is computed on these. */
+  readonly heldOut: readonly { readonly key: string; readonly predictedMs: number; readonly measuredMs: number }[];
+  readonly accuracy: { readonly n: number; readonly rmseMs: number | null; readonly within10: number | null; readonly meanAbsPctError: number | null };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The API
 
@@ -239,6 +252,8 @@ export interface NasApi {
   readonly device: {
     /** Phones and local backends known now (phones come from the devices service when plugged in). */
     list(): Promise<DeviceInfo[]>;
+    /** The device's latency lookup table report (predicted vs measured), or null when it has none. */
+    latency(arg: { id: DeviceId }): Promise<DeviceLatencyReport | null>;
   };
 }
 
@@ -272,7 +287,7 @@ export const NAS_METHODS = {
     trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true,
   },
   space: { list: true, describe: true, count: true, validate: true },
-  device: { list: true },
+  device: { list: true, latency: true },
 } as const satisfies MethodTable;
 
 export const NAS_EVENTS = {

@@ -4,10 +4,12 @@
  * test-artifacts/ (look at them: a blank screen fails review even when the asserts pass).
  */
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from '../../main/core/cancellation.js';
+import { lutPath } from '../../main/services/devices/profiler.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { createStudy, runStudy } from '../../main/services/studies.js';
 import { tempDir } from '../cli-helpers.js';
@@ -35,6 +37,23 @@ async function seed(db: string): Promise<void> {
   }
 }
 
+/**
+ * A latency lookup-table report for this machine's CPU backend, where the profiler writes it
+ * (fixture values: the Devices screen draws whatever the profiler measured).
+ */
+function seedLatencyTable(db: string): void {
+  const file = lutPath(db, 'local:cpu');
+  mkdirSync(dirname(file), { recursive: true });
+  const pair = (key: string, measuredMs: number, predictedMs: number) => ({ key, measuredMs, predictedMs });
+  const heldOut = [pair('h1', 2.0, 2.1), pair('h2', 3.5, 3.3), pair('h3', 5.0, 5.9), pair('h4', 8.0, 7.8), pair('h5', 11.0, 10.4), pair('h6', 14.0, 14.6)];
+  const rmse = Math.sqrt(heldOut.reduce((a, p) => a + (p.predictedMs - p.measuredMs) ** 2, 0) / heldOut.length);
+  const within10 = heldOut.filter((p) => Math.abs(p.predictedMs - p.measuredMs) <= 0.1 * p.measuredMs).length / heldOut.length;
+  writeFileSync(file, JSON.stringify({
+    version: 1, createdAt: Date.now(), table: { deviceId: 'local:cpu', entries: {}, fit: {} }, space: 'nb201', graph: {},
+    report: { deviceId: 'local:cpu', space: 'nb201', kernels: 37, calibration: [pair('c1', 4, 4.1), pair('c2', 9, 8.8)], heldOut, accuracy: { n: heldOut.length, rmseMs: rmse, within10, meanAbsPctError: 0 } },
+  }));
+}
+
 describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
   let serve: ChildProcess;
   let url: URL;
@@ -47,6 +66,7 @@ describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
     ensureRendererBuilt();
     const db = join(tempDir('frontier-e2e-'), 'e2e.db');
     await seed(db);
+    seedLatencyTable(db);
     ({ child: serve, url } = await startServe(db));
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -170,6 +190,9 @@ describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
     await page.getByRole('link', { name: 'Devices' }).click();
     await poll(() => page.locator('.card').count()).toBeGreaterThan(0);
     expect(await page.locator('.card').first().textContent()).toMatch(/local:cpu/);
+    // Its latency table: RMSE and ±10% share (5 of the 6 held-out predictions are within), predicted-vs-measured scatter.
+    await poll(() => page.getByTestId('latency-accuracy').textContent()).toMatch(/37 kernels · RMSE 0\.52 ms · 83% within ±10% \(6 held-out/);
+    await poll(async () => Number((await page.locator('.card .scatter canvas').getAttribute('data-points')) ?? 0)).toBe(8);
     await page.screenshot({ path: artifact('09-devices.png'), fullPage: true });
   });
 });

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../../../shared/errors.js';
-import { LiveDeviceSource, type DeviceSource } from '../../ipc/devices.js';
+import { LiveDeviceSource, readLatencyReport, type DeviceSource } from '../../ipc/devices.js';
+import { defaultDbPath } from '../../services/paths.js';
 import { createNasHost } from '../../ipc/index.js';
 import { AdbDeviceService } from '../../services/devices/device-service.js';
 import { serveHttp } from '../../ipc/http-server.js';
@@ -40,7 +41,8 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
   const port = num(p, 'port', { integer: true, min: 0 }) ?? 0;
   const host = str(p, 'host') ?? '127.0.0.1';
   const assetsDir = str(p, 'assets') ? resolve(io.cwd, str(p, 'assets') as string) : DEFAULT_ASSETS;
-  const store = openStore(io, str(p, 'db'));
+  const dbPath = str(p, 'db') ?? defaultDbPath(io.env);
+  const store = openStore(io, dbPath);
   let phones: AdbDeviceService | undefined;
   let devices: DeviceSource | undefined;
   if (flag(p, 'phones')) {
@@ -54,7 +56,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
       phones = undefined;
     }
   }
-  const nas = createNasHost(store, devices ? { devices } : {});
+  const nas = createNasHost(store, { ...(devices ? { devices } : {}), latencyReports: (id) => readLatencyReport(dbPath, id) });
   let http;
   try {
     http = await serveHttp(nas.server, { host, port, assetsDir });

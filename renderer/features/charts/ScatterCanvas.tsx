@@ -26,6 +26,8 @@ interface Props {
   /** Changes when the theme does (colours are read from CSS variables). */
   readonly theme?: string;
   readonly label: string;
+  /** Draws the y = x line (predicted against measured). */
+  readonly diagonal?: boolean;
 }
 
 const PAD = { left: 64, right: 16, top: 12, bottom: 40 };
@@ -37,7 +39,7 @@ const CELL = 12;
  * grid of screen cells built at each draw, so hovering stays O(1) at any size. Arrow keys walk the
  * front of the first series.
  */
-export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight = null, onHover, onPick, theme, label }: Props) {
+export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight = null, onHover, onPick, theme, label, diagonal = false }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(600);
@@ -91,6 +93,11 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
       grid.current = new Map();
       return;
     }
+    if (diagonal) {
+      // One square range for both axes, so y = x is the 45° line.
+      x0 = y0 = Math.min(x0, y0);
+      x1 = y1 = Math.max(x1, y1);
+    }
     const padX = (x1 - x0 || Math.abs(x0) || 1) * 0.05;
     const padY = (y1 - y0 || Math.abs(y0) || 1) * 0.05;
     x0 -= padX; x1 += padX; y0 -= padY; y1 += padY;
@@ -103,14 +110,14 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
     ctx.lineWidth = 1;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 90)))) {
+    for (const t of niceTicks(x0, x1, Math.max(3, Math.floor(plotW / 90)))) {
       const px = Math.round(sx(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(px, PAD.top); ctx.lineTo(px, PAD.top + plotH); ctx.stroke();
       ctx.fillText(fmt(t, 3), px, PAD.top + plotH + 6);
     }
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    for (const t of niceTicks(y0, y1, Math.max(2, Math.floor(plotH / 60)))) {
+    for (const t of niceTicks(y0, y1, Math.max(3, Math.floor(plotH / 60)))) {
       const py = Math.round(sy(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(PAD.left, py); ctx.lineTo(PAD.left + plotW, py); ctx.stroke();
       ctx.fillText(fmt(t, 3), PAD.left - 6, py);
@@ -125,6 +132,16 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
     ctx.textBaseline = 'middle';
     ctx.fillText(yLabel, 0, 0);
     ctx.restore();
+    if (diagonal) {
+      ctx.save();
+      ctx.strokeStyle = muted;
+      ctx.setLineDash([5, 4]);
+      ctx.beginPath();
+      ctx.moveTo(sx(x0), sy(x0));
+      ctx.lineTo(sx(x1), sy(x1));
+      ctx.stroke();
+      ctx.restore();
+    }
     // Points: dominated (faded squares, one path per series), then the front on top.
     const g = new Map<number, { s: number; i: number; px: number; py: number }[]>();
     const cols = Math.ceil(width / CELL) + 1;
@@ -139,7 +156,11 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
         if (!cell) g.set(key, (cell = []));
         cell.push({ s: si, i, px, py });
         if (s.front && s.front[i]) continue;
-        ctx.rect(px - 2, py - 2, 4, 4);
+        if (!s.front && s.xs.length < 2000) {
+          // A small plain series (e.g. predicted vs measured): round, readable markers.
+          ctx.moveTo(px + 3.5, py);
+          ctx.arc(px, py, 3.5, 0, Math.PI * 2);
+        } else ctx.rect(px - 2, py - 2, 4, 4);
       }
       ctx.fill();
     });
@@ -185,7 +206,7 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
     grid.current = g;
     c.dataset.points = String(series.reduce((a, s) => a + s.xs.length, 0));
     c.dataset.drawn = '1';
-  }, [series, width, height, highlight, theme, xLabel, yLabel]);
+  }, [series, width, height, highlight, theme, xLabel, yLabel, diagonal]);
 
   const hitAt = useCallback((mx: number, my: number) => {
     const cols = Math.ceil(width / CELL) + 1;

@@ -2,11 +2,14 @@ import { useEffect } from 'react';
 import { useNas } from '../../store/index.js';
 import { fmtTime } from '../common/format.js';
 import { Empty, ErrorNote } from '../common/widgets.js';
+import { LatencyReport } from './LatencyReport.js';
 
 export function DevicesView() {
   const devices = useNas((s) => s.devices);
   const loaded = useNas((s) => s.devicesLoaded);
   const error = useNas((s) => s.devicesError);
+  const latency = useNas((s) => s.latency);
+  const theme = useNas((s) => s.theme);
   const { fetchDevices } = useNas.getState();
   useEffect(() => {
     void fetchDevices();
@@ -42,6 +45,7 @@ export function DevicesView() {
                 </div>
               ))}
             </dl>
+            {latency[d.id] ? <LatencyReport report={latency[d.id]!} theme={theme} /> : <p className="muted small">No latency lookup table measured on this device yet.</p>}
           </article>
         ))}
       </div>

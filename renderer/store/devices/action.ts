@@ -13,7 +13,10 @@ export const createDevicesSlice: StateCreator<NasStore, [], [], DevicesState & D
   ...initialDevicesState,
   async fetchDevices() {
     try {
-      set({ devices: sortDevices(await nas().device.list()), devicesLoaded: true, devicesError: null });
+      const devices = sortDevices(await nas().device.list());
+      set({ devices, devicesLoaded: true, devicesError: null });
+      const reports = await Promise.all(devices.map(async (d) => [d.id, await nas().device.latency({ id: d.id }).catch(() => null)] as const));
+      set({ latency: Object.fromEntries(reports) });
     } catch (e) {
       set({ devicesLoaded: true, devicesError: (e as Error).message });
     }
