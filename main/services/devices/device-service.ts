@@ -155,6 +155,8 @@ export class AdbDeviceService implements Disposable {
     for (;;) {
       const d = this.devices.get(serial);
       if ((d?.state ?? 'absent') === state && (state !== 'device' || d?.facts)) return;
+      // Online but its facts could not be read (it dropped while we asked): ask again.
+      if (d?.state === 'device' && !d.facts && !this.pending.has(serial)) this.scheduleRefresh(serial);
       if (Date.now() > until) throw new DeviceUnavailable(`${serial} did not become ${state} within ${timeoutMs} ms`);
       await delay(50, token);
     }
@@ -175,12 +177,14 @@ export class AdbDeviceService implements Disposable {
     const base = { serial, state, lastSeenAt: this.now(), ...(prev?.facts && state !== 'absent' ? { facts: prev.facts } : {}) };
     this.devices.set(serial, base);
     this.emit();
-    if (state === 'device') {
-      const p = this.refresh(serial)
-        .then(() => undefined, () => undefined)
-        .finally(() => this.pending.delete(serial));
-      this.pending.set(serial, p);
-    }
+    if (state === 'device') this.scheduleRefresh(serial);
+  }
+
+  private scheduleRefresh(serial: string): void {
+    const p = this.refresh(serial)
+      .then(() => undefined, () => undefined)
+      .finally(() => this.pending.delete(serial));
+    this.pending.set(serial, p);
   }
 
   /** Reads the phone's facts now, stores them and returns them. */
