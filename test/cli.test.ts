@@ -40,7 +40,7 @@ describe('frontier search (the CLI a user runs)', () => {
   });
 
   it('--json: study id, evaluations, cost, best per objective with report columns, and a true Pareto front', () => {
-    const r = cli(['search', '--budget-evals', '300', '--seed', '7', '--json'], { db });
+    const r = cli(['search', '--space', 'nb201', '--budget-evals', '300', '--seed', '7', '--json'], { db });
     expect(r.code, r.stderr).toBe(0);
     const out = json<SearchJson>(r);
     expect(out.evaluations).toBe(300);
@@ -61,9 +61,9 @@ describe('frontier search (the CLI a user runs)', () => {
   });
 
   it('is deterministic under the seed', () => {
-    const a = json<SearchJson>(cli(['search', '--strategy', 'reinforce', '--budget-evals', '150', '--seed', '3', '--json'], { db }));
-    const b = json<SearchJson>(cli(['search', '--strategy', 'reinforce', '--budget-evals', '150', '--seed', '3', '--json'], { db }));
-    const c = json<SearchJson>(cli(['search', '--strategy', 'reinforce', '--budget-evals', '150', '--seed', '4', '--json'], { db }));
+    const a = json<SearchJson>(cli(['search', '--space', 'nb201', '--strategy', 'reinforce', '--budget-evals', '150', '--seed', '3', '--json'], { db }));
+    const b = json<SearchJson>(cli(['search', '--space', 'nb201', '--strategy', 'reinforce', '--budget-evals', '150', '--seed', '3', '--json'], { db }));
+    const c = json<SearchJson>(cli(['search', '--space', 'nb201', '--strategy', 'reinforce', '--budget-evals', '150', '--seed', '4', '--json'], { db }));
     expect(a.pareto).toEqual(b.pareto);
     expect(a.studyId).not.toBe(b.studyId);
     const ea = cli(['export', a.studyId, '--format', 'csv'], { db }).stdout.split('\n').map((l) => l.split(',')[2]);
@@ -72,7 +72,7 @@ describe('frontier search (the CLI a user runs)', () => {
   });
 
   it('applies hard constraints up front and keeps every front member feasible', () => {
-    const out = json<SearchJson>(cli(['search', '--constraint', 'hwnb_pixel3 <= 5', '--budget-evals', '200', '--seed', '2', '--json'], { db }));
+    const out = json<SearchJson>(cli(['search', '--space', 'nb201', '--constraint', 'hwnb_pixel3 <= 5', '--budget-evals', '200', '--seed', '2', '--json'], { db }));
     expect(out.evaluations).toBe(200);
     expect(out.rejected).toBeGreaterThan(0);
     for (const f of out.pareto) expect(f.metrics.hwnb_pixel3).toBeLessThanOrEqual(5);
@@ -82,7 +82,7 @@ describe('frontier search (the CLI a user runs)', () => {
     const table = join(dir, 'mine.csv');
     const acc = readFileSync(join(__dirname, '..', 'resources', 'nb201', 'accuracy.csv'), 'utf8').trim().split('\n');
     writeFileSync(table, ['index,my_score,my_cost', ...acc.slice(1).map((l) => { const c = l.split(','); return `${c[0]},${Number(c[0]) % 97},${2}`; })].join('\n'));
-    const r = cli(['search', '--table', 'resources/nb201/accuracy.csv', '--table', table, '--objective', 'my_score:max', '--cost', 'my_cost*5', '--budget-seconds', '100', '--json'], { db });
+    const r = cli(['search', '--space', 'nb201', '--table', 'resources/nb201/accuracy.csv', '--table', table, '--objective', 'my_score:max', '--cost', 'my_cost*5', '--budget-seconds', '100', '--json'], { db });
     expect(r.code, r.stderr).toBe(0);
     const out = json<SearchJson>(r);
     expect(out.evaluations).toBe(10);
@@ -125,14 +125,14 @@ describe('bad input: non-zero exit and a one-line reason', () => {
   const db = join(dir, 'f.db');
   const cases: [string, string[], RegExp][] = [
     ['unknown command', ['serach'], /unknown command 'serach'/],
-    ['unknown strategy', ['search', '--strategy', 'genetic'], /unknown strategy 'genetic' \(choose one of random, evolution, reinforce, local\)/],
-    ['bad objective', ['search', '--objective', 'accuracy'], /objective 'accuracy' must be METRIC:min or METRIC:max/],
-    ['unknown metric', ['search', '--objective', 'top5:max'], /no table has a column 'top5'/],
-    ['bad constraint', ['search', '--constraint', 'latency < fast'], /constraint 'latency < fast' must look like/],
-    ['bad budget', ['search', '--budget-evals', '0'], /--budget-evals must be a whole number ≥ 1, got '0'/],
-    ['bad duration', ['search', '--budget-wall', '10 minutes'], /'10 minutes' is not a duration/],
-    ['unknown flag', ['search', '--budget', '3'], /search: Unknown option '--budget'/],
-    ['bad strategy option', ['search', '--option', 'population=1'], /strategy option 'population' must be a number in \[2, Infinity\], got 1/],
+    ['unknown strategy', ['search', '--space', 'nb201', '--strategy', 'genetic'], /unknown strategy 'genetic' \(choose one of random, evolution, reinforce, local\)/],
+    ['bad objective', ['search', '--space', 'nb201', '--objective', 'accuracy'], /objective 'accuracy' must be METRIC:min or METRIC:max/],
+    ['unknown metric', ['search', '--space', 'nb201', '--objective', 'top5:max'], /no table has a column 'top5'/],
+    ['bad constraint', ['search', '--space', 'nb201', '--constraint', 'latency < fast'], /constraint 'latency < fast' must look like/],
+    ['bad budget', ['search', '--space', 'nb201', '--budget-evals', '0'], /--budget-evals must be a whole number ≥ 1, got '0'/],
+    ['bad duration', ['search', '--space', 'nb201', '--budget-wall', '10 minutes'], /'10 minutes' is not a duration/],
+    ['unknown flag', ['search', '--space', 'nb201', '--budget', '3'], /search: Unknown option '--budget'/],
+    ['bad strategy option', ['search', '--space', 'nb201', '--option', 'population=1'], /strategy option 'population' must be a number in \[2, Infinity\], got 1/],
     ['missing table file', ['search', '--table', 'nope.csv', '--objective', 'a:max'], /cannot read table .*nope\.csv/],
     ['unknown study', ['show', '42'], /no study with id '42'/],
     ['bad export format', ['export', '1', '--format', 'xml'], /--format must be csv or json, got 'xml'/],

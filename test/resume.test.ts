@@ -20,7 +20,7 @@ describe('a search killed at any point resumes from the store', () => {
   it('SIGKILL mid-run, then `frontier resume`: nothing lost, nothing repeated, same result as an uninterrupted run', async () => {
     const dir = tempDir();
     const db = join(dir, 'f.db');
-    const args = ['search', '--strategy', 'evolution', '--budget-evals', '60', '--seed', '11'];
+    const args = ['search', '--space', 'nb201', '--strategy', 'evolution', '--budget-evals', '60', '--seed', '11'];
 
     const reference = json<{ studyId: string; pareto: unknown }>(cli([...args, '--json'], { db }));
 
@@ -69,7 +69,7 @@ describe('a search killed at any point resumes from the store', () => {
   it('Ctrl-C (SIGINT) stops cleanly with status stopped, and resume finishes it', async () => {
     const dir = tempDir();
     const db = join(dir, 'f.db');
-    const child = cliAsync(['search', '--budget-evals', '80', '--pace', '0.0005', '--seed', '5'], { db });
+    const child = cliAsync(['search', '--space', 'nb201', '--budget-evals', '80', '--pace', '0.0005', '--seed', '5'], { db });
     let stdout = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     for (let i = 0; i < 300; i++) {

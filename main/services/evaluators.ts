@@ -59,6 +59,8 @@ export const EVALUATORS: Record<string, EvaluatorFactory> = {
     });
   },
   lut: (spec) => new LutEvaluator(spec),
+  /** Real training with tfjs (main/services/train): see TrainEvaluatorSpec for the settings. */
+  train: (spec, ctx) => new TrainEvaluator(spec, spec.evaluator as TrainEvaluatorSpec, ctx),
 };
 
 export function createEvaluator(spec: StudySpec, ctx?: EvaluatorContext): Evaluator {

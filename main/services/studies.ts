@@ -6,12 +6,17 @@ import { createStrategy } from '../core/strategies.js';
 import { Study, type Clock, type StudyListener, type StudyOutcome } from '../core/study.js';
 import { validateStudySpec } from '../core/study-spec.js';
 import type { Store } from '../core/store.js';
+import type { Evaluator } from '../core/evaluator.js';
 import { createEvaluator } from './evaluators.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
 /** Builds the study's parts from its stored spec (space, strategy, evaluator), checking them all. */
 export function buildStudy(store: Store, id: string, clock: Clock = systemClock): Study {
+  return buildParts(store, id, clock).study;
+}
+
+function buildParts(store: Store, id: string, clock: Clock): { study: Study; evaluator: Evaluator } {
   const rec = store.getStudy(id);
   if (!rec) throw new NasError('not-found', `no study with id ${id} (see 'frontier runs')`);
   const spec = rec.spec;
@@ -22,8 +27,8 @@ export function buildStudy(store: Store, id: string, clock: Clock = systemClock)
     seed: spec.seed,
     options: spec.strategyOptions ?? {},
   });
-  const evaluator = createEvaluator(spec);
-  return new Study(id, { store, space, strategy, evaluator, clock });
+  const evaluator = createEvaluator(spec, { store, studyId: id });
+  return { study: new Study(id, { store, space, strategy, evaluator, clock }), evaluator };
 }
 
 /** Validates the spec and builds every part before storing it, so a bad spec leaves no study behind. */
@@ -42,5 +47,10 @@ export async function runStudy(
   listener?: StudyListener,
   clock: Clock = systemClock,
 ): Promise<StudyOutcome> {
-  return buildStudy(store, id, clock).run(token, listener);
+  const { study, evaluator } = buildParts(store, id, clock);
+  try {
+    return await study.run(token, listener);
+  } finally {
+    evaluator.dispose?.();
+  }
 }

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../../shared/types/index.js';
+import { availableParallelism } from 'node:os';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
+import { DEFAULT_DATASET } from '../../services/data/builtin.js';
 import { NB201_TABLES } from '../../services/evaluators.js';
+import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../services/train/backend.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
 import { flag, list, num, parse, parseDuration, str, type Parsed } from '../args.js';
@@ -15,24 +18,43 @@ import { latencyDevices, lutEvaluatorSpec } from './devices.js';
 export const SEARCH_HELP = `Usage: frontier search [options]
 
 Runs a hardware-aware architecture search and prints its Pareto front. With no options: the
-NAS-Bench-201 space replayed from its tables, regularized evolution, CIFAR-10 accuracy (max)
-against Pixel 3 latency (min), 1000 evaluations.
+mobilenet space, each candidate trained for real (tfjs) on the built-in Fashion-MNIST subset,
+regularized evolution, validation accuracy (max) against this machine's batch-1 latency (min),
+for about five minutes.
 
 Search:
-  --space NAME|FILE        nb201 (default), mobilenet, or a .yaml/.json space document
+  --space NAME|FILE        mobilenet (default), nb201, or a .yaml/.json space document
   --strategy NAME          random | evolution (default) | reinforce | local
   --option KEY=VALUE       strategy setting, repeatable (evolution: population, tournament,
                            crossover; reinforce: lr, baselineDecay, entropy, window)
   --objective METRIC:DIR   repeatable; DIR is min or max; latency:<serial> is the phone's
                            lookup-table latency (see 'frontier device profile')
-                           (nb201 default: c10_valid_12ep:max and hwnb_pixel3:min)
+                           (training default: val_accuracy:max and latency_ms:min;
+                           nb201 default: c10_valid_12ep:max and hwnb_pixel3:min)
   --constraint 'M OP V'    hard constraint, repeatable, e.g. 'hwnb_pixel3 <= 5' (OP: <= < >= > ==);
                            applied before evaluating when the metric is known up front
-  --report METRIC          extra metric to record and show, repeatable (nb201 default: c10_test)
-Budget (the first one reached ends the search; default 1000 evaluations):
+  --report METRIC          extra metric to record and show, repeatable (training default:
+                           test_accuracy, params, flops; nb201 default: c10_test)
+Budget (the first one reached ends the search; default: training 4m30s of wall time, then the
+trials in flight finish; tables 1000 evaluations):
   --budget-evals N         evaluations
   --budget-seconds S       simulated seconds (sum of each evaluation's cost)
   --budget-wall DURATION   wall-clock time: 90s, 10m, 1h30m
+Evaluation by training (default for mobilenet and space files; nb201 with --data):
+  --data PATH              dataset: a .csv file, or a folder of IDX files, CIFAR-10/100 batches or
+                           one sub-folder of PNG/JPEG images per class (default: builtin:fashion-mnist,
+                           a 5,000-image Fashion-MNIST subset)
+  --backend NAME           tfjs backend: tensorflow | webgpu | wasm | cpu (default: the best available)
+  --workers N              trials trained in parallel on worker threads (default: CPU cores)
+  --epochs N               epochs per candidate (default 2), early stopping after --patience N (2)
+  --max-train N            training examples used per candidate (default 1000; 0: all)
+  --val N                  validation examples (default 500)
+  --batch-size N           (default 32)     --lr X   peak Adam learning rate, cosine decay (default 0.003)
+  --no-latency             do not time batch-1 inference
+Metrics: val_accuracy, val_loss, train_loss, test_accuracy (when the data has a test split),
+latency_ms and latency_p90_ms (batch 1, this machine), train_images_per_s, and, known before
+training (so constraints reject early): params, flops (multiply-adds), peak_activation_bytes,
+model_bytes.
 Evaluation by table (default for nb201: the shipped NAS-Bench-201 tables):
   --table FILE             CSV of results, repeatable; rows joined on 'index' or 'arch_str'
   --known-table FILE       CSV of metrics known before evaluating (latency, params), repeatable
@@ -64,13 +86,23 @@ const OPTIONS = {
   pace: { type: 'string' },
   seed: { type: 'string' },
   concurrency: { type: 'string' },
+  data: { type: 'string' },
+  backend: { type: 'string' },
+  workers: { type: 'string' },
+  epochs: { type: 'string' },
+  patience: { type: 'string' },
+  'max-train': { type: 'string' },
+  val: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  'no-latency': { type: 'boolean' },
   name: { type: 'string' },
   json: { type: 'boolean' },
   ...DB_OPTION,
 } as const;
 
 function spaceOf(p: Parsed, io: CliIO): Pick<StudySpec, 'space' | 'spaceOptions'> {
-  const space = str(p, 'space') ?? 'nb201';
+  const space = str(p, 'space') ?? 'mobilenet';
   if (!['.yaml', '.yml', '.json'].includes(extname(space).toLowerCase())) return { space };
   let document: string;
   try {
@@ -105,11 +137,12 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
     evaluator = { kind: 'table', tables: tables.map((t) => resolve(io.cwd, t)), knownTables: knownTables.map((t) => resolve(io.cwd, t)), ...(cost ? { cost } : {}), ...paced };
   } else if (latencyDevices(p).length > 0) {
     evaluator = lutEvaluatorSpec(latencyDevices(p), str(p, 'db') ?? defaultDbPath(io.env));
-  } else if (nb201) {
+  } else if (nb201 && str(p, 'data') === undefined) {
     evaluator = { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: str(p, 'cost') ?? NB201_TABLES.cost, ...paced };
   } else {
-    throw new UsageError(`space '${str(p, 'space')}' has no built-in evaluator yet: give its results with --table FILE`);
+    evaluator = trainEvaluator(p, io, space.space);
   }
+  const training = evaluator.kind === 'train';
   let objectives: ObjectiveSpec[];
   try {
     objectives = list(p, 'objective').map(parseObjective);
@@ -117,11 +150,13 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
     throw new UsageError(errorMessage(e));
   }
   if (objectives.length === 0) {
-    if (!nb201) throw new UsageError('give at least one --objective METRIC:min|max');
-    objectives = [{ metric: 'c10_valid_12ep', direction: 'max' }, { metric: 'hwnb_pixel3', direction: 'min' }];
+    if (training) objectives = [{ metric: 'val_accuracy', direction: 'max' }, ...(flag(p, 'no-latency') ? [] : [{ metric: 'latency_ms', direction: 'min' as const }])];
+    else if (!nb201) throw new UsageError('give at least one --objective METRIC:min|max');
+    else objectives = [{ metric: 'c10_valid_12ep', direction: 'max' }, { metric: 'hwnb_pixel3', direction: 'min' }];
   }
   const report = list(p, 'report');
-  if (report.length === 0 && nb201 && !objectives.some((o) => o.metric === 'c10_test')) report.push('c10_test');
+  if (report.length === 0 && training) report.push(...['test_accuracy', 'params', 'flops'].filter((m) => !objectives.some((o) => o.metric === m)));
+  if (report.length === 0 && nb201 && !training && !objectives.some((o) => o.metric === 'c10_test')) report.push('c10_test');
   let constraints;
   try {
     constraints = list(p, 'constraint').map(parseConstraint);
@@ -135,19 +170,48 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
     ...(wall !== undefined ? { wallMs: parseDuration(wall) } : {}),
   };
   const strategy = str(p, 'strategy') ?? 'evolution';
-  const concurrency = num(p, 'concurrency', { integer: true, min: 1 });
+  const workers = training ? ((evaluator as { workers?: number }).workers ?? 0) : 0;
+  const concurrency = num(p, 'concurrency', { integer: true, min: 1 }) ?? (workers > 1 ? workers : undefined);
+  const options = strategyOptions(p);
+  // A training search sees tens of candidates, not thousands: a small evolution population.
+  if (training && strategy === 'evolution' && Object.keys(options).length === 0) Object.assign(options, { population: '8', tournament: '3' });
+  const defaultBudget: BudgetSpec = training ? { wallMs: 270_000 } : { evals: 1000 };
   return {
     name: str(p, 'name') ?? `${space.space === 'custom' ? str(p, 'space') : space.space} ${strategy}`,
     ...space,
     strategy,
-    strategyOptions: strategyOptions(p),
+    strategyOptions: options,
     objectives,
     constraints,
     report,
-    budget: Object.keys(budget).length > 0 ? budget : { evals: 1000 },
+    budget: Object.keys(budget).length > 0 ? budget : defaultBudget,
     seed: num(p, 'seed', { integer: true, min: 0 }) ?? 0,
     evaluator,
     ...(concurrency !== undefined ? { concurrency } : {}),
+  };
+}
+
+/** The `train` evaluator described by the training flags (defaults sized for ~5 minutes on 2 cores). */
+function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
+  const backend = str(p, 'backend');
+  if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
+  const data = str(p, 'data');
+  const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? 1000;
+  return {
+    kind: 'train',
+    data: data === undefined ? DEFAULT_DATASET : data.startsWith('builtin:') ? data : resolve(io.cwd, data),
+    cwd: io.cwd,
+    val: num(p, 'val', { min: 0 }) ?? 500,
+    ...(maxTrain > 0 ? { maxTrain } : {}),
+    epochs: num(p, 'epochs', { integer: true, min: 1 }) ?? 2,
+    patience: num(p, 'patience', { integer: true, min: 0 }) ?? 2,
+    batchSize: num(p, 'batch-size', { integer: true, min: 1 }) ?? 32,
+    lr: num(p, 'lr', { min: 0 }) ?? 3e-3,
+    latency: !flag(p, 'no-latency'),
+    workers: num(p, 'workers', { integer: true, min: 0 }) ?? Math.max(1, availableParallelism()),
+    ...(backend ? { backend } : {}),
+    // Stride-2 stem: a quarter of the activations, so a CPU search sees several times more candidates.
+    ...(space === 'mobilenet' ? { mobilenet: { stemStride: 2 } } : {}),
   };
 }
 
@@ -162,6 +226,14 @@ export async function searchCommand(argv: readonly string[], io: CliIO): Promise
   try {
     const rec = createStudy(store, spec);
     if (!flag(p, 'json')) io.err(`study ${rec.id}: ${spec.space} space, ${spec.strategy}, objectives ${spec.objectives.map((o) => `${o.metric}:${o.direction}`).join(', ')}\n`);
+    if (spec.evaluator.kind === 'train') {
+      const e = spec.evaluator as { backend?: BackendName; workers?: number; data?: string };
+      const choice = await chooseBackend(e.backend);
+      if (!flag(p, 'json')) {
+        const skipped = choice.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+        io.err(`training on ${e.data} with tfjs backend ${choice.info.name} (${choice.info.detail})${e.workers ? `, ${e.workers} worker thread${e.workers > 1 ? 's' : ''}` : ''}${skipped ? `\n  not used: ${skipped}` : ''}\n`);
+      }
+    }
     return await runWithProgress(io, store, rec.id, flag(p, 'json'));
   } finally {
     store.close();

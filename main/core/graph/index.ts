@@ -5,12 +5,13 @@ import { CustomSpace } from '../spaces/custom.js';
 import { MobilenetSpace } from '../spaces/mobilenet.js';
 import { Nb201Space } from '../spaces/nb201.js';
 import { customGraph } from './custom.js';
-import { mobilenetGraph } from './mobilenet.js';
+import { mobilenetGraph, type MobilenetMacroOptions } from './mobilenet.js';
 import { nb201Graph, type Nb201MacroOptions } from './nb201.js';
 
 export { GraphBuilder, classifier, type Tensor } from './builder.js';
 export { graphCost, type GraphCost } from './cost.js';
 export { NB201_MACRO_DEFAULTS, type Nb201MacroOptions } from './nb201.js';
+export type { MobilenetMacroOptions } from './mobilenet.js';
 
 export interface GraphOptions {
   /** Input shape [H, W, C] of the data. */
@@ -18,6 +19,8 @@ export interface GraphOptions {
   readonly classes: number;
   /** NAS-Bench-201 macro skeleton (channels, cells per stage). */
   readonly nb201?: Partial<Nb201MacroOptions>;
+  /** mobilenet macro skeleton (stem stride). */
+  readonly mobilenet?: Partial<MobilenetMacroOptions>;
 }
 
 /** Whether `buildGraph` can lower architectures of this space. */
@@ -29,7 +32,7 @@ export function canBuildGraph(space: SearchSpace): boolean {
 export function buildGraph(space: SearchSpace, arch: Architecture, o: GraphOptions): ModelGraph {
   if (!Number.isInteger(o.classes) || o.classes < 1) throw new NasError('invalid-input', `classes must be a positive integer, got ${o.classes}`);
   if (space instanceof Nb201Space) return nb201Graph(arch.sample, o.input, o.classes, o.nb201);
-  if (space instanceof MobilenetSpace) return mobilenetGraph(space, arch.sample, o.input, o.classes);
+  if (space instanceof MobilenetSpace) return mobilenetGraph(space, arch.sample, o.input, o.classes, o.mobilenet);
   if (space instanceof CustomSpace) return customGraph(space, arch.sample, o.input, o.classes);
   throw new NasError('invalid-input', `no model builder for space ${space.id}`);
 }

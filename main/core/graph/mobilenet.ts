@@ -42,13 +42,18 @@ export function mbConv(b: GraphBuilder, id: string, x: Tensor, o: MbConvOptions)
   return o.stride === 1 && cin === o.filters ? b.addTensors(`${id}.add`, x, h) : h;
 }
 
+export interface MobilenetMacroOptions {
+  /** Stride of the stem conv (1 keeps full resolution; 2 quarters every activation, for fast CPU searches). */
+  readonly stemStride: number;
+}
+
 /**
- * The mobilenet network: stem 3×3 conv (16, stride 1) → BN → ReLU6, then each stage's MBConv blocks
- * (the first with the stage's stride), global average pool → Dense logits.
+ * The mobilenet network: stem 3×3 conv (16, stride `stemStride`, default 1) → BN → ReLU6, then each
+ * stage's MBConv blocks (the first with the stage's stride), global average pool → Dense logits.
  */
-export function mobilenetGraph(space: MobilenetSpace, sample: Sample, input: readonly [number, number, number], classes: number): ModelGraph {
+export function mobilenetGraph(space: MobilenetSpace, sample: Sample, input: readonly [number, number, number], classes: number, o: Partial<MobilenetMacroOptions> = {}): ModelGraph {
   const b = new GraphBuilder(input);
-  let x = b.convBn('stem', b.input, { kernel: 3, stride: 1, filters: MOBILENET_STEM }, 'relu6');
+  let x = b.convBn('stem', b.input, { kernel: 3, stride: o.stemStride ?? 1, filters: MOBILENET_STEM }, 'relu6');
   space.stages(sample).forEach((st, i) => {
     st.blocks.forEach((blk, j) => {
       x = mbConv(b, `s${i + 1}.b${j + 1}`, x, { kernel: blk.kernel, stride: j === 0 ? st.stride : 1, filters: st.channels, expansion: blk.expansion, se: blk.se });

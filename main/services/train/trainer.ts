@@ -58,6 +58,9 @@ export class DivergedError extends NasError {
   }
 }
 
+/** Wraps each step (a worker uses it to pause while another thread times latency). */
+export type StepHook = <T>(f: () => T) => T;
+
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function toTensors(d: TensorData): { x: tf.Tensor4D; y: tf.Tensor1D } {
@@ -66,20 +69,22 @@ function toTensors(d: TensorData): { x: tf.Tensor4D; y: tf.Tensor1D } {
 }
 
 /** Accuracy and mean loss of `model` on data (inference mode, in batches). */
-export function evaluateModel(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D, classes: number, batchSize = 256): { accuracy: number; loss: number } {
+export function evaluateModel(
+  model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D, classes: number, batchSize = 256, step: StepHook = (f) => f(),
+): { accuracy: number; loss: number } {
   const n = y.shape[0];
   let correct = 0;
   let lossSum = 0;
   for (let i = 0; i < n; i += batchSize) {
     const m = Math.min(batchSize, n - i);
-    const [c, l] = tf.tidy(() => {
+    const [c, l] = step(() => tf.tidy(() => {
       const xb = x.slice([i, 0, 0, 0], [m, -1, -1, -1]);
       const yb = y.slice([i], [m]);
       const logits = model.apply(xb, { training: false }) as tf.Tensor2D;
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), yb), 'float32'));
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(yb, classes), logits, undefined, undefined, tf.Reduction.SUM);
       return [hits.dataSync()[0] as number, loss.dataSync()[0] as number];
-    });
+    }));
     correct += c;
     lossSum += l;
   }
@@ -113,6 +118,7 @@ export async function trainModel(
   o: TrainOptions,
   report: (p: CurvePoint) => void,
   token: CancellationToken,
+  stepHook: StepHook = (f) => f(),
 ): Promise<TrainResult> {
   const started = performance.now();
   const tr = toTensors(train);
@@ -148,14 +154,14 @@ export async function trainModel(
           const m = Math.min(o.batchSize, n - b);
           const lr = o.schedule === 'cosine' ? (o.lr * (1 + Math.cos((Math.PI * step) / planned))) / 2 : o.lr;
           (optimizer as unknown as { learningRate: number }).learningRate = lr;
-          tf.tidy(() => {
+          stepHook(() => tf.tidy(() => {
             const idx = perm.slice([b], [m]);
             let xb = tf.gather(tr.x, idx) as tf.Tensor4D;
             if (o.augment) xb = augmentBatch(xb, o.augment, rng);
             const yb = tf.oneHot(tf.gather(tr.y, idx), train.classes);
             const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb, { training: true }) as tf.Tensor2D) as tf.Scalar, true);
             sum.assign(tf.add(sum, loss as tf.Scalar));
-          });
+          }));
           step++;
           batches++;
           images.n += m;
@@ -169,7 +175,7 @@ export async function trainModel(
       }
       trainSeconds += (performance.now() - t0) / 1000;
       if (!Number.isFinite(trainLoss)) throw new DivergedError(step, trainLoss);
-      const v = evaluateModel(model, va.x, va.y, val.classes);
+      const v = evaluateModel(model, va.x, va.y, val.classes, 256, stepHook);
       report({ step: epoch, metric: 'train_loss', value: trainLoss });
       report({ step: epoch, metric: 'val_loss', value: v.loss });
       report({ step: epoch, metric: 'val_accuracy', value: v.accuracy });

@@ -1,0 +1,156 @@
+import { NasError } from '../../../shared/errors.js';
+import type { Architecture, LatencySample, Metrics, StudySpec } from '../../../shared/types/index.js';
+import type { CancellationToken } from '../../core/cancellation.js';
+import type { EvaluationResult, Evaluator } from '../../core/evaluator.js';
+import { buildGraph, type MobilenetMacroOptions, type Nb201MacroOptions } from '../../core/graph/index.js';
+import { costMetrics, graphCost } from '../../core/graph/cost.js';
+import type { SearchSpace } from '../../core/search-space.js';
+import { createSpace } from '../../core/spaces.js';
+import { DEFAULT_DATASET } from '../data/builtin.js';
+import { isBackendName, type BackendName } from './backend.js';
+import { LATENCY_DEFAULTS } from './latency.js';
+import { TrainerPool } from './pool.js';
+import { prepareData, runTrial, type DataSpec, type TrialJob, type TrialOutput } from './trial.js';
+import { TRAIN_DEFAULTS, type TrainOptions } from './trainer.js';
+
+/** `evaluator` of a study spec with kind `train` (all optional but the kind). */
+export interface TrainEvaluatorSpec {
+  readonly kind: 'train';
+  /** Dataset reference (default the built-in Fashion-MNIST subset). */
+  readonly data?: string;
+  /** Folder relative data paths are resolved against (the CLI's working directory). */
+  readonly cwd?: string;
+  /** Validation examples (fraction or count; default 1000). */
+  readonly val?: number;
+  /** Training examples used at most (stratified subset; default all). */
+  readonly maxTrain?: number;
+  readonly epochs?: number;
+  readonly steps?: number;
+  readonly batchSize?: number;
+  readonly lr?: number;
+  readonly patience?: number;
+  /** Force a tfjs backend (default: the best available). */
+  readonly backend?: BackendName;
+  /** Measure batch-1 latency after training (default true). */
+  readonly latency?: boolean;
+  /** Worker threads training in parallel (0: in this thread; default 0). */
+  readonly workers?: number;
+  /** NAS-Bench-201 macro skeleton options. */
+  readonly nb201?: Partial<Nb201MacroOptions>;
+  /** mobilenet macro skeleton options (stem stride). */
+  readonly mobilenet?: Partial<MobilenetMacroOptions>;
+}
+
+/** Where latency samples go (the study's store), and under which study. */
+export interface LatencySink {
+  addLatencySample(s: LatencySample): number;
+}
+
+export interface EvaluatorContext {
+  readonly store?: LatencySink;
+  readonly studyId?: string;
+}
+
+export const TRAIN_METRICS = ['val_accuracy', 'val_loss', 'train_loss', 'test_accuracy', 'epochs', 'train_images_per_s', 'latency_ms', 'latency_p90_ms'] as const;
+
+function num(v: unknown, name: string, ok: (n: number) => boolean): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !ok(v)) throw new NasError('invalid-input', `train evaluator: ${name} ${String(v)} is out of range`);
+  return v;
+}
+
+/**
+ * Trains each architecture for real (tfjs) and scores it: validation accuracy and loss, test
+ * accuracy when the data has a test split, batch-1 local latency on the training backend. `known`
+ * gives the analytic costs (params, flops, peak_activation_bytes, model_bytes) before any training.
+ */
+export class TrainEvaluator implements Evaluator {
+  private readonly space: SearchSpace;
+  private readonly data: DataSpec;
+  private readonly train: TrainOptions;
+  private readonly input: readonly [number, number, number];
+  private readonly classes: number;
+  private readonly pool?: TrainerPool;
+
+  constructor(
+    spec: StudySpec,
+    private readonly e: TrainEvaluatorSpec,
+    private readonly ctx: EvaluatorContext = {},
+  ) {
+    if (e.backend !== undefined && !isBackendName(e.backend)) throw new NasError('invalid-input', `train evaluator: unknown backend '${String(e.backend)}'`);
+    this.space = createSpace(spec.space, spec.spaceOptions ?? {});
+    this.data = {
+      ref: e.data ?? DEFAULT_DATASET,
+      val: num(e.val, 'val', (n) => n > 0) ?? 1000,
+      ...(e.maxTrain !== undefined ? { maxTrain: num(e.maxTrain, 'maxTrain', (n) => n >= 1) as number } : {}),
+      seed: spec.seed,
+      cwd: e.cwd ?? process.cwd(),
+    };
+    const prepared = prepareData(this.data);
+    this.input = prepared.train.shape;
+    this.classes = prepared.train.classes;
+    this.train = {
+      ...TRAIN_DEFAULTS,
+      epochs: num(e.epochs, 'epochs', (n) => Number.isInteger(n) && n >= 1) ?? TRAIN_DEFAULTS.epochs,
+      ...(e.steps !== undefined ? { steps: num(e.steps, 'steps', (n) => Number.isInteger(n) && n >= 1) as number } : {}),
+      batchSize: num(e.batchSize, 'batchSize', (n) => Number.isInteger(n) && n >= 1) ?? TRAIN_DEFAULTS.batchSize,
+      lr: num(e.lr, 'lr', (n) => n > 0) ?? TRAIN_DEFAULTS.lr,
+      patience: num(e.patience, 'patience', (n) => Number.isInteger(n) && n >= 0) ?? TRAIN_DEFAULTS.patience,
+      seed: spec.seed,
+    };
+    const workers = num(e.workers, 'workers', (n) => Number.isInteger(n) && n >= 0) ?? 0;
+    if (workers > 0) this.pool = new TrainerPool(workers);
+  }
+
+  private graph(a: Architecture) {
+    return buildGraph(this.space, a, { input: this.input, classes: this.classes, ...(this.e.nb201 ? { nb201: this.e.nb201 } : {}), ...(this.e.mobilenet ? { mobilenet: this.e.mobilenet } : {}) });
+  }
+
+  known(a: Architecture): Metrics {
+    return costMetrics(graphCost(this.graph(a)));
+  }
+
+  async evaluate(a: Architecture, report: (p: { step: number; metric: string; value: number }) => void, token: CancellationToken): Promise<EvaluationResult> {
+    const graph = this.graph(a);
+    const job: TrialJob = {
+      graph,
+      data: this.data,
+      train: this.train,
+      ...(this.e.backend ? { backend: this.e.backend } : {}),
+      ...(this.e.latency === false ? {} : { latency: LATENCY_DEFAULTS }),
+    };
+    const out: TrialOutput = this.pool ? await this.pool.run(job, report, token) : await runTrial(job, report, token);
+    const r = out.result;
+    const trained = `epochs:${r.epochs}`;
+    const metrics: Record<string, number> = {
+      val_accuracy: r.valAccuracy,
+      val_loss: r.valLoss,
+      train_loss: r.trainLoss,
+      epochs: r.epochs,
+      train_images_per_s: r.imagesPerSecond,
+      ...(out.testAccuracy !== undefined ? { test_accuracy: out.testAccuracy } : {}),
+      ...costMetrics(graphCost(graph)),
+    };
+    const fidelity: Record<string, string> = { val_accuracy: trained, val_loss: trained, train_loss: trained, epochs: trained, train_images_per_s: `local:${out.backend.name}`, test_accuracy: trained, params: 'analytic', flops: 'analytic', peak_activation_bytes: 'analytic', model_bytes: 'analytic' };
+    if (out.latency) {
+      metrics.latency_ms = out.latency.medianMs;
+      metrics.latency_p90_ms = out.latency.p90Ms;
+      fidelity.latency_ms = fidelity.latency_p90_ms = `local:${out.backend.name}`;
+      this.ctx.store?.addLatencySample({
+        deviceId: `local:${out.backend.name}`,
+        subject: a.key,
+        ...(this.ctx.studyId ? { studyId: this.ctx.studyId } : {}),
+        medianMs: out.latency.medianMs,
+        p90Ms: out.latency.p90Ms,
+        runs: out.latency.runs,
+        provenance: { ...out.backend.provenance, detail: out.backend.detail, batch: 1, warmup: LATENCY_DEFAULTS.warmup, space: a.space, tool: 'frontier train evaluator', parallelTrainingPaused: true },
+        measuredAt: Date.now(),
+      });
+    }
+    return { metrics, fidelity, cost: r.seconds };
+  }
+
+  dispose(): void {
+    void this.pool?.dispose();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * One training trial as plain data in, plain data out, so it runs the same in-process or on a
+ * worker thread: build the tfjs model from the graph, train it, score it, time it.
+ */
+import type { CurvePoint, ModelGraph } from '../../../shared/types/index.js';
+import type { CancellationToken } from '../../core/cancellation.js';
+import { loadDataset } from '../data/builtin.js';
+import { channelStats, normalise, splitDataset } from '../data/dataset.js';
+import { chooseBackend, tf, type BackendChoice, type BackendName } from './backend.js';
+import { measureLatency, type LatencyOptions, type LatencyResult } from './latency.js';
+import { buildModel } from './model.js';
+import { evaluateModel, trainModel, type TensorData, type TrainOptions, type TrainResult } from './trainer.js';
+
+/** Which data a trial trains on: a dataset reference and how it is split (same everywhere under the seed). */
+export interface DataSpec {
+  /** `builtin:fashion-mnist` or a path (see `readDataset`). */
+  readonly ref: string;
+  /** Validation examples held out of the training data (fraction or count). */
+  readonly val: number;
+  /** At most this many training examples (stratified); default all. */
+  readonly maxTrain?: number;
+  readonly seed: number;
+  /** Folder relative paths are resolved against. */
+  readonly cwd: string;
+}
+
+export interface TrialJob {
+  readonly graph: ModelGraph;
+  readonly data: DataSpec;
+  readonly train: TrainOptions;
+  /** Forced backend, or the best available. */
+  readonly backend?: BackendName;
+  /** Batch-1 latency on the training backend after training; undefined: not measured. */
+  readonly latency?: LatencyOptions;
+}
+
+export interface TrialOutput {
+  readonly result: TrainResult;
+  readonly testAccuracy?: number;
+  readonly latency?: LatencyResult;
+  readonly backend: { readonly name: BackendName; readonly detail: string; readonly provenance: Readonly<Record<string, unknown>> };
+}
+
+export interface PreparedData {
+  readonly train: TensorData;
+  readonly val: TensorData;
+  readonly test?: TensorData;
+}
+
+const cache = new Map<string, PreparedData>();
+
+/** Loads, splits and normalises (training-split statistics) a dataset; cached per spec. */
+export function prepareData(d: DataSpec): PreparedData {
+  const key = JSON.stringify(d);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const { data, test } = loadDataset(d.ref, d.cwd);
+  const s = splitDataset(data, { val: d.val, seed: d.seed, ...(d.maxTrain !== undefined ? { maxTrain: d.maxTrain } : {}) });
+  const stats = channelStats(s.train);
+  const t = (x: typeof data): TensorData => ({ x: normalise(x, stats), y: x.y, shape: x.shape, classes: data.classes });
+  const out: PreparedData = { train: t(s.train), val: t(s.val), ...(test ? { test: t(test) } : {}) };
+  cache.set(key, out);
+  return out;
+}
+
+let active: Promise<BackendChoice> | undefined;
+let activeFor: BackendName | 'auto' | undefined;
+
+/** The backend for this thread (chosen once; forced by the job when it names one). */
+export function threadBackend(forced?: BackendName): Promise<BackendChoice> {
+  const want = forced ?? 'auto';
+  if (!active || activeFor !== want) {
+    active = chooseBackend(forced);
+    activeFor = want;
+  }
+  return active;
+}
+
+/** Hooks a worker thread uses to pause training while another thread times latency. */
+export interface TrialHooks {
+  /** Called around each training/evaluation step; may block briefly. */
+  readonly step?: <T>(f: () => T) => T;
+  /** Runs `f` with every other thread's training paused. */
+  readonly exclusive?: <T>(f: () => Promise<T>) => Promise<T>;
+}
+
+export async function runTrial(job: TrialJob, report: (p: CurvePoint) => void, token: CancellationToken, hooks: TrialHooks = {}): Promise<TrialOutput> {
+  const choice = await threadBackend(job.backend);
+  const data = prepareData(job.data);
+  if (data.train.shape.join() !== job.graph.input.join()) {
+    throw new Error(`the model expects inputs [${job.graph.input.join(', ')}], the data has [${data.train.shape.join(', ')}]`);
+  }
+  const model = buildModel(job.graph, job.train.seed);
+  try {
+    const result = await trainModel(model, data.train, data.val, job.train, report, token, hooks.step);
+    let testAccuracy: number | undefined;
+    if (data.test) {
+      const test = data.test;
+      const xt = tf.tensor4d(test.x, [test.y.length, ...test.shape]);
+      const yt = tf.tensor1d(Int32Array.from(test.y), 'int32');
+      try {
+        testAccuracy = evaluateModel(model, xt, yt, test.classes, 256, hooks.step).accuracy;
+      } finally {
+        xt.dispose();
+        yt.dispose();
+      }
+    }
+    const measure = () => measureLatency(model, job.graph.input, job.latency as LatencyOptions);
+    const latency = job.latency ? await (hooks.exclusive ? hooks.exclusive(measure) : measure()) : undefined;
+    return { result, ...(testAccuracy !== undefined ? { testAccuracy } : {}), ...(latency ? { latency } : {}), backend: choice.info };
+  } finally {
+    model.dispose();
+  }
+}
