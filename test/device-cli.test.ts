@@ -40,9 +40,6 @@ describe('frontier devices / device profile / search latency:<serial>', () => {
     const noSpace = await run(['device', 'profile', 'abc'], { db });
     expect(noSpace.code).toBe(2);
     expect(noSpace.stderr).toMatch(/give --space/);
-    const noTool = await run(['device', 'profile', 'abc', '--space', SPACE], { db, env: { FRONTIER_BENCHMARK_MODEL: '' } });
-    expect(noTool.code).toBe(2);
-    expect(noTool.stderr).toMatch(/--benchmark-model PATH/);
     const badDelegate = await run(['device', 'profile', 'abc', '--space', SPACE, '--benchmark-model', 'x', '--delegate', 'tpu'], { db });
     expect(badDelegate.code).toBe(2);
     expect(badDelegate.stderr).toMatch(/--delegate must be one of cpu, xnnpack, gpu, nnapi/);

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import path, { extname, resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import type { EvaluatorSpec } from '../../../shared/types/index.js';
 import { DELEGATES, type BenchmarkConfig, type Delegate } from '../../core/benchmark/measurement.js';
 import { createSpace } from '../../core/spaces.js';
 import type { SearchSpace } from '../../core/search-space.js';
 import { BenchmarkRunner } from '../../services/devices/benchmark-runner.js';
+import { ensureBenchmarkModel } from '../../services/devices/benchmark-tool.js';
 import { AdbDeviceService, type TrackedDevice } from '../../services/devices/device-service.js';
 import { AdbDeviceProfiler, buildLookupTable, lutPath, writeLutFile } from '../../services/devices/profiler.js';
 import { defaultDbPath } from '../../services/paths.js';
@@ -148,8 +149,7 @@ export async function deviceCommand(argv: readonly string[], io: CliIO): Promise
   const spaceName = str(p, 'space');
   if (!spaceName) throw new UsageError('device profile: give --space nb201|mobilenet|FILE');
   const space = loadSpace(spaceName, io);
-  const bin = str(p, 'benchmark-model') ?? io.env['FRONTIER_BENCHMARK_MODEL'];
-  if (!bin) throw new UsageError('device profile: give --benchmark-model PATH (TFLite benchmark_model for the phone\'s ABI) or set $FRONTIER_BENCHMARK_MODEL');
+  const bin = str(p, 'benchmark-model') || io.env['FRONTIER_BENCHMARK_MODEL'] || undefined;
   const delegate = str(p, 'delegate') ?? 'xnnpack';
   if (!(DELEGATES as readonly string[]).includes(delegate)) throw new UsageError(`--delegate must be one of ${DELEGATES.join(', ')}`);
   const config: Partial<BenchmarkConfig> = {
@@ -171,7 +171,9 @@ export async function deviceCommand(argv: readonly string[], io: CliIO): Promise
     const d = svc.get(serial);
     if (!d || d.state !== 'device') throw new UsageError(`device profile: ${serial} is ${d?.state ?? 'not connected'} (see 'frontier devices')`);
     await svc.waitFor(serial, 'device', undefined, 10_000);
-    const runner = new BenchmarkRunner(svc, { benchmarkBinary: resolve(io.cwd, bin), store });
+    const abi = svc.get(serial)?.facts?.abi ?? 'unknown';
+    const tool = bin ? resolve(io.cwd, bin) : await ensureBenchmarkModel(abi, path.join(path.dirname(dbPath), 'tools'));
+    const runner = new BenchmarkRunner(svc, { benchmarkBinary: tool, store });
     profiler = new AdbDeviceProfiler(svc, runner, config);
     const { table: lut, report } = await buildLookupTable(profiler, serial, {
       space, graph,
