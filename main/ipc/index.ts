@@ -2,6 +2,7 @@ import type { DeviceLatencyReport, StudyId } from '../../shared/ipc/contract.js'
 import { DisposableStore, type Disposable } from '../core/lifecycle.js';
 import type { Store } from '../core/store.js';
 import type { Clock } from '../core/study.js';
+import type { LutFile } from '../services/devices/profiler.js';
 import { StoreDeviceSource, type DeviceSource } from './devices.js';
 import { DEVICE_SCHEMAS, SPACE_SCHEMAS, STUDY_SCHEMAS } from './schemas.js';
 import { NasServer } from './server.js';
@@ -23,6 +24,8 @@ export interface NasHostOptions {
   readonly devices?: DeviceSource;
   /** A device's latency lookup-table report (see `readLatencyReport`); none by default. */
   readonly latencyReports?: (deviceId: string) => DeviceLatencyReport | null;
+  /** The devices' latency lookup tables (see `listLatencyTables`), for per-op latency of trials. */
+  readonly latencyTables?: () => readonly LutFile[];
   readonly clock?: Clock;
   readonly progressEveryMs?: number;
 }
@@ -40,7 +43,7 @@ export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost 
     opts.progressEveryMs,
   );
   const devices: DeviceSource = opts.devices ?? new StoreDeviceSource(store);
-  const studies = new StudyService(store, runner);
+  const studies = new StudyService(store, runner, opts.latencyTables);
   const disposables = new DisposableStore();
   server.registerService('study', wrapCreate(studies, server), STUDY_SCHEMAS);
   server.registerService('space', new SpaceService(), SPACE_SCHEMAS);

@@ -46,6 +46,7 @@ export const STUDY_SCHEMAS: ServiceSchemas<'study'> = {
   front: byId,
   curve: trialRef,
   history: s.object({ id, maxPoints: s.optional(s.number({ integer: true, min: 2, max: 10_000 })), reference: s.optional(s.array(s.number(), { max: 3 })) }),
+  latency: trialRef,
   insights: s.object({ id, top: s.optional(s.number({ min: 0.001, max: 1 })), metric: s.optional(metric) }),
 };
 

@@ -10,6 +10,7 @@ import type {
   StudyId,
   StudyListItem,
   StudySummaryData,
+  TrialLatency,
 } from '../../shared/ipc/contract.js';
 import type { StudyRecord, StudySpec, TrialRecord } from '../../shared/types/index.js';
 import { architectureGraph, studyHistory, studyInsights, trialPoints } from '../core/analysis.js';
@@ -20,7 +21,9 @@ import { validateStudySpec } from '../core/study-spec.js';
 import { summarize } from '../core/summary.js';
 import { createEvaluator, loadCsv, NB201_TABLES, studyMetrics } from '../services/evaluators.js';
 import { createStudy } from '../services/studies.js';
+import type { LutFile } from '../services/devices/profiler.js';
 import type { DeviceSource } from './devices.js';
+import { latencyBreakdown } from './latency.js';
 import type { StudyRunner } from './study-runner.js';
 
 type StudyApi = NasApi['study'];
@@ -58,6 +61,7 @@ export class StudyService implements StudyApi {
   constructor(
     private readonly store: Store,
     private readonly runner: StudyRunner,
+    private readonly latencyTables: () => readonly LutFile[] = () => [],
   ) {}
 
   private rec(id: string): StudyRecord {
@@ -205,6 +209,15 @@ export class StudyService implements StudyApi {
       throw new NasError('invalid-input', `reference has ${reference.length} values; study ${id} has ${rec.spec.objectives.length} objectives`);
     }
     return studyHistory(this.allTrials(id), rec.spec.objectives, maxPoints ?? 400, reference);
+  }
+
+  async latency({ id, number }: { id: StudyId; number: number }): Promise<TrialLatency[]> {
+    const rec = this.rec(id);
+    const trial = this.store.getTrial(id, number);
+    if (!trial) throw new NasError('not-found', `study ${id} has no trial ${number}`);
+    const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
+    if (trial.sample.length !== space.dims.length) return [];
+    return latencyBreakdown(space, space.freeze(trial.sample), this.latencyTables());
   }
 
   async insights({ id, top, metric }: { id: StudyId; top?: number; metric?: string }) {

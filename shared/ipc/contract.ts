@@ -198,6 +198,17 @@ export interface DeviceInfo {
   readonly online: boolean;
 }
 
+/** An architecture's predicted latency on one device, from its lookup table of measured kernels. */
+export interface TrialLatency {
+  readonly deviceId: DeviceId;
+  /** The table's fitted end-to-end prediction (kernels plus the fitted overheads). */
+  readonly totalMs: number;
+  /** Kernels the table has no measurement for (their time is left out). */
+  readonly missing: number;
+  /** Measured kernel time per op, largest first. */
+  readonly perOp: readonly { readonly op: string; readonly kernels: number; readonly ms: number; readonly missing: number }[];
+}
+
 /** How well a device's latency lookup table predicts measured latencies (from its profiling run). */
 export interface DeviceLatencyReport {
   readonly deviceId: DeviceId;
@@ -241,6 +252,8 @@ export interface NasApi {
     /** `reference`: a hypervolume reference point (minimisation space, one value per objective) shared by several studies; default: this study's nadir. */
     history(arg: { id: StudyId; maxPoints?: number; reference?: readonly number[] }): Promise<StudyHistory>;
     insights(arg: { id: StudyId; top?: number; metric?: string }): Promise<StudyInsights>;
+    /** Per-op latency of a trial's architecture on every device with a lookup table for its space. */
+    latency(arg: { id: StudyId; number: number }): Promise<TrialLatency[]>;
   };
   readonly space: {
     list(): Promise<SpaceEntry[]>;
@@ -284,7 +297,7 @@ type MethodTable = { readonly [N in keyof NasApi]: { readonly [M in keyof NasApi
 export const NAS_METHODS = {
   study: {
     list: true, get: true, validate: true, create: true, start: true, stop: true, resume: true,
-    trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true,
+    trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true, latency: true,
   },
   space: { list: true, describe: true, count: true, validate: true },
   device: { list: true, latency: true },

@@ -9,6 +9,10 @@ import { dirname, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from '../../main/core/cancellation.js';
+import { buildGraph } from '../../main/core/graph/index.js';
+import { latencyKernels } from '../../main/core/latency/kernels.js';
+import { Rng } from '../../main/core/rng.js';
+import { Nb201Space } from '../../main/core/spaces/nb201.js';
 import { lutPath } from '../../main/services/devices/profiler.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { createStudy, runStudy } from '../../main/services/studies.js';
@@ -48,8 +52,16 @@ function seedLatencyTable(db: string): void {
   const heldOut = [pair('h1', 2.0, 2.1), pair('h2', 3.5, 3.3), pair('h3', 5.0, 5.9), pair('h4', 8.0, 7.8), pair('h5', 11.0, 10.4), pair('h6', 14.0, 14.6)];
   const rmse = Math.sqrt(heldOut.reduce((a, p) => a + (p.predictedMs - p.measuredMs) ** 2, 0) / heldOut.length);
   const within10 = heldOut.filter((p) => Math.abs(p.predictedMs - p.measuredMs) <= 0.1 * p.measuredMs).length / heldOut.length;
+  // Kernel latencies for the kernels of a few hundred NB201 cells (fixture values, 0.05–0.23 ms).
+  const space = new Nb201Space();
+  const rng = new Rng(9);
+  const graph = { input: [32, 32, 3] as const, classes: 10 };
+  const entries: Record<string, Record<string, number>> = {};
+  for (let i = 0; i < 300; i++) {
+    for (const k of latencyKernels(buildGraph(space, space.freeze(space.sample(rng)), graph))) (entries[k.op] ??= {})[k.key] = 0.05 + (k.key.length % 7) * 0.03;
+  }
   writeFileSync(file, JSON.stringify({
-    version: 1, createdAt: Date.now(), table: { deviceId: 'local:cpu', entries: {}, fit: {} }, space: 'nb201', graph: {},
+    version: 1, createdAt: Date.now(), table: { deviceId: 'local:cpu', entries, fit: { scale: 1, perKernel: 0, overhead: 1.5 } }, space: 'nb201', graph,
     report: { deviceId: 'local:cpu', space: 'nb201', kernels: 37, calibration: [pair('c1', 4, 4.1), pair('c2', 9, 8.8)], heldOut, accuracy: { n: heldOut.length, rmseMs: rmse, within10, meanAbsPctError: 0 } },
   }));
 }
@@ -167,6 +179,9 @@ describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
     await poll(() => page.locator('.react-flow__node').count()).toBe(4);
     expect(await page.locator('table[aria-label="Metrics"]').textContent()).toMatch(/c10_valid_12ep.*table/);
     expect(await page.locator('.react-flow__edge').count()).toBe(6);
+    // Per-op latency from this machine's lookup table.
+    await poll(() => page.getByTestId('trial-latency').textContent()).toMatch(/local:cpu: predicted \d+(\.\d+)? ms/);
+    expect(await page.locator('table[aria-label="Latency per op on local:cpu"] tbody tr').count()).toBeGreaterThan(1);
     await page.waitForTimeout(300);
     await page.screenshot({ path: artifact('06-trial.png'), fullPage: true });
   });

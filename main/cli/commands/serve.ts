@@ -5,6 +5,7 @@ import { errorMessage } from '../../../shared/errors.js';
 import { LiveDeviceSource, readLatencyReport, type DeviceSource } from '../../ipc/devices.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { createNasHost } from '../../ipc/index.js';
+import { listLatencyTables } from '../../ipc/latency.js';
 import { AdbDeviceService } from '../../services/devices/device-service.js';
 import { serveHttp } from '../../ipc/http-server.js';
 import { flag, num, parse, str } from '../args.js';
@@ -56,7 +57,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
       phones = undefined;
     }
   }
-  const nas = createNasHost(store, { ...(devices ? { devices } : {}), latencyReports: (id) => readLatencyReport(dbPath, id) });
+  const nas = createNasHost(store, { ...(devices ? { devices } : {}), latencyReports: (id) => readLatencyReport(dbPath, id), latencyTables: () => listLatencyTables(dbPath) });
   let http;
   try {
     http = await serveHttp(nas.server, { host, port, assetsDir });

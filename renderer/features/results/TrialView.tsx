@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import type { StudyId } from '../../api/index.js';
 import { useNas } from '../../store/index.js';
+import { initialTrialState } from '../../store/trial/initialState.js';
 import { trialSelectors } from '../../store/trial/selectors.js';
 import { LineChart } from '../charts/LineChart.js';
 import { fmt, fmtTime, PALETTE } from '../common/format.js';
@@ -21,9 +22,10 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
   const error = useNas((s) => s.trialError);
   const theme = useNas((s) => s.theme);
   const curveState = useNas((s) => s.trialCurve);
+  const latency = useNas((s) => s.trialLatency);
   // Derived in useMemo: these selectors build new objects, which a store subscription must not return.
-  const rows = useMemo(() => trialSelectors.metricRows({ trialDetail: detail, trialError: null, trialCurve: [] }), [detail]);
-  const curve = useMemo(() => trialSelectors.curve({ trialDetail: null, trialError: null, trialCurve: curveState }), [curveState]);
+  const rows = useMemo(() => trialSelectors.metricRows({ ...initialTrialState, trialDetail: detail }), [detail]);
+  const curve = useMemo(() => trialSelectors.curve({ ...initialTrialState, trialCurve: curveState }), [curveState]);
   const { openTrial } = useNas.getState();
 
   useEffect(() => {
@@ -98,6 +100,45 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
               ))}
             </tbody>
           </table>
+        </Panel>
+        <Panel title="Latency per op">
+          {latency.length > 0 ? (
+            latency.map((l) => {
+              const sum = l.perOp.reduce((a, o) => a + o.ms, 0) || 1;
+              return (
+                <div key={l.deviceId} className="latency-device" data-testid="trial-latency">
+                  <p className="small">
+                    <code>{l.deviceId}</code>: predicted <b>{fmt(l.totalMs, 3)} ms</b>
+                    {l.missing ? <span className="muted"> ({l.missing} kernels not in the table, left out)</span> : null}
+                  </p>
+                  <table className="grid compact" aria-label={`Latency per op on ${l.deviceId}`}>
+                    <thead>
+                      <tr>
+                        <th>Op</th>
+                        <th className="num">Kernels</th>
+                        <th className="num">ms</th>
+                        <th>Share of measured time</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {l.perOp.map((o) => (
+                        <tr key={o.op}>
+                          <td>{o.op}</td>
+                          <td className="num">{o.kernels}</td>
+                          <td className="num">{fmt(o.ms, 3)}</td>
+                          <td>
+                            <span className="share-bar" style={{ width: `${Math.round((o.ms / sum) * 100)}%` }} />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              );
+            })
+          ) : (
+            <Empty>No device has a latency lookup table for this space yet (build one from the Devices of a phone).</Empty>
+          )}
         </Panel>
         <Panel title="Learning curve">
           {curveNames.length > 0 ? (

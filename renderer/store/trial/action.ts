@@ -15,8 +15,12 @@ export const createTrialSlice: StateCreator<NasStore, [], [], TrialState & Trial
       const mine = ++seq;
       set({ ...initialTrialState });
       try {
-        const [trialDetail, trialCurve] = await Promise.all([nas().study.trial({ id, number }), nas().study.curve({ id, number })]);
-        if (mine === seq) set({ trialDetail, trialCurve });
+        const [trialDetail, trialCurve, trialLatency] = await Promise.all([
+          nas().study.trial({ id, number }),
+          nas().study.curve({ id, number }),
+          nas().study.latency({ id, number }).catch(() => []),
+        ]);
+        if (mine === seq) set({ trialDetail, trialCurve, trialLatency });
       } catch (e) {
         if (mine === seq) set({ trialError: (e as Error).message });
       }
