@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { CallResult } from '../shared/ipc/contract.js';
+import { SqliteStore } from '../main/services/sqlite-store.js';
 import { tempDir } from './cli-helpers.js';
 import { nb201Spec } from './fixtures/nb201-spec.js';
 import { startServe, stopServe } from './serve-helpers.js';
@@ -76,5 +77,28 @@ describe('frontier serve', () => {
     const res = await fetch(new URL('/', url));
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     expect(await res.text()).toMatch(/<title>Frontier/);
+  });
+});
+
+describe('frontier serve shutdown', () => {
+  it('stops running searches cleanly on Ctrl-C, so they can be resumed', async () => {
+    const db = join(tempDir(), 'serve-stop.db');
+    const { child, url } = await startServe(db);
+    const token = url.searchParams.get('token')!;
+    const rpc = async (channel: string, arg?: unknown) =>
+      (await (await fetch(new URL(`/rpc/${channel}`, url), { method: 'POST', headers: { 'x-frontier-token': token }, body: JSON.stringify(arg ?? null) })).json()) as CallResult;
+    const created = (await rpc('nas:study.create', { spec: nb201Spec({ budget: { evals: 500 }, evaluator: { ...nb201Spec().evaluator, pace: 0.001 } }) })) as { ok: true; value: string };
+    await rpc('nas:study.start', { id: created.value });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await stopServe(child)).toBe(0);
+    const store = SqliteStore.open(db);
+    try {
+      const rec = store.getStudy(created.value)!;
+      expect(rec.status).toBe('stopped');
+      expect(rec.progress.evals).toBeLessThan(500);
+      expect(store.countTrials(created.value, ['running'])).toBe(0);
+    } finally {
+      store.close();
+    }
   });
 });
