@@ -1,0 +1,84 @@
+/**
+ * The live slice's actions against a mock host (Netron mock.Host style): what it asks main for,
+ * how trial events are batched into the columns, and the refresh when the study ends.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setNas, type NasBridge, type StudyDetail, type TrialPoints } from '../../api/index.js';
+import type { TrialRecord } from '../../../shared/types/index.js';
+import { useNas } from '../index.js';
+import { item } from '../test-fixtures.js';
+import { initialLiveState } from './initialState.js';
+
+const trial = (number: number, acc: number): TrialRecord => ({ studyId: '7', number, key: `k${number}`, sample: [], state: 'complete', metrics: { acc, lat: 1 }, fidelity: {}, cost: 0, startedAt: 0, finishedAt: 1 });
+
+function mockHost() {
+  const calls: string[] = [];
+  let points: TrialPoints = { numbers: [0], states: [1], finishedAt: [1], metrics: { acc: [50], lat: [1] } };
+  const detail: StudyDetail = { ...item('7', { status: 'running', active: true, objectives: [{ metric: 'acc', direction: 'max' }, { metric: 'lat', direction: 'min' }] }), record: {} as never, etaMs: 1000, throughput: 2 };
+  const bridge = {
+    study: {
+      get: async () => (calls.push('get'), detail),
+      points: async () => (calls.push('points'), points),
+      history: async () => (calls.push('history'), { evals: [1], best: { acc: [50] }, hypervolume: [null] }),
+      summary: async () => (calls.push('summary'), { front: [], best: {}, hypervolume: null, reference: null, complete: 1 }),
+    },
+    on: () => () => undefined,
+  } as unknown as NasBridge;
+  return { bridge, calls, setPoints: (p: TrialPoints) => (points = p) };
+}
+
+describe('live slice actions', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    useNas.setState({ ...initialLiveState });
+  });
+  afterEach(() => {
+    useNas.getState().closeLive();
+    vi.useRealTimers();
+  });
+
+  it('opens a study with its detail, columns, history and summary, axes from its objectives', async () => {
+    const host = mockHost();
+    setNas(host.bridge);
+    await useNas.getState().openLive('7');
+    expect(host.calls.sort()).toEqual(['get', 'history', 'points', 'summary']);
+    expect(useNas.getState()).toMatchObject({ liveId: '7', axes: { x: 'lat', y: 'acc' } });
+    expect(useNas.getState().points?.numbers).toEqual([0]);
+  });
+
+  it('batches trial events into one update per flush and ignores other studies', async () => {
+    const host = mockHost();
+    setNas(host.bridge);
+    await useNas.getState().openLive('7');
+    const before = useNas.getState().points;
+    const s = useNas.getState();
+    s.onTrialEvent({ id: '7', trial: trial(1, 60) });
+    s.onTrialEvent({ id: '7', trial: trial(2, 70) });
+    s.onTrialEvent({ id: '8', trial: trial(3, 99) });
+    expect(useNas.getState().points).toBe(before);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(useNas.getState().points?.numbers).toEqual([0, 1, 2]);
+    expect(useNas.getState().points?.metrics.acc).toEqual([50, 60, 70]);
+    host.calls.length = 0;
+    await vi.advanceTimersByTimeAsync(1000);
+    // A throttled refresh of the derived views (detail, history, summary), not of the columns.
+    expect(host.calls.sort()).toEqual(['get', 'history', 'summary']);
+  });
+
+  it('applies progress to the open study only, and re-reads everything when it ends', async () => {
+    const host = mockHost();
+    setNas(host.bridge);
+    await useNas.getState().openLive('7');
+    const p = { evals: 9, failed: 0, rejected: 0, costSeconds: 1, wallMs: 5 };
+    useNas.getState().onProgressEvent({ id: '8', progress: p, fraction: 0.5, etaMs: 1, throughput: 1 });
+    expect(useNas.getState().detail?.progress.evals).toBe(70);
+    useNas.getState().onProgressEvent({ id: '7', progress: p, fraction: 0.09, etaMs: 500, throughput: 3 });
+    expect(useNas.getState().detail).toMatchObject({ progress: p, fraction: 0.09, etaMs: 500, throughput: 3 });
+    host.calls.length = 0;
+    host.setPoints({ numbers: [0, 1], states: [1, 1], finishedAt: [1, 1], metrics: { acc: [50, 80], lat: [1, 2] } });
+    useNas.getState().onLiveStatusEvent({ id: '7', status: 'complete' });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(host.calls.sort()).toEqual(['get', 'history', 'points', 'summary']);
+    expect(useNas.getState().points?.metrics.acc).toEqual([50, 80]);
+  });
+});
