@@ -11,11 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '../main/core/graph/index.js';
 import { LookupTableLatencyModel } from '../main/core/latency/lookup-table.js';
 import { createSpace } from '../main/core/spaces.js';
-import { BenchmarkRunner, type MeasurementEvent } from '../main/services/devices/benchmark-runner.js';
-import { AdbDeviceService } from '../main/services/devices/device-service.js';
 import { lutPath, type LutFile } from '../main/services/devices/profiler.js';
-import { exportTrialTflite } from '../main/services/export/artifact.js';
-import { randomWeights } from '../main/services/export/weights.js';
 import { SqliteStore } from '../main/services/sqlite-store.js';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
@@ -110,54 +106,49 @@ describe.skipIf(!!skip)('a phone from plug-in to a measured, exported candidate'
     const arch = space.freeze(space.parse(best!.architecture));
     expect(best!.metrics[`latency:${phone.serial}`]).toBeCloseTo(model.predict(arch).ms, 9);
 
-    // 4. The best candidate exported, pushed and measured — with the cable pulled mid-run.
+    // 4. The finalist exported, pushed and measured on the phone — with the cable pulled mid-run.
+    const runsBefore = phone.commands.filter((c) => c.includes('./benchmark_model')).length;
+    const pull = (async () => {
+      // Wait for the second benchmark_model run of the measurement, then pull the cable while it runs.
+      while (phone.commands.filter((c) => c.includes('./benchmark_model')).length < runsBefore + 2) await new Promise((r) => setTimeout(r, 20));
+      await phone.whenRunning();
+      await new Promise((r) => setTimeout(r, 150));
+      await phone.unplug();
+      await new Promise((r) => setTimeout(r, 800));
+      await phone.plug();
+    })();
+    const measured = await frontier(['device', 'measure', phone.serial, '--study', result.studyId, '--top', '1', '--runs', '40', '--warmup', '2', '--repeats', '3', '--max-spread', '5', '--json'], env);
+    await pull;
+    expect(measured.code, measured.stderr).toBe(0);
+    expect(measured.stderr).toMatch(/went away; waiting for it to come back/);
+    expect(measured.stderr).toMatch(/is back; repeating the interrupted run/);
+    const fin = (JSON.parse(measured.stdout) as { finalists: { trial: number; architecture: string; predictedMs: number; measuredMs: number; status: string; interruptions: number; artifact: string }[] }).finalists;
+    expect(fin).toHaveLength(1);
+    expect(fin[0]).toMatchObject({ trial: best!.trial, architecture: best!.architecture, status: 'ok' });
+    expect(fin[0]!.interruptions).toBeGreaterThanOrEqual(1);
+    expect(fin[0]!.predictedMs).toBeCloseTo(best!.metrics[`latency:${phone.serial}`] as number, 9);
+    expect(phone.commands.filter((c) => c.includes('./benchmark_model')).length - runsBefore).toBeGreaterThanOrEqual(4); // 3 complete + 1 cut short
+
     const store = SqliteStore.open(db);
-    const svc = new AdbDeviceService(store, { adbPath: server.bin, port: server.port }, Date.now, 200, { everyMs: 300, windowMs: 60_000 });
     try {
-      await svc.start();
-      await svc.waitFor(phone.serial, 'device', undefined, 10_000);
-      const graph = buildGraph(space, arch, lut.graph);
-      const artifact = exportTrialTflite(store, { studyId: result.studyId, trialNumber: best!.trial, graph, weights: randomWeights(graph, 3), dir: join(dir, 'exports') });
-      expect(store.listArtifacts(result.studyId, best!.trial)).toEqual([artifact]);
-      expect(createHash('sha256').update(readFileSync(artifact.path)).digest('hex')).toBe(artifact.sha256);
-      const tflite = artifact.path;
-      const runner = new BenchmarkRunner(svc, { benchmarkBinary: BENCHMARK_MODEL, store });
-      const before = store.getLatencySamples({ deviceId: phone.serial }).length;
-      const events: MeasurementEvent[] = [];
-      let pulled = false;
-      const m = await runner.measure(phone.serial, { hostPath: tflite, subject: `arch:${space.id}:${arch.key}` }, { runs: 150, warmupRuns: 2, repeats: 3, maxSpread: 5 }, undefined, (e) => {
-        events.push(e);
-        if (e.kind === 'pushed' && e.repeat === 1 && !pulled) {
-          pulled = true;
-          void (async () => {
-            await phone.whenRunning();
-            await new Promise((r) => setTimeout(r, 150));
-            await phone.unplug();
-            await new Promise((r) => setTimeout(r, 800));
-            await phone.plug();
-          })();
-        }
-      }, { studyId: result.studyId, trialNumber: best!.trial });
-      expect(pulled).toBe(true);
-      expect(m.interruptions).toBeGreaterThanOrEqual(1);
-      expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['interrupted', 'resumed']));
-      expect(m.repeatsMs).toHaveLength(3);
-      const after = store.getLatencySamples({ deviceId: phone.serial });
-      expect(after.length - before).toBe(1);
-      const sample = after.find((s) => s.studyId === result.studyId);
-      expect(sample).toMatchObject({ subject: `arch:${space.id}:${arch.key}`, trialNumber: best!.trial, medianMs: m.medianMs, runs: 450 });
-      expect(sample?.provenance).toMatchObject({
-        device: phone.serial, buildFingerprint: 'google/panther/panther:14/UQ1A.240205.004/11269751:user/release-keys', tool: 'benchmark_model',
-        delegate: 'xnnpack', threads: 1, affinityMask: 'c0', interruptions: m.interruptions, status: 'ok',
+      const [artifact] = store.listArtifacts(result.studyId, best!.trial);
+      expect(artifact).toMatchObject({ kind: 'tflite', path: fin[0]!.artifact });
+      expect(createHash('sha256').update(readFileSync(artifact!.path)).digest('hex')).toBe(artifact!.sha256);
+      const samples = store.getLatencySamples({ deviceId: phone.serial, studyId: result.studyId });
+      expect(samples).toHaveLength(1); // one measurement, stored once despite the unplug
+      expect(samples[0]).toMatchObject({ subject: `arch:${space.id}:${arch.key}`, trialNumber: best!.trial, medianMs: fin[0]!.measuredMs, runs: 120 });
+      expect(samples[0]?.provenance).toMatchObject({
+        device: phone.serial, model: 'Pixel 7', buildFingerprint: 'google/panther/panther:14/UQ1A.240205.004/11269751:user/release-keys', tool: 'benchmark_model',
+        delegate: 'xnnpack', threads: 1, affinityMask: 'c0', interruptions: fin[0]!.interruptions, status: 'ok',
       });
-      expect(sample?.provenance['flags']).toContain('--num_runs=150');
-      expect((sample?.provenance['temperatureC'] as unknown[]).length).toBe(3);
+      expect(String(samples[0]?.provenance['toolVersion'])).toMatch(/^benchmark_model\.py@sha256:/);
+      expect(samples[0]?.provenance['flags']).toContain('--num_runs=40');
+      expect((samples[0]?.provenance['temperatureC'] as unknown[]).length).toBe(3);
       // The op measurements of step 2 are in the same database, each once.
-      const ops = store.getLatencySamples({ deviceId: phone.serial }).filter((s) => s.subject.startsWith('op:'));
-      expect(new Set(ops.map((s) => s.subject)).size).toBe(ops.length);
+      const ops = store.getLatencySamples({ deviceId: phone.serial }).filter((x) => x.subject.startsWith('op:'));
+      expect(new Set(ops.map((x) => x.subject)).size).toBe(ops.length);
       expect(ops.length).toBeGreaterThanOrEqual(21 - report.noisyKernels.length);
     } finally {
-      svc.dispose();
       store.close();
     }
   });

@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path, { extname, resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import type { EvaluatorSpec } from '../../../shared/types/index.js';
 import { DELEGATES, type BenchmarkConfig, type Delegate } from '../../core/benchmark/measurement.js';
+import type { GraphOptions } from '../../core/graph/index.js';
 import { createSpace } from '../../core/spaces.js';
 import type { SearchSpace } from '../../core/search-space.js';
 import { BenchmarkRunner } from '../../services/devices/benchmark-runner.js';
 import { ensureBenchmarkModel } from '../../services/devices/benchmark-tool.js';
 import { AdbDeviceService, type TrackedDevice } from '../../services/devices/device-service.js';
+import { measureFinalists } from '../../services/devices/finalists.js';
+import { readLutFile } from '../../services/devices/lut-evaluator.js';
 import { AdbDeviceProfiler, buildLookupTable, lutPath, writeLutFile } from '../../services/devices/profiler.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { flag, list, num, parse, str, type Parsed } from '../args.js';
@@ -28,6 +31,10 @@ Android version, cores and temperatures, and records them in the database.
 `;
 
 export const DEVICE_HELP = `Usage: frontier device profile <serial> --space <space> [options]
+       frontier device measure <serial> --study <id> [--top N] [options]
+
+'measure' re-measures a search's finalists (its Pareto front) on the phone: each is exported as a
+.tflite artifact, pushed and run with benchmark_model; the table's prediction is shown next to it.
 
 Builds the phone's latency lookup table for a search space: every distinct op configuration of the
 space runs alone as a one-op TFLite model under benchmark_model on the phone; the end-to-end overhead
@@ -46,6 +53,7 @@ next to the database (latency/<serial>.json) and used by 'frontier search --obje
   --max-spread X           largest accepted (max-min)/median of the repeats (default 0.1)
   --calibration N          architectures measured to fit the overhead (default 4)
   --held-out N             architectures measured to report accuracy (default 6)
+  --study ID, --top N      (measure) the search and how many finalists (default 5)
   --connect HOST:PORT, --adb PATH, --adb-port N, --db PATH, --json
 `;
 
@@ -110,6 +118,67 @@ export async function devicesCommand(argv: readonly string[], io: CliIO): Promis
   }
 }
 
+function benchmarkConfig(p: Parsed): Partial<BenchmarkConfig> {
+  const delegate = str(p, 'delegate') ?? 'xnnpack';
+  if (!(DELEGATES as readonly string[]).includes(delegate)) throw new UsageError(`--delegate must be one of ${DELEGATES.join(', ')}`);
+  const int = (name: string, min: number) => num(p, name, { integer: true, min });
+  return {
+    delegate: delegate as Delegate,
+    ...(int('threads', 1) !== undefined ? { threads: int('threads', 1) as number } : {}),
+    ...(str(p, 'affinity') ? { affinity: str(p, 'affinity') as string } : {}),
+    ...(int('runs', 1) !== undefined ? { runs: int('runs', 1) as number } : {}),
+    ...(int('warmup', 0) !== undefined ? { warmupRuns: int('warmup', 0) as number } : {}),
+    ...(int('repeats', 1) !== undefined ? { repeats: int('repeats', 1) as number } : {}),
+    ...(num(p, 'max-spread', { min: 0 }) !== undefined ? { maxSpread: num(p, 'max-spread', { min: 0 }) as number } : {}),
+  };
+}
+
+async function runnerFor(svc: AdbDeviceService, serial: string, bin: string | undefined, dbPath: string, store: ReturnType<typeof openStore>, io: CliIO): Promise<BenchmarkRunner> {
+  const abi = svc.get(serial)?.facts?.abi ?? 'unknown';
+  const tool = bin ? resolve(io.cwd, bin) : await ensureBenchmarkModel(abi, path.join(path.dirname(dbPath), 'tools'));
+  return new BenchmarkRunner(svc, { benchmarkBinary: tool, store });
+}
+
+async function measureCommand(p: Parsed, io: CliIO, serial: string): Promise<number> {
+  const studyId = str(p, 'study');
+  if (!studyId) throw new UsageError('device measure: which search? give --study ID (see \'frontier runs\')');
+  const config = benchmarkConfig(p);
+  const dbPath = str(p, 'db') ?? defaultDbPath(io.env);
+  const store = openStore(io, dbPath);
+  let svc: AdbDeviceService | undefined;
+  try {
+    const rec = store.getStudy(studyId);
+    if (!rec) throw new UsageError(`device measure: no study with id '${studyId}' (see 'frontier runs')`);
+    let graph: GraphOptions;
+    if (str(p, 'input') !== undefined || num(p, 'classes', { integer: true, min: 1 }) !== undefined) {
+      graph = { input: parseInput(str(p, 'input'), createSpace(rec.spec.space, rec.spec.spaceOptions ?? {})), classes: num(p, 'classes', { integer: true, min: 1 }) ?? 10 };
+    } else if (existsSync(lutPath(dbPath, serial))) graph = readLutFile(lutPath(dbPath, serial)).graph;
+    else throw new UsageError('device measure: give --input HxWxC and --classes N (no latency table of this phone to take them from)');
+    svc = await startDevices(p, io, store);
+    if (svc.get(serial)?.state !== 'device') throw new UsageError(`device measure: ${serial} is ${svc.get(serial)?.state ?? 'not connected'} (see 'frontier devices')`);
+    await svc.waitFor(serial, 'device', undefined, 10_000);
+    const runner = await runnerFor(svc, serial, str(p, 'benchmark-model') || io.env['FRONTIER_BENCHMARK_MODEL'] || undefined, dbPath, store, io);
+    const results = await measureFinalists(store, runner, {
+      serial, studyId, graph, dir: path.join(path.dirname(dbPath), 'exports'), config,
+      ...(num(p, 'top', { integer: true, min: 1 }) !== undefined ? { top: num(p, 'top', { integer: true, min: 1 }) as number } : {}),
+      onEvent: (trial, e) => {
+        if (e.kind === 'interrupted') io.err(`trial ${trial}: ${serial} went away; waiting for it to come back\n`);
+        if (e.kind === 'resumed') io.err(`trial ${trial}: ${serial} is back; repeating the interrupted run\n`);
+      },
+    });
+    if (flag(p, 'json')) io.out(JSON.stringify({ serial, studyId, finalists: results }) + '\n');
+    else {
+      io.out(table(['trial', 'architecture', 'table ms', 'measured ms', 'status'], results.map((r) => [
+        String(r.trial), r.architecture, r.predictedMs !== undefined ? fmt(r.predictedMs) : '-', fmt(r.measuredMs), r.status + (r.interruptions ? ` (${r.interruptions} interruption(s))` : ''),
+      ])));
+    }
+    return 0;
+  } finally {
+    svc?.dispose();
+    store.close();
+  }
+}
+
 function loadSpace(name: string, io: CliIO): SearchSpace {
   if (['.yaml', '.yml', '.json'].includes(extname(name).toLowerCase())) {
     let document: string;
@@ -138,29 +207,21 @@ export async function deviceCommand(argv: readonly string[], io: CliIO): Promise
     ...ADB_OPTIONS, space: { type: 'string' }, 'benchmark-model': { type: 'string' }, input: { type: 'string' }, classes: { type: 'string' },
     threads: { type: 'string' }, affinity: { type: 'string' }, delegate: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' },
     repeats: { type: 'string' }, 'max-spread': { type: 'string' }, calibration: { type: 'string' }, 'held-out': { type: 'string' },
+    study: { type: 'string' }, top: { type: 'string' },
   }, 2);
   if (flag(p, 'help') || p.positionals.length === 0) {
     io.out(DEVICE_HELP);
     return flag(p, 'help') ? 0 : 2;
   }
   const [verb, serial] = p.positionals;
-  if (verb !== 'profile') throw new UsageError(`device: unknown subcommand '${verb}' (try 'frontier device profile <serial> --space <space>')`);
-  if (!serial) throw new UsageError('device profile: which phone? give its serial (see \'frontier devices\')');
+  if (verb !== 'profile' && verb !== 'measure') throw new UsageError(`device: unknown subcommand '${verb}' (try 'frontier device profile <serial> --space <space>')`);
+  if (!serial) throw new UsageError(`device ${verb}: which phone? give its serial (see 'frontier devices')`);
+  if (verb === 'measure') return measureCommand(p, io, serial);
   const spaceName = str(p, 'space');
   if (!spaceName) throw new UsageError('device profile: give --space nb201|mobilenet|FILE');
   const space = loadSpace(spaceName, io);
   const bin = str(p, 'benchmark-model') || io.env['FRONTIER_BENCHMARK_MODEL'] || undefined;
-  const delegate = str(p, 'delegate') ?? 'xnnpack';
-  if (!(DELEGATES as readonly string[]).includes(delegate)) throw new UsageError(`--delegate must be one of ${DELEGATES.join(', ')}`);
-  const config: Partial<BenchmarkConfig> = {
-    delegate: delegate as Delegate,
-    ...(num(p, 'threads', { integer: true, min: 1 }) !== undefined ? { threads: num(p, 'threads', { integer: true, min: 1 }) as number } : {}),
-    ...(str(p, 'affinity') ? { affinity: str(p, 'affinity') as string } : {}),
-    ...(num(p, 'runs', { integer: true, min: 1 }) !== undefined ? { runs: num(p, 'runs', { integer: true, min: 1 }) as number } : {}),
-    ...(num(p, 'warmup', { integer: true, min: 0 }) !== undefined ? { warmupRuns: num(p, 'warmup', { integer: true, min: 0 }) as number } : {}),
-    ...(num(p, 'repeats', { integer: true, min: 1 }) !== undefined ? { repeats: num(p, 'repeats', { integer: true, min: 1 }) as number } : {}),
-    ...(num(p, 'max-spread', { min: 0 }) !== undefined ? { maxSpread: num(p, 'max-spread', { min: 0 }) as number } : {}),
-  };
+  const config = benchmarkConfig(p);
   const graph = { input: parseInput(str(p, 'input'), space), classes: num(p, 'classes', { integer: true, min: 1 }) ?? 10 };
   const dbPath = str(p, 'db') ?? defaultDbPath(io.env);
   const store = openStore(io, dbPath);
@@ -171,9 +232,7 @@ export async function deviceCommand(argv: readonly string[], io: CliIO): Promise
     const d = svc.get(serial);
     if (!d || d.state !== 'device') throw new UsageError(`device profile: ${serial} is ${d?.state ?? 'not connected'} (see 'frontier devices')`);
     await svc.waitFor(serial, 'device', undefined, 10_000);
-    const abi = svc.get(serial)?.facts?.abi ?? 'unknown';
-    const tool = bin ? resolve(io.cwd, bin) : await ensureBenchmarkModel(abi, path.join(path.dirname(dbPath), 'tools'));
-    const runner = new BenchmarkRunner(svc, { benchmarkBinary: tool, store });
+    const runner = await runnerFor(svc, serial, bin, dbPath, store, io);
     profiler = new AdbDeviceProfiler(svc, runner, config);
     const { table: lut, report } = await buildLookupTable(profiler, serial, {
       space, graph,
