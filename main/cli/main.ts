@@ -27,6 +27,8 @@ Commands:
   devices           phones over adb: model, SoC, cores, temperatures
   device profile <serial> --space <s>
                     build the phone's latency lookup table for a space
+  device measure <serial> --study <id>
+                    re-measure a search's finalists on the phone
   serve             the workbench UI in a browser (local HTTP server)
 
 Run 'frontier <command> --help' for the options of a command.
