@@ -1,12 +1,4 @@
 import { errorMessage, NasError } from '../../shared/errors.js';
-import { deviceCommand, devicesCommand } from './commands/devices.js';
-import { exportCommand } from './commands/export.js';
-import { resumeCommand } from './commands/resume.js';
-import { runsCommand } from './commands/runs.js';
-import { searchCommand } from './commands/search.js';
-import { serveCommand } from './commands/serve.js';
-import { paretoCommand, showCommand } from './commands/show.js';
-import { spaceCommand } from './commands/space.js';
 import { processIO, UsageError, type CliIO } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -34,17 +26,20 @@ Commands:
 Run 'frontier <command> --help' for the options of a command.
 `;
 
-const COMMANDS: Record<string, (argv: readonly string[], io: CliIO) => Promise<number>> = {
-  search: searchCommand,
-  runs: runsCommand,
-  show: showCommand,
-  pareto: paretoCommand,
-  resume: resumeCommand,
-  export: exportCommand,
-  space: spaceCommand,
-  serve: serveCommand,
-  devices: devicesCommand,
-  device: deviceCommand,
+type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+/** Commands load on demand: `frontier runs` need not load TensorFlow.js, adb or the web server. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  search: async () => (await import('./commands/search.js')).searchCommand,
+  runs: async () => (await import('./commands/runs.js')).runsCommand,
+  show: async () => (await import('./commands/show.js')).showCommand,
+  pareto: async () => (await import('./commands/show.js')).paretoCommand,
+  resume: async () => (await import('./commands/resume.js')).resumeCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  space: async () => (await import('./commands/space.js')).spaceCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  devices: async () => (await import('./commands/devices.js')).devicesCommand,
+  device: async () => (await import('./commands/devices.js')).deviceCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad command line, 130 stopped). */
@@ -58,12 +53,13 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     io.out(`${VERSION}\n`);
     return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) {
+  const load = COMMANDS[command];
+  if (!load) {
     io.err(`frontier: unknown command '${command}' (see 'frontier --help')\n`);
     return 2;
   }
   try {
+    const run = await load();
     return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
