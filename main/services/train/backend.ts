@@ -7,7 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { errorMessage, NasError } from '../../../shared/errors.js';
@@ -39,6 +40,11 @@ function base(): Record<string, unknown> {
   return { tfjs: tf.version.tfjs, node: process.versions.node, cpu: cpu?.model ?? 'unknown', cores: cpus().length };
 }
 
+function hasVulkanLoader(): boolean {
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/lib', '/usr/local/lib'];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
+
 async function probe(name: BackendName): Promise<BackendInfo | string> {
   switch (name) {
     case 'tensorflow': {
@@ -53,6 +59,9 @@ async function probe(name: BackendName): Promise<BackendInfo | string> {
       return 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed';
     }
     case 'webgpu': {
+      // Dawn prints a warning to stderr from native code when it cannot load Vulkan; on Linux look
+      // for the loader first so a machine without one stays quiet.
+      if (process.platform === 'linux' && !hasVulkanLoader()) return 'no Vulkan loader (libvulkan.so.1) on this machine';
       let gpu: { requestAdapter(): Promise<unknown> };
       try {
         const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): typeof gpu; globals: Record<string, unknown> };

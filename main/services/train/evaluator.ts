@@ -10,7 +10,7 @@ import { DEFAULT_DATASET } from '../data/builtin.js';
 import { isBackendName, type BackendName } from './backend.js';
 import { LATENCY_DEFAULTS } from './latency.js';
 import { TrainerPool } from './pool.js';
-import { prepareData, runTrial, type DataSpec, type TrialJob, type TrialOutput } from './trial.js';
+import { prepareData, runTrial, threadBackend, type DataSpec, type TrialJob, type TrialOutput } from './trial.js';
 import { TRAIN_DEFAULTS, type TrainOptions } from './trainer.js';
 
 /** `evaluator` of a study spec with kind `train` (all optional but the kind). */
@@ -112,11 +112,13 @@ export class TrainEvaluator implements Evaluator {
 
   async evaluate(a: Architecture, report: (p: { step: number; metric: string; value: number }) => void, token: CancellationToken): Promise<EvaluationResult> {
     const graph = this.graph(a);
+    // Resolve the backend once here, so that workers use the same one without probing again.
+    const backend = this.pool ? (await threadBackend(this.e.backend)).info.name : this.e.backend;
     const job: TrialJob = {
       graph,
       data: this.data,
       train: this.train,
-      ...(this.e.backend ? { backend: this.e.backend } : {}),
+      ...(backend ? { backend } : {}),
       ...(this.e.latency === false ? {} : { latency: LATENCY_DEFAULTS }),
     };
     const out: TrialOutput = this.pool ? await this.pool.run(job, report, token) : await runTrial(job, report, token);

@@ -61,6 +61,9 @@ export class DivergedError extends NasError {
 /** Wraps each step (a worker uses it to pause while another thread times latency). */
 export type StepHook = <T>(f: () => T) => T;
 
+/** Training batches (of at least 64) used to re-estimate BatchNorm statistics before each evaluation. */
+export const RECALIBRATION_BATCHES = 8;
+
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function toTensors(d: TensorData): { x: tf.Tensor4D; y: tf.Tensor1D } {
@@ -89,6 +92,30 @@ export function evaluateModel(
     lossSum += l;
   }
   return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0 };
+}
+
+/**
+ * Re-estimates every BatchNorm layer's moving mean and variance as the plain average over `batches`
+ * training batches (forward passes in training mode, no weight update). After a short, high
+ * learning-rate training the exponential moving averages lag far behind the weights, and inference
+ * accuracy collapses to chance; recalibrated statistics fix that (as in once-for-all NAS).
+ */
+export function recalibrateBatchNorm(model: tf.LayersModel, x: tf.Tensor4D, batches: number, batchSize: number, step: StepHook = (f) => f()): void {
+  const bns = model.layers.filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
+  if (bns.length === 0) return;
+  const saved = bns.map((l) => l.momentum);
+  const n = x.shape[0];
+  try {
+    for (let k = 0; k < batches && k * batchSize < n; k++) {
+      // momentum k/(k+1): the k-th batch gets weight 1/(k+1), so the result is the mean over batches.
+      for (const l of bns) l.momentum = k / (k + 1);
+      step(() => tf.tidy(() => {
+        model.apply(x.slice([k * batchSize, 0, 0, 0], [Math.min(batchSize, n - k * batchSize), -1, -1, -1]), { training: true });
+      }));
+    }
+  } finally {
+    bns.forEach((l, i) => (l.momentum = saved[i] as number));
+  }
 }
 
 function augmentBatch(xb: tf.Tensor4D, a: NonNullable<TrainOptions['augment']>, rng: Rng): tf.Tensor4D {
@@ -175,6 +202,7 @@ export async function trainModel(
       }
       trainSeconds += (performance.now() - t0) / 1000;
       if (!Number.isFinite(trainLoss)) throw new DivergedError(step, trainLoss);
+      recalibrateBatchNorm(model, tr.x, RECALIBRATION_BATCHES, Math.max(o.batchSize, 64), stepHook);
       const v = evaluateModel(model, va.x, va.y, val.classes, 256, stepHook);
       report({ step: epoch, metric: 'train_loss', value: trainLoss });
       report({ step: epoch, metric: 'val_loss', value: v.loss });

@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CurvePoint, StudySpec } from '../shared/types/index.js';
+import { CancellationTokenSource } from '../main/core/cancellation.js';
+import { InMemoryStore } from '../main/core/in-memory-store.js';
+import { MobilenetSpace } from '../main/core/spaces/mobilenet.js';
+import { TrainEvaluator, type TrainEvaluatorSpec } from '../main/services/train/evaluator.js';
+
+const spec = (seed = 0): StudySpec => ({
+  name: 't', space: 'mobilenet', strategy: 'random', objectives: [{ metric: 'val_accuracy', direction: 'max' }],
+  constraints: [], report: [], budget: { evals: 1 }, seed, evaluator: { kind: 'train' },
+});
+const space = new MobilenetSpace();
+const small = space.freeze(space.parse('w0.5:k3e3/w0.5:k3e3/w0.5:k3e3/w0.5:k3e1'));
+const never = new CancellationTokenSource().token;
+
+describe('training on real data (built-in Fashion-MNIST subset)', () => {
+  const store = new InMemoryStore();
+  const studyId = store.createStudy(spec(), Date.now()).id;
+  const settings: TrainEvaluatorSpec = { kind: 'train', backend: 'wasm', maxTrain: 800, val: 300, epochs: 2, batchSize: 32, mobilenet: { stemStride: 2 } };
+  const ev = new TrainEvaluator(spec(), settings, { store, studyId });
+  afterAll(() => ev.dispose());
+
+  it('trains a small candidate to clearly above chance (10 classes), with curve, cost and latency', async () => {
+    const points: CurvePoint[] = [];
+    const r = await ev.evaluate(small, (p) => points.push(p), never);
+    expect(r.metrics.val_accuracy, JSON.stringify(r.metrics)).toBeGreaterThan(0.5);
+    expect(r.metrics.test_accuracy).toBeGreaterThan(0.45);
+    expect(points.filter((p) => p.metric === 'val_accuracy').map((p) => p.step)).toEqual([1, 2]);
+    // known() is the analytic cost, available before training and equal to what evaluate reports
+    const known = ev.known(small);
+    expect(known.params).toBeGreaterThan(1000);
+    for (const k of ['params', 'flops', 'peak_activation_bytes', 'model_bytes']) expect(r.metrics[k]).toBe(known[k]);
+    expect(r.fidelity).toMatchObject({ val_accuracy: 'epochs:2', latency_ms: 'local:wasm', params: 'analytic' });
+    expect(r.metrics.latency_ms).toBeGreaterThan(0);
+    const samples = store.getLatencySamples();
+    expect(samples).toHaveLength(1);
+    expect(samples[0]).toMatchObject({ deviceId: 'local:wasm', subject: small.key, studyId, runs: expect.any(Number) });
+    expect(samples[0]?.provenance).toMatchObject({ backend: 'wasm', simd: true, batch: 1, tfjs: expect.any(String) });
+  });
+
+  it('rejects a forced backend that cannot run, with its reason', async () => {
+    const bad = new TrainEvaluator(spec(), { ...settings, backend: 'tensorflow' });
+    await expect(bad.evaluate(small, () => undefined, never)).rejects.toThrow(/backend tensorflow is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/);
+  });
+});
+
+describe('parallel training on worker threads', () => {
+  it('runs trials on two workers, relays their curves, and cancels one in flight', async () => {
+    const ev = new TrainEvaluator(spec(), { kind: 'train', backend: 'wasm', maxTrain: 200, val: 100, epochs: 1, batchSize: 32, latency: false, workers: 2, mobilenet: { stemStride: 2 } });
+    try {
+      const tiny = space.freeze(space.parse('w0.5:k3e1/w0.5:k3e1/w0.5:k3e1/w0.5:k3e1'));
+      const curves: CurvePoint[][] = [[], []];
+      const cts = new CancellationTokenSource();
+      const [a, b] = await Promise.allSettled([
+        ev.evaluate(tiny, (p) => curves[0]?.push(p), never),
+        ev.evaluate(small, (p) => curves[1]?.push(p), cts.token),
+        new Promise((r) => setTimeout(r, 50)).then(() => cts.cancel()),
+      ]);
+      expect(a.status, String((a as PromiseRejectedResult).reason)).toBe('fulfilled');
+      expect((a as PromiseFulfilledResult<{ metrics: Record<string, number> }>).value.metrics.val_accuracy).toBeGreaterThan(0);
+      expect(curves[0]?.map((p) => p.metric)).toEqual(['train_loss', 'val_loss', 'val_accuracy']);
+      expect(b.status).toBe('rejected');
+      expect(String((b as PromiseRejectedResult).reason)).toMatch(/cancelled/);
+    } finally {
+      ev.dispose();
+    }
+  });
+});
