@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CancellationTokenSource } from '../main/core/cancellation.js';
 import { InMemoryStore } from '../main/core/in-memory-store.js';
 import { BenchmarkRunner, type MeasurementEvent } from '../main/services/devices/benchmark-runner.js';
 import { AdbDeviceService } from '../main/services/devices/device-service.js';
@@ -176,5 +177,22 @@ describe.skipIf(!!skip)('BenchmarkRunner on an emulated phone', () => {
     expect(ran).toBeGreaterThanOrEqual(4); // three complete repeats and at least one cut short
     expect(store.getLatencySamples().length - before).toBe(1);
     expect(store.getLatencySamples({ subject: 'unplugged' })[0]?.provenance['interruptions']).toBe(m.interruptions);
+  });
+
+  it('cancelling while the phone is away stops the measurement and stores nothing', async () => {
+    const cts = new CancellationTokenSource();
+    const p = runner.measure(phone.serial, { hostPath: models['big'] as string, subject: 'cancelled' }, { ...fast, runs: 40 }, cts.token, (e) => {
+      if (e.kind === 'pushed' && e.repeat === 0) {
+        void (async () => {
+          await phone.whenRunning();
+          await phone.unplug();
+        })();
+      }
+      if (e.kind === 'interrupted') setTimeout(() => cts.cancel(), 200);
+    });
+    await expect(p).rejects.toThrow(/cancelled/);
+    expect(store.getLatencySamples({ subject: 'cancelled' })).toHaveLength(0);
+    await phone.plug();
+    await devices.waitFor(phone.serial, 'device', undefined, 20_000);
   });
 });
