@@ -241,9 +241,7 @@ export async function deviceCommand(argv: readonly string[], io: CliIO): Promise
     }, undefined, (phase, done, total) => io.err(`${phase} ${done}/${total}\n`));
     const file = lutPath(dbPath, serial);
     writeLutFile(file, {
-      version: 1, table: lut, space: space.id,
-      ...(space.id === 'custom' || extname(spaceName) ? { spaceOptions: { source: spaceName } } : {}),
-      graph, report, createdAt: Date.now(),
+      version: 1, table: lut, space: space.id, graph, report, createdAt: Date.now(),
     });
     if (flag(p, 'json')) io.out(JSON.stringify({ file, report }) + '\n');
     else {

@@ -109,8 +109,8 @@ export interface LutReport {
 export interface LutFile {
   readonly version: 1;
   readonly table: LookupTable;
+  /** Id of the space the table was built for (`nb201`, `mobilenet`, `custom:<name>`). */
   readonly space: string;
-  readonly spaceOptions?: Readonly<Record<string, unknown>>;
   readonly graph: GraphOptions;
   readonly report: LutReport;
   readonly createdAt: number;
