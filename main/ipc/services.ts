@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
+  ArtifactFile,
   DeviceId,
   DeviceLatencyReport,
   FieldIssue,
@@ -44,6 +48,9 @@ function budgetFraction(rec: StudyRecord): number {
 export function shownMetrics(spec: StudySpec): string[] {
   return studyMetrics(spec);
 }
+
+const MAX_ARTIFACT_BYTES = 64 * 2 ** 20;
+const MIME: Record<string, string> = { tflite: 'application/vnd.tflite', onnx: 'application/onnx', json: 'application/json' };
 
 /** How many studies keep their trials cached (the screens open one or a few at a time). */
 const TRIAL_CACHE_STUDIES = 6;
@@ -209,6 +216,23 @@ export class StudyService implements StudyApi {
       throw new NasError('invalid-input', `reference has ${reference.length} values; study ${id} has ${rec.spec.objectives.length} objectives`);
     }
     return studyHistory(this.allTrials(id), rec.spec.objectives, maxPoints ?? 400, reference);
+  }
+
+  async artifact({ id, number, kind }: { id: StudyId; number: number; kind: string }): Promise<ArtifactFile> {
+    this.rec(id);
+    const a = this.store.listArtifacts(id, number).filter((x) => x.kind === kind).sort((x, y) => y.createdAt - x.createdAt)[0];
+    if (!a) throw new NasError('not-found', `trial ${number} of study ${id} has no ${kind} artifact`);
+    let bytes: Buffer;
+    try {
+      if (statSync(a.path).size > MAX_ARTIFACT_BYTES) throw new NasError('invalid-input', `${a.path} is larger than ${MAX_ARTIFACT_BYTES / 2 ** 20} MiB: open it from disk`);
+      bytes = readFileSync(a.path);
+    } catch (e) {
+      if (e instanceof NasError) throw e;
+      throw new NasError('not-found', `the ${kind} file of trial ${number} is gone (${a.path}): ${errorMessage(e)}`);
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== a.sha256) throw new NasError('store-io', `${a.path} changed since it was exported (SHA-256 differs)`);
+    return { fileName: basename(a.path), mime: MIME[kind] ?? 'application/octet-stream', bytes: bytes.length, sha256, base64: bytes.toString('base64') };
   }
 
   async latency({ id, number }: { id: StudyId; number: number }): Promise<TrialLatency[]> {

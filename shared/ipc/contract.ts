@@ -137,7 +137,7 @@ export interface TrialDetail {
   readonly study: { readonly id: StudyId; readonly name: string; readonly objectives: readonly ObjectiveSpec[] };
   readonly decisions: { readonly name: string; readonly value: string; readonly active: boolean }[];
   readonly graph: ArchGraph;
-  /** Export formats available for this trial (empty until the export service is plugged in). */
+  /** Kinds of the artifacts recorded for this trial (e.g. `tflite` from the export service), downloadable with `study.artifact`. */
   readonly exports: string[];
 }
 
@@ -198,6 +198,16 @@ export interface DeviceInfo {
   readonly online: boolean;
 }
 
+/** A trial's artifact file, for download. */
+export interface ArtifactFile {
+  readonly fileName: string;
+  readonly mime: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** The file's content, base64-encoded. */
+  readonly base64: string;
+}
+
 /** An architecture's predicted latency on one device, from its lookup table of measured kernels. */
 export interface TrialLatency {
   readonly deviceId: DeviceId;
@@ -252,6 +262,8 @@ export interface NasApi {
     /** `reference`: a hypervolume reference point (minimisation space, one value per objective) shared by several studies; default: this study's nadir. */
     history(arg: { id: StudyId; maxPoints?: number; reference?: readonly number[] }): Promise<StudyHistory>;
     insights(arg: { id: StudyId; top?: number; metric?: string }): Promise<StudyInsights>;
+    /** The newest artifact of `kind` recorded for a trial (e.g. its exported `tflite` model). */
+    artifact(arg: { id: StudyId; number: number; kind: string }): Promise<ArtifactFile>;
     /** Per-op latency of a trial's architecture on every device with a lookup table for its space. */
     latency(arg: { id: StudyId; number: number }): Promise<TrialLatency[]>;
   };
@@ -297,7 +309,7 @@ type MethodTable = { readonly [N in keyof NasApi]: { readonly [M in keyof NasApi
 export const NAS_METHODS = {
   study: {
     list: true, get: true, validate: true, create: true, start: true, stop: true, resume: true,
-    trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true, latency: true,
+    trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true, latency: true, artifact: true,
   },
   space: { list: true, describe: true, count: true, validate: true },
   device: { list: true, latency: true },

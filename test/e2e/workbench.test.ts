@@ -4,7 +4,8 @@
  * test-artifacts/ (look at them: a blank screen fails review even when the asserts pass).
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,22 @@ function seedLatencyTable(db: string): void {
   }));
 }
 
+/** A TFLite file recorded for trial 0 of study 1, as the export service records one. */
+function seedArtifact(db: string): Buffer {
+  const bytes = Buffer.from('TFL3 fixture model bytes \u0000\u0001\u00ff');
+  const path = join(dirname(db), 'study1-trial0.tflite');
+  writeFileSync(path, bytes);
+  const store = SqliteStore.open(db);
+  try {
+    store.addArtifact({ studyId: '1', trialNumber: 0, kind: 'tflite', path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), createdAt: Date.now() });
+  } finally {
+    store.close();
+  }
+  return bytes;
+}
+
+let artifactBytes: Buffer;
+
 describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
   let serve: ChildProcess;
   let url: URL;
@@ -79,6 +96,7 @@ describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
     const db = join(tempDir('frontier-e2e-'), 'e2e.db');
     await seed(db);
     seedLatencyTable(db);
+    artifactBytes = seedArtifact(db);
     ({ child: serve, url } = await startServe(db));
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -184,6 +202,15 @@ describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
     expect(await page.locator('table[aria-label="Latency per op on local:cpu"] tbody tr').count()).toBeGreaterThan(1);
     await page.waitForTimeout(300);
     await page.screenshot({ path: artifact('06-trial.png'), fullPage: true });
+  });
+
+  it("downloads a trial's exported model where one was recorded", async () => {
+    await page.goto(new URL('#/study/1/trial/0', url).href);
+    const button = page.getByRole('button', { name: 'Download tflite' });
+    await poll(() => button.count()).toBe(1);
+    const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    expect(download.suggestedFilename()).toBe('study1-trial0.tflite');
+    expect(readFileSync((await download.path())!)).toEqual(artifactBytes);
   });
 
   it('compares two searches', async () => {

@@ -8,8 +8,8 @@ import { fmt, fmtTime, PALETTE } from '../common/format.js';
 import { Empty, ErrorNote, Panel } from '../common/widgets.js';
 import { ArchGraph } from './ArchGraph.js';
 
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+function download(name: string, data: BlobPart, type: string) {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -26,7 +26,8 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
   // Derived in useMemo: these selectors build new objects, which a store subscription must not return.
   const rows = useMemo(() => trialSelectors.metricRows({ ...initialTrialState, trialDetail: detail }), [detail]);
   const curve = useMemo(() => trialSelectors.curve({ ...initialTrialState, trialCurve: curveState }), [curveState]);
-  const { openTrial } = useNas.getState();
+  const artifactError = useNas((s) => s.artifactError);
+  const { openTrial, fetchArtifact } = useNas.getState();
 
   useEffect(() => {
     void openTrial(id, number);
@@ -47,9 +48,18 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
         <button type="button" onClick={() => download(`study${id}-trial${t.number}.json`, JSON.stringify({ study: detail.study, trial: t, decisions: detail.decisions }, null, 2), 'application/json')}>
           Export JSON
         </button>
-        {detail.exports.map((k) => (
-          <button type="button" key={k} disabled title="Produced by the export service">
-            {k}
+        {[...new Set(detail.exports)].map((k) => (
+          <button
+            type="button"
+            key={k}
+            title={`Download the ${k} file recorded for this trial`}
+            onClick={() =>
+              void fetchArtifact(id, number, k).then((f) => {
+                if (f) download(f.fileName, Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0)), f.mime);
+              })
+            }
+          >
+            Download {k}
           </button>
         ))}
       </div>
@@ -57,6 +67,7 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
         <code>{t.key}</code>
       </p>
       {t.error ? <ErrorNote message={t.error} /> : null}
+      <ErrorNote message={artifactError} />
       <div className="panels">
         <Panel title="Architecture" className="wide">
           {detail.graph.nodes.length > 0 ? <ArchGraph graph={detail.graph} theme={theme} /> : <Empty>No graph for this architecture.</Empty>}

@@ -7,6 +7,7 @@ export interface TrialState {
   readonly trialError: string | null;
   /** Per-op latency on each device with a lookup table for the trial's space. */
   readonly trialLatency: readonly TrialLatency[];
+  readonly artifactError: string | null;
 }
 
-export const initialTrialState: TrialState = { trialDetail: null, trialCurve: [], trialError: null, trialLatency: [] };
+export const initialTrialState: TrialState = { trialDetail: null, trialCurve: [], trialError: null, trialLatency: [], artifactError: null };
