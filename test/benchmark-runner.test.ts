@@ -75,6 +75,8 @@ describe.skipIf(!!skip)('BenchmarkRunner on an emulated phone', () => {
     expect(m.repeatsMs).toHaveLength(3);
     expect(m.medianMs).toBe([...m.repeatsMs].sort((a, b) => a - b)[1]);
     expect(phone.fs.exists('/data/local/tmp/frontier/benchmark_model')).toBe(true);
+    expect(phone.fs.list('/data/local/tmp/frontier')).toEqual(['benchmark_model']); // the model is removed after measuring
+    expect(phone.services.filter((x) => x === 'sync:').length).toBeGreaterThanOrEqual(2); // pushed over sync
     const runs = phone.commands.filter((c) => c.includes('./benchmark_model'));
     expect(runs.length).toBeGreaterThanOrEqual(3);
     expect(runs[runs.length - 1]?.slice(0, 3)).toEqual(['taskset', 'c0', './benchmark_model']);

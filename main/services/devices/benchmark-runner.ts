@@ -167,6 +167,10 @@ export class BenchmarkRunner {
       }
     }
 
+    // The model is not needed on the phone any more (a table build pushes hundreds of them).
+    await shell(this.devices.device(serial), `rm -f ${DEVICE_DIR}/${modelName}`).catch(() => undefined);
+    this.pushed.get(serial)?.delete(modelName);
+
     const sum = summarizeRepeats(repeatsMs, cfg.maxSpread);
     const facts = this.devices.get(serial)?.facts;
     const status: MeasurementStatus = tooHot ? 'too-hot' : sum.noisy ? 'noisy' : fallback.size > 0 ? 'delegate-fallback' : 'ok';
