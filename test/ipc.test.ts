@@ -77,6 +77,10 @@ describe('NasApi over an in-memory transport', () => {
     const noBudget = await nas.study.validate({ spec: nb201Spec({ budget: {} }) });
     expect(noBudget.issues.map((i) => i.field)).toContain('budget');
     await expect(nas.study.create({ spec: nb201Spec({ name: '' }) })).rejects.toMatchObject({ code: 'invalid-input' });
+    const malformed = await nas.study.validate({ spec: { ...nb201Spec(), constraints: 'none', budget: { evals: 'ten' } } as never });
+    expect(malformed).toEqual({ ok: false, issues: [{ field: 'constraints', message: 'constraints must be a list, got string' }], spaceCount: null });
+    const deep = await nas.study.validate({ spec: { ...nb201Spec(), objectives: [{ metric: 'a', direction: 'up' }] } as never });
+    expect(deep.issues[0]).toMatchObject({ field: 'objectives.0.direction' });
     expect(await nas.study.list()).toEqual([]);
   });
 

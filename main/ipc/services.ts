@@ -26,7 +26,9 @@ import { summarize } from '../core/summary.js';
 import { createEvaluator, loadCsv, NB201_TABLES, studyMetrics } from '../services/evaluators.js';
 import { createStudy } from '../services/studies.js';
 import type { LutFile } from '../services/devices/profiler.js';
+import { check } from '../../shared/ipc/schema.js';
 import type { DeviceSource } from './devices.js';
+import { studySpecSchema } from './schemas.js';
 import { latencyBreakdown } from './latency.js';
 import type { StudyRunner } from './study-runner.js';
 
@@ -255,6 +257,12 @@ export class StudyService implements StudyApi {
 
 /** Field-by-field checks of a spec, building every part as `create` would; nothing is stored. */
 export function validateSpec(spec: StudySpec): SpecValidation {
+  // First the shape (validate accepts any object, unlike create): a malformed spec gets one issue.
+  const malformed = check(studySpecSchema, spec);
+  if (malformed) {
+    const field = /^([\w.[\]]+) /.exec(malformed)?.[1]?.replace(/\[(\d+)\]/g, '.$1') ?? '';
+    return { ok: false, issues: [{ field: field === 'argument' ? '' : field, message: malformed }], spaceCount: null };
+  }
   const issues: FieldIssue[] = [];
   const add = (field: string, e: unknown) => issues.push({ field, message: errorMessage(e) });
   try {

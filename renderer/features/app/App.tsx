@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { connectEvents, useNas } from '../../store/index.js';
 import { uiSelectors } from '../../store/ui/selectors.js';
 import { DevicesView } from '../devices/DevicesView.js';
@@ -37,6 +37,18 @@ export function App() {
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+
+  // Keyboard users land at the new screen, not on the link they left behind.
+  const routeKey = JSON.stringify(route);
+  const firstRoute = useRef(true);
+  useEffect(() => {
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }, [routeKey]);
 
   let screen;
   switch (route.name) {
