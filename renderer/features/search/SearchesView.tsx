@@ -31,6 +31,10 @@ export function SearchesView() {
 
   useEffect(() => {
     void fetchStudies();
+    // Searches run by another process on the same database (e.g. `frontier search`) send no
+    // events here: re-read the list every few seconds while it is on screen.
+    const timer = setInterval(() => void fetchStudies(), 5000);
+    return () => clearInterval(timer);
   }, [fetchStudies]);
 
   return (
