@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../main/cli/main.js';
 import { ROOT, tempDir, type CliResult } from './cli-helpers.js';
+import { AdbServer, findAdb } from './harness/adb/adb-server.js';
+import { EmulatedAndroidDevice } from './harness/adb/device.js';
 
 async function run(args: string[], opts: { db?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   let stdout = '';
@@ -49,5 +51,20 @@ describe('frontier devices / device profile / search latency:<serial>', () => {
     const r = await run(['search', '--space', SPACE, '--objective', 'latency:R5CT1234:min', '--budget-evals', '5'], { db });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot read latency table .*R5CT1234\.json.*frontier device profile <serial> --space <space>/);
+  });
+
+  it.skipIf(!findAdb())('devices --connect talks to the adb server of the command\'s environment, and lists the phone', async () => {
+    const server = await AdbServer.start();
+    const phone = new EmulatedAndroidDevice();
+    await phone.start();
+    try {
+      const r = await run(['devices', '--connect', phone.serial], { db, env: { FRONTIER_ADB: server.bin, ANDROID_ADB_SERVER_PORT: String(server.port) } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(await server.adb('devices')).toContain(`${phone.serial}\tdevice`); // connected through our server, not one on 5037
+      expect(r.stdout).toMatch(new RegExp(`${phone.serial.replace(/\./g, '\\.')}\\s+device\\s+Google Pixel 7\\s+Google GS201\\s+arm64-v8a\\s+14\\s+8\\s+1803/2348/2850`));
+    } finally {
+      await server.kill();
+      await phone.close();
+    }
   });
 });

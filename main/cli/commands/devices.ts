@@ -66,9 +66,10 @@ const ADB_OPTIONS = {
 } as const;
 
 async function startDevices(p: Parsed, io: CliIO, store: ReturnType<typeof openStore>): Promise<AdbDeviceService> {
-  const port = num(p, 'adb-port', { integer: true, min: 1 });
-  const adbPath = str(p, 'adb');
-  const svc = new AdbDeviceService(store, { ...(adbPath ? { adbPath } : {}), ...(port ? { port } : {}) });
+  // The command's environment (not necessarily this process's): $FRONTIER_ADB, $ANDROID_ADB_SERVER_PORT.
+  const port = num(p, 'adb-port', { integer: true, min: 1 }) ?? (io.env['ANDROID_ADB_SERVER_PORT'] ? Number(io.env['ANDROID_ADB_SERVER_PORT']) : undefined);
+  const adbPath = str(p, 'adb') || io.env['FRONTIER_ADB'] || undefined;
+  const svc = new AdbDeviceService(store, { ...(adbPath ? { adbPath } : {}), ...(port ? { port } : {}) }, Date.now, 1000, undefined, io.env);
   await svc.start();
   for (const target of list(p, 'connect')) {
     const m = /^(.+):(\d+)$/.exec(target);

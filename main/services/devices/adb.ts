@@ -49,8 +49,8 @@ const ns = adbkit as unknown as { Adb?: typeof adbkit.Adb; default?: { Adb?: typ
 const Adb = (ns.Adb ?? ns.default?.Adb) as typeof adbkit.Adb;
 
 /** An adbkit client for the adb server (adbkit starts the server with `adb -P <port> start-server` when none runs). */
-export function createAdbClient(settings: AdbSettings = {}): Client {
-  return Adb.createClient({ bin: resolveAdbBinary(settings), port: resolveAdbPort(settings), host: '127.0.0.1' });
+export function createAdbClient(settings: AdbSettings = {}, env: Env = process.env): Client {
+  return Adb.createClient({ bin: resolveAdbBinary(settings, env), port: resolveAdbPort(settings, env), host: '127.0.0.1' });
 }
 
 function readAll(stream: Duplex): Promise<Buffer> {

@@ -63,8 +63,9 @@ export class AdbDeviceService implements Disposable {
     private readonly now: () => number = Date.now,
     private readonly pollMs = 1000,
     private readonly reconnect: { everyMs: number; windowMs: number } = { everyMs: 3000, windowMs: 10 * 60_000 },
+    env: Readonly<Record<string, string | undefined>> = process.env,
   ) {
-    this.client = createAdbClient(settings);
+    this.client = createAdbClient(settings, env);
   }
 
   /** Starts tracking (starting the adb server if needed); resolves once the first list is in. */
