@@ -66,7 +66,8 @@ export class StudyRunner implements Disposable {
     const spec = rec.spec;
     const space = createSpace(spec.space, spec.spaceOptions ?? {});
     const strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
-    const evaluator = yielding(createEvaluator(spec));
+    // The context lets an evaluator record more than results (e.g. training's latency samples).
+    const evaluator = yielding(createEvaluator(spec, { store: this.store, studyId: id }));
     const study = new Study(id, { store: this.store, space, strategy, evaluator, clock: this.clock });
     const cts = new CancellationTokenSource();
     let lastEmit = 0;
