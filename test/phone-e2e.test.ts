@@ -106,6 +106,15 @@ describe.skipIf(!!skip)('a phone from plug-in to a measured, exported candidate'
     const arch = space.freeze(space.parse(best!.architecture));
     expect(best!.metrics[`latency:${phone.serial}`]).toBeCloseTo(model.predict(arch).ms, 9);
 
+    // ... and as a hard constraint, checked before anything is evaluated.
+    const limit = model.predict(arch).ms * 1.5;
+    const constrained = await frontier(['search', '--space', SPACE, '--objective', `latency:${phone.serial}:min`, '--constraint', `latency:${phone.serial} <= ${limit}`,
+      '--strategy', 'random', '--budget-evals', '20', '--json'], env);
+    expect(constrained.code, constrained.stderr).toBe(0);
+    const c = JSON.parse(constrained.stdout) as { rejected: number; pareto: { metrics: Record<string, number> }[] };
+    expect(c.rejected).toBeGreaterThan(0);
+    for (const t of c.pareto) expect(t.metrics[`latency:${phone.serial}`]).toBeLessThanOrEqual(limit);
+
     // 4. The finalist exported, pushed and measured on the phone — with the cable pulled mid-run.
     const runsBefore = phone.commands.filter((c) => c.includes('./benchmark_model')).length;
     const pull = (async () => {
