@@ -20,9 +20,9 @@ export interface OpLatency {
 /**
  * Measures op latencies on devices (NNI Profiler style).
  * - `listDevices` returns the devices known now, online or not.
- * - `measure` measures each op alone, in order, and returns one OpLatency per op in the same order;
- *   it rejects with DeviceUnavailable only when cancelled while the device is away (an unplug
- *   otherwise just pauses it) and with Cancelled when the token fires.
+ * - `measure` measures each op alone, in order, and returns one OpLatency per op in the same order.
+ *   An unplug pauses it until the device is back (the interrupted run is redone, nothing is stored
+ *   twice); it rejects with Cancelled when the token fires, also while it waits for the device.
  */
 export interface DeviceProfiler {
   listDevices(): Promise<DeviceInfo[]>;
