@@ -43,6 +43,7 @@ export function NewSearchView() {
   const submitting = useNas((s) => s.submitting);
   const submitError = useNas((s) => s.submitError);
   const attempted = useNas((s) => s.attempted);
+  const runnable = useNas(formSelectors.runnable);
   const { loadSpaces, editDraft, submitDraft, navigate } = useNas.getState();
 
   useEffect(() => {
@@ -105,6 +106,11 @@ export function NewSearchView() {
               </select>
             )}
           </Field>
+          {runnable ? null : (
+            <p className="field-error" role="alert">
+              The workbench cannot evaluate this space yet: search it from the command line, where each candidate is trained (<code>frontier search --space {draft.space}</code>).
+            </p>
+          )}
         </fieldset>
         <fieldset>
           <legend>Strategy</legend>
@@ -226,7 +232,7 @@ export function NewSearchView() {
         ) : null}
         <ErrorNote message={submitError?.message} />
         <div className="form-actions">
-          <button type="submit" className="primary" disabled={submitting || (attempted && issues.length > 0)}>
+          <button type="submit" className="primary" disabled={submitting || !runnable || (attempted && issues.length > 0)}>
             {submitting ? 'Starting…' : checking ? 'Start search (checking…)' : 'Start search'}
           </button>
           <a className="button" href="#/">

@@ -45,4 +45,11 @@ describe('form selectors', () => {
     expect(formSelectors.issues(s({ serverCheck: server, draft: { ...initialDraft, seed: 'x' } })).map((i) => i.field)).toEqual(['seed']);
     expect(formSelectors.spaceCount(s({}))).toBe('15625');
   });
+  it('cannot start a space the workbench has no evaluator for', () => {
+    const withMobilenet = [...spaces, { id: 'mobilenet', title: 'MBConv', count: '1', metrics: [] }];
+    const ok = { ok: true, issues: [], spaceCount: '1' };
+    expect(formSelectors.runnable(s({ spaces: withMobilenet }))).toBe(true);
+    expect(formSelectors.runnable(s({ spaces: withMobilenet, draft: { ...initialDraft, space: 'mobilenet' } }))).toBe(false);
+    expect(formSelectors.canSubmit(s({ spaces: withMobilenet, draft: { ...initialDraft, space: 'mobilenet' }, serverCheck: ok }))).toBe(false);
+  });
 });

@@ -14,7 +14,9 @@ export const formSelectors = {
     memo = { draft: s.draft, server: s.serverCheck, out };
     return out;
   },
-  canSubmit: (s: FormState): boolean => !s.submitting && formSelectors.issues(s).length === 0 && s.serverCheck?.ok === true,
+  canSubmit: (s: FormState): boolean => !s.submitting && formSelectors.runnable(s) && formSelectors.issues(s).length === 0 && s.serverCheck?.ok === true,
   spaceCount: (s: FormState): string | null => s.serverCheck?.spaceCount ?? s.spaces.find((x) => x.id === s.draft.space)?.count ?? null,
+  /** Whether the workbench knows how to evaluate the chosen space (its entry comes with a ready spec). */
+  runnable: (s: FormState): boolean => s.spaces.length === 0 || Boolean(s.spaces.find((x) => x.id === s.draft.space)?.defaults),
   metricsOfSpace: (s: FormState): readonly { name: string; known: boolean }[] => s.spaces.find((x) => x.id === s.draft.space)?.metrics ?? NO_METRICS,
 };
