@@ -142,6 +142,9 @@ describe('NasApi over an in-memory transport', () => {
     const spaces = await nas.space.list();
     expect(spaces.map((s) => [s.id, s.count])).toEqual([['nb201', '15625'], ['mobilenet', expect.stringMatching(/^\d{20,}$/)]]);
     expect(spaces[0]!.metrics.find((m) => m.name === 'hwnb_pixel3')).toEqual({ name: 'hwnb_pixel3', known: true });
+    // Every ready spec the form starts from is valid as it stands (mobilenet: trained on Fashion-MNIST).
+    for (const sp of spaces) expect(await nas.study.validate({ spec: sp.defaults! })).toMatchObject({ ok: true, issues: [] });
+    expect(spaces[1]!.defaults!.evaluator.kind).toBe('train');
     expect(await nas.space.validate({ space: 'custom', options: { document: 'layers: [' } })).toMatchObject({ field: 'space' });
     const devices = await nas.device.list();
     expect(devices[0]).toMatchObject({ id: 'local:cpu', kind: 'local', online: true });

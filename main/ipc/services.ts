@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { basename } from 'node:path';
+import { COST_METRICS } from '../core/graph/cost.js';
+import { TRAIN_METRICS } from '../services/train/evaluator.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
   ArtifactFile,
@@ -334,7 +337,26 @@ export class SpaceService implements SpaceApi {
           evaluator: { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: NB201_TABLES.cost },
         },
       },
-      { id: 'mobilenet', title: mobilenet.title, count: mobilenet.count().toString(), metrics: [] },
+      {
+        id: 'mobilenet',
+        title: `${mobilenet.title} · trained on Fashion-MNIST`,
+        count: mobilenet.count().toString(),
+        metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true }))],
+        // What `frontier search` does by default: each candidate trained for real (tfjs) on the
+        // built-in Fashion-MNIST subset, in worker threads so the server stays responsive.
+        defaults: {
+          name: 'mobilenet training',
+          space: 'mobilenet',
+          strategy: 'evolution',
+          strategyOptions: { population: 8, tournament: 3 },
+          objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric: 'latency_ms', direction: 'min' }],
+          constraints: [],
+          report: ['test_accuracy', 'params', 'flops'],
+          budget: { wallMs: 270_000 },
+          seed: 0,
+          evaluator: { kind: 'train', maxTrain: 1000, workers: Math.max(1, Math.min(4, cpus().length)) },
+        },
+      },
     ];
   }
 

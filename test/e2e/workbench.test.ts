@@ -131,6 +131,15 @@ describe.skipIf(skip !== undefined)('workbench in Chromium', () => {
   it('shows a clear message for an invalid form, then starts an NB201 search and watches it', async () => {
     await page.getByRole('link', { name: 'New search' }).first().click();
     await poll(() => page.getByTestId('space-count').textContent()).toMatch(/15,625 architectures/);
+    // Another space fills in its own ready spec: mobilenet candidates are trained, over wall time.
+    await page.getByLabel('Dataset and space').selectOption('mobilenet');
+    await poll(() => page.getByLabel('Objective 1', { exact: true }).inputValue()).toBe('val_accuracy');
+    expect(await page.getByLabel('Wall minutes').inputValue()).toBe('4.5');
+    expect(await page.getByLabel('Replay pace').count()).toBe(0);
+    await poll(() => page.getByTestId('space-count').textContent()).toMatch(/^12,362,972,039,154,506,250,000 \(≈1\.23·10\^22\) architectures, exactly$/);
+    await page.screenshot({ path: artifact('02a-new-search-mobilenet.png'), fullPage: true });
+    await page.getByLabel('Dataset and space').selectOption('nb201');
+    await poll(() => page.getByTestId('space-count').textContent()).toMatch(/15,625 architectures/);
     await page.getByLabel('Evaluations').fill('12.5');
     await page.getByLabel('Seed').fill('-3');
     const alert = page.locator('.form-issues');

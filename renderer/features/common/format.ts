@@ -8,11 +8,11 @@ export function fmt(v: number | null | undefined, digits = 4): string {
   return Number(v.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 6 });
 }
 
-/** A decimal string count (may exceed 2^53) with separators. */
+/** A decimal string count (may exceed 2^53), exact, with separators; the magnitude added when large. */
 export function fmtCount(s: string | null | undefined): string {
   if (!s) return '—';
-  if (s.length > 15) return `≈${s[0]}.${s.slice(1, 3)}·10^${s.length - 1}`;
-  return s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const exact = s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return s.length > 9 ? `${exact} (≈${s[0]}.${s.slice(1, 3)}·10^${s.length - 1})` : exact;
 }
 
 export function fmtTime(ms: number | undefined): string {

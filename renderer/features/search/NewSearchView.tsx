@@ -215,9 +215,11 @@ export function NewSearchView() {
             <Field label="Seed" field="seed" hint="same seed, same search">
               {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.seed} onChange={(e) => editDraft({ seed: e.target.value })} />}
             </Field>
-            <Field label="Replay pace" field="evaluator.pace" hint="wall s per simulated s (0.001 to watch a table search live)">
-              {(id, invalid) => <input id={id} inputMode="decimal" aria-invalid={invalid} value={draft.pace} placeholder="0" onChange={(e) => editDraft({ pace: e.target.value })} />}
-            </Field>
+            {spaces.find((s) => s.id === draft.space)?.defaults?.evaluator.kind === 'table' ? (
+              <Field label="Replay pace" field="evaluator.pace" hint="wall s per simulated s (0.001 to watch a table search live)">
+                {(id, invalid) => <input id={id} inputMode="decimal" aria-invalid={invalid} value={draft.pace} placeholder="0" onChange={(e) => editDraft({ pace: e.target.value })} />}
+              </Field>
+            ) : null}
           </div>
         </fieldset>
         {issues.length > 0 ? (

@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import { nas, NasError, type StudyId } from '../../api/index.js';
 import type { NasStore } from '../index.js';
 import { initialDraft, initialFormState, type FormDraft, type FormState } from './initialState.js';
-import { localIssues, toSpec } from './reducer.js';
+import { draftFromDefaults, localIssues, toSpec } from './reducer.js';
 
 export interface FormActions {
   loadSpaces(): Promise<void>;
@@ -40,7 +40,10 @@ export const createFormSlice: StateCreator<NasStore, [], [], FormState & FormAct
       scheduleCheck();
     },
     editDraft(patch) {
-      set({ draft: { ...get().draft, ...patch }, submitError: null, serverCheck: null });
+      const cur = get().draft;
+      // Another space: start from its ready spec (objectives, budget… differ between spaces).
+      const base = patch.space !== undefined && patch.space !== cur.space ? draftFromDefaults(cur, get().spaces.find((x) => x.id === patch.space)) : cur;
+      set({ draft: { ...base, ...patch }, submitError: null, serverCheck: null });
       scheduleCheck();
     },
     resetDraft() {

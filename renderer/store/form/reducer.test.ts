@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SpaceEntry } from '../../api/index.js';
 import { initialDraft, initialFormState, type FormState } from './initialState.js';
-import { issueFor, localIssues, toSpec } from './reducer.js';
+import { draftFromDefaults, issueFor, localIssues, toSpec } from './reducer.js';
 import { formSelectors } from './selectors.js';
 
 const spaces: SpaceEntry[] = [
@@ -32,6 +32,24 @@ describe('form reducer', () => {
       report: ['c10_test'],
       evaluator: { kind: 'table', tables: ['a'], knownTables: ['b'], cost: 'c*1', pace: 0.001 },
     });
+  });
+});
+
+describe('choosing a space', () => {
+  it('fills the draft from the space ready spec, and the spec round-trips', () => {
+    const train: SpaceEntry = {
+      id: 'mobilenet', title: 'MBConv', count: '1', metrics: [],
+      defaults: {
+        name: 'mobilenet training', space: 'mobilenet', strategy: 'evolution', strategyOptions: { population: 8, tournament: 3 },
+        objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric: 'latency_ms', direction: 'min' }], constraints: [{ metric: 'params', op: '<=', value: 50000 }],
+        report: ['test_accuracy', 'params'], budget: { wallMs: 270_000 }, seed: 0, evaluator: { kind: 'train', workers: 2 },
+      },
+    };
+    const d = draftFromDefaults({ ...initialDraft, pace: '0.01' }, train);
+    expect(d).toMatchObject({ space: 'mobilenet', population: '8', budgetEvals: '', budgetMinutes: '4.5', report: 'test_accuracy, params', pace: '' });
+    expect(localIssues(d)).toEqual([]);
+    expect(toSpec({ ...d, pace: '0.5' }, [train])).toEqual(train.defaults);
+    expect(draftFromDefaults(initialDraft, { id: 'x', title: 'x', count: '1', metrics: [] })).toEqual({ ...initialDraft, space: 'x' });
   });
 });
 

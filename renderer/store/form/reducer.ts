@@ -46,8 +46,9 @@ export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
     if (num(d.population) !== undefined) strategyOptions.population = Number(d.population);
     if (num(d.tournament) !== undefined) strategyOptions.tournament = Number(d.tournament);
   }
-  const pace = num(d.pace);
   const evaluator = base?.evaluator ?? { kind: 'table', tables: [], knownTables: [] };
+  // Replay pace only means something for a table evaluator.
+  const pace = evaluator.kind === 'table' ? num(d.pace) : undefined;
   return {
     name: d.name.trim(),
     space: d.space,
@@ -63,6 +64,29 @@ export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
     },
     seed: Number(d.seed),
     evaluator: pace ? { ...evaluator, pace } : evaluator,
+  };
+}
+
+/** The draft a space's ready spec stands for (what choosing that space in the form fills in). */
+export function draftFromDefaults(d: FormDraft, entry: SpaceEntry | undefined): FormDraft {
+  const spec = entry?.defaults;
+  if (!spec) return { ...d, space: entry?.id ?? d.space };
+  const opt = (k: string) => (spec.strategyOptions?.[k] !== undefined ? String(spec.strategyOptions[k]) : '');
+  return {
+    ...d,
+    name: spec.name,
+    space: spec.space,
+    strategy: spec.strategy,
+    population: opt('population'),
+    tournament: opt('tournament'),
+    objectives: spec.objectives.map((o) => ({ metric: o.metric, direction: o.direction })),
+    constraints: spec.constraints.map((c) => ({ metric: c.metric, op: c.op, value: String(c.value) })),
+    report: spec.report.join(', '),
+    budgetEvals: spec.budget.evals !== undefined ? String(spec.budget.evals) : '',
+    budgetSeconds: spec.budget.seconds !== undefined ? String(spec.budget.seconds) : '',
+    budgetMinutes: spec.budget.wallMs !== undefined ? String(spec.budget.wallMs / 60_000) : '',
+    seed: String(spec.seed),
+    pace: '',
   };
 }
 
