@@ -55,7 +55,10 @@ function fatal(e: unknown): void {
 }
 
 function startEngine(dbPath: string): { process: UtilityProcess; client: EngineClient } {
-  const child = utilityProcess.fork(ENGINE, [dbPath], { serviceName: 'Frontier engine', stdio: 'inherit' });
+  // Packaged, the shipped data sits in process.resourcesPath (electron-builder extraResources), not
+  // next to the bundled code; in development the default (the repository's resources/) applies.
+  const env = { ...process.env, ...(app.isPackaged ? { FRONTIER_RESOURCES: process.resourcesPath } : {}) };
+  const child = utilityProcess.fork(ENGINE, [dbPath], { serviceName: 'Frontier engine', stdio: 'inherit', env });
   const listeners = new Set<(m: ServerMessage) => void>();
   child.on('message', (m: ServerMessage) => {
     for (const l of [...listeners]) l(m);

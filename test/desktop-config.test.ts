@@ -32,6 +32,10 @@ describe('electron-builder.yml', () => {
       expect(icon && existsSync(join(ROOT, icon)), `${os} icon`).toBe(true);
     }
     expect(existsSync(join(ROOT, 'resources', 'nb201', 'README.md'))).toBe(true);
+    // The engine finds the shipped data there when packaged (resourcesDir reads FRONTIER_RESOURCES).
+    const targets = (config.extraResources as { to: string }[]).map((r) => r.to);
+    expect(targets).toEqual(expect.arrayContaining(['nb201', 'spaces', 'fashion-mnist']));
+    expect(readFileSync(join(ROOT, 'main', 'app.ts'), 'utf8')).toMatch(/FRONTIER_RESOURCES: process\.resourcesPath/);
   });
 
   it('packages what the build produces: package.json main is the built app entry', () => {
