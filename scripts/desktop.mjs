@@ -47,6 +47,8 @@ async function build() {
   mkdirSync(out, { recursive: true });
   const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', packages: 'external' };
   await esbuild.build({ ...common, format: 'esm', entryPoints: { app: 'main/app.ts', 'engine-entry': 'main/engine-entry.ts' }, outdir: join(out, 'main'), absWorkingDir: root });
+  // Trainer worker threads: the pool loads './worker-boot.mjs' next to its own (bundled) module.
+  await esbuild.build({ ...common, format: 'esm', entryPoints: { 'worker-boot': 'main/services/train/worker.ts' }, outExtension: { '.js': '.mjs' }, outdir: join(out, 'main'), absWorkingDir: root });
   // A sandboxed preload is one CommonJS file that may require only 'electron'.
   await esbuild.build({ ...common, packages: undefined, external: ['electron'], format: 'cjs', entryPoints: ['main/preload.ts'], outfile: join(out, 'preload', 'preload.cjs'), absWorkingDir: root });
   run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--outDir', join(out, 'renderer'), '--emptyOutDir']);

@@ -44,6 +44,9 @@ describe('electron-builder.yml', () => {
     expect(script).toMatch(/app: 'main\/app.ts'/);
     expect(script).toMatch(/'engine-entry': 'main\/engine-entry.ts'/);
     expect(script).toMatch(/preload\.cjs/);
+    // The trainer pool loads its worker from next to the bundle.
+    expect(readFileSync(join(ROOT, 'main', 'services', 'train', 'pool.ts'), 'utf8')).toMatch(/new URL\('\.\/worker-boot\.mjs', import\.meta\.url\)/);
+    expect(script).toMatch(/'worker-boot': 'main\/services\/train\/worker\.ts'/);
     expect(readFileSync(join(ROOT, 'main', 'app.ts'), 'utf8')).toMatch(/'preload', 'preload\.cjs'/);
     expect((config.files as string[])).toContain('out/**/*');
   });
