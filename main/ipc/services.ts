@@ -354,7 +354,8 @@ export class SpaceService implements SpaceApi {
           report: ['test_accuracy', 'params', 'flops'],
           budget: { wallMs: 270_000 },
           seed: 0,
-          evaluator: { kind: 'train', maxTrain: 1000, workers: Math.max(1, Math.min(4, cpus().length)) },
+          // The settings of `frontier search`'s training default (main/cli/commands/search.ts).
+          evaluator: { kind: 'train', val: 500, maxTrain: 1000, epochs: 2, patience: 2, batchSize: 32, lr: 3e-3, latency: true, workers: Math.max(1, cpus().length), mobilenet: { stemStride: 2 } },
         },
       },
     ];
