@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli, tempDir } from './cli-helpers.js';
 import type { CurvePoint, StudySpec } from '../shared/types/index.js';
 import { CancellationTokenSource } from '../main/core/cancellation.js';
 import { InMemoryStore } from '../main/core/in-memory-store.js';
@@ -63,6 +65,33 @@ describe('parallel training on worker threads', () => {
       expect(String((b as PromiseRejectedResult).reason)).toMatch(/cancelled/);
     } finally {
       ev.dispose();
+    }
+  });
+});
+
+describe('frontier search trains by default (the real binary)', () => {
+  it('runs a small training search on worker threads, applies a constraint on analytic params, stores and prints the front', () => {
+    const db = join(tempDir(), 'f.db');
+    const r = cli(['search', '--backend', 'wasm', '--workers', '2', '--max-train', '100', '--val', '50', '--epochs', '1',
+      '--constraint', 'params <= 60000', '--budget-evals', '3', '--seed', '3'], { db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/study \d+: mobilenet space, evolution, objectives val_accuracy:max, latency_ms:min/);
+    expect(r.stderr).toMatch(/training on builtin:fashion-mnist with tfjs backend wasm \(WebAssembly \(XNNPACK, SIMD, 1 thread\)\), 2 worker threads/);
+    expect(r.stdout).toMatch(/study \d+ complete: evaluation budget of 3 used/);
+    expect(r.stdout).toMatch(/Pareto front: \d+ architectures?/);
+    // the seeded first candidates include one over the limit: rejected from its analytic params, never trained
+    expect(r.stdout).toMatch(/3 evaluations, .*; 0 failed, [1-9]\d* rejected by constraints/);
+    const header = r.stdout.split('\n').find((l) => l.startsWith('trial ')) ?? '';
+    for (const col of ['architecture', 'val_accuracy (max)', 'latency_ms (min)', 'test_accuracy', 'params', 'flops']) expect(header).toContain(col);
+    const id = /study (\d+) complete/.exec(r.stdout)?.[1] as string;
+    const exported = JSON.parse(cli(['export', id, '--format', 'json'], { db }).stdout) as { trials: { state: string; metrics: Record<string, number> }[]; spec: { evaluator: { kind: string } } };
+    expect(exported.spec.evaluator.kind).toBe('train');
+    const done = exported.trials.filter((t) => t.state === 'complete');
+    expect(done.length).toBe(3);
+    for (const t of done) {
+      expect(t.metrics.params).toBeLessThanOrEqual(60000);
+      expect(t.metrics.val_accuracy).toBeGreaterThan(0);
+      expect(t.metrics.latency_ms).toBeGreaterThan(0);
     }
   });
 });

@@ -82,7 +82,9 @@ async function probe(name: BackendName): Promise<BackendInfo | string> {
     }
     case 'wasm': {
       try {
-        setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + '/');
+        // FRONTIER_TFJS_WASM_DIR: where the .wasm files are when node_modules is not (bundled builds).
+        const dir = process.env.FRONTIER_TFJS_WASM_DIR ?? dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+        setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
       } catch (e) {
         return `@tensorflow/tfjs-backend-wasm is missing its .wasm files: ${errorMessage(e)}`;
       }
