@@ -39,6 +39,13 @@ describe('trainer', () => {
     expect(tf.memory().numTensors).toBeLessThan(50);
   });
 
+  it('trains with augmentation (random flips and shifts of each batch)', async () => {
+    const model = buildModel(graph, 1);
+    const r = await trainModel(model, data(128, 1), data(64, 2), { ...opts, augment: { flip: true, shift: 1 } }, () => undefined, never);
+    model.dispose();
+    expect(r.valAccuracy).toBeGreaterThan(0.9);
+  });
+
   it('stops early when validation accuracy stops improving (patience)', async () => {
     const model = buildModel(graph, 1);
     const r = await trainModel(model, data(64, 1), data(32, 2), { ...opts, epochs: 10, lr: 1e-12, patience: 2 }, () => undefined, never);
