@@ -5,6 +5,7 @@ import type { CurvePoint, StudySpec } from '../shared/types/index.js';
 import { CancellationTokenSource } from '../main/core/cancellation.js';
 import { InMemoryStore } from '../main/core/in-memory-store.js';
 import { MobilenetSpace } from '../main/core/spaces/mobilenet.js';
+import { tf } from '../main/services/train/backend.js';
 import { TrainEvaluator, type TrainEvaluatorSpec } from '../main/services/train/evaluator.js';
 
 const spec = (seed = 0): StudySpec => ({
@@ -19,7 +20,7 @@ describe('training on real data (built-in Fashion-MNIST subset)', () => {
   const store = new InMemoryStore();
   const studyId = store.createStudy(spec(), Date.now()).id;
   const settings: TrainEvaluatorSpec = { kind: 'train', backend: 'wasm', maxTrain: 800, val: 300, epochs: 2, batchSize: 32, mobilenet: { stemStride: 2 } };
-  const ev = new TrainEvaluator(spec(), settings, { store, studyId });
+  const ev = new TrainEvaluator(spec(), { ...settings, latencyBackends: ['wasm', 'cpu'] }, { store, studyId });
   afterAll(() => ev.dispose());
 
   it('trains a small candidate to clearly above chance (10 classes), with curve, cost and latency', async () => {
@@ -34,10 +35,15 @@ describe('training on real data (built-in Fashion-MNIST subset)', () => {
     for (const k of ['params', 'flops', 'peak_activation_bytes', 'model_bytes']) expect(r.metrics[k]).toBe(known[k]);
     expect(r.fidelity).toMatchObject({ val_accuracy: 'epochs:2', latency_ms: 'local:wasm', params: 'analytic' });
     expect(r.metrics.latency_ms).toBeGreaterThan(0);
+    // the trained model timed on the cpu backend too (the training backend is not timed twice)
+    expect(r.metrics.latency_cpu_ms).toBeGreaterThan(0);
+    expect(r.metrics.latency_wasm_ms).toBeUndefined();
+    expect(tf.getBackend()).toBe('wasm');
     const samples = store.getLatencySamples();
-    expect(samples).toHaveLength(1);
-    expect(samples[0]).toMatchObject({ deviceId: 'local:wasm', subject: small.key, studyId, runs: expect.any(Number) });
-    expect(samples[0]?.provenance).toMatchObject({ backend: 'wasm', simd: true, batch: 1, tfjs: expect.any(String) });
+    expect(samples.map((s) => s.deviceId).sort()).toEqual(['local:cpu', 'local:wasm']);
+    const wasm = samples.find((s) => s.deviceId === 'local:wasm');
+    expect(wasm).toMatchObject({ subject: small.key, studyId, runs: expect.any(Number) });
+    expect(wasm?.provenance).toMatchObject({ backend: 'wasm', simd: true, batch: 1, tfjs: expect.any(String) });
   });
 
   it('rejects a forced backend that cannot run, with its reason', async () => {
@@ -93,5 +99,16 @@ describe('frontier search trains by default (the real binary)', () => {
       expect(t.metrics.val_accuracy).toBeGreaterThan(0);
       expect(t.metrics.latency_ms).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('training flags: bad input gives one line', () => {
+  it('rejects unknown backends', () => {
+    const a = cli(['search', '--backend', 'gpu', '--budget-evals', '1']);
+    expect(a.code).not.toBe(0);
+    expect(a.stderr).toMatch(/--backend must be one of tensorflow, webgpu, wasm, cpu, got 'gpu'/);
+    const b = cli(['search', '--latency-on', 'wasm,tpu', '--budget-evals', '1']);
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toMatch(/--latency-on: 'tpu' is not a backend \(tensorflow, webgpu, wasm, cpu\)/);
   });
 });

@@ -53,6 +53,8 @@ Evaluation by training (default for mobilenet and space files; nb201 with --data
   --val N                  validation examples (default 500)
   --batch-size N           (default 32)     --lr X   peak Adam learning rate, cosine decay (default 0.003)
   --no-latency             do not time batch-1 inference
+  --latency-on LIST        also time each trained model on these local backends, e.g. wasm,cpu
+                           (metrics latency_<backend>_ms)
 Metrics: val_accuracy, val_loss, train_loss, test_accuracy (when the data has a test split),
 latency_ms and latency_p90_ms (batch 1, this machine), train_images_per_s, and, known before
 training (so constraints reject early): params, flops (multiply-adds), peak_activation_bytes,
@@ -98,6 +100,7 @@ const OPTIONS = {
   'batch-size': { type: 'string' },
   lr: { type: 'string' },
   'no-latency': { type: 'boolean' },
+  'latency-on': { type: 'string' },
   name: { type: 'string' },
   json: { type: 'boolean' },
   ...DB_OPTION,
@@ -208,6 +211,8 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
   const backend = str(p, 'backend');
   if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
   const data = str(p, 'data');
+  const latencyOn = (str(p, 'latency-on') ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const b of latencyOn) if (!isBackendName(b)) throw new UsageError(`--latency-on: '${b}' is not a backend (${BACKENDS.join(', ')})`);
   const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? 1000;
   return {
     kind: 'train',
@@ -220,6 +225,7 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
     batchSize: num(p, 'batch-size', { integer: true, min: 1 }) ?? 32,
     lr: num(p, 'lr', { min: 0 }) ?? 3e-3,
     latency: !flag(p, 'no-latency'),
+    ...(latencyOn.length ? { latencyBackends: latencyOn } : {}),
     workers: num(p, 'workers', { integer: true, min: 0 }) ?? Math.max(1, availableParallelism()),
     ...(backend ? { backend } : {}),
     // Stride-2 stem: a quarter of the activations, so a CPU search sees several times more candidates.

@@ -33,6 +33,8 @@ export interface TrainEvaluatorSpec {
   readonly backend?: BackendName;
   /** Measure batch-1 latency after training (default true). */
   readonly latency?: boolean;
+  /** Also time the trained model on these local backends: metrics `latency_<backend>_ms`. */
+  readonly latencyBackends?: readonly BackendName[];
   /** Worker threads training in parallel (0: in this thread; default 0). */
   readonly workers?: number;
   /** NAS-Bench-201 macro skeleton options. */
@@ -77,7 +79,9 @@ export class TrainEvaluator implements Evaluator {
     private readonly e: TrainEvaluatorSpec,
     private readonly ctx: EvaluatorContext = {},
   ) {
-    if (e.backend !== undefined && !isBackendName(e.backend)) throw new NasError('invalid-input', `train evaluator: unknown backend '${String(e.backend)}'`);
+    for (const b of [e.backend, ...(e.latencyBackends ?? [])]) {
+      if (b !== undefined && !isBackendName(b)) throw new NasError('invalid-input', `train evaluator: unknown backend '${String(b)}'`);
+    }
     this.space = createSpace(spec.space, spec.spaceOptions ?? {});
     this.data = {
       ref: e.data ?? DEFAULT_DATASET,
@@ -120,6 +124,7 @@ export class TrainEvaluator implements Evaluator {
       train: this.train,
       ...(backend ? { backend } : {}),
       ...(this.e.latency === false ? {} : { latency: LATENCY_DEFAULTS }),
+      ...(this.e.latencyBackends?.length ? { latencyBackends: this.e.latencyBackends } : {}),
     };
     const out: TrialOutput = this.pool ? await this.pool.run(job, report, token) : await runTrial(job, report, token);
     const r = out.result;
@@ -134,20 +139,26 @@ export class TrainEvaluator implements Evaluator {
       ...costMetrics(graphCost(graph)),
     };
     const fidelity: Record<string, string> = { val_accuracy: trained, val_loss: trained, train_loss: trained, epochs: trained, train_images_per_s: `local:${out.backend.name}`, test_accuracy: trained, params: 'analytic', flops: 'analytic', peak_activation_bytes: 'analytic', model_bytes: 'analytic' };
+    const record = (backend: TrialOutput['backend'], l: NonNullable<TrialOutput['latency']>) => this.ctx.store?.addLatencySample({
+      deviceId: `local:${backend.name}`,
+      subject: a.key,
+      ...(this.ctx.studyId ? { studyId: this.ctx.studyId } : {}),
+      medianMs: l.medianMs,
+      p90Ms: l.p90Ms,
+      runs: l.runs,
+      provenance: { ...backend.provenance, detail: backend.detail, batch: 1, warmup: LATENCY_DEFAULTS.warmup, space: a.space, tool: 'frontier train evaluator', workerThreads: this.pool?.size ?? 0 },
+      measuredAt: Date.now(),
+    });
     if (out.latency) {
       metrics.latency_ms = out.latency.medianMs;
       metrics.latency_p90_ms = out.latency.p90Ms;
       fidelity.latency_ms = fidelity.latency_p90_ms = `local:${out.backend.name}`;
-      this.ctx.store?.addLatencySample({
-        deviceId: `local:${out.backend.name}`,
-        subject: a.key,
-        ...(this.ctx.studyId ? { studyId: this.ctx.studyId } : {}),
-        medianMs: out.latency.medianMs,
-        p90Ms: out.latency.p90Ms,
-        runs: out.latency.runs,
-        provenance: { ...out.backend.provenance, detail: out.backend.detail, batch: 1, warmup: LATENCY_DEFAULTS.warmup, space: a.space, tool: 'frontier train evaluator', parallelTrainingPaused: true },
-        measuredAt: Date.now(),
-      });
+      record(out.backend, out.latency);
+    }
+    for (const o of out.otherLatency ?? []) {
+      metrics[`latency_${o.backend.name}_ms`] = o.latency.medianMs;
+      fidelity[`latency_${o.backend.name}_ms`] = `local:${o.backend.name}`;
+      record(o.backend, o.latency);
     }
     return { metrics, fidelity, cost: r.seconds };
   }

@@ -32,13 +32,48 @@ export interface TrialJob {
   readonly backend?: BackendName;
   /** Batch-1 latency on the training backend after training; undefined: not measured. */
   readonly latency?: LatencyOptions;
+  /** Other local backends to time the trained model on as well (each must initialise here). */
+  readonly latencyBackends?: readonly BackendName[];
 }
 
 export interface TrialOutput {
   readonly result: TrainResult;
   readonly testAccuracy?: number;
   readonly latency?: LatencyResult;
-  readonly backend: { readonly name: BackendName; readonly detail: string; readonly provenance: Readonly<Record<string, unknown>> };
+  readonly backend: BackendInfoData;
+  /** Latency on each of `latencyBackends`. */
+  readonly otherLatency?: readonly { readonly backend: BackendInfoData; readonly latency: LatencyResult }[];
+}
+
+export interface BackendInfoData {
+  readonly name: BackendName;
+  readonly detail: string;
+  readonly provenance: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Times a trained model on other backends: the same graph rebuilt there with the trained weights,
+ * batch 1; the thread's backend is active again afterwards.
+ */
+export async function latencyOnBackends(graph: ModelGraph, model: tf.LayersModel, backends: readonly BackendName[], o: LatencyOptions, home: BackendName): Promise<{ backend: BackendInfoData; latency: LatencyResult }[]> {
+  const weights = model.getWeights().map((w) => ({ shape: w.shape, values: w.dataSync().slice() }));
+  const out: { backend: BackendInfoData; latency: LatencyResult }[] = [];
+  try {
+    for (const b of backends) {
+      if (b === home) continue;
+      const choice = await chooseBackend(b);
+      const copy = buildModel(graph, 0);
+      try {
+        copy.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
+        out.push({ backend: choice.info, latency: await measureLatency(copy, graph.input, o) });
+      } finally {
+        copy.dispose();
+      }
+    }
+  } finally {
+    await chooseBackend(home);
+  }
+  return out;
 }
 
 export interface PreparedData {
@@ -107,7 +142,15 @@ export async function runTrial(job: TrialJob, report: (p: CurvePoint) => void, t
     }
     const measure = () => measureLatency(model, job.graph.input, job.latency as LatencyOptions);
     const latency = job.latency ? await (hooks.exclusive ? hooks.exclusive(measure) : measure()) : undefined;
-    return { result, ...(testAccuracy !== undefined ? { testAccuracy } : {}), ...(latency ? { latency } : {}), backend: choice.info };
+    const others = () => latencyOnBackends(job.graph, model, job.latencyBackends ?? [], job.latency as LatencyOptions, choice.info.name);
+    const otherLatency = job.latency && job.latencyBackends?.length ? await (hooks.exclusive ? hooks.exclusive(others) : others()) : undefined;
+    return {
+      result,
+      ...(testAccuracy !== undefined ? { testAccuracy } : {}),
+      ...(latency ? { latency } : {}),
+      ...(otherLatency ? { otherLatency } : {}),
+      backend: choice.info,
+    };
   } finally {
     model.dispose();
   }
