@@ -5,6 +5,7 @@ import type { Clock } from '../core/study.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { StoreDeviceSource, type DeviceSource } from './devices.js';
 import { DEVICE_SCHEMAS, SPACE_SCHEMAS, STUDY_SCHEMAS } from './schemas.js';
+import { ProfileJobs, type ProfileBackend } from './profiling.js';
 import { NasServer } from './server.js';
 import { DeviceService, SpaceService, StudyService } from './services.js';
 import { StudyRunner } from './study-runner.js';
@@ -12,7 +13,7 @@ import { StudyRunner } from './study-runner.js';
 export interface NasHost extends Disposable {
   readonly server: NasServer;
   readonly runner: StudyRunner;
-  /** Stops every running study (each ends `stopped`, resumable), then detaches everything. */
+  /** Stops every running study (each ends `stopped`, resumable) and cancels profiling jobs, then detaches everything. */
   shutdown(): Promise<void>;
 }
 
@@ -26,6 +27,8 @@ export interface NasHostOptions {
   readonly latencyReports?: (deviceId: string) => DeviceLatencyReport | null;
   /** The devices' latency lookup tables (see `listLatencyTables`), for per-op latency of trials. */
   readonly latencyTables?: () => readonly LutFile[];
+  /** Builds phones' latency tables for `device.profile` (the phones service plugs it in); without it `profile` rejects. */
+  readonly profiles?: ProfileBackend;
   readonly clock?: Clock;
   readonly progressEveryMs?: number;
 }
@@ -47,14 +50,15 @@ export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost 
   const disposables = new DisposableStore();
   server.registerService('study', wrapCreate(studies, server), STUDY_SCHEMAS);
   server.registerService('space', new SpaceService(), SPACE_SCHEMAS);
-  server.registerService('device', new DeviceService(devices, opts.latencyReports), DEVICE_SCHEMAS);
+  const profiles = new ProfileJobs(opts.profiles, (p) => server.emit('onDidProfileProgress', p));
+  server.registerService('device', new DeviceService(devices, opts.latencyReports, profiles), DEVICE_SCHEMAS);
   const sub = devices.onDidChange?.(() => void devices.list().then((list) => server.emit('onDidChangeDevices', { devices: list })));
   if (sub) disposables.add(sub);
   return {
     server,
     runner,
     async shutdown() {
-      await runner.dispose();
+      await Promise.all([runner.dispose(), profiles.dispose()]);
       disposables.dispose();
     },
     dispose() {

@@ -61,4 +61,20 @@ export const SPACE_SCHEMAS: ServiceSchemas<'space'> = {
 export const DEVICE_SCHEMAS: ServiceSchemas<'device'> = {
   list: s.none(),
   latency: s.object({ id: s.string({ min: 1, max: 200 }) }),
+  profile: s.object({
+    device: s.string({ min: 1, max: 200 }),
+    space: s.string({ min: 1, max: 100 }),
+    spaceOptions: options,
+    settings: s.optional(s.object({
+      runs: s.optional(s.number({ integer: true, min: 1, max: 10_000 })),
+      warmup: s.optional(s.number({ integer: true, min: 0, max: 10_000 })),
+      repeats: s.optional(s.number({ integer: true, min: 1, max: 100 })),
+      threads: s.optional(s.number({ integer: true, min: 1, max: 64 })),
+      maxSpread: s.optional(s.number({ min: 0, max: 100 })),
+      calibration: s.optional(s.number({ integer: true, min: 0, max: 1000 })),
+      heldOut: s.optional(s.number({ integer: true, min: 0, max: 1000 })),
+      classes: s.optional(s.number({ integer: true, min: 1, max: 100_000 })),
+    })),
+  }),
+  cancel: s.object({ id: s.string({ min: 1, max: 100, pattern: /^[A-Za-z0-9_-]+$/ }) }),
 };

@@ -6,6 +6,8 @@ import { COST_METRICS } from '../core/graph/cost.js';
 import { TRAIN_METRICS } from '../services/train/evaluator.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
+  ProfileJobId,
+  ProfileRequest,
   ArtifactFile,
   DeviceId,
   DeviceLatencyReport,
@@ -31,6 +33,7 @@ import { createStudy } from '../services/studies.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { check } from '../../shared/ipc/schema.js';
 import type { DeviceSource } from './devices.js';
+import { ProfileJobs } from './profiling.js';
 import { studySpecSchema } from './schemas.js';
 import { latencyBreakdown } from './latency.js';
 import type { StudyRunner } from './study-runner.js';
@@ -384,11 +387,18 @@ export class DeviceService implements DeviceApi {
   constructor(
     private readonly source: DeviceSource,
     private readonly reports: (id: string) => DeviceLatencyReport | null = () => null,
+    private readonly profiles: ProfileJobs = new ProfileJobs(undefined, () => undefined),
   ) {}
   list() {
     return this.source.list();
   }
   async latency({ id }: { id: DeviceId }): Promise<DeviceLatencyReport | null> {
     return this.reports(id);
+  }
+  profile(req: ProfileRequest): Promise<ProfileJobId> {
+    return this.profiles.start(req);
+  }
+  cancel(arg: { id: ProfileJobId }): Promise<void> {
+    return this.profiles.cancel(arg);
   }
 }

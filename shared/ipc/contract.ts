@@ -44,6 +44,8 @@ export const CHANNEL_PREFIX = 'nas:';
 /** A study id (short decimal string assigned by the store). Branded so it is not confused with other strings. */
 export type StudyId = string & { readonly __brand?: 'StudyId' };
 export type DeviceId = string & { readonly __brand?: 'DeviceId' };
+/** A latency lookup-table profiling job (assigned by main when `device.profile` starts one). */
+export type ProfileJobId = string & { readonly __brand?: 'ProfileJobId' };
 
 // ---------------------------------------------------------------------------------------------
 // Data crossing the boundary
@@ -232,6 +234,58 @@ export interface DeviceLatencyReport {
   readonly accuracy: { readonly n: number; readonly rmseMs: number | null; readonly within10: number | null; readonly meanAbsPctError: number | null };
 }
 
+/** Measurement settings of a profiling job (defaults as `frontier device profile`). */
+export interface ProfileSettings {
+  /** Measured and warm-up inferences per benchmark_model repeat (default 50, 10). */
+  readonly runs?: number;
+  readonly warmup?: number;
+  /** benchmark_model invocations per measurement (default 3). */
+  readonly repeats?: number;
+  /** Interpreter threads (default 1). */
+  readonly threads?: number;
+  /** Largest accepted (max-min)/median of the repeats (default 0.1). */
+  readonly maxSpread?: number;
+  /** Architectures measured to fit the overhead (default 4) and to report accuracy (default 6). */
+  readonly calibration?: number;
+  readonly heldOut?: number;
+  /** Classes of the measured models (default 10). */
+  readonly classes?: number;
+}
+
+/** Build a phone's latency lookup table for a space (what `frontier device profile` does). */
+export interface ProfileRequest {
+  /** The phone's adb serial. */
+  readonly device: DeviceId;
+  readonly space: string;
+  readonly spaceOptions?: Record<string, unknown>;
+  readonly settings?: ProfileSettings;
+}
+
+export type ProfilePhase = 'starting' | 'kernels' | 'calibration' | 'held-out' | 'writing' | 'done';
+export type ProfileJobState = 'running' | 'finished' | 'failed' | 'cancelled';
+
+/**
+ * Progress of a profiling job. Every job sends one event with state `running` when it starts, more
+ * while it measures (`done` never decreases), and exactly one final event (`finished`, `failed` or
+ * `cancelled`). `total` counts every measurement planned (op configurations, then calibration and
+ * held-out architectures); it is 0 until the configurations are known.
+ */
+export interface ProfileProgress {
+  readonly id: ProfileJobId;
+  readonly device: DeviceId;
+  readonly space: string;
+  readonly state: ProfileJobState;
+  readonly phase: ProfilePhase;
+  readonly done: number;
+  readonly total: number;
+  /** One readable line (e.g. `op configurations 5/21`). */
+  readonly message: string;
+  /** Why it failed (state `failed`). */
+  readonly error?: string;
+  /** The table's accuracy report (state `finished`). */
+  readonly report?: DeviceLatencyReport;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The API
 
@@ -279,6 +333,14 @@ export interface NasApi {
     list(): Promise<DeviceInfo[]>;
     /** The device's latency lookup table report (predicted vs measured), or null when it has none. */
     latency(arg: { id: DeviceId }): Promise<DeviceLatencyReport | null>;
+    /**
+     * Starts building a phone's latency lookup table for a space in the background; resolves to the
+     * job id once it runs (progress: `onDidProfileProgress`). One job per device at a time. Rejects
+     * with `device-unavailable` when the phone is not connected or no phones service is running.
+     */
+    profile(req: ProfileRequest): Promise<ProfileJobId>;
+    /** Cancels a running job (its final event says `cancelled`); a finished or unknown job is left alone. */
+    cancel(arg: { id: ProfileJobId }): Promise<void>;
   };
 }
 
@@ -299,6 +361,8 @@ export interface NasEvents {
   onDidStudyProgress: StudyProgressEvent;
   /** The device list changed (plug/unplug). */
   onDidChangeDevices: { readonly devices: DeviceInfo[] };
+  /** A latency lookup-table profiling job moved on (see ProfileProgress). */
+  onDidProfileProgress: ProfileProgress;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,7 +376,7 @@ export const NAS_METHODS = {
     trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true, latency: true, artifact: true,
   },
   space: { list: true, describe: true, count: true, validate: true },
-  device: { list: true, latency: true },
+  device: { list: true, latency: true, profile: true, cancel: true },
 } as const satisfies MethodTable;
 
 export const NAS_EVENTS = {
@@ -320,6 +384,7 @@ export const NAS_EVENTS = {
   onDidChangeStudyStatus: true,
   onDidStudyProgress: true,
   onDidChangeDevices: true,
+  onDidProfileProgress: true,
 } as const satisfies { readonly [E in keyof NasEvents]: true };
 
 export type NasNamespace = keyof NasApi;

@@ -6,6 +6,7 @@ import { LiveDeviceSource, readLatencyReport, type DeviceSource } from '../../ip
 import { defaultDbPath } from '../../services/paths.js';
 import { createNasHost } from '../../ipc/index.js';
 import { listLatencyTables } from '../../ipc/latency.js';
+import { AdbProfileBackend } from '../../ipc/profiling.js';
 import { AdbDeviceService } from '../../services/devices/device-service.js';
 import { serveHttp } from '../../ipc/http-server.js';
 import { flag, num, parse, str } from '../args.js';
@@ -22,7 +23,9 @@ Options:
   --port N         port to listen on (default 0: a free port)
   --host ADDR      interface to bind (default 127.0.0.1, this machine only; 0.0.0.0 exposes it,
                    e.g. on a headless GPU box reached through a tunnel)
-  --phones         track phones over adb (starts the adb server if needed) for the Devices screen
+  --phones         track phones over adb (starts the adb server if needed) for the Devices screen,
+                   where their latency lookup tables can be built ($FRONTIER_BENCHMARK_MODEL: the
+                   benchmark_model binary; default: the official build, downloaded once)
   --assets DIR     built renderer (default: dist/renderer of this installation)
   --db PATH        database file (default: the app-data folder, or $FRONTIER_DB)
   -h, --help       this help
@@ -57,7 +60,9 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
       phones = undefined;
     }
   }
-  const nas = createNasHost(store, { ...(devices ? { devices } : {}), latencyReports: (id) => readLatencyReport(dbPath, id), latencyTables: () => listLatencyTables(dbPath) });
+  const bench = io.env['FRONTIER_BENCHMARK_MODEL'] || undefined;
+  const profiles = phones ? new AdbProfileBackend(phones, { dbPath, store, ...(bench ? { benchmarkBinary: resolve(io.cwd, bench) } : {}) }) : undefined;
+  const nas = createNasHost(store, { ...(devices ? { devices } : {}), ...(profiles ? { profiles } : {}), latencyReports: (id) => readLatencyReport(dbPath, id), latencyTables: () => listLatencyTables(dbPath) });
   let http;
   try {
     http = await serveHttp(nas.server, { host, port, assetsDir });
