@@ -53,6 +53,7 @@ export function connectEvents(): () => void {
       s().onLiveStatusEvent(e);
     }),
     api.on('onDidChangeDevices', (e) => s().onDevicesEvent(e.devices)),
+    api.on('onDidProfileProgress', (e) => s().onProfileProgress(e)),
   ];
   return () => offs.forEach((off) => off());
 }
