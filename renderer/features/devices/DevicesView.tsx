@@ -3,6 +3,7 @@ import { useNas } from '../../store/index.js';
 import { fmtTime } from '../common/format.js';
 import { Empty, ErrorNote } from '../common/widgets.js';
 import { LatencyReport } from './LatencyReport.js';
+import { ProfilePanel } from './ProfilePanel.js';
 
 export function DevicesView() {
   const devices = useNas((s) => s.devices);
@@ -24,7 +25,7 @@ export function DevicesView() {
         </button>
       </div>
       <ErrorNote message={error} />
-      <p className="muted">Local backends of this machine and every device that has measured latencies. The list updates live when a phone is plugged or unplugged (once the phones service is running).</p>
+      <p className="muted">Local backends of this machine and every device that has measured latencies. The list updates live when a phone is plugged or unplugged (once the phones service is running). For a phone, “Build latency table” measures every op configuration of a space on it, so searches can predict their latency there.</p>
       {loaded && devices.length === 0 ? <Empty>No device known.</Empty> : null}
       <div className="cards">
         {devices.map((d) => (
@@ -45,6 +46,7 @@ export function DevicesView() {
                 </div>
               ))}
             </dl>
+            {d.kind === 'android' ? <ProfilePanel device={d} /> : null}
             {latency[d.id] ? <LatencyReport report={latency[d.id]!} theme={theme} /> : <p className="muted small">No latency lookup table measured on this device yet.</p>}
           </article>
         ))}
