@@ -79,7 +79,7 @@ describe('frontier search trains by default (the real binary)', () => {
   it('runs a small training search on worker threads, applies a constraint on analytic params, stores and prints the front', () => {
     const db = join(tempDir(), 'f.db');
     const r = cli(['search', '--backend', 'wasm', '--workers', '2', '--max-train', '100', '--val', '50', '--epochs', '1',
-      '--constraint', 'params <= 60000', '--budget-evals', '3', '--seed', '3'], { db });
+      '--constraint', 'params <= 60000', '--budget-evals', '3', '--seed', '3', '--augment'], { db });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/study \d+: mobilenet space, evolution, objectives val_accuracy:max, latency_ms:min/);
     expect(r.stderr).toMatch(/training on builtin:fashion-mnist with tfjs backend wasm \(WebAssembly \(XNNPACK, SIMD, 1 thread\)\), 2 worker threads/);
@@ -90,8 +90,8 @@ describe('frontier search trains by default (the real binary)', () => {
     const header = r.stdout.split('\n').find((l) => l.startsWith('trial ')) ?? '';
     for (const col of ['architecture', 'val_accuracy (max)', 'latency_ms (min)', 'test_accuracy', 'params', 'flops']) expect(header).toContain(col);
     const id = /study (\d+) complete/.exec(r.stdout)?.[1] as string;
-    const exported = JSON.parse(cli(['export', id, '--format', 'json'], { db }).stdout) as { trials: { state: string; metrics: Record<string, number> }[]; spec: { evaluator: { kind: string } } };
-    expect(exported.spec.evaluator.kind).toBe('train');
+    const exported = JSON.parse(cli(['export', id, '--format', 'json'], { db }).stdout) as { trials: { state: string; metrics: Record<string, number> }[]; spec: { evaluator: Record<string, unknown> } };
+    expect(exported.spec.evaluator).toMatchObject({ kind: 'train', augment: { flip: true, shift: 2 }, maxTrain: 100, val: 50, epochs: 1, workers: 2, backend: 'wasm' });
     const done = exported.trials.filter((t) => t.state === 'complete');
     expect(done.length).toBe(3);
     for (const t of done) {

@@ -52,6 +52,7 @@ Evaluation by training (default for mobilenet and space files; nb201 with --data
   --max-train N            training examples used per candidate (default 1000; 0: all)
   --val N                  validation examples (default 500)
   --batch-size N           (default 32)     --lr X   peak Adam learning rate, cosine decay (default 0.003)
+  --augment                random horizontal flips and ±2-pixel shifts of training batches
   --no-latency             do not time batch-1 inference
   --latency-on LIST        also time each trained model on these local backends, e.g. wasm,cpu
                            (metrics latency_<backend>_ms)
@@ -101,6 +102,7 @@ const OPTIONS = {
   lr: { type: 'string' },
   'no-latency': { type: 'boolean' },
   'latency-on': { type: 'string' },
+  augment: { type: 'boolean' },
   name: { type: 'string' },
   json: { type: 'boolean' },
   ...DB_OPTION,
@@ -225,6 +227,7 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
     batchSize: num(p, 'batch-size', { integer: true, min: 1 }) ?? 32,
     lr: num(p, 'lr', { min: 0 }) ?? 3e-3,
     latency: !flag(p, 'no-latency'),
+    ...(flag(p, 'augment') ? { augment: { flip: true, shift: 2 } } : {}),
     ...(latencyOn.length ? { latencyBackends: latencyOn } : {}),
     workers: num(p, 'workers', { integer: true, min: 0 }) ?? Math.max(1, availableParallelism()),
     ...(backend ? { backend } : {}),

@@ -29,6 +29,8 @@ export interface TrainEvaluatorSpec {
   readonly batchSize?: number;
   readonly lr?: number;
   readonly patience?: number;
+  /** Random horizontal flips and ±`shift`-pixel translations of training batches. */
+  readonly augment?: { readonly flip: boolean; readonly shift: number };
   /** Force a tfjs backend (default: the best available). */
   readonly backend?: BackendName;
   /** Measure batch-1 latency after training (default true). */
@@ -101,6 +103,7 @@ export class TrainEvaluator implements Evaluator {
       lr: num(e.lr, 'lr', (n) => n > 0) ?? TRAIN_DEFAULTS.lr,
       patience: num(e.patience, 'patience', (n) => Number.isInteger(n) && n >= 0) ?? TRAIN_DEFAULTS.patience,
       seed: spec.seed,
+      ...(e.augment ? { augment: { flip: Boolean(e.augment.flip), shift: num(e.augment.shift, 'augment.shift', (n) => Number.isInteger(n) && n >= 0) ?? 0 } } : {}),
     };
     const workers = num(e.workers, 'workers', (n) => Number.isInteger(n) && n >= 0) ?? 0;
     if (workers > 0) this.pool = new TrainerPool(workers);
