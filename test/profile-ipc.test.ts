@@ -69,7 +69,7 @@ describe.skipIf(!!skip)('device.profile on an emulated phone over the contract',
     dir = mkdtempSync(join(tmpdir(), 'frontier-profile-ipc-'));
     db = join(dir, 'frontier.db');
     const store = new InMemoryStore();
-    phones = new AdbDeviceService(store, { adbPath: server.bin, port: server.port }, Date.now, 200);
+    phones = new AdbDeviceService(store, { adbPath: server.bin, port: server.port }, Date.now, 200, { everyMs: 300, windowMs: 60_000 });
     await phones.start();
     await phones.waitFor(phone.serial, 'device', undefined, 10_000);
     host = createNasHost(store, {
@@ -165,4 +165,26 @@ describe.skipIf(!!skip)('device.profile on an emulated phone over the contract',
     expect(err).toMatchObject({ code: 'device-unavailable', message: expect.stringMatching(/phone emulator-9999 is not connected/) });
     expect(events).toEqual([]);
   });
+
+  it('waits for a phone that goes away mid-job, says so, and finishes once it is back', async () => {
+    const id = await nas.device.profile({ ...request(), settings: { ...FAST, runs: 20 } });
+    await new Promise<void>((resolve) => {
+      const off = nas.on('onDidProfileProgress', (e) => {
+        if (e.id === id && e.done >= 2) {
+          off();
+          resolve();
+        }
+      });
+    });
+    await phone.whenRunning();
+    await phone.unplug();
+    await expect.poll(() => events.some((e) => e.id === id && /went away; waiting for it to come back/.test(e.message)), { timeout: 15_000, interval: 50 }).toBe(true);
+    await phone.plug();
+    const end = await final(id, 45_000);
+    expect(end, end.message).toMatchObject({ state: 'finished', done: 25, total: 25 });
+    const mine = events.filter((e) => e.id === id);
+    expect(mine.some((e) => /is back; repeating the interrupted run/.test(e.message))).toBe(true);
+    const dones = mine.map((e) => e.done);
+    expect(dones).toEqual([...dones].sort((a, b) => a - b));
+  }, 60_000);
 });

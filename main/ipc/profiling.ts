@@ -15,7 +15,7 @@ import type { GraphOptions } from '../core/graph/index.js';
 import type { SearchSpace } from '../core/search-space.js';
 import { createSpace } from '../core/spaces.js';
 import type { Store } from '../core/store.js';
-import { BenchmarkRunner } from '../services/devices/benchmark-runner.js';
+import { BenchmarkRunner, type MeasurementEvent } from '../services/devices/benchmark-runner.js';
 import { ensureBenchmarkModel } from '../services/devices/benchmark-tool.js';
 import type { AdbDeviceService } from '../services/devices/device-service.js';
 import { AdbDeviceProfiler, buildLookupTable, lutPath, writeLutFile } from '../services/devices/profiler.js';
@@ -30,7 +30,12 @@ export type MeasurePhase = 'kernels' | 'calibration' | 'held-out';
  */
 export interface ProfileBackend {
   check(serial: string): void;
-  build(serial: string, space: SearchSpace, settings: ProfileSettings, token: CancellationToken, onProgress: (phase: MeasurePhase, done: number, total: number) => void): Promise<DeviceLatencyReport | null>;
+  build(
+    serial: string, space: SearchSpace, settings: ProfileSettings, token: CancellationToken,
+    onProgress: (phase: MeasurePhase, done: number, total: number) => void,
+    /** A passing condition worth a line (the phone went away; it is back). */
+    onNote?: (message: string) => void,
+  ): Promise<DeviceLatencyReport | null>;
 }
 
 /** The graph settings a table is built with: the space's own input (else 32×32×3) and `classes` (default 10), as `frontier device profile`. */
@@ -59,11 +64,18 @@ export class AdbProfileBackend implements ProfileBackend {
     if (!d || d.state !== 'device') throw new DeviceUnavailable(`phone ${serial} is ${d?.state === undefined || d.state === 'absent' ? 'not connected' : d.state}: plug it in with USB debugging on (or adb connect it), then try again`);
   }
 
-  async build(serial: string, space: SearchSpace, settings: ProfileSettings, token: CancellationToken, onProgress: (phase: MeasurePhase, done: number, total: number) => void): Promise<DeviceLatencyReport | null> {
+  async build(
+    serial: string, space: SearchSpace, settings: ProfileSettings, token: CancellationToken,
+    onProgress: (phase: MeasurePhase, done: number, total: number) => void,
+    onNote: (message: string) => void = () => undefined,
+  ): Promise<DeviceLatencyReport | null> {
     await this.phones.waitFor(serial, 'device', token, 10_000);
     const abi = this.phones.get(serial)?.facts?.abi ?? 'unknown';
     const tool = this.o.benchmarkBinary ?? (await ensureBenchmarkModel(abi, join(dirname(this.o.dbPath), 'tools')));
-    const runner = new BenchmarkRunner(this.phones, { benchmarkBinary: tool, ...(this.o.store ? { store: this.o.store } : {}) });
+    const runner = new NotingRunner(this.phones, { benchmarkBinary: tool, ...(this.o.store ? { store: this.o.store } : {}) }, (e) => {
+      if (e.kind === 'interrupted') onNote(`${serial} went away; waiting for it to come back (or cancel)`);
+      if (e.kind === 'resumed') onNote(`${serial} is back; repeating the interrupted run`);
+    });
     const config: Partial<BenchmarkConfig> = {
       ...(settings.runs !== undefined ? { runs: settings.runs } : {}),
       ...(settings.warmup !== undefined ? { warmupRuns: settings.warmup } : {}),
@@ -85,6 +97,20 @@ export class AdbProfileBackend implements ProfileBackend {
     } finally {
       profiler.dispose();
     }
+  }
+}
+
+/** A runner that also tells `note` about every measurement's events (the profiler passes none). */
+class NotingRunner extends BenchmarkRunner {
+  constructor(devices: AdbDeviceService, o: ConstructorParameters<typeof BenchmarkRunner>[1], private readonly note: (e: MeasurementEvent) => void) {
+    super(devices, o);
+  }
+
+  override measure(...[serial, model, config, token, onEvent, extra]: Parameters<BenchmarkRunner['measure']>): ReturnType<BenchmarkRunner['measure']> {
+    return super.measure(serial, model, config, token, (e) => {
+      this.note(e);
+      onEvent?.(e);
+    }, extra);
   }
 }
 
@@ -154,6 +180,8 @@ export class ProfileJobs {
         dones[p] = d;
         last = { done: sum(dones), total: totals.kernels > 0 ? sum(totals) : 0 };
         this.emit({ ...base, state: 'running', phase: p, ...last, message: `${PHASE_LABEL[p]} ${d}/${t}` });
+      }, (message) => {
+        if (!job.cts.token.isCancellationRequested) this.emit({ ...base, state: 'running', phase, ...last, message });
       });
       const total = Math.max(last.done, sum(dones));
       this.emit({
