@@ -31,7 +31,7 @@ describe('desktop bundle', () => {
     const db = join(dir, 'desktop.db');
     const child = fork(join(ROOT, 'out', 'main', 'engine-entry.js'), [db], {
       execArgv: ['--import', join(ROOT, 'test', 'fixtures', 'parent-port-shim.mjs')],
-      env: { ...process.env, FRONTIER_RESOURCES: res },
+      env: { ...process.env, FRONTIER_RESOURCES: res, FRONTIER_PHONES: '0' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     try {

@@ -1,13 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorMessage } from '../../../shared/errors.js';
-import { LiveDeviceSource, readLatencyReport, type DeviceSource } from '../../ipc/devices.js';
+import { composeHost } from '../../ipc/compose.js';
 import { defaultDbPath } from '../../services/paths.js';
-import { createNasHost } from '../../ipc/index.js';
-import { listLatencyTables } from '../../ipc/latency.js';
-import { AdbProfileBackend } from '../../ipc/profiling.js';
-import { AdbDeviceService } from '../../services/devices/device-service.js';
 import { serveHttp } from '../../ipc/http-server.js';
 import { flag, num, parse, str } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
@@ -47,28 +42,18 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
   const assetsDir = str(p, 'assets') ? resolve(io.cwd, str(p, 'assets') as string) : DEFAULT_ASSETS;
   const dbPath = str(p, 'db') ?? defaultDbPath(io.env);
   const store = openStore(io, dbPath);
-  let phones: AdbDeviceService | undefined;
-  let devices: DeviceSource | undefined;
-  if (flag(p, 'phones')) {
-    phones = new AdbDeviceService(store);
-    try {
-      await phones.start();
-      devices = new LiveDeviceSource(store, phones);
-    } catch (e) {
-      io.err(`frontier: phones: ${errorMessage(e)} (the Devices screen shows this machine and stored devices only)\n`);
-      phones.dispose();
-      phones = undefined;
-    }
-  }
   const bench = io.env['FRONTIER_BENCHMARK_MODEL'] || undefined;
-  const profiles = phones ? new AdbProfileBackend(phones, { dbPath, store, ...(bench ? { benchmarkBinary: resolve(io.cwd, bench) } : {}) }) : undefined;
-  const nas = createNasHost(store, { ...(devices ? { devices } : {}), ...(profiles ? { profiles } : {}), latencyReports: (id) => readLatencyReport(dbPath, id), latencyTables: () => listLatencyTables(dbPath) });
+  const composed = await composeHost(store, dbPath, {
+    phones: flag(p, 'phones'),
+    ...(bench ? { benchmarkBinary: resolve(io.cwd, bench) } : {}),
+    warn: (m) => io.err(`frontier: ${m}\n`),
+  });
+  const nas = composed.nas;
   let http;
   try {
     http = await serveHttp(nas.server, { host, port, assetsDir });
   } catch (e) {
-    await nas.shutdown();
-    phones?.dispose();
+    await composed.shutdown();
     store.close();
     throw e;
   }
@@ -82,9 +67,8 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
     signal?.addEventListener('abort', stop, { once: true });
   });
   io.err('frontier: stopping…\n');
-  await nas.shutdown();
+  await composed.shutdown();
   await http.close();
-  phones?.dispose();
   store.close();
   return 0;
 }
