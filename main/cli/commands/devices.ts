@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path, { extname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import path, { resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import type { EvaluatorSpec } from '../../../shared/types/index.js';
 import { DELEGATES, type BenchmarkConfig, type Delegate } from '../../core/benchmark/measurement.js';
@@ -16,6 +16,7 @@ import { defaultDbPath } from '../../services/paths.js';
 import { flag, list, num, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
 import { fmt, table } from '../format.js';
+import { loadSpace } from '../space-ref.js';
 import { UsageError, type CliIO } from '../io.js';
 
 export const DEVICES_HELP = `Usage: frontier devices [options]
@@ -180,18 +181,6 @@ async function measureCommand(p: Parsed, io: CliIO, serial: string): Promise<num
   }
 }
 
-function loadSpace(name: string, io: CliIO): SearchSpace {
-  if (['.yaml', '.yml', '.json'].includes(extname(name).toLowerCase())) {
-    let document: string;
-    try {
-      document = readFileSync(resolve(io.cwd, name), 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read space file ${name}: ${errorMessage(e)}`);
-    }
-    return createSpace('custom', { document, source: name });
-  }
-  return createSpace(name);
-}
 
 function parseInput(text: string | undefined, space: SearchSpace): [number, number, number] {
   if (text !== undefined) {

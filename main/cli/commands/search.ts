@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../../shared/types/index.js';
 import { availableParallelism } from 'node:os';
@@ -13,6 +12,7 @@ import { createStudy } from '../../services/studies.js';
 import { flag, list, num, parse, parseDuration, str, type Parsed } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
+import { spaceRef } from '../space-ref.js';
 import { runWithProgress } from '../run-study.js';
 import { latencyDevices, lutEvaluatorSpec } from './devices.js';
 
@@ -119,15 +119,7 @@ export const DEFAULT_SPACE: Pick<StudySpec, 'space' | 'spaceOptions'> = {
 
 function spaceOf(p: Parsed, io: CliIO): Pick<StudySpec, 'space' | 'spaceOptions'> {
   if (str(p, 'space') === undefined) return DEFAULT_SPACE;
-  const space = str(p, 'space') as string;
-  if (!['.yaml', '.yml', '.json'].includes(extname(space).toLowerCase())) return { space };
-  let document: string;
-  try {
-    document = readFileSync(resolve(io.cwd, space), 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read space file ${space}: ${errorMessage(e)}`);
-  }
-  return { space: 'custom', spaceOptions: { document, source: space } };
+  return spaceRef(str(p, 'space') as string, io);
 }
 
 function strategyOptions(p: Parsed): Record<string, string> {

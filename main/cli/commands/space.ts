@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
-import { errorMessage } from '../../../shared/errors.js';
-import { createSpace } from '../../core/spaces.js';
 import { Nb201Space } from '../../core/spaces/nb201.js';
 import { flag, parse } from '../args.js';
+import { loadSpace } from '../space-ref.js';
 import { UsageError, type CliIO } from '../io.js';
 
 export const SPACE_HELP = `Usage: frontier space count <space> [--unique] [--json]
@@ -21,18 +18,7 @@ export async function spaceCommand(argv: readonly string[], io: CliIO): Promise<
   const [verb, name] = p.positionals;
   if (verb !== 'count') throw new UsageError(`space: unknown subcommand '${verb}' (try 'frontier space count nb201')`);
   if (!name) throw new UsageError('space count: which space? nb201, mobilenet or a space file');
-  let space;
-  if (['.yaml', '.yml', '.json'].includes(extname(name).toLowerCase())) {
-    let document: string;
-    try {
-      document = readFileSync(resolve(io.cwd, name), 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read space file ${name}: ${errorMessage(e)}`);
-    }
-    space = createSpace('custom', { document, source: name });
-  } else {
-    space = createSpace(name);
-  }
+  const space = loadSpace(name, io);
   const count = space.count();
   let unique: number | undefined;
   if (flag(p, 'unique')) {
