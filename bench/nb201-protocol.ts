@@ -14,7 +14,7 @@ import { InMemoryStore } from '../main/core/in-memory-store.js';
 import { createSpace } from '../main/core/spaces.js';
 import { STRATEGIES, createStrategy } from '../main/core/strategies.js';
 import { Study } from '../main/core/study.js';
-import { NB201_TABLES, createEvaluator } from '../main/services/evaluators.js';
+import { nb201EvaluatorSpec, createEvaluator } from '../main/services/evaluators.js';
 import { writeSection } from './results-file.js';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string', default: '100' }, out: { type: 'string' } } });
@@ -32,7 +32,7 @@ function spec(strategy: string, seconds: number, seed: number): StudySpec {
     report: ['c10_test'],
     budget: { seconds },
     seed,
-    evaluator: { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: NB201_TABLES.cost },
+    evaluator: nb201EvaluatorSpec(),
   };
 }
 

@@ -28,7 +28,7 @@ import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
 import { validateStudySpec } from '../core/study-spec.js';
 import { summarize } from '../core/summary.js';
-import { createEvaluator, loadCsv, NB201_TABLES, studyMetrics } from '../services/evaluators.js';
+import { createEvaluator, loadCsv, NB201_OBJECTIVES, NB201_TABLES, nb201EvaluatorSpec, studyMetrics } from '../services/evaluators.js';
 import { createStudy } from '../services/studies.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { check } from '../../shared/ipc/schema.js';
@@ -332,12 +332,12 @@ export class SpaceService implements SpaceApi {
           space: 'nb201',
           strategy: 'evolution',
           strategyOptions: {},
-          objectives: [{ metric: 'c10_valid_12ep', direction: 'max' }, { metric: 'hwnb_pixel3', direction: 'min' }],
+          objectives: [...NB201_OBJECTIVES],
           constraints: [],
           report: ['c10_test'],
           budget: { evals: 1000 },
           seed: 0,
-          evaluator: { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: NB201_TABLES.cost },
+          evaluator: nb201EvaluatorSpec(),
         },
       },
       {

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { errorMessage, NasError } from '../../shared/errors.js';
-import type { StudySpec } from '../../shared/types/index.js';
+import type { EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../shared/types/index.js';
 import type { Evaluator } from '../core/evaluator.js';
 import { joinTables, parseCost, parseCsv, TableEvaluator, type CsvTable } from '../core/table.js';
 import { LutEvaluator } from './devices/lut-evaluator.js';
@@ -15,6 +15,23 @@ export const NB201_TABLES = {
   knownTables: ['builtin:nb201/cost.csv', 'builtin:nb201/latency.csv'],
   cost: 'train_time_200ep_c10valid*0.06',
 } as const;
+
+/** The table evaluator of the NAS-Bench-201 replay, optionally with another cost or a real-time pace. */
+export function nb201EvaluatorSpec(opts: { cost?: string; pace?: number } = {}): EvaluatorSpec {
+  return {
+    kind: 'table',
+    tables: [...NB201_TABLES.tables],
+    knownTables: [...NB201_TABLES.knownTables],
+    cost: opts.cost ?? NB201_TABLES.cost,
+    ...(opts.pace ? { pace: opts.pace } : {}),
+  };
+}
+
+/** The default hardware-aware NB201 objectives: CIFAR-10 accuracy against Pixel 3 latency. */
+export const NB201_OBJECTIVES: readonly ObjectiveSpec[] = [
+  { metric: 'c10_valid_12ep', direction: 'max' },
+  { metric: 'hwnb_pixel3', direction: 'min' },
+];
 
 const csvCache = new Map<string, { mtimeMs: number; table: CsvTable }>();
 

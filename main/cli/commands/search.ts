@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { MOBILENET_DEFAULTS } from '../../core/spaces/mobilenet.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
-import { NB201_TABLES } from '../../services/evaluators.js';
+import { NB201_OBJECTIVES, nb201EvaluatorSpec } from '../../services/evaluators.js';
 import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../services/train/backend.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
@@ -147,7 +147,7 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   } else if (latencyDevices(p).length > 0) {
     evaluator = lutEvaluatorSpec(latencyDevices(p), str(p, 'db') ?? defaultDbPath(io.env));
   } else if (nb201 && str(p, 'data') === undefined) {
-    evaluator = { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], cost: str(p, 'cost') ?? NB201_TABLES.cost, ...paced };
+    evaluator = nb201EvaluatorSpec({ cost: str(p, 'cost'), pace });
   } else {
     evaluator = trainEvaluator(p, io, space.space);
   }
@@ -161,7 +161,7 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   if (objectives.length === 0) {
     if (training) objectives = [{ metric: 'val_accuracy', direction: 'max' }, ...(flag(p, 'no-latency') ? [] : [{ metric: 'latency_ms', direction: 'min' as const }])];
     else if (!nb201) throw new UsageError('give at least one --objective METRIC:min|max');
-    else objectives = [{ metric: 'c10_valid_12ep', direction: 'max' }, { metric: 'hwnb_pixel3', direction: 'min' }];
+    else objectives = [...NB201_OBJECTIVES];
   }
   const report = list(p, 'report');
   if (report.length === 0 && training) report.push(...['test_accuracy', 'params', 'flops'].filter((m) => !objectives.some((o) => o.metric === m)));
