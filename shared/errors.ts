@@ -8,6 +8,7 @@ export type NasErrorCode =
   | 'invalid-sample'
   | 'not-found'
   | 'store-conflict'
+  | 'study-busy'
   | 'store-io'
   | 'trial-pruned'
   | 'device-unavailable'
@@ -53,6 +54,14 @@ export class StoreConflict extends NasError {
   constructor(message: string) {
     super('store-conflict', message);
     this.name = 'StoreConflict';
+  }
+}
+
+/** Another process (or run) holds the study's lease: it is running the study now. */
+export class StudyBusy extends NasError {
+  constructor(message: string) {
+    super('study-busy', message);
+    this.name = 'StudyBusy';
   }
 }
 
