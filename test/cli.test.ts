@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dominates } from '../main/core/pareto.js';
-import { cli, json, tempDir } from './cli-helpers.js';
+import { BIN, cli, json, ROOT, tempDir } from './cli-helpers.js';
 
 interface FrontEntry {
   trial: number;
@@ -130,6 +131,7 @@ describe('bad input: non-zero exit and a one-line reason', () => {
     ['unknown metric', ['search', '--space', 'nb201', '--objective', 'top5:max'], /no table has a column 'top5'/],
     ['bad constraint', ['search', '--space', 'nb201', '--constraint', 'latency < fast'], /constraint 'latency < fast' must look like/],
     ['bad budget', ['search', '--space', 'nb201', '--budget-evals', '0'], /--budget-evals must be a whole number ≥ 1, got '0'/],
+    ['negative budget', ['search', '--space', 'nb201', '--budget-evals', '-5'], /--budget-evals must be a whole number ≥ 1, got '-5'/],
     ['bad duration', ['search', '--space', 'nb201', '--budget-wall', '10 minutes'], /'10 minutes' is not a duration/],
     ['unknown flag', ['search', '--space', 'nb201', '--budget', '3'], /search: Unknown option '--budget'/],
     ['bad strategy option', ['search', '--space', 'nb201', '--option', 'population=1'], /strategy option 'population' must be a number in \[2, Infinity\], got 1/],
@@ -164,5 +166,22 @@ describe('bad input: non-zero exit and a one-line reason', () => {
       expect(r.stdout, c).toMatch(new RegExp(`^Usage: frontier ${c}`));
     }
     expect(cli(['--help']).stdout).toMatch(/Commands:/);
+  });
+});
+
+describe('a closed pipe (frontier show 1 | head)', () => {
+  it('exits quietly, without an EPIPE stack trace', async () => {
+    // The reader is gone before the first write: every write to stdout fails with EPIPE.
+    const child = spawn(process.execPath, [BIN, 'search', '--help'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((res) => child.on('exit', res));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -8,13 +8,35 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * A value option followed by a negative number (`--budget-evals -5`) becomes `--budget-evals=-5`, so
+ * the value reaches the option's own check ("must be ≥ 1, got '-5'") instead of parseArgs's
+ * three-line "argument is ambiguous" error.
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** node:util parseArgs with errors turned into one-line usage errors naming the command. */
 export function parse(command: string, argv: readonly string[], options: Options, maxPositionals = 0): Parsed {
   let parsed: Parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed;
+    const args = joinNegativeValues(argv, options);
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed;
   } catch (e) {
-    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // parseArgs explains some errors over several lines: keep the first sentence, on one line.
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0]?.trim().replace(/\.$/, '');
     throw new UsageError(`${command}: ${msg} (see 'frontier ${command} --help')`);
   }
   if (!parsed.values.help && parsed.positionals.length > maxPositionals) {
@@ -37,13 +59,15 @@ export function flag(p: Parsed, name: string): boolean {
   return p.values[name] === true;
 }
 
-export function num(p: Parsed, name: string, opts: { integer?: boolean; min?: number } = {}): number | undefined {
+export function num(p: Parsed, name: string, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
   const raw = str(p, name);
   if (raw === undefined) return undefined;
   const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min)) {
+  const { min, max } = opts;
+  if (raw.trim() === '' || !Number.isFinite(v) || (opts.integer && !Number.isSafeInteger(v)) || (min !== undefined && v < min) || (max !== undefined && v > max)) {
     const what = opts.integer ? 'a whole number' : 'a number';
-    throw new UsageError(`--${name} must be ${what}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}, got '${raw}'`);
+    const range = min !== undefined && max !== undefined ? ` in ${min}..${max}` : min !== undefined ? ` ≥ ${min}` : max !== undefined ? ` ≤ ${max}` : '';
+    throw new UsageError(`--${name} must be ${what}${range}, got '${raw}'`);
   }
   return v;
 }
