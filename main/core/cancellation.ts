@@ -50,17 +50,28 @@ export function throwIfCancelled(token: CancellationToken): void {
   if (token.isCancellationRequested) throw new Cancelled();
 }
 
-/** Resolves after `ms`, or rejects with Cancelled as soon as the token fires. */
+/** setTimeout's longest wait; a longer one would fire at once (TimeoutOverflowWarning). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Resolves after `ms` (any length: long waits are chained), or rejects with Cancelled as soon as the token fires. */
 export function delay(ms: number, token: CancellationToken = CancellationToken.None): Promise<void> {
   return new Promise((resolve, reject) => {
     if (token.isCancellationRequested) return reject(new Cancelled());
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const sub = token.onCancellationRequested(() => {
       clearTimeout(timer);
       reject(new Cancelled());
     });
-    const timer = setTimeout(() => {
-      sub.dispose();
-      resolve();
-    }, ms);
+    let left = Number.isNaN(ms) ? 0 : Math.max(0, ms);
+    const wait = () => {
+      const step = Math.min(left, MAX_TIMEOUT_MS);
+      left -= step;
+      timer = setTimeout(() => {
+        if (left > 0) return wait();
+        sub.dispose();
+        resolve();
+      }, step);
+    };
+    wait();
   });
 }

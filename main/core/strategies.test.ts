@@ -8,7 +8,7 @@ import { Rng } from './rng.js';
 import { enumerate, type SearchSpace } from './search-space.js';
 import { MobilenetSpace } from './spaces/mobilenet.js';
 import { Nb201Space } from './spaces/nb201.js';
-import { createStrategy, STRATEGIES } from './strategies.js';
+import { checkStrategyOptions, createStrategy, STRATEGIES, STRATEGY_OPTIONS } from './strategies.js';
 import { ReinforceStrategy } from './strategies/reinforce.js';
 import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
 
@@ -463,5 +463,26 @@ describe('local search', () => {
     }
     // The toy problem has no local optimum but the global one, which the walks reach and leave.
     expect(restarts).toBeGreaterThan(SEEDS.length);
+  });
+});
+
+describe('checkStrategyOptions', () => {
+  it('accepts the options each strategy reads and names the valid ones otherwise', () => {
+    for (const [name, opts] of Object.entries(STRATEGY_OPTIONS)) checkStrategyOptions(name, Object.fromEntries(opts.map((o) => [o, '1'])));
+    expect(() => checkStrategyOptions('evolution', { populaton: '50' })).toThrow(
+      "unknown strategy option 'populaton' for evolution (did you mean 'population'?); its options: population, tournament, crossover",
+    );
+    expect(() => checkStrategyOptions('reinforce', { speed: '1' })).toThrow("unknown strategy option 'speed' for reinforce; its options: lr, baselineDecay, entropy, window");
+    expect(() => checkStrategyOptions('local', { population: '1' })).toThrow("strategy option 'population': strategy local takes no options");
+    // Unknown strategies are createStrategy's to report; names of Object.prototype are not strategies.
+    expect(() => checkStrategyOptions('genetic', { x: '1' })).not.toThrow();
+    expect(() => createStrategy('toString', { space: TOY, objectives: ONE, seed: 0, options: {} })).toThrow(/unknown strategy 'toString'/);
+  });
+
+  it('every listed option is read by its strategy (a bad value is refused)', () => {
+    // A bad value of each listed option is refused by the strategy itself: so each one is really read.
+    for (const [name, opts] of Object.entries(STRATEGY_OPTIONS)) {
+      for (const o of opts) expect(() => createStrategy(name, { space: TOY, objectives: ONE, seed: 0, options: { [o]: '-1' } }), `${name} ${o}`).toThrow(NasError);
+    }
   });
 });

@@ -15,8 +15,42 @@ export const STRATEGIES = {
 
 export type StrategyName = keyof typeof STRATEGIES;
 
+/** The options each strategy reads (`--option KEY=VALUE`); anything else is a mistake, not a no-op. */
+export const STRATEGY_OPTIONS: Record<StrategyName, readonly string[]> = {
+  random: [],
+  evolution: ['population', 'tournament', 'crossover'],
+  reinforce: ['lr', 'baselineDecay', 'entropy', 'window'],
+  local: [],
+};
+
+/**
+ * Throws a readable `invalid-input` error for an option the strategy does not read (a typo such as
+ * `populaton` would otherwise be ignored silently). Unknown strategies are left to `createStrategy`.
+ * Checked when a study is created, not when a stored one is rebuilt, so old studies stay resumable.
+ */
+export function checkStrategyOptions(name: string, options: Readonly<Record<string, unknown>>): void {
+  if (!Object.hasOwn(STRATEGY_OPTIONS, name)) return;
+  const valid = STRATEGY_OPTIONS[name as StrategyName];
+  for (const key of Object.keys(options)) {
+    if (valid.includes(key)) continue;
+    if (valid.length === 0) throw invalidInput(`strategy option '${key}': strategy ${name} takes no options`);
+    const near = valid.find((v) => v.toLowerCase() === key.toLowerCase() || editDistance(v.toLowerCase(), key.toLowerCase()) <= 2);
+    throw invalidInput(`unknown strategy option '${key}' for ${name}${near ? ` (did you mean '${near}'?)` : ''}; its options: ${valid.join(', ')}`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
+
 export function createStrategy(name: string, ctx: StrategyContext): Strategy {
-  const factory = (STRATEGIES as Record<string, StrategyFactory>)[name];
+  const factory = Object.hasOwn(STRATEGIES, name) ? (STRATEGIES as Record<string, StrategyFactory>)[name] : undefined;
   if (!factory) throw invalidInput(`unknown strategy '${name}' (choose one of ${Object.keys(STRATEGIES).join(', ')})`);
   try {
     return factory(ctx);

@@ -1,5 +1,6 @@
 import { invalidInput } from '../../shared/errors.js';
 import type { StudySpec } from '../../shared/types/index.js';
+import { checkStrategyOptions } from './strategies.js';
 
 /** Checks a study spec before anything is stored; throws one readable `invalid-input` error. */
 export function validateStudySpec(spec: StudySpec): void {
@@ -25,4 +26,5 @@ export function validateStudySpec(spec: StudySpec): void {
   for (const c of spec.constraints) {
     if (!Number.isFinite(c.value)) throw invalidInput(`constraint on '${c.metric}' needs a finite number`);
   }
+  checkStrategyOptions(spec.strategy, spec.strategyOptions ?? {});
 }

@@ -138,12 +138,19 @@ export interface TableEvaluatorOptions {
   readonly pace?: number;
 }
 
+/** The slowest replay: an hour of wall time per simulated second. */
+export const MAX_PACE = 3600;
+
 /** Answers from a table instead of training (tabular benchmarks such as NAS-Bench-201). */
 export class TableEvaluator implements Evaluator {
   constructor(
     private readonly table: JoinedTable,
     private readonly opts: TableEvaluatorOptions,
   ) {
+    const pace = opts.pace;
+    if (pace !== undefined && !(typeof pace === 'number' && pace >= 0 && pace <= MAX_PACE)) {
+      throw new NasError('invalid-input', `pace must be a number in 0..${MAX_PACE} (wall seconds per simulated second), got ${String(pace)}`);
+    }
     const names = [...opts.metrics, ...(opts.cost?.column ? [opts.cost.column] : [])];
     const missing = names.filter((m) => !table.columns.has(m));
     if (missing.length > 0) {

@@ -275,7 +275,7 @@ export function validateSpec(spec: StudySpec): SpecValidation {
     validateStudySpec(spec);
   } catch (e) {
     const m = errorMessage(e);
-    const field = /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
+    const field = /strategy option/.test(m) ? 'strategyOptions' : /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
     add(field, e);
   }
   let spaceCount: string | null = null;

@@ -4,6 +4,7 @@ import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../
 import { availableParallelism } from 'node:os';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { MOBILENET_DEFAULTS } from '../../core/spaces/mobilenet.js';
+import { MAX_PACE } from '../../core/table.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
 import { NB201_OBJECTIVES, nb201EvaluatorSpec } from '../../services/evaluators.js';
 import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../services/train/backend.js';
@@ -65,7 +66,8 @@ Evaluation by table (default for nb201: the shipped NAS-Bench-201 tables):
   --known-table FILE       CSV of metrics known before evaluating (latency, params), repeatable
   --cost 'COLUMN*FACTOR'   simulated cost of one evaluation
                            (nb201 default: train_time_200ep_c10valid*0.06, 12 epochs)
-  --pace FACTOR            replay in real time: wall seconds per simulated second (e.g. 0.001)
+  --pace FACTOR            replay in real time: wall seconds per simulated second (e.g. 0.001;
+                           at most 3600)
 Other:
   --seed N                 random seed (default 0); same seed, same search
   --concurrency N          trials evaluated at once (default 1)
@@ -138,7 +140,7 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   const nb201 = space.space === 'nb201';
   const tables = list(p, 'table');
   const knownTables = list(p, 'known-table');
-  const pace = num(p, 'pace', { min: 0 });
+  const pace = num(p, 'pace', { min: 0, max: MAX_PACE });
   const paced = pace ? { pace } : {};
   let evaluator: EvaluatorSpec;
   if (tables.length + knownTables.length > 0) {
