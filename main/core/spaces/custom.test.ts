@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NasError } from '../../../shared/errors.js';
 import { Rng } from '../rng.js';
 import { enumerate } from '../search-space.js';
 import { parseSpaceDocument, type CustomSpace } from './custom.js';
-import { validateSpaceDocument } from './space-schema.js';
+import { MAX_DOCUMENT_CHARS, validateSpaceDocument } from './space-schema.js';
 
 const TINY = `# a comment
 name: tiny
@@ -280,5 +280,44 @@ describe('space document errors', () => {
     expect(validateSpaceDocument('name: x\nlayers:\n  - {name: a, op: Conv2D, filter: 8}\n')).toEqual({
       problems: [{ line: 3, col: 27, path: 'layers[0].filter', message: "unknown field 'filter' (did you mean 'filters'?)" }],
     });
+  });
+
+  it('lists at most 20 problems, then says how many more from where', () => {
+    const layers = Array.from({ length: 30 }, (_, i) => `  - {name: l${i}, op: Conv9}`).join('\n');
+    const lines = errorOf(`name: x\nlayers:\n${layers}\n`).split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[19]).toMatch(/^space\.yaml:22:21: layers\[19\]\.op: unknown op 'Conv9'/);
+    expect(lines[20]).toBe('space.yaml:23:21: … and 10 more problems from here on');
+  });
+
+  it('refuses a document over a million characters before parsing it', () => {
+    const big = `name: x\nlayers:\n  - {name: a, op: Conv2D}\n# ${'x'.repeat(MAX_DOCUMENT_CHARS)}\n`;
+    expect(errorOf(big)).toBe(`space.yaml:1:1: (root): the document has ${big.length.toLocaleString('en-US')} characters; a space document may have at most 1,000,000`);
+  });
+});
+
+describe('large choice lists', () => {
+  it('checks a list of 20,000 distinct choices in linear work (no pairwise duplicate search)', () => {
+    const n = 20_000;
+    const doc = JSON.stringify({ name: 'big', layers: [{ name: 'c', op: 'Conv2D', filters: Array.from({ length: n }, (_, i) => i + 1) }] });
+    // Work counter, not a stopwatch: elements scanned by Array includes/indexOf while checking.
+    let scanned = 0;
+    const original = Array.prototype.includes;
+    const includes = vi.spyOn(Array.prototype, 'includes').mockImplementation(function (this: unknown[], ...args: [unknown, number?]) {
+      scanned += this.length;
+      return original.apply(this, args);
+    });
+    try {
+      expect(space(doc, 'big.json').count()).toBe(BigInt(n));
+    } finally {
+      includes.mockRestore();
+    }
+    expect(scanned).toBeLessThan(10 * n);
+  });
+
+  it('reports duplicates among many choices, each once, at its position', () => {
+    const values = [...Array.from({ length: 5000 }, (_, i) => i + 1), 7, 4999];
+    const msg = errorOf(JSON.stringify({ name: 'big', layers: [{ name: 'c', op: 'Conv2D', filters: values }] }), 'big.json');
+    expect(msg.split('\n')).toEqual([expect.stringMatching(/^big\.json:1:\d+: layers\[0\]\.filters\[5000\]: duplicate choice 7$/), expect.stringMatching(/filters\[5001\]: duplicate choice 4999$/)]);
   });
 });

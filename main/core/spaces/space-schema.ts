@@ -45,6 +45,10 @@ export interface SpaceProblem {
 }
 
 export const MAX_REPEAT = 64;
+/** The largest document read (characters): a million leaves room for 100,000-choice lists. */
+export const MAX_DOCUMENT_CHARS = 1_000_000;
+/** Problems listed in one error; the rest are counted. */
+export const MAX_PROBLEMS_SHOWN = 20;
 const SPACE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const LAYER_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const TOP_FIELDS = ['name', 'title', 'input', 'connections', 'layers'] as const;
@@ -56,6 +60,10 @@ export function formatProblem(source: string, p: SpaceProblem): string {
 
 /** Parses and checks a document: either a spec or every problem found (never both). */
 export function validateSpaceDocument(text: string): { spec?: SpaceSpec; problems: SpaceProblem[] } {
+  if (text.length > MAX_DOCUMENT_CHARS) {
+    const message = `the document has ${text.length.toLocaleString('en-US')} characters; a space document may have at most ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')}`;
+    return { problems: [{ line: 1, col: 1, path: '(root)', message }] };
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const problems: (SpaceProblem & { offset: number })[] = [];
@@ -70,7 +78,13 @@ export function validateSpaceDocument(text: string): { spec?: SpaceSpec; problem
 /** The checked spec of a document; throws NasError('invalid-space') listing every problem. */
 export function checkSpaceDocument(text: string, source: string): SpaceSpec {
   const { spec, problems } = validateSpaceDocument(text);
-  if (!spec) throw new NasError('invalid-space', problems.map((p) => formatProblem(source, p)).join('\n'));
+  if (!spec) {
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => formatProblem(source, p));
+    const more = problems.length - shown.length;
+    const next = problems[MAX_PROBLEMS_SHOWN];
+    const rest = next ? [`${source}:${next.line}:${next.col}: … and ${more} more problem${more === 1 ? '' : 's'} from here on`] : [];
+    throw new NasError('invalid-space', [...shown, ...rest].join('\n'));
+  }
   return spec;
 }
 
@@ -214,12 +228,17 @@ class Walker {
     }
     if (n.items.length === 0) return void this.report(raw, path, 'empty choice list (give at least one value)');
     const values: T[] = [];
+    // A Set, not values.includes: a list of 100,000 choices is checked in linear time.
+    const seen = new Set<Choice>();
     let ok = true;
     n.items.forEach((item, i) => {
       const r = check(this.res(item));
       if ('error' in r) this.report(item, `${path}[${i}]`, r.error);
-      else if (values.includes(r.value)) this.report(item, `${path}[${i}]`, `duplicate choice ${show(r.value)}`);
-      else return void values.push(r.value);
+      else if (seen.has(r.value)) this.report(item, `${path}[${i}]`, `duplicate choice ${show(r.value)}`);
+      else {
+        seen.add(r.value);
+        return void values.push(r.value);
+      }
       ok = false;
     });
     return ok ? { values, choice: true } : undefined;
