@@ -43,7 +43,13 @@ export class NasServer implements Disposable {
   async call(channel: string, arg: unknown): Promise<CallResult> {
     const handler = parseChannel(channel) ? this.handlers.get(channel) : undefined;
     if (!handler) return { ok: false, error: { code: 'not-found', message: `unknown channel '${channel}'` } };
-    const problem = check(handler.schema, arg);
+    let problem: string | undefined;
+    try {
+      problem = check(handler.schema, arg);
+    } catch {
+      // A hostile value (e.g. an object whose toString is not a function) can break a schema's message.
+      problem = 'argument has an unexpected form';
+    }
     if (problem) return { ok: false, error: { code: 'invalid-input', message: problem } };
     try {
       const value = await handler.fn(arg ?? undefined);
@@ -83,8 +89,15 @@ export function toErrorData(e: unknown): NasErrorData {
  */
 export function serveMessages(server: NasServer, port: MessagePortLike<ClientMessage, ServerMessage>, opts: { calls?: boolean } = {}): Disposable {
   const offMessage = port.onMessage((m) => {
-    if (opts.calls === false || m?.type !== 'call') return;
-    void server.call(String(m.channel), m.arg).then((result) => port.send({ type: 'result', seq: m.seq, result }));
+    if (opts.calls === false || typeof m !== 'object' || m === null || m.type !== 'call') return;
+    const seq = typeof m.seq === 'number' ? m.seq : -1;
+    const channel = typeof m.channel === 'string' ? m.channel : '';
+    void server
+      .call(channel, m.arg)
+      .then((result) => port.send({ type: 'result', seq, result }))
+      .catch(() => {
+        /* the port closed under us: nothing to answer */
+      });
   });
   const events = server.onEvent((event, payload) => port.send({ type: 'event', event, payload } as ServerMessage));
   return toDisposable(() => {
