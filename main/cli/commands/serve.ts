@@ -51,7 +51,7 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
   const nas = composed.nas;
   let http;
   try {
-    http = await serveHttp(nas.server, { host, port, assetsDir });
+    http = await serveHttp(nas.server, { host, port, assetsDir, log: (m) => io.err(`${m}\n`) });
   } catch (e) {
     await composed.shutdown();
     store.close();
