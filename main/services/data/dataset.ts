@@ -1,5 +1,6 @@
 import { NasError } from '../../../shared/errors.js';
 import { Rng } from '../../core/rng.js';
+import { USER_FILE_LIMITS } from '../user-file.js';
 
 /**
  * A labelled dataset in memory. Images are uint8 HWC (0..255), one after another; tabular rows are
@@ -29,10 +30,13 @@ export function dataError(file: string, what: string): NasError {
   return new NasError('invalid-input', `${file}: ${what}`);
 }
 
-/** Checks the invariants of a dataset (sizes agree, labels in range). */
+/** Checks the invariants of a dataset (at least one example, sizes agree, classes bounded, labels in range). */
 export function checkDataset(d: Dataset): Dataset {
   const n = d.y.length;
   const per = exampleSize(d);
+  if (n === 0) throw dataError(d.source, 'no examples');
+  if (!d.shape.every((v) => Number.isInteger(v) && v > 0)) throw dataError(d.source, `examples of shape ${d.shape.join('×')}: every dimension must be at least 1`);
+  if (!(Number.isInteger(d.classes) && d.classes >= 1 && d.classes <= USER_FILE_LIMITS.classes)) throw dataError(d.source, `${d.classes} classes: expected 1..${USER_FILE_LIMITS.classes}`);
   if (d.x.length !== n * per) throw dataError(d.source, `${d.x.length} values for ${n} examples of ${d.shape.join('×')} (expected ${n * per})`);
   for (let i = 0; i < n; i++) {
     const l = d.y[i] as number;
@@ -70,7 +74,9 @@ export function concatDatasets(parts: readonly Dataset[], source: string): Datas
     y.set(p.y, at);
     at += p.y.length;
   }
-  return { ...first, source, classes: Math.max(...parts.map((p) => p.classes)), x, y };
+  let classes = 0;
+  for (const p of parts) classes = Math.max(classes, p.classes);
+  return { ...first, source, classes, x, y };
 }
 
 export interface Splits {
@@ -109,7 +115,8 @@ export function splitDataset(d: Dataset, o: SplitOptions): Splits {
   // Deal classes round-robin over a shuffled order, so quotas spread evenly across classes.
   const shuffled = byClass.map((c) => shuffle(c, rng));
   const order: number[] = [];
-  const longest = Math.max(...shuffled.map((c) => c.length));
+  let longest = 0; // a loop, not Math.max(...): no spread over arrays of unbounded length
+  for (const c of shuffled) longest = Math.max(longest, c.length);
   for (let k = 0; k < longest; k++) for (const c of shuffled) if (k < c.length) order.push(c[k] as number);
   for (const i of order) {
     if (test.length < nTest) test.push(i);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NasError } from '../../../shared/errors.js';
+import { brokenSymlink, gzipBomb, mkfifo, utf16le, withFifoUnblocked } from '../../../test/fixtures/user-files.js';
 import { loadDataset } from './builtin.js';
 import { channelStats, normalise, splitDataset, type Dataset } from './dataset.js';
 import { encodeIdx } from './idx-writer.js';
@@ -45,12 +47,12 @@ describe('IDX reader', () => {
     expect(() => readIdx(im5, lb)).toThrow(`${lb}: has 6 labels but ${im5} has 5 images`);
     const gz = encodeIdx([6, 4, 4], images(6), true);
     const cutGz = file('cut.idx.gz', gz.subarray(0, gz.length - 8));
-    expect(() => readIdx(cutGz, lb)).toThrow(new RegExp(`^${cutGz.replace(/[.]/g, '\\.')}: is gzip-compressed but does not decompress`));
+    expect(() => readIdx(cutGz, lb)).toThrow(new RegExp(`^cannot read dataset file ${cutGz.replace(/[.]/g, '\\.')}: is gzip-compressed but does not decompress`));
     const ints = Buffer.from(encodeIdx([6], labels(6), false));
     ints[2] = 0x0c;
     const intFile = file('ints.idx', ints);
     expect(() => readIdx(file('i6.idx', encodeIdx([6, 4, 4], images(6), false)), intFile)).toThrow(`${intFile}: IDX data type int is not supported`);
-    expect(() => readIdx(join(dir, 'missing.idx'), lb)).toThrow(/missing\.idx: cannot read: ENOENT/);
+    expect(() => readIdx(join(dir, 'missing.idx'), lb)).toThrow(/^cannot read dataset file .*missing\.idx: no such file or folder \(ENOENT\)$/);
   });
 });
 
@@ -184,5 +186,109 @@ describe('format detection, splits and normalisation', () => {
     expect(s.mean).toEqual([10, 20]);
     expect(s.std).toEqual([10, 10]);
     expect(Array.from(normalise(d, s))).toEqual([-1, -1, 1, 1]);
+  });
+});
+
+/** A PNG whose header claims width × height, with a token (wrong-sized) image body. */
+function pngHeaderOnly(width: number, height: number): Buffer {
+  const p = new PNG({ width: 1, height: 1 });
+  const one = PNG.sync.write(p);
+  const out = Buffer.from(one);
+  out.writeUInt32BE(width, 16);
+  out.writeUInt32BE(height, 20);
+  return out;
+}
+
+describe('readers refuse what would exhaust memory or hang (issue: reading user files safely)', () => {
+  it('CSV: 200,000 rows of numeric labels (Math.max(...labels) overflowed the stack)', () => {
+    const rows = Array.from({ length: 200_000 }, (_, i) => `${i % 7},${i % 3}`);
+    const p = file('many.csv', `f,label\n${rows.join('\n')}\n`);
+    const d = readCsvDataset(p);
+    expect(d.y.length).toBe(200_000);
+    expect(d.classes).toBe(3);
+  });
+
+  it('CSV: classes are bounded and labels are integers 0..K−1, naming the line', () => {
+    const huge = file('huge-label.csv', 'f,label\n1,0\n2,99999999\n3,1\n');
+    expect(() => readCsvDataset(huge)).toThrow(`${huge}: line 3: label 99999999 is too large: at most 10000 classes (labels 0..9999)`);
+    const frac = file('frac-label.csv', 'f,label\n1,0\n2,1\n3,2.5\n');
+    expect(() => readCsvDataset(frac)).toThrow(`${frac}: line 4: label '2.5' is not a class index (numeric labels are integers 0..9999; use names for other classes)`);
+    const neg = file('neg-label.csv', 'f,label\n1,-1\n2,1\n');
+    expect(() => readCsvDataset(neg)).toThrow(`${neg}: line 2: label '-1' is not a class index (numeric labels are integers 0..9999; use names for other classes)`);
+    const names = Array.from({ length: 10_001 }, (_, i) => `1,c${i}`);
+    const many = file('many-names.csv', `f,label\n${names.join('\n')}\n`);
+    expect(() => readCsvDataset(many)).toThrow(`${many}: line 10002: label 'c10000' is class 10001: at most 10000 classes`);
+  });
+
+  it('IDX: a gzip bomb is stopped at the inflate limit, with a clear error', () => {
+    const im = file('bomb/train-images-idx3-ubyte.gz', gzipBomb(4 * 1024 * 1024));
+    file('bomb/train-labels-idx1-ubyte.gz', encodeIdx([6], labels(6)));
+    expect(() => readDataset(join(dir, 'bomb'), { limits: { inflatedBytes: 1024 * 1024 } })).toThrow(
+      new RegExp(`^cannot read dataset file ${im.replace(/[.]/g, '\\.')}: is gzip-compressed and inflates to more than 1 MiB`),
+    );
+  });
+
+  it('IDX: a header with zero examples or zero-sized images is refused', () => {
+    const im = file('zero/i.idx', encodeIdx([0, 4, 4], images(0), false));
+    const lb = file('zero/l.idx', encodeIdx([0], labels(0), false));
+    expect(() => readIdx(im, lb)).toThrow(`${im}: no examples (the header says 0×4×4)`);
+    const flat = file('zero/f.idx', encodeIdx([2, 0, 4], images(0), false));
+    expect(() => readIdx(flat, file('zero/l2.idx', encodeIdx([2], labels(2), false)))).toThrow(`${flat}: images of 0×4 pixels`);
+  });
+
+  it('images: dimensions are checked from the header before decoding, and the total is bounded', () => {
+    file('giant/a/ok.png', pngHeaderOnly(1, 1));
+    const big = file('giant/b/big.png', pngHeaderOnly(8000, 8000));
+    expect(() => readImageFolder(join(dir, 'giant'))).toThrow(`cannot read image ${big}: 8000×8000 pixels (64 megapixels) is more than the limit of 25 megapixels per image; resize the images first`);
+    const png = (w: number, h: number) => PNG.sync.write(new PNG({ width: w, height: h }));
+    file('many/a/1.png', png(64, 64));
+    file('many/a/2.png', png(64, 64));
+    file('many/b/3.png', png(64, 64));
+    expect(() => readImageFolder(join(dir, 'many'), { limits: { decodedImageBytes: 40_000 } })).toThrow(
+      `cannot read image ${join(dir, 'many/b/3.png')}: the images decode to more than 39.1 KiB together (the limit); use fewer or smaller images`,
+    );
+    expect(readImageFolder(join(dir, 'many')).y.length).toBe(3);
+  });
+
+  it('images: more than 256 class folders keep their labels (a Uint8Array wrapped label 256 to 0)', () => {
+    const one = PNG.sync.write(new PNG({ width: 1, height: 1 }));
+    for (let k = 0; k < 257; k++) file(`wide/c${String(k).padStart(3, '0')}/a.png`, one);
+    const d = readImageFolder(join(dir, 'wide'));
+    expect(d.classes).toBe(257);
+    expect(d.y[256]).toBe(256);
+  });
+
+  it('a named pipe as a dataset or an image is refused, not read (it hung forever)', () => {
+    const fifo = mkfifo(join(dir, 'pipe.csv'));
+    withFifoUnblocked(fifo, () => expect(() => readDataset(fifo)).toThrow(`cannot read dataset ${fifo}: is a named pipe (FIFO), not a regular file`));
+    mkdirSync(join(dir, 'pipes/a'), { recursive: true });
+    file('pipes/b/ok.png', PNG.sync.write(new PNG({ width: 2, height: 2 })));
+    const img = mkfifo(join(dir, 'pipes/a/x.png'));
+    withFifoUnblocked(img, () => expect(() => readImageFolder(join(dir, 'pipes'))).toThrow(`cannot read image ${img}: is a named pipe (FIFO), not a regular file`));
+  });
+
+  it('broken symbolic links and folders are named as such', () => {
+    const link = brokenSymlink(join(dir, 'gone.csv'));
+    expect(() => readDataset(link)).toThrow(`cannot read dataset ${link}: broken symbolic link (it points to ${link}.does-not-exist, which does not exist)`);
+    file('links/a/ok.png', PNG.sync.write(new PNG({ width: 2, height: 2 })));
+    const entry = brokenSymlink(join(dir, 'links/b'));
+    let err: unknown;
+    try {
+      readImageFolder(join(dir, 'links'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NasError);
+    expect((err as Error).message).toBe(`cannot read dataset folder entry ${entry}: broken symbolic link (it points to ${entry}.does-not-exist, which does not exist)`);
+    mkdirSync(join(dir, 'dirs/train-images-idx3-ubyte'), { recursive: true });
+    file('dirs/train-labels-idx1-ubyte', encodeIdx([6], labels(6), false));
+    expect(() => readDataset(join(dir, 'dirs'))).toThrow(`cannot read dataset file ${join(dir, 'dirs/train-images-idx3-ubyte')}: is a folder, not a file`);
+  });
+
+  it('CSV datasets in UTF-16 with a byte-order mark are read; other encodings are named, not dumped', () => {
+    const p = file('utf16.csv', utf16le('a,label\n1,cat\n2,dog\n'));
+    expect(readCsvDataset(p).classNames).toEqual(['cat', 'dog']);
+    const q = file('utf16-nobom.csv', utf16le('a,label\n1,cat\n2,dog\n', false));
+    expect(() => readCsvDataset(q)).toThrow(`cannot read dataset ${q}: is not UTF-8 text: it looks like UTF-16 without a byte-order mark; save it as UTF-8`);
   });
 });
