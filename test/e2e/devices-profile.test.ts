@@ -3,6 +3,8 @@
  * an emulated phone behind a real adb server: the "Build latency table" button starts a job whose
  * progress bar runs and whose Cancel ends it; a job for a tiny space (started through the same API
  * with fast settings, as the screen cannot pick them) runs to the end and its accuracy report shows.
+ * The phone times models with its cost model (PhoneTiming: deterministic, sleeps instead of computing),
+ * so the jobs' pace does not depend on how busy the host is; test/phone-e2e.test.ts runs Arm NN for real.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -33,7 +35,7 @@ describe.skipIf(skip !== undefined)('Devices screen: building a latency table', 
   beforeAll(async () => {
     ensureRendererBuilt();
     adb = await AdbServer.start();
-    phone = new EmulatedAndroidDevice({ ambientC: 33 });
+    phone = new EmulatedAndroidDevice({ ambientC: 33, timing: { seed: 11 } });
     await phone.start();
     await adb.connect(phone.serial);
     const db = join(tempDir('frontier-e2e-profile-'), 'e2e.db');
@@ -65,7 +67,12 @@ describe.skipIf(skip !== undefined)('Devices screen: building a latency table', 
 
   afterAll(async () => {
     await browser?.close();
-    if (serve) await stopServe(serve);
+    if (serve) {
+      // SIGINT lets serve cancel its jobs and close the database; SIGKILL if it has not exited in 15 s.
+      const timer = setTimeout(() => serve.kill('SIGKILL'), 15_000);
+      await stopServe(serve);
+      clearTimeout(timer);
+    }
     await adb?.kill();
     await phone?.close();
     expect(pageErrors).toEqual([]);

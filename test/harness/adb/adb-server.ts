@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -22,19 +22,68 @@ export async function freePort(): Promise<number> {
   return addr.port;
 }
 
-/** A real adb server on a private port (so tests never touch the user's server on 5037). */
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
+async function listening(port: number, timeoutMs: number, gone: () => string | undefined): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    const why = gone();
+    if (why) throw new Error(why);
+    if (Date.now() > until) throw new Error(`the adb server did not listen on port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Servers still running, killed when this process exits however a test ended. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+/**
+ * A real adb server on a private port (so tests never touch the user's server on 5037). It runs in
+ * the foreground (`adb nodaemon server`) as this process's child, so kill() always ends it, even
+ * when `adb kill-server` cannot get through, and it dies with the test process at the latest.
+ */
 export class AdbServer {
   private constructor(
     readonly bin: string,
     readonly port: number,
+    private readonly child: ChildProcess,
   ) {}
 
   static async start(bin = findAdb()): Promise<AdbServer> {
     if (!bin) throw new Error('adb is not installed (Debian package "adb")');
     const port = await freePort();
-    const s = new AdbServer(bin, port);
-    await s.adb('start-server');
+    const child = spawn(bin, ['-P', String(port), 'nodaemon', 'server'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    live.add(child);
+    let err = '';
+    let exited: string | undefined;
+    child.stderr!.on('data', (b: Buffer) => void (err = (err + b.toString()).slice(-2000)));
+    child.once('exit', (code, sig) => {
+      live.delete(child);
+      exited = `the adb server exited (${sig ?? code}): ${err.trim().split('\n').slice(-3).join(' | ')}`;
+    });
+    child.once('error', (e) => void (exited = `cannot start ${bin}: ${e.message}`));
+    const s = new AdbServer(bin, port, child);
+    try {
+      // Wait for the port before any client runs: a client finding no server would start a daemon.
+      await listening(port, 20_000, () => exited);
+    } catch (e) {
+      await s.kill();
+      throw e;
+    }
     return s;
+  }
+
+  /** The server's process id (for tests that check nothing is left behind). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Runs `adb -P <port> …`; resolves with stdout. */
@@ -79,7 +128,14 @@ export class AdbServer {
     throw new Error(`timed out waiting for ${serial} to be ${state}; adb devices:\n${last}`);
   }
 
+  /** Stops the server: `adb kill-server`, then SIGKILL if it is still there after 2 s. Idempotent. */
   async kill(): Promise<void> {
-    await this.adb('kill-server').catch(() => undefined);
+    const c = this.child;
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill('SIGTERM');
+    const timer = setTimeout(() => c.kill('SIGKILL'), 2_000);
+    await exited;
+    clearTimeout(timer);
   }
 }

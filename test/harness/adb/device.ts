@@ -24,7 +24,36 @@ export interface EmulatedDeviceOptions {
   readonly heatPerSecond?: number;
   /** Time constant of cooling towards ambient, in seconds. */
   readonly coolTauSeconds?: number;
+  /** How benchmark_model times models on this phone (default 'real'); also settable later via `timing`. */
+  readonly timing?: PhoneTiming;
 }
+
+/**
+ * The phone's compute, as the benchmark_model stand-in (test/harness/armnn/benchmark_model.py) sees
+ * it. The rates are of the emulated phone, not of the host.
+ */
+export interface CostModel {
+  /** Seed of the per-run noise: the same seed, model, flags and run order give the same numbers. */
+  readonly seed: number;
+  /** Compute rate, GFLOP/s (default 0.5). */
+  readonly gflops?: number;
+  /** Memory rate, GB/s (default 2). */
+  readonly gbps?: number;
+  /** Fixed cost of every operator, µs (default 10). */
+  readonly opUs?: number;
+  /** Fixed cost of every inference, µs (default 50). */
+  readonly invokeUs?: number;
+  /** Standard deviation of the log-normal noise of one run (default 0.03; 0 for none). */
+  readonly noise?: number;
+}
+
+/**
+ * 'real': programs really run and time themselves (benchmark_model runs the model in Arm NN, so its
+ * numbers are the host's wall clock, noisy on a busy machine). A CostModel: benchmark_model reports
+ * per-op times from the cost model of the ops (FLOPs, bytes) with seeded noise, deterministic
+ * whatever the host's load, and sleeps for the simulated time; for tests that assert on accuracy.
+ */
+export type PhoneTiming = 'real' | CostModel;
 
 interface Stream {
   readonly localId: number;
@@ -72,6 +101,10 @@ export class EmulatedAndroidDevice {
   private readonly heatPerSecond: number;
   private readonly coolTau: number;
   private readonly abort = new Set<AbortController>();
+  private readonly startListeners = new Set<(argv: readonly string[]) => void>();
+  private programRuns = 0;
+  /** See PhoneTiming; may be changed between measurements. */
+  timing: PhoneTiming;
 
   constructor(opts: EmulatedDeviceOptions = {}) {
     this.profile = opts.profile ?? PIXEL_7;
@@ -82,6 +115,7 @@ export class EmulatedAndroidDevice {
     this.tempC = this.ambientC;
     this.heatPerSecond = opts.heatPerSecond ?? 0;
     this.coolTau = opts.coolTauSeconds ?? 2;
+    this.timing = opts.timing ?? 'real';
     this.defineKernelFiles();
   }
 
@@ -101,6 +135,23 @@ export class EmulatedAndroidDevice {
       if (Date.now() > until) throw new Error('no program started on the emulated device');
       await new Promise((r) => setTimeout(r, 10));
     }
+  }
+
+  /**
+   * Calls `listener` with the argv of every program (not built-in command) just after it started,
+   * on a later turn of the event loop but before its exit can be seen: a test can pull the cable
+   * while a given run is certainly in progress. Returns the unsubscribe function.
+   */
+  onProgramStart(listener: (argv: readonly string[]) => void): () => void {
+    this.startListeners.add(listener);
+    return () => void this.startListeners.delete(listener);
+  }
+
+  /** The environment programs run with: how benchmark_model times models, and the run counter that seeds its noise. */
+  private programEnv(): Record<string, string> {
+    const t = this.timing;
+    const run = String(this.programRuns++);
+    return t === 'real' ? {} : { FRONTIER_EMU_TIMING: 'cost', FRONTIER_EMU_COST: JSON.stringify(t), FRONTIER_EMU_RUN: run };
   }
 
   get listeningPort(): number {
@@ -363,6 +414,11 @@ export class EmulatedAndroidDevice {
             this.busyCount += d;
           },
           log: (argv) => this.commands.push([...argv]),
+          programEnv: () => this.programEnv(),
+          started: (argv) => {
+            // setImmediate: after the shell has wired the kill-on-unplug; before any exit event is read.
+            for (const l of this.startListeners) setImmediate(() => l(argv));
+          },
         },
         write,
         ac.signal,

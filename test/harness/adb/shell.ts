@@ -13,6 +13,10 @@ export interface ShellHost {
   busy(delta: 1 | -1): void;
   /** Every simple command as executed (argv joined), for tests to inspect. */
   log(argv: readonly string[]): void;
+  /** Extra environment of each program run (the device's timing model). */
+  programEnv(): Readonly<Record<string, string>>;
+  /** A program (argv as given to the shell) has been started and can be killed by an unplug. */
+  started(argv: readonly string[]): void;
 }
 
 type Token = { kind: 'word'; text: string; glob: boolean } | { kind: 'op'; text: string };
@@ -386,11 +390,13 @@ export class DeviceShell {
       this.host.busy(1);
       const child = spawn(fs.host(devicePath), mapped, {
         cwd: fs.host(this.cwd),
-        env: { PATH: '/usr/bin:/bin', HOME: fs.host('/data/local/tmp'), TMPDIR: fs.host('/data/local/tmp'), ...env },
+        env: { PATH: '/usr/bin:/bin', HOME: fs.host('/data/local/tmp'), TMPDIR: fs.host('/data/local/tmp'), ...this.host.programEnv(), ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const onAbort = () => child.kill('SIGKILL');
       this.signal.addEventListener('abort', onAbort, { once: true });
+      if (this.signal.aborted) onAbort();
+      this.host.started([cmd, ...args]);
       child.stdout.on('data', (b: Buffer) => out(b));
       child.stderr.on('data', (b: Buffer) => err(b));
       let done = false;
