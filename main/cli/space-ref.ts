@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { errorMessage } from '../../shared/errors.js';
 import type { StudySpec } from '../../shared/types/index.js';
 import type { SearchSpace } from '../core/search-space.js';
 import { createSpace } from '../core/spaces.js';
+import { readUserText, USER_FILE_LIMITS } from '../services/user-file.js';
 import { UsageError, type CliIO } from './io.js';
 
 /**
@@ -14,9 +14,9 @@ export function spaceRef(name: string, io: CliIO): Pick<StudySpec, 'space' | 'sp
   if (!['.yaml', '.yml', '.json'].includes(extname(name).toLowerCase())) return { space: name };
   let document: string;
   try {
-    document = readFileSync(resolve(io.cwd, name), 'utf8');
+    document = readUserText(resolve(io.cwd, name), { what: 'space file', maxBytes: USER_FILE_LIMITS.spaceBytes });
   } catch (e) {
-    throw new UsageError(`cannot read space file ${name}: ${errorMessage(e)}`);
+    throw new UsageError(errorMessage(e));
   }
   return { space: 'custom', spaceOptions: { document, source: name } };
 }

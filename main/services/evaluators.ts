@@ -1,10 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
-import { errorMessage, NasError } from '../../shared/errors.js';
+import { NasError } from '../../shared/errors.js';
 import type { EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../shared/types/index.js';
 import type { Evaluator } from '../core/evaluator.js';
 import { joinTables, parseCost, parseCsv, TableEvaluator, type CsvTable } from '../core/table.js';
 import { LutEvaluator } from './devices/lut-evaluator.js';
 import { resolveResource } from './resources.js';
+import { readUserText, statUserPath } from './user-file.js';
 import { TrainEvaluator, type EvaluatorContext, type TrainEvaluatorSpec } from './train/evaluator.js';
 
 export type { EvaluatorContext } from './train/evaluator.js';
@@ -38,15 +38,10 @@ const csvCache = new Map<string, { mtimeMs: number; table: CsvTable }>();
 /** Reads and parses a CSV table (cached per path and modification time); errors name the file. */
 export function loadCsv(ref: string): CsvTable {
   const path = resolveResource(ref);
-  let mtimeMs: number;
-  try {
-    mtimeMs = statSync(path).mtimeMs;
-  } catch (e) {
-    throw new NasError('invalid-input', `cannot read table ${path}: ${errorMessage(e)}`);
-  }
+  const { mtimeMs } = statUserPath(path, 'table');
   const hit = csvCache.get(path);
   if (hit && hit.mtimeMs === mtimeMs) return hit.table;
-  const table = parseCsv(readFileSync(path, 'utf8'), path);
+  const table = parseCsv(readUserText(path, { what: 'table' }), path);
   csvCache.set(path, { mtimeMs, table });
   return table;
 }
