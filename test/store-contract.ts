@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NasError, StoreConflict } from '../shared/errors.js';
+import { NasError, StoreConflict, StudyBusy } from '../shared/errors.js';
 import type {
   ArtifactRecord,
   DeviceRecord,
@@ -8,7 +8,7 @@ import type {
   StudySpec,
   StudyStatus,
 } from '../shared/types/index.js';
-import type { Checkpoint, Store, TrialResult } from '../main/core/store.js';
+import type { Checkpoint, LeasePolicy, Store, TrialResult } from '../main/core/store.js';
 
 /**
  * Conformance suite for `Store` (Optuna StorageTestCase style): every implementation must pass it.
@@ -63,7 +63,7 @@ const PATH_TO: Readonly<Record<StudyStatus, readonly StudyStatus[]>> = {
   failed: ['running', 'failed'],
 };
 
-function expectNasError(fn: () => unknown, code: NasError['code'], cls?: typeof StoreConflict): void {
+function expectNasError(fn: () => unknown, code: NasError['code'], cls?: typeof StoreConflict | typeof StudyBusy): NasError {
   let thrown: unknown;
   try {
     fn();
@@ -73,20 +73,40 @@ function expectNasError(fn: () => unknown, code: NasError['code'], cls?: typeof 
   expect(thrown, 'expected a NasError').toBeInstanceOf(NasError);
   expect((thrown as NasError).code).toBe(code);
   if (cls) expect(thrown).toBeInstanceOf(cls);
+  return thrown as NasError;
 }
 
-export function describeStoreContract(name: string, make: () => { store: Store; cleanup?: () => void }): void {
+const POLICY: LeasePolicy = { staleAfterMs: 10_000 };
+const A = { pid: 101, host: 'alpha', owner: 'run-a' };
+const B = { pid: 202, host: 'beta', owner: 'run-b' };
+
+/**
+ * `make` gives a fresh store; `reopen`, where the implementation has one, a second handle on the
+ * same data (another process opening the same file): the lease's write fencing is tested through it.
+ */
+export function describeStoreContract(
+  name: string,
+  make: () => { store: Store; cleanup?: () => void; reopen?: () => Store },
+): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let cleanup: (() => void) | undefined;
+    let reopen: (() => Store) | undefined;
+    const others: Store[] = [];
 
     beforeEach(() => {
-      ({ store, cleanup } = make());
+      ({ store, cleanup, reopen } = make());
     });
     afterEach(() => {
+      for (const o of others.splice(0)) o.close();
       store.close();
       cleanup?.();
     });
+    const second = (): Store => {
+      const o = reopen!();
+      others.push(o);
+      return o;
+    };
 
     const newStudy = (now = 1_000) => store.createStudy(SPEC, now).id;
     /** A running study with `n` running trials. */
@@ -492,12 +512,128 @@ export function describeStoreContract(name: string, make: () => { store: Store; 
       });
     });
 
+    describe('leases', () => {
+      it('grants a free lease with its holder, and reads it back', () => {
+        const id = newStudy();
+        expect(store.getLease(id)).toBeUndefined();
+        const { lease, replaced } = store.acquireLease(id, A, 5_000, POLICY);
+        expect(replaced).toBeUndefined();
+        expect(lease).toEqual({ studyId: id, owner: 'run-a', pid: 101, host: 'alpha', acquiredAt: 5_000, heartbeatAt: 5_000 });
+        expect(store.getLease(id)).toEqual(lease);
+        expectNasError(() => store.acquireLease('999', A, 5_000, POLICY), 'not-found');
+      });
+
+      it('refuses a live lease to another run, naming the holder, and leaves it as it was', () => {
+        const id = newStudy();
+        store.acquireLease(id, A, 5_000, POLICY);
+        const e = expectNasError(() => store.acquireLease(id, B, 5_000 + POLICY.staleAfterMs, POLICY), 'study-busy', StudyBusy);
+        expect(e.message).toMatch(/process 101 on host 'alpha'/);
+        expect(e.message).toMatch(new RegExp(`study ${id}\\b`));
+        // Not re-entrant either: the same owner asking again is another run.
+        expectNasError(() => store.acquireLease(id, A, 5_001, POLICY), 'study-busy', StudyBusy);
+        expect(store.getLease(id)?.owner).toBe('run-a');
+      });
+
+      it('takes over a lease whose heartbeat is too old, or whose holder is dead, and says whose it was', () => {
+        const id = newStudy();
+        store.acquireLease(id, A, 5_000, POLICY);
+        store.renewLease(id, 'run-a', 8_000);
+        expectNasError(() => store.acquireLease(id, B, 8_000 + POLICY.staleAfterMs, POLICY), 'study-busy');
+        const took = store.acquireLease(id, B, 8_001 + POLICY.staleAfterMs, POLICY);
+        expect(took.replaced).toMatchObject({ owner: 'run-a', pid: 101, heartbeatAt: 8_000 });
+        expect(store.getLease(id)).toMatchObject({ owner: 'run-b', pid: 202, host: 'beta', heartbeatAt: 8_001 + POLICY.staleAfterMs });
+
+        const dead: LeasePolicy = { ...POLICY, isDead: (l) => l.pid === 202 };
+        const again = store.acquireLease(id, A, 20_000, dead);
+        expect(again.replaced?.owner).toBe('run-b');
+        expect(store.getLease(id)?.owner).toBe('run-a');
+      });
+
+      it('renews only for its owner: a run that lost its lease hears StudyBusy', () => {
+        const id = newStudy();
+        store.acquireLease(id, A, 5_000, POLICY);
+        store.renewLease(id, 'run-a', 6_000);
+        expect(store.getLease(id)?.heartbeatAt).toBe(6_000);
+        expectNasError(() => store.renewLease(id, 'run-b', 6_500), 'study-busy', StudyBusy);
+        store.acquireLease(id, B, 6_000 + POLICY.staleAfterMs + 1, POLICY);
+        const e = expectNasError(() => store.renewLease(id, 'run-a', 30_000), 'study-busy', StudyBusy);
+        expect(e.message).toMatch(/taken over by process 202 on host 'beta'/);
+        expect(store.getLease(id)?.heartbeatAt).toBe(6_000 + POLICY.staleAfterMs + 1);
+      });
+
+      it('releases only for its owner', () => {
+        const id = newStudy();
+        store.acquireLease(id, A, 5_000, POLICY);
+        expect(store.releaseLease(id, 'run-b')).toBe(false);
+        expect(store.getLease(id)?.owner).toBe('run-a');
+        expect(store.releaseLease(id, 'run-a')).toBe(true);
+        expect(store.getLease(id)).toBeUndefined();
+        expect(store.releaseLease(id, 'run-a')).toBe(false);
+        // Free again: anyone may take it at once.
+        expect(store.acquireLease(id, B, 5_001, POLICY).replaced).toBeUndefined();
+      });
+
+      it('keeps leases per study', () => {
+        const one = newStudy();
+        const two = newStudy();
+        store.acquireLease(one, A, 5_000, POLICY);
+        store.acquireLease(two, B, 5_000, POLICY);
+        expect(store.getLease(one)?.owner).toBe('run-a');
+        expect(store.getLease(two)?.owner).toBe('run-b');
+      });
+    });
+
     it('fails with store-io after close', () => {
       const id = newStudy();
       store.close();
       expectNasError(() => store.getStudy(id), 'store-io');
       expectNasError(() => store.createStudy(SPEC, 1), 'store-io');
       store.close(); // closing twice is harmless
+    });
+
+    describe('lease fencing (a second handle on the same data)', () => {
+      it.runIf(make().reopen !== undefined)('refuses run writes through a handle without the lease, and allows them again after release', () => {
+        const id = runningStudy(1);
+        const other = second();
+        store.acquireLease(id, A, 5_000, POLICY);
+        const busy = (fn: () => unknown) => expect(expectNasError(fn, 'study-busy', StudyBusy).message).toMatch(/process 101 on host 'alpha'/);
+        busy(() => other.setStudyStatus(id, 'stopped', 6_000));
+        busy(() => other.updateProgress(id, progress(3)));
+        busy(() => other.createTrial(id, arch(9), 6_000));
+        busy(() => other.finishTrial(id, 0, result(), { progress: progress(1), strategyState: null }));
+        busy(() => other.abandonRunning(id, 'interrupted', 6_000));
+        busy(() => other.appendCurve(id, 0, [{ step: 1, metric: 'acc', value: 0.5 }]));
+        // Nothing changed; the holder writes as usual, and reads are open to everyone.
+        expect(other.getStudy(id)?.status).toBe('running');
+        expect(other.getTrial(id, 0)?.state).toBe('running');
+        expect(store.createTrial(id, arch(1), 6_000)).toBe(1);
+        store.finishTrial(id, 0, result(), { progress: progress(1), strategyState: null });
+        expect(other.getTrial(id, 0)?.state).toBe('complete');
+        expect(other.getLease(id)?.owner).toBe('run-a');
+
+        store.releaseLease(id, 'run-a');
+        other.abandonRunning(id, 'interrupted', 7_000);
+        expect(store.getTrial(id, 1)).toMatchObject({ state: 'failed', error: 'interrupted' });
+      });
+
+      it.runIf(make().reopen !== undefined)('after a takeover the old holder cannot touch the study: its in-flight trial is not failed twice', () => {
+        const id = runningStudy(2);
+        store.acquireLease(id, A, 5_000, POLICY);
+        const other = second();
+        other.acquireLease(id, B, 5_000 + POLICY.staleAfterMs + 1, POLICY);
+        expect(other.abandonRunning(id, 'interrupted: taken over', 20_000)).toBe(2);
+        other.setStudyStatus(id, 'running', 20_000);
+        const n = other.createTrial(id, arch(5), 20_000);
+        // The old run wakes up: every write of its run is refused with StudyBusy, not StoreConflict.
+        expectNasError(() => store.finishTrial(id, 0, result(), { progress: progress(1), strategyState: null }), 'study-busy', StudyBusy);
+        expectNasError(() => store.finishTrial(id, n, result(), { progress: progress(1), strategyState: null }), 'study-busy', StudyBusy);
+        expectNasError(() => store.setStudyStatus(id, 'failed', 20_000, 'boom'), 'study-busy', StudyBusy);
+        expectNasError(() => store.renewLease(id, 'run-a', 20_000), 'study-busy', StudyBusy);
+        expect(store.releaseLease(id, 'run-a')).toBe(false);
+        other.finishTrial(id, n, result(), { progress: progress(1), strategyState: null });
+        expect(store.getStudy(id)?.status).toBe('running');
+        expect(store.getTrials(id).map((t) => t.state)).toEqual(['failed', 'failed', 'complete']);
+      });
     });
   });
 }

@@ -11,13 +11,17 @@ import type {
   TrialRecord,
   TrialState,
 } from '../../shared/types/index.js';
-import type { Checkpoint, LatencyQuery, Store, TrialQuery, TrialResult } from './store.js';
+import type { Checkpoint, LatencyQuery, LeaseHolder, LeasePolicy, Store, StudyLease, TrialQuery, TrialResult } from './store.js';
 import {
   EMPTY_PROGRESS,
   checkResult,
   checkTransition,
+  fencedOut,
   finishConflict,
+  leaseIsStale,
+  leaseLost,
   pageOf,
+  studyBusy,
   studyNotFound,
   trialNotFound,
 } from './store-rules.js';
@@ -33,18 +37,50 @@ interface StudyEntry {
 
 const copy = <T>(v: T): T => structuredClone(v);
 
+/** The data every handle on one in-memory database shares (what the file is to SqliteStore). */
+interface Data {
+  readonly studies: Map<string, StudyEntry>;
+  nextStudyId: number;
+  readonly devices: Map<string, DeviceRecord>;
+  readonly latency: LatencySample[];
+  readonly artifacts: { id: number; record: ArtifactRecord }[];
+  readonly leases: Map<string, StudyLease>;
+}
+
 /** A Store that lives in memory: for tests and throwaway studies. Records are deep-copied in and out. */
 export class InMemoryStore implements Store {
-  private readonly studies = new Map<string, StudyEntry>();
-  private nextStudyId = 1;
-  private readonly devices = new Map<string, DeviceRecord>();
-  private readonly latency: LatencySample[] = [];
-  private readonly artifacts: { id: number; record: ArtifactRecord }[] = [];
+  private readonly data: Data;
+  /** Leases this handle holds: study id → owner token (write fencing, see `Store`). */
+  private readonly held = new Map<string, string>();
   private closed = false;
+
+  constructor() {
+    this.data = { studies: new Map(), nextStudyId: 1, devices: new Map(), latency: [], artifacts: [], leases: new Map() };
+  }
+
+  /** Another handle on the same data, as a second process opening the same database file would have. */
+  connect(): InMemoryStore {
+    const other = new InMemoryStore();
+    (other as unknown as { data: Data }).data = this.data;
+    return other;
+  }
+
+  private get studies(): Map<string, StudyEntry> {
+    return this.data.studies;
+  }
+  private get devices(): Map<string, DeviceRecord> {
+    return this.data.devices;
+  }
+  private get latency(): LatencySample[] {
+    return this.data.latency;
+  }
+  private get artifacts(): { id: number; record: ArtifactRecord }[] {
+    return this.data.artifacts;
+  }
 
   createStudy(spec: StudySpec, now: number): StudyRecord {
     this.open();
-    const id = String(this.nextStudyId++);
+    const id = String(this.data.nextStudyId++);
     const record: Mutable<StudyRecord> = { id, spec: copy(spec), status: 'created', progress: { ...EMPTY_PROGRESS }, createdAt: now };
     this.studies.set(id, { record, trials: [], curves: new Map(), checkpoint: undefined });
     return copy(record);
@@ -62,7 +98,7 @@ export class InMemoryStore implements Store {
   }
 
   setStudyStatus(id: string, status: StudyStatus, now: number, error?: string): void {
-    const r = this.study(id).record;
+    const r = this.writable(id).record;
     checkTransition(id, r.status, status);
     r.status = status;
     if (status === 'running' && r.startedAt === undefined) r.startedAt = now;
@@ -71,11 +107,11 @@ export class InMemoryStore implements Store {
   }
 
   updateProgress(id: string, progress: StudyProgress): void {
-    this.study(id).record.progress = copy(progress);
+    this.writable(id).record.progress = copy(progress);
   }
 
   createTrial(studyId: string, arch: { key: string; sample: readonly number[] }, now: number): number {
-    const s = this.study(studyId);
+    const s = this.writable(studyId);
     const number = s.trials.length;
     s.trials.push({
       studyId, number, key: arch.key, sample: [...arch.sample], state: 'running', metrics: {}, fidelity: {}, cost: 0, startedAt: now,
@@ -87,6 +123,7 @@ export class InMemoryStore implements Store {
     this.open();
     const s = this.studies.get(studyId);
     const t = s?.trials[number];
+    if (s) this.fence(studyId);
     if (!s || !t || t.state !== 'running') throw finishConflict(studyId, number, t?.state);
     checkResult(studyId, number, result);
     // Copy everything before mutating so a failing clone leaves the store untouched (all or nothing).
@@ -101,7 +138,7 @@ export class InMemoryStore implements Store {
 
   abandonRunning(studyId: string, reason: string, now: number): number {
     let n = 0;
-    for (const t of this.study(studyId).trials) {
+    for (const t of this.writable(studyId).trials) {
       if (t.state !== 'running') continue;
       Object.assign(t, { state: 'failed', error: reason, finishedAt: now });
       n++;
@@ -132,7 +169,7 @@ export class InMemoryStore implements Store {
   }
 
   appendCurve(studyId: string, number: number, points: readonly CurvePoint[]): void {
-    const s = this.study(studyId);
+    const s = this.writable(studyId);
     const t = s.trials[number];
     if (!t) throw trialNotFound(studyId, number);
     if (t.state !== 'running') throw new StoreConflict(`trial ${number} of study ${studyId} is ${t.state}: its curve is closed`);
@@ -144,6 +181,42 @@ export class InMemoryStore implements Store {
   getCurve(studyId: string, number: number): CurvePoint[] {
     this.open();
     return copy(this.studies.get(studyId)?.curves.get(number) ?? []);
+  }
+
+  acquireLease(
+    studyId: string,
+    holder: LeaseHolder & { readonly owner: string },
+    now: number,
+    policy: LeasePolicy,
+  ): { lease: StudyLease; replaced?: StudyLease } {
+    this.study(studyId);
+    const current = this.data.leases.get(studyId);
+    if (current && !leaseIsStale(current, now, policy)) throw studyBusy(copy(current), now);
+    const lease: StudyLease = { studyId, owner: holder.owner, pid: holder.pid, host: holder.host, acquiredAt: now, heartbeatAt: now };
+    this.data.leases.set(studyId, lease);
+    this.held.set(studyId, holder.owner);
+    return { lease: copy(lease), ...(current ? { replaced: copy(current) } : {}) };
+  }
+
+  renewLease(studyId: string, owner: string, now: number): void {
+    this.open();
+    const current = this.data.leases.get(studyId);
+    if (!current || current.owner !== owner) throw leaseLost(studyId, current && copy(current), now);
+    this.data.leases.set(studyId, { ...current, heartbeatAt: now });
+  }
+
+  releaseLease(studyId: string, owner: string): boolean {
+    this.open();
+    if (this.held.get(studyId) === owner) this.held.delete(studyId);
+    if (this.data.leases.get(studyId)?.owner !== owner) return false;
+    this.data.leases.delete(studyId);
+    return true;
+  }
+
+  getLease(studyId: string): StudyLease | undefined {
+    this.open();
+    const l = this.data.leases.get(studyId);
+    return l && copy(l);
   }
 
   upsertDevice(device: DeviceRecord): void {
@@ -201,6 +274,18 @@ export class InMemoryStore implements Store {
     const s = this.studies.get(id);
     if (!s) throw studyNotFound(id);
     return s;
+  }
+
+  /** A study about to be changed by its run: refused while another handle holds its lease. */
+  private writable(id: string): StudyEntry {
+    const s = this.study(id);
+    this.fence(id);
+    return s;
+  }
+
+  private fence(id: string): void {
+    const lease = this.data.leases.get(id);
+    if (lease && this.held.get(id) !== lease.owner) throw fencedOut(copy(lease));
   }
 
   private filtered(studyId: string, states: readonly TrialState[] | undefined): TrialRecord[] {

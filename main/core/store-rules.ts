@@ -1,6 +1,6 @@
-import { NasError, StoreConflict } from '../../shared/errors.js';
+import { NasError, StoreConflict, StudyBusy } from '../../shared/errors.js';
 import { TRIAL_STATES, type StudyProgress, type StudyStatus } from '../../shared/types/index.js';
-import type { TrialQuery, TrialResult } from './store.js';
+import type { LeasePolicy, StudyLease, TrialQuery, TrialResult } from './store.js';
 
 /** Rules every Store implementation enforces the same way (see the invariants on `Store`). */
 
@@ -57,4 +57,30 @@ export function pageOf(query: TrialQuery | undefined): { offset: number; limit: 
   const offset = Math.max(0, Math.floor(query?.offset ?? 0));
   const limit = query?.limit === undefined ? undefined : Math.max(0, Math.floor(query.limit));
   return { offset, limit };
+}
+
+/** Whether `lease` may be taken over: its holder is known dead, or its heartbeat is too old. */
+export function leaseIsStale(lease: StudyLease, now: number, policy: LeasePolicy): boolean {
+  return now - lease.heartbeatAt > policy.staleAfterMs || policy.isDead?.(lease) === true;
+}
+
+/** Who holds the lease, for messages: "process 123 on host 'box' (last heartbeat 2 s ago)". */
+export function describeHolder(lease: StudyLease, now: number): string {
+  const ago = Math.max(0, Math.round((now - lease.heartbeatAt) / 1000));
+  return `process ${lease.pid} on host '${lease.host}' (last heartbeat ${ago} s ago)`;
+}
+
+export function studyBusy(lease: StudyLease, now: number): StudyBusy {
+  return new StudyBusy(`study ${lease.studyId} is being run by ${describeHolder(lease, now)}; stop it there, or wait for it to finish`);
+}
+
+export function leaseLost(studyId: string, current: StudyLease | undefined, now: number): StudyBusy {
+  return current
+    ? new StudyBusy(`study ${studyId} was taken over by ${describeHolder(current, now)}; this run stops without touching it`)
+    : new StudyBusy(`study ${studyId}: this run no longer holds the study's lease; it stops without touching it`);
+}
+
+/** A write to a study through a handle that does not hold the study's existing lease. */
+export function fencedOut(lease: StudyLease): StudyBusy {
+  return new StudyBusy(`study ${lease.studyId} is being run by process ${lease.pid} on host '${lease.host}'; it cannot be changed from here meanwhile`);
 }

@@ -1,3 +1,4 @@
+import type { NasError } from '../../shared/errors.js';
 import type {
   ArtifactRecord,
   CurvePoint,
@@ -39,6 +40,32 @@ export interface LatencyQuery {
   readonly studyId?: string;
 }
 
+/** The process that runs a study. */
+export interface LeaseHolder {
+  readonly pid: number;
+  readonly host: string;
+}
+
+/**
+ * The right to run one study. At most one lease per study; the holder refreshes `heartbeatAt`
+ * while it runs and releases the lease when the run ends.
+ */
+export interface StudyLease extends LeaseHolder {
+  readonly studyId: string;
+  /** Random token naming one run: it, not the pid, is what `renewLease` and `releaseLease` check. */
+  readonly owner: string;
+  readonly acquiredAt: number;
+  readonly heartbeatAt: number;
+}
+
+/** When another holder's lease may be taken over. */
+export interface LeasePolicy {
+  /** A lease whose last heartbeat is older than this is stale. */
+  readonly staleAfterMs: number;
+  /** True when the holder is known to be gone (e.g. no such process on this host). */
+  readonly isDead?: (lease: StudyLease) => boolean;
+}
+
 /**
  * Durable record of studies, trials, curves, devices, latency samples and artifacts.
  *
@@ -50,13 +77,22 @@ export interface LatencyQuery {
  * - Status transitions: created→running, running→stopped|complete|failed, stopped→running|failed.
  *   Any other transition throws StoreConflict. `running` may also be re-entered from `running` when a
  *   killed process is resumed (the old run is dead; `abandonRunning` cleans its trials).
+ * - Leases: `acquireLease` is atomic (one transaction): it grants the lease when there is none or the
+ *   existing one is stale under the policy (taking it over), and otherwise throws StudyBusy naming the
+ *   holder. While a lease exists, the study's run writes (status, progress, trials, curves) through any
+ *   other handle (another process, or this store opened again) throw StudyBusy: a run that lost its
+ *   lease cannot touch the study any more. `renewLease` throws StudyBusy once the lease is lost;
+ *   `releaseLease` by a non-holder does nothing.
  * - All methods are synchronous; returned records are plain data (structured-cloneable).
  */
 export interface Store {
   createStudy(spec: StudySpec, now: number): StudyRecord;
   getStudy(id: string): StudyRecord | undefined;
-  /** Newest first. */
-  listStudies(): StudyRecord[];
+  /**
+   * Newest first. A study whose stored record cannot be read (damaged) is left out of the list and
+   * passed to `onDamaged` with an error naming it, so one bad row does not hide the others.
+   */
+  listStudies(onDamaged?: (id: string, error: NasError) => void): StudyRecord[];
   setStudyStatus(id: string, status: StudyStatus, now: number, error?: string): void;
   /** Progress outside of a finished trial (e.g. wall time when stopping). */
   updateProgress(id: string, progress: StudyProgress): void;
@@ -75,6 +111,19 @@ export interface Store {
   /** Intermediate values (learning curves), appended while a trial runs. */
   appendCurve(studyId: string, number: number, points: readonly CurvePoint[]): void;
   getCurve(studyId: string, number: number): CurvePoint[];
+
+  /** Takes the study's lease for one run (`holder.owner` is its token); returns it and the stale lease it replaced, if any. */
+  acquireLease(
+    studyId: string,
+    holder: LeaseHolder & { readonly owner: string },
+    now: number,
+    policy: LeasePolicy,
+  ): { lease: StudyLease; replaced?: StudyLease };
+  /** Refreshes the heartbeat of the lease held by `owner`; StudyBusy when it is no longer held. */
+  renewLease(studyId: string, owner: string, now: number): void;
+  /** Drops the lease if `owner` holds it; returns whether it did. */
+  releaseLease(studyId: string, owner: string): boolean;
+  getLease(studyId: string): StudyLease | undefined;
 
   upsertDevice(device: DeviceRecord): void;
   listDevices(): DeviceRecord[];

@@ -1,6 +1,7 @@
 import { invalidInput } from '../../shared/errors.js';
 import type { StudySpec } from '../../shared/types/index.js';
 import { checkStrategyOptions } from './strategies.js';
+import { parseCost } from './table.js';
 
 /** Checks a study spec before anything is stored; throws one readable `invalid-input` error. */
 export function validateStudySpec(spec: StudySpec): void {
@@ -25,6 +26,12 @@ export function validateStudySpec(spec: StudySpec): void {
   }
   for (const c of spec.constraints) {
     if (!Number.isFinite(c.value)) throw invalidInput(`constraint on '${c.metric}' needs a finite number`);
+  }
+  const cost = (spec.evaluator as { cost?: unknown } | undefined)?.cost;
+  if (typeof cost === 'string') {
+    const { factor } = parseCost(cost);
+    // A cost of 0 never uses up a simulated-seconds budget: the search would run forever.
+    if (!(Number.isFinite(factor) && factor > 0)) throw invalidInput(`cost '${cost}' must be above 0 simulated seconds per evaluation (its factor is ${factor})`);
   }
   checkStrategyOptions(spec.strategy, spec.strategyOptions ?? {});
 }

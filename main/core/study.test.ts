@@ -11,7 +11,7 @@ import type { SearchSpace } from './search-space.js';
 import type { Store } from './store.js';
 import { createStrategy, STRATEGIES } from './strategies.js';
 import type { Strategy } from './strategy.js';
-import { MAX_CONSECUTIVE_REJECTIONS, Study, type Clock, type StudyListener } from './study.js';
+import { DEFAULT_LEASE, MAX_CONSECUTIVE_REJECTIONS, Study, type Clock, type LeaseOptions, type StudyListener } from './study.js';
 import { validateStudySpec } from './study-spec.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ interface Harness {
   readonly evaluator: FakeEvaluator;
   readonly space: SearchSpace;
   /** A fresh Study with a fresh strategy (as a restarted process would build it). */
-  study(storeOverride?: Store, strategy?: Strategy): Study;
+  study(storeOverride?: Store, strategy?: Strategy, lease?: LeaseOptions): Study;
 }
 
 function harness(
@@ -139,13 +139,14 @@ function harness(
   validateStudySpec(spec);
   const evaluator = new FakeEvaluator(fake);
   const id = Study.create(store, spec, clock.now()).id;
-  const study = (storeOverride?: Store, strategy?: Strategy) =>
+  const study = (storeOverride?: Store, strategy?: Strategy, lease?: LeaseOptions) =>
     new Study(id, {
       store: storeOverride ?? store,
       space,
       strategy: strategy ?? createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} }),
       evaluator,
       clock,
+      ...(lease ? { lease } : {}),
     });
   return { store, id, clock, evaluator, space, study };
 }
@@ -525,7 +526,15 @@ describe('Study resume determinism', () => {
           expect(inner.getStudy(h.id)?.status).toBe('running');
           expect(inner.getTrials(h.id).filter((t) => t.state === 'running').length).toBe(1);
           expect(finishedTrials(inner, h.id).length).toBe(k - 1);
-          const out = await h.study().run(none());
+          // A dead process cannot release its lease: the next run refuses to start while the holder
+          // looks alive, and takes the lease over once it is known dead.
+          expect(inner.getLease(h.id)).toBeDefined();
+          await expect(h.study().run(none())).rejects.toMatchObject({ code: 'study-busy' });
+          const takeovers: unknown[] = [];
+          const dead: LeaseOptions = { ...DEFAULT_LEASE, policy: { ...DEFAULT_LEASE.policy, isDead: () => true } };
+          const out = await h.study(undefined, undefined, dead).run(none(), { onTakeover: (l) => takeovers.push(l) });
+          expect(takeovers).toHaveLength(1);
+          expect(inner.getLease(h.id)).toBeUndefined();
           expect(out.status).toBe('complete');
           const trials = inner.getTrials(h.id);
           expect(signature(trials)).toEqual(reference);
@@ -662,5 +671,79 @@ describe('Study and the event loop', () => {
     expect(h.store.countTrials(h.id, ['complete'])).toBeGreaterThan(0);
     // Without yielding, a run that never awaits a macrotask starves the interval completely.
     if (elapsed > 100) expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 60));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// One run at a time: the study's lease, its heartbeat, and budgets that cannot end.
+// ---------------------------------------------------------------------------------------------
+
+describe('Study lease', () => {
+  const fast = (pid: number): LeaseOptions => ({ holder: { pid, host: 'h' }, policy: { staleAfterMs: 60_000 }, heartbeatMs: 5 });
+
+  it('a second run of a running study is refused with who holds it; the first loses nothing', async () => {
+    const h = harness(baseSpec({ budget: { evals: 12 } }), { delayMs: () => 2 });
+    const first = h.study(undefined, undefined, fast(1)).run(none());
+    await expect(h.study(undefined, undefined, fast(2)).run(none())).rejects.toMatchObject({ code: 'study-busy', message: expect.stringMatching(/process 1 on host 'h'/) });
+    const out = await first;
+    expect(out.status).toBe('complete');
+    const trials = h.store.getTrials(h.id);
+    expect(trials.map((t) => t.state)).toEqual(Array(12).fill('complete'));
+    expect(h.store.getLease(h.id)).toBeUndefined();
+  });
+
+  it('a run whose lease was taken over stops without writing to the study (no trial failed twice)', async () => {
+    const h = harness(baseSpec({ budget: { evals: 50 } }), { delayMs: () => 3 });
+    const other = (h.store as InMemoryStore).connect();
+    const first = h.study(undefined, undefined, fast(1)).run(none());
+    await new Promise((r) => setTimeout(r, 30));
+    // The other process decides the first is dead and takes over; then the first wakes up.
+    const dead: LeaseOptions = { ...fast(2), policy: { staleAfterMs: 60_000, isDead: (l) => l.pid === 1 } };
+    const second = h.study(other, undefined, dead).run(none());
+    await expect(first).rejects.toMatchObject({ code: 'study-busy', message: expect.stringMatching(/process 2 on host 'h'/) });
+    const out = await second;
+    expect(out.status).toBe('complete');
+    const trials = h.store.getTrials(h.id);
+    expect(trials.filter((t) => t.state === 'complete')).toHaveLength(50);
+    // Only the trial the first run had in flight is abandoned, once.
+    expect(trials.filter((t) => t.state === 'failed').length).toBeLessThanOrEqual(1);
+    expect(h.store.getStudy(h.id)?.error).toBeUndefined();
+  });
+
+  it('the heartbeat records the wall time used, so a killed run loses at most one period of it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const h = harness(baseSpec({ budget: { evals: 1, wallMs: 600_000 } }));
+    const evaluator = h.evaluator as unknown as { evaluate: Evaluator['evaluate'] };
+    const inner = evaluator.evaluate.bind(h.evaluator);
+    evaluator.evaluate = async (a, report, token) => {
+      await gate;
+      return inner(a, report, token);
+    };
+    const run = h.study(undefined, undefined, fast(1)).run(none());
+    h.clock.t += 90_000; // 90 s into the first trial, nothing finished yet
+    await new Promise((r) => setTimeout(r, 30));
+    expect(h.store.getStudy(h.id)?.progress.wallMs).toBe(90_000);
+    expect(h.store.getLease(h.id)?.heartbeatAt).toBe(h.clock.t);
+    release();
+    await run;
+  });
+
+  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY])('a simulated-seconds budget with an evaluation costing %s fails clearly instead of running forever', async (c) => {
+    const withEstimate = harness(baseSpec({ budget: { seconds: 100 } }), { cost: () => c });
+    await expect(withEstimate.study().run(none())).rejects.toThrow(/would cost .* simulated seconds: a simulated-seconds budget needs every evaluation to cost more than 0/);
+    expect(withEstimate.store.getStudy(withEstimate.id)?.status).toBe('failed');
+    expect(withEstimate.evaluator.evaluated).toHaveLength(0);
+
+    // No estimate up front (training): the first complete trial's cost is checked.
+    const noEstimate = harness(baseSpec({ budget: { seconds: 100 } }), { outcome: (k) => ({ acc: acc(k) }) });
+    (noEstimate.evaluator as unknown as { evaluate: Evaluator['evaluate'] }).evaluate = async () => ({ metrics: { acc: 0.5 }, fidelity: 'fake', cost: c });
+    await expect(noEstimate.study().run(none())).rejects.toThrow(/trial 0 cost .* simulated seconds/);
+    expect(noEstimate.store.getTrials(noEstimate.id)).toHaveLength(1);
+  });
+
+  it('a zero cost is fine without a simulated-seconds budget', async () => {
+    const h = harness(baseSpec({ budget: { evals: 3 } }), { cost: () => 0 });
+    expect((await h.study().run(none())).status).toBe('complete');
   });
 });

@@ -1,4 +1,4 @@
-import { Cancelled, errorMessage, NasError, TrialPruned } from '../../shared/errors.js';
+import { Cancelled, errorMessage, NasError, StudyBusy, TrialPruned } from '../../shared/errors.js';
 import type {
   Architecture,
   Metrics,
@@ -12,12 +12,26 @@ import { CancellationTokenSource, type CancellationToken } from './cancellation.
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import { formatConstraint, objectiveValues, violated } from './objectives.js';
 import type { SearchSpace } from './search-space.js';
-import type { Store, TrialResult } from './store.js';
+import type { LeaseHolder, LeasePolicy, Store, StudyLease, TrialResult } from './store.js';
 import type { FinishedTrial, Strategy } from './strategy.js';
 
 export interface Clock {
   now(): number;
 }
+
+/** How a run holds the study's lease (see `Store`): who it is, when another's lease is stale, how often it beats. */
+export interface LeaseOptions {
+  readonly holder: LeaseHolder;
+  readonly policy: LeasePolicy;
+  /** Period of the heartbeat, which also records the wall time used so far (a killed run loses at most this). */
+  readonly heartbeatMs: number;
+}
+
+export const DEFAULT_LEASE: LeaseOptions = {
+  holder: { pid: 0, host: 'this process' },
+  policy: { staleAfterMs: 30_000 },
+  heartbeatMs: 2_000,
+};
 
 export interface StudyDeps {
   readonly store: Store;
@@ -25,6 +39,8 @@ export interface StudyDeps {
   readonly strategy: Strategy;
   readonly evaluator: Evaluator;
   readonly clock: Clock;
+  /** Default: DEFAULT_LEASE (an anonymous holder; services pass the process id and host). */
+  readonly lease?: LeaseOptions;
 }
 
 export interface StudyListener {
@@ -32,6 +48,8 @@ export interface StudyListener {
   onTrialFinished?(trial: TrialRecord): void;
   /** `fraction` of the budget used (0..1, the largest over the budgets set). */
   onProgress?(progress: StudyProgress, fraction: number): void;
+  /** The run took over the stale lease of a run that died (or stopped beating). */
+  onTakeover?(previous: StudyLease): void;
 }
 
 export interface StudyOutcome {
@@ -62,7 +80,12 @@ interface Inflight {
  * - each finished trial is written with the progress and the strategy snapshot in one transaction,
  *   so a study killed at any point resumes (`run` again) without losing or repeating a finished trial;
  * - a trial that throws is recorded `failed` (TrialPruned: `pruned`) and the study goes on;
- * - with concurrency 1 the sequence of trials is a pure function of the seed, resumed or not.
+ * - with concurrency 1 the sequence of trials is a pure function of the seed, resumed or not;
+ * - one run at a time: `run` takes the study's lease first (StudyBusy, untouched study, when another
+ *   live run holds it), beats it every `heartbeatMs` with the wall time used, and releases it at the
+ *   end; a run that loses its lease stops without writing to the study again;
+ * - a simulated-seconds budget needs every evaluation to cost a finite amount above 0: otherwise
+ *   the study fails, naming the trial, instead of running forever.
  */
 export class Study {
   constructor(
@@ -81,7 +104,39 @@ export class Study {
   }
 
   async run(token: CancellationToken, listener: StudyListener = {}): Promise<StudyOutcome> {
+    const { store, clock } = this.deps;
+    const opts = this.deps.lease ?? DEFAULT_LEASE;
+    const early = this.record();
+    if (early.status === 'complete') return { status: 'complete', progress: early.progress, reason: 'already complete' };
+    if (early.status === 'failed') throw new NasError('invalid-input', `study ${this.id} failed earlier and cannot be resumed: ${early.error ?? ''}`);
+    const owner = `${opts.holder.pid}.${clock.now().toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
+    const { replaced } = store.acquireLease(this.id, { ...opts.holder, owner }, clock.now(), opts.policy);
+    const beat: { timer?: ReturnType<typeof setInterval>; lost?: StudyBusy } = {};
+    try {
+      if (replaced) listener.onTakeover?.(replaced);
+      return await this.runLeased(token, listener, owner, opts, beat);
+    } catch (e) {
+      // A run that lost its lease reports that, whatever failed first.
+      throw beat.lost ?? e;
+    } finally {
+      if (beat.timer !== undefined) clearInterval(beat.timer);
+      try {
+        store.releaseLease(this.id, owner);
+      } catch {
+        // The store is gone (closed, I/O): the lease goes stale and the next run takes it over.
+      }
+    }
+  }
+
+  private async runLeased(
+    token: CancellationToken,
+    listener: StudyListener,
+    owner: string,
+    opts: LeaseOptions,
+    beat: { timer?: ReturnType<typeof setInterval>; lost?: StudyBusy },
+  ): Promise<StudyOutcome> {
     const { store, strategy, clock } = this.deps;
+    // Read again under the lease: another run may have finished the study meanwhile.
     const rec = this.record();
     const spec = rec.spec;
     if (rec.status === 'complete') return { status: 'complete', progress: rec.progress, reason: 'already complete' };
@@ -107,6 +162,18 @@ export class Study {
     let stopReason = '';
     const inner = new CancellationTokenSource();
     const sub = token.onCancellationRequested(() => inner.cancel());
+    // The heartbeat keeps the lease and records the wall time used, so a kill loses at most one period.
+    beat.timer = setInterval(() => {
+      try {
+        store.renewLease(this.id, owner, clock.now());
+        store.updateProgress(this.id, { ...progress, wallMs: wall() });
+      } catch (e) {
+        if (e instanceof StudyBusy) {
+          beat.lost = e;
+          inner.cancel();
+        } // anything else (a busy database): the next beat tries again
+      }
+    }, opts.heartbeatMs);
 
     const fraction = (): number => {
       const b = spec.budget;
@@ -125,7 +192,13 @@ export class Study {
       return undefined;
     };
 
+    const checkCost = (what: string, cost: number) => {
+      if (spec.budget.seconds !== undefined && !(Number.isFinite(cost) && cost > 0)) {
+        throw new NasError('invalid-input', `${what} ${cost} simulated seconds: a simulated-seconds budget needs every evaluation to cost more than 0 (check the cost, e.g. --cost)`);
+      }
+    };
     const finish = (f: Inflight, result: TrialResult, values?: number[]) => {
+      if (result.state === 'complete') checkCost(`trial ${f.number} cost`, result.cost);
       const told: FinishedTrial = { sample: f.arch.sample, key: f.arch.key, state: result.state, ...(values ? { values } : {}) };
       strategy.tell(told);
       progress = {
@@ -181,6 +254,7 @@ export class Study {
           }
           rejectedInARow = 0;
           const cost = this.deps.evaluator.estimateCost?.(arch) ?? 0;
+          if (this.deps.evaluator.estimateCost) checkCost(`architecture ${arch.key} would cost`, cost);
           if (spec.budget.seconds !== undefined && progress.costSeconds + pendingCost() + cost > spec.budget.seconds) {
             stopReason = `simulated budget of ${spec.budget.seconds} s used`;
             break;
@@ -200,6 +274,7 @@ export class Study {
     } catch (e) {
       inner.cancel();
       await Promise.allSettled([...inflight.values()].map((f) => f.promise));
+      if (beat.lost || e instanceof StudyBusy) throw beat.lost ?? e; // not ours to write any more
       const message = errorMessage(e);
       progress = { ...progress, wallMs: wall() };
       store.updateProgress(this.id, progress);
@@ -211,6 +286,8 @@ export class Study {
       inner.dispose();
     }
 
+    clearInterval(beat.timer);
+    if (beat.lost) throw beat.lost;
     progress = { ...progress, wallMs: wall() };
     store.updateProgress(this.id, progress);
     if (token.isCancellationRequested) {

@@ -10,6 +10,8 @@ import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
 import { createEvaluator } from '../services/evaluators.js';
 import { systemClock } from '../services/studies.js';
+import { liveLease, processLease } from '../services/lease.js';
+import { studyBusy } from '../core/store-rules.js';
 
 export interface RunnerListener {
   onTrial(id: StudyId, trial: TrialRecord): void;
@@ -63,12 +65,15 @@ export class StudyRunner implements Disposable {
     if (this.running.has(id)) return;
     const rec = this.store.getStudy(id);
     if (!rec) throw new Error(`no study ${id}`);
+    // Another process runs it: refuse here, before the run would fail (and be reported as failed).
+    const held = liveLease(this.store, id, this.clock.now());
+    if (held) throw studyBusy(held, this.clock.now());
     const spec = rec.spec;
     const space = createSpace(spec.space, spec.spaceOptions ?? {});
     const strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
     // The context lets an evaluator record more than results (e.g. training's latency samples).
     const evaluator = yielding(createEvaluator(spec, { store: this.store, studyId: id }));
-    const study = new Study(id, { store: this.store, space, strategy, evaluator, clock: this.clock });
+    const study = new Study(id, { store: this.store, space, strategy, evaluator, clock: this.clock, lease: processLease() });
     const cts = new CancellationTokenSource();
     let lastEmit = 0;
     const entry: Running = {
@@ -84,7 +89,7 @@ export class StudyRunner implements Disposable {
       lastEmit = now;
       this.listener.onProgress({ id, progress: entry.last.progress, fraction: entry.last.fraction, ...this.rate(id) });
     };
-    // Study.run sets the status to `running` synchronously, before its first await.
+    // Study.run takes the lease and sets the status to `running` synchronously, before its first await.
     const done = study
       .run(cts.token, {
         onTrialFinished: (t) => this.listener.onTrial(id, t),

@@ -89,6 +89,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX artifacts_by_trial ON artifacts (study_id, trial_number);
     `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE study_leases (             -- who runs a study now (see Store: leases)
+        study_id     INTEGER PRIMARY KEY REFERENCES studies(id),
+        owner        TEXT NOT NULL,           -- random token of the run
+        pid          INTEGER NOT NULL,
+        host         TEXT NOT NULL,
+        acquired_at  INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+    `),
 ];
 
 /**

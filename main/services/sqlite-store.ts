@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { NasError, StoreConflict, errorMessage } from '../../shared/errors.js';
 import type {
@@ -15,17 +16,21 @@ import type {
   TrialRecord,
   TrialState,
 } from '../../shared/types/index.js';
-import type { Checkpoint, LatencyQuery, Store, TrialQuery, TrialResult } from '../core/store.js';
+import type { Checkpoint, LatencyQuery, LeaseHolder, LeasePolicy, Store, StudyLease, TrialQuery, TrialResult } from '../core/store.js';
 import {
   EMPTY_PROGRESS,
   checkResult,
   checkTransition,
+  fencedOut,
   finishConflict,
+  leaseIsStale,
+  leaseLost,
   pageOf,
+  studyBusy,
   studyNotFound,
   trialNotFound,
 } from '../core/store-rules.js';
-import { migrate } from './sqlite-migrations.js';
+import { MIGRATIONS, migrate } from './sqlite-migrations.js';
 
 interface StudyRow {
   id: number; spec: string; status: StudyStatus; created_at: number; started_at: number | null;
@@ -42,6 +47,7 @@ interface LatencyRow {
   device_id: string; subject: string; study_id: number | null; trial_number: number | null; median_ms: number | null;
   p90_ms: number | null; runs: number; provenance: string; measured_at: number;
 }
+interface LeaseRow { study_id: number; owner: string; pid: number; host: string; acquired_at: number; heartbeat_at: number }
 interface ArtifactRow {
   study_id: number; trial_number: number | null; kind: string; path: string; bytes: number; sha256: string; created_at: number;
 }
@@ -52,21 +58,42 @@ const num = (v: number | null): number => (v === null ? Number.NaN : v);
 const parseId = (id: string | undefined): number | undefined =>
   id !== undefined && /^[1-9][0-9]{0,15}$/.test(id) && Number.isSafeInteger(Number(id)) ? Number(id) : undefined;
 
+export interface SqliteOpenOptions {
+  /**
+   * A better_sqlite3.node built for another runtime (or FRONTIER_SQLITE_BINDING): the desktop
+   * app's engine runs on Electron's ABI while the CLI and tests use Node's.
+   */
+  readonly nativeBinding?: string;
+  /**
+   * Open for reading only (runs, show, pareto, export): works in a read-only folder or mount, where
+   * WAL cannot create its side files, by falling back to SQLite's immutable mode. Writes throw.
+   * The file must exist.
+   */
+  readonly readonly?: boolean;
+  /** Run `PRAGMA quick_check` when opening for writing and refuse a damaged file (default true). */
+  readonly check?: boolean;
+}
+
 /**
  * Store on one SQLite file (WAL, synchronous=NORMAL: a committed transaction survives a killed
  * process). Every SQLite failure surfaces as NasError('store-io') with a readable message.
- * JSON columns (spec, progress, checkpoint, info, provenance) keep JSON-representable data only.
+ * JSON columns (spec, progress, checkpoint, info, provenance) keep JSON-representable data only;
+ * a row whose JSON cannot be read fails with a message naming the study (and trial).
  */
 export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Database.Statement>();
+  /** Leases this handle holds: study id → owner token (write fencing, see `Store`). */
+  private readonly held = new Map<number, string>();
 
-  private constructor(private readonly db: Database.Database, readonly path: string) {}
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    /** False for a read-only handle on a database from before leases (no study_leases table). */
+    private readonly hasLeases = true,
+  ) {}
 
-  /**
-   * `nativeBinding` (or FRONTIER_SQLITE_BINDING) points at a better_sqlite3.node built for another
-   * runtime: the desktop app's engine runs on Electron's ABI while the CLI and tests use Node's.
-   */
-  static open(path: string, opts: { nativeBinding?: string } = {}): SqliteStore {
+  static open(path: string, opts: SqliteOpenOptions = {}): SqliteStore {
+    if (opts.readonly) return SqliteStore.openReadonly(path, opts);
     let db: Database.Database | undefined;
     const nativeBinding = opts.nativeBinding ?? process.env.FRONTIER_SQLITE_BINDING;
     try {
@@ -76,11 +103,46 @@ export class SqliteStore implements Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
+      if (opts.check !== false && path !== ':memory:') checkIntegrity(db, path);
       migrate(db, path);
       return new SqliteStore(db, path);
     } catch (e) {
       db?.close();
       throw toStoreError(e, path, true);
+    }
+  }
+
+  private static openReadonly(path: string, opts: SqliteOpenOptions): SqliteStore {
+    const nativeBinding = opts.nativeBinding ?? process.env.FRONTIER_SQLITE_BINDING;
+    const base = { readonly: true, fileMustExist: true, timeout: 5000, ...(nativeBinding ? { nativeBinding } : {}) };
+    if (!fs.existsSync(path)) throw new NasError('store-io', `no database at ${path}`);
+    const attempt = (file: string): SqliteStore => {
+      let db: Database.Database | undefined;
+      try {
+        db = new Database(file, base);
+        db.pragma('busy_timeout = 5000');
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version > MIGRATIONS.length) migrate(db, path); // throws: written by a newer Frontier
+        const leases = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'study_leases'").pluck().get() !== undefined;
+        return new SqliteStore(db, path, leases);
+      } catch (e) {
+        db?.close();
+        throw e;
+      }
+    };
+    try {
+      return attempt(path);
+    } catch (e) {
+      const code = String((e as { code?: unknown } | null)?.code ?? '');
+      // WAL needs to create -shm (and -wal) next to the file; in a read-only folder it cannot, so
+      // read the file as immutable instead (nobody can be writing it there).
+      if (!/^SQLITE_(READONLY|CANTOPEN|IOERR)/.test(code)) throw toStoreError(e, path, true);
+      try {
+        process.env.SQLITE_USE_URI ??= '1'; // read by better-sqlite3 when it first loads SQLite
+        return attempt(`${pathToFileURL(nodePath.resolve(path)).href}?immutable=1`);
+      } catch (e2) {
+        throw new NasError('store-io', `cannot read ${path}: ${errorMessage(e)}; reading it as immutable failed too (${errorMessage(e2)})`, { cause: e2 });
+      }
     }
   }
 
@@ -100,13 +162,24 @@ export class SqliteStore implements Store {
     });
   }
 
-  listStudies(): StudyRecord[] {
-    return this.guard(() => (this.stmt('SELECT * FROM studies ORDER BY id DESC').all() as StudyRow[]).map(studyFromRow));
+  listStudies(onDamaged?: (id: string, error: NasError) => void): StudyRecord[] {
+    return this.guard(() => {
+      const out: StudyRecord[] = [];
+      for (const row of this.stmt('SELECT * FROM studies ORDER BY id DESC').all() as StudyRow[]) {
+        try {
+          out.push(this.studyFromRow(row));
+        } catch (e) {
+          if (!(e instanceof NasError)) throw e;
+          onDamaged?.(String(row.id), e);
+        }
+      }
+      return out;
+    });
   }
 
   setStudyStatus(id: string, status: StudyStatus, now: number, error?: string): void {
     this.write(() => {
-      const sid = this.studyId(id);
+      const sid = this.studyId(id, true);
       const from = this.stmt('SELECT status FROM studies WHERE id = ?').pluck().get(sid) as StudyStatus;
       checkTransition(id, from, status);
       this.stmt(
@@ -121,13 +194,13 @@ export class SqliteStore implements Store {
 
   updateProgress(id: string, progress: StudyProgress): void {
     this.write(() => {
-      this.stmt('UPDATE studies SET progress = ? WHERE id = ?').run(JSON.stringify(progress), this.studyId(id));
+      this.stmt('UPDATE studies SET progress = ? WHERE id = ?').run(JSON.stringify(progress), this.studyId(id, true));
     });
   }
 
   createTrial(studyId: string, arch: { key: string; sample: readonly number[] }, now: number): number {
     return this.write(() => {
-      const sid = this.studyId(studyId);
+      const sid = this.studyId(studyId, true);
       const number = this.stmt('SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?').pluck().get(sid) as number;
       this.stmt("INSERT INTO trials (study_id, number, key, sample, state, cost, started_at) VALUES (?, ?, ?, ?, 'running', 0, ?)")
         .run(sid, number, arch.key, JSON.stringify(arch.sample), now);
@@ -140,6 +213,7 @@ export class SqliteStore implements Store {
     const saved = JSON.stringify(checkpoint);
     this.write(() => {
       const sid = parseId(studyId);
+      if (sid !== undefined) this.fence(sid);
       const state = sid === undefined ? undefined : (this.trialState(sid, number) as TrialState | undefined);
       if (sid === undefined || state !== 'running') throw finishConflict(studyId, number, state);
       checkResult(studyId, number, result);
@@ -155,7 +229,7 @@ export class SqliteStore implements Store {
 
   abandonRunning(studyId: string, reason: string, now: number): number {
     return this.write(() => {
-      const sid = this.studyId(studyId);
+      const sid = this.studyId(studyId, true);
       return this.stmt("UPDATE trials SET state = 'failed', error = ?, finished_at = ? WHERE study_id = ? AND state = 'running'")
         .run(reason, now, sid).changes;
     });
@@ -197,13 +271,13 @@ export class SqliteStore implements Store {
     return this.guard(() => {
       const sid = parseId(studyId);
       const json = sid === undefined ? undefined : (this.stmt('SELECT checkpoint FROM studies WHERE id = ?').pluck().get(sid) as string | null | undefined);
-      return typeof json === 'string' ? (JSON.parse(json) as Checkpoint) : undefined;
+      return typeof json === 'string' ? this.json<Checkpoint>(json, `study ${studyId}`, 'checkpoint') : undefined;
     });
   }
 
   appendCurve(studyId: string, number: number, points: readonly CurvePoint[]): void {
     this.write(() => {
-      const sid = this.studyId(studyId);
+      const sid = this.studyId(studyId, true);
       const state = this.trialState(sid, number);
       if (state === undefined) throw trialNotFound(studyId, number);
       if (state !== 'running') throw new StoreConflict(`trial ${number} of study ${studyId} is ${state}: its curve is closed`);
@@ -222,6 +296,49 @@ export class SqliteStore implements Store {
     });
   }
 
+  acquireLease(
+    studyId: string,
+    holder: LeaseHolder & { readonly owner: string },
+    now: number,
+    policy: LeasePolicy,
+  ): { lease: StudyLease; replaced?: StudyLease } {
+    return this.write(() => {
+      const sid = this.studyId(studyId);
+      const current = this.leaseRow(sid);
+      if (current && !leaseIsStale(current, now, policy)) throw studyBusy(current, now);
+      this.stmt(
+        `INSERT INTO study_leases (study_id, owner, pid, host, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (study_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
+           acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`,
+      ).run(sid, holder.owner, holder.pid, holder.host, now, now);
+      this.held.set(sid, holder.owner);
+      const lease: StudyLease = { studyId, owner: holder.owner, pid: holder.pid, host: holder.host, acquiredAt: now, heartbeatAt: now };
+      return { lease, ...(current ? { replaced: current } : {}) };
+    });
+  }
+
+  renewLease(studyId: string, owner: string, now: number): void {
+    this.write(() => {
+      const sid = parseId(studyId);
+      const changed = sid === undefined ? 0 : this.stmt('UPDATE study_leases SET heartbeat_at = ? WHERE study_id = ? AND owner = ?').run(now, sid, owner).changes;
+      if (changed === 0) throw leaseLost(studyId, sid === undefined ? undefined : this.leaseRow(sid), now);
+    });
+  }
+
+  releaseLease(studyId: string, owner: string): boolean {
+    const sid = parseId(studyId);
+    if (sid === undefined) return false;
+    if (this.held.get(sid) === owner) this.held.delete(sid);
+    return this.write(() => this.stmt('DELETE FROM study_leases WHERE study_id = ? AND owner = ?').run(sid, owner).changes > 0);
+  }
+
+  getLease(studyId: string): StudyLease | undefined {
+    return this.guard(() => {
+      const sid = parseId(studyId);
+      return sid === undefined ? undefined : this.leaseRow(sid);
+    });
+  }
+
   upsertDevice(device: DeviceRecord): void {
     this.write(() => {
       this.stmt(
@@ -235,7 +352,7 @@ export class SqliteStore implements Store {
   listDevices(): DeviceRecord[] {
     return this.guard(() =>
       (this.stmt('SELECT * FROM devices ORDER BY id').all() as DeviceRow[]).map((r) => ({
-        id: r.id, kind: r.kind, name: r.name, info: JSON.parse(r.info) as DeviceRecord['info'], lastSeenAt: r.last_seen_at,
+        id: r.id, kind: r.kind, name: r.name, info: this.json<DeviceRecord['info']>(r.info, `device ${r.id}`, 'info'), lastSeenAt: r.last_seen_at,
       })),
     );
   }
@@ -265,7 +382,7 @@ export class SqliteStore implements Store {
         `SELECT * FROM latency_samples WHERE (@device IS NULL OR device_id = @device) AND (@subject IS NULL OR subject = @subject)
            AND (@study IS NULL OR study_id = @study) ORDER BY id`,
       ).all({ device: query?.deviceId ?? null, subject: query?.subject ?? null, study: sid }) as LatencyRow[];
-      return rows.map(latencyFromRow);
+      return rows.map((r) => latencyFromRow(r, (text) => this.json<LatencySample['provenance']>(text, `a latency sample of ${r.device_id}`, 'provenance')));
     });
   }
 
@@ -322,14 +439,51 @@ export class SqliteStore implements Store {
 
   private readStudy(sid: number): StudyRecord | undefined {
     const row = this.stmt('SELECT * FROM studies WHERE id = ?').get(sid) as StudyRow | undefined;
-    return row && studyFromRow(row);
+    return row && this.studyFromRow(row);
   }
 
-  /** The numeric id of an existing study, or NasError('not-found'). */
-  private studyId(id: string): number {
+  /**
+   * The numeric id of an existing study, or NasError('not-found'). `run`: the write belongs to a
+   * study's run, which only the holder of the study's lease (if any) may make.
+   */
+  private studyId(id: string, run = false): number {
     const sid = parseId(id);
     if (sid === undefined || this.stmt('SELECT 1 FROM studies WHERE id = ?').pluck().get(sid) === undefined) throw studyNotFound(id);
+    if (run) this.fence(sid);
     return sid;
+  }
+
+  private fence(sid: number): void {
+    const lease = this.leaseRow(sid);
+    if (lease && this.held.get(sid) !== lease.owner) throw fencedOut(lease);
+  }
+
+  private leaseRow(sid: number): StudyLease | undefined {
+    if (!this.hasLeases) return undefined;
+    const r = this.stmt('SELECT * FROM study_leases WHERE study_id = ?').get(sid) as LeaseRow | undefined;
+    return r && { studyId: String(r.study_id), owner: r.owner, pid: r.pid, host: r.host, acquiredAt: r.acquired_at, heartbeatAt: r.heartbeat_at };
+  }
+
+  /** JSON.parse of a stored column; a damaged value fails naming where it is. */
+  private json<T>(text: string, where: string, column: string): T {
+    try {
+      return JSON.parse(text) as T;
+    } catch (e) {
+      throw new NasError('store-io', `${this.path}: ${where} is damaged: its ${column} is not valid JSON (${errorMessage(e)})`, { cause: e });
+    }
+  }
+
+  private studyFromRow(r: StudyRow): StudyRecord {
+    const where = `study ${r.id}`;
+    const spec = this.json<StudySpec>(r.spec, where, 'spec');
+    const progress = this.json<StudyProgress>(r.progress, where, 'progress');
+    if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.objectives) || spec.budget === null || typeof spec.budget !== 'object') {
+      throw new NasError('store-io', `${this.path}: ${where} is damaged: its spec is not a study spec`);
+    }
+    if (progress === null || typeof progress !== 'object' || typeof progress.evals !== 'number') {
+      throw new NasError('store-io', `${this.path}: ${where} is damaged: its progress is not a progress record`);
+    }
+    return studyFromRow(r, spec, progress);
   }
 
   private trialState(sid: number, number: number): string | undefined {
@@ -350,7 +504,7 @@ export class SqliteStore implements Store {
     ).all(sid, rows[0]!.number, rows[rows.length - 1]!.number) as MetricRow[];
     const byTrial = new Map<number, MetricRow[]>();
     for (const m of metrics) byTrial.set(m.number, [...(byTrial.get(m.number) ?? []), m]);
-    return rows.map((r) => trialFromRow(r, byTrial.get(r.number) ?? []));
+    return rows.map((r) => trialFromRow(r, byTrial.get(r.number) ?? [], this.json<number[]>(r.sample, `trial ${r.number} of study ${sid}`, 'sample')));
   }
 }
 
@@ -358,12 +512,12 @@ function statesArgs(states: readonly TrialState[] | undefined): [number | null, 
   return states === undefined ? [null, null] : [1, JSON.stringify(states)];
 }
 
-function studyFromRow(r: StudyRow): StudyRecord {
+function studyFromRow(r: StudyRow, spec: StudySpec, progress: StudyProgress): StudyRecord {
   return {
     id: String(r.id),
-    spec: JSON.parse(r.spec) as StudySpec,
+    spec,
     status: r.status,
-    progress: JSON.parse(r.progress) as StudyProgress,
+    progress,
     createdAt: r.created_at,
     ...(r.started_at !== null && { startedAt: r.started_at }),
     ...(r.finished_at !== null && { finishedAt: r.finished_at }),
@@ -371,7 +525,7 @@ function studyFromRow(r: StudyRow): StudyRecord {
   };
 }
 
-function trialFromRow(r: TrialRow, metricRows: readonly MetricRow[]): TrialRecord {
+function trialFromRow(r: TrialRow, metricRows: readonly MetricRow[], sample: number[]): TrialRecord {
   const metrics: Record<string, number> = {};
   const fidelity: Record<string, string> = {};
   for (const m of metricRows) {
@@ -382,7 +536,7 @@ function trialFromRow(r: TrialRow, metricRows: readonly MetricRow[]): TrialRecor
     studyId: String(r.study_id),
     number: r.number,
     key: r.key,
-    sample: JSON.parse(r.sample) as number[],
+    sample,
     state: r.state,
     metrics: metrics as Metrics,
     fidelity,
@@ -393,7 +547,7 @@ function trialFromRow(r: TrialRow, metricRows: readonly MetricRow[]): TrialRecor
   };
 }
 
-function latencyFromRow(r: LatencyRow): LatencySample {
+function latencyFromRow(r: LatencyRow, json: (text: string) => LatencySample['provenance']): LatencySample {
   return {
     deviceId: r.device_id,
     subject: r.subject,
@@ -402,7 +556,7 @@ function latencyFromRow(r: LatencyRow): LatencySample {
     medianMs: num(r.median_ms),
     ...(r.p90_ms !== null && { p90Ms: r.p90_ms }),
     runs: r.runs,
-    provenance: JSON.parse(r.provenance) as LatencySample['provenance'],
+    provenance: json(r.provenance),
     measuredAt: r.measured_at,
   };
 }
@@ -420,6 +574,26 @@ function artifactFromRow(r: ArtifactRow): ArtifactRecord {
 }
 
 /**
+ * `PRAGMA quick_check` (O(file size), milliseconds for a typical database): a damaged file is never
+ * written to, since writing could spread the damage and lose what is still readable.
+ */
+function checkIntegrity(db: Database.Database, path: string): void {
+  let problems: string[];
+  try {
+    problems = db.prepare('PRAGMA quick_check(3)').pluck().all() as string[];
+  } catch (e) {
+    const code = String((e as { code?: unknown } | null)?.code ?? '');
+    if (!code.startsWith('SQLITE_CORRUPT') && !code.startsWith('SQLITE_NOTADB')) throw e;
+    problems = [errorMessage(e)];
+  }
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  throw new NasError(
+    'store-io',
+    `${path} is damaged (${problems.join('; ')}); Frontier will not write to it. 'frontier runs' may still list what is readable; restore it from a backup, or use another database (--db)`,
+  );
+}
+
+/**
  * Turns a SQLite (or file system) failure into NasError('store-io') with one readable line.
  * NasErrors pass through; anything that is not an I/O failure (a bug) is rethrown unchanged.
  */
@@ -430,10 +604,11 @@ export function toStoreError(e: unknown, path: string, opening: boolean): unknow
   const io = (message: string) => new NasError('store-io', message, { cause: e });
   if (typeof code === 'string') {
     if (code.startsWith('SQLITE_FULL')) return io(`cannot write ${path}: the disk is full (${detail})`);
-    if (code.startsWith('SQLITE_NOTADB') || (opening && code.startsWith('SQLITE_CORRUPT'))) {
-      return io(`${path} is not a Frontier database (${detail})`);
-    }
+    if (code.startsWith('SQLITE_NOTADB')) return io(`${path} is not a Frontier database (${detail})`);
     if (code.startsWith('SQLITE_CORRUPT')) return io(`${path} is damaged (${detail}); restore it from a backup`);
+    if (code === 'SQLITE_READONLY_DIRECTORY' || (code.startsWith('SQLITE_CANTOPEN') && folderReadOnly(path))) {
+      return io(`cannot write ${path}: its folder is read-only (SQLite writes its journal next to the file); read-only commands (runs, show, pareto, export) still work, or copy it elsewhere and use --db`);
+    }
     if (code.startsWith('SQLITE_READONLY')) return io(`cannot write ${path}: it is read-only (${detail})`);
     if (code.startsWith('SQLITE_IOERR')) return io(`I/O error on ${path} (${detail})`);
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
@@ -447,4 +622,14 @@ export function toStoreError(e: unknown, path: string, opening: boolean): unknow
   }
   if (e instanceof TypeError && /database connection is not open/.test(detail)) return io(`the store on ${path} is closed`);
   return e;
+}
+
+function folderReadOnly(path: string): boolean {
+  if (path === ':memory:') return false;
+  try {
+    fs.accessSync(nodePath.dirname(nodePath.resolve(path)), fs.constants.W_OK);
+    return false;
+  } catch {
+    return true;
+  }
 }

@@ -8,6 +8,7 @@ import { validateStudySpec } from '../core/study-spec.js';
 import type { Store } from '../core/store.js';
 import type { Evaluator } from '../core/evaluator.js';
 import { createEvaluator } from './evaluators.js';
+import { processLease } from './lease.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -28,7 +29,7 @@ function buildParts(store: Store, id: string, clock: Clock): { study: Study; eva
     options: spec.strategyOptions ?? {},
   });
   const evaluator = createEvaluator(spec, { store, studyId: id });
-  return { study: new Study(id, { store, space, strategy, evaluator, clock }), evaluator };
+  return { study: new Study(id, { store, space, strategy, evaluator, clock, lease: processLease() }), evaluator };
 }
 
 /** Validates the spec and builds every part before storing it, so a bad spec leaves no study behind. */
