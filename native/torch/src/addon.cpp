@@ -1,0 +1,64 @@
+// frontier_torch: the libtorch training engine as a Node-API addon. One door: main/services/train/
+// torch-engine.ts loads it; nothing else does.
+#include <napi.h>
+
+#include <atomic>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "allocator.h"
+#include "jobs.h"
+#include "model_object.h"
+
+namespace {
+
+std::atomic<int> g_envs{0};
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("torch", TORCH_VERSION);
+  o.Set("cuda", torch::cuda::is_available());
+  o.Set("cudaDevices", static_cast<double>(torch::cuda::device_count()));
+#ifdef FRONTIER_WITH_CUDA
+  o.Set("builtWithCuda", true);
+#else
+  o.Set("builtWithCuda", false);
+#endif
+  o.Set("mkldnn", at::hasMKLDNN());
+  o.Set("openmp", at::get_parallel_info().find("OpenMP") != std::string::npos);
+  o.Set("cxx11Abi", _GLIBCXX_USE_CXX11_ABI == 1);
+  return o;
+}
+
+Napi::Value Memory(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("cachedBytes", static_cast<double>(frontier::cachedBytes()));
+  o.Set("liveBytes", static_cast<double>(frontier::liveBytes()));
+  return o;
+}
+
+Napi::Value TrimCache(const Napi::CallbackInfo& info) {
+  frontier::trimAllocatorCache();
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  frontier::installCachingAllocator();
+  ++g_envs;
+  // The environment is going away (process exit, worker terminated): stop this process's jobs at
+  // their next step and wait for them, so no thread runs libtorch while it is unloaded. Only the
+  // last environment does this; earlier ones (workers) leave the others' jobs alone.
+  env.AddCleanupHook([] {
+    if (--g_envs == 0) frontier::stopAllJobs(30000);
+  });
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("memory", Napi::Function::New(env, Memory));
+  exports.Set("trimCache", Napi::Function::New(env, TrimCache));
+  exports.Set("Model", frontier::TorchModel::Define(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(frontier_torch, Init)

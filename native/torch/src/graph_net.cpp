@@ -1,0 +1,296 @@
+#include "graph_net.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <utility>
+
+namespace frontier {
+namespace {
+
+/** TensorFlow 'same' padding of one spatial axis: (before, after), the extra one after. */
+std::pair<int64_t, int64_t> samePad(int64_t in, int64_t k, int64_t s) {
+  int64_t out = (in + s - 1) / s;
+  int64_t total = std::max<int64_t>((out - 1) * s + k - in, 0);
+  return {total / 2, total - total / 2};
+}
+
+std::string shapeOf(const std::vector<int64_t>& s) {
+  std::ostringstream o;
+  o << "[";
+  for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
+  o << "]";
+  return o.str();
+}
+
+const char* libtorchMessage(const c10::Error& e) { return e.what_without_backtrace(); }
+
+}  // namespace
+
+std::string shapeString(const torch::Tensor& t) { return shapeOf(t.sizes().vec()); }
+
+GraphNet::GraphNet(GraphSpec spec, uint64_t seed, torch::Device device) : spec_(std::move(spec)), device_(device) {
+  if (spec_.input.size() != 3) throw GraphError("the graph input must be [H, W, C]");
+  if (spec_.output < 0 || spec_.output >= static_cast<int>(spec_.nodes.size())) throw GraphError("the graph output is not one of its nodes");
+  auto gen = at::detail::createCPUGenerator(seed);
+  auto opts = torch::TensorOptions().dtype(torch::kFloat32);
+  params_.resize(spec_.nodes.size());
+  for (size_t i = 0; i < spec_.nodes.size(); ++i) {
+    const NodeSpec& n = spec_.nodes[i];
+    if (n.inputs.empty()) throw GraphError("graph node " + n.id + " (" + n.op + ") has no inputs");
+    for (int in : n.inputs)
+      if (in < -1 || in >= static_cast<int>(i)) throw GraphError("graph node " + n.id + " reads a tensor that is not computed before it");
+    const std::vector<int64_t>& inShape = n.inputs[0] < 0 ? spec_.input : spec_.nodes[n.inputs[0]].shape;
+    if (inShape.empty()) throw GraphError("graph node " + n.id + ": its input has no shape");
+    int64_t cin = inShape.back();
+    Params& p = params_[i];
+    p.cin = cin;
+    const int64_t k = n.kernel;
+    if (n.op == "Conv2D") {
+      if (n.filters < 1 || k < 1 || n.stride < 1) throw GraphError("graph node " + n.id + ": Conv2D needs filters, kernel and stride >= 1");
+      double stdv = std::sqrt(2.0 / static_cast<double>(k * k * cin));
+      p.weight = torch::empty({n.filters, cin, k, k}, opts).normal_(0.0, stdv, gen);
+      if (n.useBias) p.bias = torch::zeros({n.filters}, opts);
+    } else if (n.op == "DepthwiseConv2D") {
+      if (k < 1 || n.stride < 1) throw GraphError("graph node " + n.id + ": DepthwiseConv2D needs kernel and stride >= 1");
+      double stdv = std::sqrt(2.0 / static_cast<double>(k * k));
+      p.weight = torch::empty({cin, 1, k, k}, opts).normal_(0.0, stdv, gen);
+      if (n.useBias) p.bias = torch::zeros({cin}, opts);
+    } else if (n.op == "Dense") {
+      if (n.units < 1) throw GraphError("graph node " + n.id + ": Dense needs units >= 1");
+      double limit = std::sqrt(6.0 / static_cast<double>(cin + n.units));
+      p.weight = torch::empty({n.units, cin}, opts).uniform_(-limit, limit, gen);
+      if (n.useBias) p.bias = torch::zeros({n.units}, opts);
+    } else if (n.op == "BatchNorm") {
+      p.gamma = torch::ones({cin}, opts);
+      p.beta = torch::zeros({cin}, opts);
+      p.mean = torch::zeros({cin}, opts);
+      p.var = torch::ones({cin}, opts);
+    } else if (n.op == "ReLU" || n.op == "ReLU6" || n.op == "Sigmoid" || n.op == "Tanh" || n.op == "MaxPool" || n.op == "AvgPool" ||
+               n.op == "GlobalAvgPool" || n.op == "Add" || n.op == "Mul" || n.op == "Concat" || n.op == "Reshape" || n.op == "Zero") {
+      if ((n.op == "MaxPool" || n.op == "AvgPool") && (k < 1 || n.stride < 1)) throw GraphError("graph node " + n.id + ": pooling needs kernel and stride >= 1");
+    } else {
+      throw GraphError("graph node " + n.id + ": the libtorch engine has no op " + n.op);
+    }
+  }
+  for (torch::Tensor* t : tensors()) *t = t->to(device_);
+  for (auto& p : params_) {
+    for (torch::Tensor* t : {&p.weight, &p.bias, &p.gamma, &p.beta})
+      if (t->defined()) t->set_requires_grad(true);
+  }
+  // One inference pass checks every node's shape against the graph's.
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> outs(spec_.nodes.size());
+  torch::Tensor x = torch::zeros({1, spec_.input[2], spec_.input[0], spec_.input[1]}, opts.device(device_));
+  for (size_t i = 0; i < spec_.nodes.size(); ++i) {
+    const NodeSpec& n = spec_.nodes[i];
+    std::vector<torch::Tensor> xs;
+    for (int in : n.inputs) xs.push_back(in < 0 ? x : outs[in]);
+    outs[i] = apply(i, xs, false);
+    std::vector<int64_t> got = outs[i].sizes().vec();
+    got.erase(got.begin());
+    if (got.size() == 3) got = {got[1], got[2], got[0]};  // NCHW -> HWC
+    if (got != n.shape) throw GraphError("graph node " + n.id + " (" + n.op + "): libtorch computes " + shapeOf(got) + ", the graph says " + shapeOf(n.shape));
+  }
+  const std::vector<int64_t>& out = spec_.nodes[spec_.output].shape;
+  if (out.size() != 1 || out[0] != spec_.classes) throw GraphError("the graph output " + spec_.nodes[spec_.output].id + " has shape " + shapeOf(out) + ", not [classes]");
+}
+
+torch::Tensor GraphNet::apply(size_t i, const std::vector<torch::Tensor>& xs, bool training) {
+  const NodeSpec& n = spec_.nodes[i];
+  Params& p = params_[i];
+  const torch::Tensor& x = xs[0];
+  const int64_t k = n.kernel, s = n.stride;
+  try {
+    if (n.op == "Conv2D" || n.op == "DepthwiseConv2D") {
+      auto ph = samePad(x.size(2), k, s);
+      auto pw = samePad(x.size(3), k, s);
+      int64_t groups = n.op == "DepthwiseConv2D" ? x.size(1) : 1;
+      c10::optional<torch::Tensor> bias = p.bias.defined() ? c10::optional<torch::Tensor>(p.bias) : c10::nullopt;
+      const std::vector<int64_t> stride{s, s}, dilation{1, 1};
+      if (ph.first == ph.second && pw.first == pw.second) return at::conv2d(x, p.weight, bias, stride, std::vector<int64_t>{ph.first, pw.first}, dilation, groups);
+      return at::conv2d(at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, 0), p.weight, bias, stride, std::vector<int64_t>{0, 0}, dilation, groups);
+    }
+    if (n.op == "Dense") {
+      c10::optional<torch::Tensor> bias = p.bias.defined() ? c10::optional<torch::Tensor>(p.bias) : c10::nullopt;
+      return at::linear(x, p.weight, bias);
+    }
+    if (n.op == "BatchNorm") {
+      double momentum = recalibrating_ >= 0 ? 1.0 / (recalibrating_ + 1) : 1.0 - n.momentum;
+      return at::batch_norm(x, p.gamma, p.beta, p.mean, p.var, training, momentum, n.epsilon, true);
+    }
+    if (n.op == "ReLU") return at::relu(x);
+    if (n.op == "ReLU6") return at::hardtanh(x, 0.0, 6.0);
+    if (n.op == "Sigmoid") return at::sigmoid(x);
+    if (n.op == "Tanh") return at::tanh(x);
+    if (n.op == "MaxPool" || n.op == "AvgPool") {
+      auto ph = samePad(x.size(2), k, s);
+      auto pw = samePad(x.size(3), k, s);
+      bool symmetric = ph.first == ph.second && pw.first == pw.second;
+      if (n.op == "MaxPool") {
+        if (symmetric) return at::max_pool2d(x, {k, k}, {s, s}, {ph.first, pw.first});
+        return at::max_pool2d(at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, -std::numeric_limits<double>::infinity()), {k, k}, {s, s});
+      }
+      if (symmetric) return at::avg_pool2d(x, {k, k}, {s, s}, {ph.first, pw.first}, false, /*count_include_pad=*/false);
+      // Zero padding counted out of the mean: window sums over the padded tensor, divided by the
+      // number of real elements in each window.
+      torch::Tensor sum = at::avg_pool2d(at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, 0), {k, k}, {s, s}, {0, 0}, false, true);
+      if (!p.poolDivisor.defined() || p.poolDivisor.size(2) != sum.size(2) || p.poolDivisor.size(3) != sum.size(3)) {
+        torch::NoGradGuard no_grad;
+        torch::Tensor ones = torch::ones({1, 1, x.size(2), x.size(3)}, x.options().requires_grad(false));
+        p.poolDivisor = at::avg_pool2d(at::constant_pad_nd(ones, {pw.first, pw.second, ph.first, ph.second}, 0), {k, k}, {s, s}, {0, 0}, false, true);
+      }
+      return sum / p.poolDivisor;
+    }
+    if (n.op == "GlobalAvgPool") return x.mean({2, 3}, n.keepDims);
+    if (n.op == "Add") {
+      torch::Tensor y = xs[0];
+      for (size_t j = 1; j < xs.size(); ++j) y = y + xs[j];
+      return y;
+    }
+    if (n.op == "Mul") return xs[0] * xs[1];
+    if (n.op == "Concat") return at::cat(xs, 1);
+    if (n.op == "Reshape") return x.dim() == 4 ? x.permute({0, 2, 3, 1}).flatten(1) : x.flatten(1);
+    if (n.op == "Zero") return at::zeros_like(x);
+  } catch (const c10::Error& e) {
+    std::string shapes;
+    for (const auto& t : xs) shapes += (shapes.empty() ? "" : ", ") + shapeString(t);
+    throw GraphError("graph node " + n.id + " (" + n.op + ") on input " + shapes + " (NCHW): " + libtorchMessage(e));
+  }
+  throw GraphError("graph node " + n.id + ": the libtorch engine has no op " + n.op);
+}
+
+torch::Tensor GraphNet::forward(const torch::Tensor& x, bool training) {
+  std::vector<torch::Tensor> outs(spec_.nodes.size());
+  for (size_t i = 0; i < spec_.nodes.size(); ++i) {
+    const NodeSpec& n = spec_.nodes[i];
+    std::vector<torch::Tensor> xs;
+    xs.reserve(n.inputs.size());
+    for (int in : n.inputs) xs.push_back(in < 0 ? x : outs[in]);
+    outs[i] = apply(i, xs, training);
+  }
+  if (training && recalibrating_ >= 0) ++recalibrating_;
+  return outs[spec_.output];
+}
+
+std::vector<torch::Tensor*> GraphNet::tensors() {
+  std::vector<torch::Tensor*> out;
+  for (auto& p : params_)
+    for (torch::Tensor* t : {&p.weight, &p.bias, &p.gamma, &p.beta, &p.mean, &p.var})
+      if (t->defined()) out.push_back(t);
+  return out;
+}
+
+std::vector<torch::Tensor> GraphNet::parameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : params_)
+    for (const torch::Tensor* t : {&p.weight, &p.bias, &p.gamma, &p.beta})
+      if (t->defined()) out.push_back(*t);
+  return out;
+}
+
+int64_t GraphNet::paramCount() const {
+  int64_t n = 0;
+  for (const auto& p : params_)
+    for (const torch::Tensor* t : {&p.weight, &p.bias, &p.gamma, &p.beta, &p.mean, &p.var})
+      if (t->defined()) n += t->numel();
+  return n;
+}
+
+std::map<std::string, torch::Tensor> GraphNet::kerasWeights() const {
+  std::map<std::string, torch::Tensor> out;
+  for (size_t i = 0; i < spec_.nodes.size(); ++i) {
+    const NodeSpec& n = spec_.nodes[i];
+    const Params& p = params_[i];
+    auto put = [&](const char* kind, const torch::Tensor& t) { out[n.id + "/" + kind] = t.detach().to(torch::kCPU).contiguous(); };
+    if (n.op == "Conv2D") put("kernel", p.weight.permute({2, 3, 1, 0}));
+    if (n.op == "DepthwiseConv2D") put("kernel", p.weight.permute({2, 3, 0, 1}));
+    if (n.op == "Dense") put("kernel", p.weight.t());
+    if (p.bias.defined()) put("bias", p.bias);
+    if (n.op == "BatchNorm") {
+      put("gamma", p.gamma);
+      put("beta", p.beta);
+      put("movingMean", p.mean);
+      put("movingVariance", p.var);
+    }
+  }
+  return out;
+}
+
+void GraphNet::setKerasWeight(const std::string& name, const float* data, size_t count) {
+  size_t slash = name.rfind('/');
+  if (slash == std::string::npos) throw GraphError("weight name " + name + " is not <node id>/<kind>");
+  std::string id = name.substr(0, slash), kind = name.substr(slash + 1);
+  for (size_t i = 0; i < spec_.nodes.size(); ++i) {
+    if (spec_.nodes[i].id != id) continue;
+    const NodeSpec& n = spec_.nodes[i];
+    Params& p = params_[i];
+    torch::Tensor* target = nullptr;
+    std::vector<int64_t> keras;  // the Keras shape of the incoming data
+    std::vector<int64_t> toTorch;
+    if (kind == "kernel" && n.op == "Conv2D") {
+      target = &p.weight;
+      keras = {n.kernel, n.kernel, p.cin, n.filters};
+      toTorch = {3, 2, 0, 1};
+    } else if (kind == "kernel" && n.op == "DepthwiseConv2D") {
+      target = &p.weight;
+      keras = {n.kernel, n.kernel, p.cin, 1};
+      toTorch = {2, 3, 0, 1};
+    } else if (kind == "kernel" && n.op == "Dense") {
+      target = &p.weight;
+      keras = {p.cin, n.units};
+      toTorch = {1, 0};
+    } else if (kind == "bias" && p.bias.defined()) {
+      target = &p.bias;
+    } else if (kind == "gamma" && p.gamma.defined()) {
+      target = &p.gamma;
+    } else if (kind == "beta" && p.beta.defined()) {
+      target = &p.beta;
+    } else if (kind == "movingMean" && p.mean.defined()) {
+      target = &p.mean;
+    } else if (kind == "movingVariance" && p.var.defined()) {
+      target = &p.var;
+    }
+    if (!target) throw GraphError("graph node " + id + " (" + n.op + ") has no weight " + kind);
+    if (keras.empty()) keras = target->sizes().vec();
+    int64_t want = 1;
+    for (int64_t d : keras) want *= d;
+    if (static_cast<int64_t>(count) != want) throw GraphError("weight " + name + " has " + std::to_string(count) + " values, the node needs " + std::to_string(want) + " " + shapeOf(keras));
+    torch::Tensor src = torch::from_blob(const_cast<float*>(data), keras, torch::kFloat32);
+    if (!toTorch.empty()) src = src.permute(toTorch);
+    torch::NoGradGuard no_grad;
+    target->copy_(src);
+    return;
+  }
+  throw GraphError("weight " + name + ": the graph has no node " + id);
+}
+
+std::vector<torch::Tensor> GraphNet::snapshot() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : params_)
+    for (const torch::Tensor* t : {&p.weight, &p.bias, &p.gamma, &p.beta, &p.mean, &p.var})
+      if (t->defined()) out.push_back(t->detach().clone());
+  return out;
+}
+
+void GraphNet::restore(const std::vector<torch::Tensor>& s) {
+  torch::NoGradGuard no_grad;
+  auto ts = tensors();
+  if (ts.size() != s.size()) throw GraphError("a weight snapshot of another graph");
+  for (size_t i = 0; i < ts.size(); ++i) ts[i]->copy_(s[i]);
+}
+
+void GraphNet::beginRecalibration() {
+  torch::NoGradGuard no_grad;
+  for (auto& p : params_) {
+    if (p.mean.defined()) p.mean.zero_();
+    if (p.var.defined()) p.var.fill_(1);
+  }
+  recalibrating_ = 0;
+}
+
+void GraphNet::endRecalibration() { recalibrating_ = -1; }
+
+}  // namespace frontier
