@@ -189,3 +189,46 @@ describe('a closed pipe (frontier show 1 | head)', () => {
     }
   });
 });
+
+describe('tables that do not fit the space: refused before a study exists', () => {
+  const dir = tempDir();
+  const db = join(dir, 'f.db');
+  const accuracy = readFileSync(join(ROOT, 'resources', 'nb201', 'accuracy.csv'), 'utf8').split('\n');
+  const studies = () => json<unknown[]>(cli(['runs', '--json'], { db })).length;
+
+  it('an nb201 table without --space (so mobilenet) matches no architecture: exit 2, one line, no study', () => {
+    // Before: 200 of 200 trials failed ("not in the table") and the search exited 0.
+    const t = join(dir, 'nb.csv');
+    writeFileSync(t, accuracy.slice(0, 201).join('\n') + '\n');
+    const r = cli(['search', '--table', t, '--objective', 'c10_valid:max', '--budget-evals', '200'], { db });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^frontier: none of the 200 table rows is an architecture of space mobilenet \(.*nb\.csv:2: '\|.*' is not a mobilenet architecture: .*\); give the space the table was made for with --space\n$/);
+    expect(studies()).toBe(0);
+  });
+
+  it('a duplicate row is an error naming both rows (it made "best acc 999")', () => {
+    const t = join(dir, 'dup.csv');
+    writeFileSync(t, [...accuracy.slice(0, 4), accuracy[2]?.replace(/,[\d.]+$/, ',999')].join('\n') + '\n');
+    const r = cli(['search', '--space', 'nb201', '--table', t, '--objective', 'c10_valid:max', '--budget-evals', '5'], { db });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^frontier: .*dup\.csv:5: arch_str '\|.*\|' is given again \(first on line 3\); one row per architecture\n$/);
+    expect(studies()).toBe(0);
+  });
+
+  it('a NaN in an objective column is an error naming column and row', () => {
+    const t = join(dir, 'nan.csv');
+    writeFileSync(t, 'arch_str,acc\n' + accuracy.slice(1, 4).map((l, i) => `${l.split(',')[1]},${i === 1 ? 'NaN' : '0.5'}`).join('\n') + '\n');
+    const r = cli(['search', '--space', 'nb201', '--table', t, '--objective', 'acc:max', '--budget-evals', '5'], { db });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^frontier: .*nan\.csv:3: column 'acc' holds 'NaN', which is not a number \(leave the cell empty for a missing value\)\n$/);
+    expect(studies()).toBe(0);
+  });
+
+  it('a table with a few architectures of the space runs, with a warning saying how many', () => {
+    const t = join(dir, 'few.csv');
+    writeFileSync(t, accuracy.slice(0, 101).join('\n') + '\n');
+    const r = cli(['search', '--space', 'nb201', '--table', t, '--objective', 'c10_valid:max', '--budget-evals', '3'], { db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('frontier: warning: the tables have 100 of the 15,625 architectures of space nb201 (0.6%): trials of the others fail\n');
+  });
+});

@@ -3,8 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NasError } from '../../shared/errors.js';
 import type { Architecture } from '../../shared/types/index.js';
 import { CancellationToken } from './cancellation.js';
+import { Rng } from './rng.js';
 import { Nb201Space } from './spaces/nb201.js';
-import { joinTables, parseCost, parseCsv, TableEvaluator, type CsvTable, type JoinedTable } from './table.js';
+import { MobilenetSpace } from './spaces/mobilenet.js';
+import { checkTableCoverage, joinTables, parseCost, parseCsv, TableEvaluator, tableCoverage, type CsvTable, type JoinedTable } from './table.js';
 
 function errorOf(f: () => unknown): NasError {
   try {
@@ -94,6 +96,58 @@ describe('joinTables', () => {
     expect([...j.columns.keys()]).toEqual(['blanky']);
     expect(Number.isNaN(j.rows.get('A')?.blanky)).toBe(true);
     expect(j.rows.get('B')).toEqual({ blanky: 4 });
+  });
+});
+
+describe('joinTables: rows that would be lost silently', () => {
+  it('a key given twice in one table is an error naming both rows (a second row used to overwrite the first)', () => {
+    const t = parseCsv('arch_str,acc\nA,0.5\nB,0.6\n\nA,999\n', 'dup.csv');
+    const e = errorOf(() => joinTables([t]));
+    expect(e.code).toBe('invalid-input');
+    expect(e.message).toBe("dup.csv:5: arch_str 'A' is given again (first on line 2); one row per architecture");
+    const byIndex = parseCsv('index,arch_str\n0,A\n1,B\n', 'map.csv');
+    const lat = parseCsv('index,lat\n1,2\n0,1\n1,3\n', 'lat.csv');
+    expect(errorOf(() => joinTables([byIndex, lat])).message).toBe("lat.csv:4: index 1 (arch_str 'B') is given again (first on line 2); one row per architecture");
+    // The same key in different tables is the join itself.
+    expect(joinTables([byIndex, parseCsv('arch_str,acc\nA,1\n', 'acc.csv'), parseCsv('index,lat\n0,1\n', 'l.csv')]).rows.get('A')).toEqual({ acc: 1, lat: 1 });
+  });
+
+  it('asking for a column that holds NaN (or any non-number) names the column and the row', () => {
+    const t = parseCsv('arch_str,acc,lat\nA,0.5,1\nB,NaN,2\nC,0.7,inf\n', 'nan.csv');
+    const j = joinTables([t]);
+    expect([...j.columns.keys()]).toEqual([]);
+    const e = errorOf(() => new TableEvaluator(j, { metrics: ['acc'], known: new Set() }));
+    expect(e.message).toBe("nan.csv:3: column 'acc' holds 'NaN', which is not a number (leave the cell empty for a missing value)");
+    expect(errorOf(() => new TableEvaluator(j, { metrics: ['x'], known: new Set(), cost: parseCost('lat*2') })).message).toMatch(/^no table has a column 'x'/);
+    expect(errorOf(() => new TableEvaluator(j, { metrics: [], known: new Set(), cost: parseCost('lat*2') })).message)
+      .toBe("nan.csv:4: column 'lat' holds 'inf', which is not a number (leave the cell empty for a missing value)");
+  });
+});
+
+describe('tables against the space of the study', () => {
+  const nb = new Nb201Space();
+  const keys = (n: number) => Array.from({ length: n }, (_, i) => nb.freeze(nb.sample(new Rng(i))).key);
+
+  it('a table of another space matches no architecture: refused, naming the first row and why', () => {
+    const t = joinTables([parseCsv(`arch_str,acc\n${keys(3).map((k, i) => `${k},${i}`).join('\n')}\n`, 'nb.csv')]);
+    expect(tableCoverage(t, new MobilenetSpace())).toMatchObject({ matched: 0, rows: expect.any(Number), firstMismatch: { source: 'nb.csv', line: 2 } });
+    const e = errorOf(() => checkTableCoverage(t, new MobilenetSpace()));
+    expect(e.code).toBe('invalid-input');
+    expect(e.message).toMatch(/^none of the \d table rows is an architecture of space mobilenet \(nb\.csv:2: '\|.*' is not a mobilenet architecture: .*\); give the space the table was made for with --space$/);
+    expect(errorOf(() => checkTableCoverage(joinTables([parseCsv('arch_str,acc\n', 'e.csv')]), nb)).message).toMatch(/no rows/);
+  });
+
+  it('a table with some architectures of the space is accepted with a warning saying how many', () => {
+    const ks = [...new Set(keys(40))];
+    const t = joinTables([parseCsv(`arch_str,acc\n${ks.map((k, i) => `${k},${i}`).join('\n')}\nnot-a-cell,1\n`, 'some.csv')]);
+    expect(tableCoverage(t, nb)).toMatchObject({ matched: ks.length, rows: ks.length + 1, spaceSize: 15625n });
+    expect(checkTableCoverage(t, nb)).toBe(
+      `the tables have ${ks.length} of the 15,625 architectures of space nb201 (${((100 * ks.length) / 15625).toFixed(1)}%): trials of the others fail; 1 row is not an architecture of it (some.csv:${ks.length + 2}: ${errorOf(() => nb.parse('not-a-cell')).message})`,
+    );
+  });
+
+  it('the NAS-Bench-201 tables cover the whole nb201 space: no warning', () => {
+    expect(checkTableCoverage(joinTables([nb201('accuracy.csv'), nb201('cost.csv'), nb201('latency.csv')]), nb)).toBeUndefined();
   });
 });
 

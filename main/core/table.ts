@@ -2,6 +2,7 @@ import { NasError } from '../../shared/errors.js';
 import type { Architecture, Metrics } from '../../shared/types/index.js';
 import { delay, type CancellationToken } from './cancellation.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
+import type { SearchSpace } from './search-space.js';
 
 /** A parsed CSV: header and rows of raw strings. */
 export interface CsvTable {
@@ -57,17 +58,31 @@ export function parseCsv(text: string, source: string): CsvTable {
 
 const KEY_COLUMNS = ['index', 'arch_str'];
 
+/** Where a cell or a row of a table is: the file and its 1-based line. */
+export interface TablePlace {
+  readonly source: string;
+  readonly line: number;
+}
+
 /** Metric tables joined into one row of numbers per architecture key. */
 export interface JoinedTable {
   readonly rows: ReadonlyMap<string, Metrics>;
   /** Numeric columns, each with the table it came from. */
   readonly columns: ReadonlyMap<string, string>;
+  /** Where each key was first given. */
+  readonly origins?: ReadonlyMap<string, TablePlace>;
+  /**
+   * Columns that are not metrics because a cell is not a number ('NaN', 'n/a', text), each with its
+   * first such cell: asking for one of them is an error naming that cell.
+   */
+  readonly nonNumeric?: ReadonlyMap<string, TablePlace & { readonly value: string }>;
 }
 
 /**
  * Joins tables on `arch_str` (the architecture key) or on `index`; a table keyed by `index` alone
- * needs another table that maps index to arch_str. Numeric columns become metrics; a column name may
- * appear in one table only.
+ * needs another table that maps index to arch_str. Numeric columns (every cell a finite number or
+ * empty, for a missing value) become metrics; a column name may appear in one table only, and a key
+ * once per table (a second row would silently overwrite the first).
  */
 export function joinTables(tables: readonly CsvTable[]): JoinedTable {
   const indexToKey = new Map<string, string>();
@@ -78,29 +93,95 @@ export function joinTables(tables: readonly CsvTable[]): JoinedTable {
   }
   const rows = new Map<string, Record<string, number>>();
   const columns = new Map<string, string>();
+  const origins = new Map<string, TablePlace>();
+  const nonNumeric = new Map<string, TablePlace & { value: string }>();
   for (const t of tables) {
     const ii = t.columns.indexOf('index');
     const ai = t.columns.indexOf('arch_str');
     if (ii < 0 && ai < 0) throw new NasError('invalid-input', `${t.source}: needs an 'index' or 'arch_str' column to join on`);
-    const numeric = t.columns
-      .map((c, i) => ({ c, i }))
-      .filter(({ c, i }) => !KEY_COLUMNS.includes(c) && t.rows.length > 0 && t.rows.every((r) => r[i] === '' || Number.isFinite(Number(r[i]))));
+    const lineOf = (n: number) => t.lines?.[n] ?? n + 2;
+    const numeric: { c: string; i: number }[] = [];
+    t.columns.forEach((c, i) => {
+      if (KEY_COLUMNS.includes(c) || t.rows.length === 0) return;
+      const bad = t.rows.findIndex((r) => r[i] !== '' && !Number.isFinite(Number(r[i])));
+      if (bad < 0) numeric.push({ c, i });
+      else if (!nonNumeric.has(c)) nonNumeric.set(c, { source: t.source, line: lineOf(bad), value: t.rows[bad]?.[i] as string });
+    });
     for (const { c } of numeric) {
       const other = columns.get(c);
       if (other !== undefined) throw new NasError('invalid-input', `column '${c}' appears in both ${other} and ${t.source}`);
       columns.set(c, t.source);
     }
+    const seen = new Map<string, number>();
     t.rows.forEach((r, n) => {
       const key = ai >= 0 ? (r[ai] as string) : indexToKey.get(r[ii] as string);
       if (key === undefined) {
-        throw new NasError('invalid-input', `${t.source}:${t.lines?.[n] ?? n + 2}: index ${r[ii]} has no arch_str in any table given`);
+        throw new NasError('invalid-input', `${t.source}:${lineOf(n)}: index ${r[ii]} has no arch_str in any table given`);
       }
+      const first = seen.get(key);
+      if (first !== undefined) {
+        const what = ai >= 0 ? `arch_str '${key}'` : `index ${r[ii]} (arch_str '${key}')`;
+        throw new NasError('invalid-input', `${t.source}:${lineOf(n)}: ${what} is given again (first on line ${first}); one row per architecture`);
+      }
+      seen.set(key, lineOf(n));
+      if (!origins.has(key)) origins.set(key, { source: t.source, line: lineOf(n) });
       const row = rows.get(key) ?? {};
       for (const { c, i } of numeric) row[c] = r[i] === '' ? NaN : Number(r[i]);
       rows.set(key, row);
     });
   }
-  return { rows, columns };
+  for (const c of columns.keys()) nonNumeric.delete(c);
+  return { rows, columns, origins, nonNumeric };
+}
+
+/** How many architectures of a space a table has, and the first row that is not one of them. */
+export interface TableCoverage {
+  /** Keys of the table that are architectures of the space (in its canonical key form). */
+  readonly matched: number;
+  readonly rows: number;
+  /** Architectures in the space. */
+  readonly spaceSize: bigint;
+  readonly firstMismatch?: TablePlace & { readonly key: string; readonly reason: string };
+}
+
+export function tableCoverage(table: JoinedTable, space: SearchSpace): TableCoverage {
+  let matched = 0;
+  let firstMismatch: TableCoverage['firstMismatch'];
+  for (const key of table.rows.keys()) {
+    let reason: string | undefined;
+    try {
+      const canonical = space.freeze(space.parse(key)).key;
+      if (canonical !== key) reason = `'${key}' is written '${canonical}' in space ${space.id}`;
+    } catch (e) {
+      reason = e instanceof Error ? e.message : String(e);
+    }
+    if (reason === undefined) matched++;
+    else if (!firstMismatch) {
+      const at = table.origins?.get(key) ?? { source: 'table', line: 0 };
+      firstMismatch = { ...at, key, reason };
+    }
+  }
+  return { matched, rows: table.rows.size, spaceSize: space.count(), ...(firstMismatch && { firstMismatch }) };
+}
+
+/**
+ * Refuses a table that has no architecture of the space (the wrong space, or the wrong table: every
+ * trial would fail), and returns a warning when it has only some of them (trials of the others fail).
+ */
+export function checkTableCoverage(table: JoinedTable, space: SearchSpace): string | undefined {
+  const c = tableCoverage(table, space);
+  const m = c.firstMismatch;
+  const short = (k: string) => (k.length > 200 ? `${k.slice(0, 197)}...` : k);
+  const example = m ? `${m.source}:${m.line}: ${short(m.reason.split('\n')[0] as string)}` : '';
+  if (c.rows === 0) throw new NasError('invalid-input', `the tables have no rows, so no architecture of space ${space.id} can be evaluated`);
+  if (c.matched === 0) {
+    throw new NasError('invalid-input', `none of the ${c.rows.toLocaleString('en-US')} table rows is an architecture of space ${space.id} (${example}); give the space the table was made for with --space`);
+  }
+  if (BigInt(c.matched) >= c.spaceSize) return undefined;
+  const pct = (100 * c.matched) / Number(c.spaceSize);
+  const share = pct >= 0.1 ? `${pct.toFixed(1)}%` : 'less than 0.1%';
+  const stray = c.rows - c.matched;
+  return `the tables have ${c.matched.toLocaleString('en-US')} of the ${c.spaceSize.toLocaleString('en-US')} architectures of space ${space.id} (${share}): trials of the others fail${stray > 0 ? `; ${stray.toLocaleString('en-US')} row${stray === 1 ? ' is not an architecture' : 's are not architectures'} of it (${example})` : ''}`;
 }
 
 /** `COLUMN*FACTOR`, `COLUMN` or a constant number of seconds. */
@@ -144,7 +225,7 @@ export const MAX_PACE = 3600;
 /** Answers from a table instead of training (tabular benchmarks such as NAS-Bench-201). */
 export class TableEvaluator implements Evaluator {
   constructor(
-    private readonly table: JoinedTable,
+    readonly table: JoinedTable,
     private readonly opts: TableEvaluatorOptions,
   ) {
     const pace = opts.pace;
@@ -153,6 +234,11 @@ export class TableEvaluator implements Evaluator {
     }
     const names = [...opts.metrics, ...(opts.cost?.column ? [opts.cost.column] : [])];
     const missing = names.filter((m) => !table.columns.has(m));
+    const at = missing[0] === undefined ? undefined : table.nonNumeric?.get(missing[0]);
+    if (at) {
+      const column = missing[0] as string;
+      throw new NasError('invalid-input', `${at.source}:${at.line}: column '${column}' holds '${at.value}', which is not a number (leave the cell empty for a missing value)`);
+    }
     if (missing.length > 0) {
       const cols = [...table.columns.keys()].join(', ');
       throw new NasError('invalid-input', `no table has a column '${missing[0]}' (columns: ${cols})`);

@@ -239,7 +239,7 @@ export async function searchCommand(argv: readonly string[], io: CliIO): Promise
   const spec = specFromFlags(p, io);
   const store = openStore(io, str(p, 'db'));
   try {
-    const rec = createStudy(store, spec);
+    const rec = createStudy(store, spec, undefined, (w) => io.err(`frontier: warning: ${w}\n`));
     if (!flag(p, 'json')) io.err(`study ${rec.id}: ${spec.space} space, ${spec.strategy}, objectives ${spec.objectives.map((o) => `${o.metric}:${o.direction}`).join(', ')}\n`);
     if (spec.evaluator.kind === 'train') {
       const e = spec.evaluator as { backend?: BackendName; workers?: number; data?: string };
