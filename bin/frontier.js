@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Frontier's command line. `npm ci` compiles it into out/cli/ (scripts/build-cli.mjs); this runs that
 // build when it is there and every source file it was built from is unchanged (size and mtime, from
-// its stamp.json), else the TypeScript sources through tsx, which starts slower, with a note saying so.
+// its stamp.json), else the TypeScript sources through tsx, which starts slower, with a note saying so
+// on a terminal (scripts and tests reading stderr get the same output either way).
 //   FRONTIER_CLI=source      always run the sources (no note)
 //   FRONTIER_CLI_DIR=DIR     use the compiled CLI in DIR instead of out/cli
-//   FRONTIER_CLI_VERBOSE=1   say on stderr which of the two runs
+//   FRONTIER_CLI_VERBOSE=1   say on stderr which of the two runs, terminal or not
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,7 +41,7 @@ if (build.entry) {
   if (verbose) process.stderr.write(`frontier: compiled CLI ${shown} (built ${build.builtAt})\n`);
   ({ main } = await import(pathToFileURL(build.entry).href));
 } else {
-  if (verbose || process.env.FRONTIER_CLI !== 'source') {
+  if (verbose || (process.stderr.isTTY && process.env.FRONTIER_CLI !== 'source')) {
     process.stderr.write(`frontier: ${build.why}; running the TypeScript sources (slower start; 'npm run build:cli' compiles them)\n`);
   }
   const { register } = await import('tsx/esm/api');

@@ -74,15 +74,17 @@ describe('the compiled CLI', () => {
     const stamp = JSON.parse(readFileSync(join(stale, 'stamp.json'), 'utf8')) as Stamp;
     stamp.inputs['main/cli/commands/runs.ts']!.mtimeMs -= 1000; // as if runs.ts had been edited after the build
     writeFileSync(join(stale, 'stamp.json'), JSON.stringify(stamp));
-    const r = cli(['runs'], { db: join(dir, 'empty.db'), env: { FRONTIER_CLI_DIR: stale } });
+    const r = cli(['runs'], { db: join(dir, 'empty.db'), env: { ...verbose, FRONTIER_CLI_DIR: stale } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^frontier: main\/cli\/commands\/runs\.ts changed since .*-stale was compiled; running the TypeScript sources/);
     expect(r.stdout).toMatch(/no searches yet/);
-    const missing = cli(['--version'], { env: { FRONTIER_CLI_DIR: join(dir, 'nowhere') } });
+    const missing = cli(['--version'], { env: { ...verbose, FRONTIER_CLI_DIR: join(dir, 'nowhere') } });
     expect(missing.stderr).toMatch(/no compiled CLI in .*nowhere; running the TypeScript sources/);
     expect(missing.stdout).toBe('0.1.0\n');
-    const quiet = cli(['--version'], { env: { FRONTIER_CLI: 'source' } });
+    // Not a terminal and not asked: the output is the same whichever runs (tests compare stderr).
+    const quiet = cli(['--version'], { env: { FRONTIER_CLI_DIR: stale } });
     expect(quiet.stderr).toBe('');
+    expect(quiet.stdout).toBe('0.1.0\n');
   });
 
   it('out/ is not tracked by git', () => {
