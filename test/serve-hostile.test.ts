@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -184,6 +185,30 @@ describe('frontier serve under hostile input', () => {
     );
     expect(r.status).toBe(413);
     expect(r.body).toMatch(/request body over/);
+    await expectAlive();
+  });
+
+  it('refuses bodies past its memory budget with 503 while 48 uploads are held open, and answers again once they go', async () => {
+    const sockets: Socket[] = [];
+    const replies: string[] = Array.from({ length: 48 }, () => '');
+    try {
+      for (let i = 0; i < 48; i++) {
+        const s = connect(port, '127.0.0.1');
+        s.on('error', () => {});
+        s.on('data', (d: Buffer) => (replies[i] += d.toString()));
+        // Announces 1 MiB (the limit), sends all but 1 KiB, then holds the rest back: 32 fit the 32 MiB budget.
+        s.write(`POST /rpc/nas:study.list HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Frontier-Token: ${token}\r\nContent-Length: ${MiB}\r\n\r\n`);
+        s.write(Buffer.alloc(MiB - 1024, 0x20));
+        sockets.push(s);
+      }
+      const deadline = Date.now() + 20_000;
+      while (replies.filter((r) => r.startsWith('HTTP/1.1 503 ')).length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(replies.filter((r) => r.startsWith('HTTP/1.1 503 ')).length).toBeGreaterThanOrEqual(12);
+      expect(replies.every((r) => r === '' || r.startsWith('HTTP/1.1 503 '))).toBe(true);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 200));
     await expectAlive();
   });
 
