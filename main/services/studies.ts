@@ -7,6 +7,7 @@ import { Study, type Clock, type StudyListener, type StudyOutcome } from '../cor
 import { validateStudySpec } from '../core/study-spec.js';
 import type { Store } from '../core/store.js';
 import type { Evaluator } from '../core/evaluator.js';
+import { checkTableCoverage, TableEvaluator } from '../core/table.js';
 import { createEvaluator } from './evaluators.js';
 import { processLease } from './lease.js';
 
@@ -32,12 +33,24 @@ function buildParts(store: Store, id: string, clock: Clock): { study: Study; eva
   return { study: new Study(id, { store, space, strategy, evaluator, clock, lease: processLease() }), evaluator };
 }
 
-/** Validates the spec and builds every part before storing it, so a bad spec leaves no study behind. */
-export function createStudy(store: Store, spec: StudySpec, clock: Clock = systemClock): StudyRecord {
+/**
+ * Validates the spec and builds every part before storing it, so a bad spec leaves no study behind:
+ * besides each part alone, that they fit together (a table has architectures of the space; the
+ * train evaluator checks that the space builds models for the data's input shape). `onWarning`
+ * hears what is allowed but likely a mistake.
+ */
+export function createStudy(store: Store, spec: StudySpec, clock: Clock = systemClock, onWarning: (message: string) => void = () => undefined): StudyRecord {
   validateStudySpec(spec);
   const space = createSpace(spec.space, spec.spaceOptions ?? {});
   createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
-  createEvaluator(spec).dispose?.();
+  const evaluator = createEvaluator(spec);
+  try {
+    const table = evaluator instanceof TableEvaluator ? evaluator.table : undefined;
+    const warning = table && checkTableCoverage(table, space);
+    if (warning) onWarning(warning);
+  } finally {
+    evaluator.dispose?.();
+  }
   return store.createStudy(spec, clock.now());
 }
 

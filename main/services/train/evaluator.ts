@@ -5,6 +5,7 @@ import type { EvaluationResult, Evaluator } from '../../core/evaluator.js';
 import { buildGraph, type MobilenetMacroOptions, type Nb201MacroOptions } from '../../core/graph/index.js';
 import { costMetrics, graphCost } from '../../core/graph/cost.js';
 import type { SearchSpace } from '../../core/search-space.js';
+import { Rng } from '../../core/rng.js';
 import { createSpace } from '../../core/spaces.js';
 import { DEFAULT_DATASET } from '../data/builtin.js';
 import { isBackendName, type BackendName } from './backend.js';
@@ -105,8 +106,33 @@ export class TrainEvaluator implements Evaluator {
       seed: spec.seed,
       ...(e.augment ? { augment: { flip: Boolean(e.augment.flip), shift: num(e.augment.shift, 'augment.shift', (n) => Number.isInteger(n) && n >= 0) ?? 0 } } : {}),
     };
+    this.checkSpaceFitsData();
     const workers = num(e.workers, 'workers', (n) => Number.isInteger(n) && n >= 0) ?? 0;
     if (workers > 0) this.pool = new TrainerPool(workers);
+  }
+
+  /**
+   * A space that cannot build a model for the data's input shape is refused here, before a study
+   * exists, not trial by trial once training starts. A shape the space rejects outright fails at once;
+   * otherwise a few architectures (the first, then random ones) must include one that builds.
+   */
+  private checkSpaceFitsData(): void {
+    const rng = new Rng(0);
+    let first: NasError | undefined;
+    for (let i = 0; i < 16; i++) {
+      const sample = i === 0 ? this.space.dims.map(() => 0) : this.space.sample(rng);
+      try {
+        this.graph(this.space.freeze(sample));
+        return;
+      } catch (e) {
+        const shape = `[${this.input.join(', ')}]`;
+        if (!(e instanceof NasError) || e.code !== 'invalid-sample') {
+          throw new NasError('invalid-input', `${e instanceof Error ? e.message : String(e)} (data ${this.data.ref})`);
+        }
+        first ??= new NasError('invalid-input', `no architecture of space ${this.space.id} tried builds a model for the data's input ${shape} (data ${this.data.ref}); the first: ${e.message}`);
+      }
+    }
+    if (first) throw first;
   }
 
   private graph(a: Architecture) {
