@@ -12,8 +12,8 @@
 // (native addons, wasm files and tfjs are loaded from there as before).
 //
 // Modules that find files relative to themselves (`new URL('../../resources/', import.meta.url)`)
-// keep seeing their source location: in each such module import.meta.url is replaced by the URL of
-// its source file, computed relative to the output at run time. The one exception is the trainer
+// keep seeing their source location: in each such module import.meta.url (and .dirname, .filename)
+// is replaced by the URL (path) of its source file, computed relative to the output at run time. The one exception is the trainer
 // pool, whose './worker-boot.mjs' must be the compiled worker next to it.
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -25,16 +25,19 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KEEP_OWN_URL = new Set([join(root, 'main', 'services', 'train', 'pool.ts')]);
 
 /** esbuild plugin: import.meta.url → the source file's URL (see the header). */
-function sourceUrls(outdir) {
+export function sourceUrls(outdir) {
   return {
     name: 'frontier-source-urls',
     setup(build) {
       build.onLoad({ filter: /\.m?ts$/ }, (args) => {
         if (args.path.includes(`${sep}node_modules${sep}`) || KEEP_OWN_URL.has(args.path)) return undefined;
         const text = readFileSync(args.path, 'utf8');
-        if (!text.includes('import.meta.url')) return undefined;
-        const rel = relative(outdir, args.path).split(sep).join('/');
-        return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'ts' };
+        if (!/import\.meta\.(url|dirname|filename)\b/.test(text)) return undefined;
+        const src = `new URL(${JSON.stringify(relative(outdir, args.path).split(sep).join('/'))}, import.meta.url)`;
+        const contents = text.replace(/import\.meta\.(url|dirname|filename)\b/g, (_, what) =>
+          what === 'url' ? `${src}.href` : what === 'filename' ? `__frontierSourcePath(${src})` : `__frontierSourcePath(new URL('.', ${src}))`);
+        const helper = contents !== text && /import\.meta\.(dirname|filename)\b/.test(text) ? "import { fileURLToPath as __frontierSourcePath } from 'node:url';\n" : '';
+        return { contents: helper + contents, loader: 'ts' };
       });
     },
   };
