@@ -21,10 +21,10 @@ function readBytes(file: string, lim: UserFileLimits): Buffer {
 }
 
 /** A cell or name for a message: at most 40 characters, control characters escaped. */
-function show(text: string): string {
+function show(text: string, max = 40): string {
   // eslint-disable-next-line no-control-regex
   const clean = text.replace(/[\u0000-\u001f\u007f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
 const IDX_TYPES: Record<number, string> = { 0x08: 'unsigned byte', 0x09: 'signed byte', 0x0b: 'short', 0x0c: 'int', 0x0d: 'float', 0x0e: 'double' };
@@ -180,12 +180,24 @@ export function decodeImage(file: string, limits: Partial<UserFileLimits> = {}, 
       out = { width: img.width, height: img.height, rgba: img.data };
     }
   } catch (e) {
-    throw dataError(file, `unreadable ${kind} image: ${show(errorMessage(e))}`);
+    throw dataError(file, `unreadable ${kind} image: ${decoderReason(e)}`);
   }
   if (!header || header.width !== out.width || header.height !== out.height) admit(out.width, out.height);
   if (out.rgba.length !== out.width * out.height * 4) throw dataError(file, `unreadable ${kind} image: ${out.rgba.length} bytes of pixels for ${out.width}×${out.height}`);
   budget.decodedBytes += out.rgba.length;
   return out;
+}
+
+/**
+ * Why pngjs or jpeg-js gave up, in words: their own messages when they are plain ones, otherwise
+ * (a TypeError from inside the decoder, pngjs's "read requests waiting on finished stream") a
+ * sentence instead of the decoder's internals.
+ */
+function decoderReason(e: unknown): string {
+  const m = errorMessage(e);
+  if (/read requests wait|unexpected end|end of (stream|file|data)/i.test(m)) return 'the data ends early (truncated file?)';
+  if ((e instanceof Error && e.constructor !== Error) || /undefined|null|is not a function|Cannot (read|set) prop/.test(m)) return 'corrupt data the decoder cannot follow (damaged or truncated file?)';
+  return show(m, 100);
 }
 
 export interface ImageFolderOptions {
@@ -273,7 +285,7 @@ export function readCsvDataset(file: string, o: CsvOptions & ReadLimits = {}): D
   if (header.length < 2 || header.every((h) => h === '')) throw dataError(file, 'expected a header row with at least one feature column and a label column');
   const li = o.label === undefined ? header.length - 1 : header.indexOf(o.label);
   if (li < 0) {
-    const cols = header.slice(0, 20).map(show).join(', ') + (header.length > 20 ? `, … (${header.length} columns)` : '');
+    const cols = header.slice(0, 20).map((h) => show(h)).join(', ') + (header.length > 20 ? `, … (${header.length} columns)` : '');
     throw dataError(file, `no label column '${show(o.label ?? '')}' (columns: ${cols})`);
   }
   const features: number[] = [];
@@ -292,6 +304,8 @@ export function readCsvDataset(file: string, o: CsvOptions & ReadLimits = {}): D
       }
       const v = Number(cell);
       if (cell === '' || !Number.isFinite(v)) throw dataError(file, `line ${ln + 1}, column '${show(header[ci] as string)}': '${show(cell)}' is not a number`);
+      // Features are stored as float32: beyond its range a value would silently become ±Infinity.
+      if (Math.abs(v) > FLOAT32_MAX) throw dataError(file, `line ${ln + 1}, column '${show(header[ci] as string)}': ${show(cell)} is outside the float32 range (±3.4e38)`);
       features.push(v);
     });
   }
@@ -302,6 +316,7 @@ export function readCsvDataset(file: string, o: CsvOptions & ReadLimits = {}): D
   return checkDataset({ source: file, shape: [1, 1, f], classes, ...(names ? { classNames: names } : {}), x: Float32Array.from(features), y });
 }
 
+const FLOAT32_MAX = 3.4028234663852886e38;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
