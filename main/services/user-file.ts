@@ -39,8 +39,8 @@ export const USER_FILE_LIMITS = {
   imagePixels: 25_000_000,
   /** All images of an image folder together, decoded as RGBA. */
   decodedImageBytes: 2 * GiB,
-  /** A dataset in memory (examples × H × W × C values). */
-  datasetValues: 1 * GiB,
+  /** A dataset's examples in memory (bytes of uint8 pixels or float32 features). */
+  datasetBytes: 1 * GiB,
   /** Classes of a dataset (labels are 0..classes−1). */
   classes: 10_000,
 } as const;

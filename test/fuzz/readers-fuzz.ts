@@ -42,7 +42,7 @@ const LIMITS: Partial<UserFileLimits> = {
   imageFileBytes: 1024 * 1024,
   imagePixels: 1_000_000,
   decodedImageBytes: 32 * 1024 * 1024,
-  datasetValues: 8 * 1024 * 1024,
+  datasetBytes: 8 * 1024 * 1024,
 };
 /** An input slower than this counts as a hang (the parent also kills the whole run on its timeout). */
 const SLOW_MS = 5000;
@@ -353,7 +353,7 @@ function folderProperty(t: ReaderTally) {
         }
       });
       const opts = { ...(a.size ? { size: a.size } : {}), ...(a.channels ? { channels: a.channels } : {}), limits: LIMITS };
-      return { call: () => readImageFolder(dir, opts), where: dir, maxValues: LIMITS.datasetValues as number };
+      return { call: () => readImageFolder(dir, opts), where: dir, maxValues: LIMITS.datasetBytes as number };
     }),
   );
 }

@@ -210,6 +210,12 @@ describe('readers refuse what would exhaust memory or hang (issue: reading user 
     expect(d.classes).toBe(3);
   });
 
+  it('CSV: features are held as float32 within the dataset memory limit', () => {
+    const p = file('wide.csv', `${Array.from({ length: 10 }, (_, i) => `f${i}`).join(',')},label\n${Array.from({ length: 300 }, (_, r) => `${'1,'.repeat(10)}${r % 2}`).join('\n')}\n`);
+    expect(readCsvDataset(p).x.length).toBe(3000);
+    expect(() => readCsvDataset(p, { limits: { datasetBytes: 8192 } })).toThrow(`${p}: line 206: the features take more than the 8 KiB limit for a dataset in memory`);
+  });
+
   it('CSV: classes are bounded and labels are integers 0..K−1, naming the line', () => {
     const huge = file('huge-label.csv', 'f,label\n1,0\n2,99999999\n3,1\n');
     expect(() => readCsvDataset(huge)).toThrow(`${huge}: line 3: label 99999999 is too large: at most 10000 classes (labels 0..9999)`);

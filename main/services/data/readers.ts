@@ -231,7 +231,7 @@ export function readImageFolder(dir: string, o: ImageFolderOptions & ReadLimits 
   if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0)) throw dataError(dir, `image size ${h}×${w} is not a positive whole number of pixels`);
   const n = files.length;
   const per3 = h * w * 3;
-  if (n * per3 > lim.datasetValues) throw dataError(dir, `${n} images of ${h}×${w}×3 are ${n * per3} values, more than the limit of ${lim.datasetValues}; use fewer or smaller images (size)`);
+  if (n * per3 > lim.datasetBytes) throw dataError(dir, `${n} images of ${h}×${w}×3 take ${formatBytes(n * per3)}, more than the ${formatBytes(lim.datasetBytes)} limit; use fewer or smaller images (size)`);
   const rgb = new Uint8Array(n * per3);
   const y = classNames.length <= 256 ? new Uint8Array(n) : new Int32Array(n);
   let grey = true;
@@ -288,7 +288,9 @@ export function readCsvDataset(file: string, o: CsvOptions & ReadLimits = {}): D
     const cols = header.slice(0, 20).map((h) => show(h)).join(', ') + (header.length > 20 ? `, … (${header.length} columns)` : '');
     throw dataError(file, `no label column '${show(o.label ?? '')}' (columns: ${cols})`);
   }
-  const features: number[] = [];
+  // Float32 from the start (a JS array of doubles would take twice the memory and has a length limit).
+  let features = new Float32Array(1024);
+  let nf = 0;
   const rawLabels: string[] = [];
   const labelLines: number[] = [];
   for (let ln = 1; ln < lines.length; ln++) {
@@ -306,14 +308,20 @@ export function readCsvDataset(file: string, o: CsvOptions & ReadLimits = {}): D
       if (cell === '' || !Number.isFinite(v)) throw dataError(file, `line ${ln + 1}, column '${show(header[ci] as string)}': '${show(cell)}' is not a number`);
       // Features are stored as float32: beyond its range a value would silently become ±Infinity.
       if (Math.abs(v) > FLOAT32_MAX) throw dataError(file, `line ${ln + 1}, column '${show(header[ci] as string)}': ${show(cell)} is outside the float32 range (±3.4e38)`);
-      features.push(v);
+      if (nf === features.length) {
+        if (nf * 4 >= lim.datasetBytes) throw dataError(file, `line ${ln + 1}: the features take more than the ${formatBytes(lim.datasetBytes)} limit for a dataset in memory`);
+        const bigger = new Float32Array(Math.min(nf * 2, Math.floor(lim.datasetBytes / 4) + 1));
+        bigger.set(features);
+        features = bigger;
+      }
+      features[nf++] = v;
     });
   }
   if (rawLabels.length === 0) throw dataError(file, 'no data rows');
   const { y, classes, names } = csvLabels(file, rawLabels, labelLines, lim.classes);
   if (classes < 2) throw dataError(file, `the label column '${show(header[li] as string)}' has a single class`);
   const f = header.length - 1;
-  return checkDataset({ source: file, shape: [1, 1, f], classes, ...(names ? { classNames: names } : {}), x: Float32Array.from(features), y });
+  return checkDataset({ source: file, shape: [1, 1, f], classes, ...(names ? { classNames: names } : {}), x: features.slice(0, nf), y });
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
