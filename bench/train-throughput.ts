@@ -15,6 +15,8 @@ import { buildGraph, graphCost } from '../main/core/graph/index.js';
 import { MobilenetSpace } from '../main/core/spaces/mobilenet.js';
 import { chooseBackend, listBackends, tf, type BackendName } from '../main/services/train/backend.js';
 import { buildModel } from '../main/services/train/model.js';
+import { TorchModel } from '../main/services/train/torch-engine.js';
+import { CancellationTokenSource } from '../main/core/cancellation.js';
 import { quantile } from '../main/services/train/latency.js';
 import { writeSection } from './results-file.js';
 
@@ -25,7 +27,26 @@ const space = new MobilenetSpace();
 const graph = buildGraph(space, space.freeze(space.parse(ARCH)), { input: [28, 28, 1], classes: 10 });
 const cost = graphCost(graph);
 /** Timed steps per round: the JavaScript cpu backend is ~100× slower than the others. */
-const STEPS: Record<BackendName | 'pytorch', number> = { tensorflow: 10, webgpu: 10, wasm: 4, cpu: 1, pytorch: 10 };
+const STEPS: Record<BackendName | 'pytorch', number> = { torch: 10, tensorflow: 10, webgpu: 10, wasm: 4, cpu: 1, pytorch: 10 };
+
+/** The native libtorch engine: the same steps (batch gathered from a set of BATCH×STEPS images), timed inside the addon. */
+async function torchRound(steps: number): Promise<number> {
+  const n = BATCH * steps;
+  const x = Float32Array.from({ length: n * 784 }, () => Math.random() * 2 - 1);
+  const y = Int32Array.from({ length: n }, (_, i) => i % 10);
+  const model = new TorchModel(graph, { device: 'cpu', threads: 1 });
+  try {
+    // Warm-up step (allocator, kernels), then the timed steps of one epoch.
+    const o = { epochs: 1, batchSize: BATCH, lr: 1e-3, schedule: 'constant' as const, patience: 0, seed: 0 };
+    const val = { x: x.subarray(0, 2 * 784), y: y.subarray(0, 2) };
+    const token = new CancellationTokenSource().token;
+    await model.train({ x: x.subarray(0, BATCH * 784), y: y.subarray(0, BATCH) }, val, { ...o, steps: 1 }, () => {}, token);
+    const r = await model.train({ x, y }, val, o, () => {}, token);
+    return r.imagesPerSecond;
+  } finally {
+    model.dispose();
+  }
+}
 
 function tfjsRound(name: BackendName, steps: number): Promise<number> {
   return (async () => {
@@ -96,7 +117,8 @@ const add = (k: string, v: number) => samples.set(k, [...(samples.get(k) ?? []),
 for (let r = 1; r <= ROUNDS; r++) {
   for (const b of available) {
     if (b.name === 'cpu' && r > 1) continue; // one round of the cpu backend takes minutes
-    add(`tfjs ${b.name}`, await tfjsRound(b.name, STEPS[b.name]));
+    if (b.name === 'torch') add('torch-native (libtorch addon)', await torchRound(STEPS.torch));
+    else add(`tfjs ${b.name}`, await tfjsRound(b.name, STEPS[b.name]));
   }
   if (typeof torch !== 'string') add('pytorch cpu', await torch.run(STEPS.pytorch));
   console.log(`round ${r}:`, [...samples].map(([k, v]) => `${k} ${(v[v.length - 1] as number).toFixed(0)}`).join(', '));

@@ -1,7 +1,7 @@
-import type { LayersModel } from '@tensorflow/tfjs';
+import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { NasError } from '../../../shared/errors.js';
 import type { ModelGraph } from '../../../shared/types/index.js';
-import { MapWeights, weightShapes, type WeightKind } from './weights.js';
+import { MapWeights, weightShapes, type GraphWeights, type WeightKind } from './weights.js';
 
 /** The tfjs layer name of a node id (as main/services/train/model.ts names layers). */
 function layerName(id: string): string {
@@ -34,4 +34,27 @@ export function weightsFromTfjs(model: LayersModel, graph: ModelGraph): MapWeigh
     });
   }
   return new MapWeights(map);
+}
+
+/**
+ * Writes GraphWeights (e.g. a model trained by the libtorch engine) into a tfjs-layers model built
+ * from the same graph: the inverse of weightsFromTfjs, same layer order and layouts.
+ */
+export function setTfjsWeights(model: LayersModel, graph: ModelGraph, weights: GraphWeights, tensor: (values: Float32Array, shape: number[]) => Tensor): void {
+  for (const node of graph.nodes) {
+    const kinds = weightShapes(graph, node);
+    if (kinds.length === 0) continue;
+    const layer = model.getLayer(layerName(node.id));
+    const values = kinds.map(([kind, shape]) => {
+      const w = weights.get(node.id, kind);
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (!w || w.length !== n) throw new NasError('invalid-input', `graph node ${node.id}: ${kind} has ${w?.length ?? 0} values, expected ${n} [${shape.join(', ')}]`);
+      return tensor(w, shape);
+    });
+    try {
+      layer.setWeights(values);
+    } finally {
+      values.forEach((t) => t.dispose());
+    }
+  }
 }

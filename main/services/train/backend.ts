@@ -1,5 +1,7 @@
 /**
- * The tfjs backend, chosen at run time, best first: `tensorflow` (libtensorflow through the optional
+ * The training backend, chosen at run time, best first: `torch` (the native libtorch engine in
+ * native/torch, when it was built: PyTorch's own kernels, CPU or CUDA; see torch-engine.ts), then the
+ * tfjs backends: `tensorflow` (libtensorflow through the optional
  * @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node), `webgpu` (Dawn through the optional `webgpu`
  * package, only when a GPU adapter exists), `wasm` (XNNPACK, SIMD when the runtime has it; Node's
  * build is single-threaded), `cpu` (plain JavaScript, always there). One backend per thread: worker
@@ -12,10 +14,13 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { errorMessage, NasError } from '../../../shared/errors.js';
+import { defaultTorchDevice, loadTorch, torchInfo } from './torch-engine.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
-export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['torch', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** The backends that are TensorFlow.js backends (every one but the native engine). */
+export type TfjsBackendName = Exclude<BackendName, 'torch'>;
 
 export function isBackendName(s: unknown): s is BackendName {
   return typeof s === 'string' && (BACKENDS as readonly string[]).includes(s);
@@ -47,6 +52,14 @@ function hasVulkanLoader(): boolean {
 
 async function probe(name: BackendName): Promise<BackendInfo | string> {
   switch (name) {
+    case 'torch': {
+      const a = loadTorch();
+      if (typeof a === 'string') return a;
+      const info = torchInfo();
+      const device = defaultTorchDevice();
+      const where = device === 'cpu' ? 'CPU, 1 thread per candidate' : `CUDA, ${info.cudaDevices} GPU${info.cudaDevices === 1 ? '' : 's'}`;
+      return { name, detail: `libtorch ${info.torch} (${where})`, provenance: { ...base(), backend: name, engine: 'libtorch', torch: info.torch, device, mkldnn: info.mkldnn } };
+    }
     case 'tensorflow': {
       for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
         try {
@@ -103,7 +116,7 @@ async function activate(name: BackendName): Promise<BackendInfo | string> {
     probes.set(name, p);
   }
   const r = await p;
-  if (typeof r === 'string') return r;
+  if (typeof r === 'string' || name === 'torch') return r;
   try {
     if (!(await tf.setBackend(name))) return `tfjs could not initialise the ${name} backend`;
     await tf.ready();
@@ -139,7 +152,7 @@ export async function chooseBackend(forced?: BackendName, exclude: readonly Back
     if (typeof r !== 'string') return { info: r, skipped };
     skipped.push({ name, reason: r });
   }
-  throw new NasError('device-unavailable', 'no tfjs backend could be initialised');
+  throw new NasError('device-unavailable', 'no training backend could be initialised');
 }
 
 /** Every backend of this machine that initialises, with why the others do not. Leaves the best active. */
@@ -151,7 +164,7 @@ export async function listBackends(): Promise<{ available: BackendInfo[]; unavai
     if (typeof r === 'string') unavailable.push({ name, reason: r });
     else available.push(r);
   }
-  const best = available[0];
+  const best = available.find((b) => b.name !== 'torch');
   if (best) await tf.setBackend(best.name);
   return { available, unavailable };
 }

@@ -46,6 +46,12 @@ export interface TrainEvaluatorSpec {
   readonly mobilenet?: Partial<MobilenetMacroOptions>;
 }
 
+/** The latency device id of a local backend: `local:<backend>`, with the GPU named for the native engine on CUDA. */
+function localDevice(b: TrialOutput['backend']): string {
+  const device = b.provenance.device;
+  return typeof device === 'string' && device !== 'cpu' ? `local:${b.name}-${device}` : `local:${b.name}`;
+}
+
 /** Where latency samples go (the study's store), and under which study. */
 export interface LatencySink {
   addLatencySample(s: LatencySample): number;
@@ -167,9 +173,9 @@ export class TrainEvaluator implements Evaluator {
       ...(out.testAccuracy !== undefined ? { test_accuracy: out.testAccuracy } : {}),
       ...costMetrics(graphCost(graph)),
     };
-    const fidelity: Record<string, string> = { val_accuracy: trained, val_loss: trained, train_loss: trained, epochs: trained, train_images_per_s: `local:${out.backend.name}`, test_accuracy: trained, params: 'analytic', flops: 'analytic', peak_activation_bytes: 'analytic', model_bytes: 'analytic' };
-    const record = (backend: TrialOutput['backend'], l: NonNullable<TrialOutput['latency']>) => this.ctx.store?.addLatencySample({
-      deviceId: `local:${backend.name}`,
+    const fidelity: Record<string, string> = { val_accuracy: trained, val_loss: trained, train_loss: trained, epochs: trained, train_images_per_s: localDevice(out.backend), test_accuracy: trained, params: 'analytic', flops: 'analytic', peak_activation_bytes: 'analytic', model_bytes: 'analytic' };
+    const record = (backend: TrialOutput['backend'], l: NonNullable<TrialOutput['latency']>, device = localDevice(backend)) => this.ctx.store?.addLatencySample({
+      deviceId: device,
       subject: a.key,
       ...(this.ctx.studyId ? { studyId: this.ctx.studyId } : {}),
       medianMs: l.medianMs,
@@ -181,13 +187,14 @@ export class TrainEvaluator implements Evaluator {
     if (out.latency) {
       metrics.latency_ms = out.latency.medianMs;
       metrics.latency_p90_ms = out.latency.p90Ms;
-      fidelity.latency_ms = fidelity.latency_p90_ms = `local:${out.backend.name}`;
+      fidelity.latency_ms = fidelity.latency_p90_ms = localDevice(out.backend);
       record(out.backend, out.latency);
     }
     for (const o of out.otherLatency ?? []) {
-      metrics[`latency_${o.backend.name}_ms`] = o.latency.medianMs;
-      fidelity[`latency_${o.backend.name}_ms`] = `local:${o.backend.name}`;
-      record(o.backend, o.latency);
+      const device = o.label ? `local:${o.backend.name}-${o.label}` : localDevice(o.backend);
+      metrics[`latency_${o.label ?? o.backend.name}_ms`] = o.latency.medianMs;
+      fidelity[`latency_${o.label ?? o.backend.name}_ms`] = device;
+      record(o.backend, o.latency, device);
     }
     return { metrics, fidelity, cost: r.seconds };
   }

@@ -6,9 +6,13 @@ import type { CurvePoint, ModelGraph } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import { loadDataset } from '../data/builtin.js';
 import { channelStats, normalise, splitDataset } from '../data/dataset.js';
+import { setTfjsWeights, weightsFromTfjs } from '../export/tfjs-weights.js';
+import type { MapWeights } from '../export/weights.js';
 import { chooseBackend, tf, type BackendChoice, type BackendName } from './backend.js';
 import { measureLatency, type LatencyOptions, type LatencyResult } from './latency.js';
 import { buildModel } from './model.js';
+import { TorchModel } from './torch-engine.js';
+import { runTorchTrial } from './torch-trial.js';
 import { evaluateModel, trainModel, type TensorData, type TrainOptions, type TrainResult } from './trainer.js';
 
 /** Which data a trial trains on: a dataset reference and how it is split (same everywhere under the seed). */
@@ -42,7 +46,7 @@ export interface TrialOutput {
   readonly latency?: LatencyResult;
   readonly backend: BackendInfoData;
   /** Latency on each of `latencyBackends`. */
-  readonly otherLatency?: readonly { readonly backend: BackendInfoData; readonly latency: LatencyResult }[];
+  readonly otherLatency?: readonly { readonly backend: BackendInfoData; readonly latency: LatencyResult; readonly label?: string }[];
 }
 
 export interface BackendInfoData {
@@ -53,18 +57,28 @@ export interface BackendInfoData {
 
 /**
  * Times a trained model on other backends: the same graph rebuilt there with the trained weights,
- * batch 1; the thread's backend is active again afterwards.
+ * batch 1; the thread's backend is active again afterwards. `torch` times it in the native engine
+ * on the CPU.
  */
-export async function latencyOnBackends(graph: ModelGraph, model: tf.LayersModel, backends: readonly BackendName[], o: LatencyOptions, home: BackendName): Promise<{ backend: BackendInfoData; latency: LatencyResult }[]> {
-  const weights = model.getWeights().map((w) => ({ shape: w.shape, values: w.dataSync().slice() }));
+export async function latencyOnBackends(graph: ModelGraph, weights: MapWeights, backends: readonly BackendName[], o: LatencyOptions, home: BackendName): Promise<{ backend: BackendInfoData; latency: LatencyResult }[]> {
   const out: { backend: BackendInfoData; latency: LatencyResult }[] = [];
   try {
     for (const b of backends) {
       if (b === home) continue;
       const choice = await chooseBackend(b);
+      if (b === 'torch') {
+        const copy = new TorchModel(graph, { device: 'cpu' });
+        try {
+          copy.setWeights(weights.map);
+          out.push({ backend: choice.info, latency: await copy.latency(o) });
+        } finally {
+          copy.dispose();
+        }
+        continue;
+      }
       const copy = buildModel(graph, 0);
       try {
-        copy.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
+        setTfjsWeights(copy, graph, weights, (v, shape) => tf.tensor(v, shape));
         out.push({ backend: choice.info, latency: await measureLatency(copy, graph.input, o) });
       } finally {
         copy.dispose();
@@ -125,6 +139,7 @@ export async function runTrial(job: TrialJob, report: (p: CurvePoint) => void, t
   if (data.train.shape.join() !== job.graph.input.join()) {
     throw new Error(`the model expects inputs [${job.graph.input.join(', ')}], the data has [${data.train.shape.join(', ')}]`);
   }
+  if (choice.info.name === 'torch') return runTorchTrial(job, choice.info, data, report, token, hooks);
   const model = buildModel(job.graph, job.train.seed);
   try {
     const result = await trainModel(model, data.train, data.val, job.train, report, token, hooks.step);
@@ -142,7 +157,7 @@ export async function runTrial(job: TrialJob, report: (p: CurvePoint) => void, t
     }
     const measure = () => measureLatency(model, job.graph.input, job.latency as LatencyOptions);
     const latency = job.latency ? await (hooks.exclusive ? hooks.exclusive(measure) : measure()) : undefined;
-    const others = () => latencyOnBackends(job.graph, model, job.latencyBackends ?? [], job.latency as LatencyOptions, choice.info.name);
+    const others = () => latencyOnBackends(job.graph, weightsFromTfjs(model, job.graph), job.latencyBackends ?? [], job.latency as LatencyOptions, choice.info.name);
     const otherLatency = job.latency && job.latencyBackends?.length ? await (hooks.exclusive ? hooks.exclusive(others) : others()) : undefined;
     return {
       result,

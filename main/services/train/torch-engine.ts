@@ -1,0 +1,244 @@
+/**
+ * The libtorch training engine (native/torch): the only module that loads the addon. Nothing above
+ * main/services knows libtorch exists; its failures arrive as NasError.
+ *
+ * The addon is found at FRONTIER_TORCH_ADDON, else at `native/torch/build/Release/frontier_torch.node`
+ * in this checkout or package (searched upwards from this file, so bundled builds find it too). When
+ * it is missing, `loadTorch()` says why in one sentence and the caller falls back to TensorFlow.js.
+ *
+ * A model lives in the addon: weights go in and out as Float32Arrays keyed `<node id>/<kind>` in
+ * Keras layouts (main/services/export/weights.ts), so a model trained here exports through the same
+ * TFLite path. train, evaluate and latency run on threads the addon owns (the event loop stays free)
+ * with `threads` intra-op threads each; latency runs alone (training steps of every model in the
+ * process wait for it).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
+import type { ModelGraph } from '../../../shared/types/index.js';
+import type { CancellationToken } from '../../core/cancellation.js';
+import { MapWeights } from '../export/weights.js';
+import type { LatencyOptions, LatencyResult } from './latency.js';
+import { DivergedError, type TrainOptions, type TrainResult } from './trainer.js';
+
+export interface TorchInfo {
+  /** libtorch version. */
+  readonly torch: string;
+  /** CUDA usable now (a CUDA build and a visible GPU). */
+  readonly cuda: boolean;
+  readonly cudaDevices: number;
+  readonly builtWithCuda: boolean;
+  readonly mkldnn: boolean;
+  readonly openmp: boolean;
+}
+
+interface NativeTrainResult {
+  valAccuracy: number;
+  valLoss: number;
+  trainLoss: number;
+  epochs: number;
+  bestEpoch: number;
+  steps: number;
+  seconds: number;
+  imagesPerSecond: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+  divergedAt?: number;
+  divergedLoss?: string;
+}
+
+interface NativeModel {
+  paramCount(): number;
+  device(): string;
+  getWeights(): Record<string, Float32Array>;
+  setWeights(w: Record<string, Float32Array>): void;
+  predict(x: Float32Array): Float32Array;
+  train(
+    trainX: Float32Array, trainY: Int32Array, valX: Float32Array, valY: Int32Array,
+    o: Record<string, unknown>, onEpoch: (p: { epoch: number; trainLoss: number; valLoss: number; valAccuracy: number }) => void,
+  ): Promise<NativeTrainResult>;
+  evaluate(x: Float32Array, y: Int32Array, batchSize?: number): Promise<{ accuracy: number; loss: number }>;
+  latency(o: LatencyOptions): Promise<LatencyResult>;
+  cancel(): void;
+  dispose(): void;
+}
+
+interface Addon {
+  info(): TorchInfo;
+  memory(): { cachedBytes: number; liveBytes: number };
+  trimCache(): void;
+  Model: new (graph: ModelGraph, o: { seed: number; device: string; threads: number }) => NativeModel;
+}
+
+const ADDON = 'native/torch/build/Release/frontier_torch.node';
+let loaded: Addon | string | undefined;
+
+function addonPath(): string | undefined {
+  const env = process.env.FRONTIER_TORCH_ADDON;
+  if (env) return env;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, ADDON);
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+/** The addon, or why it cannot be used here (one sentence). Loaded once per thread. */
+export function loadTorch(): Addon | string {
+  if (loaded !== undefined) return loaded;
+  const path = addonPath();
+  if (!path) {
+    loaded = 'the libtorch engine is not built (no libtorch was found at install; `npm run build:native` after installing libtorch-dev or PyTorch)';
+  } else if (!existsSync(path)) {
+    loaded = `the libtorch engine is not at ${path}`;
+  } else {
+    try {
+      loaded = createRequire(import.meta.url)(path) as Addon;
+    } catch (e) {
+      loaded = `the libtorch engine at ${path} does not load: ${errorMessage(e).split('\n')[0]}`;
+    }
+  }
+  return loaded;
+}
+
+function addon(): Addon {
+  const a = loadTorch();
+  if (typeof a === 'string') throw new NasError('device-unavailable', a);
+  return a;
+}
+
+export function torchInfo(): TorchInfo {
+  return addon().info();
+}
+
+/** Where models train: `cuda` when this libtorch has it and a GPU is visible, else `cpu`. */
+export function defaultTorchDevice(): string {
+  return torchInfo().cuda ? 'cuda' : 'cpu';
+}
+
+function toNasError(e: unknown): NasError {
+  if (e instanceof NasError) return e;
+  const code = (e as { code?: string }).code;
+  const msg = errorMessage(e);
+  if (code === 'graph') return new NasError('invalid-input', `libtorch cannot run this model: ${msg}`);
+  return new NasError('internal', `libtorch: ${msg}`);
+}
+
+export interface TorchModelOptions {
+  readonly seed?: number;
+  /** `cpu`, `cuda` or `cuda:N` (default: defaultTorchDevice()). */
+  readonly device?: string;
+  /** Intra-op threads per call (default 1: with cores shared, one thread per candidate is fastest). */
+  readonly threads?: number;
+}
+
+/** NHWC examples as the addon takes them. */
+export interface TorchExamples {
+  readonly x: Float32Array;
+  readonly y: ArrayLike<number>;
+}
+
+const labels = (y: ArrayLike<number>) => (y instanceof Int32Array ? y : Int32Array.from(y));
+
+/** One model graph in libtorch. The caller owns it: `dispose()` frees it (after a running call ends). */
+export class TorchModel {
+  private readonly m: NativeModel;
+
+  constructor(readonly graph: ModelGraph, o: TorchModelOptions = {}) {
+    const a = addon();
+    try {
+      this.m = new a.Model(graph, { seed: o.seed ?? 0, device: o.device ?? defaultTorchDevice(), threads: o.threads ?? 1 });
+    } catch (e) {
+      throw toNasError(e);
+    }
+  }
+
+  get device(): string {
+    return this.m.device();
+  }
+
+  /** Parameters and BatchNorm statistics (as graphCost counts them). */
+  paramCount(): number {
+    return this.m.paramCount();
+  }
+
+  weights(): MapWeights {
+    return new MapWeights(new Map(Object.entries(this.wrap(() => this.m.getWeights()))));
+  }
+
+  setWeights(w: ReadonlyMap<string, Float32Array>): void {
+    this.wrap(() => this.m.setWeights(Object.fromEntries(w)));
+  }
+
+  /** Logits of NHWC examples (inference mode), row-major [n, classes]. */
+  predict(x: Float32Array): Float32Array {
+    return this.wrap(() => this.m.predict(x));
+  }
+
+  /**
+   * Trains in place (the semantics of trainModel in trainer.ts): `report` gets train_loss, val_loss
+   * and val_accuracy per epoch; throws Cancelled when the token fires, DivergedError on NaN/Inf.
+   */
+  async train(train: TorchExamples, val: TorchExamples, o: TrainOptions, report: (p: { step: number; metric: string; value: number }) => void, token: CancellationToken): Promise<TrainResult> {
+    if (token.isCancellationRequested) throw new Cancelled('training cancelled');
+    const sub = token.onCancellationRequested(() => this.m.cancel());
+    let r: NativeTrainResult;
+    try {
+      r = await this.m.train(train.x, labels(train.y), val.x, labels(val.y), { ...o, augment: o.augment ? { flip: o.augment.flip, shift: o.augment.shift } : undefined }, (p) => {
+        report({ step: p.epoch, metric: 'train_loss', value: p.trainLoss });
+        report({ step: p.epoch, metric: 'val_loss', value: p.valLoss });
+        report({ step: p.epoch, metric: 'val_accuracy', value: p.valAccuracy });
+      });
+    } catch (e) {
+      throw toNasError(e);
+    } finally {
+      sub.dispose();
+    }
+    if (r.cancelled) throw new Cancelled('training cancelled');
+    if (r.divergedAt !== undefined) throw new DivergedError(r.divergedAt, Number(r.divergedLoss));
+    return {
+      valAccuracy: r.valAccuracy,
+      valLoss: r.valLoss,
+      trainLoss: r.trainLoss,
+      epochs: r.epochs,
+      bestEpoch: r.bestEpoch,
+      steps: r.steps,
+      seconds: r.seconds,
+      imagesPerSecond: r.imagesPerSecond,
+      stoppedEarly: r.stoppedEarly,
+    };
+  }
+
+  async evaluate(d: TorchExamples, batchSize = 256): Promise<{ accuracy: number; loss: number }> {
+    try {
+      return await this.m.evaluate(d.x, labels(d.y), batchSize);
+    } catch (e) {
+      throw toNasError(e);
+    }
+  }
+
+  /** Batch-1 inference latency on the model's device, measured while no training step runs. */
+  async latency(o: LatencyOptions): Promise<LatencyResult> {
+    try {
+      return await this.m.latency(o);
+    } catch (e) {
+      throw toNasError(e);
+    }
+  }
+
+  dispose(): void {
+    this.m.dispose();
+  }
+
+  private wrap<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw toNasError(e);
+    }
+  }
+}
