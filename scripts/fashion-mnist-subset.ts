@@ -1,6 +1,6 @@
 /**
  * Regenerates the built-in dataset resources/fashion-mnist/: a stratified subset of Fashion-MNIST
- * (500 training and 100 test images per class), from Debian's `dataset-fashion-mnist` package.
+ * (1,100 training and 200 test images per class), from Debian's `dataset-fashion-mnist` package.
  *
  *   node --import tsx scripts/fashion-mnist-subset.ts [SOURCE_DIR] [PER_CLASS_TRAIN] [PER_CLASS_TEST]
  *
@@ -15,8 +15,8 @@ import { encodeIdx } from '../main/services/data/idx-writer.js';
 import { readIdx } from '../main/services/data/readers.js';
 
 const src = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
-const perTrain = Number(process.argv[3] ?? 500);
-const perTest = Number(process.argv[4] ?? 100);
+const perTrain = Number(process.argv[3] ?? 1100);
+const perTest = Number(process.argv[4] ?? 200);
 const out = fileURLToPath(new URL('../resources/fashion-mnist/', import.meta.url));
 
 function pick(d: Dataset, per: number, seed: number): Dataset {

@@ -82,7 +82,7 @@ describe('frontier search trains by default (the real binary)', () => {
       '--constraint', 'params <= 60000', '--budget-evals', '3', '--seed', '3', '--augment'], { db });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/study \d+: mobilenet space, evolution, objectives val_accuracy:max, latency_ms:min/);
-    expect(r.stderr).toMatch(/training on builtin:fashion-mnist with tfjs backend wasm \(WebAssembly \(XNNPACK, SIMD, 1 thread\)\), 2 worker threads/);
+    expect(r.stderr).toMatch(/training on builtin:fashion-mnist with backend wasm \(WebAssembly \(XNNPACK, SIMD, 1 thread\)\), 2 worker threads/);
     expect(r.stdout).toMatch(/study \d+ complete: evaluation budget of 3 used/);
     expect(r.stdout).toMatch(/Pareto front: \d+ architectures?/);
     // the seeded first candidates include one over the limit: rejected from its analytic params, never trained
@@ -106,9 +106,9 @@ describe('training flags: bad input gives one line', () => {
   it('rejects unknown backends', () => {
     const a = cli(['search', '--backend', 'gpu', '--budget-evals', '1']);
     expect(a.code).not.toBe(0);
-    expect(a.stderr).toMatch(/--backend must be one of tensorflow, webgpu, wasm, cpu, got 'gpu'/);
+    expect(a.stderr).toMatch(/--backend must be one of torch, tensorflow, webgpu, wasm, cpu, got 'gpu'/);
     const b = cli(['search', '--latency-on', 'wasm,tpu', '--budget-evals', '1']);
     expect(b.code).not.toBe(0);
-    expect(b.stderr).toMatch(/--latency-on: 'tpu' is not a backend \(tensorflow, webgpu, wasm, cpu\)/);
+    expect(b.stderr).toMatch(/--latency-on: 'tpu' is not a backend \(torch, tensorflow, webgpu, wasm, cpu\)/);
   });
 });

@@ -8,6 +8,7 @@ import { MAX_PACE } from '../../core/table.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
 import { NB201_OBJECTIVES, nb201EvaluatorSpec } from '../../services/evaluators.js';
 import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../services/train/backend.js';
+import { defaultMaxTrain } from '../../services/train/evaluator.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
 import { flag, list, num, parse, parseDuration, str, type Parsed } from '../args.js';
@@ -47,10 +48,12 @@ Evaluation by training (default for mobilenet and space files; nb201 with --data
   --data PATH              dataset: a .csv file, or a folder of IDX files, CIFAR-10/100 batches or
                            one sub-folder of PNG/JPEG images per class (default: builtin:fashion-mnist,
                            a 5,000-image Fashion-MNIST subset)
-  --backend NAME           tfjs backend: tensorflow | webgpu | wasm | cpu (default: the best available)
+  --backend NAME           torch (native libtorch engine) | tensorflow | webgpu | wasm | cpu (tfjs)
+                           (default: the best available, in that order)
   --workers N              trials trained in parallel on worker threads (default: CPU cores)
   --epochs N               epochs per candidate (default 2), early stopping after --patience N (2)
-  --max-train N            training examples used per candidate (default 1000; 0: all)
+  --max-train N            training examples used per candidate (default 10000 on torch, 1000 on
+                           the tfjs backends; 0: all)
   --val N                  validation examples (default 500)
   --batch-size N           (default 32)     --lr X   peak Adam learning rate, cosine decay (default 0.003)
   --augment                random horizontal flips and ±2-pixel shifts of training batches
@@ -209,7 +212,7 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
   const data = str(p, 'data');
   const latencyOn = (str(p, 'latency-on') ?? '').split(',').map((b) => b.trim()).filter(Boolean);
   for (const b of latencyOn) if (!isBackendName(b)) throw new UsageError(`--latency-on: '${b}' is not a backend (${BACKENDS.join(', ')})`);
-  const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? 1000;
+  const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? defaultMaxTrain('wasm');
   return {
     kind: 'train',
     data: data === undefined ? DEFAULT_DATASET : data.startsWith('builtin:') ? data : resolve(io.cwd, data),
@@ -236,19 +239,21 @@ export async function searchCommand(argv: readonly string[], io: CliIO): Promise
     io.out(SEARCH_HELP);
     return 0;
   }
-  const spec = specFromFlags(p, io);
+  let spec = specFromFlags(p, io);
+  let trainingLine: string | undefined;
+  if (spec.evaluator.kind === 'train') {
+    const e = spec.evaluator as { backend?: BackendName; workers?: number; data?: string; maxTrain?: number };
+    const choice = await chooseBackend(e.backend);
+    // Without --max-train, the backend decides how much data a candidate sees (see defaultMaxTrain).
+    if (str(p, 'max-train') === undefined) spec = { ...spec, evaluator: { ...spec.evaluator, maxTrain: defaultMaxTrain(choice.info.name) } };
+    const skipped = choice.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+    trainingLine = `training on ${e.data} with backend ${choice.info.name} (${choice.info.detail})${e.workers ? `, ${e.workers} worker thread${e.workers > 1 ? 's' : ''}` : ''}${skipped ? `\n  not used: ${skipped}` : ''}\n`;
+  }
   const store = openStore(io, str(p, 'db'));
   try {
     const rec = createStudy(store, spec, undefined, (w) => io.err(`frontier: warning: ${w}\n`));
     if (!flag(p, 'json')) io.err(`study ${rec.id}: ${spec.space} space, ${spec.strategy}, objectives ${spec.objectives.map((o) => `${o.metric}:${o.direction}`).join(', ')}\n`);
-    if (spec.evaluator.kind === 'train') {
-      const e = spec.evaluator as { backend?: BackendName; workers?: number; data?: string };
-      const choice = await chooseBackend(e.backend);
-      if (!flag(p, 'json')) {
-        const skipped = choice.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-        io.err(`training on ${e.data} with tfjs backend ${choice.info.name} (${choice.info.detail})${e.workers ? `, ${e.workers} worker thread${e.workers > 1 ? 's' : ''}` : ''}${skipped ? `\n  not used: ${skipped}` : ''}\n`);
-      }
-    }
+    if (trainingLine && !flag(p, 'json')) io.err(trainingLine);
     return await runWithProgress(io, store, rec.id, flag(p, 'json'));
   } finally {
     store.close();

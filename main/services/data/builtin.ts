@@ -5,7 +5,7 @@ export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dre
 
 /** Built-in datasets, by the name used after `builtin:` (see resources/<name>/README.md). */
 export const BUILTIN_DATASETS = {
-  'fashion-mnist': { title: 'Fashion-MNIST subset (5,000 train + 1,000 test, 28×28×1, 10 classes)', classNames: FASHION_MNIST_CLASSES },
+  'fashion-mnist': { title: 'Fashion-MNIST subset (11,000 train + 2,000 test, 28×28×1, 10 classes)', classNames: FASHION_MNIST_CLASSES },
 } as const;
 
 export const DEFAULT_DATASET = 'builtin:fashion-mnist';

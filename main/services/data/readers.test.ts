@@ -149,12 +149,12 @@ describe('format detection, splits and normalisation', () => {
   it('reads the shipped Fashion-MNIST subset with its test split', () => {
     const { data, test } = loadDataset('builtin:fashion-mnist');
     expect(data.shape).toEqual([28, 28, 1]);
-    expect(data.y.length).toBe(5000);
-    expect(test?.y.length).toBe(1000);
+    expect(data.y.length).toBe(11000);
+    expect(test?.y.length).toBe(2000);
     expect(data.classNames?.[9]).toBe('Ankle boot');
     const counts = new Array(10).fill(0);
     for (const l of data.y) counts[l]++;
-    expect(counts).toEqual(new Array(10).fill(500));
+    expect(counts).toEqual(new Array(10).fill(1100));
   });
 
   it('detects IDX and CIFAR folders', () => {

@@ -62,6 +62,14 @@ export interface EvaluatorContext {
   readonly studyId?: string;
 }
 
+/**
+ * Training examples per candidate in a default search: the native engine trains ~10× faster than
+ * TensorFlow.js, and spends that time on ten times the data.
+ */
+export function defaultMaxTrain(backend: BackendName): number {
+  return backend === 'torch' ? 10_000 : 1_000;
+}
+
 export const TRAIN_METRICS = ['val_accuracy', 'val_loss', 'train_loss', 'test_accuracy', 'epochs', 'train_images_per_s', 'latency_ms', 'latency_p90_ms'] as const;
 
 function num(v: unknown, name: string, ok: (n: number) => boolean): number | undefined {
