@@ -282,6 +282,16 @@ describe('space document errors', () => {
     });
   });
 
+  it('keeps each problem on one line: odd field names as a quoted path, control characters escaped', () => {
+    // Found by fuzzing: a blank field name made an empty path, a newline in a string split the problem.
+    expect(errorOf('{" ": [], "name": "x", "layers": [{"name": "a", "op": "Conv2D", "kernel": "3\\n4", "filters": "\\u0007"}]}', 'o.json')).toBe([
+      "o.json:1:2: (root)[' ']: unknown field ' ' (expected one of name, title, input, connections, layers)",
+      "o.json:1:75: layers[0].kernel: expected a positive integer, got string '3\\n4'",
+      "o.json:1:94: layers[0].filters: expected a positive integer, got string '\\u0007'",
+    ].join('\n'));
+    expect(errorOf(`name: x\nlayers:\n  - {name: a, op: "${'Conv'.repeat(30)}"}\n`)).toMatch(/^space\.yaml:3:19: layers\[0\]\.op: unknown op 'ConvConvConv.{45}\.\.\.' \(/);
+  });
+
   it('lists at most 20 problems, then says how many more from where', () => {
     const layers = Array.from({ length: 30 }, (_, i) => `  - {name: l${i}, op: Conv9}`).join('\n');
     const lines = errorOf(`name: x\nlayers:\n${layers}\n`).split('\n');

@@ -95,16 +95,37 @@ function scalar(n: YNode): unknown {
   return isScalar(n) ? n.value : undefined;
 }
 
+/**
+ * A string of the document inside a message: quoted, control characters escaped and long ones cut, so
+ * that each problem stays one readable line.
+ */
+function quote(v: string): string {
+  const cut = v.length > 60 ? `${v.slice(0, 57)}...` : v;
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  const escape = (c: string) => {
+    const n = c.charCodeAt(0);
+    const control = n < 0x20 || (n >= 0x7f && n <= 0x9f) || n === 0x2028 || n === 0x2029;
+    return control ? (named[c] ?? `\\u${n.toString(16).padStart(4, '0')}`) : c;
+  };
+  return `'${Array.from(cut, escape).join('')}'`;
+}
+
+/** `path.key`, or `path['odd key']` for a key that is not a plain name. */
+function child(path: string, key: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) return path ? `${path}.${key}` : key;
+  return `${path || '(root)'}[${quote(key)}]`;
+}
+
 function describe(n: YNode): string {
   if (isSeq(n)) return 'a list';
   if (isMap(n)) return 'a mapping';
   const v = scalar(n);
   if (v === null || v === undefined) return 'nothing';
-  return typeof v === 'string' ? `string '${v}'` : String(v);
+  return typeof v === 'string' ? `string ${quote(v)}` : String(v);
 }
 
 function show(v: Choice): string {
-  return typeof v === 'string' ? `'${v}'` : String(v);
+  return typeof v === 'string' ? quote(v) : String(v);
 }
 
 function distance(a: string, b: string): number {
@@ -154,7 +175,7 @@ const boolean: Check<boolean> = (n) => {
 const oneOf = <T extends string>(values: readonly T[], what: string): Check<T> => (n) => {
   const v = scalar(n);
   if (typeof v !== 'string') return { error: `expected ${what} (one of ${values.join(', ')}), got ${describe(n)}` };
-  return (values as readonly string[]).includes(v) ? { value: v as T } : { error: `unknown ${what} '${v}' (${hint(v, values)})` };
+  return (values as readonly string[]).includes(v) ? { value: v as T } : { error: `unknown ${what} ${quote(v)} (${hint(v, values)})` };
 };
 
 const PARAM_CHECKS: Record<OpParam, Check<Choice>> = Object.fromEntries(
@@ -198,10 +219,10 @@ class Walker {
     const lines = new Map<string, number>();
     for (const pair of map.items) {
       const key = scalar(this.res(pair.key));
-      const where = (k: string) => (path ? `${path}.${k}` : k);
+      const where = (k: string) => child(path, k);
       if (typeof key !== 'string') this.report(pair.key, path || '(root)', `field names must be strings, got ${describe(pair.key)}`);
       else if (lines.has(key)) this.report(pair.key, where(key), `duplicate field (first given on line ${lines.get(key)})`);
-      else if (!allowed.includes(key)) this.report(pair.key, where(key), `unknown field '${key}' (${hint(key, allowed)})`);
+      else if (!allowed.includes(key)) this.report(pair.key, where(key), `unknown field ${quote(key)} (${hint(key, allowed)})`);
       else out.set(key, { key: pair.key, value: pair.value ?? pair.key });
       if (typeof key === 'string' && !lines.has(key)) lines.set(key, this.lc.linePos(this.offset(pair.key)).line);
     }
@@ -247,7 +268,7 @@ class Walker {
   private name(raw: YNode, path: string, pattern: RegExp, rule: string): string | undefined {
     const v = scalar(this.res(raw));
     if (typeof v !== 'string') return void this.report(raw, path, `expected a name, got ${describe(this.res(raw))}`);
-    if (!pattern.test(v)) return void this.report(raw, path, `invalid name '${v}' (${rule})`);
+    if (!pattern.test(v)) return void this.report(raw, path, `invalid name ${quote(v)} (${rule})`);
     return v;
   }
 
