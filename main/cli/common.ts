@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { StudyRecord, TrialRecord } from '../../shared/types/index.js';
 import type { Store } from '../core/store.js';
 import { summarize, type StudySummary } from '../core/summary.js';
@@ -9,8 +10,14 @@ import { UsageError } from './io.js';
 
 export const DB_OPTION = { db: { type: 'string' } } as const;
 
-export function openStore(io: CliIO, db: string | undefined): Store {
-  return SqliteStore.open(db ?? defaultDbPath(io.env));
+/**
+ * The database of a command. `readonly` (runs, show, pareto, export) opens an existing file for
+ * reading only, which also works in a read-only folder or mount; a missing file is created as usual.
+ * Opening for writing refuses a damaged file.
+ */
+export function openStore(io: CliIO, db: string | undefined, opts: { readonly?: boolean } = {}): Store {
+  const path = db ?? defaultDbPath(io.env);
+  return SqliteStore.open(path, { readonly: opts.readonly === true && existsSync(path) });
 }
 
 export function requireStudy(store: Store, id: string | undefined, command: string): StudyRecord {

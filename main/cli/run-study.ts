@@ -1,4 +1,5 @@
-import { errorMessage } from '../../shared/errors.js';
+import { errorMessage, StudyBusy } from '../../shared/errors.js';
+import { describeHolder } from '../core/store-rules.js';
 import { CancellationTokenSource } from '../core/cancellation.js';
 import type { Store } from '../core/store.js';
 import { runStudy } from '../services/studies.js';
@@ -23,7 +24,10 @@ export async function runWithProgress(io: CliIO, store: Store, id: string, json:
   const before = store.getStudy(id);
   const reporter = new ProgressReporter(io, `study ${id}`);
   try {
-    const outcome = await runStudy(store, id, cts.token, { onProgress: (p, f) => reporter.update(p, f) });
+    const outcome = await runStudy(store, id, cts.token, {
+      onProgress: (p, f) => reporter.update(p, f),
+      onTakeover: (l) => io.err(`study ${id} was left running by ${describeHolder(l, Date.now())}, which is gone: taking it over\n`),
+    });
     reporter.finish();
     const rec = store.getStudy(id) ?? before;
     if (!rec) return 1;
@@ -38,7 +42,8 @@ export async function runWithProgress(io: CliIO, store: Store, id: string, json:
     return outcome.status === 'stopped' ? 130 : 0;
   } catch (e) {
     reporter.finish();
-    io.err(`frontier: study ${id} failed: ${errorMessage(e)}\n`);
+    // Another process runs it (or took it over): this one did not touch it, and it has not failed.
+    io.err(e instanceof StudyBusy ? `frontier: ${errorMessage(e)}\n` : `frontier: study ${id} failed: ${errorMessage(e)}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSigint);

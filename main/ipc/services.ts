@@ -30,6 +30,8 @@ import { validateStudySpec } from '../core/study-spec.js';
 import { summarize } from '../core/summary.js';
 import { createEvaluator, loadCsv, NB201_OBJECTIVES, NB201_TABLES, nb201EvaluatorSpec, studyMetrics } from '../services/evaluators.js';
 import { createStudy } from '../services/studies.js';
+import { liveLease } from '../services/lease.js';
+import { studyBusy } from '../core/store-rules.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { check } from '../../shared/ipc/schema.js';
 import type { DeviceSource } from './devices.js';
@@ -41,6 +43,15 @@ import type { StudyRunner } from './study-runner.js';
 type StudyApi = NasApi['study'];
 type SpaceApi = NasApi['space'];
 type DeviceApi = NasApi['device'];
+
+/** The list entry of a study whose stored record cannot be read. */
+function damagedItem(id: string, error: string): StudyListItem {
+  return {
+    id: id as StudyId, name: `study ${id} (damaged)`, status: 'failed', space: '', strategy: '', objectives: [],
+    progress: { evals: 0, failed: 0, rejected: 0, costSeconds: 0, wallMs: 0 }, budget: {}, fraction: 0, best: {},
+    frontSize: 0, hypervolume: null, createdAt: 0, error, active: false, damaged: true,
+  };
+}
 
 function budgetFraction(rec: StudyRecord): number {
   const b = rec.spec.budget;
@@ -137,11 +148,35 @@ export class StudyService implements StudyApi {
       ...(rec.finishedAt !== undefined ? { finishedAt: rec.finishedAt } : {}),
       ...(rec.error !== undefined ? { error: rec.error } : {}),
       active: this.runner.isActive(rec.id),
+      ...this.elsewhere(rec),
     };
   }
 
+  /** `runningElsewhere` when a live process other than this one holds the study's lease. */
+  private elsewhere(rec: StudyRecord): { runningElsewhere?: StudyListItem['runningElsewhere'] } {
+    if (rec.status !== 'running' || this.runner.isActive(rec.id)) return {};
+    const l = liveLease(this.store, rec.id);
+    return l ? { runningElsewhere: { pid: l.pid, host: l.host, heartbeatAt: l.heartbeatAt } } : {};
+  }
+
+  /** Refuses to run a study that another live process runs (StudyBusy naming it). */
+  private refuseIfElsewhere(id: StudyId): void {
+    const l = liveLease(this.store, id);
+    if (l) throw studyBusy(l, Date.now());
+  }
+
   async list(): Promise<StudyListItem[]> {
-    return this.store.listStudies().map((r) => this.item(r));
+    const damaged: StudyListItem[] = [];
+    const items = this.store.listStudies((id, e) => damaged.push(damagedItem(id, e.message))).map((r) => {
+      try {
+        return this.item(r);
+      } catch (e) {
+        // A damaged trial row: the study stays in the list, named, with the reason.
+        if (!(e instanceof NasError)) throw e;
+        return { ...damagedItem(r.id, e.message), name: r.spec.name, status: r.status, createdAt: r.createdAt };
+      }
+    });
+    return [...items, ...damaged].sort((a, b) => Number(b.id) - Number(a.id));
   }
 
   async get({ id }: { id: StudyId }): Promise<StudyDetail> {
@@ -160,6 +195,7 @@ export class StudyService implements StudyApi {
   async start({ id }: { id: StudyId }): Promise<void> {
     const rec = this.rec(id);
     if (this.runner.isActive(id)) return;
+    this.refuseIfElsewhere(id);
     if (rec.status !== 'created') throw new NasError('store-conflict', `study ${id} is ${rec.status}; only a new study can be started (resume a stopped one)`);
     this.runner.start(id);
   }
@@ -167,6 +203,7 @@ export class StudyService implements StudyApi {
   async resume({ id }: { id: StudyId }): Promise<void> {
     const rec = this.rec(id);
     if (this.runner.isActive(id)) return;
+    this.refuseIfElsewhere(id);
     if (rec.status === 'complete' || rec.status === 'failed') throw new NasError('store-conflict', `study ${id} is ${rec.status} and cannot be resumed`);
     this.runner.start(id);
   }

@@ -93,6 +93,9 @@ export class SqliteStore implements Store {
   ) {}
 
   static open(path: string, opts: SqliteOpenOptions = {}): SqliteStore {
+    // URI file names (the read-only fallback's `?immutable=1`): better-sqlite3 reads this once, when
+    // it first loads SQLite, so it is set before any database is opened.
+    process.env.SQLITE_USE_URI ??= '1';
     if (opts.readonly) return SqliteStore.openReadonly(path, opts);
     let db: Database.Database | undefined;
     const nativeBinding = opts.nativeBinding ?? process.env.FRONTIER_SQLITE_BINDING;
@@ -138,7 +141,6 @@ export class SqliteStore implements Store {
       // read the file as immutable instead (nobody can be writing it there).
       if (!/^SQLITE_(READONLY|CANTOPEN|IOERR)/.test(code)) throw toStoreError(e, path, true);
       try {
-        process.env.SQLITE_USE_URI ??= '1'; // read by better-sqlite3 when it first loads SQLite
         return attempt(`${pathToFileURL(nodePath.resolve(path)).href}?immutable=1`);
       } catch (e2) {
         throw new NasError('store-io', `cannot read ${path}: ${errorMessage(e)}; reading it as immutable failed too (${errorMessage(e2)})`, { cause: e2 });
@@ -587,9 +589,10 @@ function checkIntegrity(db: Database.Database, path: string): void {
     problems = [errorMessage(e)];
   }
   if (problems.length === 1 && problems[0] === 'ok') return;
+  const detail = problems.join('; ').replace(/\*\*\* in database main \*\*\*\s*/g, '').replace(/\s*\n\s*/g, '; ');
   throw new NasError(
     'store-io',
-    `${path} is damaged (${problems.join('; ')}); Frontier will not write to it. 'frontier runs' may still list what is readable; restore it from a backup, or use another database (--db)`,
+    `${path} is damaged (${detail.length > 300 ? `${detail.slice(0, 300)}…` : detail}); Frontier will not write to it. 'frontier runs' may still list what is readable; restore it from a backup, or use another database (--db)`,
   );
 }
 

@@ -70,8 +70,12 @@ export interface StudyListItem {
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly error?: string;
-  /** Whether this process is running it right now (a `running` status without it: the process died). */
+  /** Whether this process is running it right now (a `running` status without it or `runningElsewhere`: the process died). */
   readonly active: boolean;
+  /** Another live process runs it (it holds the study's lease): it cannot be resumed or started here meanwhile. */
+  readonly runningElsewhere?: { readonly pid: number; readonly host: string; readonly heartbeatAt: number };
+  /** The stored record of this study is damaged: only `id` and `error` are meaningful. */
+  readonly damaged?: boolean;
 }
 
 export interface StudyDetail extends StudyListItem {

@@ -39,7 +39,7 @@ export async function exportCommand(argv: readonly string[], io: CliIO): Promise
   }
   const format = str(p, 'format');
   if (format !== 'csv' && format !== 'json') throw new UsageError(`export: --format must be csv or json${format ? `, got '${format}'` : ''}`);
-  const store = openStore(io, str(p, 'db'));
+  const store = openStore(io, str(p, 'db'), { readonly: true });
   try {
     const rec = requireStudy(store, p.positionals[0], 'export');
     const trials = store.getTrials(rec.id);

@@ -2,11 +2,15 @@ import { flag, parse, str } from '../args.js';
 import { DB_OPTION, openStore, requireStudy } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 import { runWithProgress } from '../run-study.js';
+import { studyBusy } from '../../core/store-rules.js';
+import { liveLease } from '../../services/lease.js';
 
 export const RESUME_HELP = `Usage: frontier resume <id> [--db PATH] [--json]
 
 Continues a stopped or killed search from its last finished trial: no finished trial is lost or
-repeated, and with one trial at a time the result is the same as an uninterrupted run.
+repeated, and with one trial at a time the result is the same as an uninterrupted run. A search
+that another live process is running is refused (naming its pid and host); one left by a process
+that died on this machine, or silent for 30 s, is taken over.
 `;
 
 export async function resumeCommand(argv: readonly string[], io: CliIO): Promise<number> {
@@ -20,6 +24,8 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     const rec = requireStudy(store, p.positionals[0], 'resume');
     if (rec.status === 'complete') throw new UsageError(`resume: study ${rec.id} is already complete`);
     if (rec.status === 'failed') throw new UsageError(`resume: study ${rec.id} failed and cannot be resumed: ${rec.error ?? 'unknown error'}`);
+    const held = liveLease(store, rec.id);
+    if (held) throw studyBusy(held, Date.now());
     if (!flag(p, 'json')) io.err(`resuming study ${rec.id} at ${rec.progress.evals} evaluations\n`);
     return await runWithProgress(io, store, rec.id, flag(p, 'json'));
   } finally {

@@ -3,6 +3,7 @@ import { flag, parse, str } from '../args.js';
 import { DB_OPTION, frontTable, openStore, printStudyResult, requireStudy, studyJson, studySummary } from '../common.js';
 import { date } from '../format.js';
 import type { CliIO } from '../io.js';
+import { statusText } from './runs.js';
 
 export const SHOW_HELP = `Usage: frontier show <id> [--db PATH] [--json]
 
@@ -20,7 +21,7 @@ export async function showCommand(argv: readonly string[], io: CliIO): Promise<n
     io.out(SHOW_HELP);
     return 0;
   }
-  const store = openStore(io, str(p, 'db'));
+  const store = openStore(io, str(p, 'db'), { readonly: true });
   try {
     const rec = requireStudy(store, p.positionals[0], 'show');
     const { summary } = studySummary(store, rec);
@@ -29,7 +30,7 @@ export async function showCommand(argv: readonly string[], io: CliIO): Promise<n
       return 0;
     }
     const s = rec.spec;
-    io.out(`study ${rec.id} "${s.name}" — ${rec.status}${rec.error ? `: ${rec.error}` : ''}\n`);
+    io.out(`study ${rec.id} "${s.name}" — ${statusText(store, rec)}${rec.error ? `: ${rec.error}` : ''}\n`);
     io.out(`space ${s.space}, strategy ${s.strategy}${Object.keys(s.strategyOptions ?? {}).length ? ` ${JSON.stringify(s.strategyOptions)}` : ''}, seed ${s.seed}\n`);
     io.out(`objectives ${s.objectives.map((o) => `${o.metric}:${o.direction}`).join(', ')}`);
     io.out(s.constraints.length ? `; constraints ${s.constraints.map(formatConstraint).join(', ')}\n` : '\n');
@@ -49,7 +50,7 @@ export async function paretoCommand(argv: readonly string[], io: CliIO): Promise
     io.out(PARETO_HELP);
     return 0;
   }
-  const store = openStore(io, str(p, 'db'));
+  const store = openStore(io, str(p, 'db'), { readonly: true });
   try {
     const rec = requireStudy(store, p.positionals[0], 'pareto');
     const { summary } = studySummary(store, rec);

@@ -1,7 +1,18 @@
 import type { ReactNode } from 'react';
 import type { StudyStatus } from '../../../shared/types/index.js';
 
-export function StatusBadge({ status, active }: { status: StudyStatus; active?: boolean }) {
+/**
+ * A study's status as the user sees it: `running` by this engine, `running elsewhere` by another
+ * live process (e.g. the CLI; it holds the study's lease), or `interrupted` (its process died).
+ */
+export function StatusBadge({ status, active, elsewhere }: { status: StudyStatus; active?: boolean; elsewhere?: { pid: number; host: string } | undefined }) {
+  if (status === 'running' && active === false && elsewhere) {
+    return (
+      <span className="badge badge-running" title={`run by process ${elsewhere.pid} on ${elsewhere.host}`}>
+        running elsewhere
+      </span>
+    );
+  }
   const label = status === 'running' && active === false ? 'interrupted' : status;
   return <span className={`badge badge-${label}`}>{label}</span>;
 }

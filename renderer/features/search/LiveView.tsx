@@ -42,7 +42,8 @@ export function LiveView({ id }: { id: StudyId }) {
   const budget = detail.budget;
   const budgetText = [budget.evals ? `${detail.progress.evals.toLocaleString('en-US')} / ${budget.evals.toLocaleString('en-US')} evaluations` : `${detail.progress.evals.toLocaleString('en-US')} evaluations`, budget.seconds ? `${fmt(detail.progress.costSeconds)} / ${fmt(budget.seconds)} simulated s` : null, budget.wallMs ? `${fmt(detail.progress.wallMs / 1000)} / ${fmt(budget.wallMs / 1000)} wall s` : null].filter(Boolean).join(' · ');
   const canStop = detail.active;
-  const canResume = !detail.active && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
+  // A search another process runs (its lease is live) can be watched here, not resumed.
+  const canResume = !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
 
   return (
     <div className="screen" data-screen="live">
@@ -50,7 +51,7 @@ export function LiveView({ id }: { id: StudyId }) {
         <h1>
           {detail.name} <span className="muted">#{detail.id}</span>
         </h1>
-        <StatusBadge status={detail.status} active={detail.active} />
+        <StatusBadge status={detail.status} active={detail.active} elsewhere={detail.runningElsewhere} />
         <span className="spacer" />
         <a className="button" href={`#/study/${id}/insights`}>
           Insights

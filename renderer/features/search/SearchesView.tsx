@@ -94,7 +94,7 @@ export function SearchesView() {
                     <a href={`#/study/${s.id}`}>{s.name}</a>
                   </td>
                   <td>
-                    <StatusBadge status={s.status} active={s.active} />
+                    <StatusBadge status={s.status} active={s.active} elsewhere={s.runningElsewhere} />
                     {s.error ? <span className="muted small" title={s.error}> ⚠</span> : null}
                   </td>
                   <td>
