@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, accessSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { DeviceFs } from './device-fs.js';
@@ -18,6 +18,12 @@ export interface ShellHost {
   /** A program (argv as given to the shell) has been started and can be killed by an unplug. */
   started(argv: readonly string[]): void;
 }
+
+/** Programs running on any emulated device: killed when the test process exits, however it ends. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
 
 type Token = { kind: 'word'; text: string; glob: boolean } | { kind: 'op'; text: string };
 
@@ -393,6 +399,7 @@ export class DeviceShell {
         env: { PATH: '/usr/bin:/bin', HOME: fs.host('/data/local/tmp'), TMPDIR: fs.host('/data/local/tmp'), ...this.host.programEnv(), ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      running.add(child);
       const onAbort = () => child.kill('SIGKILL');
       this.signal.addEventListener('abort', onAbort, { once: true });
       if (this.signal.aborted) onAbort();
@@ -403,6 +410,7 @@ export class DeviceShell {
       const finish = (code: number) => {
         if (done) return;
         done = true;
+        running.delete(child);
         this.host.busy(-1);
         this.signal.removeEventListener('abort', onAbort);
         resolve(code);
