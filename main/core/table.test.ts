@@ -124,6 +124,19 @@ describe('joinTables: rows that would be lost silently', () => {
   });
 });
 
+describe('messages stay on one line', () => {
+  it('a control character in an expression, a cell or a key is escaped (found by fuzzing: a carriage return split the line)', () => {
+    expect(errorOf(() => parseCost('a\rb')).message).toBe("cost 'a\\rb' must be COLUMN*FACTOR, COLUMN or a number of seconds");
+    const j = joinTables([parseCsv('arch_str,acc\nA,1\nB,x\ry\n', 'cr.csv')]);
+    expect(errorOf(() => new TableEvaluator(j, { metrics: ['acc'], known: new Set() })).message).toBe(
+      "cr.csv:3: column 'acc' holds 'x\\ry', which is not a number (leave the cell empty for a missing value)",
+    );
+    expect(errorOf(() => joinTables([parseCsv('arch_str,acc\nA\u0007,1\nA\u0007,2\n', 'k.csv')])).message).toBe(
+      "k.csv:3: arch_str 'A\\u0007' is given again (first on line 2); one row per architecture",
+    );
+  });
+});
+
 describe('tables against the space of the study', () => {
   const nb = new Nb201Space();
   const keys = (n: number) => Array.from({ length: n }, (_, i) => nb.freeze(nb.sample(new Rng(i))).key);

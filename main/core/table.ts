@@ -3,6 +3,7 @@ import type { Architecture, Metrics } from '../../shared/types/index.js';
 import { delay, type CancellationToken } from './cancellation.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import type { SearchSpace } from './search-space.js';
+import { oneLine, quoteText } from './text.js';
 
 /** A parsed CSV: header and rows of raw strings. */
 export interface CsvTable {
@@ -40,7 +41,7 @@ export function parseCsv(text: string, source: string): CsvTable {
   const header = lines[0]?.trim() ? splitCsvLine(lines[0]) : [];
   if (header.length === 0 || header.every((h) => h === '')) throw new NasError('invalid-input', `${source}: empty file or missing header line`);
   const dup = header.find((h, i) => header.indexOf(h) !== i);
-  if (dup) throw new NasError('invalid-input', `${source}:1: column '${dup}' appears twice`);
+  if (dup) throw new NasError('invalid-input', `${source}:1: column ${quoteText(dup)} appears twice`);
   const rows: string[][] = [];
   const rowLines: number[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -109,18 +110,18 @@ export function joinTables(tables: readonly CsvTable[]): JoinedTable {
     });
     for (const { c } of numeric) {
       const other = columns.get(c);
-      if (other !== undefined) throw new NasError('invalid-input', `column '${c}' appears in both ${other} and ${t.source}`);
+      if (other !== undefined) throw new NasError('invalid-input', `column ${quoteText(c)} appears in both ${other} and ${t.source}`);
       columns.set(c, t.source);
     }
     const seen = new Map<string, number>();
     t.rows.forEach((r, n) => {
       const key = ai >= 0 ? (r[ai] as string) : indexToKey.get(r[ii] as string);
       if (key === undefined) {
-        throw new NasError('invalid-input', `${t.source}:${lineOf(n)}: index ${r[ii]} has no arch_str in any table given`);
+        throw new NasError('invalid-input', `${t.source}:${lineOf(n)}: index ${oneLine(r[ii] as string)} has no arch_str in any table given`);
       }
       const first = seen.get(key);
       if (first !== undefined) {
-        const what = ai >= 0 ? `arch_str '${key}'` : `index ${r[ii]} (arch_str '${key}')`;
+        const what = ai >= 0 ? `arch_str ${quoteText(key, 160)}` : `index ${oneLine(r[ii] as string)} (arch_str ${quoteText(key, 160)})`;
         throw new NasError('invalid-input', `${t.source}:${lineOf(n)}: ${what} is given again (first on line ${first}); one row per architecture`);
       }
       seen.set(key, lineOf(n));
@@ -151,7 +152,7 @@ export function tableCoverage(table: JoinedTable, space: SearchSpace): TableCove
     let reason: string | undefined;
     try {
       const canonical = space.freeze(space.parse(key)).key;
-      if (canonical !== key) reason = `'${key}' is written '${canonical}' in space ${space.id}`;
+      if (canonical !== key) reason = `${quoteText(key, 160)} is written ${quoteText(canonical, 160)} in space ${space.id}`;
     } catch (e) {
       reason = e instanceof Error ? e.message : String(e);
     }
@@ -171,7 +172,7 @@ export function tableCoverage(table: JoinedTable, space: SearchSpace): TableCove
 export function checkTableCoverage(table: JoinedTable, space: SearchSpace): string | undefined {
   const c = tableCoverage(table, space);
   const m = c.firstMismatch;
-  const short = (k: string) => (k.length > 200 ? `${k.slice(0, 197)}...` : k);
+  const short = (k: string) => oneLine(k.length > 200 ? `${k.slice(0, 197)}...` : k);
   const example = m ? `${m.source}:${m.line}: ${short(m.reason.split('\n')[0] as string)}` : '';
   if (c.rows === 0) throw new NasError('invalid-input', `the tables have no rows, so no architecture of space ${space.id} can be evaluated`);
   if (c.matched === 0) {
@@ -192,7 +193,7 @@ export interface CostExpression {
 
 export function parseCost(text: string): CostExpression {
   const t = text.trim();
-  const bad = () => new NasError('invalid-input', `cost '${text}' must be COLUMN*FACTOR, COLUMN or a number of seconds`);
+  const bad = () => new NasError('invalid-input', `cost ${quoteText(text)} must be COLUMN*FACTOR, COLUMN or a number of seconds`);
   // `[0-9.]+` also admits '1.2.3' and '.', which Number() turns into NaN: check the value too.
   if (/^[0-9.]+(e[-+]?\d+)?$/i.test(t)) {
     const factor = Number(t);
@@ -237,11 +238,11 @@ export class TableEvaluator implements Evaluator {
     const at = missing[0] === undefined ? undefined : table.nonNumeric?.get(missing[0]);
     if (at) {
       const column = missing[0] as string;
-      throw new NasError('invalid-input', `${at.source}:${at.line}: column '${column}' holds '${at.value}', which is not a number (leave the cell empty for a missing value)`);
+      throw new NasError('invalid-input', `${at.source}:${at.line}: column ${quoteText(column)} holds ${quoteText(at.value)}, which is not a number (leave the cell empty for a missing value)`);
     }
     if (missing.length > 0) {
       const cols = [...table.columns.keys()].join(', ');
-      throw new NasError('invalid-input', `no table has a column '${missing[0]}' (columns: ${cols})`);
+      throw new NasError('invalid-input', `no table has a column ${quoteText(missing[0] as string)} (columns: ${oneLine(cols)})`);
     }
   }
 

@@ -5,6 +5,7 @@ import {
   type Connection, type OpName, type OpParam,
 } from '../../../shared/ops.js';
 import type { Choice } from '../../../shared/types/index.js';
+import { quoteText } from '../text.js';
 
 /**
  * The schema checker for search-space documents (format: see custom.ts). It walks the YAML node tree
@@ -95,20 +96,8 @@ function scalar(n: YNode): unknown {
   return isScalar(n) ? n.value : undefined;
 }
 
-/**
- * A string of the document inside a message: quoted, control characters escaped and long ones cut, so
- * that each problem stays one readable line.
- */
-function quote(v: string): string {
-  const cut = v.length > 60 ? `${v.slice(0, 57)}...` : v;
-  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-  const escape = (c: string) => {
-    const n = c.charCodeAt(0);
-    const control = n < 0x20 || (n >= 0x7f && n <= 0x9f) || n === 0x2028 || n === 0x2029;
-    return control ? (named[c] ?? `\\u${n.toString(16).padStart(4, '0')}`) : c;
-  };
-  return `'${Array.from(cut, escape).join('')}'`;
-}
+/** A string of the document inside a message, on one line. */
+const quote = (v: string) => quoteText(v);
 
 /** `path.key`, or `path['odd key']` for a key that is not a plain name. */
 function child(path: string, key: string): string {
