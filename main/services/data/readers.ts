@@ -20,10 +20,14 @@ function readBytes(file: string, lim: UserFileLimits): Buffer {
   return readUserFile(file, { what: 'dataset file', maxBytes: lim.dataBytes, gunzip: true, maxInflatedBytes: lim.inflatedBytes });
 }
 
-/** A cell or name for a message: at most 40 characters, control characters escaped. */
+/**
+ * A cell or name for a message: at most `max` characters, with what would not read as itself
+ * escaped as \uXXXX: control characters (C0, DEL, C1), U+FFFD (bytes that were not valid text when
+ * the file was written), lone surrogates, the BOM and bidirectional overrides.
+ */
 function show(text: string, max = 40): string {
   // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]|\p{Cs}/gu, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
