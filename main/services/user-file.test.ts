@@ -40,6 +40,12 @@ describe('readUserFile', () => {
     expect(() => readUserFolder(file('plain.txt', 'x'))).toThrow(/plain\.txt: is not a folder$/);
   });
 
+  it('a file name with a newline or a bidi override stays on one readable line', () => {
+    const odd = join(dir, 'evil\nname\u202e.csv');
+    mkdirSync(odd);
+    expect(() => readUserFile(odd)).toThrow(`cannot read file ${dir}/evil\\u000aname\\u202e.csv: is a folder, not a file`);
+  });
+
   it('refuses files over the size limit before reading them', () => {
     const p = file('big.bin', Buffer.alloc(2000));
     expect(() => readUserFile(p, { maxBytes: 1000, what: 'space file' })).toThrow(`cannot read space file ${p}: 2 KiB is more than the 1000 bytes limit for a space file`);

@@ -60,9 +60,18 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
-/** `cannot read <what> <path>: <reason>`, one line. */
+/**
+ * Text from a file or its name made safe to show in a one-line message: control characters (C0,
+ * DEL, C1), U+FFFD, lone surrogates, the BOM and bidirectional overrides become \uXXXX.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]|\p{Cs}/gu, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** `cannot read <what> <path>: <reason>`, one line (the path made printable). */
 export function userFileError(path: string, what: string, reason: string): NasError {
-  return new NasError('invalid-input', `cannot read ${what} ${path}: ${reason}`);
+  return new NasError('invalid-input', `cannot read ${what} ${printable(path)}: ${reason}`);
 }
 
 function code(e: unknown): string | undefined {
@@ -74,7 +83,7 @@ function reasonOf(path: string, e: unknown): string {
   switch (code(e)) {
     case 'ENOENT': {
       try {
-        if (lstatSync(path).isSymbolicLink()) return `broken symbolic link (it points to ${readlinkSync(path)}, which does not exist)`;
+        if (lstatSync(path).isSymbolicLink()) return `broken symbolic link (it points to ${printable(readlinkSync(path))}, which does not exist)`;
       } catch {
         // not there at all
       }
@@ -92,7 +101,7 @@ function reasonOf(path: string, e: unknown): string {
     case 'EISDIR':
       return 'is a folder, not a file';
     default:
-      return errorMessage(e).replace(/[\r\n]+/g, ' ');
+      return printable(errorMessage(e));
   }
 }
 

@@ -26,7 +26,7 @@ import { NasError } from '../../shared/errors.js';
 import type { Dataset } from '../../main/services/data/dataset.js';
 import { encodeIdx } from '../../main/services/data/idx-writer.js';
 import { readCifar, readCsvDataset, readDataset, readIdx, readImageFolder } from '../../main/services/data/readers.js';
-import { readUserFile, readUserText, type UserFileLimits } from '../../main/services/user-file.js';
+import { printable, readUserFile, readUserText, type UserFileLimits } from '../../main/services/user-file.js';
 
 export const FUZZ_SEED = Number(process.env['FRONTIER_FUZZ_SEED'] ?? 20261130);
 export function fuzzRuns(ciDefault: number): number {
@@ -433,6 +433,7 @@ const openerInput = fc.record({
   asText: fc.boolean(),
   gunzip: fc.boolean(),
   viaDataset: fc.boolean(),
+  name: fc.constantFrom('input.csv', 'input.csv', 'input.csv', 'in\nput.csv', 'in\u202eput.csv', 'in\u0000put.csv'.replace('\u0000', '\u0007'), 'ïnpüt.csv'),
 });
 
 function openerProperty(t: ReaderTally) {
@@ -440,7 +441,7 @@ function openerProperty(t: ReaderTally) {
   const maxInflatedBytes = 256 * 1024;
   return fc.property(openerInput, (a) =>
     runInput('opener', t, (dir) => {
-      let p = join(dir, 'input.csv');
+      let p = join(dir, a.name);
       switch (a.kind) {
         case 'bytes':
           writeFileSync(p, a.bytes);
@@ -496,7 +497,7 @@ function openerProperty(t: ReaderTally) {
         } else if (r.length > (a.gunzip ? maxInflatedBytes : maxBytes)) throw new Violation(`${r.length} bytes beyond the limit`);
       };
       const call = a.viaDataset ? () => readDataset(p, { limits: { ...LIMITS, textBytes: maxBytes } }).data : a.asText ? () => readUserText(p, { maxBytes }) : () => readUserFile(p, { maxBytes, gunzip: a.gunzip, maxInflatedBytes });
-      return { call, where: p, maxValues: maxBytes, check };
+      return { call, where: printable(p), maxValues: maxBytes, check };
     }),
   );
 }

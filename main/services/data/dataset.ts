@@ -1,6 +1,6 @@
 import { NasError } from '../../../shared/errors.js';
 import { Rng } from '../../core/rng.js';
-import { USER_FILE_LIMITS } from '../user-file.js';
+import { printable, USER_FILE_LIMITS } from '../user-file.js';
 
 /**
  * A labelled dataset in memory. Images are uint8 HWC (0..255), one after another; tabular rows are
@@ -27,7 +27,7 @@ export function exampleSize(d: Dataset): number {
 
 /** A dataset error: one line naming the file and what is wrong. */
 export function dataError(file: string, what: string): NasError {
-  return new NasError('invalid-input', `${file}: ${what}`);
+  return new NasError('invalid-input', `${printable(file)}: ${what}`);
 }
 
 /** Checks the invariants of a dataset (at least one example, sizes agree, classes bounded, labels in range). */

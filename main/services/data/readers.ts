@@ -8,7 +8,7 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { errorMessage } from '../../../shared/errors.js';
-import { formatBytes, readUserFile, readUserFolder, readUserText, statUserPath, userFileError, userFileLimits, type UserFileLimits } from '../user-file.js';
+import { formatBytes, printable, readUserFile, readUserFolder, readUserText, statUserPath, userFileError, userFileLimits, type UserFileLimits } from '../user-file.js';
 import { checkDataset, concatDatasets, dataError, type Dataset } from './dataset.js';
 
 /** Limits for one read (tests lower them); default USER_FILE_LIMITS. */
@@ -20,14 +20,9 @@ function readBytes(file: string, lim: UserFileLimits): Buffer {
   return readUserFile(file, { what: 'dataset file', maxBytes: lim.dataBytes, gunzip: true, maxInflatedBytes: lim.inflatedBytes });
 }
 
-/**
- * A cell or name for a message: at most `max` characters, with what would not read as itself
- * escaped as \uXXXX: control characters (C0, DEL, C1), U+FFFD (bytes that were not valid text when
- * the file was written), lone surrogates, the BOM and bidirectional overrides.
- */
+/** A cell or name for a message: printable (see `printable`) and at most `max` characters. */
 function show(text: string, max = 40): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]|\p{Cs}/gu, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const clean = printable(text);
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
