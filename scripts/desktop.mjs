@@ -52,6 +52,34 @@ async function build() {
   // A sandboxed preload is one CommonJS file that may require only 'electron'.
   await esbuild.build({ ...common, packages: undefined, external: ['electron'], format: 'cjs', entryPoints: ['main/preload.ts'], outfile: join(out, 'preload', 'preload.cjs'), absWorkingDir: root });
   run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--outDir', join(out, 'renderer'), '--emptyOutDir']);
+  stageTorchEngine(out);
+}
+
+/**
+ * The native training engine (native/torch), when it was built, goes into the app with the libtorch
+ * it links: out/native/torch/build/Release/frontier_torch.node (found by torch-engine.ts from the
+ * bundle, unpacked from the asar by electron-builder) and its libraries in libtorch/ beside it (the
+ * addon's rpath has $ORIGIN/libtorch). Those come from FRONTIER_LIBTORCH, a slim CPU or CUDA
+ * libtorch: Debian's libtorch-dev pulls in ~500 MB of dependencies (OpenCV, ffmpeg, GDAL, Qt) and
+ * is not shipped. Without one the package still works and trains with TensorFlow.js where the
+ * target machine has no libtorch of its own.
+ */
+function stageTorchEngine(out) {
+  const addon = join(root, 'native', 'torch', 'build', 'Release', 'frontier_torch.node');
+  const staged = join(out, 'native', 'torch', 'build', 'Release');
+  rmSync(join(out, 'native', 'torch'), { recursive: true, force: true });
+  if (!existsSync(addon)) {
+    process.stderr.write('frontier: the native engine is not built (npm run build:native); the app will train with TensorFlow.js\n');
+    return;
+  }
+  mkdirSync(staged, { recursive: true });
+  cpSync(addon, join(staged, 'frontier_torch.node'));
+  const libtorch = process.env.FRONTIER_LIBTORCH;
+  if (libtorch && existsSync(join(libtorch, 'lib'))) {
+    cpSync(join(libtorch, 'lib'), join(staged, 'libtorch'), { recursive: true, filter: (p) => !/\.(a|lib|pdb)$/.test(p) });
+  } else if (command === 'dist') {
+    process.stderr.write('frontier: FRONTIER_LIBTORCH is not set: the packaged native engine will need a libtorch on the target machine (else the app trains with TensorFlow.js)\n');
+  }
 }
 
 /**
