@@ -342,7 +342,7 @@ describe('Study constraints', () => {
 
   it('progress.rejected counts exactly the rejected asks', async () => {
     const space = gatedToySpace();
-    const spec = baseSpec({ strategy: 'random', budget: { evals: 30 }, constraints: [parseConstraint('lat < 5')] });
+    const spec = baseSpec({ strategy: 'random', strategyOptions: {}, budget: { evals: 30 }, constraints: [parseConstraint('lat < 5')] });
     const known = (key: string) => ({ lat: hash01(key + 'lat') * 10 });
     const h = harness(spec, { known }, space);
     const out = await h.study().run(none());
@@ -375,7 +375,7 @@ describe('Study constraints', () => {
   });
 
   it('a constraint that rejects everything fails the study with a clear message', async () => {
-    const h = harness(baseSpec({ strategy: 'random', budget: { evals: 5 }, constraints: [parseConstraint('lat <= 0')] }), { known: () => ({ lat: 3 }) });
+    const h = harness(baseSpec({ strategy: 'random', strategyOptions: {}, budget: { evals: 5 }, constraints: [parseConstraint('lat <= 0')] }), { known: () => ({ lat: 3 }) });
     const run = h.study().run(none());
     await expect(run).rejects.toThrow(NasError);
     await expect(run).rejects.toThrow(`constraints rejected ${MAX_CONSECUTIVE_REJECTIONS} architectures in a row (last: lat <= 0); loosen them`);
@@ -658,7 +658,7 @@ describe('validateStudySpec', () => {
 describe('Study and the event loop', () => {
   it('lets timers run while instant evaluations resolve as microtasks', async () => {
     const clock: Clock = { now: () => Date.now() };
-    const h = harness(baseSpec({ strategy: 'random', budget: { evals: 20_000 } }), {}, gatedToySpace(), new InMemoryStore(), clock as FakeClock);
+    const h = harness(baseSpec({ strategy: 'random', strategyOptions: {}, budget: { evals: 20_000 } }), {}, gatedToySpace(), new InMemoryStore(), clock as FakeClock);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     const started = Date.now();
@@ -740,6 +740,13 @@ describe('Study lease', () => {
     (noEstimate.evaluator as unknown as { evaluate: Evaluator['evaluate'] }).evaluate = async () => ({ metrics: { acc: 0.5 }, fidelity: 'fake', cost: c });
     await expect(noEstimate.study().run(none())).rejects.toThrow(/trial 0 cost .* simulated seconds/);
     expect(noEstimate.store.getTrials(noEstimate.id)).toHaveLength(1);
+  });
+
+  it('a simulated-seconds budget ends even when every evaluation fails (each is charged its estimate)', async () => {
+    const h = harness(baseSpec({ budget: { seconds: 100 } }), { cost: () => 7, outcome: (k) => { throw new Error(`no result for ${k}`); } });
+    const out = await h.study().run(none());
+    expect(out.status).toBe('complete');
+    expect(out.progress).toMatchObject({ evals: 14, failed: 14, costSeconds: 98 });
   });
 
   it('a zero cost is fine without a simulated-seconds budget', async () => {

@@ -205,7 +205,9 @@ export class Study {
         ...progress,
         evals: progress.evals + 1,
         failed: progress.failed + (result.state === 'failed' ? 1 : 0),
-        costSeconds: progress.costSeconds + result.cost,
+        // A trial that failed without a cost is charged its estimate (what was reserved for it), so
+        // a simulated-seconds budget ends even when every evaluation fails.
+        costSeconds: progress.costSeconds + (result.state !== 'complete' && !(result.cost > 0) ? f.cost : result.cost),
         wallMs: wall(),
       };
       store.finishTrial(this.id, f.number, result, { progress, strategyState: strategy.snapshot() });
