@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename } from 'node:path';
 import { COST_METRICS } from '../core/graph/cost.js';
-import { TRAIN_METRICS } from '../services/train/evaluator.js';
+import { defaultMaxTrain, TRAIN_METRICS } from '../services/train/evaluator.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
   ProfileJobId,
@@ -395,7 +395,7 @@ export class SpaceService implements SpaceApi {
           budget: { wallMs: 270_000 },
           seed: 0,
           // The settings of `frontier search`'s training default (main/cli/commands/search.ts).
-          evaluator: { kind: 'train', val: 500, maxTrain: 1000, epochs: 2, patience: 2, batchSize: 32, lr: 3e-3, latency: true, workers: Math.max(1, cpus().length), mobilenet: { stemStride: 2 } },
+          evaluator: { kind: 'train', val: 500, maxTrain: defaultMaxTrain('auto'), epochs: 2, patience: 2, batchSize: 32, lr: 3e-3, latency: true, workers: Math.max(1, cpus().length), mobilenet: { stemStride: 2 } },
         },
       },
     ];

@@ -10,6 +10,7 @@ import { createSpace } from '../../core/spaces.js';
 import { DEFAULT_DATASET } from '../data/builtin.js';
 import { isBackendName, type BackendName } from './backend.js';
 import { LATENCY_DEFAULTS } from './latency.js';
+import { loadTorch } from './torch-engine.js';
 import { TrainerPool } from './pool.js';
 import { prepareData, runTrial, threadBackend, type DataSpec, type TrialJob, type TrialOutput } from './trial.js';
 import { TRAIN_DEFAULTS, type TrainOptions } from './trainer.js';
@@ -66,8 +67,9 @@ export interface EvaluatorContext {
  * Training examples per candidate in a default search: the native engine trains ~10× faster than
  * TensorFlow.js, and spends that time on ten times the data.
  */
-export function defaultMaxTrain(backend: BackendName): number {
-  return backend === 'torch' ? 10_000 : 1_000;
+export function defaultMaxTrain(backend: BackendName | 'auto'): number {
+  const torch = backend === 'torch' || (backend === 'auto' && typeof loadTorch() !== 'string');
+  return torch ? 10_000 : 1_000;
 }
 
 export const TRAIN_METRICS = ['val_accuracy', 'val_loss', 'train_loss', 'test_accuracy', 'epochs', 'train_images_per_s', 'latency_ms', 'latency_p90_ms'] as const;
