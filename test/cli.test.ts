@@ -141,6 +141,8 @@ describe('bad input: non-zero exit and a one-line reason', () => {
     ['pace beyond setTimeout', ['search', '--space', 'nb201', '--pace', '1e9'], /--pace must be a number in 0\.\.3600, got '1e9'/],
     ['missing table file', ['search', '--table', 'nope.csv', '--objective', 'a:max'], /cannot read table .*nope\.csv/],
     ['unknown study', ['show', '42'], /no study with id '42'/],
+    ['a newline in an argument stays escaped (found by fuzzing)', ['show', 'a\nb'], /no study with id 'a\\nb'/],
+    ['a newline in an unknown command', ['se\rarch'], /unknown command 'se\\rarch'/],
     ['bad export format', ['export', '1', '--format', 'xml'], /--format must be csv or json, got 'xml'/],
     ['unknown space', ['space', 'count', 'resnet'], /unknown search space 'resnet'/],
   ];

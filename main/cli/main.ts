@@ -1,4 +1,5 @@
 import { errorMessage, NasError } from '../../shared/errors.js';
+import { oneLine, quoteText } from '../core/text.js';
 import { processIO, UsageError, type CliIO } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -55,22 +56,25 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   }
   const load = COMMANDS[command];
   if (!load) {
-    io.err(`frontier: unknown command '${command}' (see 'frontier --help')\n`);
+    io.err(`frontier: unknown command ${quoteText(command)} (see 'frontier --help')\n`);
     return 2;
   }
   try {
     const run = await load();
     return await run(rest, io);
   } catch (e) {
+    // One line per reason: a newline or a carriage return in an argument echoed back (an id, a
+    // file name) is escaped. Space documents list one problem per line, their strings escaped.
+    const reason = (m: string) => (e instanceof NasError && e.code === 'invalid-space' ? m : oneLine(m));
     if (e instanceof UsageError) {
-      io.err(`frontier: ${e.message}\n`);
+      io.err(`frontier: ${reason(e.message)}\n`);
       return 2;
     }
     if (e instanceof NasError && (e.code === 'invalid-input' || e.code === 'invalid-space' || e.code === 'invalid-sample' || e.code === 'not-found')) {
-      io.err(`frontier: ${e.message}\n`);
+      io.err(`frontier: ${reason(e.message)}\n`);
       return 2;
     }
-    io.err(`frontier: ${errorMessage(e)}\n`);
+    io.err(`frontier: ${reason(errorMessage(e))}\n`);
     return 1;
   }
 }

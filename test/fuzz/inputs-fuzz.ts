@@ -35,7 +35,7 @@ export interface Tally {
 export const tally = (parser: string): Tally => ({ parser, inputs: 0, accepted: 0, refused: 0, crashes: 0, hangs: 0, stackTraces: 0 });
 
 /** A message that leaks internals: a stack frame or a JS error's String(). */
-export const LEAK = /\n\s+at |^\s*at .*:\d+:\d+|\b(?:TypeError|RangeError|URIError|SyntaxError|ReferenceError): |node:internal/m;
+export const LEAK = /^\s*at .*:\d+:\d+\)?$|\b(?:TypeError|RangeError|URIError|SyntaxError|ReferenceError): |node:internal/m;
 
 /**
  * Runs one input: a result, or a NasError whose message passes `readable`. Anything else is a crash,
