@@ -136,6 +136,8 @@ describe('bad input: non-zero exit and a one-line reason', () => {
     ['unknown flag', ['search', '--space', 'nb201', '--budget', '3'], /search: Unknown option '--budget'/],
     ['bad strategy option', ['search', '--space', 'nb201', '--option', 'population=1'], /strategy option 'population' must be a number in \[2, Infinity\], got 1/],
     ['misspelt strategy option', ['search', '--space', 'nb201', '--option', 'populaton=50'], /unknown strategy option 'populaton' for evolution \(did you mean 'population'\?\); its options: population, tournament, crossover/],
+    ['__proto__ as a strategy option', ['search', '--space', 'nb201', '--option', '__proto__=5'], /unknown strategy option '__proto__' for evolution; its options: population, tournament, crossover/],
+    ['a strategy option given twice', ['search', '--space', 'nb201', '--option', 'population=5', '--option', 'population=6'], /--option 'population' is given twice/],
     ['option of a strategy without options', ['search', '--space', 'nb201', '--strategy', 'random', '--option', 'population=5'], /strategy option 'population': strategy random takes no options/],
     ['bad value of a strategy option', ['search', '--space', 'nb201', '--strategy', 'reinforce', '--option', 'baselineDecay=2'], /strategy option 'baselineDecay' must be a number in \[0, 1\], got 2/],
     ['pace beyond setTimeout', ['search', '--space', 'nb201', '--pace', '1e9'], /--pace must be a number in 0\.\.3600, got '1e9'/],

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { MOBILENET_DEFAULTS } from '../../core/spaces/mobilenet.js';
 import { MAX_PACE } from '../../core/table.js';
+import { quoteText } from '../../core/text.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
 import { NB201_OBJECTIVES, nb201EvaluatorSpec } from '../../services/evaluators.js';
 import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../services/train/backend.js';
@@ -128,13 +129,16 @@ function spaceOf(p: Parsed, io: CliIO): Pick<StudySpec, 'space' | 'spaceOptions'
 }
 
 function strategyOptions(p: Parsed): Record<string, string> {
-  const out: Record<string, string> = {};
+  // A Map, then fromEntries: `__proto__=5` becomes an option (refused as unknown), not a prototype.
+  const out = new Map<string, string>();
   for (const kv of list(p, 'option')) {
     const at = kv.indexOf('=');
-    if (at <= 0) throw new UsageError(`--option '${kv}' must be KEY=VALUE`);
-    out[kv.slice(0, at)] = kv.slice(at + 1);
+    if (at <= 0) throw new UsageError(`--option ${quoteText(kv)} must be KEY=VALUE`);
+    const key = kv.slice(0, at).trim();
+    if (out.has(key)) throw new UsageError(`--option ${quoteText(key)} is given twice`);
+    out.set(key, kv.slice(at + 1));
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** The study spec described by `frontier search` flags. */
