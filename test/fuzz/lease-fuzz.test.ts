@@ -111,7 +111,7 @@ describe('lease rules under random interleavings of three handles', () => {
     );
   });
 
-  it(`SqliteStore (one file, three connections): ${Math.ceil(RUNS / 3)} sequences agree with the model`, () => {
+  it(`SqliteStore (one file, three connections): ${Math.ceil(RUNS / 3)} sequences agree with the model`, { timeout: 30_000 + RUNS * 100 }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontier-lease-fuzz-'));
     let n = 0;
     try {
