@@ -140,6 +140,7 @@ describe('bad input: non-zero exit and a one-line reason', () => {
     ['a strategy option given twice', ['search', '--space', 'nb201', '--option', 'population=5', '--option', 'population=6'], /--option 'population' is given twice/],
     ['option of a strategy without options', ['search', '--space', 'nb201', '--strategy', 'random', '--option', 'population=5'], /strategy option 'population': strategy random takes no options/],
     ['bad value of a strategy option', ['search', '--space', 'nb201', '--strategy', 'reinforce', '--option', 'baselineDecay=2'], /strategy option 'baselineDecay' must be a number in \[0, 1\], got 2/],
+    ['concurrency beyond reason', ['search', '--space', 'nb201', '--concurrency', '1000000'], /--concurrency must be a whole number in 1\.\.1024, got '1000000'/],
     ['pace beyond setTimeout', ['search', '--space', 'nb201', '--pace', '1e9'], /--pace must be a number in 0\.\.3600, got '1e9'/],
     ['missing table file', ['search', '--table', 'nope.csv', '--objective', 'a:max'], /cannot read table .*nope\.csv/],
     ['unknown study', ['show', '42'], /no study with id '42'/],

@@ -3,6 +3,13 @@ import type { StudySpec } from '../../shared/types/index.js';
 import { checkStrategyOptions } from './strategies.js';
 import { parseCost } from './table.js';
 
+/**
+ * The most trials in flight at once. A study launches trials until this many are running before it
+ * waits for one; a million (`--concurrency 1e6`) under a wall-clock budget would flood the store with
+ * running trials.
+ */
+export const MAX_CONCURRENCY = 1024;
+
 /** Checks a study spec before anything is stored; throws one readable `invalid-input` error. */
 export function validateStudySpec(spec: StudySpec): void {
   if (!spec.name || typeof spec.name !== 'string') throw invalidInput('a study needs a name');
@@ -24,6 +31,7 @@ export function validateStudySpec(spec: StudySpec): void {
   if (spec.concurrency !== undefined && !(Number.isInteger(spec.concurrency) && spec.concurrency >= 1)) {
     throw invalidInput(`concurrency must be a whole number ≥ 1, got ${spec.concurrency}`);
   }
+  if (spec.concurrency !== undefined && spec.concurrency > MAX_CONCURRENCY) throw invalidInput(`concurrency must be at most ${MAX_CONCURRENCY}, got ${spec.concurrency}`);
   for (const c of spec.constraints) {
     if (!Number.isFinite(c.value)) throw invalidInput(`constraint on '${c.metric}' needs a finite number`);
   }

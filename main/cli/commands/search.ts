@@ -4,6 +4,7 @@ import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../
 import { availableParallelism } from 'node:os';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { MOBILENET_DEFAULTS } from '../../core/spaces/mobilenet.js';
+import { MAX_CONCURRENCY } from '../../core/study-spec.js';
 import { MAX_PACE } from '../../core/table.js';
 import { quoteText } from '../../core/text.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
@@ -189,7 +190,7 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   };
   const strategy = str(p, 'strategy') ?? 'evolution';
   const workers = training ? ((evaluator as { workers?: number }).workers ?? 0) : 0;
-  const concurrency = num(p, 'concurrency', { integer: true, min: 1 }) ?? (workers > 1 ? workers : undefined);
+  const concurrency = num(p, 'concurrency', { integer: true, min: 1, max: MAX_CONCURRENCY }) ?? (workers > 1 ? workers : undefined);
   const options = strategyOptions(p);
   // A training search sees tens of candidates, not thousands: a small evolution population.
   if (training && strategy === 'evolution' && Object.keys(options).length === 0) Object.assign(options, { population: '8', tournament: '3' });
