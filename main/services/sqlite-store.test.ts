@@ -249,6 +249,91 @@ describe('SqliteStore migrations and bad files', () => {
   });
 });
 
+describe('SqliteStore: read-only handles, damaged rows and damaged files', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let file: string;
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+    file = path.join(dir, 'frontier.db');
+  });
+  afterEach(() => cleanup());
+
+  /** Three studies, the middle one with a trial. */
+  const seed = () => {
+    const s = SqliteStore.open(file);
+    const ids = [s.createStudy(SPEC, 1).id, s.createStudy(SPEC, 2).id, s.createStudy(SPEC, 3).id];
+    s.setStudyStatus(ids[1]!, 'running', 4);
+    s.createTrial(ids[1]!, { key: 'a', sample: [1] }, 5);
+    s.close();
+    return ids;
+  };
+
+  it('a read-only handle reads everything and refuses every write as store-io, changing nothing', () => {
+    const ids = seed();
+    const before = fs.readFileSync(file);
+    const ro = SqliteStore.open(file, { readonly: true });
+    try {
+      expect(ro.listStudies().map((r) => r.id)).toEqual([...ids].reverse());
+      expect(ro.getTrials(ids[1]!)).toHaveLength(1);
+      expect(ro.getLease(ids[1]!)).toBeUndefined();
+      for (const write of [() => ro.createStudy(SPEC, 9), () => ro.createTrial(ids[1]!, { key: 'b', sample: [2] }, 9), () => ro.setStudyStatus(ids[0]!, 'running', 9)]) {
+        const e = catchError(write);
+        expect(e.code).toBe('store-io');
+        expect(e.message).toMatch(/read-only|readonly/);
+      }
+    } finally {
+      ro.close();
+    }
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(catchError(() => SqliteStore.open(path.join(dir, 'none.db'), { readonly: true })).message).toMatch(/no database at .*none\.db/);
+    expect(fs.existsSync(path.join(dir, 'none.db'))).toBe(false);
+  });
+
+  it('a row with bad JSON fails naming its study (and trial); the list leaves it out and reports it', () => {
+    const ids = seed();
+    const raw = new Database(file);
+    raw.prepare('UPDATE studies SET spec = ? WHERE id = ?').run('{"name": ', Number(ids[0]));
+    raw.prepare('UPDATE trials SET sample = ? WHERE study_id = ?').run('[1,', Number(ids[1]));
+    raw.close();
+    const s = SqliteStore.open(file);
+    try {
+      const e = catchError(() => s.getStudy(ids[0]!));
+      expect(e.code).toBe('store-io');
+      expect(e.message).toBe(`${file}: study ${ids[0]} is damaged: its spec is not valid JSON (${e.message.split('(').slice(1).join('(')}`);
+      const damaged: string[] = [];
+      expect(s.listStudies((id, err) => damaged.push(`${id}: ${err.message}`)).map((r) => r.id)).toEqual([ids[2], ids[1]]);
+      expect(damaged).toEqual([expect.stringMatching(new RegExp(`^${ids[0]}: .*study ${ids[0]} is damaged`))]);
+      expect(catchError(() => s.getTrials(ids[1]!)).message).toMatch(new RegExp(`trial 0 of study ${ids[1]} is damaged: its sample is not valid JSON`));
+      expect(s.countTrials(ids[1]!)).toBe(1);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a file damaged in its middle is refused for writing (quick_check), untouched, and still opens read-only', () => {
+    const w = SqliteStore.open(file);
+    const id = w.createStudy(SPEC, 1).id;
+    w.setStudyStatus(id, 'running', 2);
+    for (let i = 0; i < 400; i++) w.createTrial(id, { key: `k${i}`.repeat(20), sample: [i] }, 3);
+    w.close();
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(4096 * 2, 0xa5), 0, 4096 * 2, 4096 * 3);
+    fs.closeSync(fd);
+    const before = fs.readFileSync(file);
+    const err = catchError(() => SqliteStore.open(file));
+    expect(err.code).toBe('store-io');
+    expect(err.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(.+\\); Frontier will not write to it`));
+    expect(err.message).not.toMatch(/\n/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    const ro = SqliteStore.open(file, { readonly: true });
+    expect(ro.getStudy(id)?.status).toBe('running');
+    ro.close();
+    // Skipping the check (explicitly) still opens it.
+    SqliteStore.open(file, { check: false }).close();
+  });
+});
+
 describe('toStoreError', () => {
   const sqlite = (code: string, message: string) => new Database.SqliteError(message, code);
   it.each([
