@@ -148,6 +148,7 @@ describe('bad input: non-zero exit and a one-line reason', () => {
     ['a newline in an unknown command', ['se\rarch'], /unknown command 'se\\rarch'/],
     ['bad export format', ['export', '1', '--format', 'xml'], /--format must be csv or json, got 'xml'/],
     ['unknown space', ['space', 'count', 'resnet'], /unknown search space 'resnet'/],
+    ['space without a subcommand (found by fuzzing: help on stdout, nothing on stderr)', ['space'], /space: which subcommand\? try 'frontier space count nb201'/],
   ];
   for (const [name, args, message] of cases) {
     it(name, () => {

@@ -1,4 +1,5 @@
 import { Nb201Space } from '../../core/spaces/nb201.js';
+import { quoteText } from '../../core/text.js';
 import { flag, parse } from '../args.js';
 import { loadSpace } from '../space-ref.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -11,12 +12,13 @@ document (validated; errors name the line). --unique counts nb201 cells up to is
 
 export async function spaceCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const p = parse('space', argv, { unique: { type: 'boolean' }, json: { type: 'boolean' } }, 2);
-  if (flag(p, 'help') || p.positionals.length === 0) {
+  if (flag(p, 'help')) {
     io.out(SPACE_HELP);
-    return flag(p, 'help') ? 0 : 2;
+    return 0;
   }
+  if (p.positionals.length === 0) throw new UsageError("space: which subcommand? try 'frontier space count nb201' (see 'frontier space --help')");
   const [verb, name] = p.positionals;
-  if (verb !== 'count') throw new UsageError(`space: unknown subcommand '${verb}' (try 'frontier space count nb201')`);
+  if (verb !== 'count') throw new UsageError(`space: unknown subcommand ${quoteText(verb ?? '')} (try 'frontier space count nb201')`);
   if (!name) throw new UsageError('space count: which space? nb201, mobilenet or a space file');
   const space = loadSpace(name, io);
   const count = space.count();
