@@ -37,8 +37,11 @@ export const USER_FILE_LIMITS = {
   imageFileBytes: 64 * MiB,
   /** One image's width × height, read from its header before decoding. */
   imagePixels: 25_000_000,
-  /** All images of an image folder together, decoded as RGBA. */
-  decodedImageBytes: 2 * GiB,
+  /**
+   * All images of an image folder together, decoded as RGBA. Images are decoded one at a time, so
+   * this bounds the time a folder takes, not memory (datasetBytes bounds the result).
+   */
+  decodedImageBytes: 8 * GiB,
   /** A dataset's examples in memory (bytes of uint8 pixels or float32 features). */
   datasetBytes: 1 * GiB,
   /** Classes of a dataset (labels are 0..classes−1). */
