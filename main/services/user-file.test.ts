@@ -41,9 +41,9 @@ describe('readUserFile', () => {
   });
 
   it('a file name with a newline or a bidi override stays on one readable line', () => {
-    const odd = join(dir, 'evil\nname\u202e.csv');
+    const odd = join(dir, 'evil\nname\u202e\u2028.csv');
     mkdirSync(odd);
-    expect(() => readUserFile(odd)).toThrow(`cannot read file ${dir}/evil\\u000aname\\u202e.csv: is a folder, not a file`);
+    expect(() => readUserFile(odd)).toThrow(`cannot read file ${dir}/evil\\u000aname\\u202e\\u2028.csv: is a folder, not a file`);
   });
 
   it('refuses files over the size limit before reading them', () => {

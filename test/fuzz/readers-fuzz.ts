@@ -156,7 +156,7 @@ function checkError(e: unknown, where: string, t: ReaderTally): void {
   }
   if (m.length === 0 || m.length > 600) throw new Violation(`message of ${m.length} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]|\p{Cs}/u.test(m)) throw new Violation(`message has control or replacement characters: ${JSON.stringify(m)}`);
+  if (/[\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069\ufeff\ufffd]|\p{Cs}/u.test(m)) throw new Violation(`message has control or replacement characters: ${JSON.stringify(m)}`);
   if (!m.includes(where)) throw new Violation(`message does not name ${where}: ${m}`);
 }
 
