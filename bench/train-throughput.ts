@@ -127,19 +127,26 @@ if (typeof torch !== 'string') torch.close();
 
 const med = (k: string) => quantile([...(samples.get(k) ?? [])].sort((a, b) => a - b), 0.5);
 const ref = samples.has('pytorch cpu') ? med('pytorch cpu') : NaN;
+/** Median over rounds of this backend's images/s divided by PyTorch's in the same round (paired). */
+const paired = (k: string) => {
+  const v = samples.get(k) ?? [];
+  const p = samples.get('pytorch cpu') ?? [];
+  if (v.length !== p.length || v.length === 0) return 'n/a';
+  return quantile(v.map((x, i) => x / (p[i] as number)).sort((a, b) => a - b), 0.5).toFixed(3);
+};
 const rows = [...samples.keys()].map((k) => {
   const v = samples.get(k) as number[];
-  return `| ${k} | ${med(k).toFixed(0)} | ${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)} | ${v.length} | ${Number.isFinite(ref) ? (med(k) / ref).toFixed(3) : 'n/a'} |`;
+  return `| ${k} | ${med(k).toFixed(0)} | ${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)} | ${v.length} | ${Number.isFinite(ref) ? (med(k) / ref).toFixed(3) : 'n/a'} | ${paired(k)} |`;
 });
 const body = [
   '## Training throughput (bench/train-throughput.ts)',
   '',
   `\`node --import tsx bench/train-throughput.ts ${ROUNDS}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.versions.node}, tfjs ${tf.version.tfjs}${typeof torch === 'string' ? '' : `, PyTorch ${torch.info.torch}`}.`,
   `Network: mobilenet \`${ARCH}\` (stem stride 1), 28×28×1, 10 classes, ${cost.params} params, ${(cost.flops / 1e6).toFixed(2)} M multiply-adds per image; batch ${BATCH}, Adam, training mode. One thread everywhere (tfjs wasm in Node has no threads; PyTorch set to 1).`,
-  `Rounds interleave the backends; median images/s over rounds (the cpu backend: one round of one step).`,
+  `Rounds interleave the backends; median images/s over rounds (the cpu backend: one round of one step). The paired ratio divides each round's figure by PyTorch's in the same round, so load that hits one round hits both.`,
   '',
-  '| backend | images/s (median) | range | rounds | ratio to PyTorch |',
-  '|---|---|---|---|---|',
+  '| backend | images/s (median) | range | rounds | ratio of medians to PyTorch | median of paired per-round ratios |',
+  '|---|---|---|---|---|---|',
   ...rows,
   '',
   ...(skip.length ? [`Skipped on purpose (FRONTIER_BENCH_SKIP): ${skip.join(', ')}.`] : []),

@@ -1,7 +1,8 @@
 """PyTorch side of bench/train-throughput.ts: builds the same network from the model-graph JSON
 (shared/types/graph.ts semantics: NHWC graph, TF 'same' padding) and times training steps.
 
-Protocol (stdin/stdout, one line each): the first line is {"graph": ..., "batch": N, "threads": T};
+Protocol (stdin/stdout, one line each): the first line is {"graph": ..., "batch": N, "threads": T,
+"device": "cpu"|"cuda" (optional)};
 then each line "STEPS" runs STEPS timed steps (after one warm-up step the first time) and answers
 the images per second. EOF ends it."""
 import json
@@ -85,11 +86,13 @@ def main():
     torch.manual_seed(0)
     g, b = cfg["graph"], cfg["batch"]
     h, w, c = g["input"]
-    net = GraphNet(g)
+    dev = torch.device(cfg.get("device", "cpu"))
+    net = GraphNet(g).to(dev)
     params = sum(p.numel() for p in net.parameters()) + sum(m.running_mean.numel() * 2 for m in net.modules() if isinstance(m, nn.BatchNorm2d))
     opt = torch.optim.Adam(net.parameters(), 1e-3)
-    x = torch.randn(b, c, h, w)
-    y = torch.randint(0, g["classes"], (b,))
+    x = torch.randn(b, c, h, w, device=dev)
+    y = torch.randint(0, g["classes"], (b,), device=dev)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -104,9 +107,11 @@ def main():
         if not warm:
             step()
             warm = True
+        sync()
         t = time.perf_counter()
         for _ in range(steps):
             step()
+        sync()
         print(json.dumps({"imagesPerSecond": steps * b / (time.perf_counter() - t)}), flush=True)
 
 
