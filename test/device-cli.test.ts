@@ -7,6 +7,9 @@ import { main } from '../main/cli/main.js';
 import { ROOT, tempDir, type CliResult } from './cli-helpers.js';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
+import { missingPeer } from './harness/peer.js';
+
+const noAdb = missingPeer('adb', findAdb() ? undefined : 'the Debian package "adb" is not installed');
 
 async function run(args: string[], opts: { db?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   let stdout = '';
@@ -53,7 +56,7 @@ describe('frontier devices / device profile / search latency:<serial>', () => {
     expect(r.stderr).toMatch(/cannot read latency table .*R5CT1234\.json.*frontier device profile <serial> --space <space>/);
   });
 
-  it.skipIf(!findAdb())('devices --connect talks to the adb server of the command\'s environment, and lists the phone', async () => {
+  it.skipIf(noAdb)('devices --connect talks to the adb server of the command\'s environment, and lists the phone', async () => {
     const server = await AdbServer.start();
     const phone = new EmulatedAndroidDevice();
     await phone.start();

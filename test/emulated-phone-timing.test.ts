@@ -17,6 +17,10 @@ import { ROOT } from './cli-helpers.js';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice, type CostModel } from './harness/adb/device.js';
 import { BENCHMARK_MODEL, SYSTEM_PYTHON } from './harness/armnn/armnn.js';
+import { missingPeer } from './harness/peer.js';
+
+const noAdb = missingPeer('adb', findAdb() ? undefined : 'the Debian package "adb" is not installed');
+const noPython = missingPeer('python3', existsSync(SYSTEM_PYTHON) ? undefined : `${SYSTEM_PYTHON} is missing`);
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'frontier-phone-timing-'));
@@ -41,7 +45,7 @@ async function bench(file: string, cost: CostModel, runNo: number, extra: string
   return stdout;
 }
 
-describe("benchmark_model's cost-model mode", () => {
+describe.skipIf(noPython)("benchmark_model's cost-model mode", () => {
   const small = model('small', [0, 1, 0, 0, 1, 0, 0]); // one separable 3x3 conv, 8 filters
   const big = model('big', [1, 0, 1, 1, 0, 1, 1]); // two 5x5 convs, 16 filters
 
@@ -89,7 +93,7 @@ describe("benchmark_model's cost-model mode", () => {
   });
 });
 
-describe.skipIf(!findAdb())('the harness leaves no process behind', () => {
+describe.skipIf(noAdb)('the harness leaves no process behind', () => {
   it("the adb server is the test's child and kill() ends it", async () => {
     const server = await AdbServer.start();
     const pid = server.pid as number;

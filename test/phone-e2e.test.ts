@@ -21,10 +21,10 @@ import { SqliteStore } from '../main/services/sqlite-store.js';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
 import { armnnUnavailable, BENCHMARK_MODEL } from './harness/armnn/armnn.js';
+import { missingPeer } from './harness/peer.js';
 import { BIN, ROOT, type CliResult } from './cli-helpers.js';
 
-const skip = !findAdb() ? 'the Debian package "adb" is not installed' : armnnUnavailable();
-if (skip) console.warn(`skipping the phone end-to-end test: ${skip}`);
+const skip = missingPeer('adb and Arm NN', !findAdb() ? 'the Debian package "adb" is not installed' : armnnUnavailable());
 
 const SPACE = join(ROOT, 'test', 'fixtures', 'spaces', 'tiny-lut.yaml');
 
@@ -47,7 +47,7 @@ function frontier(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliR
   });
 }
 
-describe.skipIf(!!skip)('a phone from plug-in to a measured, exported candidate', () => {
+describe.skipIf(skip)('a phone from plug-in to a measured, exported candidate', () => {
   let server: AdbServer;
   let phone: EmulatedAndroidDevice;
   let dir: string;

@@ -7,23 +7,24 @@
  * so the jobs' pace does not depend on how busy the host is; test/phone-e2e.test.ts runs Arm NN for real.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdbServer, findAdb } from '../harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from '../harness/adb/device.js';
-import { armnnUnavailable, BENCHMARK_MODEL } from '../harness/armnn/armnn.js';
+import { BENCHMARK_MODEL, SYSTEM_PYTHON } from '../harness/armnn/armnn.js';
+import { missingPeer } from '../harness/peer.js';
 import { BIN, ROOT, tempDir } from '../cli-helpers.js';
 import { stopServe } from '../serve-helpers.js';
 import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
 
-const skip = browserSkipReason() ?? (!findAdb() ? 'the Debian package "adb" is not installed' : armnnUnavailable());
-if (skip) console.warn(`[e2e] devices profiling skipped: ${skip}`);
+// The phone's benchmark_model runs in cost-model mode here: it needs the system Python, not Arm NN.
+const skip = missingPeer('Chromium, adb and python3', browserSkipReason() ?? (!findAdb() ? 'the Debian package "adb" is not installed' : existsSync(SYSTEM_PYTHON) ? undefined : `${SYSTEM_PYTHON} is missing`));
 const poll = <T>(fn: () => T | Promise<T>, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
 const SPACE = join(ROOT, 'test', 'fixtures', 'spaces', 'tiny-lut.yaml');
 
-describe.skipIf(skip !== undefined)('Devices screen: building a latency table', () => {
+describe.skipIf(skip)('Devices screen: building a latency table', () => {
   let adb: AdbServer;
   let phone: EmulatedAndroidDevice;
   let serve: ChildProcess;
