@@ -206,6 +206,33 @@ describe('fuzz: space documents', () => {
     expect(t.refused).toBeGreaterThan(runs / 10);
   }, fuzzTimeout(runs));
 
+  it('pathological documents: deep nesting, many aliases, huge lists, long names, big numbers', () => {
+    const t = tally('space documents: pathological');
+    tallies.push(t);
+    const layers = (n: number, f: (i: number) => string) => `name: p\nlayers:\n${Array.from({ length: n }, (_, i) => `  - ${f(i)}`).join('\n')}\n`;
+    const docs: [string, string][] = [
+      ['deep flow lists', `name: p\nlayers: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`],
+      ['deep flow maps', `name: p\nlayers: ${'{a: '.repeat(30_000)}1${'}'.repeat(30_000)}\n`],
+      ['deep JSON', `{"name": "p", "layers": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`],
+      ['5,000 aliases of one anchor', layers(5000, (i) => `{name: l${i}, op: Conv2D, filters: ${i === 0 ? '&f [8, 16]' : '*f'}}`)],
+      ['5,000 redefined anchors', layers(5000, (i) => `{name: l${i}, op: Conv2D, filters: &f [${i + 1}, ${i + 2}], kernel: *f}`)],
+      ['100,000 choices', JSON.stringify({ name: 'p', layers: [{ name: 'c', op: 'Conv2D', filters: Array.from({ length: 100_000 }, (_, i) => i + 1) }] })],
+      ['100,000 duplicate choices', JSON.stringify({ name: 'p', layers: [{ name: 'c', op: 'Conv2D', filters: Array.from({ length: 100_000 }, () => 3) }] })],
+      ['20,000 layers', layers(20_000, (i) => `{name: l${i}, op: [Identity, Zero]}`)],
+      ['20,000 bad layers', layers(20_000, (i) => `{name: l${i % 10}, op: Conv${i}}`)],
+      ['repeat 64 everywhere', layers(200, (i) => `{name: l${i}, op: [Conv2D, Identity], repeat: [1, 64], kernel: [1, 3]}`)],
+      ['a long name', `name: ${'n'.repeat(900_000)}\nlayers: [{name: a, op: Identity}]\n`],
+      ['big numbers', layers(3, (i) => `{name: l${i}, op: Conv2D, kernel: ${['1e308', '9007199254740993', '0x7fffffffffffffff'][i]}}`)],
+      ['over the size limit', `# ${'x'.repeat(1_000_001)}\n`],
+    ];
+    for (const [name, text] of docs) {
+      const start = performance.now();
+      check(t, { source: "fuzz.yaml", text }, name.length);
+      console.log(`${name}: ${Math.round(performance.now() - start)} ms`);
+    }
+    expect(t.crashes + t.hangs + t.stackTraces, JSON.stringify(t)).toBe(0);
+  }, 300_000);
+
   it(`arbitrary text (${runs} documents)`, () => {
     const t = tally('space documents: arbitrary text');
     tallies.push(t);

@@ -167,11 +167,17 @@ export class CustomSpace extends DimensionalSpace {
 
   freeze(s: Sample): Architecture {
     const c = this.canonical(s);
-    const all = this.layers(c);
+    // Grouped once by layer (a filter per layer was quadratic: 20,000 layers took seconds).
+    const byLayer = new Map<string, CustomLayer[]>();
+    for (const x of this.layers(c)) {
+      const list = byLayer.get(x.layer);
+      if (list) list.push(x);
+      else byLayer.set(x.layer, [x]);
+    }
     const key = this.layout
       .map((l) => {
         const showConn = l.spec.connection.choice || l.spec.connection.values[0] !== 'sequential';
-        const copies = all.filter((x) => x.layer === l.spec.name).map((x) => {
+        const copies = (byLayer.get(l.spec.name) ?? []).map((x) => {
           const tokens = OP_PARAM_NAMES.flatMap((p) => {
             const v = x.params[p];
             if (v === undefined || v === false) return [];
