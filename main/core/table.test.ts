@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { NasError } from '../../shared/errors.js';
 import type { Architecture } from '../../shared/types/index.js';
 import { CancellationToken } from './cancellation.js';
@@ -121,6 +121,29 @@ describe('joinTables: rows that would be lost silently', () => {
     expect(errorOf(() => new TableEvaluator(j, { metrics: ['x'], known: new Set(), cost: parseCost('lat*2') })).message).toMatch(/^no table has a column 'x'/);
     expect(errorOf(() => new TableEvaluator(j, { metrics: [], known: new Set(), cost: parseCost('lat*2') })).message)
       .toBe("nan.csv:4: column 'lat' holds 'inf', which is not a number (leave the cell empty for a missing value)");
+  });
+});
+
+describe('wide tables', () => {
+  it('checks a header of 5,000 columns for duplicates in linear work, and lists at most 30 columns in a message', () => {
+    const header = Array.from({ length: 5000 }, (_, i) => `c${i}`);
+    // Work counter, not a stopwatch: elements scanned by Array indexOf while parsing.
+    let scanned = 0;
+    const original = Array.prototype.indexOf;
+    const indexOf = vi.spyOn(Array.prototype, 'indexOf').mockImplementation(function (this: unknown[], ...args: Parameters<typeof original>) {
+      scanned += this.length;
+      return original.apply(this, args);
+    });
+    let t: CsvTable;
+    try {
+      t = parseCsv(`arch_str,${header.join(',')}\nA,${header.map((_, i) => i).join(',')}\n`, 'wide.csv');
+    } finally {
+      indexOf.mockRestore();
+    }
+    expect(scanned).toBeLessThan(10 * 5000);
+    expect(errorOf(() => parseCsv('a,b,c,b\n', 'd.csv')).message).toBe("d.csv:1: column 'b' appears twice");
+    const e = errorOf(() => new TableEvaluator(joinTables([t]), { metrics: ['acc'], known: new Set() }));
+    expect(e.message).toBe(`no table has a column 'acc' (columns: ${header.slice(0, 30).join(', ')}, … 4970 more)`);
   });
 });
 

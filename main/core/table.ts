@@ -40,7 +40,8 @@ export function parseCsv(text: string, source: string): CsvTable {
   const lines = text.split(/\r?\n/);
   const header = lines[0]?.trim() ? splitCsvLine(lines[0]) : [];
   if (header.length === 0 || header.every((h) => h === '')) throw new NasError('invalid-input', `${source}: empty file or missing header line`);
-  const dup = header.find((h, i) => header.indexOf(h) !== i);
+  const seen = new Set<string>();
+  const dup = header.find((h) => seen.size === seen.add(h).size);
   if (dup) throw new NasError('invalid-input', `${source}:1: column ${quoteText(dup)} appears twice`);
   const rows: string[][] = [];
   const rowLines: number[] = [];
@@ -241,7 +242,8 @@ export class TableEvaluator implements Evaluator {
       throw new NasError('invalid-input', `${at.source}:${at.line}: column ${quoteText(column)} holds ${quoteText(at.value)}, which is not a number (leave the cell empty for a missing value)`);
     }
     if (missing.length > 0) {
-      const cols = [...table.columns.keys()].join(', ');
+      const all = [...table.columns.keys()].map((c) => (c.length > 40 ? `${c.slice(0, 37)}...` : c));
+      const cols = all.length > 30 ? `${all.slice(0, 30).join(', ')}, … ${all.length - 30} more` : all.join(', ');
       throw new NasError('invalid-input', `no table has a column ${quoteText(missing[0] as string)} (columns: ${oneLine(cols)})`);
     }
   }

@@ -23,6 +23,7 @@ const NB201_HEAD = readFileSync(new URL('../../resources/nb201/accuracy.csv', im
 /** One line, and it says where: the file, a column or the expression. */
 function readable(e: NasError): string | undefined {
   if (/[\n\r\u2028\u2029]/.test(e.message)) return 'more than one line';
+  if (e.message.length > 2000) return `${e.message.length} characters`;
   if (!/fuzz\d?\.csv|column '|cost '|architecture|table/.test(e.message)) return 'names neither file, column nor expression';
   return undefined;
 }
@@ -111,6 +112,31 @@ describe('fuzz: CSV tables and cost expressions', () => {
     expect(t.accepted, JSON.stringify(t)).toBeGreaterThan(runs / 20);
     expect(t.refused, JSON.stringify(t)).toBeGreaterThan(runs / 20);
   }, fuzzTimeout(runs));
+
+  it('pathological tables: wide, long, blank, huge cells, every key twice', () => {
+    const t = tally('CSV tables: pathological');
+    tallies.push(t);
+    const cols = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
+    const docs: [string, string][] = [
+      ['50,000 columns', `arch_str,${cols(50_000).join(',')}\n${KEYS[0]},${cols(50_000).map((_, i) => i).join(',')}\n`],
+      ['50,000 columns, no key', `${cols(50_000).join(',')}\n`],
+      ['200,000 rows', `arch_str,acc\n${Array.from({ length: 200_000 }, (_, i) => `k${i},${i}`).join('\n')}\n`],
+      ['200,000 rows by index', `index,arch_str,acc\n${Array.from({ length: 200_000 }, (_, i) => `${i},${KEYS[i % KEYS.length]}${i},${i}`).join('\n')}\n`],
+      ['1,000,000 blank lines', `arch_str,acc\n${'\n'.repeat(1_000_000)}`],
+      ['a 1 MB quoted cell', `arch_str,acc\n"${'x'.repeat(1_000_000)}",1\n`],
+      ['a 1 MB header name', `arch_str,${'y'.repeat(1_000_000)}\n${KEYS[0]},1\n`],
+      ['every key twice', `arch_str,acc\n${[...KEYS, ...KEYS].map((k, i) => `${k},${i}`).join('\n')}\n`],
+      ['100,000 duplicate columns', `arch_str,${Array(100_000).fill('acc').join(',')}\n`],
+    ];
+    for (const [, text] of docs) {
+      classify(t, () => {
+        const j = joinTables([parseCsv(text, 'fuzz.csv')]);
+        new TableEvaluator(j, { metrics: ['acc'], known: new Set(), cost: parseCost('acc*2') });
+        return checkTableCoverage(j, space);
+      }, readable);
+    }
+    expect(t.crashes + t.hangs + t.stackTraces, JSON.stringify(t)).toBe(0);
+  }, 300_000);
 
   it(`cost expressions (${runs} strings)`, () => {
     const t = tally('cost expressions');
