@@ -87,6 +87,7 @@ describe('a search killed at any point resumes from the store', () => {
     const store = SqliteStore.open(db);
     expect(store.getStudy('1')?.status).toBe('stopped');
     expect(store.countTrials('1', ['running'])).toBe(0);
+    expect(store.getLease('1')).toBeUndefined(); // a stop releases the lease: anyone may resume at once
     store.close();
     const r = json<{ evaluations: number; status: string }>(cli(['resume', '1', '--json'], { db }));
     expect(r.status).toBe('complete');
