@@ -65,7 +65,8 @@ TrainOutcome trainNet(GraphNet& net, const Examples& train, const Examples& val,
   const int64_t n = train.y.size(0);
   const int64_t stepsPerEpoch = (n + c.batchSize - 1) / c.batchSize;
   const int64_t planned = std::min<int64_t>(static_cast<int64_t>(c.epochs) * stepsPerEpoch, c.steps < 0 ? INT64_MAX : c.steps);
-  torch::optim::Adam optimizer(net.parameters(), torch::optim::AdamOptions(c.lr).eps(1e-7));
+  std::vector<torch::Tensor> params = net.parameters();
+  torch::optim::Adam optimizer(params, torch::optim::AdamOptions(c.lr).eps(1e-7));
   auto& group = static_cast<torch::optim::AdamOptions&>(optimizer.param_groups()[0].options());
   std::mt19937_64 rng(c.seed * 0x9E3779B97F4A7C15ULL + 1);
   auto gen = at::detail::createCPUGenerator(c.seed);
@@ -95,7 +96,9 @@ TrainOutcome trainNet(GraphNet& net, const Examples& train, const Examples& val,
         torch::Tensor xb = train.x.index_select(0, idx);
         if (c.flip || c.shift > 0) xb = augment(xb, c, rng);
         torch::Tensor yb = train.y.index_select(0, idx);
-        optimizer.zero_grad();
+        // Gradients to none rather than zero (as PyTorch's zero_grad(set_to_none=True)): backward
+        // writes fresh gradients instead of adding into zeroed ones.
+        for (auto& p : params) p.mutable_grad() = torch::Tensor();
         torch::Tensor loss = at::cross_entropy_loss(net.forward(xb, true), yb);
         loss.backward();
         optimizer.step();
