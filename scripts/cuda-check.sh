@@ -36,14 +36,12 @@ case "${1:-}" in
     libs="-ltorch -ltorch_cpu -lc10"
     defs=""
     if [ -f "$TORCH/lib/libtorch_cuda.so" ]; then libs="$libs -ltorch_cuda -lc10_cuda"; defs="-DFRONTIER_WITH_CUDA=1"; fi
-    mkdir -p native/torch/build/Release
     echo "building against $TORCH (cxx11 abi $ABI) $defs"
     time g++ -shared -fPIC -O3 -std=c++17 -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -D_GLIBCXX_USE_CXX11_ABI="$ABI" $defs \
       -I"$D/node-addon-api" -I"$D/node/include" -I"$TORCH/include" -I"$TORCH/include/torch/csrc/api/include" \
-      native/torch/src/*.cpp -o native/torch/build/Release/frontier_torch.node \
+      native/torch/src/*.cpp -o "$D/frontier_torch.node" \
       -L"$TORCH/lib" -Wl,--no-as-needed $libs -Wl,--as-needed -Wl,-rpath,"$TORCH/lib"
-    cp "$D/train_throughput_torch.py" "$D/../bench/" 2>/dev/null || true
-    FRONTIER_TORCH_ADDON=$PWD/native/torch/build/Release/frontier_torch.node FRONTIER_PYTHON=python3 "$D/node/node" "$D/cuda-check.mjs" "${2:-3}"
+    FRONTIER_TORCH_ADDON=$PWD/$D/frontier_torch.node FRONTIER_PYTHON=python3 "$D/node/node" "$D/cuda-check.mjs" "${2:-3}"
     ;;
   *) echo "usage: bash scripts/cuda-check.sh prepare|run"; exit 2 ;;
 esac

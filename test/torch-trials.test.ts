@@ -32,7 +32,7 @@ describe.skipIf(skip)('training trials on the libtorch engine', () => {
   const ev = new TrainEvaluator(spec(), { kind: 'train', backend: 'torch', maxTrain: 2000, val: 300, epochs: 2, batchSize: 32, mobilenet: { stemStride: 2 }, latencyBackends: ['cpu'] }, { store, studyId });
   afterAll(() => ev.dispose());
 
-  it('trains a candidate on the built-in data well above chance, with curve, analytic costs, latency and its provenance', async () => {
+  it('trains a candidate on the built-in data well above chance, with curve, analytic costs, latency and its provenance', { timeout: 180_000 }, async () => {
     const points: CurvePoint[] = [];
     const r = await ev.evaluate(small, (p) => points.push(p), never);
     expect(r.metrics.val_accuracy, JSON.stringify(r.metrics)).toBeGreaterThan(0.6);
@@ -50,7 +50,7 @@ describe.skipIf(skip)('training trials on the libtorch engine', () => {
     expect(own?.provenance).toMatchObject({ backend: 'torch', engine: 'libtorch', device: 'cpu', batch: 1 });
   });
 
-  it('on worker threads: a graph libtorch rejects fails its trial with a readable error; the other trials and the pool live on', async () => {
+  it('on worker threads: a graph libtorch rejects fails its trial with a readable error; the other trials and the pool live on', { timeout: 180_000 }, async () => {
     const pool = new TrainerPool(2);
     const good = buildGraph(space, small, { input: [28, 28, 1], classes: 10, mobilenet: { stemStride: 2 } });
     const bad: ModelGraph = { ...good, nodes: good.nodes.map((n, i) => (i === 3 ? { ...n, shape: [1, 2, 3] } : n)) };
@@ -88,7 +88,7 @@ describe('frontier search picks its training backend (the real binary)', () => {
     const done = exported.trials.filter((t) => t.state === 'complete');
     expect(done.length).toBe(2);
     for (const t of done) expect(t.metrics.val_accuracy).toBeGreaterThan(0.5);
-  });
+  }, 240_000);
 
   it('falls back to TensorFlow.js when the engine is missing, and says why', () => {
     const db = join(tempDir(), 'f.db');
@@ -100,5 +100,5 @@ describe('frontier search picks its training backend (the real binary)', () => {
     const exported = JSON.parse(cli(['export', id, '--format', 'json'], { db }).stdout) as { trials: { state: string }[]; spec: { evaluator: Record<string, unknown> } };
     expect(exported.spec.evaluator).toMatchObject({ kind: 'train', maxTrain: 1000 });
     expect(exported.trials.filter((t) => t.state === 'complete').length).toBe(1);
-  });
+  }, 240_000);
 });
