@@ -208,7 +208,7 @@ describe('tables that do not fit the space: refused before a study exists', () =
     writeFileSync(t, accuracy.slice(0, 201).join('\n') + '\n');
     const r = cli(['search', '--table', t, '--objective', 'c10_valid:max', '--budget-evals', '200'], { db });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^frontier: none of the 200 table rows is an architecture of space mobilenet \(.*nb\.csv:2: '\|.*' is not a mobilenet architecture: .*\); give the space the table was made for with --space\n$/);
+    expect(r.stderr).toMatch(/^frontier: none of the 200 table rows is an architecture of space mobilenet \(.*nb\.csv:2: '\|.*' is not a mobilenet architecture: .*\); they are nb201 architectures: give --space nb201\n$/);
     expect(studies()).toBe(0);
   });
 

@@ -169,7 +169,9 @@ describe('tables against the space of the study', () => {
     expect(tableCoverage(t, new MobilenetSpace())).toMatchObject({ matched: 0, rows: expect.any(Number), firstMismatch: { source: 'nb.csv', line: 2 } });
     const e = errorOf(() => checkTableCoverage(t, new MobilenetSpace()));
     expect(e.code).toBe('invalid-input');
-    expect(e.message).toMatch(/^none of the \d table rows is an architecture of space mobilenet \(nb\.csv:2: '\|.*' is not a mobilenet architecture: .*\); give the space the table was made for with --space$/);
+    expect(e.message).toMatch(/^none of the \d table rows is an architecture of space mobilenet \(nb\.csv:2: '\|.*' is not a mobilenet architecture: .*\); they are nb201 architectures: give --space nb201$/);
+    const strangers = joinTables([parseCsv('arch_str,acc\nx,1\n', 's.csv')]);
+    expect(errorOf(() => checkTableCoverage(strangers, new MobilenetSpace())).message).toMatch(/; give the space the table was made for with --space$/);
     expect(errorOf(() => checkTableCoverage(joinTables([parseCsv('arch_str,acc\n', 'e.csv')]), nb)).message).toMatch(/no rows/);
   });
 

@@ -3,6 +3,7 @@ import type { Architecture, Metrics } from '../../shared/types/index.js';
 import { delay, type CancellationToken } from './cancellation.js';
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import type { SearchSpace } from './search-space.js';
+import { Nb201Space } from './spaces/nb201.js';
 import { oneLine, quoteText } from './text.js';
 
 /** A parsed CSV: header and rows of raw strings. */
@@ -177,7 +178,10 @@ export function checkTableCoverage(table: JoinedTable, space: SearchSpace): stri
   const example = m ? `${m.source}:${m.line}: ${short(m.reason.split('\n')[0] as string)}` : '';
   if (c.rows === 0) throw new NasError('invalid-input', `the tables have no rows, so no architecture of space ${space.id} can be evaluated`);
   if (c.matched === 0) {
-    throw new NasError('invalid-input', `none of the ${c.rows.toLocaleString('en-US')} table rows is an architecture of space ${space.id} (${example}); give the space the table was made for with --space`);
+    const nb201 = new Nb201Space();
+    const isNb201 = space.id !== nb201.id && m !== undefined && tableCoverage(table, nb201).matched > 0;
+    const advice = isNb201 ? 'they are nb201 architectures: give --space nb201' : 'give the space the table was made for with --space';
+    throw new NasError('invalid-input', `none of the ${c.rows.toLocaleString('en-US')} table rows is an architecture of space ${space.id} (${example}); ${advice}`);
   }
   if (BigInt(c.matched) >= c.spaceSize) return undefined;
   const pct = (100 * c.matched) / Number(c.spaceSize);
