@@ -176,6 +176,13 @@ describe('CustomSpace', () => {
     expect(space(`name: a\nlayers:\n${layers}\n`).dims.map((d) => d.choices)).toEqual([[1, 10], [1, 10], [2, 11], [2, 11], [3, 12], [3, 12]]);
   });
 
+  it('an alias with no anchor before it is named', () => {
+    expect(errorOf('name: x\nlayers: *nope\n')).toBe('space.yaml:2:9: layers: expected a list of layers, got alias *nope with no anchor before it');
+    expect(errorOf('name: x\nlayers:\n  - {name: a, op: Conv2D, kernel: *k}\n  - {name: b, op: Conv2D, kernel: &k 3}\n')).toBe(
+      'space.yaml:3:35: layers[0].kernel: expected a positive integer, got alias *k with no anchor before it',
+    );
+  });
+
   it('resolves many aliases without walking the document once per alias (3,000 aliases took 21 s)', () => {
     // Work counter, not a stopwatch: yaml's Alias.resolve searches the whole document per call.
     const resolve = vi.spyOn(Alias.prototype, 'resolve');

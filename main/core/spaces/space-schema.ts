@@ -106,6 +106,7 @@ function child(path: string, key: string): string {
 }
 
 function describe(n: YNode): string {
+  if (isAlias(n)) return `alias *${quote(n.source).slice(1, -1)} with no anchor before it`;
   if (isSeq(n)) return 'a list';
   if (isMap(n)) return 'a mapping';
   const v = scalar(n);
@@ -220,7 +221,8 @@ class Walker {
       if ((list[mid] as { start: number }).start < at) lo = mid + 1;
       else hi = mid;
     }
-    return lo > 0 ? (list[lo - 1] as { node: YNode }).node : undefined;
+    // An alias with no anchor before it stays an alias: `describe` names it.
+    return lo > 0 ? (list[lo - 1] as { node: YNode }).node : n;
   }
 
   private offset(n: YNode): number {
