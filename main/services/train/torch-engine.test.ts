@@ -225,6 +225,47 @@ describe.skipIf(skip)('libtorch engine', () => {
     }
   });
 
+  it('computes depthwise gradients with its own backward pass equal to libtorch\'s (every stride and kernel size)', () => {
+    const doc = [
+      'name: dw',
+      'layers:',
+      '  - { name: c, op: Conv2D, kernel: 3, filters: 6 }',
+      '  - { name: a, op: DepthwiseConv2D, kernel: 7, stride: 1 }',
+      '  - { name: b, op: DepthwiseConv2D, kernel: 5, stride: 2 }',
+      '  - { name: d, op: DepthwiseConv2D, kernel: 3, stride: 1 }',
+      '  - { name: e, op: DepthwiseConv2D, kernel: 7, stride: 2 }',
+      '',
+    ].join('\n');
+    const space = parseSpaceDocument(doc, 'dw');
+    for (const size of [11, 12]) {
+      const g = buildGraph(space, space.freeze([]), { input: [size, size, 1], classes: 3 });
+      expect(g.nodes.filter((n) => n.op === 'DepthwiseConv2D').map((n) => `${n.attrs.kernel}/${n.attrs.stride}`)).toEqual(['7/1', '5/2', '3/1', '7/2']);
+      const rng = new Rng(size);
+      const batch = { x: Float32Array.from({ length: 16 * size * size }, () => rng.next() * 2 - 1), y: Int32Array.from({ length: 16 }, (_, i) => i % 3) };
+      const grads = (fastDepthwise: boolean) => {
+        const m = new TorchModel(g, { device: 'cpu', seed: 4, fastDepthwise });
+        try {
+          const before = m.predict(batch.x);
+          const gr = m.gradients(batch);
+          expect(Array.from(m.predict(batch.x))).toEqual(Array.from(before)); // the probe changed nothing
+          return gr;
+        } finally {
+          m.dispose();
+        }
+      };
+      const [fast, reference] = [grads(true), grads(false)];
+      expect([...fast.map.keys()].sort()).toEqual([...reference.map.keys()].sort());
+      for (const [k, v] of reference.map) {
+        const f = fast.map.get(k) as Float32Array;
+        const scale = Math.max(...Array.from(v, Math.abs));
+        let diff = 0;
+        for (let i = 0; i < v.length; i++) diff = Math.max(diff, Math.abs((f[i] as number) - (v[i] as number)));
+        expect(diff, `${k} (input ${size})`).toBeLessThanOrEqual(1e-5 + 1e-4 * scale);
+        if (/^[abde]\//.test(k) && k.endsWith('/kernel')) expect(scale, `${k} has a gradient`).toBeGreaterThan(1e-6);
+      }
+    }
+  });
+
   it('times batch-1 inference (median ≤ p90, at least 5 runs)', async () => {
     const g = graphs()[1]?.g as ModelGraph;
     const m = new TorchModel(g, { device: 'cpu' });

@@ -41,8 +41,12 @@ struct GraphError : std::runtime_error {
 
 class GraphNet {
  public:
-  /** Builds the parameters (seeded initialisation) and checks every node's shape with one forward pass. */
-  GraphNet(GraphSpec spec, uint64_t seed, torch::Device device);
+  /**
+   * Builds the parameters (seeded initialisation) and checks every node's shape with one forward pass.
+   * `fastDepthwise`: depthwise convolutions on the CPU use Frontier's backward pass where it beats
+   * libtorch's (false: libtorch's own, for comparison).
+   */
+  GraphNet(GraphSpec spec, uint64_t seed, torch::Device device, bool fastDepthwise = true);
 
   /** Logits [N, classes] of an NCHW batch. */
   torch::Tensor forward(const torch::Tensor& x, bool training);
@@ -51,8 +55,10 @@ class GraphNet {
   /** Parameters plus BatchNorm statistics, as the analytic count has them. */
   int64_t paramCount() const;
 
-  /** Every weight in Keras layout on the CPU, keyed `<node id>/<kind>`. */
-  std::map<std::string, torch::Tensor> kerasWeights() const;
+  /** Every weight in Keras layout on the CPU, keyed `<node id>/<kind>` (`grads`: their gradients instead, no BatchNorm statistics). */
+  std::map<std::string, torch::Tensor> kerasWeights(bool grads = false) const;
+  /** Gradients of the mean cross-entropy of one batch (training mode), in Keras layouts; weights and statistics unchanged. */
+  std::map<std::string, torch::Tensor> kerasGradients(const torch::Tensor& x, const torch::Tensor& y);
   /** Sets one weight from Keras layout; throws GraphError for an unknown name or a wrong size. */
   void setKerasWeight(const std::string& name, const float* data, size_t count);
 
@@ -83,6 +89,7 @@ class GraphNet {
   GraphSpec spec_;
   torch::Device device_;
   std::vector<Params> params_;
+  bool fastDepthwise_ = true;
   int recalibrating_ = -1;  // batches seen during recalibration, -1 when not recalibrating
 };
 

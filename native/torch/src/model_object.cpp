@@ -193,12 +193,24 @@ torch::Tensor labelsFrom(Napi::Env env, const Napi::Value& v, int64_t n, int64_t
   return torch::from_blob(a.Data(), {n}, torch::kInt32).to(torch::kInt64);
 }
 
+/** CPU float tensors keyed by name, as an object of Float32Arrays (copies). */
+Napi::Object tensorsToJs(Napi::Env env, const std::map<std::string, torch::Tensor>& tensors) {
+  Napi::Object out = Napi::Object::New(env);
+  for (const auto& kv : tensors) {
+    Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(kv.second.numel()));
+    std::memcpy(a.Data(), kv.second.data_ptr<float>(), sizeof(float) * static_cast<size_t>(kv.second.numel()));
+    out.Set(kv.first, a);
+  }
+  return out;
+}
+
 }  // namespace
 
 Napi::Function TorchModel::Define(Napi::Env env) {
   return DefineClass(env, "Model",
                      {InstanceMethod("paramCount", &TorchModel::ParamCount), InstanceMethod("getWeights", &TorchModel::GetWeights),
                       InstanceMethod("setWeights", &TorchModel::SetWeights), InstanceMethod("predict", &TorchModel::Predict),
+                      InstanceMethod("gradients", &TorchModel::Gradients),
                       InstanceMethod("train", &TorchModel::Train), InstanceMethod("evaluate", &TorchModel::Evaluate),
                       InstanceMethod("latency", &TorchModel::Latency), InstanceMethod("cancel", &TorchModel::Cancel),
                       InstanceMethod("dispose", &TorchModel::Dispose), InstanceMethod("device", &TorchModel::Device)});
@@ -212,10 +224,11 @@ TorchModel::TorchModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TorchM
   uint64_t seed = static_cast<uint64_t>(intAttr(o, "seed", 0));
   threads_ = static_cast<int>(std::max<int64_t>(1, intAttr(o, "threads", 1)));
   std::string device = o.Has("device") && o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "cpu";
+  bool fastDepthwise = intAttr(o, "fastDepthwise", 1) != 0;
   net_ = guarded(env, [&] {
     torch::Device d(device);
     if (d.is_cuda() && !torch::cuda::is_available()) throw GraphError("device " + device + ": this libtorch has no CUDA, or no GPU is visible");
-    return std::make_shared<GraphNet>(std::move(spec), seed, d);
+    return std::make_shared<GraphNet>(std::move(spec), seed, d, fastDepthwise);
   });
 }
 
@@ -243,14 +256,7 @@ Napi::Value TorchModel::Device(const Napi::CallbackInfo& info) {
 Napi::Value TorchModel::GetWeights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
-  auto weights = guarded(env, [&] { return net(env).kerasWeights(); });
-  Napi::Object out = Napi::Object::New(env);
-  for (auto& kv : weights) {
-    Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(kv.second.numel()));
-    std::memcpy(a.Data(), kv.second.data_ptr<float>(), sizeof(float) * static_cast<size_t>(kv.second.numel()));
-    out.Set(kv.first, a);
-  }
-  return out;
+  return tensorsToJs(env, guarded(env, [&] { return net(env).kerasWeights(); }));
 }
 
 Napi::Value TorchModel::SetWeights(const Napi::CallbackInfo& info) {
@@ -267,6 +273,17 @@ Napi::Value TorchModel::SetWeights(const Napi::CallbackInfo& info) {
     guarded(env, [&] { net(env).setKerasWeight(name, a.Data(), a.ElementLength()); });
   }
   return env.Undefined();
+}
+
+Napi::Value TorchModel::Gradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  GraphNet& g = net(env);
+  int64_t n = 0;
+  torch::Tensor x = imagesFrom(env, info[0], g.spec().input, &n);
+  torch::Tensor y = labelsFrom(env, info[1], n, g.spec().classes);
+  if (n < 2) throw Napi::RangeError::New(env, "gradients need a batch of at least 2 examples (BatchNorm)");
+  return tensorsToJs(env, guarded(env, [&] { return g.kerasGradients(x.to(g.device()), y.to(g.device())); }));
 }
 
 Napi::Value TorchModel::Predict(const Napi::CallbackInfo& info) {

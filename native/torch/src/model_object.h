@@ -23,6 +23,7 @@ class TorchModel : public Napi::ObjectWrap<TorchModel> {
   Napi::Value GetWeights(const Napi::CallbackInfo& info);
   Napi::Value SetWeights(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value Gradients(const Napi::CallbackInfo& info);
   Napi::Value Train(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Latency(const Napi::CallbackInfo& info);
