@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
+import { missingPeer } from './harness/peer.js';
 
 const adbBin = findAdb();
-if (!adbBin) console.warn('skipping adb emulator tests: the Debian package "adb" is not installed');
+const skip = missingPeer('adb', adbBin ? undefined : 'the Debian package "adb" is not installed');
 
-describe.skipIf(!adbBin)('emulated Android device behind a real adb server', () => {
+describe.skipIf(skip)('emulated Android device behind a real adb server', () => {
   let server: AdbServer;
   let tmp: string;
   const devices: EmulatedAndroidDevice[] = [];

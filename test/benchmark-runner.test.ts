@@ -14,9 +14,9 @@ import type { ModelGraph } from '../shared/types/index.js';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
 import { armnnUnavailable, BENCHMARK_MODEL } from './harness/armnn/armnn.js';
+import { missingPeer } from './harness/peer.js';
 
-const skip = !findAdb() ? 'the Debian package "adb" is not installed' : armnnUnavailable();
-if (skip) console.warn(`skipping benchmark runner tests: ${skip}`);
+const skip = missingPeer('adb and Arm NN', !findAdb() ? 'the Debian package "adb" is not installed' : armnnUnavailable());
 
 /** A conv net whose cost grows with `size` and `filters`. */
 function convNet(size: number, filters: number, depth: number): ModelGraph {
@@ -34,7 +34,7 @@ function convNet(size: number, filters: number, depth: number): ModelGraph {
   return { input: [size, size, 3], nodes, output: 'fc', classes: 4 };
 }
 
-describe.skipIf(!!skip)('BenchmarkRunner on an emulated phone', () => {
+describe.skipIf(skip)('BenchmarkRunner on an emulated phone', () => {
   let server: AdbServer;
   let phone: EmulatedAndroidDevice;
   let devices: AdbDeviceService;

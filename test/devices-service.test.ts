@@ -6,11 +6,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { AdbServer, findAdb, freePort } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
+import { missingPeer } from './harness/peer.js';
 
 const adbBin = findAdb();
-if (!adbBin) console.warn('skipping devices service tests: the Debian package "adb" is not installed');
+const skip = missingPeer('adb', adbBin ? undefined : 'the Debian package "adb" is not installed');
 
-describe.skipIf(!adbBin)('AdbDeviceService', () => {
+describe.skipIf(skip)('AdbDeviceService', () => {
   let server: AdbServer;
   const open: { dispose(): void }[] = [];
   const phones: EmulatedAndroidDevice[] = [];

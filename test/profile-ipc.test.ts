@@ -20,9 +20,9 @@ import { AdbServer, findAdb } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
 import { armnnUnavailable, BENCHMARK_MODEL } from './harness/armnn/armnn.js';
 import { ROOT } from './cli-helpers.js';
+import { missingPeer } from './harness/peer.js';
 
-const skip = !findAdb() ? 'the Debian package "adb" is not installed' : armnnUnavailable();
-if (skip) console.warn(`skipping the profiling-over-IPC tests: ${skip}`);
+const skip = missingPeer('adb and Arm NN', !findAdb() ? 'the Debian package "adb" is not installed' : armnnUnavailable());
 
 const SPACE = join(ROOT, 'test', 'fixtures', 'spaces', 'tiny-lut.yaml');
 const FAST = { runs: 5, warmup: 1, repeats: 1, maxSpread: 5, calibration: 2, heldOut: 2, classes: 4 } as const;
@@ -42,7 +42,7 @@ describe('device.profile without a phones service', () => {
   });
 });
 
-describe.skipIf(!!skip)('device.profile on an emulated phone over the contract', () => {
+describe.skipIf(skip)('device.profile on an emulated phone over the contract', () => {
   let server: AdbServer;
   let phone: EmulatedAndroidDevice;
   let dir: string;
