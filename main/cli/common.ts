@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { StudyRecord, TrialRecord } from '../../shared/types/index.js';
 import type { Store } from '../core/store.js';
@@ -16,7 +17,8 @@ export const DB_OPTION = { db: { type: 'string' } } as const;
  * Opening for writing refuses a damaged file.
  */
 export function openStore(io: CliIO, db: string | undefined, opts: { readonly?: boolean } = {}): Store {
-  const path = db ?? defaultDbPath(io.env);
+  // A relative --db is relative to the command's working directory (io.cwd), as every other path.
+  const path = db !== undefined ? resolve(io.cwd, db) : defaultDbPath(io.env);
   return SqliteStore.open(path, { readonly: opts.readonly === true && existsSync(path) });
 }
 

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import type { StudyRecord, TrialRecord } from '../../../shared/types/index.js';
 import { summarize } from '../../core/summary.js';
@@ -48,7 +49,7 @@ export async function exportCommand(argv: readonly string[], io: CliIO): Promise
     if (!out) io.out(text);
     else {
       try {
-        writeFileSync(out, text);
+        writeFileSync(resolve(io.cwd, out), text);
       } catch (e) {
         throw new UsageError(`export: cannot write ${out}: ${errorMessage(e)}`);
       }
