@@ -76,6 +76,35 @@ describe.skipIf(skip)('training trials on the libtorch engine', () => {
   });
 });
 
+describe.skipIf(skip)('libtorch jobs and their threads\' lifetimes', () => {
+  it('a worker terminated mid-training stops its job and takes nothing down; a new pool trains', { timeout: 180_000 }, async () => {
+    const good = buildGraph(space, small, { input: [28, 28, 1], classes: 10, mobilenet: { stemStride: 2 } });
+    const job = (epochs: number): TrialJob => ({
+      graph: good,
+      data: { ref: 'builtin:fashion-mnist', val: 200, maxTrain: 2000, seed: 0, cwd: process.cwd() },
+      train: { ...TRAIN_DEFAULTS, epochs, batchSize: 32, patience: 0 },
+      backend: 'torch',
+    });
+    for (let round = 0; round < 3; round++) {
+      const pool = new TrainerPool(1);
+      const epochs: number[] = [];
+      const long = pool.run(job(1000), (p) => epochs.push(p.step), never);
+      // wait until it trains (its first epoch is reported), then terminate the worker under it
+      for (let i = 0; i < 600 && epochs.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(epochs.length, 'the job started training').toBeGreaterThan(0);
+      await pool.dispose();
+      await expect(long).rejects.toThrow();
+    }
+    const pool = new TrainerPool(1);
+    try {
+      const out = await pool.run(job(1), () => {}, never);
+      expect(out.result.valAccuracy).toBeGreaterThan(0.2);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
+
 describe('frontier search picks its training backend (the real binary)', () => {
   it.skipIf(skip)('trains on libtorch by default, 10,000 images per candidate', () => {
     const db = join(tempDir(), 'f.db');

@@ -6,8 +6,9 @@
  * reason on stderr when none is found.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 function layout(root, source) {
   const inc = join(root, 'include');
@@ -60,7 +61,7 @@ export function libtorchLibs(found) {
   return ['torch', 'torch_cpu', 'c10', ...(found.cuda ? ['torch_cuda', 'c10_cuda'] : [])].filter(has);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const found = locateLibtorch();
   if (found.error) {
     process.stderr.write(`${found.error}\n`);

@@ -6,7 +6,7 @@
  * is paused (see worker.ts). Idle workers are unref'd: they never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { Cancelled, NasError } from '../../../shared/errors.js';
+import { Cancelled, NasError, type NasErrorCode } from '../../../shared/errors.js';
 import type { CurvePoint } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import type { Disposable } from '../../core/lifecycle.js';
@@ -17,7 +17,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'curve'; id: number; point: CurvePoint }
   | { type: 'done'; id: number; output: TrialOutput }
-  | { type: 'error'; id: number; name: string; message: string };
+  | { type: 'error'; id: number; name: string; message: string; code?: NasErrorCode };
 
 interface Task {
   readonly id: number;
@@ -63,7 +63,8 @@ export class TrainerPool {
     if (m.type === 'curve') return t.report(m.point);
     this.release(slot);
     if (m.type === 'done') t.resolve(m.output);
-    else t.reject(m.name === 'Cancelled' ? new Cancelled(m.message) : new NasError('invalid-input', m.message));
+    // The worker's NasError keeps its code (a libtorch failure is 'internal', not a bad architecture).
+    else t.reject(m.name === 'Cancelled' ? new Cancelled(m.message) : new NasError(m.code ?? 'invalid-input', m.message));
   }
 
   private onExit(slot: Slot, why: string): void {

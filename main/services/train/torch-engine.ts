@@ -125,6 +125,7 @@ function toNasError(e: unknown): NasError {
   if (e instanceof NasError) return e;
   const code = (e as { code?: string }).code;
   const msg = errorMessage(e);
+  if (code === 'cancelled') return new Cancelled();
   if (code === 'graph') return new NasError('invalid-input', `libtorch cannot run this model: ${msg}`);
   return new NasError('internal', `libtorch: ${msg}`);
 }
@@ -227,20 +228,25 @@ export class TorchModel {
     };
   }
 
-  async evaluate(d: TorchExamples, batchSize = 256): Promise<{ accuracy: number; loss: number }> {
-    try {
-      return await this.m.evaluate(d.x, labels(d.y), batchSize);
-    } catch (e) {
-      throw toNasError(e);
-    }
+  /** Accuracy and mean loss in inference mode; Cancelled when the token fires (between batches). */
+  evaluate(d: TorchExamples, batchSize = 256, token?: CancellationToken): Promise<{ accuracy: number; loss: number }> {
+    return this.cancellable(token, () => this.m.evaluate(d.x, labels(d.y), batchSize));
   }
 
   /** Batch-1 inference latency on the model's device, measured while no training step runs. */
-  async latency(o: LatencyOptions): Promise<LatencyResult> {
+  latency(o: LatencyOptions, token?: CancellationToken): Promise<LatencyResult> {
+    return this.cancellable(token, () => this.m.latency(o));
+  }
+
+  private async cancellable<T>(token: CancellationToken | undefined, f: () => Promise<T>): Promise<T> {
+    if (token?.isCancellationRequested) throw new Cancelled();
+    const sub = token?.onCancellationRequested(() => this.m.cancel());
     try {
-      return await this.m.latency(o);
+      return await f();
     } catch (e) {
       throw toNasError(e);
+    } finally {
+      sub?.dispose();
     }
   }
 

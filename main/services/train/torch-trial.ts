@@ -13,17 +13,17 @@ export async function runTorchTrial(job: TrialJob, backend: BackendInfo, data: P
   const model = new TorchModel(job.graph, { seed: job.train.seed, device: defaultTorchDevice() });
   try {
     const result = await model.train(data.train, data.val, job.train, report, token);
-    const testAccuracy = data.test ? (await model.evaluate(data.test)).accuracy : undefined;
+    const testAccuracy = data.test ? (await model.evaluate(data.test, 256, token)).accuracy : undefined;
     const exclusive = <T>(f: () => Promise<T>) => (hooks.exclusive ? hooks.exclusive(f) : f());
     const o = job.latency as LatencyOptions;
-    const latency = job.latency ? await exclusive(() => model.latency(o)) : undefined;
+    const latency = job.latency ? await exclusive(() => model.latency(o, token)) : undefined;
     const others = [];
     if (job.latency && model.device !== 'cpu') {
       // Trained on a GPU: also time this machine's CPU, through the same engine.
       const cpu = new TorchModel(job.graph, { device: 'cpu' });
       try {
         cpu.setWeights(model.weights().map);
-        others.push({ backend: { ...backend, detail: `${backend.detail}, CPU inference`, provenance: { ...backend.provenance, device: 'cpu' } }, latency: await exclusive(() => cpu.latency(o)), label: 'cpu' });
+        others.push({ backend: { ...backend, detail: `${backend.detail}, CPU inference`, provenance: { ...backend.provenance, device: 'cpu' } }, latency: await exclusive(() => cpu.latency(o, token)), label: 'cpu' });
       } finally {
         cpu.dispose();
       }

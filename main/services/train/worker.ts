@@ -1,6 +1,6 @@
 /** A trainer worker thread: runs TrialJobs posted by TrainerPool (see pool.ts for the protocol). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorMessage } from '../../../shared/errors.js';
+import { errorMessage, NasError } from '../../../shared/errors.js';
 import { CancellationTokenSource } from '../../core/cancellation.js';
 import type { FromWorker, ToWorker } from './pool.js';
 import { runTrial, type TrialHooks } from './trial.js';
@@ -54,7 +54,7 @@ port.on('message', (m: ToWorker) => {
   running.set(m.id, cts);
   runTrial(m.job, (point) => send({ type: 'curve', id: m.id, point }), cts.token, hooks)
     .then((output) => send({ type: 'done', id: m.id, output }))
-    .catch((e: unknown) => send({ type: 'error', id: m.id, name: e instanceof Error ? e.name : 'Error', message: errorMessage(e) }))
+    .catch((e: unknown) => send({ type: 'error', id: m.id, name: e instanceof Error ? e.name : 'Error', message: errorMessage(e), ...(e instanceof NasError ? { code: e.code } : {}) }))
     .finally(() => {
       running.delete(m.id);
       cts.dispose();

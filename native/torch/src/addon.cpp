@@ -12,8 +12,6 @@
 
 namespace {
 
-std::atomic<int> g_envs{0};
-
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -39,19 +37,17 @@ Napi::Value Memory(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TrimCache(const Napi::CallbackInfo& info) {
-  frontier::trimAllocatorCache();
+  if (frontier::runningJobs() == 0) frontier::trimAllocatorCache();
   return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   frontier::installCachingAllocator();
-  ++g_envs;
-  // The environment is going away (process exit, worker terminated): stop this process's jobs at
-  // their next step and wait for them, so no thread runs libtorch while it is unloaded. Only the
-  // last environment does this; earlier ones (workers) leave the others' jobs alone.
-  env.AddCleanupHook([] {
-    if (--g_envs == 0) frontier::stopAllJobs(30000);
-  });
+  // This environment's jobs. When it goes away (process exit, a worker terminated) they stop at their
+  // next step and are waited for, so none posts to a freed thread-safe function afterwards.
+  auto jobs = std::make_shared<frontier::JobSet>();
+  env.SetInstanceData(new std::shared_ptr<frontier::JobSet>(jobs));
+  env.AddCleanupHook([jobs] { jobs->stopAndWait(60000); });
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("memory", Napi::Function::New(env, Memory));
   exports.Set("trimCache", Napi::Function::New(env, TrimCache));

@@ -1,6 +1,9 @@
 #include "allocator.h"
 
 #include <c10/core/CPUAllocator.h>
+#include <torch/version.h>
+
+#include <cstring>
 
 #include <atomic>
 #include <cstdlib>
@@ -48,9 +51,20 @@ void freeBlock(void* data) {
   std::free(base);
 }
 
+// PyTorch 2.3 made Allocator::allocate non-const and added copy_data.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define FRONTIER_ALLOCATE_CONST
+#define FRONTIER_COPY_DATA \
+  void copy_data(void* dest, const void* src, std::size_t count) const override { std::memcpy(dest, src, count); }
+#else
+#define FRONTIER_ALLOCATE_CONST const
+#define FRONTIER_COPY_DATA
+#endif
+
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(size_t n) const override {
+  FRONTIER_COPY_DATA
+  c10::DataPtr allocate(size_t n) FRONTIER_ALLOCATE_CONST override {
     const c10::Device cpu(c10::DeviceType::CPU);
     if (n == 0) return {nullptr, nullptr, &freeBlock, cpu};
     size_t size = roundUp(n);

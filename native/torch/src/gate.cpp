@@ -3,8 +3,8 @@
 namespace frontier {
 
 Gate& Gate::instance() {
-  static Gate gate;
-  return gate;
+  static Gate* gate = new Gate();  // never destroyed: job threads may still use it while the process exits
+  return *gate;
 }
 
 void Gate::enterStep() {

@@ -1,33 +1,30 @@
 #include "jobs.h"
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 
 namespace frontier {
 namespace {
-std::atomic<bool> g_shutdown{false};
-std::mutex g_m;
-std::condition_variable g_cv;
-int g_running = 0;
+std::atomic<int> g_running{0};
 }  // namespace
 
-bool shuttingDown() { return g_shutdown.load(); }
+int runningJobs() { return g_running.load(); }
 
-void jobStarted() {
-  std::lock_guard<std::mutex> lock(g_m);
+void JobSet::started() {
+  std::lock_guard<std::mutex> lock(m_);
+  ++running_;
   ++g_running;
 }
 
-void jobFinished() {
-  std::lock_guard<std::mutex> lock(g_m);
-  if (--g_running == 0) g_cv.notify_all();
+void JobSet::finished() {
+  std::lock_guard<std::mutex> lock(m_);
+  --g_running;
+  if (--running_ == 0) cv_.notify_all();
 }
 
-void stopAllJobs(int ms) {
-  g_shutdown = true;
-  std::unique_lock<std::mutex> lock(g_m);
-  g_cv.wait_for(lock, std::chrono::milliseconds(ms), [] { return g_running == 0; });
+void JobSet::stopAndWait(int ms) {
+  stop_ = true;
+  std::unique_lock<std::mutex> lock(m_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return running_ == 0; });
 }
 
 }  // namespace frontier

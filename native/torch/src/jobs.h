@@ -1,15 +1,36 @@
-// Jobs on addon-owned threads, counted so that the environment's teardown (process exit, a worker
-// terminated) can ask them to stop and wait for them before libtorch is unloaded.
+// Jobs on addon-owned threads, counted per JavaScript environment (the main thread, each worker
+// thread), so that an environment's teardown (process exit, worker.terminate()) can stop its own jobs
+// and wait for them before the handles they post to are freed.
 #pragma once
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
 
 namespace frontier {
 
-/** True once the JavaScript environment is going away: every job stops at its next step. */
-bool shuttingDown();
-void jobStarted();
-void jobFinished();
-/** Asks running jobs to stop and waits up to `ms` for them. */
-void stopAllJobs(int ms);
+/** Thrown inside a job that was asked to stop; it reaches JavaScript as an error coded 'cancelled'. */
+struct Cancelled : std::runtime_error {
+  Cancelled() : std::runtime_error("cancelled") {}
+};
+
+class JobSet {
+ public:
+  void started();
+  void finished();
+  /** True once this environment is going away: its jobs stop at their next step. */
+  bool stopping() const { return stop_.load(); }
+  /** Asks this environment's jobs to stop and waits up to `ms` for them. */
+  void stopAndWait(int ms);
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex m_;
+  std::condition_variable cv_;
+  int running_ = 0;
+};
+
+/** Jobs running now in the whole process (every environment). */
+int runningJobs();
 
 }  // namespace frontier

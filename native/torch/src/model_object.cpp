@@ -1,11 +1,11 @@
 #include "model_object.h"
 
 #include <functional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
 #include "allocator.h"
-#include "jobs.h"
 #include "trainer.h"
 
 namespace frontier {
@@ -25,12 +25,12 @@ Napi::Error codedError(Napi::Env env, const std::string& code, const std::string
  * `finally` runs on the JavaScript thread first either way.
  */
 template <class Result>
-Napi::Value runOnThread(Napi::Env env, int threads, std::function<Result(const Post&)> work,
+Napi::Value runOnThread(Napi::Env env, const std::shared_ptr<JobSet>& jobs, int threads, std::function<Result(const Post&)> work,
                         std::function<Napi::Value(Napi::Env, Result&)> done, std::function<void()> finally) {
   auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
   auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "frontier-torch", 0, 1);
-  jobStarted();
-  std::thread([=]() mutable {
+  jobs->started();
+  auto body = [=]() mutable {
     at::set_num_threads(threads);
     Post post = [&tsfn](std::function<void(Napi::Env)> f) {
       auto* heap = new std::function<void(Napi::Env)>(std::move(f));
@@ -48,6 +48,9 @@ Napi::Value runOnThread(Napi::Env env, int threads, std::function<Result(const P
     std::string code, message;
     try {
       *result = work(post);
+    } catch (const Cancelled&) {
+      code = "cancelled";
+      message = "cancelled";
     } catch (const GraphError& e) {
       code = "graph";
       message = e.what();
@@ -74,8 +77,16 @@ Napi::Value runOnThread(Napi::Env env, int threads, std::function<Result(const P
       }
     });
     tsfn.Release();
-    jobFinished();
-  }).detach();
+    jobs->finished();
+  };
+  try {
+    std::thread(body).detach();
+  } catch (const std::system_error& e) {
+    jobs->finished();
+    tsfn.Release();
+    finally();
+    throw codedError(env, "libtorch", std::string("cannot start a thread: ") + e.what());
+  }
   return deferred->Promise();
 }
 
@@ -180,7 +191,9 @@ torch::Tensor imagesFrom(Napi::Env env, const Napi::Value& v, const std::vector<
   int64_t n = static_cast<int64_t>(a.ElementLength()) / per;
   *count = n;
   if (n == 0) return torch::zeros({0, hwc[2], hwc[0], hwc[1]});
-  return torch::from_blob(a.Data(), {n, hwc[0], hwc[1], hwc[2]}, torch::kFloat32).permute({0, 3, 1, 2}).contiguous();
+  // clone, not contiguous(): with one channel the permuted view already counts as contiguous, and
+  // the job must not read JavaScript memory it holds no reference to.
+  return torch::from_blob(a.Data(), {n, hwc[0], hwc[1], hwc[2]}, torch::kFloat32).permute({0, 3, 1, 2}).clone(at::MemoryFormat::Contiguous);
 }
 
 torch::Tensor labelsFrom(Napi::Env env, const Napi::Value& v, int64_t n, int64_t classes) {
@@ -221,6 +234,7 @@ TorchModel::TorchModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TorchM
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "new Model(graph, options): graph must be a ModelGraph object");
   Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
   GraphSpec spec = readGraph(env, info[0].As<Napi::Object>());
+  jobs_ = *env.GetInstanceData<std::shared_ptr<JobSet>>();
   uint64_t seed = static_cast<uint64_t>(intAttr(o, "seed", 0));
   threads_ = static_cast<int>(std::max<int64_t>(1, intAttr(o, "threads", 1)));
   std::string device = o.Has("device") && o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "cpu";
@@ -329,32 +343,35 @@ Napi::Value TorchModel::Train(const Napi::CallbackInfo& info) {
     c.shift = intAttr(a, "shift", 0);
   }
   if (c.epochs < 1 || c.batchSize < 1 || !(c.lr > 0) || c.patience < 0 || c.shift < 0) throw Napi::RangeError::New(env, "train options out of range");
-  std::shared_ptr<Napi::FunctionReference> onEpoch;
-  if (info[5].IsFunction()) onEpoch = std::make_shared<Napi::FunctionReference>(Napi::Persistent(info[5].As<Napi::Function>()));
+  onEpoch_.Reset();
+  if (info[5].IsFunction()) onEpoch_ = Napi::Persistent(info[5].As<Napi::Function>());
   cancel_->store(false);
   busy_ = true;
   Ref();
   auto netp = net_;
   auto cancel = cancel_;
+  auto jobs = jobs_;
   return runOnThread<TrainOutcome>(
-      env, threads_,
+      env, jobs_, threads_,
       [=](const Post& post) {
         const torch::Device d = netp->device();
         Examples tr{trX.to(d), trY.to(d), classes};
         Examples va{vaX.to(d), vaY.to(d), classes};
+        // Runs on the JavaScript thread while the model is referenced (Ref until the end of the job),
+        // so `this` and its callback are alive there; if the environment goes away it never runs.
         auto report = [&](const EpochReport& r) {
-          if (!onEpoch) return;
-          post([onEpoch, r](Napi::Env env) {
+          post([this, r](Napi::Env env) {
+            if (onEpoch_.IsEmpty()) return;
             Napi::Object p = Napi::Object::New(env);
             p.Set("epoch", r.epoch);
             p.Set("trainLoss", r.trainLoss);
             p.Set("valLoss", r.valLoss);
             p.Set("valAccuracy", r.valAccuracy);
-            onEpoch->Call({p});
+            onEpoch_.Call({p});
           });
         };
-        TrainOutcome out = trainNet(*netp, tr, va, c, report, [&] { return cancel->load() || shuttingDown(); });
-        trimAllocatorCache();
+        TrainOutcome out = trainNet(*netp, tr, va, c, report, [&] { return cancel->load() || jobs->stopping(); });
+        if (runningJobs() == 1) trimAllocatorCache();  // this job alone: return the cache to the system
         return out;
       },
       [](Napi::Env env, TrainOutcome& r) -> Napi::Value {
@@ -375,9 +392,9 @@ Napi::Value TorchModel::Train(const Napi::CallbackInfo& info) {
         }
         return o;
       },
-      [this, onEpoch]() {
+      [this]() {
+        onEpoch_.Reset();
         release();
-        if (onEpoch) onEpoch->Reset();
       });
 }
 
@@ -393,8 +410,14 @@ Napi::Value TorchModel::Evaluate(const Napi::CallbackInfo& info) {
   Ref();
   auto netp = net_;
   const int64_t classes = g.spec().classes;
+  auto jobs = jobs_;
+  auto cancel = cancel_;
+  cancel_->store(false);
   return runOnThread<EvalOutcome>(
-      env, threads_, [=](const Post&) { return evaluateNet(*netp, Examples{x.to(netp->device()), y.to(netp->device()), classes}, batch); },
+      env, jobs_, threads_,
+      [=](const Post&) {
+        return evaluateNet(*netp, Examples{x.to(netp->device()), y.to(netp->device()), classes}, batch, [&] { return cancel->load() || jobs->stopping(); });
+      },
       [](Napi::Env env, EvalOutcome& r) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);
         o.Set("accuracy", r.accuracy);
@@ -414,8 +437,11 @@ Napi::Value TorchModel::Latency(const Napi::CallbackInfo& info) {
   busy_ = true;
   Ref();
   auto netp = net_;
+  auto jobs = jobs_;
+  auto cancel = cancel_;
+  cancel_->store(false);
   return runOnThread<LatencyOutcome>(
-      env, threads_, [=](const Post&) { return measureLatency(*netp, warmup, runs, maxMs); },
+      env, jobs_, threads_, [=](const Post&) { return measureLatency(*netp, warmup, runs, maxMs, [&] { return cancel->load() || jobs->stopping(); }); },
       [](Napi::Env env, LatencyOutcome& r) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);
         o.Set("medianMs", r.medianMs);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "graph_net.h"
+#include "jobs.h"
 
 namespace frontier {
 
@@ -37,6 +38,9 @@ class TorchModel : public Napi::ObjectWrap<TorchModel> {
   void release();
 
   std::shared_ptr<GraphNet> net_;
+  std::shared_ptr<JobSet> jobs_;
+  /** The running train call's epoch callback; touched on the JavaScript thread only. */
+  Napi::FunctionReference onEpoch_;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   bool busy_ = false;
   bool disposed_ = false;

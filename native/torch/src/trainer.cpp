@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gate.h"
+#include "jobs.h"
 
 #ifdef FRONTIER_WITH_CUDA
 #include <c10/cuda/CUDAFunctions.h>
@@ -41,13 +42,14 @@ void synchronize(const torch::Device& d) {
 #endif
 }
 
-EvalOutcome evaluateNet(GraphNet& net, const Examples& data, int64_t batchSize) {
+EvalOutcome evaluateNet(GraphNet& net, const Examples& data, int64_t batchSize, const std::function<bool()>& cancelled) {
   c10::InferenceMode inference;
   int64_t n = data.y.size(0);
   if (n == 0) return {};
   torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(net.device()));
   torch::Tensor lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(net.device()));
   for (int64_t i = 0; i < n; i += batchSize) {
+    if (cancelled()) throw Cancelled();
     int64_t m = std::min(batchSize, n - i);
     StepGuard step;
     torch::Tensor logits = net.forward(data.x.narrow(0, i, m), false);
@@ -130,7 +132,7 @@ TrainOutcome trainNet(GraphNet& net, const Examples& train, const Examples& val,
       }
       net.endRecalibration();
     }
-    EvalOutcome v = evaluateNet(net, val, 256);
+    EvalOutcome v = evaluateNet(net, val, 256, cancelled);
     report(EpochReport{epoch, trainLoss, v.loss, v.accuracy});
     if (v.accuracy > out.valAccuracy) {
       out.valAccuracy = v.accuracy;
@@ -152,7 +154,7 @@ TrainOutcome trainNet(GraphNet& net, const Examples& train, const Examples& val,
   return out;
 }
 
-LatencyOutcome measureLatency(GraphNet& net, int warmup, int runs, double maxMs) {
+LatencyOutcome measureLatency(GraphNet& net, int warmup, int runs, double maxMs, const std::function<bool()>& cancelled) {
   ExclusiveGuard alone;
   c10::InferenceMode inference;
   const auto& in = net.spec().input;
@@ -163,11 +165,15 @@ LatencyOutcome measureLatency(GraphNet& net, int warmup, int runs, double maxMs)
     synchronize(net.device());
     return y;
   };
-  for (int i = 0; i < warmup; ++i) once();
+  for (int i = 0; i < warmup; ++i) {
+    if (cancelled()) throw Cancelled();
+    once();
+  }
   std::vector<double> times;
   auto start = Clock::now();
   const size_t want = static_cast<size_t>(std::max(5, runs));
   while (times.size() < want && (times.size() < 5 || secondsSince(start) * 1000 < maxMs)) {
+    if (cancelled()) throw Cancelled();
     auto t = Clock::now();
     once();
     times.push_back(secondsSince(t) * 1000);

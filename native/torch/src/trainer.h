@@ -60,10 +60,11 @@ struct LatencyOutcome {
 TrainOutcome trainNet(GraphNet& net, const Examples& train, const Examples& val, const TrainConfig& c,
                       const std::function<void(const EpochReport&)>& report, const std::function<bool()>& cancelled);
 
-EvalOutcome evaluateNet(GraphNet& net, const Examples& data, int64_t batchSize);
+/** Accuracy and mean loss in inference mode; throws Cancelled (jobs.h) when `cancelled` turns true between batches. */
+EvalOutcome evaluateNet(GraphNet& net, const Examples& data, int64_t batchSize, const std::function<bool()>& cancelled = [] { return false; });
 
 /** Batch-1 inference time after warm-up, alone on the machine (the gate holds training back). */
-LatencyOutcome measureLatency(GraphNet& net, int warmup, int runs, double maxMs);
+LatencyOutcome measureLatency(GraphNet& net, int warmup, int runs, double maxMs, const std::function<bool()>& cancelled = [] { return false; });
 
 /** Waits for the device's queued work (CUDA); nothing on the CPU. */
 void synchronize(const torch::Device& d);
