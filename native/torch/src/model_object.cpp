@@ -6,6 +6,11 @@
 #include <utility>
 
 #include "allocator.h"
+
+#ifdef FRONTIER_WITH_CUDA
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
 #include "trainer.h"
 
 namespace frontier {
@@ -25,13 +30,18 @@ Napi::Error codedError(Napi::Env env, const std::string& code, const std::string
  * `finally` runs on the JavaScript thread first either way.
  */
 template <class Result>
-Napi::Value runOnThread(Napi::Env env, const std::shared_ptr<JobSet>& jobs, int threads, std::function<Result(const Post&)> work,
+Napi::Value runOnThread(Napi::Env env, const std::shared_ptr<JobSet>& jobs, int threads, torch::Device device, std::function<Result(const Post&)> work,
                         std::function<Napi::Value(Napi::Env, Result&)> done, std::function<void()> finally) {
   auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
   auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "frontier-torch", 0, 1);
   jobs->started();
   auto body = [=]() mutable {
     at::set_num_threads(threads);
+#ifdef FRONTIER_WITH_CUDA
+    // One CUDA stream per job, so that candidates training side by side on one GPU overlap.
+    c10::optional<c10::cuda::CUDAStreamGuard> stream;
+    if (device.is_cuda()) stream.emplace(c10::cuda::getStreamFromPool(false, device.index()));
+#endif
     Post post = [&tsfn](std::function<void(Napi::Env)> f) {
       auto* heap = new std::function<void(Napi::Env)>(std::move(f));
       napi_status s = tsfn.BlockingCall(heap, [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* g) {
@@ -352,7 +362,7 @@ Napi::Value TorchModel::Train(const Napi::CallbackInfo& info) {
   auto cancel = cancel_;
   auto jobs = jobs_;
   return runOnThread<TrainOutcome>(
-      env, jobs_, threads_,
+      env, jobs_, threads_, netp->device(),
       [=](const Post& post) {
         const torch::Device d = netp->device();
         Examples tr{trX.to(d), trY.to(d), classes};
@@ -414,7 +424,7 @@ Napi::Value TorchModel::Evaluate(const Napi::CallbackInfo& info) {
   auto cancel = cancel_;
   cancel_->store(false);
   return runOnThread<EvalOutcome>(
-      env, jobs_, threads_,
+      env, jobs_, threads_, netp->device(),
       [=](const Post&) {
         return evaluateNet(*netp, Examples{x.to(netp->device()), y.to(netp->device()), classes}, batch, [&] { return cancel->load() || jobs->stopping(); });
       },
@@ -441,7 +451,7 @@ Napi::Value TorchModel::Latency(const Napi::CallbackInfo& info) {
   auto cancel = cancel_;
   cancel_->store(false);
   return runOnThread<LatencyOutcome>(
-      env, jobs_, threads_, [=](const Post&) { return measureLatency(*netp, warmup, runs, maxMs, [&] { return cancel->load() || jobs->stopping(); }); },
+      env, jobs_, threads_, netp->device(), [=](const Post&) { return measureLatency(*netp, warmup, runs, maxMs, [&] { return cancel->load() || jobs->stopping(); }); },
       [](Napi::Env env, LatencyOutcome& r) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);
         o.Set("medianMs", r.medianMs);

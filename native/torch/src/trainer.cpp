@@ -10,7 +10,7 @@
 #include "jobs.h"
 
 #ifdef FRONTIER_WITH_CUDA
-#include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
 
 namespace frontier {
@@ -36,7 +36,7 @@ torch::Tensor augment(torch::Tensor xb, const TrainConfig& c, std::mt19937_64& r
 
 void synchronize(const torch::Device& d) {
 #ifdef FRONTIER_WITH_CUDA
-  if (d.is_cuda()) c10::cuda::device_synchronize();
+  if (d.is_cuda()) c10::cuda::getCurrentCUDAStream(d.index()).synchronize();  // this job's stream
 #else
   (void)d;
 #endif
