@@ -19,7 +19,7 @@ const never = new CancellationTokenSource().token;
 describe('training on real data (built-in Fashion-MNIST subset)', () => {
   const store = new InMemoryStore();
   const studyId = store.createStudy(spec(), Date.now()).id;
-  const settings: TrainEvaluatorSpec = { kind: 'train', backend: 'wasm', maxTrain: 800, val: 300, epochs: 2, batchSize: 32, mobilenet: { stemStride: 2 } };
+  const settings: TrainEvaluatorSpec = { kind: 'train', backend: 'wasm', maxTrain: 1000, val: 300, epochs: 2, batchSize: 32, mobilenet: { stemStride: 2 } };
   const ev = new TrainEvaluator(spec(), { ...settings, latencyBackends: ['wasm', 'cpu'] }, { store, studyId });
   afterAll(() => ev.dispose());
 
