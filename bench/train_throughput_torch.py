@@ -115,4 +115,5 @@ def main():
         print(json.dumps({"imagesPerSecond": steps * b / (time.perf_counter() - t)}), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()
