@@ -51,7 +51,10 @@ export function locateLibtorch() {
     if (!found) return { error: `FRONTIER_LIBTORCH=${env} has no include/torch/csrc/api/include/torch/torch.h and lib/libtorch.so` };
     return found;
   }
-  return python() ?? debian() ?? { error: 'no libtorch found (FRONTIER_LIBTORCH, a PyTorch installation, or Debian libtorch-dev)' };
+  // FRONTIER_LIBTORCH_SOURCE=python|debian looks in that place only.
+  const only = process.env.FRONTIER_LIBTORCH_SOURCE;
+  const found = only === 'debian' ? debian() : only === 'python' ? python() : python() ?? debian();
+  return found ?? { error: `no libtorch found (FRONTIER_LIBTORCH, a PyTorch installation, or Debian libtorch-dev${only ? `; looked only at: ${only}` : ''})` };
 }
 
 /** The shared libraries the addon links, besides libtorch itself (the CUDA ones exist only there). */

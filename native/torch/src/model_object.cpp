@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <system_error>
+#include <tuple>
 #include <thread>
 #include <utility>
 
@@ -216,6 +217,13 @@ torch::Tensor labelsFrom(Napi::Env env, const Napi::Value& v, int64_t n, int64_t
   return torch::from_blob(a.Data(), {n}, torch::kInt32).to(torch::kInt64);
 }
 
+/** Examples (NHWC Float32Array) and their labels (Int32Array) for a graph: NCHW images, int64 labels, count. */
+std::tuple<torch::Tensor, torch::Tensor, int64_t> examplesFrom(Napi::Env env, const Napi::Value& xs, const Napi::Value& ys, const GraphSpec& spec) {
+  int64_t n = 0;
+  torch::Tensor x = imagesFrom(env, xs, spec.input, &n);
+  return {x, labelsFrom(env, ys, n, spec.classes), n};
+}
+
 /** CPU float tensors keyed by name, as an object of Float32Arrays (copies). */
 Napi::Object tensorsToJs(Napi::Env env, const std::map<std::string, torch::Tensor>& tensors) {
   Napi::Object out = Napi::Object::New(env);
@@ -303,9 +311,9 @@ Napi::Value TorchModel::Gradients(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
   GraphNet& g = net(env);
+  torch::Tensor x, y;
   int64_t n = 0;
-  torch::Tensor x = imagesFrom(env, info[0], g.spec().input, &n);
-  torch::Tensor y = labelsFrom(env, info[1], n, g.spec().classes);
+  std::tie(x, y, n) = examplesFrom(env, info[0], info[1], g.spec());
   if (n < 2) throw Napi::RangeError::New(env, "gradients need a batch of at least 2 examples (BatchNorm)");
   return tensorsToJs(env, guarded(env, [&] { return g.kerasGradients(x.to(g.device()), y.to(g.device())); }));
 }
@@ -412,9 +420,9 @@ Napi::Value TorchModel::Evaluate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
   GraphNet& g = net(env);
+  torch::Tensor x, y;
   int64_t n = 0;
-  torch::Tensor x = imagesFrom(env, info[0], g.spec().input, &n);
-  torch::Tensor y = labelsFrom(env, info[1], n, g.spec().classes);
+  std::tie(x, y, n) = examplesFrom(env, info[0], info[1], g.spec());
   int64_t batch = info[2].IsNumber() ? std::max<int64_t>(1, info[2].As<Napi::Number>().Int64Value()) : 256;
   busy_ = true;
   Ref();
