@@ -74,6 +74,20 @@ export function defaultMaxTrain(backend: BackendName | 'auto'): number {
 
 export const TRAIN_METRICS = ['val_accuracy', 'val_loss', 'train_loss', 'test_accuracy', 'epochs', 'train_images_per_s', 'latency_ms', 'latency_p90_ms'] as const;
 
+/**
+ * The field types of a train evaluator spec, which may come from a web page (serve) or a stored study:
+ * a wrong type is one readable error, not a TypeError deep inside the data loader.
+ */
+function checkShape(e: TrainEvaluatorSpec): void {
+  const bad = (field: string, want: string) => new NasError('invalid-input', `train evaluator: ${field} must be ${want}`);
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const f of ['data', 'cwd', 'backend'] as const) if (e[f] !== undefined && typeof e[f] !== 'string') throw bad(f, 'text');
+  for (const f of ['latency'] as const) if (e[f] !== undefined && typeof e[f] !== 'boolean') throw bad(f, 'true or false');
+  if (e.latencyBackends !== undefined && !Array.isArray(e.latencyBackends)) throw bad('latencyBackends', 'a list of backend names');
+  for (const f of ['augment', 'nb201', 'mobilenet'] as const) if (e[f] !== undefined && !isObject(e[f])) throw bad(f, 'an object');
+  if (e.augment !== undefined && typeof e.augment.flip !== 'boolean') throw bad('augment.flip', 'true or false');
+}
+
 function num(v: unknown, name: string, ok: (n: number) => boolean): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !ok(v)) throw new NasError('invalid-input', `train evaluator: ${name} ${String(v)} is out of range`);
@@ -98,6 +112,7 @@ export class TrainEvaluator implements Evaluator {
     private readonly e: TrainEvaluatorSpec,
     private readonly ctx: EvaluatorContext = {},
   ) {
+    checkShape(e);
     for (const b of [e.backend, ...(e.latencyBackends ?? [])]) {
       if (b !== undefined && !isBackendName(b)) throw new NasError('invalid-input', `train evaluator: unknown backend '${String(b)}'`);
     }
