@@ -1,5 +1,6 @@
 // Training trials on the native libtorch engine: on worker threads, through the evaluator and the
 // real `frontier` binary; and the fallback to TensorFlow.js when the engine is missing.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CurvePoint, ModelGraph, StudySpec } from '../shared/types/index.js';
@@ -13,7 +14,7 @@ import { TrainerPool } from '../main/services/train/pool.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
 import type { TrialJob } from '../main/services/train/trial.js';
 import { TRAIN_DEFAULTS } from '../main/services/train/trainer.js';
-import { cli, tempDir } from './cli-helpers.js';
+import { cli, ROOT, tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
 
 const torch = loadTorch();
@@ -101,6 +102,15 @@ describe.skipIf(skip)('libtorch jobs and their threads\' lifetimes', () => {
       expect(out.result.valAccuracy).toBeGreaterThan(0.2);
     } finally {
       await pool.dispose();
+    }
+  });
+});
+
+describe.skipIf(skip)('process.exit() while libtorch trains', () => {
+  it('exits with the code asked for, not a segfault (jobs are stopped first)', { timeout: 180_000 }, () => {
+    for (const ms of [300, 900]) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/torch-exit.ts', String(ms)], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+      expect({ status: r.status, signal: r.signal }, r.stderr).toEqual({ status: 130, signal: null });
     }
   });
 });

@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
 import type { ModelGraph } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
@@ -70,6 +71,7 @@ interface Addon {
   info(): TorchInfo;
   memory(): { cachedBytes: number; liveBytes: number };
   trimCache(): void;
+  stopAll(ms: number): void;
   Model: new (graph: ModelGraph, o: { seed: number; device: string; threads: number; fastDepthwise: boolean }) => NativeModel;
 }
 
@@ -98,7 +100,11 @@ export function loadTorch(): Addon | string {
     loaded = `the libtorch engine is not at ${path}`;
   } else {
     try {
-      loaded = createRequire(import.meta.url)(path) as Addon;
+      const a = createRequire(import.meta.url)(path) as Addon;
+      // process.exit() runs no environment cleanup: stop the addon's jobs first, or exit() tears
+      // libtorch down under their threads (a segfault instead of the exit code).
+      if (isMainThread) process.once('exit', () => a.stopAll(10_000));
+      loaded = a;
     } catch (e) {
       loaded = `the libtorch engine at ${path} does not load: ${errorMessage(e).split('\n')[0]}`;
     }

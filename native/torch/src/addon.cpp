@@ -41,16 +41,23 @@ Napi::Value TrimCache(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value StopAll(const Napi::CallbackInfo& info) {
+  frontier::stopAllJobs(info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 5000);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   frontier::installCachingAllocator();
   // This environment's jobs. When it goes away (process exit, a worker terminated) they stop at their
   // next step and are waited for, so none posts to a freed thread-safe function afterwards.
   auto jobs = std::make_shared<frontier::JobSet>();
+  frontier::registerJobSet(jobs);
   env.SetInstanceData(new std::shared_ptr<frontier::JobSet>(jobs));
   env.AddCleanupHook([jobs] { jobs->stopAndWait(60000); });
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("memory", Napi::Function::New(env, Memory));
   exports.Set("trimCache", Napi::Function::New(env, TrimCache));
+  exports.Set("stopAll", Napi::Function::New(env, StopAll));
   exports.Set("Model", frontier::TorchModel::Define(env));
   return exports;
 }

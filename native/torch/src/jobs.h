@@ -4,6 +4,7 @@
 #pragma once
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -22,6 +23,7 @@ class JobSet {
   bool stopping() const { return stop_.load(); }
   /** Asks this environment's jobs to stop and waits up to `ms` for them. */
   void stopAndWait(int ms);
+  void requestStop() { stop_ = true; }
 
  private:
   std::atomic<bool> stop_{false};
@@ -32,5 +34,14 @@ class JobSet {
 
 /** Jobs running now in the whole process (every environment). */
 int runningJobs();
+
+/** Makes a set known to stopAllJobs. */
+void registerJobSet(const std::shared_ptr<JobSet>& jobs);
+
+/**
+ * Asks every job of every environment to stop and waits up to `ms` for them: for process.exit(),
+ * which runs no environment cleanup, so that no job thread uses libtorch while exit() tears it down.
+ */
+void stopAllJobs(int ms);
 
 }  // namespace frontier

@@ -88,6 +88,10 @@ Napi::Value runOnThread(Napi::Env env, const std::shared_ptr<JobSet>& jobs, int 
       }
     });
     tsfn.Release();
+    // Free what the job held (the model, the data) before counting it finished: after that the
+    // process may be exiting, and libtorch must not be used any more.
+    work = nullptr;
+    result.reset();
     jobs->finished();
   };
   try {
