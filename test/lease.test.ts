@@ -38,11 +38,14 @@ function start(args: readonly string[], db: string): { child: ChildProcess; out:
 async function waitFor(db: string, pred: (s: SqliteStore) => boolean, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (existsSync(db)) {
-      const s = SqliteStore.open(db, { readonly: true });
+      let s: SqliteStore | undefined;
       try {
+        s = SqliteStore.open(db, { readonly: true });
         if (s.getStudy('1') && pred(s)) return;
+      } catch {
+        // the search is still creating the database (the file exists, its tables not yet)
       } finally {
-        s.close();
+        s?.close();
       }
     }
     await sleep(100);

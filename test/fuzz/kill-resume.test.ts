@@ -39,13 +39,14 @@ async function killAfter(args: readonly string[], db: string, ms: number, ready:
   const exited = new Promise<void>((r) => child.once('exit', () => ((done = true), r())));
   while (!done) {
     if (existsSync(db)) {
-      const s = SqliteStore.open(db, { readonly: true });
+      let s: SqliteStore | undefined;
       try {
+        s = SqliteStore.open(db, { readonly: true });
         if (ready(s, child.pid!)) break;
       } catch {
         // not created yet
       } finally {
-        s.close();
+        s?.close();
       }
     }
     await sleep(20);
@@ -85,11 +86,14 @@ describe('kill -9 at random points, then resume', () => {
     /** Whether the kill left study 1 mid-run (status running, some trials in): the interesting case. */
     const midRun = (db: string): boolean => {
       if (!existsSync(db)) return false;
-      const s = SqliteStore.open(db, { readonly: true });
+      let s: SqliteStore | undefined;
       try {
+        s = SqliteStore.open(db, { readonly: true });
         return s.getStudy('1')?.status === 'running' && s.countTrials('1') > 0;
+      } catch {
+        return false; // killed while it created the database: no tables yet
       } finally {
-        s.close();
+        s?.close();
       }
     };
     await fc.assert(
