@@ -49,7 +49,7 @@ trials in flight finish; tables 1000 evaluations):
 Evaluation by training (default for mobilenet and space files; nb201 with --data):
   --data PATH              dataset: a .csv file, or a folder of IDX files, CIFAR-10/100 batches or
                            one sub-folder of PNG/JPEG images per class (default: builtin:fashion-mnist,
-                           a 5,000-image Fashion-MNIST subset)
+                           an 11,000-image Fashion-MNIST subset)
   --backend NAME           torch (native libtorch engine) | tensorflow | webgpu | wasm | cpu (tfjs)
                            (default: the best available, in that order)
   --workers N              trials trained in parallel on worker threads (default: CPU cores)

@@ -19,8 +19,6 @@ import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 export const BACKENDS = ['torch', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
-/** The backends that are TensorFlow.js backends (every one but the native engine). */
-export type TfjsBackendName = Exclude<BackendName, 'torch'>;
 
 export function isBackendName(s: unknown): s is BackendName {
   return typeof s === 'string' && (BACKENDS as readonly string[]).includes(s);

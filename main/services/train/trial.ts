@@ -11,8 +11,7 @@ import type { MapWeights } from '../export/weights.js';
 import { chooseBackend, tf, type BackendChoice, type BackendName } from './backend.js';
 import { measureLatency, type LatencyOptions, type LatencyResult } from './latency.js';
 import { buildModel } from './model.js';
-import { TorchModel } from './torch-engine.js';
-import { runTorchTrial } from './torch-trial.js';
+import { runTorchTrial, torchCpuLatency } from './torch-trial.js';
 import { evaluateModel, trainModel, type TensorData, type TrainOptions, type TrainResult } from './trainer.js';
 
 /** Which data a trial trains on: a dataset reference and how it is split (same everywhere under the seed). */
@@ -67,13 +66,7 @@ export async function latencyOnBackends(graph: ModelGraph, weights: MapWeights, 
       if (b === home) continue;
       const choice = await chooseBackend(b);
       if (b === 'torch') {
-        const copy = new TorchModel(graph, { device: 'cpu' });
-        try {
-          copy.setWeights(weights.map);
-          out.push({ backend: choice.info, latency: await copy.latency(o) });
-        } finally {
-          copy.dispose();
-        }
+        out.push({ backend: choice.info, latency: await torchCpuLatency(graph, weights, o) });
         continue;
       }
       const copy = buildModel(graph, 0);
