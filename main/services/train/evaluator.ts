@@ -216,7 +216,7 @@ export class TrainEvaluator implements Evaluator {
       record(out.backend, out.latency);
     }
     for (const o of out.otherLatency ?? []) {
-      const device = o.label ? `local:${o.backend.name}-${o.label}` : localDevice(o.backend);
+      const device = localDevice(o.backend);
       metrics[`latency_${o.label ?? o.backend.name}_ms`] = o.latency.medianMs;
       fidelity[`latency_${o.label ?? o.backend.name}_ms`] = device;
       record(o.backend, o.latency, device);
