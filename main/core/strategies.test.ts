@@ -275,8 +275,8 @@ function describeStrategyContract(name: string, factory: StrategyFactory): void 
 }
 
 describe('STRATEGIES', () => {
-  it('registers random, evolution, reinforce and local', () => {
-    expect(Object.keys(STRATEGIES).sort()).toEqual(['evolution', 'local', 'random', 'reinforce']);
+  it('registers random, evolution, reinforce, local and nsga2', () => {
+    expect(Object.keys(STRATEGIES).sort()).toEqual(['evolution', 'local', 'nsga2', 'random', 'reinforce']);
   });
 
   it('random search rarely finds the toy optimum (the baseline is meaningful)', () => {
@@ -306,7 +306,7 @@ describe('createStrategy', () => {
   it('rejects an unknown strategy, listing the known ones', () => {
     const e = errorOf(() => createStrategy('bayes', ctxOf(TOY, ONE, 1)));
     expect(e.code).toBe('invalid-input');
-    expect(e.message).toBe(`unknown strategy 'bayes' (choose one of random, evolution, reinforce, local)`);
+    expect(e.message).toBe(`unknown strategy 'bayes' (choose one of random, evolution, reinforce, local, nsga2)`);
   });
 });
 

@@ -2,6 +2,7 @@ import { invalidInput } from '../../shared/errors.js';
 import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
 import { RegularizedEvolutionStrategy } from './strategies/evolution.js';
 import { LocalSearchStrategy } from './strategies/local.js';
+import { Nsga2Strategy } from './strategies/nsga2.js';
 import { RandomStrategy } from './strategies/random.js';
 import { ReinforceStrategy } from './strategies/reinforce.js';
 
@@ -11,6 +12,7 @@ export const STRATEGIES = {
   evolution: (ctx) => new RegularizedEvolutionStrategy(ctx),
   reinforce: (ctx) => new ReinforceStrategy(ctx),
   local: (ctx) => new LocalSearchStrategy(ctx),
+  nsga2: (ctx) => new Nsga2Strategy(ctx),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof STRATEGIES;
@@ -21,6 +23,7 @@ export const STRATEGY_OPTIONS: Record<StrategyName, readonly string[]> = {
   evolution: ['population', 'tournament', 'crossover'],
   reinforce: ['lr', 'baselineDecay', 'entropy', 'window'],
   local: [],
+  nsga2: ['population', 'crossover', 'mutation'],
 };
 
 /**
