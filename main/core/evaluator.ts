@@ -21,6 +21,21 @@ export interface EvaluationResult {
 export interface Evaluator {
   known?(a: Architecture): Metrics;
   estimateCost?(a: Architecture): number | undefined;
-  evaluate(a: Architecture, report: (p: CurvePoint) => void, token: CancellationToken): Promise<EvaluationResult>;
+  /** `trial` names the study's trial being evaluated (a remote evaluator keys its job by it). */
+  evaluate(a: Architecture, report: (p: CurvePoint) => void, token: CancellationToken, trial?: TrialRef): Promise<EvaluationResult>;
+  /**
+   * Evaluations that outlive the process (a queue): a trial left `running` by a run that died is not
+   * abandoned at resume but evaluated again under its own number when its architecture is asked again
+   * (the evaluator re-attaches to the work in flight); those never asked again are abandoned at the end.
+   */
+  readonly reattaches?: boolean;
+  /** Evaluations to keep in flight now (e.g. the workers' total concurrency); default: the spec's concurrency. */
+  capacity?(): number;
   dispose?(): void;
+}
+
+/** The trial an evaluation belongs to. */
+export interface TrialRef {
+  readonly studyId: string;
+  readonly number: number;
 }

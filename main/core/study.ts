@@ -12,6 +12,7 @@ import { CancellationTokenSource, type CancellationToken } from './cancellation.
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import { formatConstraint, objectiveValues, violated } from './objectives.js';
 import type { SearchSpace } from './search-space.js';
+import { MAX_CONCURRENCY } from './study-spec.js';
 import type { LeaseHolder, LeasePolicy, Store, StudyLease, TrialResult } from './store.js';
 import type { FinishedTrial, Strategy } from './strategy.js';
 
@@ -84,6 +85,9 @@ interface Inflight {
  * - one run at a time: `run` takes the study's lease first (StudyBusy, untouched study, when another
  *   live run holds it), beats it every `heartbeatMs` with the wall time used, and releases it at the
  *   end; a run that loses its lease stops without writing to the study again;
+ * - an evaluator that `reattaches` (a queue) keeps a dead run's `running` trials: each is evaluated
+ *   again under its own number when its architecture is asked again, the rest are abandoned at the end;
+ *   `evaluator.capacity()`, when defined, sets how many evaluations are in flight (else the spec's concurrency);
  * - a simulated-seconds budget needs every evaluation to cost a finite amount above 0: otherwise
  *   the study fails, naming the trial, instead of running forever.
  */
@@ -143,7 +147,10 @@ export class Study {
     if (rec.status === 'failed') throw new NasError('invalid-input', `study ${this.id} failed earlier and cannot be resumed: ${rec.error ?? ''}`);
 
     store.setStudyStatus(this.id, 'running', clock.now());
-    store.abandonRunning(this.id, 'interrupted: the search stopped before this trial finished', clock.now());
+    // Trials a dead run left running: abandoned, or (an evaluator whose work outlives the process)
+    // kept to be re-attached when the restored strategy asks their architecture again.
+    const orphans = this.deps.evaluator.reattaches ? store.getTrials(this.id, { states: ['running'] }) : [];
+    if (!this.deps.evaluator.reattaches) store.abandonRunning(this.id, 'interrupted: the search stopped before this trial finished', clock.now());
     const checkpoint = store.getCheckpoint(this.id);
     if (checkpoint) strategy.restore(checkpoint.strategyState);
     let progress: StudyProgress = checkpoint?.progress ?? rec.progress ?? EMPTY_PROGRESS;
@@ -156,7 +163,7 @@ export class Study {
     let lastYield = runStart;
     const wallBase = progress.wallMs;
     const wall = () => wallBase + (clock.now() - runStart);
-    const concurrency = Math.max(1, Math.floor(spec.concurrency ?? 1));
+    const capacity = () => Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(this.deps.evaluator.capacity?.() ?? spec.concurrency ?? 1)));
     const inflight = new Map<number, Inflight>();
     let rejectedInARow = 0;
     let stopReason = '';
@@ -217,7 +224,8 @@ export class Study {
     };
 
     const launch = (arch: Architecture, known: Metrics, cost: number): void => {
-      const number = store.createTrial(this.id, arch, clock.now());
+      const at = orphans.findIndex((t) => t.key === arch.key);
+      const number = at >= 0 ? orphans.splice(at, 1)[0]!.number : store.createTrial(this.id, arch, clock.now());
       listener.onTrialStarted?.({ number, key: arch.key });
       const promise = this.evaluate(number, arch, inner.token)
         .then((r) => this.judge(r, known, spec), (e: unknown) => this.judgeError(e))
@@ -232,7 +240,7 @@ export class Study {
 
     try {
       while (!inner.token.isCancellationRequested) {
-        while (!stopReason && inflight.size < concurrency && !inner.token.isCancellationRequested) {
+        while (!stopReason && inflight.size < capacity() && !inner.token.isCancellationRequested) {
           const over = budgetLeft();
           if (over) {
             stopReason = over;
@@ -297,13 +305,14 @@ export class Study {
       store.setStudyStatus(this.id, 'stopped', clock.now());
       return { status: 'stopped', progress, reason: 'stopped' };
     }
+    if (orphans.length > 0) store.abandonRunning(this.id, 'interrupted: the search stopped before this trial finished', clock.now());
     store.setStudyStatus(this.id, 'complete', clock.now());
     listener.onProgress?.(progress, 1);
     return { status: 'complete', progress, reason: stopReason };
   }
 
   private async evaluate(number: number, arch: Architecture, token: CancellationToken): Promise<EvaluationResult> {
-    return this.deps.evaluator.evaluate(arch, (p) => this.deps.store.appendCurve(this.id, number, [p]), token);
+    return this.deps.evaluator.evaluate(arch, (p) => this.deps.store.appendCurve(this.id, number, [p]), token, { studyId: this.id, number });
   }
 
   private judge(r: EvaluationResult, known: Metrics, spec: StudySpec): { result: TrialResult; values?: number[] } {
