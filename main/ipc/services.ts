@@ -22,7 +22,7 @@ import type {
   TrialLatency,
 } from '../../shared/ipc/contract.js';
 import type { StudyRecord, StudySpec, TrialRecord } from '../../shared/types/index.js';
-import { architectureGraph, studyHistory, studyInsights, trialPoints } from '../core/analysis.js';
+import { architectureGraph, PARETO_RANK, studyHistory, studyInsights, trialPoints } from '../core/analysis.js';
 import type { Store } from '../core/store.js';
 import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
@@ -38,7 +38,7 @@ import type { DeviceSource } from './devices.js';
 import { ProfileJobs } from './profiling.js';
 import { studySpecSchema } from './schemas.js';
 import { latencyBreakdown } from './latency.js';
-import type { StudyRunner } from './study-runner.js';
+import { budgetFraction, type StudyRunner } from './study-runner.js';
 
 type StudyApi = NasApi['study'];
 type SpaceApi = NasApi['space'];
@@ -51,16 +51,6 @@ function damagedItem(id: string, error: string): StudyListItem {
     progress: { evals: 0, failed: 0, rejected: 0, costSeconds: 0, wallMs: 0 }, budget: {}, fraction: 0, best: {},
     frontSize: 0, hypervolume: null, createdAt: 0, error, active: false, damaged: true,
   };
-}
-
-function budgetFraction(rec: StudyRecord): number {
-  const b = rec.spec.budget;
-  const p = rec.progress;
-  const parts = [0];
-  if (b.evals) parts.push(p.evals / b.evals);
-  if (b.seconds) parts.push(p.costSeconds / b.seconds);
-  if (b.wallMs) parts.push(p.wallMs / b.wallMs);
-  return rec.status === 'complete' ? 1 : Math.min(1, Math.max(...parts));
 }
 
 /** Metrics shown for a study: objectives, then constraints and report columns. */
@@ -142,7 +132,9 @@ export class StudyService implements StudyApi {
       fraction: budgetFraction(rec),
       best,
       frontSize: sum.front.length,
-      hypervolume: sum.hypervolume,
+      // One definition everywhere (list, Live, Compare's own column): the front against the study's
+      // nadir, for 2 or 3 objectives; one objective has best-so-far instead.
+      hypervolume: rec.spec.objectives.length >= 2 ? sum.hypervolume : null,
       createdAt: rec.createdAt,
       ...(rec.startedAt !== undefined ? { startedAt: rec.startedAt } : {}),
       ...(rec.finishedAt !== undefined ? { finishedAt: rec.finishedAt } : {}),
@@ -224,7 +216,13 @@ export class StudyService implements StudyApi {
 
   async points({ id }: { id: StudyId }) {
     const rec = this.rec(id);
-    return trialPoints(this.allTrials(id), shownMetrics(rec.spec));
+    let space;
+    try {
+      space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
+    } catch {
+      space = undefined; // a custom space whose document is gone: the columns without decisions
+    }
+    return trialPoints(this.allTrials(id), shownMetrics(rec.spec), space);
   }
 
   async trial({ id, number }: { id: StudyId; number: number }) {
@@ -289,12 +287,14 @@ export class StudyService implements StudyApi {
     return latencyBreakdown(space, space.freeze(trial.sample), this.latencyTables());
   }
 
-  async insights({ id, top, metric }: { id: StudyId; top?: number; metric?: string }) {
+  async insights({ id, top, metric, direction }: { id: StudyId; top?: number; metric?: string; direction?: 'min' | 'max' }) {
     const rec = this.rec(id);
-    const objective = rec.spec.objectives.find((o) => o.metric === (metric ?? rec.spec.objectives[0]?.metric));
-    if (!objective) throw new NasError('invalid-input', `'${metric}' is not an objective of study ${id}`);
+    const name = metric ?? rec.spec.objectives[0]?.metric;
+    const metrics = [...shownMetrics(rec.spec), ...(rec.spec.objectives.length >= 2 ? [PARETO_RANK] : [])];
+    if (!name || !metrics.includes(name)) throw new NasError('invalid-input', `'${metric}' is not a metric of study ${id} (one of ${metrics.join(', ')})`);
+    const objective = rec.spec.objectives.find((o) => o.metric === name) ?? { metric: name, direction: direction ?? 'min' };
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
-    return studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1);
+    return { ...studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1, rec.spec.objectives), metrics };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { StudyProgressEvent, StudyId } from '../../shared/ipc/contract.js';
 import { errorMessage } from '../../shared/errors.js';
-import type { StudyProgress, TrialRecord } from '../../shared/types/index.js';
+import type { StudyProgress, StudyRecord, TrialRecord } from '../../shared/types/index.js';
 import { CancellationTokenSource } from '../core/cancellation.js';
 import type { Evaluator } from '../core/evaluator.js';
 import { DisposableStore, type Disposable } from '../core/lifecycle.js';
@@ -19,11 +19,24 @@ export interface RunnerListener {
   onStatus(id: StudyId, status: 'running' | 'stopped' | 'complete' | 'failed', error?: string): void;
 }
 
+/** Fraction of the budget a study has used, 0..1 (the largest of its evaluation, cost and wall-time parts). */
+export function budgetFraction(rec: StudyRecord): number {
+  const b = rec.spec.budget;
+  const p = rec.progress;
+  const parts = [0];
+  if (b.evals) parts.push(p.evals / b.evals);
+  if (b.seconds) parts.push(p.costSeconds / b.seconds);
+  if (b.wallMs) parts.push(p.wallMs / b.wallMs);
+  return rec.status === 'complete' ? 1 : Math.min(1, Math.max(...parts));
+}
+
 interface Running {
   readonly cts: CancellationTokenSource;
   done: Promise<StudyOutcome | undefined>;
   readonly startedAt: number;
   readonly evalsAtStart: number;
+  /** Budget fraction already used when this run started (a resumed study's earlier runs). */
+  readonly fractionAtStart: number;
   last: { progress: StudyProgress; fraction: number } | undefined;
 }
 
@@ -57,7 +70,10 @@ export class StudyRunner implements Disposable {
     const done = r.last.progress.evals - r.evalsAtStart;
     const throughput = elapsed > 0 && done > 0 ? (done * 1000) / elapsed : null;
     const f = r.last.fraction;
-    const etaMs = f > 0 && f < 1 && elapsed > 0 ? (elapsed * (1 - f)) / f : f >= 1 ? 0 : null;
+    // This run's pace: the budget it used since it started (not the whole budget's fraction, which
+    // after a Resume includes what earlier runs used) against the time it took.
+    const used = f - r.fractionAtStart;
+    const etaMs = f >= 1 ? 0 : used > 0 && elapsed > 0 ? (elapsed * (1 - f)) / used : null;
     return { etaMs, throughput };
   }
 
@@ -80,6 +96,7 @@ export class StudyRunner implements Disposable {
       cts,
       startedAt: this.clock.now(),
       evalsAtStart: rec.progress.evals,
+      fractionAtStart: budgetFraction(rec),
       last: undefined,
       done: Promise.resolve(undefined),
     };

@@ -102,6 +102,12 @@ export interface TrialPoints {
   readonly states: number[];
   readonly metrics: Record<string, (number | null)[]>;
   readonly finishedAt: number[];
+  /** The space's decisions (columns of `decisions`), when the trials' samples fit the space. */
+  readonly dims?: readonly { readonly name: string; readonly choices: readonly string[] }[];
+  /** `decisions[d][i]`: choice index of decision d in trial i, -1 when inactive or unknown. */
+  readonly decisions?: number[][];
+  /** Numbers of the `failed` trials that did not fail: the search stopped (or died) while they ran. */
+  readonly interrupted?: number[];
 }
 
 export interface StudySummaryData {
@@ -118,8 +124,12 @@ export interface StudyHistory {
   /** Evaluation count (1-based, finished trials in number order) at each sample. */
   readonly evals: number[];
   readonly best: Record<string, (number | null)[]>;
-  /** Hypervolume (≤ 3 objectives) against the reference point (the study's nadir unless one was given). */
+  /** Hypervolume (2 or 3 objectives; null for one) against the reference point (the study's nadir unless one was given). */
   readonly hypervolume: (number | null)[];
+  /** Simulated seconds (sum of the trials' costs) spent at each sample. */
+  readonly cost?: number[];
+  /** Wall ms from the first trial's start to the finish of the sample's last trial (running maximum). */
+  readonly wallMs?: number[];
 }
 
 export interface ArchNode {
@@ -161,7 +171,15 @@ export interface StudyInsights {
     readonly allShare: number[];
     /** Share of the metric's variance explained by this decision (η², 0..1). */
     readonly importance: number;
+    /** 95% bootstrap interval of the importance (resampling the complete trials). */
+    readonly importanceCi?: readonly [number, number];
+    /** η² expected from a decision that does not matter at all: (choices − 1) / (trials − 1). */
+    readonly chance?: number;
   }[];
+  /** Why the importances should not be trusted (e.g. too few trials), or absent. */
+  readonly warning?: string;
+  /** Metrics that can be chosen (objectives, other recorded metrics, `pareto_rank`). */
+  readonly metrics?: readonly string[];
 }
 
 export interface SpaceDescription {
@@ -319,7 +337,8 @@ export interface NasApi {
     curve(arg: { id: StudyId; number: number }): Promise<CurvePoint[]>;
     /** `reference`: a hypervolume reference point (minimisation space, one value per objective) shared by several studies; default: this study's nadir. */
     history(arg: { id: StudyId; maxPoints?: number; reference?: readonly number[] }): Promise<StudyHistory>;
-    insights(arg: { id: StudyId; top?: number; metric?: string }): Promise<StudyInsights>;
+    /** `metric`: an objective (default: the first), any other recorded metric, or `pareto_rank` (0 = on the front); `direction` for a non-objective (default min). */
+    insights(arg: { id: StudyId; top?: number; metric?: string; direction?: 'min' | 'max' }): Promise<StudyInsights>;
     /** The newest artifact of `kind` recorded for a trial (e.g. its exported `tflite` model). */
     artifact(arg: { id: StudyId; number: number; kind: string }): Promise<ArtifactFile>;
     /** Per-op latency of a trial's architecture on every device with a lookup table for its space. */
