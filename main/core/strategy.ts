@@ -9,6 +9,14 @@ export interface FinishedTrial {
   readonly state: Exclude<TrialState, 'running'>;
   /** Objective values in objective order (raw, not sign-adjusted); present iff state is complete. */
   readonly values?: readonly number[];
+  /** The fidelity it was evaluated at, when the strategy asked for one (`askFidelity`). */
+  readonly fidelity?: number;
+}
+
+/** A sample and the fidelity to evaluate it at (e.g. epochs), from a multi-fidelity strategy. */
+export interface FidelityAsk {
+  readonly sample: Sample;
+  readonly fidelity: number;
 }
 
 export interface StudyView {
@@ -23,6 +31,8 @@ export interface StrategyContext {
   readonly objectives: readonly ObjectiveSpec[];
   readonly seed: number;
   readonly options: Readonly<Record<string, unknown>>;
+  /** The fidelities the evaluator offers, ascending (e.g. epochs [12, 200]); absent: one fidelity. */
+  readonly fidelities?: readonly number[];
 }
 
 /**
@@ -36,6 +46,12 @@ export interface StrategyContext {
 export interface Strategy {
   readonly name: string;
   ask(view: StudyView): Sample | undefined;
+  /**
+   * Multi-fidelity strategies: `ask` with the fidelity to evaluate at (one of the context's
+   * `fidelities`). A study whose evaluator has fidelities calls this instead of `ask`, and tells the
+   * trial with its fidelity; `ask` alone asks the same samples (the fidelity is then implied).
+   */
+  askFidelity?(view: StudyView): FidelityAsk | undefined;
   tell(trial: FinishedTrial): void;
   snapshot(): unknown;
   restore(state: unknown): void;

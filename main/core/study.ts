@@ -2,6 +2,7 @@ import { Cancelled, errorMessage, NasError, StudyBusy, TrialPruned } from '../..
 import type {
   Architecture,
   Metrics,
+  Sample,
   StudyProgress,
   StudyRecord,
   StudySpec,
@@ -14,7 +15,7 @@ import { formatConstraint, objectiveValues, violated } from './objectives.js';
 import type { SearchSpace } from './search-space.js';
 import { MAX_CONCURRENCY } from './study-spec.js';
 import type { LeaseHolder, LeasePolicy, Store, StudyLease, TrialResult } from './store.js';
-import type { FinishedTrial, Strategy } from './strategy.js';
+import type { FinishedTrial, Strategy, StudyView } from './strategy.js';
 
 export interface Clock {
   now(): number;
@@ -72,6 +73,8 @@ interface Inflight {
   readonly number: number;
   readonly arch: Architecture;
   readonly cost: number;
+  /** The fidelity a multi-fidelity strategy asked for (undefined: the evaluator's only or full one). */
+  readonly fidelity?: number;
   readonly promise: Promise<void>;
 }
 
@@ -151,6 +154,13 @@ export class Study {
     // kept to be re-attached when the restored strategy asks their architecture again.
     const orphans = this.deps.evaluator.reattaches ? store.getTrials(this.id, { states: ['running'] }) : [];
     if (!this.deps.evaluator.reattaches) store.abandonRunning(this.id, 'interrupted: the search stopped before this trial finished', clock.now());
+    // A multi-fidelity strategy with an evaluator of one fidelity runs on `ask` (every rung alike).
+    const multiFidelity = strategy.askFidelity !== undefined && (this.deps.evaluator.fidelities?.length ?? 0) > 0;
+    const askNext = (view: StudyView): { sample: Sample; fidelity?: number } | undefined => {
+      if (multiFidelity && strategy.askFidelity) return strategy.askFidelity(view);
+      const sample = strategy.ask(view);
+      return sample && { sample };
+    };
     const checkpoint = store.getCheckpoint(this.id);
     if (checkpoint) strategy.restore(checkpoint.strategyState);
     let progress: StudyProgress = checkpoint?.progress ?? rec.progress ?? EMPTY_PROGRESS;
@@ -206,7 +216,7 @@ export class Study {
     };
     const finish = (f: Inflight, result: TrialResult, values?: number[]) => {
       if (result.state === 'complete') checkCost(`trial ${f.number} cost`, result.cost);
-      const told: FinishedTrial = { sample: f.arch.sample, key: f.arch.key, state: result.state, ...(values ? { values } : {}) };
+      const told: FinishedTrial = { sample: f.arch.sample, key: f.arch.key, state: result.state, ...(values ? { values } : {}), ...(f.fidelity !== undefined ? { fidelity: f.fidelity } : {}) };
       strategy.tell(told);
       progress = {
         ...progress,
@@ -223,11 +233,11 @@ export class Study {
       listener.onProgress?.(progress, fraction());
     };
 
-    const launch = (arch: Architecture, known: Metrics, cost: number): void => {
+    const launch = (arch: Architecture, known: Metrics, cost: number, fidelity: number | undefined): void => {
       const at = orphans.findIndex((t) => t.key === arch.key);
       const number = at >= 0 ? orphans.splice(at, 1)[0]!.number : store.createTrial(this.id, arch, clock.now());
       listener.onTrialStarted?.({ number, key: arch.key });
-      const promise = this.evaluate(number, arch, inner.token)
+      const promise = this.evaluate(number, arch, inner.token, fidelity)
         .then((r) => this.judge(r, known, spec), (e: unknown) => this.judgeError(e))
         .then((outcome) => {
           const f = inflight.get(number);
@@ -235,7 +245,7 @@ export class Study {
           // A cancelled evaluation stays `running` and is abandoned below; a finished one is kept.
           if (f && outcome) finish(f, outcome.result, outcome.values);
         });
-      inflight.set(number, { number, arch, cost, promise });
+      inflight.set(number, { number, arch, cost, promise, ...(fidelity !== undefined ? { fidelity } : {}) });
     };
 
     try {
@@ -246,16 +256,17 @@ export class Study {
             stopReason = over;
             break;
           }
-          const sample = strategy.ask({ finished: progress.evals, pending: inflight.size });
-          if (!sample) {
+          const asked = askNext({ finished: progress.evals, pending: inflight.size });
+          if (!asked) {
             stopReason = 'the strategy has no architecture left to try';
             break;
           }
-          const arch = this.deps.space.freeze(sample);
+          const fidelity = asked.fidelity;
+          const arch = this.deps.space.freeze(asked.sample);
           const known = this.deps.evaluator.known?.(arch) ?? {};
           const broken = violated(known, spec.constraints);
           if (broken.length > 0) {
-            strategy.tell({ sample: arch.sample, key: arch.key, state: 'invalid' });
+            strategy.tell({ sample: arch.sample, key: arch.key, state: 'invalid', ...(fidelity !== undefined ? { fidelity } : {}) });
             progress = { ...progress, rejected: progress.rejected + 1 };
             if (++rejectedInARow >= MAX_CONSECUTIVE_REJECTIONS) {
               throw new NasError('invalid-input', `constraints rejected ${rejectedInARow} architectures in a row (last: ${broken.map(formatConstraint).join(', ')}); loosen them`);
@@ -263,13 +274,13 @@ export class Study {
             continue;
           }
           rejectedInARow = 0;
-          const cost = this.deps.evaluator.estimateCost?.(arch) ?? 0;
+          const cost = (fidelity === undefined ? this.deps.evaluator.estimateCost?.(arch) : this.deps.evaluator.estimateCost?.(arch, fidelity)) ?? 0;
           if (this.deps.evaluator.estimateCost) checkCost(`architecture ${arch.key} would cost`, cost);
           if (spec.budget.seconds !== undefined && progress.costSeconds + pendingCost() + cost > spec.budget.seconds) {
             stopReason = `simulated budget of ${spec.budget.seconds} s used`;
             break;
           }
-          launch(arch, known, cost);
+          launch(arch, known, cost, fidelity);
         }
         if (inflight.size === 0) break;
         await Promise.race([...inflight.values()].map((f) => f.promise));
@@ -311,8 +322,8 @@ export class Study {
     return { status: 'complete', progress, reason: stopReason };
   }
 
-  private async evaluate(number: number, arch: Architecture, token: CancellationToken): Promise<EvaluationResult> {
-    return this.deps.evaluator.evaluate(arch, (p) => this.deps.store.appendCurve(this.id, number, [p]), token, { studyId: this.id, number });
+  private async evaluate(number: number, arch: Architecture, token: CancellationToken, fidelity: number | undefined): Promise<EvaluationResult> {
+    return this.deps.evaluator.evaluate(arch, (p) => this.deps.store.appendCurve(this.id, number, [p]), token, { studyId: this.id, number, ...(fidelity !== undefined ? { fidelity } : {}) });
   }
 
   private judge(r: EvaluationResult, known: Metrics, spec: StudySpec): { result: TrialResult; values?: number[] } {
