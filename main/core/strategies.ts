@@ -5,6 +5,7 @@ import { LocalSearchStrategy } from './strategies/local.js';
 import { Nsga2Strategy } from './strategies/nsga2.js';
 import { RandomStrategy } from './strategies/random.js';
 import { ReinforceStrategy } from './strategies/reinforce.js';
+import { AshaStrategy, HyperbandStrategy } from './strategies/successive-halving.js';
 
 /** Every search strategy, registered in one explicit table. */
 export const STRATEGIES = {
@@ -13,6 +14,8 @@ export const STRATEGIES = {
   reinforce: (ctx) => new ReinforceStrategy(ctx),
   local: (ctx) => new LocalSearchStrategy(ctx),
   nsga2: (ctx) => new Nsga2Strategy(ctx),
+  hyperband: (ctx) => new HyperbandStrategy(ctx),
+  asha: (ctx) => new AshaStrategy(ctx),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof STRATEGIES;
@@ -24,6 +27,8 @@ export const STRATEGY_OPTIONS: Record<StrategyName, readonly string[]> = {
   reinforce: ['lr', 'baselineDecay', 'entropy', 'window'],
   local: [],
   nsga2: ['population', 'crossover', 'mutation'],
+  hyperband: ['eta', 'min', 'max', 'mutate'],
+  asha: ['eta', 'min', 'max', 'mutate'],
 };
 
 /**
