@@ -421,7 +421,7 @@ export function describeStoreContract(
         const other = runningStudy(1);
         const a0: ArtifactRecord = { studyId: id, trialNumber: 0, kind: 'tflite', path: '/x/0.tflite', bytes: 123_456, sha256: 'ab'.repeat(32), createdAt: 7 };
         const report: ArtifactRecord = { studyId: id, kind: 'report', path: '/x/report.html', bytes: 10, sha256: 'cd'.repeat(32), createdAt: 8 };
-        const a1: ArtifactRecord = { ...a0, trialNumber: 1, path: '/x/1.tflite' };
+        const a1: ArtifactRecord = { ...a0, trialNumber: 1, path: '/x/1.onnx', kind: 'onnx', settings: { opset: 13, softmax: false, weights: { sha256: 'ef'.repeat(32), epochs: 3 } } };
         const o0: ArtifactRecord = { ...a0, studyId: other };
         const ids = [a0, report, a1, o0].map((a) => store.addArtifact(a));
         expect(ids).toEqual([...ids].sort((x, y) => x - y));

@@ -50,6 +50,7 @@ interface LatencyRow {
 interface LeaseRow { study_id: number; owner: string; pid: number; host: string; acquired_at: number; heartbeat_at: number }
 interface ArtifactRow {
   study_id: number; trial_number: number | null; kind: string; path: string; bytes: number; sha256: string; created_at: number;
+  settings?: string | null;
 }
 
 /** SQLite REAL cannot hold NaN (it becomes NULL); read NULL back as NaN. */
@@ -393,8 +394,8 @@ export class SqliteStore implements Store {
       const sid = this.checkRef(a.studyId, a.trialNumber);
       return Number(
         this.stmt(
-          `INSERT INTO artifacts (study_id, trial_number, kind, path, bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(sid, a.trialNumber ?? null, a.kind, a.path, a.bytes, a.sha256, a.createdAt).lastInsertRowid,
+          `INSERT INTO artifacts (study_id, trial_number, kind, path, bytes, sha256, created_at, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(sid, a.trialNumber ?? null, a.kind, a.path, a.bytes, a.sha256, a.createdAt, a.settings === undefined ? null : JSON.stringify(a.settings)).lastInsertRowid,
       );
     });
   }
@@ -405,7 +406,7 @@ export class SqliteStore implements Store {
       if (sid === undefined) return [];
       const rows = this.stmt('SELECT * FROM artifacts WHERE study_id = @sid AND (@trial IS NULL OR trial_number = @trial) ORDER BY id')
         .all({ sid, trial: trialNumber ?? null }) as ArtifactRow[];
-      return rows.map(artifactFromRow);
+      return rows.map((r) => artifactFromRow(r, (text) => this.json<Record<string, unknown>>(text, `artifact ${r.path}`, 'settings')));
     });
   }
 
@@ -563,7 +564,7 @@ function latencyFromRow(r: LatencyRow, json: (text: string) => LatencySample['pr
   };
 }
 
-function artifactFromRow(r: ArtifactRow): ArtifactRecord {
+function artifactFromRow(r: ArtifactRow, json: (text: string) => Record<string, unknown>): ArtifactRecord {
   return {
     studyId: String(r.study_id),
     ...(r.trial_number !== null && { trialNumber: r.trial_number }),
@@ -572,6 +573,7 @@ function artifactFromRow(r: ArtifactRow): ArtifactRecord {
     bytes: r.bytes,
     sha256: r.sha256,
     createdAt: r.created_at,
+    ...(typeof r.settings === 'string' && { settings: json(r.settings) }), // no column in a read-only schema-2 file
   };
 }
 
