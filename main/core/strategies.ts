@@ -1,11 +1,14 @@
 import { invalidInput } from '../../shared/errors.js';
 import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
+import { BananasStrategy } from './strategies/bananas.js';
 import { RegularizedEvolutionStrategy } from './strategies/evolution.js';
+import { GpBoStrategy } from './strategies/gp-bo.js';
 import { LocalSearchStrategy } from './strategies/local.js';
 import { Nsga2Strategy } from './strategies/nsga2.js';
 import { RandomStrategy } from './strategies/random.js';
 import { ReinforceStrategy } from './strategies/reinforce.js';
-import { AshaStrategy, HyperbandStrategy } from './strategies/successive-halving.js';
+import { TpeStrategy } from './strategies/tpe.js';
+import { MODEL_OPTIONS } from './strategies/model-based.js';
 
 /** Every search strategy, registered in one explicit table. */
 export const STRATEGIES = {
@@ -14,8 +17,9 @@ export const STRATEGIES = {
   reinforce: (ctx) => new ReinforceStrategy(ctx),
   local: (ctx) => new LocalSearchStrategy(ctx),
   nsga2: (ctx) => new Nsga2Strategy(ctx),
-  hyperband: (ctx) => new HyperbandStrategy(ctx),
-  asha: (ctx) => new AshaStrategy(ctx),
+  bananas: (ctx) => new BananasStrategy(ctx),
+  bo: (ctx) => new GpBoStrategy(ctx),
+  tpe: (ctx) => new TpeStrategy(ctx),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof STRATEGIES;
@@ -27,8 +31,9 @@ export const STRATEGY_OPTIONS: Record<StrategyName, readonly string[]> = {
   reinforce: ['lr', 'baselineDecay', 'entropy', 'window'],
   local: [],
   nsga2: ['population', 'crossover', 'mutation'],
-  hyperband: ['eta', 'min', 'max', 'mutate'],
-  asha: ['eta', 'min', 'max', 'mutate'],
+  bananas: [...MODEL_OPTIONS, 'members', 'epochs'],
+  bo: [...MODEL_OPTIONS],
+  tpe: ['startup', 'candidates', 'gamma', 'priorWeight'],
 };
 
 /**
