@@ -9,6 +9,7 @@ import { RandomStrategy } from './strategies/random.js';
 import { ReinforceStrategy } from './strategies/reinforce.js';
 import { TpeStrategy } from './strategies/tpe.js';
 import { MODEL_OPTIONS } from './strategies/model-based.js';
+import { AshaStrategy, HyperbandStrategy } from './strategies/successive-halving.js';
 
 /** Every search strategy, registered in one explicit table. */
 export const STRATEGIES = {
@@ -17,6 +18,8 @@ export const STRATEGIES = {
   reinforce: (ctx) => new ReinforceStrategy(ctx),
   local: (ctx) => new LocalSearchStrategy(ctx),
   nsga2: (ctx) => new Nsga2Strategy(ctx),
+  hyperband: (ctx) => new HyperbandStrategy(ctx),
+  asha: (ctx) => new AshaStrategy(ctx),
   bananas: (ctx) => new BananasStrategy(ctx),
   bo: (ctx) => new GpBoStrategy(ctx),
   tpe: (ctx) => new TpeStrategy(ctx),
@@ -31,6 +34,8 @@ export const STRATEGY_OPTIONS: Record<StrategyName, readonly string[]> = {
   reinforce: ['lr', 'baselineDecay', 'entropy', 'window'],
   local: [],
   nsga2: ['population', 'crossover', 'mutation'],
+  hyperband: ['eta', 'min', 'max', 'mutate'],
+  asha: ['eta', 'min', 'max', 'mutate'],
   bananas: [...MODEL_OPTIONS, 'members', 'epochs'],
   bo: [...MODEL_OPTIONS],
   tpe: ['startup', 'candidates', 'gamma', 'priorWeight'],
