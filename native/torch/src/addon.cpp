@@ -9,6 +9,7 @@
 #include "allocator.h"
 #include "jobs.h"
 #include "model_object.h"
+#include "supernet_object.h"
 
 namespace {
 
@@ -59,6 +60,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("trimCache", Napi::Function::New(env, TrimCache));
   exports.Set("stopAll", Napi::Function::New(env, StopAll));
   exports.Set("Model", frontier::TorchModel::Define(env));
+  exports.Set("Supernet", frontier::SupernetObject::Define(env));
   return exports;
 }
 
