@@ -1,5 +1,6 @@
 import type { ObjectiveSpec, TrialRecord } from '../../shared/types/index.js';
 import { hypervolume, paretoFront, toMinimization, type Point } from './pareto.js';
+import type { PredictorInsights } from './predictors/insights.js';
 
 export interface StudySummary {
   /** Complete trials on the Pareto front, sorted by the first objective (best first). */
@@ -10,6 +11,8 @@ export interface StudySummary {
   readonly hypervolume?: number;
   readonly reference?: readonly number[];
   readonly complete: number;
+  /** Held-out quality of the strategy's performance predictor (model-based strategies). */
+  readonly predictor?: PredictorInsights;
 }
 
 export function summarize(trials: readonly TrialRecord[], objectives: readonly ObjectiveSpec[]): StudySummary {

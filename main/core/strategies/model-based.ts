@@ -14,6 +14,7 @@
 import type { Sample } from '../../../shared/types/index.js';
 import { acquire, ACQUISITIONS, type AcquisitionName } from '../predictors/acquisition.js';
 import { encoderFor, ENCODINGS, type Encoder, type EncodingName } from '../predictors/encoding.js';
+import type { PredictorInsights } from '../predictors/insights.js';
 import { kendallTau, spearman } from '../predictors/rank.js';
 import type { Predictor } from '../predictors/types.js';
 import { Rng, type RngState } from '../rng.js';
@@ -49,13 +50,6 @@ export interface ModelState {
   fittedOn: number;
   /** Held-out (prediction, measured target) pairs. */
   quality: [number, number][];
-}
-
-/** Predictor quality on held-out trials; NaN correlations until there are two distinct pairs. */
-export interface PredictorInsights {
-  readonly heldOut: number;
-  readonly kendallTau: number | null;
-  readonly spearman: number | null;
 }
 
 export interface ModelDefaults {
