@@ -18,9 +18,13 @@ export const DB_OPTION = { db: { type: 'string' } } as const;
  * Opening for writing refuses a damaged file.
  */
 export function openStore(io: CliIO, db: string | undefined, opts: { readonly?: boolean } = {}): Store {
-  // A relative --db is relative to the command's working directory (io.cwd), as every other path.
-  const path = db !== undefined ? resolve(io.cwd, db) : defaultDbPath(io.env);
+  const path = dbPath(io, db);
   return SqliteStore.open(path, { readonly: opts.readonly === true && existsSync(path) });
+}
+
+/** The database file of a command: --db (relative to the command's working directory, io.cwd, as every other path) or the default. */
+export function dbPath(io: CliIO, db: string | undefined): string {
+  return db !== undefined ? resolve(io.cwd, db) : defaultDbPath(io.env);
 }
 
 export function requireStudy(store: Store, id: string | undefined, command: string): StudyRecord {

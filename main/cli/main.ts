@@ -15,7 +15,9 @@ Commands:
   show <id>         one search: settings, progress, best trials, Pareto front
   pareto <id>       the Pareto front of a search
   resume <id>       continue a stopped or killed search
-  export <id>       write a search's trials as CSV or JSON
+  export <id>       write a search's trials as CSV or JSON, or a trial's model as
+                    ONNX, TensorFlow.js or TFLite (--trial N --format onnx|tfjs|tflite)
+  retrain <id>      retrain the top-k trials on the full data, keeping their weights
   space count <s>   exact size of a search space
   devices           phones over adb: model, SoC, cores, temperatures
   device profile <serial> --space <s>
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pareto: async () => (await import('./commands/show.js')).paretoCommand,
   resume: async () => (await import('./commands/resume.js')).resumeCommand,
   export: async () => (await import('./commands/export.js')).exportCommand,
+  retrain: async () => (await import('./commands/retrain.js')).retrainCommand,
   space: async () => (await import('./commands/space.js')).spaceCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   devices: async () => (await import('./commands/devices.js')).devicesCommand,

@@ -1,5 +1,5 @@
 import { invalidInput } from '../../shared/errors.js';
-import type { Strategy, StrategyContext, StrategyFactory } from './strategy.js';
+import type { Strategy, StrategyFactory } from './strategy.js';
 import { BananasStrategy } from './strategies/bananas.js';
 import { RegularizedEvolutionStrategy } from './strategies/evolution.js';
 import { GpBoStrategy } from './strategies/gp-bo.js';
@@ -7,6 +7,7 @@ import { LocalSearchStrategy } from './strategies/local.js';
 import { Nsga2Strategy } from './strategies/nsga2.js';
 import { RandomStrategy } from './strategies/random.js';
 import { ReinforceStrategy } from './strategies/reinforce.js';
+import { withZeroCostFilter, ZC_FILTER_OPTIONS, type ScreenContext } from './strategies/zc-filter.js';
 import { TpeStrategy } from './strategies/tpe.js';
 import { MODEL_OPTIONS } from './strategies/model-based.js';
 import { AshaStrategy, HyperbandStrategy } from './strategies/successive-halving.js';
@@ -50,7 +51,8 @@ export function checkStrategyOptions(name: string, options: Readonly<Record<stri
   if (!Object.hasOwn(STRATEGY_OPTIONS, name)) return;
   const valid = STRATEGY_OPTIONS[name as StrategyName];
   for (const key of Object.keys(options)) {
-    if (valid.includes(key)) continue;
+    // zcFilter and zcProxy: every strategy can be filtered by a zero-cost proxy (strategies/zc-filter.ts)
+    if (valid.includes(key) || (ZC_FILTER_OPTIONS as readonly string[]).includes(key)) continue;
     if (valid.length === 0) throw invalidInput(`strategy option '${key}': strategy ${name} takes no options`);
     const near = valid.find((v) => v.toLowerCase() === key.toLowerCase() || editDistance(v.toLowerCase(), key.toLowerCase()) <= 2);
     throw invalidInput(`unknown strategy option '${key}' for ${name}${near ? ` (did you mean '${near}'?)` : ''}; its options: ${valid.join(', ')}`);
@@ -67,11 +69,12 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
-export function createStrategy(name: string, ctx: StrategyContext): Strategy {
+/** The named strategy; options zcFilter/zcProxy wrap it in a zero-cost filter that uses `ctx.screen`. */
+export function createStrategy(name: string, ctx: ScreenContext): Strategy {
   const factory = Object.hasOwn(STRATEGIES, name) ? (STRATEGIES as Record<string, StrategyFactory>)[name] : undefined;
   if (!factory) throw invalidInput(`unknown strategy '${name}' (choose one of ${Object.keys(STRATEGIES).join(', ')})`);
   try {
-    return factory(ctx);
+    return withZeroCostFilter(ctx, factory);
   } catch (e) {
     if (e instanceof RangeError) throw invalidInput(e.message);
     throw e;

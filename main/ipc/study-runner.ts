@@ -9,6 +9,7 @@ import { Study, type Clock, type StudyOutcome } from '../core/study.js';
 import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
 import { createEvaluator } from '../services/evaluators.js';
+import { prepareEvaluator, screenContext } from '../services/train/evaluator.js';
 import { systemClock } from '../services/studies.js';
 import { liveLease, processLease } from '../services/lease.js';
 import { studyBusy } from '../core/store-rules.js';
@@ -86,9 +87,19 @@ export class StudyRunner implements Disposable {
     if (held) throw studyBusy(held, this.clock.now());
     const spec = rec.spec;
     const space = createSpace(spec.space, spec.spaceOptions ?? {});
-    const strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
     // The context lets an evaluator record more than results (e.g. training's latency samples).
-    const evaluator = yielding(createEvaluator(spec, { store: this.store, studyId: id }));
+    const raw = createEvaluator(spec, { store: this.store, studyId: id });
+    let strategy;
+    try {
+      // A zero-cost filter scores candidates with the training evaluator's screen.
+      strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {}, ...screenContext(raw) });
+    } catch (e) {
+      raw.dispose?.();
+      throw e;
+    }
+    // Study.run must start synchronously (below): the proxies' fast backend comes up meanwhile.
+    void prepareEvaluator(raw).catch(() => undefined);
+    const evaluator = yielding(raw);
     const study = new Study(id, { store: this.store, space, strategy, evaluator, clock: this.clock, lease: processLease() });
     const cts = new CancellationTokenSource();
     let lastEmit = 0;

@@ -9,6 +9,7 @@ import type { Store } from '../core/store.js';
 import type { Evaluator } from '../core/evaluator.js';
 import { checkTableCoverage, TableEvaluator } from '../core/table.js';
 import { createEvaluator } from './evaluators.js';
+import { prepareEvaluator, screenContext } from './train/evaluator.js';
 import { processLease } from './lease.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -23,13 +24,15 @@ function buildParts(store: Store, id: string, clock: Clock): { study: Study; eva
   if (!rec) throw new NasError('not-found', `no study with id ${id} (see 'frontier runs')`);
   const spec = rec.spec;
   const space = createSpace(spec.space, spec.spaceOptions ?? {});
-  const strategy = createStrategy(spec.strategy, {
-    space,
-    objectives: spec.objectives,
-    seed: spec.seed,
-    options: spec.strategyOptions ?? {},
-  });
   const evaluator = createEvaluator(spec, { store, studyId: id });
+  // After the evaluator, whose zero-cost screen a filtered strategy uses (strategies/zc-filter.ts).
+  let strategy;
+  try {
+    strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {}, ...screenContext(evaluator) });
+  } catch (e) {
+    evaluator.dispose?.();
+    throw e;
+  }
   return { study: new Study(id, { store, space, strategy, evaluator, clock, lease: processLease() }), evaluator };
 }
 
@@ -45,6 +48,9 @@ export function createStudy(store: Store, spec: StudySpec, clock: Clock = system
   createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
   const evaluator = createEvaluator(spec);
   try {
+    if (spec.strategyOptions?.zcFilter !== undefined && !screenContext(evaluator).screen) {
+      throw new NasError('invalid-input', 'strategy option zcFilter (a zero-cost filter) needs an evaluator that builds the models: training, not a table');
+    }
     const table = evaluator instanceof TableEvaluator ? evaluator.table : undefined;
     const warning = table && checkTableCoverage(table, space);
     if (warning) onWarning(warning);
@@ -63,6 +69,7 @@ export async function runStudy(
 ): Promise<StudyOutcome> {
   const { study, evaluator } = buildParts(store, id, clock);
   try {
+    await prepareEvaluator(evaluator);
     return await study.run(token, listener);
   } finally {
     evaluator.dispose?.();

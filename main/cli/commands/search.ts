@@ -41,6 +41,10 @@ Search:
                            applied before evaluating when the metric is known up front
   --report METRIC          extra metric to record and show, repeatable (training default:
                            test_accuracy, params, flops; nb201 default: c10_test)
+  --zero-cost-filter K     draw K candidates per trial from the strategy and train only the one
+                           whose untrained model scores best on a zero-cost proxy (training only;
+                           strategy options zcFilter=K, zcProxy=NAME, taken by every strategy)
+  --zero-cost-proxy NAME   the filter's proxy: synflow (default), naswot, snip, grad_norm, params, flops
 Budget (the first one reached ends the search; default: training 4m30s of wall time, then the
 trials in flight finish; tables 1000 evaluations):
   --budget-evals N         evaluations
@@ -65,7 +69,8 @@ Evaluation by training (default for mobilenet and space files; nb201 with --data
 Metrics: val_accuracy, val_loss, train_loss, test_accuracy (when the data has a test split),
 latency_ms and latency_p90_ms (batch 1, this machine), train_images_per_s, and, known before
 training (so constraints reject early): params, flops (multiply-adds), peak_activation_bytes,
-model_bytes.
+model_bytes; zero-cost proxies of the untrained model on one batch of 64 training images, also
+known before training: synflow, naswot, grad_norm, snip (higher is better; e.g. --report synflow).
 Evaluation by table (default for nb201: the shipped NAS-Bench-201 tables):
   --table FILE             CSV of results, repeatable; rows joined on 'index' or 'arch_str'
   --known-table FILE       CSV of metrics known before evaluating (latency, params), repeatable
@@ -89,6 +94,8 @@ const OPTIONS = {
   objective: { type: 'string', multiple: true },
   constraint: { type: 'string', multiple: true },
   report: { type: 'string', multiple: true },
+  'zero-cost-filter': { type: 'string' },
+  'zero-cost-proxy': { type: 'string' },
   'budget-evals': { type: 'string' },
   'budget-seconds': { type: 'string' },
   'budget-wall': { type: 'string' },
@@ -194,6 +201,10 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   const options = strategyOptions(p);
   // A training search sees tens of candidates, not thousands: a small evolution population.
   if (training && strategy === 'evolution' && Object.keys(options).length === 0) Object.assign(options, { population: '8', tournament: '3' });
+  const zcFilter = str(p, 'zero-cost-filter');
+  const zcProxy = str(p, 'zero-cost-proxy');
+  if (zcProxy !== undefined && zcFilter === undefined) throw new UsageError('--zero-cost-proxy needs --zero-cost-filter K');
+  if (zcFilter !== undefined) Object.assign(options, { zcFilter, ...(zcProxy !== undefined ? { zcProxy } : {}) });
   const defaultBudget: BudgetSpec = training ? { wallMs: 270_000 } : { evals: 1000 };
   return {
     name: str(p, 'name') ?? `${space.space === 'custom' ? str(p, 'space') : space.space} ${strategy}`,

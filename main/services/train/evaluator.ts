@@ -1,7 +1,8 @@
 import { NasError } from '../../../shared/errors.js';
-import type { Architecture, LatencySample, Metrics, StudySpec } from '../../../shared/types/index.js';
+import type { Architecture, LatencySample, Metrics, ModelGraph, StudySpec } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import type { EvaluationResult, Evaluator } from '../../core/evaluator.js';
+import type { Screen } from '../../core/strategies/zc-filter.js';
 import { buildGraph, type MobilenetMacroOptions, type Nb201MacroOptions } from '../../core/graph/index.js';
 import { costMetrics, graphCost } from '../../core/graph/cost.js';
 import type { SearchSpace } from '../../core/search-space.js';
@@ -14,6 +15,8 @@ import { loadTorch } from './torch-engine.js';
 import { TrainerPool } from './pool.js';
 import { prepareData, runTrial, threadBackend, type DataSpec, type TrialJob, type TrialOutput } from './trial.js';
 import { TRAIN_DEFAULTS, type TrainOptions } from './trainer.js';
+import { isZeroCostProxy } from './zero-cost.js';
+import { proxyBatch, ZeroCostScreen } from './zero-cost-screen.js';
 
 /** `evaluator` of a study spec with kind `train` (all optional but the kind). */
 export interface TrainEvaluatorSpec {
@@ -106,6 +109,9 @@ export class TrainEvaluator implements Evaluator {
   private readonly input: readonly [number, number, number];
   private readonly classes: number;
   private readonly pool?: TrainerPool;
+  /** Zero-cost proxies the study records (objectives, constraints, report): known before training. */
+  private readonly proxies: readonly string[];
+  private zeroCost?: ZeroCostScreen;
 
   constructor(
     spec: StudySpec,
@@ -138,6 +144,7 @@ export class TrainEvaluator implements Evaluator {
       ...(e.augment ? { augment: { flip: Boolean(e.augment.flip), shift: num(e.augment.shift, 'augment.shift', (n) => Number.isInteger(n) && n >= 0) ?? 0 } } : {}),
     };
     this.checkSpaceFitsData();
+    this.proxies = [...new Set([...spec.objectives.map((o) => o.metric), ...spec.constraints.map((c) => c.metric), ...spec.report])].filter(isZeroCostProxy);
     const workers = num(e.workers, 'workers', (n) => Number.isInteger(n) && n >= 0) ?? 0;
     if (workers > 0) this.pool = new TrainerPool(workers);
   }
@@ -171,7 +178,34 @@ export class TrainEvaluator implements Evaluator {
   }
 
   known(a: Architecture): Metrics {
-    return costMetrics(graphCost(this.graph(a)));
+    const g = this.graph(a);
+    return { ...costMetrics(graphCost(g)), ...this.proxyMetrics(g) };
+  }
+
+  /** The study's zero-cost metrics of a candidate; one that cannot be computed is left out (the trial then fails, naming it). */
+  private proxyMetrics(g: ModelGraph): Metrics {
+    const out: Record<string, number> = {};
+    for (const p of this.proxies) {
+      try {
+        Object.assign(out, this.screenOf().metrics(g, [p]));
+      } catch {
+        // e.g. synflow of a network too deep for float32
+      }
+    }
+    return out;
+  }
+
+  private screenOf(): ZeroCostScreen {
+    this.zeroCost ??= new ZeroCostScreen(proxyBatch(prepareData(this.data).train), this.train.seed);
+    return this.zeroCost;
+  }
+
+  /** A zero-cost proxy (or params, flops) of an untrained candidate: the zero-cost filter's Screen. */
+  readonly screen = (a: Architecture, proxy: string): number => this.screenOf().score(this.graph(a), proxy);
+
+  /** Activates a fast tfjs backend for the proxies on this thread, before the first ask. */
+  async prepare(): Promise<void> {
+    await this.screenOf().prepare();
   }
 
   async evaluate(a: Architecture, report: (p: { step: number; metric: string; value: number }) => void, token: CancellationToken): Promise<EvaluationResult> {
@@ -198,7 +232,7 @@ export class TrainEvaluator implements Evaluator {
       ...(out.testAccuracy !== undefined ? { test_accuracy: out.testAccuracy } : {}),
       ...costMetrics(graphCost(graph)),
     };
-    const fidelity: Record<string, string> = { val_accuracy: trained, val_loss: trained, train_loss: trained, epochs: trained, train_images_per_s: localDevice(out.backend), test_accuracy: trained, params: 'analytic', flops: 'analytic', peak_activation_bytes: 'analytic', model_bytes: 'analytic' };
+    const fidelity: Record<string, string> = { ...Object.fromEntries(this.proxies.map((p) => [p, 'zero-cost'])), val_accuracy: trained, val_loss: trained, train_loss: trained, epochs: trained, train_images_per_s: localDevice(out.backend), test_accuracy: trained, params: 'analytic', flops: 'analytic', peak_activation_bytes: 'analytic', model_bytes: 'analytic' };
     const record = (backend: TrialOutput['backend'], l: NonNullable<TrialOutput['latency']>, device = localDevice(backend)) => this.ctx.store?.addLatencySample({
       deviceId: device,
       subject: a.key,
@@ -227,4 +261,14 @@ export class TrainEvaluator implements Evaluator {
   dispose(): void {
     void this.pool?.dispose();
   }
+}
+
+/** What a strategy context gets from a study's evaluator: a training evaluator's zero-cost screen. */
+export function screenContext(e: Evaluator): { screen?: Screen } {
+  return e instanceof TrainEvaluator ? { screen: e.screen } : {};
+}
+
+/** Readies what a study's evaluator computes on this thread before the first ask (the zero-cost proxies' backend). */
+export async function prepareEvaluator(e: Evaluator): Promise<void> {
+  if (e instanceof TrainEvaluator) await e.prepare();
 }
