@@ -165,7 +165,7 @@ for (const text of ['evolution', 'random', ...args['mf-strategies'].split(',').f
 const seconds = (Date.now() - started) / 1000;
 const body = `## NAS-Bench-201, two objectives and multiple fidelities
 
-Command: \`npx tsx bench/nb201-multi.ts --seeds ${SEEDS} --mf-seeds ${MF_SEEDS}${args.strategies ? ` --strategies ${args.strategies}` : ''}${args.skip ? ` --skip ${args.skip}` : ''}\` (${seconds.toFixed(1)} s on ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}).
+Command: \`npx tsx bench/nb201-multi.ts ${process.argv.slice(2).filter((x) => !x.startsWith('--out')).join(' ')}\` (${seconds.toFixed(1)} s on ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}).
 
 ### Two objectives: \`c10_valid_12ep:max\` + \`hwnb_pixel3:min\`
 
