@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ObjectiveSpec, StudySpec } from '../../shared/types/index.js';
 import { ToySpace } from '../../test/fixtures/toy-space.js';
 import { CancellationToken } from './cancellation.js';
-import { FidelityTableEvaluator, orderBest, rungLevels, type TableFidelity } from './fidelity.js';
+import { FidelityTableEvaluator, orderBest, resolveRungs, rungLevels, type TableFidelity } from './fidelity.js';
 import { InMemoryStore } from './in-memory-store.js';
 import { enumerate } from './search-space.js';
 import { createStrategy } from './strategies.js';
@@ -43,7 +43,8 @@ function spec(strategy: string, seconds: number, seed: number, options: Record<s
 async function runStudy(strategy: string, seconds: number, seed: number, ev = evaluator(), options: Record<string, unknown> = {}) {
   const store = new InMemoryStore();
   const rec = store.createStudy(spec(strategy, seconds, seed, options), 0);
-  const inner = createStrategy(strategy, { space: SPACE, objectives: ONE, seed, options, ...(ev.fidelities ? { fidelities: ev.fidelities } : {}) });
+  // The strategy learns the evaluator's fidelities from the study (StudyView.fidelities).
+  const inner = createStrategy(strategy, { space: SPACE, objectives: ONE, seed, options });
   const tells: FinishedTrial[] = [];
   const spy: Strategy = {
     name: inner.name,
@@ -78,6 +79,13 @@ describe('rungLevels', () => {
     expect(rungLevels(5, 5, 3)).toEqual([5]);
     expect(() => rungLevels(0, 5, 3)).toThrow(/0 < min <= max/);
     expect(() => rungLevels(1, 5, 1)).toThrow(/eta > 1/);
+  });
+
+  it('resolveRungs takes min and max from the evaluator unless given, and refuses them outside it', () => {
+    expect(resolveRungs({ eta: 3 }, [12, 200], { min: 1, max: 27 })).toEqual([12, 200]);
+    expect(resolveRungs({ eta: 3 }, undefined, { min: 1, max: 27 })).toEqual([1, 3, 9, 27]);
+    expect(resolveRungs({ eta: 2, min: 2, max: 8 }, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], { min: 1, max: 27 })).toEqual([2, 4, 8]);
+    expect(() => resolveRungs({ eta: 3, max: 300 }, [12, 200], { min: 1, max: 27 })).toThrow("strategy options 'min' and 'max' must lie within the evaluator's fidelities 12..200, got 12..300");
   });
 
   it('orderBest sorts by value, or by Pareto rank then crowding', () => {

@@ -31,16 +31,34 @@ export function rungLevels(min: number, max: number, eta: number, available?: re
   return out.sort((a, b) => a - b);
 }
 
-/** Reads `min`, `max` and `eta` of a multi-fidelity strategy; defaults from the evaluator's fidelities. */
-export function fidelityOptions(ctx: StrategyContext, fallback: { min: number; max: number }): { levels: number[]; eta: number } {
-  const avail = ctx.fidelities?.length ? ctx.fidelities : undefined;
+/** The `min`, `max` and `eta` options of a multi-fidelity strategy (min and max undefined: the evaluator's). */
+export interface RungOptions {
+  readonly eta: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export function rungOptions(ctx: StrategyContext): RungOptions {
+  const eta = numberOption(ctx, 'eta', 3, 1.01, 1000);
+  const min = ctx.options.min === undefined ? undefined : numberOption(ctx, 'min', 1, Number.MIN_VALUE);
+  const max = ctx.options.max === undefined ? undefined : numberOption(ctx, 'max', 1, min ?? Number.MIN_VALUE);
+  return { eta, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+}
+
+/**
+ * The rung fidelities for the evaluator's fidelities `available` (ascending), or, without them,
+ * `fallback` (min and max); options min and max must lie within what is available.
+ */
+export function resolveRungs(o: RungOptions, available: readonly number[] | undefined, fallback: { min: number; max: number }): number[] {
+  const avail = available?.length ? available : undefined;
   const lo = avail ? (avail[0] as number) : fallback.min;
   const hi = avail ? (avail[avail.length - 1] as number) : fallback.max;
-  const eta = numberOption(ctx, 'eta', 3, 1.01, 1000);
-  const min = numberOption(ctx, 'min', lo, Number.MIN_VALUE);
-  const max = numberOption(ctx, 'max', hi, min);
-  if (avail && (min < lo || max > hi)) throw new RangeError(`strategy options 'min' and 'max' must lie within the evaluator's fidelities ${lo}..${hi}, got ${min}..${max}`);
-  return { levels: rungLevels(min, max, eta, avail), eta };
+  const min = o.min ?? lo;
+  const max = o.max ?? Math.max(hi, min);
+  if (avail && (min < lo || max > hi || min > max)) {
+    throw new NasError('invalid-input', `strategy options 'min' and 'max' must lie within the evaluator's fidelities ${lo}..${hi}, got ${min}..${max}`);
+  }
+  return rungLevels(min, max, o.eta, avail);
 }
 
 /** Indices of minimisation vectors, best first: by value (one objective) or Pareto rank, then crowding. */

@@ -24,6 +24,8 @@ export interface StudyView {
   readonly finished: number;
   /** Trials asked for and not yet told. */
   readonly pending: number;
+  /** The fidelities the study's evaluator offers, ascending (given to multi-fidelity strategies). */
+  readonly fidelities?: readonly number[];
 }
 
 export interface StrategyContext {

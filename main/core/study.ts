@@ -256,7 +256,7 @@ export class Study {
             stopReason = over;
             break;
           }
-          const asked = askNext({ finished: progress.evals, pending: inflight.size });
+          const asked = askNext({ finished: progress.evals, pending: inflight.size, ...(multiFidelity ? { fidelities: this.deps.evaluator.fidelities as readonly number[] } : {}) });
           if (!asked) {
             stopReason = 'the strategy has no architecture left to try';
             break;

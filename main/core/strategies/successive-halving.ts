@@ -1,5 +1,5 @@
 import type { Sample } from '../../../shared/types/index.js';
-import { fidelityOptions, orderBest } from '../fidelity.js';
+import { orderBest, resolveRungs, rungOptions, type RungOptions } from '../fidelity.js';
 import { toMinimization } from '../pareto.js';
 import { Rng, type RngState } from '../rng.js';
 import { numberOption, type FidelityAsk, type FinishedTrial, type Strategy, type StrategyContext, type StudyView } from '../strategy.js';
@@ -21,6 +21,8 @@ export interface PendingAsk {
 
 export interface HalvingState {
   rng: RngState;
+  /** Fidelity of each rung, ascending; fixed at the first ask (from the evaluator's fidelities). */
+  levels: number[] | null;
   /** Keys of the new configurations asked so far (each new one is distinct while that is easy). */
   seen: string[];
   pending: PendingAsk[];
@@ -41,26 +43,45 @@ const TOURNAMENT = 3;
  */
 export abstract class HalvingStrategy<S extends HalvingState> implements Strategy {
   abstract readonly name: string;
-  protected readonly levels: number[];
+  private readonly rungs: RungOptions;
   protected readonly eta: number;
   private readonly mutateP: number;
   protected s: S;
   private seen = new Set<string>();
 
   constructor(protected readonly ctx: StrategyContext, initial: (rng: RngState) => S) {
-    const { levels, eta } = fidelityOptions(ctx, { min: 1, max: 27 });
-    this.levels = levels;
-    this.eta = eta;
+    this.rungs = rungOptions(ctx);
+    this.eta = this.rungs.eta;
     this.mutateP = numberOption(ctx, 'mutate', 0.8, 0, 1);
     this.s = initial(new Rng(ctx.seed).state());
+    // Known now: check the options against them at once.
+    if (ctx.fidelities?.length) this.fix(ctx.fidelities);
   }
+
+  /** Without an evaluator's fidelities (a plain `ask`), rungs 1, 3, 9, 27 (with eta 3). */
+  private static readonly FALLBACK = { min: 1, max: 27 };
+
+  private fix(available: readonly number[] | undefined): void {
+    if (this.s.levels) return;
+    this.s.levels = resolveRungs(this.rungs, available, HalvingStrategy.FALLBACK);
+    this.start();
+  }
+
+  /** The rung fidelities (fixed at the first ask). */
+  protected get levels(): number[] {
+    return this.s.levels ?? [];
+  }
+
+  /** Sets up the state that depends on the rungs (once they are fixed). */
+  protected abstract start(): void;
 
   /** The next rung index to run and the sample, and which group it belongs to. */
   protected abstract next(rng: Rng): { sample: number[]; key: string; rung: number; group: number };
   /** A result told at `rung` of `group`. */
   protected abstract record(result: RungResult, rung: number, group: number): void;
 
-  askFidelity(_view: StudyView): FidelityAsk {
+  askFidelity(view: StudyView): FidelityAsk {
+    this.fix(this.ctx.fidelities ?? view.fidelities);
     const rng = new Rng(this.s.rng);
     const n = this.next(rng);
     this.s.pending.push({ key: n.key, rung: n.rung, group: n.group });
@@ -102,6 +123,7 @@ export abstract class HalvingStrategy<S extends HalvingState> implements Strateg
   }
 
   tell(t: FinishedTrial): void {
+    if (!this.s.levels) return;
     const rungOf = t.fidelity === undefined ? -1 : this.levels.indexOf(t.fidelity);
     let at = this.s.pending.findIndex((p) => p.key === t.key && (rungOf < 0 || p.rung === rungOf));
     if (at < 0) at = this.s.pending.findIndex((p) => p.key === t.key);
@@ -143,7 +165,10 @@ export class AshaStrategy extends HalvingStrategy<AshaState> {
   readonly name = 'asha';
 
   constructor(ctx: StrategyContext) {
-    super(ctx, (rng) => ({ rng, seen: [], pending: [], recent: [], rungs: [] }));
+    super(ctx, (rng) => ({ rng, levels: null, seen: [], pending: [], recent: [], rungs: [] }));
+  }
+
+  protected start(): void {
     this.s.rungs = this.levels.map(() => ({ results: [], promoted: [] }));
   }
 
@@ -193,7 +218,10 @@ export class HyperbandStrategy extends HalvingStrategy<HyperbandState> {
   readonly name = 'hyperband';
 
   constructor(ctx: StrategyContext) {
-    super(ctx, (rng) => ({ rng, seen: [], pending: [], recent: [], brackets: [], nextS: 0, nextId: 0 }));
+    super(ctx, (rng) => ({ rng, levels: null, seen: [], pending: [], recent: [], brackets: [], nextS: 0, nextId: 0 }));
+  }
+
+  protected start(): void {
     this.s.nextS = this.levels.length - 1;
   }
 
