@@ -231,12 +231,18 @@ export class StudyService implements StudyApi {
     if (!trial) throw new NasError('not-found', `study ${id} has no trial ${number}`);
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
     const valid = trial.sample.length === space.dims.length;
+    const all = this.allTrials(id);
+    const front = this.summaryOf(rec).front;
     return {
       trial,
       study: { id: rec.id as StudyId, name: rec.spec.name, objectives: rec.spec.objectives },
       decisions: valid ? space.dims.map((d, i) => ({ name: d.name, value: String(d.choices[trial.sample[i] as number]), active: space.isActive(trial.sample, i) })) : [],
       graph: valid ? architectureGraph(space, trial.sample, trial.key) : { nodes: [], edges: [] },
       exports: this.store.listArtifacts(id, number).map((a) => a.kind),
+      previous: number > 0 ? number - 1 : null,
+      next: number + 1 < all.length ? number + 1 : null,
+      onFront: trial.state === 'complete' && front.some((t) => t.number === number || t.key === trial.key),
+      parent: valid ? likelyParent(all, space, trial) : null,
     };
   }
 
@@ -296,6 +302,29 @@ export class StudyService implements StudyApi {
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
     return { ...studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1, rec.spec.objectives), metrics };
   }
+}
+
+/** The latest earlier trial one active decision away from `trial` (an evolution step's parent), or null. */
+function likelyParent(all: readonly TrialRecord[], space: ReturnType<typeof createSpace>, trial: TrialRecord) {
+  for (let n = Math.min(trial.number, all.length) - 1; n >= 0; n--) {
+    const t = all[n] as TrialRecord;
+    if (t.sample.length !== trial.sample.length || t.state === 'running') continue;
+    let diff = -1;
+    let count = 0;
+    for (let i = 0; i < t.sample.length && count < 2; i++) {
+      const a = space.isActive(trial.sample, i) ? trial.sample[i] : -1;
+      const b = space.isActive(t.sample, i) ? t.sample[i] : -1;
+      if (a !== b) {
+        diff = i;
+        count++;
+      }
+    }
+    if (count === 1) {
+      const d = space.dims[diff] as (typeof space.dims)[number];
+      return { number: t.number, decision: d.name, from: String(d.choices[t.sample[diff] as number]), to: String(d.choices[trial.sample[diff] as number]) };
+    }
+  }
+  return null;
 }
 
 /** Field-by-field checks of a spec, building every part as `create` would; nothing is stored. */

@@ -155,6 +155,16 @@ export interface TrialDetail {
   readonly graph: ArchGraph;
   /** Kinds of the artifacts recorded for this trial (e.g. `tflite` from the export service), downloadable with `study.artifact`. */
   readonly exports: string[];
+  /** The trials before and after this one (by number), null at either end. */
+  readonly previous?: number | null;
+  readonly next?: number | null;
+  /** Whether it is on the study's Pareto front (its architecture is, for a repeated one). */
+  readonly onFront?: boolean;
+  /**
+   * The latest earlier trial whose architecture is one decision away from this one (what an
+   * evolution step mutates), with that decision; null when there is none. Inferred, not recorded.
+   */
+  readonly parent?: { readonly number: number; readonly decision: string; readonly from: string; readonly to: string } | null;
 }
 
 /** Which choices good architectures share. */

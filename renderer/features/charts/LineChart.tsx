@@ -87,6 +87,14 @@ export function LineChart({ x, series, xLabel, yLabel, height = 220, theme, labe
       bands: banded.map(({ s }, j) => ({ series: [series.length + 2 + 2 * j, series.length + 1 + 2 * j] as [number, number], fill: hexAlpha(s.color, 0.18) })),
     };
     if (banded.length > 0) opts.legend = { show: true };
+    // What was drawn, for tests and screen readers' neighbours: the axes' labels and x tick values.
+    opts.hooks = { draw: [(u) => {
+      const splits = (u.axes[0] as { _splits?: number[] })._splits;
+      if (splits) host.dataset.xTicks = splits.join(',');
+    }] };
+    host.dataset.xLabel = xLabel;
+    host.dataset.yLabel = yLabel ?? '';
+    host.dataset.logY = logY ? '1' : '0';
     const u = new uPlot(opts, aligned(x, series), host);
     plot.current = u;
     const ro = new ResizeObserver(([e]) => e && u.setSize({ width: Math.max(200, Math.floor(e.contentRect.width)), height }));
