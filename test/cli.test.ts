@@ -160,7 +160,7 @@ describe('bad input: non-zero exit and a one-line reason', () => {
     ['unknown study', ['show', '42'], /no study with id '42'/],
     ['a newline in an argument stays escaped (found by fuzzing)', ['show', 'a\nb'], /no study with id 'a\\nb'/],
     ['a newline in an unknown command', ['se\rarch'], /unknown command 'se\\rarch'/],
-    ['bad export format', ['export', '1', '--format', 'xml'], /--format must be csv or json, got 'xml'/],
+    ['bad export format', ['export', '1', '--format', 'xml'], /--format must be csv, json, onnx, tfjs or tflite, got 'xml'/],
     ['unknown space', ['space', 'count', 'resnet'], /unknown search space 'resnet'/],
     ['space without a subcommand (found by fuzzing: help on stdout, nothing on stderr)', ['space'], /space: which subcommand\? try 'frontier space count nb201'/],
   ];
