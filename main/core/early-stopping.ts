@@ -159,7 +159,53 @@ export class EarlyStopper {
 }
 
 /**
- * Wraps an evaluator with early stopping: the learning-curve points it reports feed the stopper,
+ * Runs one evaluation under early stopping: the curve points it reports (passed on to `report`) feed
+ * the stopper; once the trial is hopeless its token fires and, when the evaluation then ends, it
+ * ends as pruned (TrialPruned, with the projection as the reason). A complete result updates the
+ * front. A stop of the whole search (`token`) is not a prune.
+ */
+export async function withEarlyStopping(
+  stopper: EarlyStopper,
+  run: (report: (p: CurvePoint) => void, token: CancellationToken) => Promise<EvaluationResult>,
+  report: (p: CurvePoint) => void,
+  token: CancellationToken,
+  o: { readonly known: Metrics; readonly horizon: number; readonly onPruned?: (reason: string) => void },
+): Promise<EvaluationResult> {
+  const src = new CancellationTokenSource();
+  const link = token.onCancellationRequested(() => src.cancel());
+  const watched = new Set(stopper.o.objectives.map((x) => x.metric));
+  const curves: Record<string, CurvePoint[]> = {};
+  let reason: string | undefined;
+  const onPoint = (p: CurvePoint) => {
+    report(p);
+    if (reason !== undefined || !watched.has(p.metric)) return;
+    (curves[p.metric] ??= []).push(p);
+    const d = stopper.decide(curves, o.known, o.horizon);
+    if (d.stop) {
+      reason = d.reason;
+      src.cancel();
+    }
+  };
+  try {
+    const r = await run(onPoint, src.token);
+    const metrics: Metrics = { ...o.known, ...r.metrics };
+    const values = stopper.o.objectives.map((x) => metrics[x.metric]);
+    if (values.every((v) => v !== undefined)) stopper.record(values as number[]);
+    return r;
+  } catch (e) {
+    if (reason !== undefined && !token.isCancellationRequested) {
+      o.onPruned?.(reason);
+      throw new TrialPruned(`pruned: ${reason}`);
+    }
+    throw e;
+  } finally {
+    link.dispose();
+    src.dispose();
+  }
+}
+
+/**
+ * Wraps an evaluator with early stopping (see withEarlyStopping): the learning-curve points it reports feed the stopper,
  * and a hopeless trial is cancelled and ends as pruned (TrialPruned, with the projection as the
  * reason). Complete trials update the front. Works with any evaluator that reports curve points of
  * the objective metrics and stops soon after its token fires (the trainer does, per epoch).
@@ -184,38 +230,12 @@ export class EarlyStoppingEvaluator implements Evaluator {
   readonly capacity?: () => number;
 
   async evaluate(a: Architecture, report: (p: CurvePoint) => void, token: CancellationToken, trial?: TrialRef): Promise<EvaluationResult> {
-    const src = new CancellationTokenSource();
-    const link = token.onCancellationRequested(() => src.cancel());
-    const known = this.inner.known?.(a) ?? {};
-    const watched = new Set(this.stopper.o.objectives.map((o) => o.metric));
-    const curves: Record<string, CurvePoint[]> = {};
-    let reason: string | undefined;
-    const horizon = trial?.fidelity ?? this.stopper.o.horizon;
-    const onPoint = (p: CurvePoint) => {
-      report(p);
-      if (reason !== undefined || !watched.has(p.metric)) return;
-      (curves[p.metric] ??= []).push(p);
-      const d = this.stopper.decide(curves, known, horizon);
-      if (d.stop) {
-        reason = d.reason;
-        src.cancel();
-      }
-    };
-    try {
-      const r = await (trial ? this.inner.evaluate(a, onPoint, src.token, trial) : this.inner.evaluate(a, onPoint, src.token));
-      const values = this.stopper.o.objectives.map((o) => ({ ...known, ...r.metrics })[o.metric]);
-      if (values.every((v) => v !== undefined)) this.stopper.record(values as number[]);
-      return r;
-    } catch (e) {
-      if (reason !== undefined && !token.isCancellationRequested) {
-        this.pruned.push({ key: a.key, reason });
-        throw new TrialPruned(`pruned: ${reason}`);
-      }
-      throw e;
-    } finally {
-      link.dispose();
-      src.dispose();
-    }
+    const run = (rep: (p: CurvePoint) => void, tok: CancellationToken) => (trial ? this.inner.evaluate(a, rep, tok, trial) : this.inner.evaluate(a, rep, tok));
+    return withEarlyStopping(this.stopper, run, report, token, {
+      known: this.inner.known?.(a) ?? {},
+      horizon: trial?.fidelity ?? this.stopper.o.horizon,
+      onPruned: (reason) => this.pruned.push({ key: a.key, reason }),
+    });
   }
 
   dispose(): void {
