@@ -172,11 +172,13 @@ export class StudyRunner implements Disposable {
 function yielding(inner: Evaluator, every = 8): Evaluator {
   let n = 0;
   return {
+    ...(inner.fidelities ? { fidelities: inner.fidelities } : {}),
     ...(inner.known ? { known: (a) => inner.known!(a) } : {}),
-    ...(inner.estimateCost ? { estimateCost: (a) => inner.estimateCost!(a) } : {}),
-    async evaluate(a, report, token) {
+    ...(inner.estimateCost ? { estimateCost: (a, f) => (f === undefined ? inner.estimateCost!(a) : inner.estimateCost!(a, f)) } : {}),
+    async evaluate(a, report, token, trial) {
       if (++n % every === 0) await new Promise<void>((r) => setImmediate(r));
-      return inner.evaluate(a, report, token);
+      // The trial carries the fidelity a multi-fidelity strategy asked for.
+      return trial ? inner.evaluate(a, report, token, trial) : inner.evaluate(a, report, token);
     },
     dispose: () => inner.dispose?.(),
   };
