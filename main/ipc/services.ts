@@ -300,7 +300,8 @@ export class StudyService implements StudyApi {
     if (!name || !metrics.includes(name)) throw new NasError('invalid-input', `'${metric}' is not a metric of study ${id} (one of ${metrics.join(', ')})`);
     const objective = rec.spec.objectives.find((o) => o.metric === name) ?? { metric: name, direction: direction ?? 'min' };
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
-    return { ...studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1, rec.spec.objectives), metrics };
+    const fixedDirection = name === PARETO_RANK || rec.spec.objectives.some((o) => o.metric === name);
+    return { ...studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1, rec.spec.objectives), metrics, fixedDirection };
   }
 }
 

@@ -26,6 +26,7 @@
  * - In memory (tests): `shared/ipc/messages.ts` message pairs.
  */
 import type { NasErrorData } from '../errors.js';
+import type { StrategyCatalog } from '../strategy-info.js';
 import type {
   BudgetSpec,
   CurvePoint,
@@ -190,6 +191,8 @@ export interface StudyInsights {
   readonly warning?: string;
   /** Metrics that can be chosen (objectives, other recorded metrics, `pareto_rank`). */
   readonly metrics?: readonly string[];
+  /** Whether `metric` is an objective (its direction is the objective's) or pareto_rank. */
+  readonly fixedDirection?: boolean;
 }
 
 export interface SpaceDescription {
@@ -361,6 +364,10 @@ export interface NasApi {
     /** Checks a space (e.g. a custom document); resolves to the problem, or null when it is fine. */
     validate(arg: { space: string; options?: Record<string, unknown> }): Promise<FieldIssue | null>;
   };
+  readonly strategy: {
+    /** Every registered search strategy with its options, and the options every strategy takes. */
+    list(): Promise<StrategyCatalog>;
+  };
   readonly device: {
     /** Phones and local backends known now (phones come from the devices service when plugged in). */
     list(): Promise<DeviceInfo[]>;
@@ -409,6 +416,7 @@ export const NAS_METHODS = {
     trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true, latency: true, artifact: true,
   },
   space: { list: true, describe: true, count: true, validate: true },
+  strategy: { list: true },
   device: { list: true, latency: true, profile: true, cancel: true },
 } as const satisfies MethodTable;
 
