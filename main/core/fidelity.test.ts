@@ -8,6 +8,7 @@ import { enumerate } from './search-space.js';
 import { createStrategy } from './strategies.js';
 import type { FinishedTrial, Strategy } from './strategy.js';
 import { Study } from './study.js';
+import { summarize } from './summary.js';
 import { TableEvaluator, type JoinedTable } from './table.js';
 
 function hash01(key: string): number {
@@ -139,6 +140,13 @@ describe('multi-fidelity studies', () => {
       expect(out.progress.costSeconds).toBeCloseTo(charged, 6);
       expect(out.progress.costSeconds).toBeLessThanOrEqual(400);
       expect(tells.map((t) => `epochs:${t.fidelity}`)).toEqual(done.map((t) => t.fidelity.acc));
+      // The asked fidelity is recorded as the metric `fidelity`, and summaries rank the highest only.
+      expect(done.map((t) => t.metrics.fidelity)).toEqual(tells.map((t) => t.fidelity));
+      const summary = summarize(trials, ONE);
+      expect(summary.fidelity).toBe(9);
+      expect(summary.complete).toBe(done.length);
+      expect(summary.best.acc!.metrics.fidelity).toBe(9);
+      expect(summary.best.acc!.metrics.acc).toBe(Math.max(...done.filter((t) => t.metrics.fidelity === 9).map((t) => t.metrics.acc as number)));
       // Cheap evaluations dominate: most trials ran at the low fidelity.
       expect(levels.filter((l) => l === 'epochs:1').length).toBeGreaterThan(levels.length / 2);
     }

@@ -61,6 +61,12 @@ export interface StudyOutcome {
   readonly reason: string;
 }
 
+/**
+ * The metric holding the fidelity (e.g. epochs) a multi-fidelity strategy asked a trial to be evaluated
+ * at: results at different fidelities are not comparable (summaries rank the highest one).
+ */
+export const FIDELITY_METRIC = 'fidelity';
+
 /** Longest stretch of work before the loop lets other tasks of the event loop run. */
 export const YIELD_EVERY_MS = 15;
 
@@ -238,7 +244,7 @@ export class Study {
       const number = at >= 0 ? orphans.splice(at, 1)[0]!.number : store.createTrial(this.id, arch, clock.now());
       listener.onTrialStarted?.({ number, key: arch.key });
       const promise = this.evaluate(number, arch, inner.token, fidelity)
-        .then((r) => this.judge(r, known, spec), (e: unknown) => this.judgeError(e))
+        .then((r) => this.judge(r, known, spec, fidelity), (e: unknown) => this.judgeError(e))
         .then((outcome) => {
           const f = inflight.get(number);
           inflight.delete(number);
@@ -326,12 +332,14 @@ export class Study {
     return this.deps.evaluator.evaluate(arch, (p) => this.deps.store.appendCurve(this.id, number, [p]), token, { studyId: this.id, number, ...(fidelity !== undefined ? { fidelity } : {}) });
   }
 
-  private judge(r: EvaluationResult, known: Metrics, spec: StudySpec): { result: TrialResult; values?: number[] } {
-    const metrics: Metrics = { ...known, ...r.metrics };
+  /** `asked`: the fidelity a multi-fidelity strategy asked for, recorded as the metric `fidelity`. */
+  private judge(r: EvaluationResult, known: Metrics, spec: StudySpec, asked?: number): { result: TrialResult; values?: number[] } {
+    const metrics: Metrics = { ...known, ...r.metrics, ...(asked !== undefined ? { [FIDELITY_METRIC]: asked } : {}) };
     const fidelity: Record<string, string> = {};
     for (const name of Object.keys(metrics)) {
       fidelity[name] = typeof r.fidelity === 'string' ? r.fidelity : (r.fidelity[name] ?? 'unknown');
     }
+    if (asked !== undefined) fidelity[FIDELITY_METRIC] = 'asked';
     const base = { metrics, fidelity, cost: r.cost, finishedAt: this.deps.clock.now() };
     const values = objectiveValues(metrics, spec.objectives);
     if (typeof values === 'string') return { result: { ...base, state: 'failed', error: values } };
