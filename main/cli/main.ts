@@ -18,6 +18,10 @@ Commands:
   export <id>       write a search's trials as CSV or JSON, or a trial's model as
                     ONNX, TensorFlow.js or TFLite (--trial N --format onnx|tfjs|tflite)
   retrain <id>      retrain the top-k trials on the full data, keeping their weights
+  report <id>       one self-contained HTML report of a search (--pdf: also a PDF)
+  supernet train    train one once-for-all supernet of the mobilenet space (resumable)
+  supernet search --latency-ms X --device ID
+                    the best sub-network for each phone under X ms, no retraining
   space count <s>   exact size of a search space
   devices           phones over adb: model, SoC, cores, temperatures
   device profile <serial> --space <s>
@@ -25,6 +29,10 @@ Commands:
   device measure <serial> --study <id>
                     re-measure a search's finalists on the phone
   serve             the workbench UI in a browser (local HTTP server)
+  worker --redis URL
+                    evaluate trials for searches on other machines ('search --redis URL')
+  workers --redis URL
+                    the live workers: hardware, backends, phones, jobs
 
 Run 'frontier <command> --help' for the options of a command.
 `;
@@ -40,10 +48,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   resume: async () => (await import('./commands/resume.js')).resumeCommand,
   export: async () => (await import('./commands/export.js')).exportCommand,
   retrain: async () => (await import('./commands/retrain.js')).retrainCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  supernet: async () => (await import('./commands/supernet.js')).supernetCommand,
   space: async () => (await import('./commands/space.js')).spaceCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   devices: async () => (await import('./commands/devices.js')).devicesCommand,
   device: async () => (await import('./commands/devices.js')).deviceCommand,
+  worker: async () => (await import('./commands/worker.js')).workerCommand,
+  workers: async () => (await import('./commands/worker.js')).workersCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad command line, 130 stopped). */

@@ -19,18 +19,18 @@ export function buildStudy(store: Store, id: string, clock: Clock = systemClock)
   return buildParts(store, id, clock).study;
 }
 
-function buildParts(store: Store, id: string, clock: Clock): { study: Study; evaluator: Evaluator } {
+function buildParts(store: Store, id: string, clock: Clock, given?: Evaluator): { study: Study; evaluator: Evaluator } {
   const rec = store.getStudy(id);
   if (!rec) throw new NasError('not-found', `no study with id ${id} (see 'frontier runs')`);
   const spec = rec.spec;
   const space = createSpace(spec.space, spec.spaceOptions ?? {});
-  const evaluator = createEvaluator(spec, { store, studyId: id });
+  const evaluator = given ?? createEvaluator(spec, { store, studyId: id });
   // After the evaluator, whose zero-cost screen a filtered strategy uses (strategies/zc-filter.ts).
   let strategy;
   try {
     strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {}, ...screenContext(evaluator) });
   } catch (e) {
-    evaluator.dispose?.();
+    if (!given) evaluator.dispose?.();
     throw e;
   }
   return { study: new Study(id, { store, space, strategy, evaluator, clock, lease: processLease() }), evaluator };
@@ -66,12 +66,14 @@ export async function runStudy(
   token: CancellationToken,
   listener?: StudyListener,
   clock: Clock = systemClock,
+  /** Evaluates instead of the spec's evaluator (e.g. on remote workers); the caller disposes it. */
+  evaluator?: Evaluator,
 ): Promise<StudyOutcome> {
-  const { study, evaluator } = buildParts(store, id, clock);
+  const parts = buildParts(store, id, clock, evaluator);
   try {
-    await prepareEvaluator(evaluator);
-    return await study.run(token, listener);
+    await prepareEvaluator(parts.evaluator);
+    return await parts.study.run(token, listener);
   } finally {
-    evaluator.dispose?.();
+    if (!evaluator) parts.evaluator.dispose?.();
   }
 }
