@@ -72,8 +72,11 @@ describe('EarlyStopper', () => {
     expect(s.decide({ val_accuracy: poor.slice(0, 2) }, {}).stop).toBe(false);
     expect(s.decide({ val_accuracy: curve((t) => 0.98 - 0.5 * t ** -0.5, 6) }, {}).stop).toBe(false);
     expect(s.decide({ val_accuracy: curve((t) => 0.6 - 0.3 * t ** -1, 30) }, {}).stop).toBe(false);
-    // A shorter horizon (a low fidelity) projects less far.
+    // A trial of another length (a multi-fidelity rung) is compared with finished trials of its own length.
     const slow = curve((t) => 0.95 - 0.6 * t ** -0.5, 4);
+    expect(s.decide({ val_accuracy: slow }, {}, 6).stop).toBe(false);
+    s.record([0.9], 400);
+    s.record([0.75], 6);
     expect(s.decide({ val_accuracy: slow }, {}, 400).stop).toBe(false);
     expect(s.decide({ val_accuracy: slow }, {}, 6).stop).toBe(true);
   });

@@ -97,11 +97,13 @@ export type StopDecision = { readonly stop: false } | { readonly stop: true; rea
 
 /**
  * Decides, from the partial curves of a running trial, whether it is hopeless: its optimistic
- * projection (objective by objective) is weakly dominated by a finished trial. `record` is told the
+ * projection (objective by objective) is weakly dominated by a finished trial of the same length
+ * (horizon: results after 3 epochs are not compared with results after 30). `record` is told the
  * objective values of every finished (complete) trial.
  */
 export class EarlyStopper {
-  private readonly front: number[][] = [];
+  /** The front of the finished trials, per horizon. */
+  private readonly fronts = new Map<number, number[][]>();
   private readonly minPoints: number;
 
   constructor(readonly o: StopperOptions) {
@@ -109,18 +111,20 @@ export class EarlyStopper {
     this.minPoints = Math.max(3, o.minPoints ?? 3);
   }
 
-  /** A finished trial's objective values (raw, in objective order). */
-  record(values: readonly number[]): void {
+  /** A finished trial's objective values (raw, in objective order), trained for `horizon` steps. */
+  record(values: readonly number[], horizon = this.o.horizon): void {
     if (values.length !== this.o.objectives.length || values.some((v) => !Number.isFinite(v))) return;
     const v = toMinimization(values, this.o.objectives);
-    if (this.front.some((p) => p.every((x, k) => x <= (v[k] as number)))) return;
-    for (let i = this.front.length - 1; i >= 0; i--) if (v.every((x, k) => x <= (this.front[i]![k] as number))) this.front.splice(i, 1);
-    this.front.push(v);
+    const front = this.fronts.get(horizon) ?? [];
+    this.fronts.set(horizon, front);
+    if (front.some((p) => p.every((x, k) => x <= (v[k] as number)))) return;
+    for (let i = front.length - 1; i >= 0; i--) if (v.every((x, k) => x <= (front[i]![k] as number))) front.splice(i, 1);
+    front.push(v);
   }
 
-  /** The current front (minimisation vectors). */
-  frontier(): readonly (readonly number[])[] {
-    return this.front;
+  /** The current front (minimisation vectors) of the trials trained for `horizon` steps. */
+  frontier(horizon = this.o.horizon): readonly (readonly number[])[] {
+    return this.fronts.get(horizon) ?? [];
   }
 
   private boundsOf(metric: string): readonly [number, number] | undefined {
@@ -128,7 +132,8 @@ export class EarlyStopper {
   }
 
   decide(curves: Readonly<Record<string, readonly CurvePoint[]>>, known: Metrics, horizon = this.o.horizon): StopDecision {
-    if (this.front.length === 0) return { stop: false };
+    const front = this.frontier(horizon);
+    if (front.length === 0) return { stop: false };
     const projection: number[] = [];
     let fromCurve = false;
     for (const obj of this.o.objectives) {
@@ -149,7 +154,7 @@ export class EarlyStopper {
     }
     if (!fromCurve) return { stop: false };
     const v = toMinimization(projection, this.o.objectives);
-    const by = this.front.find((p) => p.every((x, k) => x <= (v[k] as number)));
+    const by = front.find((p) => p.every((x, k) => x <= (v[k] as number)));
     if (!by) return { stop: false };
     const show = (xs: readonly number[]) => xs.map((x) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4))).join(', ');
     const what = this.o.objectives.length === 1 ? 'cannot beat the best finished trial' : 'cannot enter the Pareto front';
@@ -190,7 +195,7 @@ export async function withEarlyStopping(
     const r = await run(onPoint, src.token);
     const metrics: Metrics = { ...o.known, ...r.metrics };
     const values = stopper.o.objectives.map((x) => metrics[x.metric]);
-    if (values.every((v) => v !== undefined)) stopper.record(values as number[]);
+    if (values.every((v) => v !== undefined)) stopper.record(values as number[], o.horizon);
     return r;
   } catch (e) {
     if (reason !== undefined && !token.isCancellationRequested) {

@@ -3,13 +3,13 @@ import { NasError } from '../../shared/errors.js';
 import type { CancellationToken } from '../core/cancellation.js';
 import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
-import { Study, type Clock, type StudyListener, type StudyOutcome } from '../core/study.js';
+import { FIDELITY_METRIC, Study, type Clock, type StudyListener, type StudyOutcome } from '../core/study.js';
 import { validateStudySpec } from '../core/study-spec.js';
 import type { Store } from '../core/store.js';
 import type { Evaluator } from '../core/evaluator.js';
 import { checkTableCoverage, TableEvaluator } from '../core/table.js';
 import { createEvaluator } from './evaluators.js';
-import { prepareEvaluator, screenContext } from './train/evaluator.js';
+import { prepareEvaluator, screenContext, TrainEvaluator } from './train/evaluator.js';
 import { processLease } from './lease.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -33,7 +33,19 @@ function buildParts(store: Store, id: string, clock: Clock, given?: Evaluator): 
     if (!given) evaluator.dispose?.();
     throw e;
   }
+  if (evaluator instanceof TrainEvaluator) seedEarlyStopping(evaluator, store, id);
   return { study: new Study(id, { store, space, strategy, evaluator, clock, lease: processLease() }), evaluator };
+}
+
+/** A resumed study's early stopping compares with the trials it finished before, as the first run did. */
+function seedEarlyStopping(evaluator: TrainEvaluator, store: Store, id: string): void {
+  const stopper = evaluator.stopper;
+  if (!stopper) return;
+  for (const t of store.getTrials(id, { states: ['complete'] })) {
+    const values = stopper.o.objectives.map((o) => t.metrics[o.metric]);
+    // The horizon is the epochs planned (a multi-fidelity strategy's asked fidelity), not those the trainer's patience ran.
+    if (values.every((v) => typeof v === 'number')) stopper.record(values as number[], t.metrics[FIDELITY_METRIC] ?? stopper.o.horizon);
+  }
 }
 
 /**

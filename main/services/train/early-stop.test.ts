@@ -1,11 +1,12 @@
 // Learning-curve early stopping and multi-fidelity (epochs) in real training studies.
 import { describe, expect, it } from 'vitest';
 import type { StudySpec } from '../../../shared/types/index.js';
-import { CancellationToken } from '../../core/cancellation.js';
+import { CancellationToken, CancellationTokenSource } from '../../core/cancellation.js';
 import { InMemoryStore } from '../../core/in-memory-store.js';
 import { createSpace } from '../../core/spaces.js';
 import { createStrategy } from '../../core/strategies.js';
 import { Study } from '../../core/study.js';
+import { createStudy, runStudy } from '../studies.js';
 import { TrainEvaluator, type TrainEvaluatorSpec } from './evaluator.js';
 
 const doc = [
@@ -54,6 +55,25 @@ describe('training with learning-curve early stopping', () => {
     const { trials } = await run(spec('random', 2, { epochs: 3, earlyStop: true }));
     expect(trials.map((t) => t.state)).toEqual(['complete', 'complete']);
     expect(trials.every((t) => t.metrics.epochs === 3)).toBe(true);
+  }, 120_000);
+
+  it('a resumed study compares with the trials it finished before', async () => {
+    const store = new InMemoryStore();
+    const s = spec('random', 3, { epochs: 8, earlyStop: true });
+    const rec = createStudy(store, s);
+    // A finished trial no later one can beat, as if an earlier run had found it.
+    const space = createSpace(s.space, s.spaceOptions ?? {});
+    const arch = space.freeze(space.dims.map(() => 0));
+    const n = store.createTrial(rec.id, arch, 0);
+    const strategy = createStrategy('random', { space, objectives: s.objectives, seed: s.seed, options: {} });
+    strategy.ask({ finished: 0, pending: 0 });
+    store.finishTrial(rec.id, n, { state: 'complete', metrics: { val_accuracy: 1 }, fidelity: {}, cost: 1, finishedAt: 0 }, {
+      progress: { evals: 1, failed: 0, rejected: 0, costSeconds: 1, wallMs: 0 }, strategyState: strategy.snapshot(),
+    });
+    await runStudy(store, rec.id, new CancellationTokenSource().token);
+    const later = store.getTrials(rec.id).slice(1);
+    expect(later.map((t) => t.state)).toEqual(['pruned', 'pruned']);
+    expect(later[0]!.error).toMatch(/cannot beat the best finished trial \(1\.000\)/);
   }, 120_000);
 
   it('a non-boolean earlyStop is refused', () => {
