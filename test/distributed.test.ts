@@ -10,20 +10,9 @@ import { SqliteStore } from '../main/services/sqlite-store.js';
 import { tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
 import { redisMissing, RedisServer } from './harness/redis.js';
-import { WorkerFleet } from './harness/redis-workers.js';
+import { trialsOf, WorkerFleet } from './harness/redis-workers.js';
 
 const skip = missingPeer('redis-server', redisMissing());
-
-/** The finished trials of the only study in a database: number, state, architecture, metrics. */
-export function trialsOf(db: string): { number: number; state: string; key: string; metrics: Record<string, number> }[] {
-  const store = SqliteStore.open(db, { readonly: true });
-  try {
-    const [study] = store.listStudies();
-    return store.getTrials(study!.id).map((t) => ({ number: t.number, state: t.state, key: t.key, metrics: { ...t.metrics } }));
-  } finally {
-    store.close();
-  }
-}
 
 /** Studies in a database (0 when the file was never created). */
 function trialsOfAny(db: string): number {

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { BIN, ROOT } from '../cli-helpers.js';
 
 /**
@@ -93,3 +94,15 @@ export class WorkerFleet {
     rmSync(this.cliDir, { recursive: true, force: true });
   }
 }
+
+/** The finished trials of the only study in a database: number, state, architecture, metrics. */
+export function trialsOf(db: string): { number: number; state: string; key: string; metrics: Record<string, number> }[] {
+  const store = SqliteStore.open(db, { readonly: true });
+  try {
+    const [study] = store.listStudies();
+    return store.getTrials(study!.id).map((t) => ({ number: t.number, state: t.state, key: t.key, metrics: { ...t.metrics } }));
+  } finally {
+    store.close();
+  }
+}
+
