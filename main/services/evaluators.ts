@@ -7,6 +7,7 @@ import { LutEvaluator } from './devices/lut-evaluator.js';
 import { resolveResource } from './resources.js';
 import { readUserText, statUserPath } from './user-file.js';
 import { TrainEvaluator, type EvaluatorContext, type TrainEvaluatorSpec } from './train/evaluator.js';
+import { createSupernetEvaluator } from './train/supernet-study.js';
 
 export type { EvaluatorContext } from './train/evaluator.js';
 
@@ -84,6 +85,8 @@ export const EVALUATORS: Record<string, EvaluatorFactory> = {
   lut: (spec) => new LutEvaluator(spec),
   /** Real training with tfjs (main/services/train): see TrainEvaluatorSpec for the settings. */
   train: (spec, ctx) => new TrainEvaluator(spec, spec.evaluator as TrainEvaluatorSpec, ctx),
+  /** Sub-networks of a trained once-for-all supernet, scored with its shared weights (train/supernet-study.ts). */
+  supernet: (spec) => createSupernetEvaluator(spec),
 };
 
 export function createEvaluator(spec: StudySpec, ctx?: EvaluatorContext): Evaluator {
