@@ -59,7 +59,7 @@ export const STRATEGY_DOCS: Partial<Record<StrategyName, { title: string; summar
     options: {
       population: int('population size', '16 (32 with several objectives)', '≥ 2'),
       crossover: real('probability of uniform crossover between two parents', '0.5', '0..1'),
-      mutation: real('per-decision mutation probability of a child', '0.2', '0..0.95'),
+      mutation: real('chance of each further one-step mutation of a child (every child gets one)', '0.2', '0..0.95'),
     },
   },
   hyperband: { title: 'Hyperband', summary: 'Successive-halving brackets over fidelities (e.g. epochs): many candidates cheaply, the best promoted to more (Li et al. 2017).', options: HALVING },
