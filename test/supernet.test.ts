@@ -19,6 +19,7 @@ import { loadTorch } from '../main/services/train/torch-engine.js';
 import { ROOT } from './cli-helpers.js';
 import { toyData, toySpace, toySupernet } from './fixtures/supernet-toy.js';
 import { missingPeer } from './harness/peer.js';
+import { runGraphTfjs } from './harness/tfjs-graph.js';
 
 const loaded = loadTorch();
 const skip = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
@@ -117,7 +118,7 @@ describe.skipIf(skip)('once-for-all supernet (libtorch)', () => {
     }
   });
 
-  it('a sub-network cut out runs standalone with the same outputs as inside the supernet (≤ 1e-4)', async () => {
+  it('a sub-network cut out runs standalone (libtorch, and the graph IR reference in tfjs that the TFLite export is checked against) with the same outputs as inside the supernet (≤ 1e-4)', async () => {
     const s = toySupernet();
     try {
       await train(s, 6);
@@ -129,6 +130,8 @@ describe.skipIf(skip)('once-for-all supernet (libtorch)', () => {
           const inside = s.predict(a, x);
           const alone = m.predict(x);
           expect(maxDiff(inside, alone), a.key).toBeLessThanOrEqual(1e-4);
+          const reference = await runGraphTfjs(s.graph(a), s.subnetWeights(a), x.subarray(0, 144)); // one example
+          expect(maxDiff(inside.subarray(0, reference.length), reference), `${a.key} (tfjs)`).toBeLessThanOrEqual(1e-4);
           expect(Math.max(...inside) - Math.min(...inside), `${a.key}: logits differ from each other`).toBeGreaterThan(1e-3);
         } finally {
           m.dispose();
