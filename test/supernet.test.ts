@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cancelled } from '../shared/errors.js';
+import { DivergedError } from '../main/services/train/trainer.js';
 import type { Architecture, ModelGraph } from '../shared/types/index.js';
 import { CancellationTokenSource } from '../main/core/cancellation.js';
 import { Rng } from '../main/core/rng.js';
@@ -193,6 +194,20 @@ describe.skipIf(skip)('once-for-all supernet (libtorch)', () => {
       }
     } finally {
       straight.dispose();
+    }
+  });
+
+  it('stops at a NaN loss with DivergedError and writes no checkpoint of the broken weights', async () => {
+    const s = toySupernet();
+    const ckpt = join(dir, 'nan.ckpt');
+    try {
+      await train(s, 3);
+      const good = s.weights().map.get('head.logits/bias') as Float32Array;
+      s.setWeights(new Map([['head.logits/bias', new Float32Array(good.length).fill(Number.NaN)]]));
+      await expect(train(s, 10, ckpt)).rejects.toBeInstanceOf(DivergedError);
+      expect(existsSync(ckpt)).toBe(false);
+    } finally {
+      s.dispose();
     }
   });
 
