@@ -30,6 +30,12 @@ describe('frontier search with hyperband/asha on nb201', () => {
     }
   }, 120_000);
 
+  it('warns when a multi-fidelity strategy gets an evaluator of one fidelity', () => {
+    const r = cli(['search', '--space', 'nb201', '--table', 'resources/nb201/accuracy.csv', '--objective', 'c10_valid:max', '--strategy', 'asha', '--budget-evals', '5'], { db: join(dir, 'w.db') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: strategy asha picks a fidelity \(e\.g\. epochs\) per trial, but this evaluator has only one/);
+  }, 60_000);
+
   it('refuses --cost with a multi-fidelity strategy, and --early-stop without training', () => {
     const cost = cli(['search', '--space', 'nb201', '--strategy', 'asha', '--cost', '5'], { db: join(dir, 'x.db') });
     expect(cost.code).not.toBe(0);

@@ -57,9 +57,12 @@ function seedEarlyStopping(evaluator: TrainEvaluator, store: Store, id: string):
 export function createStudy(store: Store, spec: StudySpec, clock: Clock = systemClock, onWarning: (message: string) => void = () => undefined): StudyRecord {
   validateStudySpec(spec);
   const space = createSpace(spec.space, spec.spaceOptions ?? {});
-  createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
+  const strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
   const evaluator = createEvaluator(spec);
   try {
+    if (strategy.askFidelity && !evaluator.fidelities?.length) {
+      onWarning(`strategy ${spec.strategy} picks a fidelity (e.g. epochs) per trial, but this evaluator has only one: promoted architectures are evaluated again for nothing (use training, or the nb201 tables with their 12- and 200-epoch fidelities)`);
+    }
     if (spec.strategyOptions?.zcFilter !== undefined && !screenContext(evaluator).screen) {
       throw new NasError('invalid-input', 'strategy option zcFilter (a zero-cost filter) needs an evaluator that builds the models: training, not a table');
     }
