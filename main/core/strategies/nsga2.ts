@@ -19,6 +19,8 @@ interface Nsga2State {
 
 /** Tries to breed an architecture not asked before, before accepting a repeat. */
 const FRESH_TRIES = 24;
+/** Architectures remembered as asked (repeats of older ones are possible again). */
+const MAX_SEEN = 2000;
 
 function wholeNumber(name: string, v: number): number {
   if (!Number.isInteger(v)) throw new RangeError(`strategy option '${name}' must be a whole number, got ${v}`);
@@ -79,6 +81,8 @@ export class Nsga2Strategy implements Strategy {
     if (!this.seen.has(key)) {
       this.seen.add(key);
       this.s.seen.push(key);
+      // The snapshot is written with every trial: remember the latest MAX_SEEN only.
+      if (this.s.seen.length > MAX_SEEN) this.seen.delete(this.s.seen.shift() as string);
     }
     this.s.rng = rng.state();
     return child;

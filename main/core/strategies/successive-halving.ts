@@ -31,6 +31,8 @@ export interface HalvingState {
 }
 
 const FRESH_TRIES = 24;
+/** Architectures remembered as asked (repeats of older ones are possible again). */
+const MAX_SEEN = 2000;
 const RECENT = 10;
 const TOURNAMENT = 3;
 
@@ -112,6 +114,8 @@ export abstract class HalvingStrategy<S extends HalvingState> implements Strateg
     if (!this.seen.has(arch.key)) {
       this.seen.add(arch.key);
       this.s.seen.push(arch.key);
+      // The snapshot is written with every trial: remember the latest MAX_SEEN only.
+      if (this.s.seen.length > MAX_SEEN) this.seen.delete(this.s.seen.shift() as string);
     }
     return { sample: arch.sample.slice(), key: arch.key };
   }
