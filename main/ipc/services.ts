@@ -73,6 +73,17 @@ const TRIAL_CACHE_STUDIES = 6;
 export class StudyService implements StudyApi {
   private readonly summaries = new Map<string, { stamp: string; data: StudySummaryData }>();
   private readonly trialCache = new Map<string, TrialRecord[]>();
+  /** Derived views of one trials array (allTrials returns the same array while nothing changed). */
+  private readonly derived = new WeakMap<readonly TrialRecord[], Map<string, unknown>>();
+
+  private memo<T>(trials: readonly TrialRecord[], key: string, compute: () => T): T {
+    let m = this.derived.get(trials);
+    if (!m) this.derived.set(trials, (m = new Map()));
+    if (m.has(key)) return m.get(key) as T;
+    const v = compute();
+    m.set(key, v);
+    return v;
+  }
 
   constructor(
     private readonly store: Store,
@@ -120,6 +131,13 @@ export class StudyService implements StudyApi {
     const sum = this.summaryOf(rec);
     const best: Record<string, number | null> = {};
     for (const o of rec.spec.objectives) best[o.metric] = sum.best[o.metric]?.metrics[o.metric] ?? null;
+    const objectives = rec.spec.objectives;
+    const extremes = objectives.length >= 2 && sum.front.length > 0
+      ? objectives.map((o) => {
+          const t = sum.front.reduce((a, b) => ((o.direction === 'max' ? (b.metrics[o.metric] as number) > (a.metrics[o.metric] as number) : (b.metrics[o.metric] as number) < (a.metrics[o.metric] as number)) ? b : a));
+          return { metric: o.metric, trial: t.number, values: Object.fromEntries(objectives.map((x) => [x.metric, t.metrics[x.metric] as number])) };
+        })
+      : undefined;
     return {
       id: rec.id as StudyId,
       name: rec.spec.name,
@@ -131,6 +149,7 @@ export class StudyService implements StudyApi {
       budget: rec.spec.budget,
       fraction: budgetFraction(rec),
       best,
+      ...(extremes ? { extremes } : {}),
       frontSize: sum.front.length,
       // One definition everywhere (list, Live, Compare's own column): the front against the study's
       // nadir, for 2 or 3 objectives; one objective has best-so-far instead.
@@ -222,7 +241,8 @@ export class StudyService implements StudyApi {
     } catch {
       space = undefined; // a custom space whose document is gone: the columns without decisions
     }
-    return trialPoints(this.allTrials(id), shownMetrics(rec.spec), space);
+    const trials = this.allTrials(id);
+    return this.memo(trials, 'points', () => trialPoints(trials, shownMetrics(rec.spec), space));
   }
 
   async trial({ id, number }: { id: StudyId; number: number }) {
@@ -264,7 +284,8 @@ export class StudyService implements StudyApi {
     if (reference && reference.length !== rec.spec.objectives.length) {
       throw new NasError('invalid-input', `reference has ${reference.length} values; study ${id} has ${rec.spec.objectives.length} objectives`);
     }
-    return studyHistory(this.allTrials(id), rec.spec.objectives, maxPoints ?? 400, reference);
+    const trials = this.allTrials(id);
+    return this.memo(trials, `history:${maxPoints ?? 400}:${reference?.join(',') ?? ''}`, () => studyHistory(trials, rec.spec.objectives, maxPoints ?? 400, reference));
   }
 
   async artifact({ id, number, kind }: { id: StudyId; number: number; kind: string }): Promise<ArtifactFile> {

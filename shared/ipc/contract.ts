@@ -65,6 +65,11 @@ export interface StudyListItem {
   readonly fraction: number;
   /** Best value per objective metric (null when no complete trial yet). */
   readonly best: Readonly<Record<string, number | null>>;
+  /**
+   * With 2+ objectives: the front's extreme trials, one per objective (the front trial best in it),
+   * with every objective's value, so a best latency is read with the accuracy that goes with it.
+   */
+  readonly extremes?: readonly { readonly metric: string; readonly trial: number; readonly values: Readonly<Record<string, number>> }[];
   readonly frontSize: number;
   readonly hypervolume: number | null;
   readonly createdAt: number;

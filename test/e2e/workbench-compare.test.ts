@@ -82,6 +82,11 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
     const listHv = await listCell('1', 'Hypervolume');
     expect(listHv).toMatch(/^[\d,.]+$/);
     expect(await listCell('4', 'Hypervolume')).toBe('—');
+    // Item 6: the Best of a two-objective search is its front's extremes, each with the other objective.
+    expect(await listCell('1', 'Best')).toMatch(/^front of \d+, from:best c10_valid_12ep: [\d.]+ with hwnb_pixel3 [\d.]+best hwnb_pixel3: [\d.]+ with c10_valid_12ep [\d.]+$/);
+    expect(await listCell('4', 'Best')).toMatch(/^c10_valid_12ep \(max\) [\d.]+$/);
+    expect(await listCell('1', 'Duration')).toMatch(/^\d+ (ms|s)$/);
+    await page.screenshot({ path: artifact('14-6-searches-list.png'), fullPage: true });
     await page.goto(`${url.href}#/compare?ids=1,2,3,4`);
     await poll(() => page.getByTestId('hv-1').textContent()).toBe(listHv);
     await expect.poll(() => page.getByTestId('objective-groups').textContent()).toMatch(/2 different sets of objectives/);

@@ -117,6 +117,8 @@ describe.skipIf(skip !== undefined)('finding trials in the workbench', () => {
   });
 
   it('brushing the parallel coordinates filters the table and the scatter', async () => {
+    // Mounted when scrolled to.
+    await page.locator('section[aria-label="Parallel coordinates"]').scrollIntoViewIfNeeded();
     const pc = page.getByTestId('parallel-coordinates');
     await poll(() => pc.getAttribute('data-shown')).toBe('400');
     await pc.scrollIntoViewIfNeeded();
@@ -146,6 +148,7 @@ describe.skipIf(skip !== undefined)('finding trials in the workbench', () => {
   });
 
   it('draws a slice plot of a metric against one decision', async () => {
+    await page.locator('section[aria-label="Slice plot"]').scrollIntoViewIfNeeded();
     await page.getByLabel('Slice decision').selectOption({ label: 'edge2<-0' });
     await page.getByLabel('Slice metric').selectOption(METRIC);
     const slice = page.getByRole('img', { name: `Slice plot of ${METRIC} against edge2<-0. Arrow keys walk the Pareto front, Enter opens the trial.` });

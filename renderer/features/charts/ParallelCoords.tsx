@@ -18,12 +18,20 @@ interface Props {
   readonly mask: Uint8Array | null;
   readonly brushes: Readonly<Record<string, readonly [number, number]>>;
   readonly onBrush: (key: string, range: readonly [number, number] | null) => void;
+  /**
+   * The mask for other brushes (the filters applied too): used while a brush is dragged, so the
+   * lines follow the pointer at once while `onBrush` (which filters the table and the scatter)
+   * is called when the pointer rests BRUSH_COMMIT_MS or is released.
+   */
+  readonly maskFor?: (brushes: Readonly<Record<string, readonly [number, number]>>) => Uint8Array | null;
   readonly height?: number;
   readonly theme?: string;
   readonly label: string;
 }
 
 const PAD = { left: 36, right: 36, top: 34, bottom: 22 };
+/** While dragging, how long the pointer rests before the brush filters the rest of the screen. */
+const BRUSH_COMMIT_MS = 200;
 
 interface Axis {
   readonly x: number;
@@ -40,13 +48,14 @@ interface Axis {
  * interactive). Drag along an axis to brush a range (it filters the table and the scatter), click
  * an axis to clear its brush. `data-frame-ms` on the figure gives the last redraw's duration.
  */
-export function ParallelCoords({ columns, count, mask, brushes, onBrush, height = 320, theme, label }: Props) {
+export function ParallelCoords({ columns, count, mask, brushes, onBrush, maskFor, height = 320, theme, label }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const back = useRef<HTMLCanvasElement>(null);
   const front = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(800);
   const [drag, setDrag] = useState<{ axis: number; y0: number; y1: number } | null>(null);
   const frame = useRef(0);
+  const commit = useRef<{ timer: ReturnType<typeof setTimeout> | undefined; last: number }>({ timer: undefined, last: 0 });
 
   useEffect(() => {
     const el = wrap.current;
@@ -82,50 +91,86 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, height 
     });
   }, [columns, count, width, plotH]);
 
-  // Pixel y of every trial on every axis, computed once per data and size (NaN: missing).
+  // Whole-pixel y (from the plot's top) of every trial on every axis, axis by axis; -1: missing.
   const ys = useMemo(() => {
-    const A = axes.length;
-    const out = new Float32Array(count * A);
+    const out = new Int16Array(axes.length * count);
     axes.forEach((ax, a) => {
+      const base = a * count;
       for (let i = 0; i < count; i++) {
         const v = ax.col.values[i];
-        out[i * A + a] = v === null || v === undefined ? NaN : ax.y(v);
+        const y = v === null || v === undefined ? NaN : ax.y(v);
+        out[base + i] = Number.isNaN(y) ? -1 : Math.round(y - PAD.top);
       }
     });
     return out;
   }, [axes, count]);
 
+  // Resizing a canvas reallocates it: only when the size changed (not on every brush frame).
   const setup = (c: HTMLCanvasElement | null) => {
     if (!c) return null;
     const dpr = window.devicePixelRatio || 1;
-    c.width = Math.floor(width * dpr);
-    c.height = Math.floor(height * dpr);
-    c.style.width = `${width}px`;
-    c.style.height = `${height}px`;
+    const w = Math.floor(width * dpr);
+    const h = Math.floor(height * dpr);
+    if (c.width !== w || c.height !== h) {
+      c.width = w;
+      c.height = h;
+      c.style.width = `${width}px`;
+      c.style.height = `${height}px`;
+    }
     const ctx = c.getContext('2d');
     ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
     return ctx;
   };
+  // Theme colours, read once per theme (reading computed style on every frame forces a style pass).
+  const colors = useRef<{ theme: string | undefined; accent: string; fg: string } | null>(null);
 
-  const lines = (ctx: CanvasRenderingContext2D, take: (i: number) => boolean) => {
+  // Reused per draw: segment counts between two adjacent axes, by whole-pixel end points.
+  const grid = useRef<{ counts: Int32Array; touched: Int32Array }>({ counts: new Int32Array(0), touched: new Int32Array(0) });
+
+  /**
+   * Draws the trials `take` accepts as polylines. Segments are drawn once per distinct pair of
+   * whole-pixel end points, as dark as the lines they stand for (alpha compounding in 6 levels):
+   * between decision axes there are only a few dozen distinct segments however many trials there
+   * are, so 50,000 trials draw as a few thousand segments.
+   */
+  const lines = (ctx: CanvasRenderingContext2D, take: Uint8Array | null, alpha: number) => {
     const A = axes.length;
-    ctx.beginPath();
-    for (let i = 0; i < count; i++) {
-      if (!take(i)) continue;
-      let pen = false;
-      for (let a = 0; a < A; a++) {
-        const y = ys[i * A + a] as number;
-        if (Number.isNaN(y)) {
-          pen = false;
-          continue;
-        }
-        const x = (axes[a] as Axis).x;
-        if (pen) ctx.lineTo(x, y);
-        else ctx.moveTo(x, y);
-        pen = true;
+    const side = Math.ceil(plotH) + 1;
+    if (grid.current.counts.length !== side * side) grid.current = { counts: new Int32Array(side * side), touched: new Int32Array(side * side) };
+    const { counts, touched } = grid.current;
+    const LEVELS = [1, 2, 4, 8, 16, 32];
+    const paths = LEVELS.map(() => new Path2D());
+    for (let a = 0; a + 1 < A; a++) {
+      let nt = 0;
+      const b1 = a * count;
+      const b2 = b1 + count;
+      for (let i = 0; i < count; i++) {
+        if (take !== null && take[i] === 0) continue;
+        const y1 = ys[b1 + i] as number;
+        const y2 = ys[b2 + i] as number;
+        if (y1 < 0 || y2 < 0) continue;
+        const k = y1 * side + y2;
+        if ((counts[k] = (counts[k] as number) + 1) === 1) touched[nt++] = k;
+      }
+    const x1 = (axes[a] as Axis).x;
+      const x2 = (axes[a + 1] as Axis).x;
+      for (let t = 0; t < nt; t++) {
+        const k = touched[t] as number;
+        const c = counts[k] as number;
+        counts[k] = 0;
+        let level = 0;
+        while (level + 1 < LEVELS.length && c >= (LEVELS[level + 1] as number)) level++;
+        const p = paths[level] as Path2D;
+        p.moveTo(x1, PAD.top + Math.floor(k / side));
+        p.lineTo(x2, PAD.top + (k % side));
       }
     }
-    ctx.stroke();
+    LEVELS.forEach((n, level) => {
+      // n lines on top of each other at `alpha` each.
+      ctx.globalAlpha = Math.min(1, 1 - (1 - alpha) ** n);
+      ctx.stroke(paths[level] as Path2D);
+    });
+    ctx.globalAlpha = 1;
   };
 
   // Underneath: every trial, faded; axes, ticks and labels.
@@ -137,10 +182,8 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, height 
     const fg = css.getPropertyValue('--fg').trim() || '#ddd';
     ctx.clearRect(0, 0, width, height);
     ctx.strokeStyle = muted;
-    ctx.globalAlpha = count > 5000 ? 0.05 : count > 500 ? 0.12 : 0.25;
     ctx.lineWidth = 1;
-    lines(ctx, () => true);
-    ctx.globalAlpha = 1;
+    lines(ctx, null, count > 5000 ? 0.05 : count > 500 ? 0.12 : 0.25);
     ctx.font = '11px system-ui, sans-serif';
     for (const ax of axes) {
       ctx.strokeStyle = fg;
@@ -173,18 +216,24 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, height 
     const ctx = setup(c);
     if (!ctx || !c) return;
     const t0 = performance.now();
-    const css = getComputedStyle(c);
-    const accent = css.getPropertyValue('--accent').trim() || '#4e9af1';
-    const fg = css.getPropertyValue('--fg').trim() || '#ddd';
+    if (!colors.current || colors.current.theme !== theme) {
+      const css = getComputedStyle(c);
+      colors.current = { theme, accent: css.getPropertyValue('--accent').trim() || '#4e9af1', fg: css.getPropertyValue('--fg').trim() || '#ddd' };
+    }
+    const { accent, fg } = colors.current;
     ctx.clearRect(0, 0, width, height);
+    // While dragging: the lines of the dragged range now (the store hears of it every BRUSH_COMMIT_MS).
+    let m = mask;
+    if (drag && maskFor && Math.abs(drag.y1 - drag.y0) >= 3) {
+      const key = (axes[drag.axis] as Axis).col.key;
+      m = maskFor({ ...brushes, [key]: rangeOf(drag.axis, drag.y0, drag.y1) });
+    }
     let shown = 0;
-    if (mask) for (let i = 0; i < count; i++) shown += mask[i] as number;
+    if (m) for (let i = 0; i < count; i++) shown += m[i] as number;
     else shown = count;
     ctx.strokeStyle = accent;
     ctx.lineWidth = 1;
-    ctx.globalAlpha = shown > 20_000 ? 0.06 : shown > 5000 ? 0.12 : shown > 500 ? 0.3 : 0.7;
-    lines(ctx, mask ? (i) => mask[i] === 1 : () => true);
-    ctx.globalAlpha = 1;
+    lines(ctx, m, shown > 20_000 ? 0.06 : shown > 5000 ? 0.12 : shown > 500 ? 0.3 : 0.7);
     // Brushes (and the one being dragged).
     axes.forEach((ax, a) => {
       const r = brushes[ax.col.key];
@@ -212,7 +261,7 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, height 
     c.dataset.frameMs = (performance.now() - t0).toFixed(2);
     c.dataset.shown = String(shown);
     c.dataset.drawn = '1';
-  }, [axes, ys, mask, brushes, drag, width, height, theme]);
+  }, [axes, ys, mask, brushes, drag, width, height, theme, maskFor]);
 
   const axisAt = (mx: number) => {
     let best = -1;
@@ -258,7 +307,11 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, height 
           const p = pos(e);
           const a = axisAt(p.x);
           if (a < 0) return;
-          e.currentTarget.setPointerCapture(e.pointerId);
+          try {
+            e.currentTarget.setPointerCapture(e.pointerId);
+          } catch {
+            /* a synthetic pointer (no capture): the drag still works while over the canvas */
+          }
           setDrag({ axis: a, y0: p.y, y1: p.y });
         }}
         onPointerMove={(e) => {
@@ -266,14 +319,28 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, height 
           const p = pos(e);
           const next = { ...drag, y1: p.y };
           setDrag(next);
-          // The brush filters as it moves, at most once a frame.
-          cancelAnimationFrame(frame.current);
-          if (Math.abs(next.y1 - next.y0) >= 3) frame.current = requestAnimationFrame(() => onBrush((axes[next.axis] as Axis).col.key, rangeOf(next.axis, next.y0, next.y1)));
+          if (Math.abs(next.y1 - next.y0) < 3) return;
+          const send = () => {
+            commit.current.timer = undefined;
+            commit.current.last = performance.now();
+            onBrush((axes[next.axis] as Axis).col.key, rangeOf(next.axis, next.y0, next.y1));
+          };
+          if (!maskFor) {
+            cancelAnimationFrame(frame.current);
+            frame.current = requestAnimationFrame(send);
+            return;
+          }
+          // The rest of the screen follows once the pointer rests BRUSH_COMMIT_MS (or is released),
+          // the lines at once: refiltering 50,000 rows at every move would drop frames.
+          if (commit.current.timer) clearTimeout(commit.current.timer);
+          commit.current.timer = setTimeout(send, BRUSH_COMMIT_MS);
         }}
         onPointerUp={(e) => {
           if (!drag) return;
           const p = pos(e);
           cancelAnimationFrame(frame.current);
+          if (commit.current.timer) clearTimeout(commit.current.timer);
+          commit.current.timer = undefined;
           const key = (axes[drag.axis] as Axis).col.key;
           onBrush(key, Math.abs(p.y - drag.y0) < 3 ? null : rangeOf(drag.axis, drag.y0, p.y));
           setDrag(null);

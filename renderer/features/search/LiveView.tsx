@@ -5,12 +5,12 @@ import { formatEta, liveSelectors } from '../../store/live/selectors.js';
 import { LineChart } from '../charts/LineChart.js';
 import { ScatterCanvas } from '../charts/ScatterCanvas.js';
 import { fmt, PALETTE } from '../common/format.js';
-import { Empty, ErrorNote, Panel, ProgressBar, StatusBadge } from '../common/widgets.js';
+import { Empty, ErrorNote, Panel, ProgressBar, StatusBadge, WhenVisible } from '../common/widgets.js';
 import { TrialsTable } from './TrialsTable.js';
 import { ParallelCoords, type PcColumn } from '../charts/ParallelCoords.js';
 import { SlicePlot } from '../results/SlicePlot.js';
 import { TrialFilters } from '../results/TrialFilters.js';
-import { decisionKey } from '../../store/live/filter.js';
+import { decisionKey, trialMask } from '../../store/live/filter.js';
 import { POLL_MS } from '../../store/live/action.js';
 import '../common/workbench.css';
 
@@ -69,6 +69,7 @@ export function LiveView({ id }: { id: StudyId }) {
     const mets = Object.entries(points.metrics).map(([m, col]) => ({ key: m, label: m, values: col }));
     return [...dims, ...mets];
   }, [points]);
+  const maskFor = useMemo(() => (points ? (b: Readonly<Record<string, readonly [number, number]>>) => trialMask(points, filters, b) : undefined), [points, filters]);
   const hvSeries = useMemo(() => (history ? [{ label: 'hypervolume', color: PALETTE[2] as string, values: history.hypervolume, stepped: true }] : []), [history]);
 
 
@@ -218,14 +219,18 @@ export function LiveView({ id }: { id: StudyId }) {
         </Panel>
         <Panel title="Parallel coordinates" className="wide">
           {pcColumns.length >= 2 ? (
-            <ParallelCoords label={`Parallel coordinates of ${points.numbers.length} trials over decisions and metrics`} columns={pcColumns} count={points.numbers.length} mask={mask} brushes={brushes} onBrush={setBrush} theme={theme} />
+            <WhenVisible height={320}>
+              <ParallelCoords label={`Parallel coordinates of ${points.numbers.length} trials over decisions and metrics`} columns={pcColumns} count={points.numbers.length} mask={mask} brushes={brushes} onBrush={setBrush} maskFor={maskFor} theme={theme} />
+            </WhenVisible>
           ) : (
             <Empty>Fewer than two columns to draw.</Empty>
           )}
           <p className="legend muted small">Drag along an axis to keep a range (it filters the table, the scatter and the slice plot); click an axis to clear it.</p>
         </Panel>
         <Panel title="Slice plot" className="wide">
-          <SlicePlot points={points} mask={mask} theme={theme} onPick={open} />
+          <WhenVisible height={340}>
+            <SlicePlot points={points} mask={mask} theme={theme} onPick={open} />
+          </WhenVisible>
         </Panel>
         <Panel title={`Trials (${points.numbers.length.toLocaleString('en-US')})`} className="wide">
           <TrialFilters

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { StudySortKey } from '../../store/studies/initialState.js';
 import { studiesSelectors } from '../../store/studies/selectors.js';
 import { useNas } from '../../store/index.js';
-import { fmt, fmtTime } from '../common/format.js';
+import { fmt, fmtDuration, fmtTime } from '../common/format.js';
 import { Empty, ErrorNote, ProgressBar, StatusBadge } from '../common/widgets.js';
 
 const COLUMNS: { key: StudySortKey | null; label: string }[] = [
@@ -13,6 +13,7 @@ const COLUMNS: { key: StudySortKey | null; label: string }[] = [
   { key: 'status', label: 'Status' },
   { key: null, label: 'Space · strategy' },
   { key: 'evals', label: 'Evaluations' },
+  { key: 'duration', label: 'Duration' },
   { key: null, label: 'Best' },
   { key: 'frontSize', label: 'Front' },
   { key: 'hypervolume', label: 'Hypervolume' },
@@ -104,12 +105,35 @@ export function SearchesView() {
                     <span className="num">{s.progress.evals.toLocaleString('en-US')}</span>
                     <ProgressBar fraction={s.fraction} label={`Budget used by ${s.name}`} />
                   </td>
-                  <td className="small">
-                    {s.objectives.map((o) => (
-                      <div key={o.metric}>
-                        {o.metric} <span className="muted">({o.direction})</span> <b>{fmt(s.best[o.metric])}</b>
-                      </div>
-                    ))}
+                  <td className="num small" title="Wall time spent running (all runs)">
+                    {fmtDuration(s.progress.wallMs)}
+                  </td>
+                  <td className="small" data-testid="best">
+                    {s.extremes && s.extremes.length > 0 ? (
+                      <>
+                        <div>
+                          front of <b>{s.frontSize}</b>, from:
+                        </div>
+                        {s.extremes.map((x) => (
+                          <div key={x.metric} title={`Trial ${x.trial}: the front's best ${x.metric}`}>
+                            best {x.metric}: <b>{fmt(x.values[x.metric])}</b>{' '}
+                            <span className="muted">
+                              with{' '}
+                              {s.objectives
+                                .filter((o) => o.metric !== x.metric)
+                                .map((o) => `${o.metric} ${fmt(x.values[o.metric])}`)
+                                .join(', ')}
+                            </span>
+                          </div>
+                        ))}
+                      </>
+                    ) : (
+                      s.objectives.map((o) => (
+                        <div key={o.metric}>
+                          {o.metric} <span className="muted">({o.direction})</span> <b>{fmt(s.best[o.metric])}</b>
+                        </div>
+                      ))
+                    )}
                   </td>
                   <td className="num">{s.frontSize}</td>
                   <td className="num">{fmt(s.hypervolume)}</td>

@@ -17,6 +17,8 @@ function sortValue(s: StudyListItem, key: StudySortKey): number | string {
       return s.hypervolume ?? -Infinity;
     case 'createdAt':
       return s.createdAt;
+    case 'duration':
+      return s.progress.wallMs;
   }
 }
 
