@@ -16,6 +16,7 @@ const MODEL: Record<string, Doc> = {
   init: int('random architectures before the first model is fitted', '10', '≥ 1'),
   candidates: int('candidates scored by the acquisition function per ask', '100', '1..100000'),
   parents: int('best architectures mutated into candidates', '5', '≥ 1'),
+  neighbours: int('1: every one-step neighbour of those best architectures is a candidate too (a local search ranked by the model); 0: only random mutations', '1 (bo), 0 (bananas)', '0..1'),
   randomShare: real('share of the candidates drawn at random instead of mutated', '0.2', '0..1'),
   acquisition: choice('acquisition function: independent Thompson sampling, upper confidence bound, expected improvement', 'its (bananas), ei (bo)', ['its', 'ucb', 'ei']),
   beta: real('exploration weight of ucb (mean + beta·std)', '1', '≥ 0'),

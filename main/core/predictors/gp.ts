@@ -1,8 +1,12 @@
 /**
- * Gaussian-process regression with a categorical kernel: k(x, x') = exp(-d²(x, x') / ℓ), d² the
- * squared distance of the encodings (twice the Hamming distance of the decisions for a one-hot
- * encoding). Targets are standardised; the lengthscale ℓ (relative to the median pairwise d²) and
- * the noise are chosen on a fixed grid by marginal likelihood, so a fit is deterministic. Exact
+ * Gaussian-process regression with a categorical kernel:
+ *   k(x, x') = (1 − λ)·exp(−d²(x, x') / ℓ) + λ·⟨x, x'⟩ / s
+ * d² the squared distance of the encodings (twice the Hamming distance of the decisions for a
+ * one-hot encoding); the second, linear term is the additive (first-order) categorical kernel: on
+ * a one-hot encoding ⟨x, x'⟩ counts the decisions two architectures share, so the effect of a
+ * choice (an operation on an edge) carries over to every architecture that makes it; s is the mean
+ * ⟨x, x⟩ of the data. Targets are standardised; ℓ (relative to the median pairwise d²), λ and the
+ * noise are chosen on a fixed grid by marginal likelihood, so a fit is deterministic. Exact
  * inference by Cholesky: O(n³) per grid point, meant for up to a few hundred points.
  */
 import { checkInputs, standardise, type Matrix, type Prediction, type Predictor } from './types.js';
@@ -12,10 +16,19 @@ export interface GpOptions {
   readonly lengthscales?: readonly number[];
   /** Noise variances tried, on standardised targets. */
   readonly noises?: readonly number[];
+  /** Weights λ of the linear (additive) term tried. */
+  readonly linear?: readonly number[];
 }
 
 const DEFAULT_LENGTHSCALES = [0.5, 1, 2];
 const DEFAULT_NOISES = [0.01, 0.1];
+const DEFAULT_LINEAR = [0, 0.5];
+
+function dot(a: readonly number[], b: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
 
 function sqDist(a: readonly number[], b: readonly number[]): number {
   let s = 0;
@@ -71,6 +84,9 @@ interface Fitted {
   alpha: Float64Array;
   lengthscale: number;
   noise: number;
+  linear: number;
+  /** Scale of the linear term (mean ⟨x, x⟩). */
+  norm: number;
   mean: number;
   scale: number;
 }
@@ -79,15 +95,18 @@ export class GaussianProcess implements Predictor {
   private fitted?: Fitted;
   private readonly lengthscales: readonly number[];
   private readonly noises: readonly number[];
+  private readonly linear: readonly number[];
 
   constructor(opts: GpOptions = {}) {
+    this.linear = opts.linear ?? DEFAULT_LINEAR;
     this.lengthscales = opts.lengthscales ?? DEFAULT_LENGTHSCALES;
     this.noises = opts.noises ?? DEFAULT_NOISES;
   }
 
   /** The chosen hyperparameters (absolute lengthscale, noise on standardised targets) and the log marginal likelihood. */
-  hyperparameters(): { lengthscale: number; noise: number; logLikelihood: number } | undefined {
-    return this.fitted ? { lengthscale: this.fitted.lengthscale, noise: this.fitted.noise, logLikelihood: this.logLik } : undefined;
+  hyperparameters(): { lengthscale: number; noise: number; linear: number; logLikelihood: number } | undefined {
+    const f = this.fitted;
+    return f ? { lengthscale: f.lengthscale, noise: f.noise, linear: f.linear, logLikelihood: this.logLik } : undefined;
   }
 
   private logLik = -Infinity;
@@ -97,6 +116,17 @@ export class GaussianProcess implements Predictor {
     const n = x.length;
     const { mean, scale, z } = standardise(y);
     const d2 = new Float64Array(n * n);
+    const dots = new Float64Array(n * n);
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        const v = dot(x[i] as number[], x[j] as number[]);
+        dots[i * n + j] = v;
+        dots[j * n + i] = v;
+      }
+      norm += (dots[i * n + i] as number) / n;
+    }
+    if (!(norm > 0)) norm = 1;
     const pairs: number[] = [];
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < i; j++) {
@@ -112,10 +142,10 @@ export class GaussianProcess implements Predictor {
     let bestLik = -Infinity;
     for (const rel of this.lengthscales) {
       const ls = rel * median;
-      for (const noise of this.noises) {
+      for (const noise of this.noises) for (const lin of this.linear) {
         const k = new Float64Array(n * n);
-        for (let i = 0; i < n * n; i++) k[i] = Math.exp(-(d2[i] as number) / ls);
-        for (let i = 0; i < n; i++) k[i * n + i] = 1 + noise;
+        for (let i = 0; i < n * n; i++) k[i] = (1 - lin) * Math.exp(-(d2[i] as number) / ls) + (lin * (dots[i] as number)) / norm;
+        for (let i = 0; i < n; i++) k[i * n + i] = (k[i * n + i] as number) + noise;
         if (!cholesky(k, n)) continue;
         const alpha = backward(k, n, forward(k, n, z));
         let lik = 0;
@@ -123,7 +153,7 @@ export class GaussianProcess implements Predictor {
         lik -= 0.5 * n * Math.log(2 * Math.PI);
         if (lik > bestLik) {
           bestLik = lik;
-          best = { x: x.map((r) => r.slice()), chol: k, alpha, lengthscale: ls, noise, mean, scale };
+          best = { x: x.map((r) => r.slice()), chol: k, alpha, lengthscale: ls, noise, linear: lin, norm, mean, scale };
         }
       }
     }
@@ -142,14 +172,15 @@ export class GaussianProcess implements Predictor {
       const ks = new Float64Array(n);
       let mu = 0;
       for (let i = 0; i < n; i++) {
-        ks[i] = Math.exp(-sqDist(q, f.x[i] as number[]) / f.lengthscale);
+        ks[i] = (1 - f.linear) * Math.exp(-sqDist(q, f.x[i] as number[]) / f.lengthscale) + (f.linear * dot(q, f.x[i] as number[])) / f.norm;
         mu += (ks[i] as number) * (f.alpha[i] as number);
       }
       const v = forward(f.chol, n, ks);
       let vv = 0;
       for (let i = 0; i < n; i++) vv += (v[i] as number) ** 2;
       mean.push(f.mean + f.scale * mu);
-      std.push(f.scale * Math.sqrt(Math.max(0, 1 - vv)));
+      const prior = 1 - f.linear + (f.linear * dot(q, q)) / f.norm;
+      std.push(f.scale * Math.sqrt(Math.max(0, prior - vv)));
     }
     return { mean, std };
   }

@@ -23,7 +23,8 @@ interface TpeState {
  * the rest; each decision gets a categorical Parzen estimator per group (observation counts, older
  * trials down-weighted once there are more than 25, plus `priorWeight` spread uniformly); `candidates`
  * draws from the good estimator are scored by log l(x) − log g(x) over their active decisions and the
- * best one not yet asked is proposed. Several objectives (MOTPE-like): trials are ranked by
+ * best one not yet asked (nor pending) is proposed, drawing up to ten times as many when every draw
+ * was asked already. Several objectives (MOTPE-like): trials are ranked by
  * non-dominated front, then crowding distance.
  */
 export class TpeStrategy implements Strategy {
@@ -53,7 +54,9 @@ export class TpeStrategy implements Strategy {
       const l = this.estimators(good);
       const g = this.estimators(bad);
       let bestScore = -Infinity;
-      for (let c = 0; c < this.candidates; c++) {
+      // `candidates` draws from l(x); once l(x) has concentrated on architectures already asked, up
+      // to ten times as many, so that the proposal stays a draw from l(x) rather than a random cell.
+      for (let c = 0; c < this.candidates || (!out && c < 10 * this.candidates); c++) {
         const raw = space.dims.map((_, d) => rng.weighted(l[d] as number[]));
         const s = raw.map((v, d) => (space.isActive(raw, d) ? v : 0));
         const key = space.freeze(s).key;
