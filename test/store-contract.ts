@@ -583,6 +583,43 @@ export function describeStoreContract(
       });
     });
 
+    describe('study info and deletion', () => {
+      it('renames and annotates a study (kept across reads), leaving the other fields alone', () => {
+        const id = runningStudy(1);
+        const r = store.updateStudyInfo(id, { name: 'renamed', notes: 'baseline for the paper', tags: ['nb201', 'seed-sweep'] });
+        expect(r).toMatchObject({ id, status: 'running', notes: 'baseline for the paper', tags: ['nb201', 'seed-sweep'] });
+        expect(r.spec).toEqual({ ...SPEC, name: 'renamed' });
+        expect(store.getStudy(id)).toEqual(r);
+        expect(store.updateStudyInfo(id, { tags: ['x'] })).toMatchObject({ notes: 'baseline for the paper', tags: ['x'], spec: { name: 'renamed' } });
+        const cleared = store.updateStudyInfo(id, { notes: '', tags: [] });
+        expect(cleared.notes).toBeUndefined();
+        expect(cleared.tags).toBeUndefined();
+        expectNasError(() => store.updateStudyInfo('999', { name: 'x' }), 'not-found');
+      });
+
+      it('deletes a study with its trials, curves, latency samples and artifact records; others stay', () => {
+        const id = runningStudy(2);
+        const other = runningStudy(1);
+        store.appendCurve(id, 0, [{ step: 1, metric: 'loss', value: 2 }]);
+        store.finishTrial(id, 1, { state: 'complete', metrics: { acc: 1 }, fidelity: {}, cost: 1, finishedAt: 2_000 }, { progress: { evals: 1, failed: 0, rejected: 0, costSeconds: 1, wallMs: 1 }, strategyState: null });
+        store.addLatencySample({ deviceId: 'cpu', subject: 'a', studyId: id, trialNumber: 0, medianMs: 1, runs: 1, provenance: {}, measuredAt: 1 });
+        store.addLatencySample({ deviceId: 'cpu', subject: 'b', studyId: other, trialNumber: 0, medianMs: 1, runs: 1, provenance: {}, measuredAt: 1 });
+        store.addArtifact({ studyId: id, trialNumber: 0, kind: 'onnx', path: '/x.onnx', bytes: 1, sha256: 'ab'.repeat(32), createdAt: 1 });
+        store.acquireLease(id, A, 5_000, POLICY);
+        // A live lease: some run uses it.
+        expectNasError(() => store.deleteStudy(id, 5_001, POLICY), 'study-busy', StudyBusy);
+        store.deleteStudy(id, 5_001 + POLICY.staleAfterMs, POLICY);
+        expect(store.getStudy(id)).toBeUndefined();
+        expect(store.listStudies().map((r) => r.id)).toEqual([other]);
+        expect(store.getLatencySamples().map((l) => l.subject)).toEqual(['b']);
+        expect(store.listArtifacts(id)).toEqual([]);
+        expect(store.getTrials(other)).toHaveLength(1);
+        expectNasError(() => store.deleteStudy(id, 9_000, POLICY), 'not-found');
+        // Ids are not reused.
+        expect(Number(newStudy())).toBeGreaterThan(Number(other));
+      });
+    });
+
     it('fails with store-io after close', () => {
       const id = newStudy();
       store.close();

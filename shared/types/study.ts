@@ -107,6 +107,9 @@ export interface StudyRecord {
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly error?: string;
+  /** The user's notes and tags on the study (the workbench's Searches list). */
+  readonly notes?: string;
+  readonly tags?: readonly string[];
 }
 
 export interface CurvePoint {
