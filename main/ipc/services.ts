@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { basename } from 'node:path';
 import { COST_METRICS } from '../core/graph/cost.js';
 import { defaultMaxTrain, TRAIN_METRICS } from '../services/train/evaluator.js';
+import { ZERO_COST_PROXIES } from '../services/train/zero-cost.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
   ProfileJobId,
@@ -39,6 +40,12 @@ import { ProfileJobs } from './profiling.js';
 import { studySpecSchema } from './schemas.js';
 import { latencyBreakdown } from './latency.js';
 import { budgetFraction, type StudyRunner } from './study-runner.js';
+
+/** The form field of a strategy option's error: `strategyOptions.<name>` when the message names one ("strategy option 'gamma' must…"). */
+function optionField(message: string): string {
+  const name = /option '([^']+)'/.exec(message)?.[1];
+  return name ? `strategyOptions.${name}` : 'strategyOptions';
+}
 
 type StudyApi = NasApi['study'];
 type SpaceApi = NasApi['space'];
@@ -363,7 +370,7 @@ export function validateSpec(spec: StudySpec): SpecValidation {
     validateStudySpec(spec);
   } catch (e) {
     const m = errorMessage(e);
-    const field = /strategy option/.test(m) ? 'strategyOptions' : /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
+    const field = /strategy option/.test(m) ? optionField(m) : /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
     add(field, e);
   }
   let spaceCount: string | null = null;
@@ -378,7 +385,7 @@ export function validateSpec(spec: StudySpec): SpecValidation {
     try {
       createStrategy(spec.strategy, { space, objectives: spec.objectives ?? [], seed: spec.seed, options: spec.strategyOptions ?? {} });
     } catch (e) {
-      add(/option/.test(errorMessage(e)) ? 'strategyOptions' : 'strategy', e);
+      add(/option/.test(errorMessage(e)) ? optionField(errorMessage(e)) : 'strategy', e);
     }
   }
   if (issues.length === 0) {
@@ -432,7 +439,7 @@ export class SpaceService implements SpaceApi {
         id: 'mobilenet',
         title: `${mobilenet.title} · trained on Fashion-MNIST`,
         count: mobilenet.count().toString(),
-        metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true }))],
+        metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true })), ...ZERO_COST_PROXIES.map((name) => ({ name, known: true }))],
         // What `frontier search` does by default: each candidate trained for real (tfjs) on the
         // built-in Fashion-MNIST subset, in worker threads so the server stays responsive.
         defaults: {
