@@ -7,14 +7,13 @@ import { errorMessage, NasError, TrialPruned } from '../../../shared/errors.js';
 import type { LatencySample, StudySpec } from '../../../shared/types/index.js';
 import { CancellationTokenSource } from '../../core/cancellation.js';
 import type { Evaluator } from '../../core/evaluator.js';
-import { createSpace } from '../../core/spaces.js';
 import { resolveAdbBinary } from '../devices/adb.js';
 import { createEvaluator } from '../evaluators.js';
 import { isBackendName, listBackends, type BackendName } from '../train/backend.js';
 import { bullConnection, checkRedis, DEFAULT_QUEUE, KEY_PREFIX, redisOptions } from './connection.js';
 import { materializeDatasets } from './datasets.js';
 import { encodeResult } from './metrics-codec.js';
-import { PRUNED_PREFIX, validateJobData, withDatasetPaths, type EvalJobData, type EvalJobProgress, type EvalJobResult, type Refusal } from './protocol.js';
+import { architectureOf, PRUNED_PREFIX, validateJobData, withDatasetPaths, type EvalJobData, type EvalJobProgress, type EvalJobResult, type Refusal } from './protocol.js';
 import { announceWorker, listWorkers, withdrawWorker, type WorkerInfo } from './registry.js';
 
 export interface EvalWorkerOptions {
@@ -61,6 +60,7 @@ export class EvalWorker {
   private readonly samples = new Map<string, LatencySample[]>();
   private readonly cancel = new CancellationTokenSource();
   private timer?: ReturnType<typeof setInterval>;
+  private soon?: ReturnType<typeof setTimeout>;
   private backends: Promise<BackendName[]>;
   private probed: string[] = [];
   private phones: string[] = [];
@@ -134,6 +134,15 @@ export class EvalWorker {
     }
   }
 
+  /** Announces the new counters within 250 ms (one write for many quick jobs). */
+  private beatSoon(): void {
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.beat();
+    }, 250);
+  }
+
   private async process(job: Job, token?: string): Promise<EvalJobResult> {
     let data: EvalJobData;
     let evaluator: Evaluator;
@@ -143,8 +152,7 @@ export class EvalWorker {
     } catch (e) {
       return this.refuse(job, token, errorMessage(e));
     }
-    const space = createSpace(data.spec.space, data.spec.spaceOptions ?? {});
-    const arch = space.freeze([...data.arch.sample]);
+    const arch = architectureOf(data);
     const curve: EvalJobProgress['curve'][number][] = [];
     this.running++;
     try {
@@ -153,13 +161,13 @@ export class EvalWorker {
         void job.updateProgress({ curve: [...curve] } satisfies EvalJobProgress).catch(() => undefined);
       }, this.cancel.token);
       this.done++;
-      void this.beat();
+      this.beatSoon();
       const latency = this.samples.get(arch.key) ?? [];
       this.samples.delete(arch.key);
       return { result: encodeResult(result), latency, worker: this.id };
     } catch (e) {
       this.failed++;
-      void this.beat();
+      this.beatSoon();
       this.samples.delete(arch.key);
       throw new UnrecoverableError(e instanceof TrialPruned ? `${PRUNED_PREFIX}${e.message}` : `${errorMessage(e)} (on worker ${this.id})`);
     } finally {
@@ -197,7 +205,10 @@ export class EvalWorker {
       if (here.length === 0) throw new NasError('invalid-input', 'no training backend initialises on this worker');
       spec = { ...spec, evaluator: { ...spec.evaluator, workers: this.o.concurrency, ...(use ? { backend: use } : {}) } };
     }
-    const key = JSON.stringify(spec);
+    // What evaluates an architecture, not how the study searches: studies differing only in name,
+    // strategy, budget or concurrency (and seed, for tables) share one evaluator (tables joined once).
+    const { name: _n, strategy: _s, strategyOptions: _o, budget: _b, concurrency: _c, seed, ...rest } = spec;
+    const key = JSON.stringify(spec.evaluator.kind === 'table' ? rest : { ...rest, seed });
     const hit = this.evaluators.get(key);
     if (hit) {
       this.evaluators.delete(key);
@@ -226,6 +237,7 @@ export class EvalWorker {
   /** Stops taking jobs, waits for those running (`force`: cancels them), withdraws the announcement. */
   async close(force = false): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
     if (force) this.cancel.cancel();
     await this.worker?.close(force);
     await withdrawWorker(this.redis, this.id).catch(() => undefined);

@@ -1,6 +1,7 @@
 import { NasError, errorMessage } from '../../../shared/errors.js';
-import type { LatencySample, StudySpec } from '../../../shared/types/index.js';
+import type { Architecture, LatencySample, StudySpec } from '../../../shared/types/index.js';
 import type { EvaluationResult } from '../../core/evaluator.js';
+import type { SearchSpace } from '../../core/search-space.js';
 import { createSpace } from '../../core/spaces.js';
 import { validateStudySpec } from '../../core/study-spec.js';
 
@@ -110,8 +111,7 @@ export function validateJobData(data: unknown): EvalJobData {
     if (!isObject(d) || typeof d.ref !== 'string' || typeof d.hash !== 'string' || !/^[0-9a-f]{64}$/.test(d.hash) || (d.kind !== 'file' && d.kind !== 'dir')) throw bad('a dataset entry is not {ref, hash, kind}');
   }
   try {
-    validateStudySpec(spec);
-    const space = createSpace(spec.space, spec.spaceOptions ?? {});
+    const space = checkedSpace(spec);
     const sample = arch.sample as number[];
     const invalid = space.validate(sample);
     if (invalid) throw invalid;
@@ -121,4 +121,23 @@ export function validateJobData(data: unknown): EvalJobData {
     throw bad(errorMessage(e));
   }
   return data as unknown as EvalJobData;
+}
+
+const checked = new Map<string, SearchSpace>();
+
+/** The spec checked as a study's would be, and its space: once per distinct spec (a few kept). */
+function checkedSpace(spec: StudySpec): SearchSpace {
+  const key = JSON.stringify(spec);
+  const hit = checked.get(key);
+  if (hit) return hit;
+  validateStudySpec(spec);
+  const space = createSpace(spec.space, spec.spaceOptions ?? {});
+  if (checked.size >= 8) checked.delete(checked.keys().next().value as string);
+  checked.set(key, space);
+  return space;
+}
+
+/** The job's architecture, frozen by its (checked) space. */
+export function architectureOf(data: EvalJobData): Architecture {
+  return checkedSpace(data.spec).freeze([...data.arch.sample]);
 }
