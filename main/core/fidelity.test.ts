@@ -89,6 +89,10 @@ describe('rungLevels', () => {
     expect(() => resolveRungs({ eta: 3, max: 300 }, [12, 200], { min: 1, max: 27 })).toThrow("strategy options 'min' and 'max' must lie within the evaluator's fidelities 12..200, got 12..300");
   });
 
+  it('a zero-cost filter does not combine with a multi-fidelity strategy', () => {
+    expect(() => createStrategy('asha', { space: SPACE, objectives: ONE, seed: 1, options: { zcFilter: 4 } })).toThrow("strategy option 'zcFilter' does not combine with asha, which also asks for promotions of evaluated architectures");
+  });
+
   it('orderBest sorts by value, or by Pareto rank then crowding', () => {
     expect(orderBest([[3], [1], [2], [1]])).toEqual([1, 3, 2, 0]);
     expect(orderBest([[2, 2], [0, 3], [1, 1], [3, 0]])[3]).toBe(0);

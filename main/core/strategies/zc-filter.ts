@@ -100,6 +100,8 @@ export function withZeroCostFilter(ctx: ScreenContext, build: (ctx: StrategyCont
   const { zcFilter, zcProxy, ...rest } = ctx.options;
   const inner = build({ ...ctx, options: rest });
   if (zcFilter === undefined && zcProxy === undefined) return inner;
+  // A multi-fidelity strategy's asks include promotions of architectures already evaluated: not candidates to screen.
+  if (inner.askFidelity) throw new RangeError(`strategy option 'zcFilter' does not combine with ${inner.name}, which also asks for promotions of evaluated architectures`);
   const k = typeof zcFilter === 'string' ? Number(zcFilter) : zcFilter;
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 2 || k > 1000) throw new RangeError(`strategy option 'zcFilter' must be a whole number of candidates per ask in [2, 1000], got ${String(zcFilter)}`);
   const proxy = zcProxy === undefined ? SCREEN_PROXIES[0] : String(zcProxy);
