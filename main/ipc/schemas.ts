@@ -34,6 +34,13 @@ export const STUDY_SCHEMAS: ServiceSchemas<'study'> = {
   start: byId,
   stop: byId,
   resume: byId,
+  update: s.object({
+    id,
+    name: s.optional(s.string({ min: 1, max: 200 })),
+    notes: s.optional(s.string({ max: 10_000 })),
+    tags: s.optional(s.array(s.string({ min: 1, max: 40, pattern: /^[^,\n\r]+$/ }), { max: 20 })),
+  }),
+  delete: byId,
   trials: s.object({
     id,
     states: s.optional(s.array(s.literal(...TRIAL_STATES))),

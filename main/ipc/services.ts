@@ -31,7 +31,7 @@ import { validateStudySpec } from '../core/study-spec.js';
 import { summarize } from '../core/summary.js';
 import { createEvaluator, loadCsv, NB201_OBJECTIVES, NB201_TABLES, nb201EvaluatorSpec, studyMetrics } from '../services/evaluators.js';
 import { createStudy } from '../services/studies.js';
-import { liveLease } from '../services/lease.js';
+import { liveLease, processLease } from '../services/lease.js';
 import { studyBusy } from '../core/store-rules.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { check } from '../../shared/ipc/schema.js';
@@ -167,6 +167,8 @@ export class StudyService implements StudyApi {
       ...(rec.error !== undefined ? { error: rec.error } : {}),
       active: this.runner.isActive(rec.id),
       ...this.elsewhere(rec),
+      ...(rec.notes !== undefined ? { notes: rec.notes } : {}),
+      ...(rec.tags !== undefined ? { tags: rec.tags } : {}),
     };
   }
 
@@ -224,6 +226,27 @@ export class StudyService implements StudyApi {
     this.refuseIfElsewhere(id);
     if (rec.status === 'complete' || rec.status === 'failed') throw new NasError('store-conflict', `study ${id} is ${rec.status} and cannot be resumed`);
     this.runner.start(id);
+  }
+
+  async update({ id, name, notes, tags }: { id: StudyId; name?: string; notes?: string; tags?: readonly string[] }): Promise<StudyListItem> {
+    this.rec(id);
+    if (name !== undefined && name.trim() === '') throw new NasError('invalid-input', 'name must not be blank');
+    const cleanTags = tags === undefined ? undefined : [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
+    const rec = this.store.updateStudyInfo(id, {
+      ...(name !== undefined ? { name: name.trim() } : {}),
+      ...(notes !== undefined ? { notes } : {}),
+      ...(cleanTags !== undefined ? { tags: cleanTags } : {}),
+    });
+    return this.item(rec);
+  }
+
+  async delete({ id }: { id: StudyId }): Promise<void> {
+    this.rec(id);
+    if (this.runner.isActive(id)) throw new NasError('store-conflict', `study ${id} is running here: stop it before deleting it`);
+    // StudyBusy (naming pid and host) while another live process runs it.
+    this.store.deleteStudy(id, Date.now(), processLease().policy);
+    this.summaries.delete(id);
+    this.trialCache.delete(id);
   }
 
   async stop({ id }: { id: StudyId }): Promise<void> {

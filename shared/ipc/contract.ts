@@ -82,6 +82,9 @@ export interface StudyListItem {
   readonly runningElsewhere?: { readonly pid: number; readonly host: string; readonly heartbeatAt: number };
   /** The stored record of this study is damaged: only `id` and `error` are meaningful. */
   readonly damaged?: boolean;
+  /** The user's notes and tags (`study.update`). */
+  readonly notes?: string;
+  readonly tags?: readonly string[];
 }
 
 export interface StudyDetail extends StudyListItem {
@@ -344,6 +347,13 @@ export interface NasApi {
     stop(arg: { id: StudyId }): Promise<void>;
     /** Continues a stopped (or killed) study in the background. */
     resume(arg: { id: StudyId }): Promise<void>;
+    /** Renames a study or sets its notes / tags (fields left out are kept; '' or [] clears them). */
+    update(arg: { id: StudyId; name?: string; notes?: string; tags?: readonly string[] }): Promise<StudyListItem>;
+    /**
+     * Deletes a study and everything recorded for it (artifact files stay on disk). Refused with
+     * `store-conflict` while this process runs it and `study-busy` while another one does.
+     */
+    delete(arg: { id: StudyId }): Promise<void>;
     /** A page of trials, by trial number. */
     trials(arg: TrialQueryArg): Promise<TrialRecord[]>;
     /** Every trial in columns, for plots and the virtualised table. */
@@ -417,7 +427,7 @@ type MethodTable = { readonly [N in keyof NasApi]: { readonly [M in keyof NasApi
 
 export const NAS_METHODS = {
   study: {
-    list: true, get: true, validate: true, create: true, start: true, stop: true, resume: true,
+    list: true, get: true, validate: true, create: true, start: true, stop: true, resume: true, update: true, delete: true,
     trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true, latency: true, artifact: true,
   },
   space: { list: true, describe: true, count: true, validate: true },
