@@ -156,6 +156,16 @@ describe('multi-fidelity studies', () => {
     }
   });
 
+  it('ASHA skips promotions the simulated budget can no longer pay for and spends the rest on cheap evaluations', async () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { out, trials } = await runStudy('asha', 400, seed);
+      // It ends only when not even a fidelity-1 evaluation (cost 1..2) fits.
+      expect(out.progress.costSeconds).toBeLessThanOrEqual(400);
+      expect(out.progress.costSeconds, `seed ${seed}`).toBeGreaterThan(398);
+      expect(trials.some((t) => t.fidelity.acc === 'epochs:9')).toBe(true);
+    }
+  });
+
   it('ASHA promotes only from the top 1/eta of a rung, and Hyperband runs its brackets by successive halving', async () => {
     const { trials } = await runStudy('asha', 2000, 5, evaluator(), { eta: 4 });
     const lowDone: number[] = [];

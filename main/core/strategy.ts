@@ -26,6 +26,11 @@ export interface StudyView {
   readonly pending: number;
   /** The fidelities the study's evaluator offers, ascending (given to multi-fidelity strategies). */
   readonly fidelities?: readonly number[];
+  /**
+   * Under a simulated-seconds budget, to multi-fidelity strategies: whether evaluating `sample` at
+   * `fidelity` still fits in what is left (an ask that does not fit ends the study).
+   */
+  readonly fits?: (sample: Sample, fidelity: number) => boolean;
 }
 
 export interface StrategyContext {

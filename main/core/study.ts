@@ -207,6 +207,15 @@ export class Study {
       return Math.min(1, Math.max(...parts));
     };
     const pendingCost = () => [...inflight.values()].reduce((a, f) => a + f.cost, 0);
+    const estimate = this.deps.evaluator.estimateCost?.bind(this.deps.evaluator);
+    const seconds = spec.budget.seconds;
+    // Lets a multi-fidelity strategy skip a promotion the simulated budget can no longer pay for.
+    const fits = seconds !== undefined && estimate
+      ? (sample: Sample, fidelity: number): boolean => {
+        const c = estimate(this.deps.space.freeze(sample), fidelity);
+        return c !== undefined && progress.costSeconds + pendingCost() + c <= seconds;
+      }
+      : undefined;
     const budgetLeft = (): string | undefined => {
       const b = spec.budget;
       if (b.evals !== undefined && progress.evals + inflight.size >= b.evals) return `evaluation budget of ${b.evals} used`;
@@ -262,7 +271,7 @@ export class Study {
             stopReason = over;
             break;
           }
-          const asked = askNext({ finished: progress.evals, pending: inflight.size, ...(multiFidelity ? { fidelities: this.deps.evaluator.fidelities as readonly number[] } : {}) });
+          const asked = askNext({ finished: progress.evals, pending: inflight.size, ...(multiFidelity ? { fidelities: this.deps.evaluator.fidelities as readonly number[], ...(fits ? { fits } : {}) } : {}) });
           if (!asked) {
             stopReason = 'the strategy has no architecture left to try';
             break;

@@ -78,14 +78,15 @@ export abstract class HalvingStrategy<S extends HalvingState> implements Strateg
   protected abstract start(): void;
 
   /** The next rung index to run and the sample, and which group it belongs to. */
-  protected abstract next(rng: Rng): { sample: number[]; key: string; rung: number; group: number };
+  /** `view.fits`, when given, says whether an evaluation still fits in the simulated budget. */
+  protected abstract next(rng: Rng, view: StudyView): { sample: number[]; key: string; rung: number; group: number };
   /** A result told at `rung` of `group`. */
   protected abstract record(result: RungResult, rung: number, group: number): void;
 
   askFidelity(view: StudyView): FidelityAsk {
     this.fix(this.ctx.fidelities ?? view.fidelities);
     const rng = new Rng(this.s.rng);
-    const n = this.next(rng);
+    const n = this.next(rng, view);
     this.s.pending.push({ key: n.key, rung: n.rung, group: n.group });
     this.s.rng = rng.state();
     return { sample: n.sample.slice(), fidelity: this.levels[n.rung] as number };
@@ -176,14 +177,15 @@ export class AshaStrategy extends HalvingStrategy<AshaState> {
     this.s.rungs = this.levels.map(() => ({ results: [], promoted: [] }));
   }
 
-  protected next(rng: Rng): { sample: number[]; key: string; rung: number; group: number } {
+  protected next(rng: Rng, view: StudyView): { sample: number[]; key: string; rung: number; group: number } {
     for (let k = this.levels.length - 2; k >= 0; k--) {
       const rung = this.s.rungs[k] as AshaState['rungs'][number];
       const quota = Math.floor(rung.results.length / this.eta);
       if (rung.promoted.length >= quota) continue;
       const top = this.ranked(rung.results).slice(0, quota);
       const up = top.find((r) => !rung.promoted.includes(r.key));
-      if (!up) continue;
+      // A promotion the budget cannot pay for is not made: cheaper new candidates go on instead.
+      if (!up || (view.fits && !view.fits(up.sample, this.levels[k + 1] as number))) continue;
       rung.promoted.push(up.key);
       return { sample: up.sample.slice(), key: up.key, rung: k + 1, group: 0 };
     }
@@ -229,12 +231,18 @@ export class HyperbandStrategy extends HalvingStrategy<HyperbandState> {
     this.s.nextS = this.levels.length - 1;
   }
 
-  protected next(rng: Rng): { sample: number[]; key: string; rung: number; group: number } {
+  protected next(rng: Rng, view: StudyView): { sample: number[]; key: string; rung: number; group: number } {
     const top = this.levels.length - 1;
     for (let i = 0; i < this.s.brackets.length; ) {
       const b = this.s.brackets[i] as Bracket;
       if (b.asked < b.queue.length) {
-        const c = b.queue[b.asked] ?? this.fresh(rng);
+        const queued = b.queue[b.asked];
+        // A promoted rung the budget cannot pay for ends its bracket; new brackets go on while they fit.
+        if (queued && view.fits && !view.fits(queued.sample, this.levels[b.rung] as number)) {
+          this.s.brackets.splice(i, 1);
+          continue;
+        }
+        const c = queued ?? this.fresh(rng);
         b.queue[b.asked++] = c;
         return { ...c, rung: b.rung, group: b.id };
       }
