@@ -8,9 +8,10 @@ import { Nsga2Strategy } from './strategies/nsga2.js';
 import { RandomStrategy } from './strategies/random.js';
 import { ReinforceStrategy } from './strategies/reinforce.js';
 import { withZeroCostFilter, ZC_FILTER_OPTIONS, type ScreenContext } from './strategies/zc-filter.js';
+import { AshaStrategy, HyperbandStrategy } from './strategies/successive-halving.js';
 import { TpeStrategy } from './strategies/tpe.js';
 import { MODEL_OPTIONS } from './strategies/model-based.js';
-import { AshaStrategy, HyperbandStrategy } from './strategies/successive-halving.js';
+import { WARM_START_OPTIONS, withWarmStart } from './strategies/warm-start.js';
 
 /** Every search strategy, registered in one explicit table. */
 export const STRATEGIES = {
@@ -52,7 +53,8 @@ export function checkStrategyOptions(name: string, options: Readonly<Record<stri
   const valid = STRATEGY_OPTIONS[name as StrategyName];
   for (const key of Object.keys(options)) {
     // zcFilter and zcProxy: every strategy can be filtered by a zero-cost proxy (strategies/zc-filter.ts)
-    if (valid.includes(key) || (ZC_FILTER_OPTIONS as readonly string[]).includes(key)) continue;
+    // warmStart/warmStartFrom: every strategy but the multi-fidelity ones can be seeded (strategies/warm-start.ts)
+    if (valid.includes(key) || (ZC_FILTER_OPTIONS as readonly string[]).includes(key) || (WARM_START_OPTIONS as readonly string[]).includes(key)) continue;
     if (valid.length === 0) throw invalidInput(`strategy option '${key}': strategy ${name} takes no options`);
     const near = valid.find((v) => v.toLowerCase() === key.toLowerCase() || editDistance(v.toLowerCase(), key.toLowerCase()) <= 2);
     throw invalidInput(`unknown strategy option '${key}' for ${name}${near ? ` (did you mean '${near}'?)` : ''}; its options: ${valid.join(', ')}`);
@@ -69,12 +71,15 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
-/** The named strategy; options zcFilter/zcProxy wrap it in a zero-cost filter that uses `ctx.screen`. */
+/**
+ * The named strategy; options zcFilter/zcProxy wrap it in a zero-cost filter that uses `ctx.screen`,
+ * option warmStart (architecture keys) in a warm start that asks those first (outside the filter).
+ */
 export function createStrategy(name: string, ctx: ScreenContext): Strategy {
   const factory = Object.hasOwn(STRATEGIES, name) ? (STRATEGIES as Record<string, StrategyFactory>)[name] : undefined;
   if (!factory) throw invalidInput(`unknown strategy '${name}' (choose one of ${Object.keys(STRATEGIES).join(', ')})`);
   try {
-    return withZeroCostFilter(ctx, factory);
+    return withWarmStart(ctx, (c) => withZeroCostFilter({ ...ctx, ...c }, factory));
   } catch (e) {
     if (e instanceof RangeError) throw invalidInput(e.message);
     throw e;

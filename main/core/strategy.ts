@@ -11,6 +11,12 @@ export interface FinishedTrial {
   readonly values?: readonly number[];
   /** The fidelity it was evaluated at, when the strategy asked for one (`askFidelity`). */
   readonly fidelity?: number;
+  /**
+   * Set when the trial is a warm-start seed (an architecture of an earlier search, asked by the
+   * warm-start wrapper, not by this strategy): population-based strategies count it as one of their
+   * initial members instead of a random one.
+   */
+  readonly warmStart?: boolean;
 }
 
 /** A sample and the fidelity to evaluate it at (e.g. epochs), from a multi-fidelity strategy. */

@@ -116,6 +116,8 @@ export class Nsga2Strategy implements Strategy {
     const vec = toMinimization(t.values, this.ctx.objectives);
     if (vec.some((v) => Number.isNaN(v))) return;
     this.s.population.push({ sample: t.sample.slice(), vec });
+    // A warm-start seed takes the place of one random initial member.
+    if (t.warmStart) this.s.seeded++;
     while (this.s.population.length > this.populationSize) {
       const vecs = this.s.population.map((m) => m.vec);
       const fronts = nonDominatedSort(vecs);
