@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { MOBILENET_DEFAULTS } from '../../core/spaces/mobilenet.js';
 import { strategyHelp } from '../../core/strategy-docs.js';
+import { warmStartFrom } from '../../core/strategies/warm-start.js';
 import { MAX_CONCURRENCY } from '../../core/study-spec.js';
 import { MAX_PACE } from '../../core/table.js';
 import { quoteText } from '../../core/text.js';
@@ -47,6 +48,10 @@ Search:
                            whose untrained model scores best on a zero-cost proxy (training only;
                            strategy options zcFilter=K, zcProxy=NAME, taken by every strategy)
   --zero-cost-proxy NAME   the filter's proxy: synflow (default), naswot, snip, grad_norm, params, flops
+  --warm-start ID[,ID...]  transfer: first re-evaluate the Pareto set (one objective: the top
+                           --warm-start-k, default 5) of these earlier searches of the same space,
+                           then let the strategy continue with them told (not hyperband/asha)
+  --warm-start-k K         architectures taken from a one-objective source search (default 5)
 Budget (the first one reached ends the search; default: training 4m30s of wall time, then the
 trials in flight finish; tables 1000 evaluations):
   --budget-evals N         evaluations
@@ -107,6 +112,8 @@ const OPTIONS = {
   report: { type: 'string', multiple: true },
   'zero-cost-filter': { type: 'string' },
   'zero-cost-proxy': { type: 'string' },
+  'warm-start': { type: 'string' },
+  'warm-start-k': { type: 'string' },
   'budget-evals': { type: 'string' },
   'budget-seconds': { type: 'string' },
   'budget-wall': { type: 'string' },
@@ -301,6 +308,14 @@ export async function searchCommand(argv: readonly string[], io: CliIO): Promise
   }
   const store = openStore(io, str(p, 'db'));
   try {
+    const warm = str(p, 'warm-start');
+    const warmK = num(p, 'warm-start-k', { integer: true, min: 1, max: 1000 });
+    if (warmK !== undefined && warm === undefined) throw new UsageError('--warm-start-k needs --warm-start ID');
+    if (warm !== undefined) {
+      const ids = warm.split(',').map((s) => s.trim()).filter(Boolean);
+      spec = { ...spec, strategyOptions: { ...spec.strategyOptions, ...warmStartFrom(store, ids, spec.space, warmK) } };
+      if (!flag(p, 'json')) io.err(`warm start: ${(spec.strategyOptions?.warmStart as string[]).length} architectures of ${ids.join(', ')} are evaluated first\n`);
+    }
     const rec = createStudy(store, spec, undefined, (w) => io.err(`frontier: warning: ${w}\n`));
     if (!flag(p, 'json')) io.err(`study ${rec.id}: ${spec.space} space, ${spec.strategy}, objectives ${spec.objectives.map((o) => `${o.metric}:${o.direction}`).join(', ')}\n`);
     if (trainingLine && !flag(p, 'json')) io.err(trainingLine);

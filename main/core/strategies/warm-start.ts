@@ -1,3 +1,4 @@
+import { NasError } from '../../../shared/errors.js';
 import type { ObjectiveSpec, Sample, TrialRecord } from '../../../shared/types/index.js';
 import type { FinishedTrial, Strategy, StrategyContext, StudyView } from '../strategy.js';
 import { summarize } from '../summary.js';
@@ -133,4 +134,29 @@ export function transferSet(trials: readonly TrialRecord[], objectives: readonly
     if (!out.includes(t.key)) out.push(t.key);
   }
   return out;
+}
+
+/** The part of a store a warm start reads. */
+export interface WarmStartSource {
+  getStudy(id: string): { readonly spec: { readonly space: string; readonly objectives: readonly ObjectiveSpec[] } } | undefined;
+  getTrials(id: string): TrialRecord[];
+}
+
+/**
+ * The strategy options that warm-start a search of `space` from the studies `ids`: each one's Pareto
+ * set (several objectives) or top `topK` (one objective), in the order given, repeated architectures
+ * once. Refuses an unknown study, one of another space and one without complete trials.
+ */
+export function warmStartFrom(store: WarmStartSource, ids: readonly string[], space: string, topK = 5): { warmStart: string[]; warmStartFrom: string[] } {
+  if (ids.length === 0) throw new NasError('invalid-input', 'warm start needs at least one study id');
+  const keys: string[] = [];
+  for (const id of ids) {
+    const rec = store.getStudy(id);
+    if (!rec) throw new NasError('not-found', `warm start: no study with id ${id} (see 'frontier runs')`);
+    if (rec.spec.space !== space) throw new NasError('invalid-input', `warm start: study ${id} searched the ${rec.spec.space} space, this search the ${space} space; its architectures cannot seed this one`);
+    const set = transferSet(store.getTrials(id), rec.spec.objectives, topK);
+    if (set.length === 0) throw new NasError('invalid-input', `warm start: study ${id} has no complete trials to start from`);
+    for (const k of set) if (!keys.includes(k)) keys.push(k);
+  }
+  return { warmStart: keys.slice(0, MAX_WARM_START), warmStartFrom: [...ids] };
 }
