@@ -28,8 +28,10 @@ sub-network uses slices of its weights), then find the best sub-network for each
 latency target in seconds, without retraining. Needs the native libtorch engine.
 
 supernet train: trains with the sandwich rule (the largest, the smallest and N random sub-networks
-per step), checkpointing weights and optimizer state every 50 steps and on Ctrl-C; running the same
-command again resumes from the checkpoint.
+per step, the others learning the largest's outputs: in-place distillation) and progressive shrinking
+(the largest alone for the first 20% of the steps, then elastic kernels, depths, then everything),
+checkpointing weights and optimizer state every 50 steps and on Ctrl-C; running the same command
+again resumes from the checkpoint.
   --data REF            dataset (default ${DEFAULT_SUPERNET_DATA})
   --val N               validation examples held out (default 1000)
   --max-train N         training examples at most (default 10000; 0: all)

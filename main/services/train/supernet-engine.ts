@@ -43,6 +43,13 @@ export interface SupernetTrainOptions {
   readonly schedule?: 'cosine' | 'constant';
   /** Random sub-networks per step besides the largest and smallest; 'uniform': one random sub-network per step. */
   readonly sandwich?: number | 'uniform';
+  /** Sandwich rule: the other sub-networks learn the largest's softened outputs (in-place distillation; default true). */
+  readonly distill?: boolean;
+  /**
+   * Progressive shrinking (default true): the first 20% of the steps train the largest network only,
+   * then kernels become elastic, from 40% depths, from 60% expansions, squeeze-excite and widths.
+   */
+  readonly progressive?: boolean;
   readonly seed?: number;
   /** File of weights + optimizer state: resumed from when it exists, written every `checkpointEvery` steps and on cancel. */
   readonly checkpoint?: string;

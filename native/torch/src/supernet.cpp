@@ -189,6 +189,29 @@ ActiveNet Supernet::random(std::mt19937_64& rng) const {
   return a;
 }
 
+ActiveNet Supernet::pick(int mode, int elastic, std::mt19937_64& rng) const {
+  auto choose = [&](const auto& list, bool isElastic) {
+    if (!isElastic || mode == 0) return *std::max_element(list.begin(), list.end());
+    if (mode == 1) return *std::min_element(list.begin(), list.end());
+    return list[static_cast<size_t>(rng() % list.size())];
+  };
+  ActiveNet a;
+  for (const auto& st : spec_.stages) {
+    ActiveStage s;
+    const int64_t depth = choose(st.depths, (elastic & Depth) != 0);
+    s.channels = choose(st.channels, (elastic & Width) != 0);
+    for (int64_t j = 0; j < depth; ++j) {
+      ActiveBlock b;
+      b.kernel = choose(spec_.kernels, (elastic & Kernel) != 0);
+      b.expansion = choose(spec_.expansions, (elastic & Expansion) != 0);
+      b.se = spec_.squeezeExcite && (!(elastic & Expansion) || mode == 0 || (mode == 2 && (rng() & 1)));
+      s.blocks.push_back(b);
+    }
+    a.push_back(s);
+  }
+  return a;
+}
+
 torch::Tensor Supernet::bn(const torch::Tensor& x, BN& b, int64_t c, bool training) {
   double momentum = recalibrating_ >= 0 ? 1.0 / (recalibrating_ + 1) : 1.0 - spec_.momentum;
   return at::batch_norm(x, b.gamma.narrow(0, 0, c), b.beta.narrow(0, 0, c), b.mean.narrow(0, 0, c), b.var.narrow(0, 0, c), training, momentum, spec_.epsilon, true);
@@ -558,14 +581,19 @@ SupernetTrainOutcome Supernet::train(const Examples& data, const SupernetTrainCo
     std::mt19937_64 rng(seedMix ^ (static_cast<uint64_t>(step) * 0xD1B54A32D192ED03ULL + 7));
     const double lr = c.cosine ? c.lr * (1 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(c.steps))) / 2 : c.lr;
     setLr(lr);
+    const double f = static_cast<double>(step) / static_cast<double>(c.steps);
+    const int elastic = !c.progressive ? All : f < 0.2 ? 0 : f < 0.4 ? Kernel : f < 0.6 ? Kernel | Depth : All;
     std::vector<ActiveNet> nets;
     if (c.sandwich < 0) {
-      nets.push_back(random(rng));
+      nets.push_back(pick(2, elastic, rng));
     } else {
       nets.push_back(largest());
-      nets.push_back(smallest());
-      for (int k = 0; k < c.sandwich; ++k) nets.push_back(random(rng));
+      if (elastic != 0) {
+        nets.push_back(pick(1, elastic, rng));
+        for (int k = 0; k < c.sandwich; ++k) nets.push_back(pick(2, elastic, rng));
+      }
     }
+    const bool distill = c.distill && c.sandwich >= 0;
     double stepLoss = 0;
     {
       StepGuard guard;
@@ -574,8 +602,16 @@ SupernetTrainOutcome Supernet::train(const Examples& data, const SupernetTrainCo
       torch::Tensor yb = data.y.index_select(0, idx);
       for (auto& p : params) p.mutable_grad() = torch::Tensor();
       torch::Tensor total = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
-      for (const auto& a : nets) {
-        torch::Tensor loss = at::cross_entropy_loss(forward(xb, a, true), yb);
+      torch::Tensor teacher;
+      for (size_t k = 0; k < nets.size(); ++k) {
+        torch::Tensor logits = forward(xb, nets[k], true);
+        torch::Tensor loss;
+        if (k > 0 && distill) {
+          loss = -(teacher * at::log_softmax(logits, 1)).sum(1).mean();
+        } else {
+          loss = at::cross_entropy_loss(logits, yb);
+          if (k == 0 && distill) teacher = at::softmax(logits.detach(), 1);
+        }
         loss.backward();
         total += loss.detach().to(torch::kFloat64);
       }

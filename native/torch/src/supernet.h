@@ -64,6 +64,14 @@ struct SupernetTrainConfig {
   bool cosine = true;
   /** Random sub-networks per step besides the largest and smallest (sandwich rule); -1: one uniform sample per step. */
   int sandwich = 2;
+  /** Sandwich rule: the other sub-networks learn the largest's softened outputs (in-place distillation, BigNAS). */
+  bool distill = true;
+  /**
+   * Progressive shrinking (once-for-all), as phases of the steps: the first 20% train the largest
+   * network only, then kernel sizes become elastic, from 40% depths too, from 60% expansions,
+   * squeeze-excite and widths.
+   */
+  bool progressive = true;
   uint64_t seed = 0;
   std::string checkpoint;  // empty: none
   int64_t checkpointEvery = 50;
@@ -96,6 +104,10 @@ class Supernet {
   ActiveNet largest() const;
   ActiveNet smallest() const;
   ActiveNet random(std::mt19937_64& rng) const;
+  /** Elastic dimensions of `pick`: bits of kernel, depth, expansion (with squeeze-excite) and width. */
+  enum Elastic { Kernel = 1, Depth = 2, Expansion = 4, Width = 8, All = 15 };
+  /** A sub-network whose `elastic` choices are the smallest (`mode` 1) or random (2), the others the largest. */
+  ActiveNet pick(int mode, int elastic, std::mt19937_64& rng) const;
 
   torch::Tensor forward(const torch::Tensor& x, const ActiveNet& a, bool training);
 

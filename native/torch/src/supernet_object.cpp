@@ -148,6 +148,8 @@ Napi::Value SupernetObject::Train(const Napi::CallbackInfo& info) {
   c.cosine = !(o.Has("schedule") && o.Get("schedule").ToString().Utf8Value() == "constant");
   c.sandwich = static_cast<int>(intAttr(o, "sandwich", c.sandwich));
   c.seed = static_cast<uint64_t>(intAttr(o, "seed", 0));
+  c.distill = intAttr(o, "distill", 1) != 0;
+  c.progressive = intAttr(o, "progressive", 1) != 0;
   c.checkpointEvery = intAttr(o, "checkpointEvery", c.checkpointEvery);
   c.reportEvery = intAttr(o, "reportEvery", c.reportEvery);
   if (o.Has("checkpoint") && o.Get("checkpoint").IsString()) c.checkpoint = o.Get("checkpoint").As<Napi::String>().Utf8Value();
