@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { fmt } from '../common/format.js';
 import { niceTicks } from './ticks.js';
 
@@ -60,15 +60,19 @@ const CELL = 12;
 export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight = null, onHover, onPick, theme, label, diagonal = false, xCategories, logX = false, logY = false }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(600);
+  // 0 until measured (before the first paint): 50,000 points are drawn once, at the right width.
+  const [width, setWidth] = useState(0);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
   const [cursor, setCursor] = useState(-1);
-  const grid = useRef<Map<number, { s: number; i: number; px: number; py: number }[]>>(new Map());
+  // Hit-testing grid of screen cells, built from the drawn positions on the first hover after a draw.
+  const grid = useRef<Map<number, { s: number; i: number; px: number; py: number }[]> | null>(null);
+  const drawn = useRef<{ px: Float32Array; py: Float32Array }[]>([]);
   const view = useRef<{ sx: (v: number) => number; sy: (v: number) => number } | null>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = wrap.current;
     if (!el) return;
+    setWidth(Math.max(240, Math.floor(el.clientWidth)));
     const ro = new ResizeObserver(([entry]) => entry && setWidth(Math.max(240, Math.floor(entry.contentRect.width))));
     ro.observe(el);
     return () => ro.disconnect();
@@ -76,7 +80,7 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
 
   useEffect(() => {
     const c = canvas.current;
-    if (!c) return;
+    if (!c || width === 0) return;
     const dpr = window.devicePixelRatio || 1;
     c.width = Math.floor(width * dpr);
     c.height = Math.floor(height * dpr);
@@ -112,7 +116,8 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
       ctx.textAlign = 'center';
       ctx.fillText('No complete trial yet', width / 2, height / 2);
       view.current = null;
-      grid.current = new Map();
+      grid.current = null;
+      drawn.current = [];
       return;
     }
     if (diagonal) {
@@ -172,9 +177,11 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
       ctx.restore();
     }
     // Points: dominated (faded squares, one path per series), then the front on top.
-    const g = new Map<number, { s: number; i: number; px: number; py: number }[]>();
-    const cols = Math.ceil(width / CELL) + 1;
-    series.forEach((s, si) => {
+    const positions: { px: Float32Array; py: Float32Array }[] = [];
+    series.forEach((s) => {
+      const pxs = new Float32Array(s.xs.length).fill(NaN);
+      const pys = new Float32Array(s.xs.length).fill(NaN);
+      positions.push({ px: pxs, py: pys });
       // Dominated points stay readable (faded, not hidden) under the front.
       ctx.globalAlpha = s.front ? 0.5 : 0.85;
       ctx.fillStyle = s.color;
@@ -182,10 +189,8 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
       for (let i = 0; i < s.xs.length; i++) {
         const px = sx(s.xs[i] as number), py = sy(s.ys[i] as number);
         if (Number.isNaN(px) || Number.isNaN(py)) continue;
-        const key = Math.floor(py / CELL) * cols + Math.floor(px / CELL);
-        let cell = g.get(key);
-        if (!cell) g.set(key, (cell = []));
-        cell.push({ s: si, i, px, py });
+        pxs[i] = px;
+        pys[i] = py;
         if (s.front && s.front[i]) continue;
         if (!s.front && s.xs.length < 2000) {
           // A small plain series (e.g. predicted vs measured): round, readable markers.
@@ -234,13 +239,29 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
         }
       });
     }
-    grid.current = g;
+    drawn.current = positions;
+    grid.current = null;
     c.dataset.points = String(series.reduce((a, s) => a + s.xs.length, 0));
     c.dataset.drawn = '1';
   }, [series, width, height, highlight, theme, xLabel, yLabel, diagonal, xCategories, logX, logY]);
 
   const hitAt = useCallback((mx: number, my: number) => {
     const cols = Math.ceil(width / CELL) + 1;
+    if (!grid.current) {
+      const g = new Map<number, { s: number; i: number; px: number; py: number }[]>();
+      drawn.current.forEach(({ px: pxs, py: pys }, si) => {
+        for (let i = 0; i < pxs.length; i++) {
+          const px = pxs[i] as number;
+          const py = pys[i] as number;
+          if (Number.isNaN(px) || Number.isNaN(py)) continue;
+          const key = Math.floor(py / CELL) * cols + Math.floor(px / CELL);
+          let cell = g.get(key);
+          if (!cell) g.set(key, (cell = []));
+          cell.push({ s: si, i, px, py });
+        }
+      });
+      grid.current = g;
+    }
     const cx = Math.floor(mx / CELL), cy = Math.floor(my / CELL);
     let best: { s: number; i: number; px: number; py: number } | undefined;
     let bd = 100;

@@ -117,8 +117,14 @@ export const liveSelectors = {
       order = new Int32Array(k);
       k = 0;
       for (let i = 0; i < mask.length; i++) if (mask[i]) order[k++] = i;
-    } else order = Int32Array.from({ length: p.numbers.length }, (_, i) => i);
-    if (col) {
+    } else {
+      order = new Int32Array(p.numbers.length);
+      for (let i = 0; i < order.length; i++) order[i] = i;
+    }
+    if (s.tableSort.key === 'number') {
+      // The columns are in number order already: no sort (50,000 rows open at once).
+      if (s.tableSort.dir === 'desc') order.reverse();
+    } else if (col) {
       order.sort((a, b) => {
         const va = col[a];
         const vb = col[b];
