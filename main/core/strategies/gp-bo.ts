@@ -14,7 +14,7 @@ export class GpBoStrategy extends ModelBasedStrategy {
   readonly name = 'bo';
 
   constructor(ctx: StrategyContext) {
-    super(ctx, { init: 10, acquisition: 'ei', refit: 1, candidates: 100, maxPoints: 100, neighbours: 1 });
+    super(ctx, { init: 10, acquisition: 'ei', refit: 1, candidates: 100, maxPoints: 100, neighbours: 1, goodShare: 0 });
   }
 
   protected makePredictor(): Predictor {

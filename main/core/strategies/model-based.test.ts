@@ -60,7 +60,7 @@ describe('predictor-guided strategies (bananas, bo)', () => {
   for (const name of ['bananas', 'bo']) {
     it(`${name}: the first \`init\` asks are random, then every ask comes with a held-out forecast whose rank quality is reported`, () => {
       // All candidates random (randomShare 1), so the held-out trials span the range of the function.
-      const s = make(name, 7, { init: 6, randomShare: 1 });
+      const s = make(name, 7, { init: 6, randomShare: 1, goodShare: 0 });
       run(s, 6);
       expect(readPredictorInsights(s.snapshot())).toEqual({ heldOut: 0, kendallTau: null, spearman: null });
       run(s, 40);
@@ -86,6 +86,7 @@ describe('predictor-guided strategies (bananas, bo)', () => {
       ['bo', { init: 0 }, /'init' must be a number in \[1, Infinity\], got 0/],
       ['bo', { randomShare: 1.5 }, /'randomShare'.*\[0, 1\], got 1.5/],
       ['bananas', { members: 0 }, /'members'.*got 0/],
+      ['bananas', { randomShare: 0.8 }, /'randomShare' and 'goodShare' must add up to at most 1, got 0.8 \+ 0.3/],
       ['bananas', { epochs: 'many' }, /'epochs'.*got many/],
       ['tpe', { gamma: 0.9 }, /'gamma'.*\[0.01, 0.5\], got 0.9/],
       ['tpe', { startup: -1 }, /'startup'.*got -1/],

@@ -61,10 +61,12 @@ export interface ModelDefaults {
   readonly maxPoints: number;
   /** Whether every one-step neighbour of the parents is a candidate too (1) or not (0). */
   readonly neighbours: 0 | 1;
+  /** Share of the candidates drawn, decision by decision, from the choices of the best fifth of the results. */
+  readonly goodShare: number;
 }
 
 /** The options every model-based strategy reads (see `--help`). */
-export const MODEL_OPTIONS = ['init', 'candidates', 'parents', 'neighbours', 'randomShare', 'acquisition', 'beta', 'refit', 'encoding', 'transform'] as const;
+export const MODEL_OPTIONS = ['init', 'candidates', 'parents', 'neighbours', 'randomShare', 'goodShare', 'acquisition', 'beta', 'refit', 'encoding', 'transform'] as const;
 
 /** How targets are transformed before fitting: `rank` maps them to normal quantiles of their ranks (a Gaussian copula), `none` keeps them. */
 export const TRANSFORMS = ['rank', 'none'] as const;
@@ -105,6 +107,7 @@ export abstract class ModelBasedStrategy implements Strategy {
   private readonly candidates: number;
   private readonly parents: number;
   private readonly randomShare: number;
+  private readonly goodShare: number;
   private readonly acquisition: AcquisitionName;
   private readonly beta: number;
   private readonly refit: number;
@@ -120,6 +123,8 @@ export abstract class ModelBasedStrategy implements Strategy {
     this.candidates = wholeOption(ctx, 'candidates', defaults.candidates, 1, 100_000);
     this.parents = wholeOption(ctx, 'parents', 5, 1);
     this.randomShare = numberOption(ctx, 'randomShare', 0.2, 0, 1);
+    this.goodShare = numberOption(ctx, 'goodShare', defaults.goodShare, 0, 1);
+    if (this.randomShare + this.goodShare > 1) throw new RangeError(`strategy options 'randomShare' and 'goodShare' must add up to at most 1, got ${this.randomShare} + ${this.goodShare}`);
     this.acquisition = choiceOption(ctx, 'acquisition', ACQUISITIONS, defaults.acquisition);
     this.beta = numberOption(ctx, 'beta', 1, 0);
     this.refit = wholeOption(ctx, 'refit', defaults.refit, 1);
@@ -236,6 +241,17 @@ export abstract class ModelBasedStrategy implements Strategy {
       .slice(0, this.parents)
       .map((i) => completes[i] as Told);
     const randoms = Math.round(this.candidates * this.randomShare);
+    const goods = Math.min(this.candidates - randoms, Math.round(this.candidates * this.goodShare));
+    // Per decision, how often each choice occurs among the best fifth (a TPE-like l(x), half a count of prior).
+    const top = parents.length > 0 ? completes.map((_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number) || a - b).slice(0, Math.max(2, Math.ceil(completes.length / 5))) : [];
+    const good = space.dims.map((d, k) => {
+      const w = new Array<number>(d.choices.length).fill(0.5);
+      for (const i of top) {
+        const t = completes[i] as Told;
+        if (space.isActive(t.sample, k)) w[t.sample[k] as number] = (w[t.sample[k] as number] as number) + 1;
+      }
+      return w;
+    });
     // Every one-step neighbour of the best architectures (a local search's moves, ranked by the model) …
     if (this.neighbours) {
       for (const parent of parents) {
@@ -248,7 +264,10 @@ export abstract class ModelBasedStrategy implements Strategy {
     // … then random one- and two-step mutations of them and random architectures.
     for (let i = 0; i < this.candidates; i++) {
       let s: Sample;
-      if (i < this.candidates - randoms && parents.length > 0) {
+      if (i < goods && parents.length > 0) {
+        const raw = good.map((w) => rng.weighted(w));
+        s = raw.map((v, k) => (space.isActive(raw, k) ? v : 0));
+      } else if (i < this.candidates - randoms && parents.length > 0) {
         s = space.mutate((parents[i % parents.length] as Told).sample, rng);
         // Every other candidate is two steps away: one step alone soon exhausts a parent's neighbourhood.
         if (i % 2 === 1) s = space.mutate(s, rng);
