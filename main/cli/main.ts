@@ -17,6 +17,7 @@ Commands:
   resume <id>       continue a stopped or killed search
   export <id>       write a search's trials as CSV or JSON, or a trial's model as
                     ONNX, TensorFlow.js or TFLite (--trial N --format onnx|tfjs|tflite)
+  import FILE       add a search from an exported .json/.csv, or an Optuna study (--optuna DB)
   retrain <id>      retrain the top-k trials on the full data, keeping their weights
   report <id>       one self-contained HTML report of a search (--pdf: also a PDF)
   supernet train    train one once-for-all supernet of the mobilenet space (resumable)
@@ -47,6 +48,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pareto: async () => (await import('./commands/show.js')).paretoCommand,
   resume: async () => (await import('./commands/resume.js')).resumeCommand,
   export: async () => (await import('./commands/export.js')).exportCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
   retrain: async () => (await import('./commands/retrain.js')).retrainCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   supernet: async () => (await import('./commands/supernet.js')).supernetCommand,
