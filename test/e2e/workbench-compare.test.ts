@@ -12,6 +12,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from '../../main/core/cancellation.js';
 import { summarize } from '../../main/core/summary.js';
+import { Rng } from '../../main/core/rng.js';
+import { createSpace } from '../../main/core/spaces.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { createStudy, runStudy } from '../../main/services/studies.js';
 import { tempDir } from '../cli-helpers.js';
@@ -53,6 +55,14 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
       store.appendCurve(stopped.id, 0, [1, 2, 3, 4, 5, 6, 7].map((step) => ({ step, metric: 'val_accuracy', value: 0.5 + step * 0.04 })));
       store.abandonRunning(stopped.id, 'interrupted: the search was stopped', Date.now());
       store.setStudyStatus(stopped.id, 'stopped', Date.now());
+      // Study 6: a mobilenet architecture (a chain of ~20 blocks), recorded as a finished trial.
+      const mb = store.createStudy(nb201Spec({ name: 'mobilenet arch', space: 'mobilenet', objectives: OBJ1 }), Date.now());
+      store.setStudyStatus(mb.id, 'running', Date.now());
+      const space = createSpace('mobilenet');
+      const sample = space.sample(new Rng(3));
+      const n = store.createTrial(mb.id, space.freeze(sample), Date.now());
+      store.finishTrial(mb.id, n, { state: 'complete', metrics: { c10_valid_12ep: 80 }, fidelity: {}, cost: 1, finishedAt: Date.now() }, { progress: { evals: 1, failed: 0, rejected: 0, costSeconds: 1, wallMs: 1 }, strategyState: null });
+      store.setStudyStatus(mb.id, 'stopped', Date.now());
       const s = summarize(store.getTrials('1'), specs[0]!.objectives);
       frontTrial = s.front[0]!.number;
     } finally {
@@ -78,7 +88,7 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
 
   it('shows one hypervolume in the list and in Compare; other objectives get their own chart, best-so-far', async () => {
     await page.goto(url.href);
-    await poll(() => page.locator('table[aria-label="Searches"] tbody tr').count()).toBe(5);
+    await poll(() => page.locator('table[aria-label="Searches"] tbody tr').count()).toBe(6);
     const listHv = await listCell('1', 'Hypervolume');
     expect(listHv).toMatch(/^[\d,.]+$/);
     expect(await listCell('4', 'Hypervolume')).toBe('—');
@@ -134,6 +144,20 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
     await page.goto(`${url.href}#/study/1/trial/120`);
     await poll(() => page.getByTestId('parent').textContent()).toMatch(/Likely parent: trial \d+, one mutation away \(edge\d<-\d: \S+ → \S+\)/);
     await page.screenshot({ path: artifact('14-8-trial-detail.png'), fullPage: true });
+  });
+
+  it('draws a mobilenet architecture readably at 1440×900 (full-size text, not a zoomed-out column)', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${url.href}#/study/6/trial/0`);
+    const nodes = page.locator('.react-flow__node');
+    await poll(() => nodes.count()).toBeGreaterThan(10);
+    const scale = async () => Number(/scale\(([\d.]+)\)/.exec((await page.locator('.react-flow__viewport').getAttribute('style')) ?? '')?.[1]);
+    await poll(scale).toBeGreaterThan(0.8);
+    // The label text as drawn on screen: at least 10 px high.
+    const fontPx = await nodes.first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize) * Number(/scale\(([\d.]+)\)/.exec((el.closest('.react-flow__viewport') as HTMLElement).style.transform)?.[1] ?? 1));
+    expect(fontPx).toBeGreaterThanOrEqual(10);
+    await page.locator('section[aria-label="Architecture"]').screenshot({ path: artifact('14-4-mobilenet-graph-1440.png') });
+    await page.setViewportSize({ width: 1360, height: 900 });
   });
 
   it('shows a stopped search’s in-flight trial as interrupted, not failed', async () => {
