@@ -72,6 +72,8 @@ describe.skipIf(skip !== undefined)('a CLI search, live in the workbench', () =>
     await poll(async () => (await rows()) - firstRows, 10_000).toBeGreaterThan(20);
     expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+    // Its pace, measured from the store between reads: an ETA and evaluations per second.
+    await poll(() => page.getByTestId('progress-text').textContent()).toMatch(/ETA (\d+s|\d+m\d+s|\d+h\d+m) · [\d.]+ evals\/s/);
     await page.screenshot({ path: artifact('14-1-live-elsewhere.png'), fullPage: true });
 
     search!.kill('SIGKILL');

@@ -116,7 +116,7 @@ export function LiveView({ id }: { id: StudyId }) {
         <ProgressBar fraction={detail.fraction} label="Budget used" />
         <div className="progress-text" data-testid="progress-text">
           <b>{Math.round(detail.fraction * 100)}%</b> · {budgetText}
-          {detail.active ? (
+          {detail.active || detail.runningElsewhere ? (
             <>
               {' '}· ETA {formatEta(detail.etaMs)} · {detail.throughput ? `${fmt(detail.throughput, 3)} evals/s` : '—'}
             </>

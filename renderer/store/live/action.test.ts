@@ -84,7 +84,7 @@ describe('live slice actions', () => {
   });
   it('reads the store every POLL_MS while another process runs the study, until it ends', async () => {
     const calls: string[] = [];
-    let detail: StudyDetail = { ...item('7', { status: 'running', active: false, runningElsewhere: { pid: 42, host: 'h', heartbeatAt: 1 } }), record: {} as never, etaMs: null, throughput: null };
+    let detail: StudyDetail = { ...item('7', { status: 'running', active: false, fraction: 0.3, runningElsewhere: { pid: 42, host: 'h', heartbeatAt: 1 } }), record: {} as never, etaMs: null, throughput: null };
     let stored: TrialRecord[] = [trial(0, 50), { ...trial(1, 0), state: 'running', metrics: {} }];
     const bridge = {
       study: {
@@ -104,6 +104,12 @@ describe('live slice actions', () => {
     // Only from the first trial still running (1) onwards.
     expect(calls.sort()).toEqual(['get', 'history', 'summary', 'trials@1']);
     expect(useNas.getState().points?.metrics.acc).toEqual([50, 60, 70]);
+    // Its pace, measured between polls: 20 evaluations and 20% of the budget in POLL_MS.
+    detail = { ...detail, progress: { ...detail.progress, evals: detail.progress.evals + 20 }, fraction: detail.fraction + 0.2 };
+    await vi.advanceTimersByTimeAsync(POLL_MS + 10);
+    expect(useNas.getState().detail!.throughput).toBeCloseTo((20 * 1000) / POLL_MS, 6);
+    // Half of the budget left at 20% per poll: 2.5 polls.
+    expect(useNas.getState().detail!.etaMs).toBeCloseTo(2.5 * POLL_MS, 0);
     detail = { ...detail, status: 'complete' };
     await vi.advanceTimersByTimeAsync(POLL_MS + 10);
     calls.length = 0;

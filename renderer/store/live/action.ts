@@ -45,6 +45,8 @@ export const createLiveSlice: StateCreator<NasStore, [], [], LiveState & LiveAct
     pollTimer = undefined;
   };
   const watchedElsewhere = (d: StudyDetail | null) => !!d && d.status === 'running' && !d.active && !!d.runningElsewhere;
+  // The first poll's reading: the pace of another process's run is measured from it.
+  let pollStart: { t: number; evals: number; fraction: number } | undefined;
   const poll = async (id: StudyId, gen: number) => {
     const points = get().points;
     if (!points) return;
@@ -57,10 +59,19 @@ export const createLiveSlice: StateCreator<NasStore, [], [], LiveState & LiveAct
       nas().study.summary({ id }),
     ]);
     if (gen !== generation) return;
-    set({ detail, history, summary, points: mergeTrials(get().points ?? points, fresh) });
+    // Its pace as seen from here (that process sends no progress events): evaluations per second
+    // and the time left at that pace, from the first reading on.
+    const now = Date.now();
+    pollStart ??= { t: now, evals: detail.progress.evals, fraction: detail.fraction };
+    const dt = now - pollStart.t;
+    const df = detail.fraction - pollStart.fraction;
+    const de = detail.progress.evals - pollStart.evals;
+    const paced = detail.runningElsewhere && dt > 0 ? { throughput: de > 0 ? (de * 1000) / dt : null, etaMs: df > 0 ? ((1 - detail.fraction) * dt) / df : null } : {};
+    set({ detail: { ...detail, ...paced }, history, summary, points: mergeTrials(get().points ?? points, fresh) });
   };
   const schedulePoll = (id: StudyId, gen: number) => {
     stopPoll();
+    if (gen !== generation) pollStart = undefined;
     if (gen !== generation || !watchedElsewhere(get().detail)) return;
     pollTimer = setTimeout(() => {
       pollTimer = undefined;
@@ -97,6 +108,7 @@ export const createLiveSlice: StateCreator<NasStore, [], [], LiveState & LiveAct
       const gen = ++generation;
       buffer = [];
       set({ ...initialLiveState, liveId: id });
+      pollStart = undefined;
       try {
         const [detail, points, history, summary] = await Promise.all([
           nas().study.get({ id }),
