@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, json, tempDir } from './cli-helpers.js';
+import { reproduceCommand } from '../main/cli/commands/report.js';
+import type { StudySpec } from '../shared/types/index.js';
+import { BIN, cli, json, tempDir } from './cli-helpers.js';
 
 // Transfer on the shipped NAS-Bench-201 tables: a CIFAR-10 search seeds a CIFAR-100 one.
 const dir = tempDir('frontier-warm-');
@@ -40,6 +43,14 @@ describe('frontier search --warm-start', () => {
     const spec = (JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as { spec: { strategyOptions: Record<string, unknown> } }).spec;
     expect(spec.strategyOptions.warmStart).toEqual(front);
     expect(spec.strategyOptions.warmStartFrom).toEqual([src.studyId]);
+
+    // The report's reproduce command carries the seeds: run by a shell, it asks the same trials.
+    const command = reproduceCommand(spec as unknown as StudySpec);
+    expect(command).toContain('warmStart=');
+    const again = spawnSync('bash', ['-c', `frontier() { "${process.execPath}" "${BIN}" "$@"; }\n${command} --json`], { env: { ...process.env, FRONTIER_DB: db }, encoding: 'utf8', timeout: 120_000 });
+    expect(again.status, again.stderr).toBe(0);
+    const againId = (JSON.parse(again.stdout) as { studyId: string }).studyId;
+    expect(trialsOf(againId).map((t) => t.key)).toEqual(trials.map((t) => t.key));
 
     // One objective: the top k of each source, the sources in the order given, each architecture once.
     const one = json<{ studyId: string }>(cli(['search', '--space', 'nb201', '--objective', 'c10_valid_12ep:max', '--budget-evals', '25', '--seed', '3', '--json'], { db }));

@@ -45,7 +45,11 @@ export function reproduceCommand(spec: StudySpec): string {
     notes.push('# the space document is in the report under Provenance → Full settings (spaceOptions.document)');
   } else if (!(spec.space === 'mobilenet' && JSON.stringify(spec.spaceOptions ?? {}) === defaultSpace)) args.push('--space', spec.space);
   args.push('--strategy', spec.strategy);
-  for (const [k, v] of Object.entries(spec.strategyOptions ?? {})) if (['string', 'number', 'boolean'].includes(typeof v)) args.push('--option', `${k}=${String(v)}`);
+  for (const [k, v] of Object.entries(spec.strategyOptions ?? {})) {
+    if (['string', 'number', 'boolean'].includes(typeof v)) args.push('--option', `${k}=${String(v)}`);
+    // A list (a warm start's architecture keys) as JSON, which the strategy reads back.
+    else if (Array.isArray(v)) args.push('--option', `${k}=${JSON.stringify(v)}`);
+  }
   for (const o of spec.objectives) args.push('--objective', `${o.metric}:${o.direction}`);
   for (const c of spec.constraints) args.push('--constraint', `${c.metric} ${c.op} ${c.value}`);
   for (const r of spec.report) args.push('--report', r);
