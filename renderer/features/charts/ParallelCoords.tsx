@@ -52,6 +52,7 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, maskFor
   const wrap = useRef<HTMLDivElement>(null);
   const back = useRef<HTMLCanvasElement>(null);
   const front = useRef<HTMLCanvasElement>(null);
+  const labels = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(800);
   const [drag, setDrag] = useState<{ axis: number; y0: number; y1: number } | null>(null);
   const frame = useRef(0);
@@ -184,27 +185,42 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, maskFor
     ctx.strokeStyle = muted;
     ctx.lineWidth = 1;
     lines(ctx, null, count > 5000 ? 0.05 : count > 500 ? 0.12 : 0.25);
-    ctx.font = '11px system-ui, sans-serif';
     for (const ax of axes) {
       ctx.strokeStyle = fg;
       ctx.beginPath();
       ctx.moveTo(ax.x + 0.5, PAD.top);
       ctx.lineTo(ax.x + 0.5, PAD.top + plotH);
       ctx.stroke();
-      ctx.fillStyle = fg;
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'bottom';
-      ctx.fillText(ax.col.label.length > 18 ? `${ax.col.label.slice(0, 17)}…` : ax.col.label, ax.x, PAD.top - 14);
-      ctx.fillStyle = muted;
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'middle';
-      const ticks: { v: number; text: string }[] = ax.col.categories
-        ? ax.col.categories.length <= 14 ? ax.col.categories.map((c, k) => ({ v: k, text: c })) : []
-        : niceTicks(ax.inv(PAD.top + plotH), ax.inv(PAD.top), 4).map((v) => ({ v, text: fmt(v, 3) }));
-      for (const t of ticks) {
-        const y = ax.y(t.v);
-        ctx.fillRect(ax.x - 3, Math.round(y), 6, 1);
-        ctx.fillText(t.text.length > 14 ? `${t.text.slice(0, 13)}…` : t.text, ax.x + 5, y);
+    }
+    // Names and ticks on their own layer above the lines, each on a backing so lines never hide it.
+    const lc = setup(labels.current);
+    if (lc && labels.current) {
+      const panel = getComputedStyle(labels.current).getPropertyValue('--panel').trim() || '#181c22';
+      lc.clearRect(0, 0, width, height);
+      lc.font = '11px system-ui, sans-serif';
+      const label = (text: string, x: number, y: number, align: 'left' | 'center', color: string) => {
+        const w = lc.measureText(text).width;
+        const left = align === 'center' ? x - w / 2 : x;
+        lc.globalAlpha = 0.8;
+        lc.fillStyle = panel;
+        lc.fillRect(left - 2, y - 7, w + 4, 14);
+        lc.globalAlpha = 1;
+        lc.fillStyle = color;
+        lc.fillText(text, left, y);
+      };
+      lc.textBaseline = 'middle';
+      lc.textAlign = 'left';
+      for (const ax of axes) {
+        label(ax.col.label.length > 18 ? `${ax.col.label.slice(0, 17)}…` : ax.col.label, ax.x, PAD.top - 20, 'center', fg);
+        const ticks: { v: number; text: string }[] = ax.col.categories
+          ? ax.col.categories.length <= 14 ? ax.col.categories.map((c, k) => ({ v: k, text: c })) : []
+          : niceTicks(ax.inv(PAD.top + plotH), ax.inv(PAD.top), 4).map((v) => ({ v, text: fmt(v, 3) }));
+        for (const t of ticks) {
+          const y = ax.y(t.v);
+          lc.fillStyle = muted;
+          lc.fillRect(ax.x - 3, Math.round(y), 6, 1);
+          label(t.text.length > 14 ? `${t.text.slice(0, 13)}…` : t.text, ax.x + 5, y, 'left', muted);
+        }
       }
     }
     back.current.dataset.drawn = '1';
@@ -346,6 +362,7 @@ export function ParallelCoords({ columns, count, mask, brushes, onBrush, maskFor
           setDrag(null);
         }}
       />
+      <canvas ref={labels} style={{ position: 'absolute', inset: 0, pointerEvents: 'none' }} aria-hidden="true" />
     </div>
   );
 }
