@@ -154,7 +154,11 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
     const scale = async () => Number(/scale\(([\d.]+)\)/.exec((await page.locator('.react-flow__viewport').getAttribute('style')) ?? '')?.[1]);
     await poll(scale).toBeGreaterThan(0.8);
     // The label text as drawn on screen: at least 10 px high.
-    const fontPx = await nodes.first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize) * Number(/scale\(([\d.]+)\)/.exec((el.closest('.react-flow__viewport') as HTMLElement).style.transform)?.[1] ?? 1));
+    const fontPx = (await page.evaluate(`(() => {
+      const el = document.querySelector('.react-flow__node');
+      const scale = Number(/scale\\(([\\d.]+)\\)/.exec(el.closest('.react-flow__viewport').style.transform)?.[1] ?? 1);
+      return parseFloat(getComputedStyle(el).fontSize) * scale;
+    })()`)) as number;
     expect(fontPx).toBeGreaterThanOrEqual(10);
     await page.locator('section[aria-label="Architecture"]').screenshot({ path: artifact('14-4-mobilenet-graph-1440.png') });
     await page.setViewportSize({ width: 1360, height: 900 });
