@@ -127,6 +127,34 @@ describe.skipIf(skip)('evaluation workers through Redis (#13)', () => {
     }
   });
 
+  it('training on a worker: metrics, the learning curve (job progress) and latency samples come back into the store', async () => {
+    // A training worker (fleet.worker starts table-only ones).
+    const w = fleet.spawn(['worker', '--redis', redis.url, '--backend', 'torch', '--queue', 'training', '--id', 'w-train'], { ready: /worker \S+ ready/ });
+    await w.ready;
+    const db = join(dir, 'train.db');
+    const r = await fleet.run(['search', '--space', 'nb201', '--data', 'builtin:fashion-mnist', '--epochs', '2', '--patience', '0', '--max-train', '200', '--val', '100', '--budget-evals', '2', '--concurrency', '1', '--redis', redis.url, '--queue', 'training', '--db', db], { timeoutMs: 240_000 });
+    expect(r.code, `${r.stderr}\n${fleet.logs.get(w.proc)}`).toBe(0);
+    const store = SqliteStore.open(db, { readonly: true });
+    try {
+      const id = store.listStudies()[0]!.id;
+      const trials = store.getTrials(id);
+      expect(trials.map((t) => t.state)).toEqual(['complete', 'complete']);
+      for (const t of trials) {
+        expect(t.metrics.val_accuracy).toBeGreaterThan(0);
+        expect(t.metrics.params).toBeGreaterThan(0);
+        expect(t.metrics.latency_ms).toBeGreaterThan(0);
+        const curve = store.getCurve(id, t.number);
+        expect(curve.filter((p) => p.metric === 'val_accuracy').map((p) => p.step)).toEqual([1, 2]);
+        expect(curve.find((p) => p.metric === 'val_accuracy' && p.step === t.metrics.epochs)?.value).toBeCloseTo(t.metrics.val_accuracy!, 6);
+      }
+      const samples = store.getLatencySamples({ studyId: id });
+      expect(samples.map((x) => [x.trialNumber, x.subject])).toEqual(trials.map((t) => [t.number, t.key]));
+      expect(samples.every((x) => x.deviceId.startsWith('local:torch') && x.medianMs > 0)).toBe(true);
+    } finally {
+      store.close();
+    }
+  }, 300_000);
+
   it('with a password: a worker with the right one evaluates, a wrong one is refused clearly', async () => {
     const wrong = await fleet.run(['worker', '--redis', secured.url.replace('s3cret%20pass', 'nope'), '--no-training'], { timeoutMs: 30_000 });
     expect(wrong.code).toBe(1);

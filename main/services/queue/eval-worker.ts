@@ -9,7 +9,7 @@ import { CancellationTokenSource } from '../../core/cancellation.js';
 import type { Evaluator } from '../../core/evaluator.js';
 import { resolveAdbBinary } from '../devices/adb.js';
 import { createEvaluator } from '../evaluators.js';
-import { isBackendName, listBackends, type BackendName } from '../train/backend.js';
+import { chooseBackend, isBackendName, listBackends, type BackendName } from '../train/backend.js';
 import { bullConnection, checkRedis, DEFAULT_QUEUE, KEY_PREFIX, redisOptions } from './connection.js';
 import { materializeDatasets } from './datasets.js';
 import { encodeResult } from './metrics-codec.js';
@@ -77,7 +77,8 @@ export class EvalWorker {
     this.log = o.log ?? (() => undefined);
     this.redis = new Redis(redisOptions(o.redisUrl));
     this.redis.on('error', () => undefined);
-    this.backends = o.training ? listBackends().then((b) => b.available.map((x) => x.name as BackendName)) : Promise.resolve([]);
+    // With --backend only that one is probed (its failure is announced as no backend, and jobs refused).
+    this.backends = !o.training ? Promise.resolve([]) : o.backend ? chooseBackend(o.backend).then((c) => [c.info.name as BackendName], () => []) : listBackends().then((b) => b.available.map((x) => x.name as BackendName));
     this.backends.then((b) => (this.probed = b), () => undefined);
   }
 

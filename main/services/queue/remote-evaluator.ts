@@ -155,7 +155,8 @@ export class RemoteEvaluator implements Evaluator {
     }
   }
 
-  private settle(jobId: string, how: 'completed' | 'failed', payload: unknown): void {
+  /** `final`: read from a finished job (else from an event, where a malformed result waits for the next check). */
+  private settle(jobId: string, how: 'completed' | 'failed', payload: unknown, final = false): void {
     const w = this.waiters.get(jobId);
     if (!w) return;
     if (how === 'failed') {
@@ -168,7 +169,7 @@ export class RemoteEvaluator implements Evaluator {
       out = (typeof payload === 'string' ? JSON.parse(payload) : payload) as EvalJobResult;
       if (!out || typeof out !== 'object' || !out.result) throw new Error('no result');
     } catch {
-      w.reject(new NasError('internal', `job ${jobId} completed without a result`));
+      if (final) w.reject(new NasError('internal', `job ${jobId} completed without a result`));
       return;
     }
     for (const s of out.latency ?? []) {
@@ -188,16 +189,18 @@ export class RemoteEvaluator implements Evaluator {
     try {
       this.workers = await listWorkers(this.redis, this.queueName);
       for (const w of [...this.waiters.values()]) {
-        const job = await this.queue.getJob(w.jobId);
+        // The state first, then the job: a job read before it finished has no result yet.
+        const state = await this.queue.getJobState(w.jobId);
         if (!this.waiters.has(w.jobId)) continue;
-        if (!job) {
+        if (state === 'unknown') {
           await this.add(w.data, w.jobId);
           continue;
         }
+        const job = await this.queue.getJob(w.jobId);
+        if (!job || !this.waiters.has(w.jobId)) continue;
         this.progress(w.jobId, job.progress);
-        const state = await job.getState();
-        if (state === 'completed') this.settle(w.jobId, 'completed', job.returnvalue);
-        else if (state === 'failed') this.settle(w.jobId, 'failed', job.failedReason);
+        if (state === 'completed') this.settle(w.jobId, 'completed', job.returnvalue, true);
+        else if (state === 'failed') this.settle(w.jobId, 'failed', job.failedReason, true);
       }
     } catch {
       // Redis away: the next poll tries again.
