@@ -11,7 +11,8 @@
         "src/jobs.cpp",
         "src/graph_net.cpp",
         "src/trainer.cpp",
-        "src/model_object.cpp"
+        "src/model_object.cpp",
+        "src/darts.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -7,6 +7,7 @@
 #include <torch/version.h>
 
 #include "allocator.h"
+#include "darts.h"
 #include "jobs.h"
 #include "model_object.h"
 
@@ -59,6 +60,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("trimCache", Napi::Function::New(env, TrimCache));
   exports.Set("stopAll", Napi::Function::New(env, StopAll));
   exports.Set("Model", frontier::TorchModel::Define(env));
+  exports.Set("Nb201OneShot", frontier::Nb201OneShot::Define(env));
   return exports;
 }
 
