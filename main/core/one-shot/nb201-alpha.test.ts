@@ -22,15 +22,17 @@ describe('NB201 architecture weights', () => {
     expect(nb201ArchStr(discretise(alphaFrom(flat)))).toBe('|nor_conv_1x1~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|avg_pool_3x3~2|');
   });
 
-  it('the skip limit (P-DARTS) replaces the weakest extra skips with their best operation with weights', () => {
-    const alpha = peaked([1, 1, 1, 1, 1, 3]);
+  it('the parameter-free limit (P-DARTS) replaces the weakest extra skips and pools with their best operation with weights', () => {
+    const alpha = peaked([1, 1, 1, 4, 1, 3]);
     alpha.forEach((row, e) => (row[op('nor_conv_1x1')] = 1 + e * 0.1));
-    (alpha[4] as number[])[op('skip_connect')] = 5; // the strongest skip
-    (alpha[1] as number[])[op('skip_connect')] = 4;
-    (alpha[3] as number[])[op('avg_pool_3x3')] = 1.9; // parameter-free: not a replacement
-    expect(discretise(alpha, { maxSkip: 2 })).toEqual([2, 1, 2, 2, 1, 3]);
-    expect(discretise(alpha, { maxSkip: 0 }).filter((k) => k === 1)).toHaveLength(0);
-    expect(() => discretise(alpha, { maxSkip: 1.5 })).toThrow(NasError);
+    (alpha[4] as number[])[op('skip_connect')] = 5; // the strongest
+    (alpha[3] as number[])[op('avg_pool_3x3')] = 4; // a pool counts too
+    (alpha[2] as number[])[op('avg_pool_3x3')] = 1.9; // parameter-free: never a replacement
+    (alpha[2] as number[])[op('nor_conv_3x3')] = 1.5;
+    expect(discretise(alpha)).toEqual([1, 1, 1, 4, 1, 3]);
+    expect(discretise(alpha, { maxParameterFree: 2 })).toEqual([2, 2, 3, 4, 1, 3]);
+    expect(discretise(alpha, { maxParameterFree: 0 }).filter((k) => k === 1 || k === 4)).toHaveLength(0);
+    expect(() => discretise(alpha, { maxParameterFree: 1.5 })).toThrow(NasError);
   });
 
   it('the collapse indicator flags an all-skip alpha and not the benchmark optimum', () => {
@@ -58,9 +60,9 @@ describe('NB201 architecture weights', () => {
     const good = peaked([3, 3, 1, 2, 3, 3]);
     const worse = peaked([3, 1, 1, 2, 3, 3]);
     const collapsed = peaked([1, 1, 1, 1, 1, 3]);
-    expect(guardedCell([good, worse, collapsed, collapsed])).toEqual({ cell: discretise(worse, { maxSkip: 2 }), keptEpoch: 2, collapsedAt: 3 });
+    expect(guardedCell([good, worse, collapsed, collapsed])).toEqual({ cell: discretise(worse, { maxParameterFree: 2 }), keptEpoch: 2, collapsedAt: 3 });
     expect(guardedCell([collapsed, good]).keptEpoch).toBe(1);
-    expect(guardedCell([collapsed]).cell.filter((k) => k === 1).length).toBeLessThanOrEqual(2);
+    expect(guardedCell([collapsed]).cell).toEqual([1, 1, 2, 2, 2, 3]);
     expect(guardedCell([good, worse])).toEqual({ cell: discretise(worse), keptEpoch: 2 });
     expect(() => guardedCell([])).toThrow(NasError);
   });

@@ -56,10 +56,12 @@ export function softmax(row: readonly number[]): number[] {
 
 export interface DiscretiseOptions {
   /**
-   * At most this many skip_connect edges (P-DARTS's limit, Chen et al. 2019); the weakest extra
-   * skips (by their softmax weight) get their edge's best operation with weights. Default: no limit.
+   * At most this many edges with a parameter-free operation (skip_connect, avg_pool_3x3): P-DARTS's
+   * limit on skips (Chen et al. 2019), applied to every operation without weights. The weakest extra
+   * ones (by the softmax weight of their operation) get their edge's best operation with weights.
+   * Default: no limit.
    */
-  readonly maxSkip?: number;
+  readonly maxParameterFree?: number;
 }
 
 /**
@@ -69,10 +71,14 @@ export interface DiscretiseOptions {
 export function discretise(alpha: Alpha, o: DiscretiseOptions = {}): Sample {
   checkAlpha(alpha);
   const cell = alpha.map((row) => argmaxOf(row, (k) => k !== NONE));
-  if (o.maxSkip !== undefined) {
-    if (!(Number.isInteger(o.maxSkip) && o.maxSkip >= 0 && o.maxSkip <= NB201_EDGE_COUNT)) throw new NasError('invalid-input', `maxSkip must be an integer in 0..6, got ${o.maxSkip}`);
-    const skips = cell.map((op, e) => ({ e, op, w: softmax(alpha[e] as readonly number[])[SKIP] as number })).filter((x) => x.op === SKIP).sort((a, b) => b.w - a.w || a.e - b.e);
-    for (const s of skips.slice(o.maxSkip)) cell[s.e] = argmaxOf(alpha[s.e] as readonly number[], (k) => !PARAMETER_FREE_OPS.includes(k));
+  const limit = o.maxParameterFree;
+  if (limit !== undefined) {
+    if (!(Number.isInteger(limit) && limit >= 0 && limit <= NB201_EDGE_COUNT)) throw new NasError('invalid-input', `maxParameterFree must be an integer in 0..6, got ${limit}`);
+    const free = cell
+      .map((op, e) => ({ e, op, w: softmax(alpha[e] as readonly number[])[op] as number }))
+      .filter((x) => PARAMETER_FREE_OPS.includes(x.op))
+      .sort((a, b) => b.w - a.w || a.e - b.e);
+    for (const f of free.slice(limit)) cell[f.e] = argmaxOf(alpha[f.e] as readonly number[], (k) => !PARAMETER_FREE_OPS.includes(k));
   }
   return cell;
 }
@@ -191,8 +197,8 @@ export class EnasController {
 export interface GuardOptions {
   /** Collapse threshold of collapseReport (default COLLAPSE_SHARE). */
   readonly threshold?: number;
-  /** P-DARTS's skip limit at discretisation (default 2). */
-  readonly maxSkip?: number;
+  /** Edges with a parameter-free operation at most, at discretisation (default 2; P-DARTS limits skips). */
+  readonly maxParameterFree?: number;
 }
 
 export interface GuardDecision {
@@ -207,15 +213,16 @@ export interface GuardDecision {
 /**
  * The collapse guard, applied to alpha after each epoch: early stopping on the collapse indicator
  * (as DARTS+, Liang et al. 2019, stops when skips take over), keeping the last epoch before the first
- * collapsed one (the first epoch's when it already is), then discretisation with at most `maxSkip`
- * skip_connect edges (P-DARTS). Without a collapse, the last epoch's alpha with the skip limit.
+ * collapsed one (the first epoch's when it already is), then discretisation with at most
+ * `maxParameterFree` edges of skip_connect or avg_pool_3x3 (P-DARTS's skip limit, extended to pools).
+ * Without a collapse, the last epoch's alpha with that limit.
  */
 export function guardedCell(history: readonly Alpha[], o: GuardOptions = {}): GuardDecision {
   if (history.length === 0) throw new NasError('invalid-input', 'the collapse guard needs the alpha of at least one epoch');
   const at = history.findIndex((a) => collapseReport(a, o.threshold).collapsed);
   const kept = at < 0 ? history.length - 1 : Math.max(0, at - 1);
   return {
-    cell: discretise(history[kept] as Alpha, { maxSkip: o.maxSkip ?? 2 }),
+    cell: discretise(history[kept] as Alpha, { maxParameterFree: o.maxParameterFree ?? 2 }),
     keptEpoch: kept + 1,
     ...(at >= 0 ? { collapsedAt: at + 1 } : {}),
   };

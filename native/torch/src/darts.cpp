@@ -128,7 +128,8 @@ torch::Tensor OneShotNet::forward(const torch::Tensor& x, const torch::Tensor& w
     if (stage > 0) {
       const Res& r = reductions_[stage - 1];
       torch::Tensor main = rcb(r.b, rcb(r.a, h));
-      torch::Tensor shortcut = at::conv2d(at::avg_pool2d(h, 2, 2), r.shortcut.w);
+      // ceil_mode: an odd size (a 14×14 input's 7×7) pools to the strided conv's size (4×4).
+      torch::Tensor shortcut = at::conv2d(at::avg_pool2d(h, 2, 2, 0, true, false), r.shortcut.w);
       h = main + shortcut;
     }
     for (int i = 0; i < spec_.cellsPerStage; ++i) h = cell(cells_[ci++], h, weights, ops);
