@@ -22,6 +22,8 @@ Commands:
                     build the phone's latency lookup table for a space
   device measure <serial> --study <id>
                     re-measure a search's finalists on the phone
+  darts / enas      DARTS or ENAS on the NAS-Bench-201 cell, on your data; the derived cell's
+                    CIFAR-10/100 accuracy looked up in the NAS-Bench-201 table
   serve             the workbench UI in a browser (local HTTP server)
 
 Run 'frontier <command> --help' for the options of a command.
@@ -41,6 +43,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   devices: async () => (await import('./commands/devices.js')).devicesCommand,
   device: async () => (await import('./commands/devices.js')).deviceCommand,
+  darts: async () => (await import('./commands/one-shot.js')).dartsCommand,
+  enas: async () => (await import('./commands/one-shot.js')).enasCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad command line, 130 stopped). */
