@@ -127,6 +127,24 @@ describe.skipIf(skip)('NB201 one-shot network (libtorch)', () => {
     expect(r.history.length).toBe(r.epochs * 30);
   });
 
+  it('the NaN guard: a loss that is not finite ends DARTS (divergedAt) and takes no ENAS step', async () => {
+    // Values near float32's limit overflow the 3×3 stem's sums: Inf, then NaN after BatchNorm.
+    const net = new Nb201OneShotNet({ ...TOY, stemKernel: 3, seed: 9 });
+    const d = stripes(64, 9);
+    const huge = { x: d.x.map((v) => Math.sign(v) * 3.4e38), y: d.y };
+    net.setData(huge, huge);
+    const before = Array.from(net.alpha());
+    const r = await net.darts({ epochs: 3, order: 1, batchSize: 32 }, () => undefined);
+    expect(r.divergedAt).toBe(0);
+    expect(r.divergedLoss).toBe('NaN');
+    expect(r.epochs).toBe(0);
+    expect(Array.from(net.alpha())).toEqual(before);
+    const t = await net.trainSampled([[3, 3, 3, 3, 3, 3]], { lr: 0.05 });
+    expect(t.steps).toBe(0);
+    expect(t.loss).toBeNaN();
+    net.dispose();
+  });
+
   it('bad input becomes NasError, and a busy network refuses a second call', async () => {
     const bad = (f: () => unknown) => {
       try {
