@@ -188,7 +188,7 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
   if (r.guard) io.out(`guard: ${r.guard.collapsedAt !== undefined ? `collapse at epoch ${r.guard.collapsedAt}, kept epoch ${r.guard.keptEpoch}` : 'no collapse'}; at most 2 parameter-free edges\n`);
   io.out(`derived cell: ${r.archStr}\n`);
   io.out(lookupLines(r));
-  io.out(`${r.epochs.length} epochs in ${formatDuration(r.seconds * 1000)}${id ? `; stored as study ${id} (frontier show ${id})` : ''}\n`);
+  io.out(`${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'} in ${formatDuration(r.seconds * 1000)}${id ? `; stored as study ${id} (frontier show ${id})` : ''}\n`);
   return 0;
 }
 
@@ -225,6 +225,6 @@ export async function enasCommand(argv: readonly string[], io: CliIO): Promise<n
   io.out(weightTable(r.probabilities, r.cell));
   io.out(`\nderived cell: ${r.archStr} (shared-weight validation accuracy ${r.sharedAccuracy.toFixed(3)})\n`);
   io.out(lookupLines(r));
-  io.out(`${r.epochs.length} epochs in ${formatDuration(r.seconds * 1000)}${id ? `; stored as study ${id} (frontier show ${id})` : ''}\n`);
+  io.out(`${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'} in ${formatDuration(r.seconds * 1000)}${id ? `; stored as study ${id} (frontier show ${id})` : ''}\n`);
   return 0;
 }
