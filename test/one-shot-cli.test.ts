@@ -1,11 +1,12 @@
 // `frontier darts` and `frontier enas` end to end: the real binary, the real libtorch engine, the
 // built-in Fashion-MNIST, the shipped NAS-Bench-201 table, a SQLite file; tiny sizes.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, json, ROOT, tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
+import { main } from '../main/cli/main.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
 
 const loaded = loadTorch();
@@ -55,8 +56,14 @@ describe.skipIf(skip)('frontier darts / enas', () => {
     expect(cli(['runs'], { db }).stdout).toMatch(/enas on builtin:fashion-mnist/);
   }, 120_000);
 
-  it('bad input: one line, exit 2, nothing stored', () => {
+  it('bad input: one line, exit 2, nothing stored', async () => {
     const db = join(tempDir(), 'f.db');
+    const run = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTTY: false, columns: 100, cwd: ROOT, env: { ...process.env, FRONTIER_DB: db } });
+      return { code, stdout, stderr };
+    };
     const cases: [string[], RegExp][] = [
       [['darts', '--order', '3'], /--order must be a whole number in 1\.\.2, got '3'/],
       [['darts', '--epochs', '0'], /--epochs must be a whole number in 1\.\.10000/],
@@ -66,14 +73,15 @@ describe.skipIf(skip)('frontier darts / enas', () => {
       [['enas', '--wat'], /Unknown option '--wat'/],
     ];
     for (const [args, re] of cases) {
-      const r = cli(args, { db });
+      const r = await run(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(re);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    expect(cli(['darts', '--help']).stdout).toMatch(/--order 1\|2/);
-    expect(cli(['enas', '--help']).stdout).toMatch(/--controller-steps/);
-  }, 120_000);
+    expect((await run(['darts', '--help'])).stdout).toMatch(/--order 1\|2/);
+    expect((await run(['enas', '--help'])).stdout).toMatch(/--controller-steps/);
+    expect(existsSync(db)).toBe(false);
+  });
 
   it('Ctrl-C stops a run: exit 130, nothing stored', async () => {
     const db = join(tempDir(), 'f.db');
