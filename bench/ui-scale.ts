@@ -71,6 +71,9 @@ async function main(): Promise<void> {
   const open: number[] = [];
   const api: number[] = [];
   const scroll: number[] = [];
+  const brush: number[] = [];
+  const brushDraw: number[] = [];
+  let brushShown = '';
   let payload = 0;
   try {
     // One cold open (the server reads the 50k trials from SQLite), then RUNS warm ones.
@@ -99,6 +102,44 @@ async function main(): Promise<void> {
         return times;
       })()`)) as number[];
       if (r > 0) scroll.push(median(perJump));
+      if (r > 0) {
+        // Parallel coordinates over every trial: drag a brush along a metric axis with the real
+        // mouse; each step is timed from the move until the next frame is painted.
+        await page.locator('section[aria-label="Parallel coordinates"]').scrollIntoViewIfNeeded();
+        const pc = page.locator('[data-testid="parallel-coordinates"]');
+        await pc.scrollIntoViewIfNeeded();
+        await page.waitForFunction(`document.querySelector('[data-testid="parallel-coordinates"]')?.dataset.shown === '${N}'`, undefined, { timeout: 60_000, polling: 'raf' });
+        const box = (await pc.boundingBox())!;
+        const axes = 6 + 3; // NB201's six decisions, then the spec's metrics
+        const x = box.x + 36 + 6 * ((box.width - 72) / (axes - 1));
+        const top = box.y + 34;
+        const plotH = box.height - 34 - 22;
+        // Pointer events dispatched in the page, one per frame: the time per frame is what the
+        // brush costs (input, React, redraw); no DevTools round trip in the measure.
+        const perFrame = (await page.evaluate(`(async () => {
+          const c = document.querySelector('[data-testid="parallel-coordinates"]');
+          const fire = (type, y) => c.dispatchEvent(new PointerEvent(type, { bubbles: true, pointerId: 1, clientX: ${x}, clientY: y, buttons: 1 }));
+          const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+          fire('pointerdown', ${top + plotH * 0.05});
+          await frame();
+          const times = [];
+          let last = performance.now();
+          for (let k = 1; k <= 40; k++) {
+            fire('pointermove', ${top} + ${plotH} * (0.05 + k * 0.015));
+            await frame();
+            const now = performance.now();
+            times.push(now - last);
+            last = now;
+          }
+          const shown = c.dataset.shown;
+          fire('pointerup', ${top} + ${plotH} * 0.65);
+          return { times, shown, draw: Number(c.dataset.frameMs) };
+        })()`)) as { times: number[]; shown: string; draw: number };
+        const steps = perFrame.times;
+        brushDraw.push(perFrame.draw);
+        brushShown = perFrame.shown;
+        brush.push(median(steps));
+      }
       await page.close();
     }
     // The API calls of the screen alone, over HTTP (warm server cache).
@@ -128,9 +169,13 @@ headless Debian Chromium (--disable-gpu), median of ${RUNS} warm runs, ${new Dat
 | the same, first open after the server started (cold: trials read from SQLite, assets downloaded) | ${f(open[0] as number)} | 1 |
 | the screen's API calls alone (points, history, summary, get: ${(payload / 1e6).toFixed(1)} MB of JSON) | ${f(median(api))} | ${api.map(f).join(', ')} |
 | trials table: one scroll jump (of 20, top to bottom) until the new rows are painted | ${f(median(scroll))} | ${scroll.map(f).join(', ')} |
+| parallel coordinates (${N.toLocaleString('en-US')} trials, 9 axes): brushing, one pointer move per frame, time per frame | ${f(median(brush))} (**${(1000 / median(brush)).toFixed(0)} frames/s**) | ${brush.map(f).join(', ')} |
+| the same: the lines' redraw alone (canvas), last frame | ${median(brushDraw).toFixed(1)} ms | ${brushDraw.length} runs; ${brushShown} trials inside the brush at the end |
 
 The table is virtualised (only the rows in view are in the DOM); the scatter is one canvas with a
-screen-cell grid for hover, so neither grows with the DOM. Machine: ${process.platform}, ${(await import('node:os')).cpus().length} cores, shared with other jobs.
+screen-cell grid for hover, so neither grows with the DOM. The parallel coordinates and the slice
+plot mount when scrolled to; a brush redraws the lines at once and hands its range to the table and
+scatter every 200 ms while it moves (so they filter while the pointer is still dragging). Machine: ${process.platform}, ${(await import('node:os')).cpus().length} cores, shared with other jobs.
 `;
   writeSection(join(ROOT, 'bench', 'RESULTS.md'), 'ui-scale', body);
   console.log(body);

@@ -72,6 +72,20 @@ describe('frontier search (the CLI a user runs)', () => {
     expect(ea).not.toEqual(ec);
   });
 
+  it('a model-based search reports its predictor quality on held-out trials (text, --json, show)', () => {
+    const args = ['search', '--space', 'nb201', '--strategy', 'bo', '--objective', 'c10_valid_12ep:max', '--budget-evals', '40', '--seed', '2'];
+    const r = cli(args, { db });
+    expect(r.code, r.stderr).toBe(0);
+    // 10 random initial trials, then 30 proposed by the model, each forecast before it was evaluated.
+    expect(r.stdout).toMatch(/predictor on 30 held-out trials: Kendall τ -?\d\.\d\d, Spearman ρ -?\d\.\d\d/);
+    const out = json<SearchJson & { predictor?: { heldOut: number; kendallTau: number; spearman: number } }>(cli([...args, '--json'], { db }));
+    expect(out.predictor?.heldOut).toBe(30);
+    expect(Math.abs(out.predictor?.kendallTau as number)).toBeLessThanOrEqual(1);
+    expect(cli(['show', out.studyId], { db }).stdout).toMatch(/predictor on 30 held-out trials/);
+    // Strategies without a predictor say nothing about one.
+    expect(json<Record<string, unknown>>(cli(['search', '--space', 'nb201', '--strategy', 'local', '--budget-evals', '20', '--json'], { db })).predictor).toBeUndefined();
+  });
+
   it('applies hard constraints up front and keeps every front member feasible', () => {
     const out = json<SearchJson>(cli(['search', '--space', 'nb201', '--constraint', 'hwnb_pixel3 <= 5', '--budget-evals', '200', '--seed', '2', '--json'], { db }));
     expect(out.evaluations).toBe(200);
@@ -126,7 +140,7 @@ describe('bad input: non-zero exit and a one-line reason', () => {
   const db = join(dir, 'f.db');
   const cases: [string, string[], RegExp][] = [
     ['unknown command', ['serach'], /unknown command 'serach'/],
-    ['unknown strategy', ['search', '--space', 'nb201', '--strategy', 'genetic'], /unknown strategy 'genetic' \(choose one of random, evolution, reinforce, local\)/],
+    ['unknown strategy', ['search', '--space', 'nb201', '--strategy', 'genetic'], /unknown strategy 'genetic' \(choose one of random, evolution, reinforce, local, /],
     ['bad objective', ['search', '--space', 'nb201', '--objective', 'accuracy'], /objective 'accuracy' must be METRIC:min or METRIC:max/],
     ['unknown metric', ['search', '--space', 'nb201', '--objective', 'top5:max'], /no table has a column 'top5'/],
     ['bad constraint', ['search', '--space', 'nb201', '--constraint', 'latency < fast'], /constraint 'latency < fast' must look like/],
@@ -146,7 +160,7 @@ describe('bad input: non-zero exit and a one-line reason', () => {
     ['unknown study', ['show', '42'], /no study with id '42'/],
     ['a newline in an argument stays escaped (found by fuzzing)', ['show', 'a\nb'], /no study with id 'a\\nb'/],
     ['a newline in an unknown command', ['se\rarch'], /unknown command 'se\\rarch'/],
-    ['bad export format', ['export', '1', '--format', 'xml'], /--format must be csv or json, got 'xml'/],
+    ['bad export format', ['export', '1', '--format', 'xml'], /--format must be csv, json, onnx, tfjs or tflite, got 'xml'/],
     ['unknown space', ['space', 'count', 'resnet'], /unknown search space 'resnet'/],
     ['space without a subcommand (found by fuzzing: help on stdout, nothing on stderr)', ['space'], /space: which subcommand\? try 'frontier space count nb201'/],
   ];

@@ -421,7 +421,7 @@ export function describeStoreContract(
         const other = runningStudy(1);
         const a0: ArtifactRecord = { studyId: id, trialNumber: 0, kind: 'tflite', path: '/x/0.tflite', bytes: 123_456, sha256: 'ab'.repeat(32), createdAt: 7 };
         const report: ArtifactRecord = { studyId: id, kind: 'report', path: '/x/report.html', bytes: 10, sha256: 'cd'.repeat(32), createdAt: 8 };
-        const a1: ArtifactRecord = { ...a0, trialNumber: 1, path: '/x/1.tflite' };
+        const a1: ArtifactRecord = { ...a0, trialNumber: 1, path: '/x/1.onnx', kind: 'onnx', settings: { opset: 13, softmax: false, weights: { sha256: 'ef'.repeat(32), epochs: 3 } } };
         const o0: ArtifactRecord = { ...a0, studyId: other };
         const ids = [a0, report, a1, o0].map((a) => store.addArtifact(a));
         expect(ids).toEqual([...ids].sort((x, y) => x - y));
@@ -580,6 +580,43 @@ export function describeStoreContract(
         store.acquireLease(two, B, 5_000, POLICY);
         expect(store.getLease(one)?.owner).toBe('run-a');
         expect(store.getLease(two)?.owner).toBe('run-b');
+      });
+    });
+
+    describe('study info and deletion', () => {
+      it('renames and annotates a study (kept across reads), leaving the other fields alone', () => {
+        const id = runningStudy(1);
+        const r = store.updateStudyInfo(id, { name: 'renamed', notes: 'baseline for the paper', tags: ['nb201', 'seed-sweep'] });
+        expect(r).toMatchObject({ id, status: 'running', notes: 'baseline for the paper', tags: ['nb201', 'seed-sweep'] });
+        expect(r.spec).toEqual({ ...SPEC, name: 'renamed' });
+        expect(store.getStudy(id)).toEqual(r);
+        expect(store.updateStudyInfo(id, { tags: ['x'] })).toMatchObject({ notes: 'baseline for the paper', tags: ['x'], spec: { name: 'renamed' } });
+        const cleared = store.updateStudyInfo(id, { notes: '', tags: [] });
+        expect(cleared.notes).toBeUndefined();
+        expect(cleared.tags).toBeUndefined();
+        expectNasError(() => store.updateStudyInfo('999', { name: 'x' }), 'not-found');
+      });
+
+      it('deletes a study with its trials, curves, latency samples and artifact records; others stay', () => {
+        const id = runningStudy(2);
+        const other = runningStudy(1);
+        store.appendCurve(id, 0, [{ step: 1, metric: 'loss', value: 2 }]);
+        store.finishTrial(id, 1, { state: 'complete', metrics: { acc: 1 }, fidelity: {}, cost: 1, finishedAt: 2_000 }, { progress: { evals: 1, failed: 0, rejected: 0, costSeconds: 1, wallMs: 1 }, strategyState: null });
+        store.addLatencySample({ deviceId: 'cpu', subject: 'a', studyId: id, trialNumber: 0, medianMs: 1, runs: 1, provenance: {}, measuredAt: 1 });
+        store.addLatencySample({ deviceId: 'cpu', subject: 'b', studyId: other, trialNumber: 0, medianMs: 1, runs: 1, provenance: {}, measuredAt: 1 });
+        store.addArtifact({ studyId: id, trialNumber: 0, kind: 'onnx', path: '/x.onnx', bytes: 1, sha256: 'ab'.repeat(32), createdAt: 1 });
+        store.acquireLease(id, A, 5_000, POLICY);
+        // A live lease: some run uses it.
+        expectNasError(() => store.deleteStudy(id, 5_001, POLICY), 'study-busy', StudyBusy);
+        store.deleteStudy(id, 5_001 + POLICY.staleAfterMs, POLICY);
+        expect(store.getStudy(id)).toBeUndefined();
+        expect(store.listStudies().map((r) => r.id)).toEqual([other]);
+        expect(store.getLatencySamples().map((l) => l.subject)).toEqual(['b']);
+        expect(store.listArtifacts(id)).toEqual([]);
+        expect(store.getTrials(other)).toHaveLength(1);
+        expectNasError(() => store.deleteStudy(id, 9_000, POLICY), 'not-found');
+        // Ids are not reused.
+        expect(Number(newStudy())).toBeGreaterThan(Number(other));
       });
     });
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { StudyRecord, TrialRecord } from '../../shared/types/index.js';
 import type { Store } from '../core/store.js';
+import { readPredictorInsights } from '../core/predictors/insights.js';
 import { summarize, type StudySummary } from '../core/summary.js';
 import { defaultDbPath } from '../services/paths.js';
 import { SqliteStore } from '../services/sqlite-store.js';
@@ -17,9 +18,13 @@ export const DB_OPTION = { db: { type: 'string' } } as const;
  * Opening for writing refuses a damaged file.
  */
 export function openStore(io: CliIO, db: string | undefined, opts: { readonly?: boolean } = {}): Store {
-  // A relative --db is relative to the command's working directory (io.cwd), as every other path.
-  const path = db !== undefined ? resolve(io.cwd, db) : defaultDbPath(io.env);
+  const path = dbPath(io, db);
   return SqliteStore.open(path, { readonly: opts.readonly === true && existsSync(path) });
+}
+
+/** The database file of a command: --db (relative to the command's working directory, io.cwd, as every other path) or the default. */
+export function dbPath(io: CliIO, db: string | undefined): string {
+  return db !== undefined ? resolve(io.cwd, db) : defaultDbPath(io.env);
 }
 
 export function requireStudy(store: Store, id: string | undefined, command: string): StudyRecord {
@@ -31,7 +36,8 @@ export function requireStudy(store: Store, id: string | undefined, command: stri
 
 export function studySummary(store: Store, rec: StudyRecord): { trials: TrialRecord[]; summary: StudySummary } {
   const trials = store.getTrials(rec.id, { states: ['complete'] });
-  return { trials, summary: summarize(trials, rec.spec.objectives) };
+  const predictor = readPredictorInsights(store.getCheckpoint(rec.id)?.strategyState);
+  return { trials, summary: { ...summarize(trials, rec.spec.objectives), ...(predictor ? { predictor } : {}) } };
 }
 
 /** Metric columns to show: objectives, then constraints and report columns. */
@@ -75,6 +81,7 @@ export function studyJson(rec: StudyRecord, summary: StudySummary, extra: Record
     constraints: rec.spec.constraints,
     best,
     hypervolume: summary.hypervolume ?? null,
+    ...(summary.predictor ? { predictor: summary.predictor } : {}),
     pareto: summary.front.map((t) => trialJson(t, metrics)),
   };
 }
@@ -88,6 +95,11 @@ export function printStudyResult(io: CliIO, rec: StudyRecord, summary: StudySumm
     if (!t) continue;
     const others = metrics.filter((m) => m !== o.metric).map((m) => `${m} ${fmt(t.metrics[m])}`).join(', ');
     io.out(`best ${o.metric} (${o.direction}): ${fmt(t.metrics[o.metric])} — trial ${t.number} ${t.key}${others ? ` (${others})` : ''}\n`);
+  }
+  const pq = summary.predictor;
+  if (pq) {
+    const corr = (v: number | null) => (v === null ? 'n/a' : v.toFixed(2));
+    io.out(`predictor on ${pq.heldOut} held-out trial${pq.heldOut === 1 ? '' : 's'}: Kendall τ ${corr(pq.kendallTau)}, Spearman ρ ${corr(pq.spearman)}\n`);
   }
   if (summary.front.length === 0) {
     io.out('no complete trial yet, so no Pareto front\n');

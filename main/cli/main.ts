@@ -15,7 +15,14 @@ Commands:
   show <id>         one search: settings, progress, best trials, Pareto front
   pareto <id>       the Pareto front of a search
   resume <id>       continue a stopped or killed search
-  export <id>       write a search's trials as CSV or JSON
+  export <id>       write a search's trials as CSV or JSON, or a trial's model as
+                    ONNX, TensorFlow.js or TFLite (--trial N --format onnx|tfjs|tflite)
+  import FILE       add a search from an exported .json/.csv, or an Optuna study (--optuna DB)
+  retrain <id>      retrain the top-k trials on the full data, keeping their weights
+  report <id>       one self-contained HTML report of a search (--pdf: also a PDF)
+  supernet train    train one once-for-all supernet of the mobilenet space (resumable)
+  supernet search --latency-ms X --device ID
+                    the best sub-network for each phone under X ms, no retraining
   space count <s>   exact size of a search space
   devices           phones over adb: model, SoC, cores, temperatures
   device profile <serial> --space <s>
@@ -25,6 +32,10 @@ Commands:
   darts / enas      DARTS or ENAS on the NAS-Bench-201 cell, on your data; the derived cell's
                     CIFAR-10/100 accuracy looked up in the NAS-Bench-201 table
   serve             the workbench UI in a browser (local HTTP server)
+  worker --redis URL
+                    evaluate trials for searches on other machines ('search --redis URL')
+  workers --redis URL
+                    the live workers: hardware, backends, phones, jobs
 
 Run 'frontier <command> --help' for the options of a command.
 `;
@@ -39,12 +50,18 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pareto: async () => (await import('./commands/show.js')).paretoCommand,
   resume: async () => (await import('./commands/resume.js')).resumeCommand,
   export: async () => (await import('./commands/export.js')).exportCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
+  retrain: async () => (await import('./commands/retrain.js')).retrainCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  supernet: async () => (await import('./commands/supernet.js')).supernetCommand,
   space: async () => (await import('./commands/space.js')).spaceCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   devices: async () => (await import('./commands/devices.js')).devicesCommand,
   device: async () => (await import('./commands/devices.js')).deviceCommand,
   darts: async () => (await import('./commands/one-shot.js')).dartsCommand,
   enas: async () => (await import('./commands/one-shot.js')).enasCommand,
+  worker: async () => (await import('./commands/worker.js')).workerCommand,
+  workers: async () => (await import('./commands/worker.js')).workersCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad command line, 130 stopped). */

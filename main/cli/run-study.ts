@@ -1,6 +1,7 @@
 import { errorMessage, StudyBusy } from '../../shared/errors.js';
 import { describeHolder } from '../core/store-rules.js';
 import { CancellationTokenSource } from '../core/cancellation.js';
+import type { Evaluator } from '../core/evaluator.js';
 import type { Store } from '../core/store.js';
 import { runStudy } from '../services/studies.js';
 import { printStudyResult, studyJson, studySummary } from './common.js';
@@ -11,7 +12,7 @@ import { ProgressReporter } from './progress.js';
  * Runs (or resumes) a stored study with a progress display; Ctrl-C stops it cleanly so that
  * `frontier resume` continues it, a second Ctrl-C exits at once. Returns the exit code.
  */
-export async function runWithProgress(io: CliIO, store: Store, id: string, json: boolean): Promise<number> {
+export async function runWithProgress(io: CliIO, store: Store, id: string, json: boolean, evaluator?: Evaluator): Promise<number> {
   const cts = new CancellationTokenSource();
   let interrupts = 0;
   const onSigint = () => {
@@ -27,7 +28,7 @@ export async function runWithProgress(io: CliIO, store: Store, id: string, json:
     const outcome = await runStudy(store, id, cts.token, {
       onProgress: (p, f) => reporter.update(p, f),
       onTakeover: (l) => io.err(`study ${id} was left running by ${describeHolder(l, Date.now())}, which is gone: taking it over\n`),
-    });
+    }, undefined, evaluator);
     reporter.finish();
     const rec = store.getStudy(id) ?? before;
     if (!rec) return 1;

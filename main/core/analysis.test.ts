@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectiveSpec, TrialRecord } from '../../shared/types/index.js';
-import { architectureGraph, studyHistory, studyInsights, trialPoints } from './analysis.js';
+import { architectureGraph, paretoRanks, studyHistory, studyInsights, trialPoints } from './analysis.js';
+import { nonDominatedSort } from './pareto.js';
 import { Rng } from './rng.js';
 import { MobilenetSpace } from './spaces/mobilenet.js';
 import { Nb201Space } from './spaces/nb201.js';
@@ -55,6 +56,78 @@ describe('studyInsights', () => {
     expect(first!.importance).toBeGreaterThan(0.9);
     for (const d of rest) expect(d.importance).toBeLessThan(0.05);
     for (const d of ins.decisions) expect(d.allShare.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('studyInsights, honestly', () => {
+  const space = new Nb201Space();
+  const draw = (n: number, seed: number) => {
+    const rng = new Rng(seed);
+    return Array.from({ length: n }, (_, i) => {
+      const sample = space.sample(rng);
+      return trial(i, { acc: (sample[0] === 3 ? 90 : 60) + 5 * rng.next(), lat: rng.next() + 3 * sample[1]! }, 'complete', [...sample]);
+    });
+  };
+  it('warns when the sample is too small and gives wide intervals; a large sample gets none and tight ones', () => {
+    const small = studyInsights(draw(7, 3), space, { metric: 'acc', direction: 'max' });
+    expect(small.warning).toMatch(/Only 7 complete trials/);
+    for (const d of small.decisions) {
+      expect(d.importanceCi![0]).toBeLessThanOrEqual(d.importance + 1e-12);
+      expect(d.chance).toBeCloseTo(4 / 6, 9);
+    }
+    // With 7 trials an irrelevant decision's interval reaches far up: it cannot be told from chance.
+    expect(Math.max(...small.decisions.slice(2).map((d) => d.importanceCi![1]))).toBeGreaterThan(0.3);
+    const large = studyInsights(draw(2000, 4), space, { metric: 'acc', direction: 'max' });
+    expect(large.warning).toBeUndefined();
+    const [first, , third] = large.decisions;
+    expect(first!.importanceCi![0]).toBeGreaterThan(0.8);
+    expect(third!.importanceCi![1]).toBeLessThan(0.02);
+  });
+  it('ranks by any metric and by Pareto rank (0 = on the front)', () => {
+    const trials = draw(300, 5);
+    const lat = studyInsights(trials, space, { metric: 'lat', direction: 'min' });
+    expect(lat.decisions[1]!.importance).toBeGreaterThan(0.5);
+    const ranked = studyInsights(trials, space, { metric: 'pareto_rank', direction: 'min' }, 0.1, OBJ);
+    expect(ranked).toMatchObject({ metric: 'pareto_rank', direction: 'min', total: 300 });
+  });
+});
+
+describe('paretoRanks', () => {
+  it('agrees with the non-dominated sort on random and tied 2-D points', () => {
+    const rng = new Rng(11);
+    for (let round = 0; round < 30; round++) {
+      const pts = Array.from({ length: 60 }, () => [rng.int(8), rng.int(8)]);
+      const want = new Array<number>(pts.length);
+      nonDominatedSort(pts).forEach((f, r) => f.forEach((i) => (want[i] = r)));
+      expect(paretoRanks(pts)).toEqual(want);
+    }
+  });
+});
+
+describe('trialPoints', () => {
+  it('gives each decision as a column (-1 when the sample does not fit) and names interrupted trials', () => {
+    const space = new Nb201Space();
+    const trials = [
+      trial(0, { acc: 1 }, 'complete', [0, 1, 2, 3, 4, 0]),
+      { ...trial(1, {}, 'failed', [1, 1, 1, 1, 1, 1]), error: 'interrupted: the search was stopped' },
+      { ...trial(2, {}, 'failed', [2]), error: 'out of memory' },
+    ];
+    const p = trialPoints(trials, ['acc'], space);
+    expect(p.dims!.map((d) => d.name)).toEqual(space.dims.map((d) => d.name));
+    expect(p.decisions!.map((col) => col[0])).toEqual([0, 1, 2, 3, 4, 0]);
+    expect(p.decisions!.map((col) => col[2])).toEqual([-1, -1, -1, -1, -1, -1]);
+    expect(p.interrupted).toEqual([1]);
+  });
+});
+
+describe('studyHistory x-axes', () => {
+  it('gives simulated seconds and wall ms at each sample, and no hypervolume for one objective', () => {
+    const ts = [0, 1, 2].map((i) => ({ ...trial(i, { acc: i, lat: 1 }), cost: 10 * (i + 1), startedAt: 1000 + i * 100, finishedAt: 1050 + i * 100 }));
+    const h = studyHistory(ts, [{ metric: 'acc', direction: 'max' }]);
+    expect(h.cost).toEqual([10, 30, 60]);
+    expect(h.wallMs).toEqual([50, 150, 250]);
+    expect(h.hypervolume).toEqual([null, null, null]);
+    expect(h.best.acc).toEqual([0, 1, 2]);
   });
 });
 

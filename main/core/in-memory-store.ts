@@ -106,6 +106,32 @@ export class InMemoryStore implements Store {
     if (error !== undefined) r.error = error;
   }
 
+  updateStudyInfo(id: string, info: { readonly name?: string; readonly notes?: string; readonly tags?: readonly string[] }): StudyRecord {
+    const r = this.study(id).record;
+    if (info.name !== undefined) r.spec = { ...r.spec, name: info.name };
+    if (info.notes !== undefined) {
+      if (info.notes === '') delete r.notes;
+      else r.notes = info.notes;
+    }
+    if (info.tags !== undefined) {
+      if (info.tags.length === 0) delete r.tags;
+      else r.tags = [...info.tags];
+    }
+    return copy(r);
+  }
+
+  deleteStudy(id: string, now: number, policy: LeasePolicy): void {
+    this.study(id);
+    const lease = this.data.leases.get(id);
+    if (lease && !leaseIsStale(lease, now, policy)) throw studyBusy(copy(lease), now);
+    this.studies.delete(id);
+    this.data.leases.delete(id);
+    const latency = this.data.latency.filter((l) => l.studyId !== id);
+    this.data.latency.splice(0, this.data.latency.length, ...latency);
+    const artifacts = this.data.artifacts.filter((a) => a.record.studyId !== id);
+    this.data.artifacts.splice(0, this.data.artifacts.length, ...artifacts);
+  }
+
   updateProgress(id: string, progress: StudyProgress): void {
     this.writable(id).record.progress = copy(progress);
   }

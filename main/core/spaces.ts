@@ -1,6 +1,7 @@
 import { invalidInput, NasError } from '../../shared/errors.js';
 import type { SearchSpace } from './search-space.js';
 import { parseSpaceDocument } from './spaces/custom.js';
+import { ImportedSpace } from './spaces/imported.js';
 import { MobilenetSpace, type MobilenetOptions } from './spaces/mobilenet.js';
 import { Nb201Space } from './spaces/nb201.js';
 
@@ -18,6 +19,8 @@ export const SPACES = {
     if (typeof document !== 'string') throw new NasError('invalid-space', 'a custom space needs its document text');
     return parseSpaceDocument(document, typeof source === 'string' ? source : 'space');
   },
+  // Trials imported from another tool (an Optuna study): its parameters, the values seen (spaces/imported.ts).
+  imported: (options) => new ImportedSpace(options),
 } satisfies Record<string, SpaceFactory>;
 
 export function createSpace(name: string, options: Readonly<Record<string, unknown>> = {}): SearchSpace {

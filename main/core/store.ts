@@ -96,6 +96,17 @@ export interface Store {
   setStudyStatus(id: string, status: StudyStatus, now: number, error?: string): void;
   /** Progress outside of a finished trial (e.g. wall time when stopping). */
   updateProgress(id: string, progress: StudyProgress): void;
+  /**
+   * The user's name, notes and tags of a study (fields left out are kept); not a run write, so it
+   * is allowed while another process runs the study. Returns the updated record.
+   */
+  updateStudyInfo(id: string, info: { readonly name?: string; readonly notes?: string; readonly tags?: readonly string[] }): StudyRecord;
+  /**
+   * Removes a study and everything recorded for it (trials, metrics, curves, latency samples,
+   * artifact records: not the artifact files, and its lease) in one transaction. Callers make sure
+   * no run is using it (the study's lease, when there is one, is refused with StudyBusy).
+   */
+  deleteStudy(id: string, now: number, policy: LeasePolicy): void;
 
   /** Records a running trial and returns its number. */
   createTrial(studyId: string, arch: { key: string; sample: readonly number[] }, now: number): number;

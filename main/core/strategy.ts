@@ -9,6 +9,20 @@ export interface FinishedTrial {
   readonly state: Exclude<TrialState, 'running'>;
   /** Objective values in objective order (raw, not sign-adjusted); present iff state is complete. */
   readonly values?: readonly number[];
+  /** The fidelity it was evaluated at, when the strategy asked for one (`askFidelity`). */
+  readonly fidelity?: number;
+  /**
+   * Set when the trial is a warm-start seed (an architecture of an earlier search, asked by the
+   * warm-start wrapper, not by this strategy): population-based strategies count it as one of their
+   * initial members instead of a random one.
+   */
+  readonly warmStart?: boolean;
+}
+
+/** A sample and the fidelity to evaluate it at (e.g. epochs), from a multi-fidelity strategy. */
+export interface FidelityAsk {
+  readonly sample: Sample;
+  readonly fidelity: number;
 }
 
 export interface StudyView {
@@ -16,6 +30,13 @@ export interface StudyView {
   readonly finished: number;
   /** Trials asked for and not yet told. */
   readonly pending: number;
+  /** The fidelities the study's evaluator offers, ascending (given to multi-fidelity strategies). */
+  readonly fidelities?: readonly number[];
+  /**
+   * Under a simulated-seconds budget, to multi-fidelity strategies: whether evaluating `sample` at
+   * `fidelity` still fits in what is left (an ask that does not fit ends the study).
+   */
+  readonly fits?: (sample: Sample, fidelity: number) => boolean;
 }
 
 export interface StrategyContext {
@@ -23,6 +44,8 @@ export interface StrategyContext {
   readonly objectives: readonly ObjectiveSpec[];
   readonly seed: number;
   readonly options: Readonly<Record<string, unknown>>;
+  /** The fidelities the evaluator offers, ascending (e.g. epochs [12, 200]); absent: one fidelity. */
+  readonly fidelities?: readonly number[];
 }
 
 /**
@@ -36,6 +59,12 @@ export interface StrategyContext {
 export interface Strategy {
   readonly name: string;
   ask(view: StudyView): Sample | undefined;
+  /**
+   * Multi-fidelity strategies: `ask` with the fidelity to evaluate at (one of the context's
+   * `fidelities`). A study whose evaluator has fidelities calls this instead of `ask`, and tells the
+   * trial with its fidelity; `ask` alone asks the same samples (the fidelity is then implied).
+   */
+  askFidelity?(view: StudyView): FidelityAsk | undefined;
   tell(trial: FinishedTrial): void;
   snapshot(): unknown;
   restore(state: unknown): void;

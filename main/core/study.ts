@@ -2,6 +2,7 @@ import { Cancelled, errorMessage, NasError, StudyBusy, TrialPruned } from '../..
 import type {
   Architecture,
   Metrics,
+  Sample,
   StudyProgress,
   StudyRecord,
   StudySpec,
@@ -12,8 +13,9 @@ import { CancellationTokenSource, type CancellationToken } from './cancellation.
 import type { EvaluationResult, Evaluator } from './evaluator.js';
 import { formatConstraint, objectiveValues, violated } from './objectives.js';
 import type { SearchSpace } from './search-space.js';
+import { MAX_CONCURRENCY } from './study-spec.js';
 import type { LeaseHolder, LeasePolicy, Store, StudyLease, TrialResult } from './store.js';
-import type { FinishedTrial, Strategy } from './strategy.js';
+import type { FinishedTrial, Strategy, StudyView } from './strategy.js';
 
 export interface Clock {
   now(): number;
@@ -59,6 +61,12 @@ export interface StudyOutcome {
   readonly reason: string;
 }
 
+/**
+ * The metric holding the fidelity (e.g. epochs) a multi-fidelity strategy asked a trial to be evaluated
+ * at: results at different fidelities are not comparable (summaries rank the highest one).
+ */
+export const FIDELITY_METRIC = 'fidelity';
+
 /** Longest stretch of work before the loop lets other tasks of the event loop run. */
 export const YIELD_EVERY_MS = 15;
 
@@ -71,6 +79,8 @@ interface Inflight {
   readonly number: number;
   readonly arch: Architecture;
   readonly cost: number;
+  /** The fidelity a multi-fidelity strategy asked for (undefined: the evaluator's only or full one). */
+  readonly fidelity?: number;
   readonly promise: Promise<void>;
 }
 
@@ -84,6 +94,9 @@ interface Inflight {
  * - one run at a time: `run` takes the study's lease first (StudyBusy, untouched study, when another
  *   live run holds it), beats it every `heartbeatMs` with the wall time used, and releases it at the
  *   end; a run that loses its lease stops without writing to the study again;
+ * - an evaluator that `reattaches` (a queue) keeps a dead run's `running` trials: each is evaluated
+ *   again under its own number when its architecture is asked again, the rest are abandoned at the end;
+ *   `evaluator.capacity()`, when defined, sets how many evaluations are in flight (else the spec's concurrency);
  * - a simulated-seconds budget needs every evaluation to cost a finite amount above 0: otherwise
  *   the study fails, naming the trial, instead of running forever.
  */
@@ -143,7 +156,17 @@ export class Study {
     if (rec.status === 'failed') throw new NasError('invalid-input', `study ${this.id} failed earlier and cannot be resumed: ${rec.error ?? ''}`);
 
     store.setStudyStatus(this.id, 'running', clock.now());
-    store.abandonRunning(this.id, 'interrupted: the search stopped before this trial finished', clock.now());
+    // Trials a dead run left running: abandoned, or (an evaluator whose work outlives the process)
+    // kept to be re-attached when the restored strategy asks their architecture again.
+    const orphans = this.deps.evaluator.reattaches ? store.getTrials(this.id, { states: ['running'] }) : [];
+    if (!this.deps.evaluator.reattaches) store.abandonRunning(this.id, 'interrupted: the search stopped before this trial finished', clock.now());
+    // A multi-fidelity strategy with an evaluator of one fidelity runs on `ask` (every rung alike).
+    const multiFidelity = strategy.askFidelity !== undefined && (this.deps.evaluator.fidelities?.length ?? 0) > 0;
+    const askNext = (view: StudyView): { sample: Sample; fidelity?: number } | undefined => {
+      if (multiFidelity && strategy.askFidelity) return strategy.askFidelity(view);
+      const sample = strategy.ask(view);
+      return sample && { sample };
+    };
     const checkpoint = store.getCheckpoint(this.id);
     if (checkpoint) strategy.restore(checkpoint.strategyState);
     let progress: StudyProgress = checkpoint?.progress ?? rec.progress ?? EMPTY_PROGRESS;
@@ -156,7 +179,7 @@ export class Study {
     let lastYield = runStart;
     const wallBase = progress.wallMs;
     const wall = () => wallBase + (clock.now() - runStart);
-    const concurrency = Math.max(1, Math.floor(spec.concurrency ?? 1));
+    const capacity = () => Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(this.deps.evaluator.capacity?.() ?? spec.concurrency ?? 1)));
     const inflight = new Map<number, Inflight>();
     let rejectedInARow = 0;
     let stopReason = '';
@@ -184,6 +207,15 @@ export class Study {
       return Math.min(1, Math.max(...parts));
     };
     const pendingCost = () => [...inflight.values()].reduce((a, f) => a + f.cost, 0);
+    const estimate = this.deps.evaluator.estimateCost?.bind(this.deps.evaluator);
+    const seconds = spec.budget.seconds;
+    // Lets a multi-fidelity strategy skip a promotion the simulated budget can no longer pay for.
+    const fits = seconds !== undefined && estimate
+      ? (sample: Sample, fidelity: number): boolean => {
+        const c = estimate(this.deps.space.freeze(sample), fidelity);
+        return c !== undefined && progress.costSeconds + pendingCost() + c <= seconds;
+      }
+      : undefined;
     const budgetLeft = (): string | undefined => {
       const b = spec.budget;
       if (b.evals !== undefined && progress.evals + inflight.size >= b.evals) return `evaluation budget of ${b.evals} used`;
@@ -199,7 +231,7 @@ export class Study {
     };
     const finish = (f: Inflight, result: TrialResult, values?: number[]) => {
       if (result.state === 'complete') checkCost(`trial ${f.number} cost`, result.cost);
-      const told: FinishedTrial = { sample: f.arch.sample, key: f.arch.key, state: result.state, ...(values ? { values } : {}) };
+      const told: FinishedTrial = { sample: f.arch.sample, key: f.arch.key, state: result.state, ...(values ? { values } : {}), ...(f.fidelity !== undefined ? { fidelity: f.fidelity } : {}) };
       strategy.tell(told);
       progress = {
         ...progress,
@@ -216,38 +248,40 @@ export class Study {
       listener.onProgress?.(progress, fraction());
     };
 
-    const launch = (arch: Architecture, known: Metrics, cost: number): void => {
-      const number = store.createTrial(this.id, arch, clock.now());
+    const launch = (arch: Architecture, known: Metrics, cost: number, fidelity: number | undefined): void => {
+      const at = orphans.findIndex((t) => t.key === arch.key);
+      const number = at >= 0 ? orphans.splice(at, 1)[0]!.number : store.createTrial(this.id, arch, clock.now());
       listener.onTrialStarted?.({ number, key: arch.key });
-      const promise = this.evaluate(number, arch, inner.token)
-        .then((r) => this.judge(r, known, spec), (e: unknown) => this.judgeError(e))
+      const promise = this.evaluate(number, arch, inner.token, fidelity)
+        .then((r) => this.judge(r, known, spec, fidelity), (e: unknown) => this.judgeError(e))
         .then((outcome) => {
           const f = inflight.get(number);
           inflight.delete(number);
           // A cancelled evaluation stays `running` and is abandoned below; a finished one is kept.
           if (f && outcome) finish(f, outcome.result, outcome.values);
         });
-      inflight.set(number, { number, arch, cost, promise });
+      inflight.set(number, { number, arch, cost, promise, ...(fidelity !== undefined ? { fidelity } : {}) });
     };
 
     try {
       while (!inner.token.isCancellationRequested) {
-        while (!stopReason && inflight.size < concurrency && !inner.token.isCancellationRequested) {
+        while (!stopReason && inflight.size < capacity() && !inner.token.isCancellationRequested) {
           const over = budgetLeft();
           if (over) {
             stopReason = over;
             break;
           }
-          const sample = strategy.ask({ finished: progress.evals, pending: inflight.size });
-          if (!sample) {
+          const asked = askNext({ finished: progress.evals, pending: inflight.size, ...(multiFidelity ? { fidelities: this.deps.evaluator.fidelities as readonly number[], ...(fits ? { fits } : {}) } : {}) });
+          if (!asked) {
             stopReason = 'the strategy has no architecture left to try';
             break;
           }
-          const arch = this.deps.space.freeze(sample);
+          const fidelity = asked.fidelity;
+          const arch = this.deps.space.freeze(asked.sample);
           const known = this.deps.evaluator.known?.(arch) ?? {};
           const broken = violated(known, spec.constraints);
           if (broken.length > 0) {
-            strategy.tell({ sample: arch.sample, key: arch.key, state: 'invalid' });
+            strategy.tell({ sample: arch.sample, key: arch.key, state: 'invalid', ...(fidelity !== undefined ? { fidelity } : {}) });
             progress = { ...progress, rejected: progress.rejected + 1 };
             if (++rejectedInARow >= MAX_CONSECUTIVE_REJECTIONS) {
               throw new NasError('invalid-input', `constraints rejected ${rejectedInARow} architectures in a row (last: ${broken.map(formatConstraint).join(', ')}); loosen them`);
@@ -255,13 +289,13 @@ export class Study {
             continue;
           }
           rejectedInARow = 0;
-          const cost = this.deps.evaluator.estimateCost?.(arch) ?? 0;
+          const cost = (fidelity === undefined ? this.deps.evaluator.estimateCost?.(arch) : this.deps.evaluator.estimateCost?.(arch, fidelity)) ?? 0;
           if (this.deps.evaluator.estimateCost) checkCost(`architecture ${arch.key} would cost`, cost);
           if (spec.budget.seconds !== undefined && progress.costSeconds + pendingCost() + cost > spec.budget.seconds) {
             stopReason = `simulated budget of ${spec.budget.seconds} s used`;
             break;
           }
-          launch(arch, known, cost);
+          launch(arch, known, cost, fidelity);
         }
         if (inflight.size === 0) break;
         await Promise.race([...inflight.values()].map((f) => f.promise));
@@ -297,21 +331,24 @@ export class Study {
       store.setStudyStatus(this.id, 'stopped', clock.now());
       return { status: 'stopped', progress, reason: 'stopped' };
     }
+    if (orphans.length > 0) store.abandonRunning(this.id, 'interrupted: the search stopped before this trial finished', clock.now());
     store.setStudyStatus(this.id, 'complete', clock.now());
     listener.onProgress?.(progress, 1);
     return { status: 'complete', progress, reason: stopReason };
   }
 
-  private async evaluate(number: number, arch: Architecture, token: CancellationToken): Promise<EvaluationResult> {
-    return this.deps.evaluator.evaluate(arch, (p) => this.deps.store.appendCurve(this.id, number, [p]), token);
+  private async evaluate(number: number, arch: Architecture, token: CancellationToken, fidelity: number | undefined): Promise<EvaluationResult> {
+    return this.deps.evaluator.evaluate(arch, (p) => this.deps.store.appendCurve(this.id, number, [p]), token, { studyId: this.id, number, ...(fidelity !== undefined ? { fidelity } : {}) });
   }
 
-  private judge(r: EvaluationResult, known: Metrics, spec: StudySpec): { result: TrialResult; values?: number[] } {
-    const metrics: Metrics = { ...known, ...r.metrics };
+  /** `asked`: the fidelity a multi-fidelity strategy asked for, recorded as the metric `fidelity`. */
+  private judge(r: EvaluationResult, known: Metrics, spec: StudySpec, asked?: number): { result: TrialResult; values?: number[] } {
+    const metrics: Metrics = { ...known, ...r.metrics, ...(asked !== undefined ? { [FIDELITY_METRIC]: asked } : {}) };
     const fidelity: Record<string, string> = {};
     for (const name of Object.keys(metrics)) {
       fidelity[name] = typeof r.fidelity === 'string' ? r.fidelity : (r.fidelity[name] ?? 'unknown');
     }
+    if (asked !== undefined) fidelity[FIDELITY_METRIC] = 'asked';
     const base = { metrics, fidelity, cost: r.cost, finishedAt: this.deps.clock.now() };
     const values = objectiveValues(metrics, spec.objectives);
     if (typeof values === 'string') return { result: { ...base, state: 'failed', error: values } };

@@ -1,5 +1,6 @@
 import type { ObjectiveSpec, TrialRecord } from '../../shared/types/index.js';
 import { hypervolume, paretoFront, toMinimization, type Point } from './pareto.js';
+import type { PredictorInsights } from './predictors/insights.js';
 
 export interface StudySummary {
   /** Complete trials on the Pareto front, sorted by the first objective (best first). */
@@ -10,10 +11,23 @@ export interface StudySummary {
   readonly hypervolume?: number;
   readonly reference?: readonly number[];
   readonly complete: number;
+  /** Held-out quality of the strategy's performance predictor (model-based strategies). */
+  readonly predictor?: PredictorInsights;
+  /** With trials at several fidelities (multi-fidelity strategies): the one ranked, the highest. */
+  readonly fidelity?: number;
 }
 
+/**
+ * The front, the best per objective and the hypervolume of the complete trials. Trials evaluated at
+ * several fidelities (metric `fidelity`, set by multi-fidelity strategies) are ranked at the highest
+ * fidelity reached only: a 12-epoch accuracy is not comparable with a 200-epoch one.
+ */
 export function summarize(trials: readonly TrialRecord[], objectives: readonly ObjectiveSpec[]): StudySummary {
-  const complete = trials.filter((t) => t.state === 'complete' && objectives.every((o) => Number.isFinite(t.metrics[o.metric])));
+  const finished = trials.filter((t) => t.state === 'complete' && objectives.every((o) => Number.isFinite(t.metrics[o.metric])));
+  let complete = finished;
+  const levels = finished.map((t) => t.metrics.fidelity).filter((f): f is number => typeof f === 'number' && Number.isFinite(f));
+  const top = levels.length > 0 ? Math.max(...levels) : undefined;
+  if (top !== undefined) complete = complete.filter((t) => t.metrics.fidelity === undefined || t.metrics.fidelity === top);
   const points: Point[] = complete.map((t) => toMinimization(objectives.map((o) => t.metrics[o.metric] as number), objectives));
   const frontIdx = paretoFront(points);
   const front = frontIdx.map((i) => complete[i] as TrialRecord);
@@ -39,5 +53,5 @@ export function summarize(trials: readonly TrialRecord[], objectives: readonly O
     reference = objectives.map((_, k) => Math.max(...points.map((p) => p[k] as number)));
     hv = hypervolume(frontIdx.map((i) => points[i] as Point), reference);
   }
-  return { front: distinct, best, complete: complete.length, ...(hv !== undefined ? { hypervolume: hv, reference } : {}) };
+  return { front: distinct, best, complete: finished.length, ...(hv !== undefined ? { hypervolume: hv, reference } : {}), ...(top !== undefined ? { fidelity: top } : {}) };
 }

@@ -8,6 +8,7 @@ import { DEVICE_SCHEMAS, SPACE_SCHEMAS, STUDY_SCHEMAS } from './schemas.js';
 import { ProfileJobs, type ProfileBackend } from './profiling.js';
 import { NasServer } from './server.js';
 import { DeviceService, SpaceService, StudyService } from './services.js';
+import { StrategyService, STRATEGY_SCHEMAS } from './strategies.js';
 import { StudyRunner } from './study-runner.js';
 
 export interface NasHost extends Disposable {
@@ -50,6 +51,7 @@ export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost 
   const disposables = new DisposableStore();
   server.registerService('study', wrapCreate(studies, server), STUDY_SCHEMAS);
   server.registerService('space', new SpaceService(), SPACE_SCHEMAS);
+  server.registerService('strategy', new StrategyService(), STRATEGY_SCHEMAS);
   const profiles = new ProfileJobs(opts.profiles, (p) => server.emit('onDidProfileProgress', p));
   server.registerService('device', new DeviceService(devices, opts.latencyReports, profiles), DEVICE_SCHEMAS);
   const sub = devices.onDidChange?.(() => void devices.list().then((list) => server.emit('onDidChangeDevices', { devices: list })));

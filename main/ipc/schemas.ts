@@ -34,6 +34,13 @@ export const STUDY_SCHEMAS: ServiceSchemas<'study'> = {
   start: byId,
   stop: byId,
   resume: byId,
+  update: s.object({
+    id,
+    name: s.optional(s.string({ min: 1, max: 200 })),
+    notes: s.optional(s.string({ max: 10_000 })),
+    tags: s.optional(s.array(s.string({ min: 1, max: 40, pattern: /^[^,\n\r]+$/ }), { max: 20 })),
+  }),
+  delete: byId,
   trials: s.object({
     id,
     states: s.optional(s.array(s.literal(...TRIAL_STATES))),
@@ -48,7 +55,7 @@ export const STUDY_SCHEMAS: ServiceSchemas<'study'> = {
   history: s.object({ id, maxPoints: s.optional(s.number({ integer: true, min: 2, max: 10_000 })), reference: s.optional(s.array(s.number(), { max: 3 })) }),
   latency: trialRef,
   artifact: s.object({ id, number: s.number({ integer: true, min: 0 }), kind: s.string({ min: 1, max: 40, pattern: /^[a-z0-9_-]+$/ }) }),
-  insights: s.object({ id, top: s.optional(s.number({ min: 0.001, max: 1 })), metric: s.optional(metric) }),
+  insights: s.object({ id, top: s.optional(s.number({ min: 0.001, max: 1 })), metric: s.optional(metric), direction: s.optional(s.literal('min', 'max')) }),
 };
 
 export const SPACE_SCHEMAS: ServiceSchemas<'space'> = {

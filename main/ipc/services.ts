@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { basename } from 'node:path';
 import { COST_METRICS } from '../core/graph/cost.js';
 import { defaultMaxTrain, TRAIN_METRICS } from '../services/train/evaluator.js';
+import { ZERO_COST_PROXIES } from '../services/train/zero-cost.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
   ProfileJobId,
@@ -22,7 +23,7 @@ import type {
   TrialLatency,
 } from '../../shared/ipc/contract.js';
 import type { StudyRecord, StudySpec, TrialRecord } from '../../shared/types/index.js';
-import { architectureGraph, studyHistory, studyInsights, trialPoints } from '../core/analysis.js';
+import { architectureGraph, PARETO_RANK, studyHistory, studyInsights, trialPoints } from '../core/analysis.js';
 import type { Store } from '../core/store.js';
 import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
@@ -30,7 +31,7 @@ import { validateStudySpec } from '../core/study-spec.js';
 import { summarize } from '../core/summary.js';
 import { createEvaluator, loadCsv, NB201_OBJECTIVES, NB201_TABLES, nb201EvaluatorSpec, studyMetrics } from '../services/evaluators.js';
 import { createStudy } from '../services/studies.js';
-import { liveLease } from '../services/lease.js';
+import { liveLease, processLease } from '../services/lease.js';
 import { studyBusy } from '../core/store-rules.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { check } from '../../shared/ipc/schema.js';
@@ -38,7 +39,13 @@ import type { DeviceSource } from './devices.js';
 import { ProfileJobs } from './profiling.js';
 import { studySpecSchema } from './schemas.js';
 import { latencyBreakdown } from './latency.js';
-import type { StudyRunner } from './study-runner.js';
+import { budgetFraction, type StudyRunner } from './study-runner.js';
+
+/** The form field of a strategy option's error: `strategyOptions.<name>` when the message names one ("strategy option 'gamma' must…"). */
+function optionField(message: string): string {
+  const name = /option '([^']+)'/.exec(message)?.[1];
+  return name ? `strategyOptions.${name}` : 'strategyOptions';
+}
 
 type StudyApi = NasApi['study'];
 type SpaceApi = NasApi['space'];
@@ -51,16 +58,6 @@ function damagedItem(id: string, error: string): StudyListItem {
     progress: { evals: 0, failed: 0, rejected: 0, costSeconds: 0, wallMs: 0 }, budget: {}, fraction: 0, best: {},
     frontSize: 0, hypervolume: null, createdAt: 0, error, active: false, damaged: true,
   };
-}
-
-function budgetFraction(rec: StudyRecord): number {
-  const b = rec.spec.budget;
-  const p = rec.progress;
-  const parts = [0];
-  if (b.evals) parts.push(p.evals / b.evals);
-  if (b.seconds) parts.push(p.costSeconds / b.seconds);
-  if (b.wallMs) parts.push(p.wallMs / b.wallMs);
-  return rec.status === 'complete' ? 1 : Math.min(1, Math.max(...parts));
 }
 
 /** Metrics shown for a study: objectives, then constraints and report columns. */
@@ -83,6 +80,17 @@ const TRIAL_CACHE_STUDIES = 6;
 export class StudyService implements StudyApi {
   private readonly summaries = new Map<string, { stamp: string; data: StudySummaryData }>();
   private readonly trialCache = new Map<string, TrialRecord[]>();
+  /** Derived views of one trials array (allTrials returns the same array while nothing changed). */
+  private readonly derived = new WeakMap<readonly TrialRecord[], Map<string, unknown>>();
+
+  private memo<T>(trials: readonly TrialRecord[], key: string, compute: () => T): T {
+    let m = this.derived.get(trials);
+    if (!m) this.derived.set(trials, (m = new Map()));
+    if (m.has(key)) return m.get(key) as T;
+    const v = compute();
+    m.set(key, v);
+    return v;
+  }
 
   constructor(
     private readonly store: Store,
@@ -130,6 +138,13 @@ export class StudyService implements StudyApi {
     const sum = this.summaryOf(rec);
     const best: Record<string, number | null> = {};
     for (const o of rec.spec.objectives) best[o.metric] = sum.best[o.metric]?.metrics[o.metric] ?? null;
+    const objectives = rec.spec.objectives;
+    const extremes = objectives.length >= 2 && sum.front.length > 0
+      ? objectives.map((o) => {
+          const t = sum.front.reduce((a, b) => ((o.direction === 'max' ? (b.metrics[o.metric] as number) > (a.metrics[o.metric] as number) : (b.metrics[o.metric] as number) < (a.metrics[o.metric] as number)) ? b : a));
+          return { metric: o.metric, trial: t.number, values: Object.fromEntries(objectives.map((x) => [x.metric, t.metrics[x.metric] as number])) };
+        })
+      : undefined;
     return {
       id: rec.id as StudyId,
       name: rec.spec.name,
@@ -141,14 +156,19 @@ export class StudyService implements StudyApi {
       budget: rec.spec.budget,
       fraction: budgetFraction(rec),
       best,
+      ...(extremes ? { extremes } : {}),
       frontSize: sum.front.length,
-      hypervolume: sum.hypervolume,
+      // One definition everywhere (list, Live, Compare's own column): the front against the study's
+      // nadir, for 2 or 3 objectives; one objective has best-so-far instead.
+      hypervolume: rec.spec.objectives.length >= 2 ? sum.hypervolume : null,
       createdAt: rec.createdAt,
       ...(rec.startedAt !== undefined ? { startedAt: rec.startedAt } : {}),
       ...(rec.finishedAt !== undefined ? { finishedAt: rec.finishedAt } : {}),
       ...(rec.error !== undefined ? { error: rec.error } : {}),
       active: this.runner.isActive(rec.id),
       ...this.elsewhere(rec),
+      ...(rec.notes !== undefined ? { notes: rec.notes } : {}),
+      ...(rec.tags !== undefined ? { tags: rec.tags } : {}),
     };
   }
 
@@ -208,6 +228,27 @@ export class StudyService implements StudyApi {
     this.runner.start(id);
   }
 
+  async update({ id, name, notes, tags }: { id: StudyId; name?: string; notes?: string; tags?: readonly string[] }): Promise<StudyListItem> {
+    this.rec(id);
+    if (name !== undefined && name.trim() === '') throw new NasError('invalid-input', 'name must not be blank');
+    const cleanTags = tags === undefined ? undefined : [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
+    const rec = this.store.updateStudyInfo(id, {
+      ...(name !== undefined ? { name: name.trim() } : {}),
+      ...(notes !== undefined ? { notes } : {}),
+      ...(cleanTags !== undefined ? { tags: cleanTags } : {}),
+    });
+    return this.item(rec);
+  }
+
+  async delete({ id }: { id: StudyId }): Promise<void> {
+    this.rec(id);
+    if (this.runner.isActive(id)) throw new NasError('store-conflict', `study ${id} is running here: stop it before deleting it`);
+    // StudyBusy (naming pid and host) while another live process runs it.
+    this.store.deleteStudy(id, Date.now(), processLease().policy);
+    this.summaries.delete(id);
+    this.trialCache.delete(id);
+  }
+
   async stop({ id }: { id: StudyId }): Promise<void> {
     this.rec(id);
     await this.runner.stop(id);
@@ -224,7 +265,14 @@ export class StudyService implements StudyApi {
 
   async points({ id }: { id: StudyId }) {
     const rec = this.rec(id);
-    return trialPoints(this.allTrials(id), shownMetrics(rec.spec));
+    let space;
+    try {
+      space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
+    } catch {
+      space = undefined; // a custom space whose document is gone: the columns without decisions
+    }
+    const trials = this.allTrials(id);
+    return this.memo(trials, 'points', () => trialPoints(trials, shownMetrics(rec.spec), space));
   }
 
   async trial({ id, number }: { id: StudyId; number: number }) {
@@ -233,12 +281,18 @@ export class StudyService implements StudyApi {
     if (!trial) throw new NasError('not-found', `study ${id} has no trial ${number}`);
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
     const valid = trial.sample.length === space.dims.length;
+    const all = this.allTrials(id);
+    const front = this.summaryOf(rec).front;
     return {
       trial,
       study: { id: rec.id as StudyId, name: rec.spec.name, objectives: rec.spec.objectives },
       decisions: valid ? space.dims.map((d, i) => ({ name: d.name, value: String(d.choices[trial.sample[i] as number]), active: space.isActive(trial.sample, i) })) : [],
       graph: valid ? architectureGraph(space, trial.sample, trial.key) : { nodes: [], edges: [] },
       exports: this.store.listArtifacts(id, number).map((a) => a.kind),
+      previous: number > 0 ? number - 1 : null,
+      next: number + 1 < all.length ? number + 1 : null,
+      onFront: trial.state === 'complete' && front.some((t) => t.number === number || t.key === trial.key),
+      parent: valid ? likelyParent(all, space, trial) : null,
     };
   }
 
@@ -260,7 +314,8 @@ export class StudyService implements StudyApi {
     if (reference && reference.length !== rec.spec.objectives.length) {
       throw new NasError('invalid-input', `reference has ${reference.length} values; study ${id} has ${rec.spec.objectives.length} objectives`);
     }
-    return studyHistory(this.allTrials(id), rec.spec.objectives, maxPoints ?? 400, reference);
+    const trials = this.allTrials(id);
+    return this.memo(trials, `history:${maxPoints ?? 400}:${reference?.join(',') ?? ''}`, () => studyHistory(trials, rec.spec.objectives, maxPoints ?? 400, reference));
   }
 
   async artifact({ id, number, kind }: { id: StudyId; number: number; kind: string }): Promise<ArtifactFile> {
@@ -289,13 +344,39 @@ export class StudyService implements StudyApi {
     return latencyBreakdown(space, space.freeze(trial.sample), this.latencyTables());
   }
 
-  async insights({ id, top, metric }: { id: StudyId; top?: number; metric?: string }) {
+  async insights({ id, top, metric, direction }: { id: StudyId; top?: number; metric?: string; direction?: 'min' | 'max' }) {
     const rec = this.rec(id);
-    const objective = rec.spec.objectives.find((o) => o.metric === (metric ?? rec.spec.objectives[0]?.metric));
-    if (!objective) throw new NasError('invalid-input', `'${metric}' is not an objective of study ${id}`);
+    const name = metric ?? rec.spec.objectives[0]?.metric;
+    const metrics = [...shownMetrics(rec.spec), ...(rec.spec.objectives.length >= 2 ? [PARETO_RANK] : [])];
+    if (!name || !metrics.includes(name)) throw new NasError('invalid-input', `'${metric}' is not a metric of study ${id} (one of ${metrics.join(', ')})`);
+    const objective = rec.spec.objectives.find((o) => o.metric === name) ?? { metric: name, direction: direction ?? 'min' };
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
-    return studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1);
+    const fixedDirection = name === PARETO_RANK || rec.spec.objectives.some((o) => o.metric === name);
+    return { ...studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1, rec.spec.objectives), metrics, fixedDirection };
   }
+}
+
+/** The latest earlier trial one active decision away from `trial` (an evolution step's parent), or null. */
+function likelyParent(all: readonly TrialRecord[], space: ReturnType<typeof createSpace>, trial: TrialRecord) {
+  for (let n = Math.min(trial.number, all.length) - 1; n >= 0; n--) {
+    const t = all[n] as TrialRecord;
+    if (t.sample.length !== trial.sample.length || t.state === 'running') continue;
+    let diff = -1;
+    let count = 0;
+    for (let i = 0; i < t.sample.length && count < 2; i++) {
+      const a = space.isActive(trial.sample, i) ? trial.sample[i] : -1;
+      const b = space.isActive(t.sample, i) ? t.sample[i] : -1;
+      if (a !== b) {
+        diff = i;
+        count++;
+      }
+    }
+    if (count === 1) {
+      const d = space.dims[diff] as (typeof space.dims)[number];
+      return { number: t.number, decision: d.name, from: String(d.choices[t.sample[diff] as number]), to: String(d.choices[trial.sample[diff] as number]) };
+    }
+  }
+  return null;
 }
 
 /** Field-by-field checks of a spec, building every part as `create` would; nothing is stored. */
@@ -312,7 +393,7 @@ export function validateSpec(spec: StudySpec): SpecValidation {
     validateStudySpec(spec);
   } catch (e) {
     const m = errorMessage(e);
-    const field = /strategy option/.test(m) ? 'strategyOptions' : /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
+    const field = /strategy option/.test(m) ? optionField(m) : /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
     add(field, e);
   }
   let spaceCount: string | null = null;
@@ -327,7 +408,7 @@ export function validateSpec(spec: StudySpec): SpecValidation {
     try {
       createStrategy(spec.strategy, { space, objectives: spec.objectives ?? [], seed: spec.seed, options: spec.strategyOptions ?? {} });
     } catch (e) {
-      add(/option/.test(errorMessage(e)) ? 'strategyOptions' : 'strategy', e);
+      add(/option/.test(errorMessage(e)) ? optionField(errorMessage(e)) : 'strategy', e);
     }
   }
   if (issues.length === 0) {
@@ -381,7 +462,7 @@ export class SpaceService implements SpaceApi {
         id: 'mobilenet',
         title: `${mobilenet.title} · trained on Fashion-MNIST`,
         count: mobilenet.count().toString(),
-        metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true }))],
+        metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true })), ...ZERO_COST_PROXIES.map((name) => ({ name, known: true }))],
         // What `frontier search` does by default: each candidate trained for real (tfjs) on the
         // built-in Fashion-MNIST subset, in worker threads so the server stays responsive.
         defaults: {

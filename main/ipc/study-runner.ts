@@ -1,6 +1,6 @@
 import type { StudyProgressEvent, StudyId } from '../../shared/ipc/contract.js';
 import { errorMessage } from '../../shared/errors.js';
-import type { StudyProgress, TrialRecord } from '../../shared/types/index.js';
+import type { StudyProgress, StudyRecord, TrialRecord } from '../../shared/types/index.js';
 import { CancellationTokenSource } from '../core/cancellation.js';
 import type { Evaluator } from '../core/evaluator.js';
 import { DisposableStore, type Disposable } from '../core/lifecycle.js';
@@ -9,6 +9,7 @@ import { Study, type Clock, type StudyOutcome } from '../core/study.js';
 import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
 import { createEvaluator } from '../services/evaluators.js';
+import { prepareEvaluator, screenContext } from '../services/train/evaluator.js';
 import { systemClock } from '../services/studies.js';
 import { liveLease, processLease } from '../services/lease.js';
 import { studyBusy } from '../core/store-rules.js';
@@ -19,11 +20,24 @@ export interface RunnerListener {
   onStatus(id: StudyId, status: 'running' | 'stopped' | 'complete' | 'failed', error?: string): void;
 }
 
+/** Fraction of the budget a study has used, 0..1 (the largest of its evaluation, cost and wall-time parts). */
+export function budgetFraction(rec: StudyRecord): number {
+  const b = rec.spec.budget;
+  const p = rec.progress;
+  const parts = [0];
+  if (b.evals) parts.push(p.evals / b.evals);
+  if (b.seconds) parts.push(p.costSeconds / b.seconds);
+  if (b.wallMs) parts.push(p.wallMs / b.wallMs);
+  return rec.status === 'complete' ? 1 : Math.min(1, Math.max(...parts));
+}
+
 interface Running {
   readonly cts: CancellationTokenSource;
   done: Promise<StudyOutcome | undefined>;
   readonly startedAt: number;
   readonly evalsAtStart: number;
+  /** Budget fraction already used when this run started (a resumed study's earlier runs). */
+  readonly fractionAtStart: number;
   last: { progress: StudyProgress; fraction: number } | undefined;
 }
 
@@ -57,7 +71,10 @@ export class StudyRunner implements Disposable {
     const done = r.last.progress.evals - r.evalsAtStart;
     const throughput = elapsed > 0 && done > 0 ? (done * 1000) / elapsed : null;
     const f = r.last.fraction;
-    const etaMs = f > 0 && f < 1 && elapsed > 0 ? (elapsed * (1 - f)) / f : f >= 1 ? 0 : null;
+    // This run's pace: the budget it used since it started (not the whole budget's fraction, which
+    // after a Resume includes what earlier runs used) against the time it took.
+    const used = f - r.fractionAtStart;
+    const etaMs = f >= 1 ? 0 : used > 0 && elapsed > 0 ? (elapsed * (1 - f)) / used : null;
     return { etaMs, throughput };
   }
 
@@ -70,9 +87,19 @@ export class StudyRunner implements Disposable {
     if (held) throw studyBusy(held, this.clock.now());
     const spec = rec.spec;
     const space = createSpace(spec.space, spec.spaceOptions ?? {});
-    const strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
     // The context lets an evaluator record more than results (e.g. training's latency samples).
-    const evaluator = yielding(createEvaluator(spec, { store: this.store, studyId: id }));
+    const raw = createEvaluator(spec, { store: this.store, studyId: id });
+    let strategy;
+    try {
+      // A zero-cost filter scores candidates with the training evaluator's screen.
+      strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {}, ...screenContext(raw) });
+    } catch (e) {
+      raw.dispose?.();
+      throw e;
+    }
+    // Study.run must start synchronously (below): the proxies' fast backend comes up meanwhile.
+    void prepareEvaluator(raw).catch(() => undefined);
+    const evaluator = yielding(raw);
     const study = new Study(id, { store: this.store, space, strategy, evaluator, clock: this.clock, lease: processLease() });
     const cts = new CancellationTokenSource();
     let lastEmit = 0;
@@ -80,6 +107,7 @@ export class StudyRunner implements Disposable {
       cts,
       startedAt: this.clock.now(),
       evalsAtStart: rec.progress.evals,
+      fractionAtStart: budgetFraction(rec),
       last: undefined,
       done: Promise.resolve(undefined),
     };
@@ -144,11 +172,13 @@ export class StudyRunner implements Disposable {
 function yielding(inner: Evaluator, every = 8): Evaluator {
   let n = 0;
   return {
+    ...(inner.fidelities ? { fidelities: inner.fidelities } : {}),
     ...(inner.known ? { known: (a) => inner.known!(a) } : {}),
-    ...(inner.estimateCost ? { estimateCost: (a) => inner.estimateCost!(a) } : {}),
-    async evaluate(a, report, token) {
+    ...(inner.estimateCost ? { estimateCost: (a, f) => (f === undefined ? inner.estimateCost!(a) : inner.estimateCost!(a, f)) } : {}),
+    async evaluate(a, report, token, trial) {
       if (++n % every === 0) await new Promise<void>((r) => setImmediate(r));
-      return inner.evaluate(a, report, token);
+      // The trial carries the fidelity a multi-fidelity strategy asked for.
+      return trial ? inner.evaluate(a, report, token, trial) : inner.evaluate(a, report, token);
     },
     dispose: () => inner.dispose?.(),
   };

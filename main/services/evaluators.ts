@@ -1,11 +1,13 @@
 import { NasError } from '../../shared/errors.js';
 import type { EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../shared/types/index.js';
 import type { Evaluator } from '../core/evaluator.js';
+import { FidelityTableEvaluator, NB201_FIDELITIES } from '../core/fidelity.js';
 import { joinTables, parseCost, parseCsv, TableEvaluator, type CsvTable } from '../core/table.js';
 import { LutEvaluator } from './devices/lut-evaluator.js';
 import { resolveResource } from './resources.js';
 import { readUserText, statUserPath } from './user-file.js';
 import { TrainEvaluator, type EvaluatorContext, type TrainEvaluatorSpec } from './train/evaluator.js';
+import { createSupernetEvaluator } from './train/supernet-study.js';
 
 export type { EvaluatorContext } from './train/evaluator.js';
 
@@ -16,8 +18,13 @@ export const NB201_TABLES = {
   cost: 'train_time_200ep_c10valid*0.06',
 } as const;
 
-/** The table evaluator of the NAS-Bench-201 replay, optionally with another cost or a real-time pace. */
-export function nb201EvaluatorSpec(opts: { cost?: string; pace?: number } = {}): EvaluatorSpec {
+/**
+ * The table evaluator of the NAS-Bench-201 replay, optionally with another cost or a real-time pace;
+ * `fidelities`: the 12- and 200-epoch columns as two fidelities, each at its own cost (for
+ * multi-fidelity strategies; the cost and pace are then the fidelities' own).
+ */
+export function nb201EvaluatorSpec(opts: { cost?: string; pace?: number; fidelities?: boolean } = {}): EvaluatorSpec {
+  if (opts.fidelities) return { kind: 'table', tables: [...NB201_TABLES.tables], knownTables: [...NB201_TABLES.knownTables], fidelities: 'nb201' };
   return {
     kind: 'table',
     tables: [...NB201_TABLES.tables],
@@ -57,12 +64,17 @@ export type EvaluatorFactory = (spec: StudySpec, ctx?: EvaluatorContext) => Eval
 /** Every evaluator kind, registered in one explicit table. */
 export const EVALUATORS: Record<string, EvaluatorFactory> = {
   table: (spec) => {
-    const e = spec.evaluator as { tables?: readonly string[]; knownTables?: readonly string[]; cost?: string; pace?: number };
+    const e = spec.evaluator as { tables?: readonly string[]; knownTables?: readonly string[]; cost?: string; pace?: number; fidelities?: unknown };
     const results = (e.tables ?? []).map(loadCsv);
     const known = (e.knownTables ?? []).map(loadCsv);
     if (results.length + known.length === 0) throw new NasError('invalid-input', 'a table evaluator needs at least one --table');
     const joined = joinTables([...results, ...known]);
     const knownColumns = new Set([...joined.columns].filter(([, src]) => known.some((t) => t.source === src)).map(([c]) => c));
+    if (e.fidelities !== undefined) {
+      if (e.fidelities !== 'nb201') throw new NasError('invalid-input', `table fidelities ${JSON.stringify(e.fidelities)}: the only preset is 'nb201' (12 and 200 epochs)`);
+      if (e.cost !== undefined || e.pace) throw new NasError('invalid-input', "a table with fidelities charges each fidelity its own cost: leave out the cost and the pace");
+      return new FidelityTableEvaluator(joined, { metrics: studyMetrics(spec), known: knownColumns, levels: NB201_FIDELITIES });
+    }
     return new TableEvaluator(joined, {
       metrics: studyMetrics(spec),
       known: knownColumns,
@@ -73,6 +85,8 @@ export const EVALUATORS: Record<string, EvaluatorFactory> = {
   lut: (spec) => new LutEvaluator(spec),
   /** Real training with tfjs (main/services/train): see TrainEvaluatorSpec for the settings. */
   train: (spec, ctx) => new TrainEvaluator(spec, spec.evaluator as TrainEvaluatorSpec, ctx),
+  /** Sub-networks of a trained once-for-all supernet, scored with its shared weights (train/supernet-study.ts). */
+  supernet: (spec) => createSupernetEvaluator(spec),
 };
 
 export function createEvaluator(spec: StudySpec, ctx?: EvaluatorContext): Evaluator {

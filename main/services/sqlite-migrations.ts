@@ -100,6 +100,14 @@ export const MIGRATIONS: readonly Migration[] = [
         heartbeat_at INTEGER NOT NULL
       );
     `),
+  // Artifacts double as the exports table: each export (ONNX, TensorFlow.js, TFLite, report) and
+  // each retrained trial's weights, with its source trial, path, checksum, time and now settings.
+  (db) => db.exec(`ALTER TABLE artifacts ADD COLUMN settings TEXT;  -- JSON ArtifactRecord.settings; NULL when none`),
+  // The user's notes and tags on a study (the workbench's Searches list).
+  (db) => db.exec(`
+    ALTER TABLE studies ADD COLUMN notes TEXT;  -- NULL when none
+    ALTER TABLE studies ADD COLUMN tags TEXT;   -- JSON string[]; NULL when none
+  `),
 ];
 
 /**

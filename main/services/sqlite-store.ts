@@ -34,7 +34,7 @@ import { MIGRATIONS, migrate } from './sqlite-migrations.js';
 
 interface StudyRow {
   id: number; spec: string; status: StudyStatus; created_at: number; started_at: number | null;
-  finished_at: number | null; error: string | null; progress: string;
+  finished_at: number | null; error: string | null; progress: string; notes?: string | null; tags?: string | null;
 }
 interface TrialRow {
   study_id: number; number: number; key: string; sample: string; state: TrialState; cost: number | null;
@@ -50,6 +50,7 @@ interface LatencyRow {
 interface LeaseRow { study_id: number; owner: string; pid: number; host: string; acquired_at: number; heartbeat_at: number }
 interface ArtifactRow {
   study_id: number; trial_number: number | null; kind: string; path: string; bytes: number; sha256: string; created_at: number;
+  settings?: string | null;
 }
 
 /** SQLite REAL cannot hold NaN (it becomes NULL); read NULL back as NaN. */
@@ -192,6 +193,42 @@ export class SqliteStore implements Store {
          WHERE id = ?`,
       ).run(status, status, now, status, now, error ?? null, sid);
     });
+  }
+
+  updateStudyInfo(id: string, info: { readonly name?: string; readonly notes?: string; readonly tags?: readonly string[] }): StudyRecord {
+    // Not a run write (no lease fence): renaming or annotating a study another process runs is fine.
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const sid = this.studyId(id, true);
+        const row = this.stmt('SELECT * FROM studies WHERE id = ?').get(sid) as StudyRow;
+        if (info.name !== undefined) {
+          const spec = { ...this.studyFromRow(row).spec, name: info.name };
+          this.stmt('UPDATE studies SET name = ?, spec = ? WHERE id = ?').run(info.name, JSON.stringify(spec), sid);
+        }
+        if (info.notes !== undefined) this.stmt('UPDATE studies SET notes = ? WHERE id = ?').run(info.notes === '' ? null : info.notes, sid);
+        if (info.tags !== undefined) this.stmt('UPDATE studies SET tags = ? WHERE id = ?').run(info.tags.length === 0 ? null : JSON.stringify(info.tags), sid);
+        return this.readStudy(sid)!;
+      }).immediate(),
+    );
+  }
+
+  deleteStudy(id: string, now: number, policy: LeasePolicy): void {
+    this.guard(() =>
+      this.db.transaction(() => {
+        const sid = this.studyId(id, true);
+        const lease = this.leaseRow(sid);
+        if (lease && !leaseIsStale(lease, now, policy)) throw studyBusy(lease, now);
+        // Every table that records something of a study (found by its study_id column), children
+        // first does not matter: foreign keys are checked at the commit.
+        this.db.pragma('defer_foreign_keys = ON');
+        const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('studies', 'sqlite_sequence')").pluck().all() as string[];
+        for (const t of tables) {
+          const cols = this.db.prepare(`PRAGMA table_info("${t.replace(/"/g, '""')}")`).all() as { name: string }[];
+          if (cols.some((c) => c.name === 'study_id')) this.db.prepare(`DELETE FROM "${t.replace(/"/g, '""')}" WHERE study_id = ?`).run(sid);
+        }
+        this.stmt('DELETE FROM studies WHERE id = ?').run(sid);
+      }).immediate(),
+    );
   }
 
   updateProgress(id: string, progress: StudyProgress): void {
@@ -393,8 +430,8 @@ export class SqliteStore implements Store {
       const sid = this.checkRef(a.studyId, a.trialNumber);
       return Number(
         this.stmt(
-          `INSERT INTO artifacts (study_id, trial_number, kind, path, bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(sid, a.trialNumber ?? null, a.kind, a.path, a.bytes, a.sha256, a.createdAt).lastInsertRowid,
+          `INSERT INTO artifacts (study_id, trial_number, kind, path, bytes, sha256, created_at, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(sid, a.trialNumber ?? null, a.kind, a.path, a.bytes, a.sha256, a.createdAt, a.settings === undefined ? null : JSON.stringify(a.settings)).lastInsertRowid,
       );
     });
   }
@@ -405,7 +442,7 @@ export class SqliteStore implements Store {
       if (sid === undefined) return [];
       const rows = this.stmt('SELECT * FROM artifacts WHERE study_id = @sid AND (@trial IS NULL OR trial_number = @trial) ORDER BY id')
         .all({ sid, trial: trialNumber ?? null }) as ArtifactRow[];
-      return rows.map(artifactFromRow);
+      return rows.map((r) => artifactFromRow(r, (text) => this.json<Record<string, unknown>>(text, `artifact ${r.path}`, 'settings')));
     });
   }
 
@@ -524,7 +561,19 @@ function studyFromRow(r: StudyRow, spec: StudySpec, progress: StudyProgress): St
     ...(r.started_at !== null && { startedAt: r.started_at }),
     ...(r.finished_at !== null && { finishedAt: r.finished_at }),
     ...(r.error !== null && { error: r.error }),
+    ...(r.notes !== null && r.notes !== undefined && { notes: r.notes }),
+    ...(r.tags !== null && r.tags !== undefined && { tags: parseTags(r.tags) }),
   };
+}
+
+/** A stored tags column (JSON string[]); anything else reads as no tags. */
+function parseTags(text: string): string[] {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function trialFromRow(r: TrialRow, metricRows: readonly MetricRow[], sample: number[]): TrialRecord {
@@ -563,7 +612,7 @@ function latencyFromRow(r: LatencyRow, json: (text: string) => LatencySample['pr
   };
 }
 
-function artifactFromRow(r: ArtifactRow): ArtifactRecord {
+function artifactFromRow(r: ArtifactRow, json: (text: string) => Record<string, unknown>): ArtifactRecord {
   return {
     studyId: String(r.study_id),
     ...(r.trial_number !== null && { trialNumber: r.trial_number }),
@@ -572,6 +621,7 @@ function artifactFromRow(r: ArtifactRow): ArtifactRecord {
     bytes: r.bytes,
     sha256: r.sha256,
     createdAt: r.created_at,
+    ...(typeof r.settings === 'string' && { settings: json(r.settings) }), // no column in a read-only schema-2 file
   };
 }
 

@@ -12,7 +12,9 @@
         "src/graph_net.cpp",
         "src/trainer.cpp",
         "src/model_object.cpp",
-        "src/darts.cpp"
+        "src/darts.cpp",
+        "src/supernet.cpp",
+        "src/supernet_object.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

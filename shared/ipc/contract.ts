@@ -26,6 +26,7 @@
  * - In memory (tests): `shared/ipc/messages.ts` message pairs.
  */
 import type { NasErrorData } from '../errors.js';
+import type { StrategyCatalog } from '../strategy-info.js';
 import type {
   BudgetSpec,
   CurvePoint,
@@ -64,6 +65,11 @@ export interface StudyListItem {
   readonly fraction: number;
   /** Best value per objective metric (null when no complete trial yet). */
   readonly best: Readonly<Record<string, number | null>>;
+  /**
+   * With 2+ objectives: the front's extreme trials, one per objective (the front trial best in it),
+   * with every objective's value, so a best latency is read with the accuracy that goes with it.
+   */
+  readonly extremes?: readonly { readonly metric: string; readonly trial: number; readonly values: Readonly<Record<string, number>> }[];
   readonly frontSize: number;
   readonly hypervolume: number | null;
   readonly createdAt: number;
@@ -76,6 +82,9 @@ export interface StudyListItem {
   readonly runningElsewhere?: { readonly pid: number; readonly host: string; readonly heartbeatAt: number };
   /** The stored record of this study is damaged: only `id` and `error` are meaningful. */
   readonly damaged?: boolean;
+  /** The user's notes and tags (`study.update`). */
+  readonly notes?: string;
+  readonly tags?: readonly string[];
 }
 
 export interface StudyDetail extends StudyListItem {
@@ -102,6 +111,12 @@ export interface TrialPoints {
   readonly states: number[];
   readonly metrics: Record<string, (number | null)[]>;
   readonly finishedAt: number[];
+  /** The space's decisions (columns of `decisions`), when the trials' samples fit the space. */
+  readonly dims?: readonly { readonly name: string; readonly choices: readonly string[] }[];
+  /** `decisions[d][i]`: choice index of decision d in trial i, -1 when inactive or unknown. */
+  readonly decisions?: number[][];
+  /** Numbers of the `failed` trials that did not fail: the search stopped (or died) while they ran. */
+  readonly interrupted?: number[];
 }
 
 export interface StudySummaryData {
@@ -118,8 +133,12 @@ export interface StudyHistory {
   /** Evaluation count (1-based, finished trials in number order) at each sample. */
   readonly evals: number[];
   readonly best: Record<string, (number | null)[]>;
-  /** Hypervolume (≤ 3 objectives) against the reference point (the study's nadir unless one was given). */
+  /** Hypervolume (2 or 3 objectives; null for one) against the reference point (the study's nadir unless one was given). */
   readonly hypervolume: (number | null)[];
+  /** Simulated seconds (sum of the trials' costs) spent at each sample. */
+  readonly cost?: number[];
+  /** Wall ms from the first trial's start to the finish of the sample's last trial (running maximum). */
+  readonly wallMs?: number[];
 }
 
 export interface ArchNode {
@@ -145,6 +164,16 @@ export interface TrialDetail {
   readonly graph: ArchGraph;
   /** Kinds of the artifacts recorded for this trial (e.g. `tflite` from the export service), downloadable with `study.artifact`. */
   readonly exports: string[];
+  /** The trials before and after this one (by number), null at either end. */
+  readonly previous?: number | null;
+  readonly next?: number | null;
+  /** Whether it is on the study's Pareto front (its architecture is, for a repeated one). */
+  readonly onFront?: boolean;
+  /**
+   * The latest earlier trial whose architecture is one decision away from this one (what an
+   * evolution step mutates), with that decision; null when there is none. Inferred, not recorded.
+   */
+  readonly parent?: { readonly number: number; readonly decision: string; readonly from: string; readonly to: string } | null;
 }
 
 /** Which choices good architectures share. */
@@ -161,7 +190,17 @@ export interface StudyInsights {
     readonly allShare: number[];
     /** Share of the metric's variance explained by this decision (η², 0..1). */
     readonly importance: number;
+    /** 95% bootstrap interval of the importance (resampling the complete trials). */
+    readonly importanceCi?: readonly [number, number];
+    /** η² expected from a decision that does not matter at all: (choices − 1) / (trials − 1). */
+    readonly chance?: number;
   }[];
+  /** Why the importances should not be trusted (e.g. too few trials), or absent. */
+  readonly warning?: string;
+  /** Metrics that can be chosen (objectives, other recorded metrics, `pareto_rank`). */
+  readonly metrics?: readonly string[];
+  /** Whether `metric` is an objective (its direction is the objective's) or pareto_rank. */
+  readonly fixedDirection?: boolean;
 }
 
 export interface SpaceDescription {
@@ -308,6 +347,13 @@ export interface NasApi {
     stop(arg: { id: StudyId }): Promise<void>;
     /** Continues a stopped (or killed) study in the background. */
     resume(arg: { id: StudyId }): Promise<void>;
+    /** Renames a study or sets its notes / tags (fields left out are kept; '' or [] clears them). */
+    update(arg: { id: StudyId; name?: string; notes?: string; tags?: readonly string[] }): Promise<StudyListItem>;
+    /**
+     * Deletes a study and everything recorded for it (artifact files stay on disk). Refused with
+     * `store-conflict` while this process runs it and `study-busy` while another one does.
+     */
+    delete(arg: { id: StudyId }): Promise<void>;
     /** A page of trials, by trial number. */
     trials(arg: TrialQueryArg): Promise<TrialRecord[]>;
     /** Every trial in columns, for plots and the virtualised table. */
@@ -319,7 +365,8 @@ export interface NasApi {
     curve(arg: { id: StudyId; number: number }): Promise<CurvePoint[]>;
     /** `reference`: a hypervolume reference point (minimisation space, one value per objective) shared by several studies; default: this study's nadir. */
     history(arg: { id: StudyId; maxPoints?: number; reference?: readonly number[] }): Promise<StudyHistory>;
-    insights(arg: { id: StudyId; top?: number; metric?: string }): Promise<StudyInsights>;
+    /** `metric`: an objective (default: the first), any other recorded metric, or `pareto_rank` (0 = on the front); `direction` for a non-objective (default min). */
+    insights(arg: { id: StudyId; top?: number; metric?: string; direction?: 'min' | 'max' }): Promise<StudyInsights>;
     /** The newest artifact of `kind` recorded for a trial (e.g. its exported `tflite` model). */
     artifact(arg: { id: StudyId; number: number; kind: string }): Promise<ArtifactFile>;
     /** Per-op latency of a trial's architecture on every device with a lookup table for its space. */
@@ -331,6 +378,10 @@ export interface NasApi {
     count(arg: { space: string; options?: Record<string, unknown> }): Promise<string>;
     /** Checks a space (e.g. a custom document); resolves to the problem, or null when it is fine. */
     validate(arg: { space: string; options?: Record<string, unknown> }): Promise<FieldIssue | null>;
+  };
+  readonly strategy: {
+    /** Every registered search strategy with its options, and the options every strategy takes. */
+    list(): Promise<StrategyCatalog>;
   };
   readonly device: {
     /** Phones and local backends known now (phones come from the devices service when plugged in). */
@@ -376,10 +427,11 @@ type MethodTable = { readonly [N in keyof NasApi]: { readonly [M in keyof NasApi
 
 export const NAS_METHODS = {
   study: {
-    list: true, get: true, validate: true, create: true, start: true, stop: true, resume: true,
+    list: true, get: true, validate: true, create: true, start: true, stop: true, resume: true, update: true, delete: true,
     trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true, latency: true, artifact: true,
   },
   space: { list: true, describe: true, count: true, validate: true },
+  strategy: { list: true },
   device: { list: true, latency: true, profile: true, cancel: true },
 } as const satisfies MethodTable;
 

@@ -32,4 +32,10 @@ export interface ArtifactRecord {
   readonly bytes: number;
   readonly sha256: string;
   readonly createdAt: number;
+  /**
+   * How it was made, as plain JSON data: an export's format options (opset, softmax, input layout),
+   * the weights it came from (their checksum) and where those came from (e.g. a retraining's
+   * epochs and accuracy). Absent on artifacts recorded before settings were kept.
+   */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }

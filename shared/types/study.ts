@@ -64,6 +64,11 @@ export type EvaluatorSpec =
       readonly cost?: string;
       /** Wall seconds waited per simulated second (replay a table search in real time); default 0. */
       readonly pace?: number;
+      /**
+       * `nb201`: the tables' 12- and 200-epoch columns are two fidelities (metric M at 12 epochs is
+       * column M_12ep), each charged its own training time, for multi-fidelity strategies.
+       */
+      readonly fidelities?: 'nb201';
     }
   | { readonly kind: string; readonly [k: string]: unknown };
 
@@ -102,6 +107,9 @@ export interface StudyRecord {
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly error?: string;
+  /** The user's notes and tags on the study (the workbench's Searches list). */
+  readonly notes?: string;
+  readonly tags?: readonly string[];
 }
 
 export interface CurvePoint {

@@ -4,17 +4,20 @@ import { UsageError, type CliIO } from '../io.js';
 import { runWithProgress } from '../run-study.js';
 import { studyBusy } from '../../core/store-rules.js';
 import { liveLease } from '../../services/lease.js';
+import { remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
 
-export const RESUME_HELP = `Usage: frontier resume <id> [--db PATH] [--json]
+export const RESUME_HELP = `Usage: frontier resume <id> [--db PATH] [--json] [--redis URL [--queue NAME]]
 
 Continues a stopped or killed search from its last finished trial: no finished trial is lost or
 repeated, and with one trial at a time the result is the same as an uninterrupted run. A search
 that another live process is running is refused (naming its pid and host); one left by a process
-that died on this machine, or silent for 30 s, is taken over.
+that died on this machine, or silent for 30 s, is taken over. With --redis URL the trials are
+evaluated on 'frontier worker' processes (see 'frontier search --help'); trials a killed search
+left on the workers are re-attached (same jobs), not evaluated again.
 `;
 
 export async function resumeCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parse('resume', argv, { ...DB_OPTION, json: { type: 'boolean' } }, 1);
+  const p = parse('resume', argv, { ...DB_OPTION, json: { type: 'boolean' }, redis: { type: 'string' }, queue: { type: 'string' } }, 1);
   if (flag(p, 'help')) {
     io.out(RESUME_HELP);
     return 0;
@@ -27,7 +30,14 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     const held = liveLease(store, rec.id);
     if (held) throw studyBusy(held, Date.now());
     if (!flag(p, 'json')) io.err(`resuming study ${rec.id} at ${rec.progress.evals} evaluations\n`);
-    return await runWithProgress(io, store, rec.id, flag(p, 'json'));
+    const redis = str(p, 'redis');
+    if (redis === undefined) return await runWithProgress(io, store, rec.id, flag(p, 'json'));
+    const remote = await remoteEvaluatorFor(store, rec.id, { redisUrl: redis, ...(str(p, 'queue') ? { queue: str(p, 'queue') } : {}) });
+    try {
+      return await runWithProgress(io, store, rec.id, flag(p, 'json'), remote);
+    } finally {
+      await remote.close();
+    }
   } finally {
     store.close();
   }

@@ -4,6 +4,8 @@ import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../
 import { availableParallelism } from 'node:os';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { MOBILENET_DEFAULTS } from '../../core/spaces/mobilenet.js';
+import { strategyHelp } from '../../core/strategy-docs.js';
+import { warmStartFrom } from '../../core/strategies/warm-start.js';
 import { MAX_CONCURRENCY } from '../../core/study-spec.js';
 import { MAX_PACE } from '../../core/table.js';
 import { quoteText } from '../../core/text.js';
@@ -13,6 +15,8 @@ import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../
 import { defaultMaxTrain } from '../../services/train/evaluator.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
+import { checkRedis, redactUrl } from '../../services/queue/connection.js';
+import { checkRemoteSpec, remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
 import { flag, list, num, parse, parseDuration, str, type Parsed } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -30,9 +34,8 @@ for about five minutes.
 Search:
   --space NAME|FILE        mobilenet, nb201, or a .yaml/.json space document (default: mobilenet
                            with 1-2 blocks per stage instead of 1-4)
-  --strategy NAME          random | evolution (default) | reinforce | local
-  --option KEY=VALUE       strategy setting, repeatable (evolution: population, tournament,
-                           crossover; reinforce: lr, baselineDecay, entropy, window)
+  --strategy NAME          evolution (default) or another of the strategies listed at the end
+  --option KEY=VALUE       strategy setting, repeatable (each strategy's options: see the end)
   --objective METRIC:DIR   repeatable; DIR is min or max; latency:<serial> is the phone's
                            lookup-table latency (see 'frontier device profile')
                            (training default: val_accuracy:max and latency_ms:min;
@@ -41,6 +44,14 @@ Search:
                            applied before evaluating when the metric is known up front
   --report METRIC          extra metric to record and show, repeatable (training default:
                            test_accuracy, params, flops; nb201 default: c10_test)
+  --zero-cost-filter K     draw K candidates per trial from the strategy and train only the one
+                           whose untrained model scores best on a zero-cost proxy (training only;
+                           strategy options zcFilter=K, zcProxy=NAME, taken by every strategy)
+  --zero-cost-proxy NAME   the filter's proxy: synflow (default), naswot, snip, grad_norm, params, flops
+  --warm-start ID[,ID...]  transfer: first re-evaluate the Pareto set (one objective: the top
+                           --warm-start-k, default 5) of these earlier searches of the same space,
+                           then let the strategy continue with them told (not hyperband/asha)
+  --warm-start-k K         architectures taken from a one-objective source search (default 5)
 Budget (the first one reached ends the search; default: training 4m30s of wall time, then the
 trials in flight finish; tables 1000 evaluations):
   --budget-evals N         evaluations
@@ -60,12 +71,17 @@ Evaluation by training (default for mobilenet and space files; nb201 with --data
   --batch-size N           (default 32)     --lr X   peak Adam learning rate, cosine decay (default 0.003)
   --augment                random horizontal flips and ±2-pixel shifts of training batches
   --no-latency             do not time batch-1 inference
+  --early-stop             stop a candidate whose learning curve, projected optimistically to the last
+                           epoch, cannot beat the best finished one (or enter the Pareto front); it
+                           ends as pruned (needs 3 epochs of curve; objectives known before training,
+                           such as params and flops, count as they are)
   --latency-on LIST        also time each trained model on these local backends, e.g. wasm,cpu
                            (metrics latency_<backend>_ms)
 Metrics: val_accuracy, val_loss, train_loss, test_accuracy (when the data has a test split),
 latency_ms and latency_p90_ms (batch 1, this machine), train_images_per_s, and, known before
 training (so constraints reject early): params, flops (multiply-adds), peak_activation_bytes,
-model_bytes.
+model_bytes; zero-cost proxies of the untrained model on one batch of 64 training images, also
+known before training: synflow, naswot, grad_norm, snip (higher is better; e.g. --report synflow).
 Evaluation by table (default for nb201: the shipped NAS-Bench-201 tables):
   --table FILE             CSV of results, repeatable; rows joined on 'index' or 'arch_str'
   --known-table FILE       CSV of metrics known before evaluating (latency, params), repeatable
@@ -79,6 +95,11 @@ Other:
   --name NAME              a name for the study
   --db PATH                database file (default: the app-data folder, or $FRONTIER_DB)
   --json                   print one JSON document at the end instead of text
+  --redis URL              evaluate on 'frontier worker' processes through this Redis
+                           (redis://[user:password@]host:6379, rediss:// for TLS); this process keeps
+                           the database and the strategy; without --concurrency, as many trials are in
+                           flight as the live workers take together
+  --queue NAME             the workers' queue (default frontier-evals)
   -h, --help               this help
 `;
 
@@ -89,6 +110,10 @@ const OPTIONS = {
   objective: { type: 'string', multiple: true },
   constraint: { type: 'string', multiple: true },
   report: { type: 'string', multiple: true },
+  'zero-cost-filter': { type: 'string' },
+  'zero-cost-proxy': { type: 'string' },
+  'warm-start': { type: 'string' },
+  'warm-start-k': { type: 'string' },
   'budget-evals': { type: 'string' },
   'budget-seconds': { type: 'string' },
   'budget-wall': { type: 'string' },
@@ -108,10 +133,13 @@ const OPTIONS = {
   'batch-size': { type: 'string' },
   lr: { type: 'string' },
   'no-latency': { type: 'boolean' },
+  'early-stop': { type: 'boolean' },
   'latency-on': { type: 'string' },
   augment: { type: 'boolean' },
   name: { type: 'string' },
   json: { type: 'boolean' },
+  redis: { type: 'string' },
+  queue: { type: 'string' },
   ...DB_OPTION,
 } as const;
 
@@ -142,6 +170,9 @@ function strategyOptions(p: Parsed): Record<string, string> {
   return Object.fromEntries(out);
 }
 
+/** Strategies that pick a fidelity per trial: on nb201 they get the 12- and 200-epoch columns. */
+const MULTI_FIDELITY = ['hyperband', 'asha'];
+
 /** The study spec described by `frontier search` flags. */
 export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   const space = spaceOf(p, io);
@@ -157,11 +188,18 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   } else if (latencyDevices(p).length > 0) {
     evaluator = lutEvaluatorSpec(latencyDevices(p), str(p, 'db') ?? defaultDbPath(io.env));
   } else if (nb201 && str(p, 'data') === undefined) {
-    evaluator = nb201EvaluatorSpec({ cost: str(p, 'cost'), pace });
+    if (MULTI_FIDELITY.includes(str(p, 'strategy') ?? '')) {
+      // hyperband/asha choose 12 or 200 epochs per trial, each at its own cost.
+      if (str(p, 'cost') !== undefined || pace) throw new UsageError(`--cost and --pace do not apply to ${str(p, 'strategy')} on nb201: each fidelity (12 or 200 epochs) is charged its own training time`);
+      evaluator = nb201EvaluatorSpec({ fidelities: true });
+    } else {
+      evaluator = nb201EvaluatorSpec({ cost: str(p, 'cost'), pace });
+    }
   } else {
     evaluator = trainEvaluator(p, io, space.space);
   }
   const training = evaluator.kind === 'train';
+  if (flag(p, 'early-stop') && !training) throw new UsageError('--early-stop needs training (learning curves); a table or lookup-table search has none');
   let objectives: ObjectiveSpec[];
   try {
     objectives = list(p, 'objective').map(parseObjective);
@@ -171,6 +209,7 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   if (objectives.length === 0) {
     if (training) objectives = [{ metric: 'val_accuracy', direction: 'max' }, ...(flag(p, 'no-latency') ? [] : [{ metric: 'latency_ms', direction: 'min' as const }])];
     else if (!nb201) throw new UsageError('give at least one --objective METRIC:min|max');
+    else if ((evaluator as { fidelities?: string }).fidelities) objectives = [{ metric: 'c10_valid', direction: 'max' }, NB201_OBJECTIVES[1] as ObjectiveSpec];
     else objectives = [...NB201_OBJECTIVES];
   }
   const report = list(p, 'report');
@@ -194,6 +233,10 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   const options = strategyOptions(p);
   // A training search sees tens of candidates, not thousands: a small evolution population.
   if (training && strategy === 'evolution' && Object.keys(options).length === 0) Object.assign(options, { population: '8', tournament: '3' });
+  const zcFilter = str(p, 'zero-cost-filter');
+  const zcProxy = str(p, 'zero-cost-proxy');
+  if (zcProxy !== undefined && zcFilter === undefined) throw new UsageError('--zero-cost-proxy needs --zero-cost-filter K');
+  if (zcFilter !== undefined) Object.assign(options, { zcFilter, ...(zcProxy !== undefined ? { zcProxy } : {}) });
   const defaultBudget: BudgetSpec = training ? { wallMs: 270_000 } : { evals: 1000 };
   return {
     name: str(p, 'name') ?? `${space.space === 'custom' ? str(p, 'space') : space.space} ${strategy}`,
@@ -229,6 +272,7 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
     batchSize: num(p, 'batch-size', { integer: true, min: 1 }) ?? 32,
     lr: num(p, 'lr', { min: 0 }) ?? 3e-3,
     latency: !flag(p, 'no-latency'),
+    ...(flag(p, 'early-stop') ? { earlyStop: true } : {}),
     ...(flag(p, 'augment') ? { augment: { flip: true, shift: 2 } } : {}),
     ...(latencyOn.length ? { latencyBackends: latencyOn } : {}),
     workers: num(p, 'workers', { integer: true, min: 0 }) ?? Math.max(1, availableParallelism()),
@@ -241,12 +285,20 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
 export async function searchCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const p = parse('search', argv, OPTIONS);
   if (flag(p, 'help')) {
-    io.out(SEARCH_HELP);
+    io.out(`${SEARCH_HELP}\n${strategyHelp()}`);
     return 0;
   }
   let spec = specFromFlags(p, io);
+  const redis = str(p, 'redis');
   let trainingLine: string | undefined;
-  if (spec.evaluator.kind === 'train') {
+  if (redis !== undefined) {
+    checkRemoteSpec(spec);
+    // Before the study exists: an unreachable Redis leaves nothing behind.
+    await checkRedis(redis);
+    // On workers: in flight as many as they take (unless --concurrency), each trained with its own threads.
+    if (str(p, 'concurrency') === undefined) spec = { ...spec, concurrency: undefined };
+    if (spec.evaluator.kind === 'train') trainingLine = `training on the workers of ${redactUrl(redis)}, data ${String((spec.evaluator as { data?: string }).data)}\n`;
+  } else if (spec.evaluator.kind === 'train') {
     const e = spec.evaluator as { backend?: BackendName; workers?: number; data?: string; maxTrain?: number };
     const choice = await chooseBackend(e.backend);
     // Without --max-train, the backend decides how much data a candidate sees (see defaultMaxTrain).
@@ -256,10 +308,25 @@ export async function searchCommand(argv: readonly string[], io: CliIO): Promise
   }
   const store = openStore(io, str(p, 'db'));
   try {
+    const warm = str(p, 'warm-start');
+    const warmK = num(p, 'warm-start-k', { integer: true, min: 1, max: 1000 });
+    if (warmK !== undefined && warm === undefined) throw new UsageError('--warm-start-k needs --warm-start ID');
+    if (warm !== undefined) {
+      const ids = warm.split(',').map((s) => s.trim()).filter(Boolean);
+      spec = { ...spec, strategyOptions: { ...spec.strategyOptions, ...warmStartFrom(store, ids, spec.space, warmK) } };
+      if (!flag(p, 'json')) io.err(`warm start: ${(spec.strategyOptions?.warmStart as string[]).length} architectures of ${ids.join(', ')} are evaluated first\n`);
+    }
     const rec = createStudy(store, spec, undefined, (w) => io.err(`frontier: warning: ${w}\n`));
     if (!flag(p, 'json')) io.err(`study ${rec.id}: ${spec.space} space, ${spec.strategy}, objectives ${spec.objectives.map((o) => `${o.metric}:${o.direction}`).join(', ')}\n`);
     if (trainingLine && !flag(p, 'json')) io.err(trainingLine);
-    return await runWithProgress(io, store, rec.id, flag(p, 'json'));
+    if (redis === undefined) return await runWithProgress(io, store, rec.id, flag(p, 'json'));
+    const remote = await remoteEvaluatorFor(store, rec.id, { redisUrl: redis, ...(str(p, 'queue') ? { queue: str(p, 'queue') } : {}) });
+    try {
+      if (!flag(p, 'json')) io.err(`evaluating on the workers of ${redactUrl(redis)} (queue ${remote.queueName}, ${remote.liveWorkers().length} live now)\n`);
+      return await runWithProgress(io, store, rec.id, flag(p, 'json'), remote);
+    } finally {
+      await remote.close();
+    }
   } finally {
     store.close();
   }

@@ -76,6 +76,8 @@ export class RegularizedEvolutionStrategy implements Strategy {
   tell(t: FinishedTrial): void {
     if (t.state !== 'complete' || !t.values) return;
     this.s.population.push({ sample: t.sample.slice(), vec: score(null, t.values, this.ctx.objectives).vec });
+    // A warm-start seed takes the place of one random initial member.
+    if (t.warmStart) this.s.seeded++;
     while (this.s.population.length > this.populationSize) this.s.population.shift();
   }
 

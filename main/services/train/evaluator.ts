@@ -1,7 +1,9 @@
 import { NasError } from '../../../shared/errors.js';
-import type { Architecture, LatencySample, Metrics, StudySpec } from '../../../shared/types/index.js';
+import type { Architecture, CurvePoint, LatencySample, Metrics, ModelGraph, StudySpec } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
-import type { EvaluationResult, Evaluator } from '../../core/evaluator.js';
+import { EarlyStopper, withEarlyStopping } from '../../core/early-stopping.js';
+import type { EvaluationResult, Evaluator, TrialRef } from '../../core/evaluator.js';
+import type { Screen } from '../../core/strategies/zc-filter.js';
 import { buildGraph, type MobilenetMacroOptions, type Nb201MacroOptions } from '../../core/graph/index.js';
 import { costMetrics, graphCost } from '../../core/graph/cost.js';
 import type { SearchSpace } from '../../core/search-space.js';
@@ -14,6 +16,8 @@ import { loadTorch } from './torch-engine.js';
 import { TrainerPool } from './pool.js';
 import { prepareData, runTrial, threadBackend, type DataSpec, type TrialJob, type TrialOutput } from './trial.js';
 import { TRAIN_DEFAULTS, type TrainOptions } from './trainer.js';
+import { isZeroCostProxy } from './zero-cost.js';
+import { proxyBatch, ZeroCostScreen } from './zero-cost-screen.js';
 
 /** `evaluator` of a study spec with kind `train` (all optional but the kind). */
 export interface TrainEvaluatorSpec {
@@ -31,6 +35,14 @@ export interface TrainEvaluatorSpec {
   readonly batchSize?: number;
   readonly lr?: number;
   readonly patience?: number;
+  /**
+   * Stop hopeless trials by their learning curve: when the optimistic projection of the objective
+   * curves (val_accuracy, val_loss) to the last epoch cannot beat the best finished trial, or cannot
+   * enter the Pareto front (other objectives at their known values: params, flops, zero-cost), the
+   * trial ends as pruned. An objective measured only after training (latency_ms) could be the best,
+   * so with one such objective no trial is stopped.
+   */
+  readonly earlyStop?: boolean;
   /** Random horizontal flips and ±`shift`-pixel translations of training batches. */
   readonly augment?: { readonly flip: boolean; readonly shift: number };
   /** Force a tfjs backend (default: the best available). */
@@ -82,7 +94,7 @@ function checkShape(e: TrainEvaluatorSpec): void {
   const bad = (field: string, want: string) => new NasError('invalid-input', `train evaluator: ${field} must be ${want}`);
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   for (const f of ['data', 'cwd', 'backend'] as const) if (e[f] !== undefined && typeof e[f] !== 'string') throw bad(f, 'text');
-  for (const f of ['latency'] as const) if (e[f] !== undefined && typeof e[f] !== 'boolean') throw bad(f, 'true or false');
+  for (const f of ['latency', 'earlyStop'] as const) if (e[f] !== undefined && typeof e[f] !== 'boolean') throw bad(f, 'true or false');
   if (e.latencyBackends !== undefined && !Array.isArray(e.latencyBackends)) throw bad('latencyBackends', 'a list of backend names');
   for (const f of ['augment', 'nb201', 'mobilenet'] as const) if (e[f] !== undefined && !isObject(e[f])) throw bad(f, 'an object');
   if (e.augment !== undefined && typeof e.augment.flip !== 'boolean') throw bad('augment.flip', 'true or false');
@@ -106,6 +118,13 @@ export class TrainEvaluator implements Evaluator {
   private readonly input: readonly [number, number, number];
   private readonly classes: number;
   private readonly pool?: TrainerPool;
+  /** Epochs a trial may be trained for (a multi-fidelity strategy picks one; default all). */
+  readonly fidelities: readonly number[];
+  /** Early stopping (spec `earlyStop`): its front is what finished trials of this run reached. */
+  readonly stopper?: EarlyStopper;
+  /** Zero-cost proxies the study records (objectives, constraints, report): known before training. */
+  private readonly proxies: readonly string[];
+  private zeroCost?: ZeroCostScreen;
 
   constructor(
     spec: StudySpec,
@@ -138,6 +157,9 @@ export class TrainEvaluator implements Evaluator {
       ...(e.augment ? { augment: { flip: Boolean(e.augment.flip), shift: num(e.augment.shift, 'augment.shift', (n) => Number.isInteger(n) && n >= 0) ?? 0 } } : {}),
     };
     this.checkSpaceFitsData();
+    this.fidelities = Array.from({ length: this.train.epochs }, (_, i) => i + 1);
+    if (e.earlyStop) this.stopper = new EarlyStopper({ objectives: spec.objectives, horizon: this.train.epochs });
+    this.proxies = [...new Set([...spec.objectives.map((o) => o.metric), ...spec.constraints.map((c) => c.metric), ...spec.report])].filter(isZeroCostProxy);
     const workers = num(e.workers, 'workers', (n) => Number.isInteger(n) && n >= 0) ?? 0;
     if (workers > 0) this.pool = new TrainerPool(workers);
   }
@@ -171,17 +193,60 @@ export class TrainEvaluator implements Evaluator {
   }
 
   known(a: Architecture): Metrics {
-    return costMetrics(graphCost(this.graph(a)));
+    const g = this.graph(a);
+    return { ...costMetrics(graphCost(g)), ...this.proxyMetrics(g) };
   }
 
-  async evaluate(a: Architecture, report: (p: { step: number; metric: string; value: number }) => void, token: CancellationToken): Promise<EvaluationResult> {
+  /** The study's zero-cost metrics of a candidate; one that cannot be computed is left out (the trial then fails, naming it). */
+  private proxyMetrics(g: ModelGraph): Metrics {
+    const out: Record<string, number> = {};
+    for (const p of this.proxies) {
+      try {
+        Object.assign(out, this.screenOf().metrics(g, [p]));
+      } catch {
+        // e.g. synflow of a network too deep for float32
+      }
+    }
+    return out;
+  }
+
+  private screenOf(): ZeroCostScreen {
+    this.zeroCost ??= new ZeroCostScreen(proxyBatch(prepareData(this.data).train), this.train.seed);
+    return this.zeroCost;
+  }
+
+  /** A zero-cost proxy (or params, flops) of an untrained candidate: the zero-cost filter's Screen. */
+  readonly screen = (a: Architecture, proxy: string): number => this.screenOf().score(this.graph(a), proxy);
+
+  /** Activates a fast tfjs backend for the proxies on this thread, before the first ask. */
+  async prepare(): Promise<void> {
+    await this.screenOf().prepare();
+  }
+
+  /**
+   * Trains for `trial.fidelity` epochs when a multi-fidelity strategy asks (a promoted architecture
+   * is trained again from scratch for its longer schedule: the cosine schedule depends on the length,
+   * and the trainer keeps no checkpoint to continue from; each run is charged its own time).
+   */
+  async evaluate(a: Architecture, report: (p: CurvePoint) => void, token: CancellationToken, trial?: TrialRef): Promise<EvaluationResult> {
+    const epochs = trial?.fidelity ?? this.train.epochs;
+    if (!this.fidelities.includes(epochs)) throw new NasError('invalid-input', `train evaluator: fidelity ${epochs} is not a number of epochs in 1..${this.train.epochs}`);
+    const train = epochs === this.train.epochs ? this.train : { ...this.train, epochs };
+    if (!this.stopper) return this.trainOnce(a, train, report, token);
+    return withEarlyStopping(this.stopper, (rep, tok) => this.trainOnce(a, train, rep, tok), report, token, {
+      known: costMetrics(graphCost(this.graph(a))),
+      horizon: epochs,
+    });
+  }
+
+  private async trainOnce(a: Architecture, train: TrainOptions, report: (p: CurvePoint) => void, token: CancellationToken): Promise<EvaluationResult> {
     const graph = this.graph(a);
     // Resolve the backend once here, so that workers use the same one without probing again.
     const backend = this.pool ? (await threadBackend(this.e.backend)).info.name : this.e.backend;
     const job: TrialJob = {
       graph,
       data: this.data,
-      train: this.train,
+      train,
       ...(backend ? { backend } : {}),
       ...(this.e.latency === false ? {} : { latency: LATENCY_DEFAULTS }),
       ...(this.e.latencyBackends?.length ? { latencyBackends: this.e.latencyBackends } : {}),
@@ -198,7 +263,7 @@ export class TrainEvaluator implements Evaluator {
       ...(out.testAccuracy !== undefined ? { test_accuracy: out.testAccuracy } : {}),
       ...costMetrics(graphCost(graph)),
     };
-    const fidelity: Record<string, string> = { val_accuracy: trained, val_loss: trained, train_loss: trained, epochs: trained, train_images_per_s: localDevice(out.backend), test_accuracy: trained, params: 'analytic', flops: 'analytic', peak_activation_bytes: 'analytic', model_bytes: 'analytic' };
+    const fidelity: Record<string, string> = { ...Object.fromEntries(this.proxies.map((p) => [p, 'zero-cost'])), val_accuracy: trained, val_loss: trained, train_loss: trained, epochs: trained, train_images_per_s: localDevice(out.backend), test_accuracy: trained, params: 'analytic', flops: 'analytic', peak_activation_bytes: 'analytic', model_bytes: 'analytic' };
     const record = (backend: TrialOutput['backend'], l: NonNullable<TrialOutput['latency']>, device = localDevice(backend)) => this.ctx.store?.addLatencySample({
       deviceId: device,
       subject: a.key,
@@ -227,4 +292,14 @@ export class TrainEvaluator implements Evaluator {
   dispose(): void {
     void this.pool?.dispose();
   }
+}
+
+/** What a strategy context gets from a study's evaluator: a training evaluator's zero-cost screen. */
+export function screenContext(e: Evaluator): { screen?: Screen } {
+  return e instanceof TrainEvaluator ? { screen: e.screen } : {};
+}
+
+/** Readies what a study's evaluator computes on this thread before the first ask (the zero-cost proxies' backend). */
+export async function prepareEvaluator(e: Evaluator): Promise<void> {
+  if (e instanceof TrainEvaluator) await e.prepare();
 }

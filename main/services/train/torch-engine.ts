@@ -67,12 +67,30 @@ interface NativeModel {
   dispose(): void;
 }
 
+/** A mobilenet supernet in the addon (native/torch/src/supernet_object.h); used through supernet-engine.ts. */
+export interface NativeSupernet {
+  paramCount(): number;
+  setData(trainX: Float32Array, trainY: Int32Array, valX: Float32Array, valY: Int32Array): void;
+  train(o: Record<string, unknown>, onProgress: (p: { step: number; steps: number; loss: number; lr: number; seconds: number }) => void): Promise<{
+    steps: number; resumedFrom: number; loss: number; seconds: number; imagesPerSecond: number; cancelled: boolean; checkpointed: boolean; divergedAt?: number; divergedLoss?: string;
+  }>;
+  evaluate(active: unknown, o: Record<string, unknown>): Promise<{ accuracy: number; loss: number }>;
+  predict(active: unknown, x: Float32Array): Float32Array;
+  getWeights(): Record<string, Float32Array>;
+  subnetWeights(active: unknown): Record<string, Float32Array>;
+  setWeights(w: Record<string, Float32Array>): void;
+  loadCheckpoint(path: string): number;
+  cancel(): void;
+  dispose(): void;
+}
+
 interface Addon {
   info(): TorchInfo;
   memory(): { cachedBytes: number; liveBytes: number };
   trimCache(): void;
   stopAll(ms: number): void;
   Model: new (graph: ModelGraph, o: { seed: number; device: string; threads: number; fastDepthwise: boolean }) => NativeModel;
+  Supernet: new (spec: unknown, o: { seed: number; device: string; threads: number }) => NativeSupernet;
 }
 
 const ADDON = 'native/torch/build/Release/frontier_torch.node';
@@ -127,7 +145,18 @@ export function defaultTorchDevice(): string {
   return torchInfo().cuda ? 'cuda' : 'cpu';
 }
 
-function toNasError(e: unknown): NasError {
+/** A new native supernet (spec as supernet-engine.ts builds it); NasError when the engine is missing or the spec is wrong. */
+export function newNativeSupernet(spec: unknown, o: { seed?: number; device?: string; threads?: number }): NativeSupernet {
+  const a = addon();
+  try {
+    return new a.Supernet(spec, { seed: o.seed ?? 0, device: o.device ?? defaultTorchDevice(), threads: o.threads ?? 1 });
+  } catch (e) {
+    throw toNasError(e);
+  }
+}
+
+/** An addon failure as a NasError (cancelled: Cancelled; a bad graph or spec: invalid-input). */
+export function toNasError(e: unknown): NasError {
   if (e instanceof NasError) return e;
   const code = (e as { code?: string }).code;
   const msg = errorMessage(e);

@@ -10,6 +10,7 @@
 #include "darts.h"
 #include "jobs.h"
 #include "model_object.h"
+#include "supernet_object.h"
 
 namespace {
 
@@ -61,6 +62,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stopAll", Napi::Function::New(env, StopAll));
   exports.Set("Model", frontier::TorchModel::Define(env));
   exports.Set("Nb201OneShot", frontier::Nb201OneShot::Define(env));
+  exports.Set("Supernet", frontier::SupernetObject::Define(env));
   return exports;
 }
 

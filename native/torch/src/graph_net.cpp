@@ -75,6 +75,10 @@ struct DepthwiseConv : public torch::autograd::Function<DepthwiseConv> {
 
 std::string shapeString(const torch::Tensor& t) { return shapeOf(t.sizes().vec()); }
 
+std::pair<int64_t, int64_t> tfSamePad(int64_t in, int64_t k, int64_t s) { return samePad(in, k, s); }
+
+torch::Tensor depthwiseFastBackward(const torch::Tensor& xp, const torch::Tensor& w, int64_t stride) { return DepthwiseConv::apply(xp, w, stride); }
+
 GraphNet::GraphNet(GraphSpec spec, uint64_t seed, torch::Device device, bool fastDepthwise)
     : spec_(std::move(spec)), device_(device), fastDepthwise_(fastDepthwise) {
   if (spec_.input.size() != 3) throw GraphError("the graph input must be [H, W, C]");

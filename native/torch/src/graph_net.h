@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace frontier {
@@ -94,5 +95,14 @@ class GraphNet {
 };
 
 std::string shapeString(const torch::Tensor& t);
+
+/** TensorFlow 'same' padding of one spatial axis of size `in`, kernel `k`, stride `s`: (before, after). */
+std::pair<int64_t, int64_t> tfSamePad(int64_t in, int64_t k, int64_t s);
+
+/**
+ * Depthwise convolution of an already padded NCHW input with Frontier's faster CPU backward pass
+ * (see graph_net.cpp); `w` may be a view (a slice of a larger kernel): its gradient flows back into it.
+ */
+torch::Tensor depthwiseFastBackward(const torch::Tensor& xp, const torch::Tensor& w, int64_t stride);
 
 }  // namespace frontier

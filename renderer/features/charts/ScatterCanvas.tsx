@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { fmt } from '../common/format.js';
 import { niceTicks } from './ticks.js';
 
@@ -28,6 +28,24 @@ interface Props {
   readonly label: string;
   /** Draws the y = x line (predicted against measured). */
   readonly diagonal?: boolean;
+  /** A categorical x axis: values are choice indices (jittered by the caller), ticks are these labels. */
+  readonly xCategories?: readonly string[];
+  /** Logarithmic axes (non-positive values are left out). */
+  readonly logX?: boolean;
+  readonly logY?: boolean;
+}
+
+/** Tick values of an axis over [lo, hi] in drawn space, with their labels. */
+function axisTicks(lo: number, hi: number, count: number, log: boolean, categories?: readonly string[]): { at: number; text: string }[] {
+  if (categories) {
+    const every = Math.max(1, Math.ceil(categories.length / Math.max(1, count * 2)));
+    return categories.flatMap((c, k) => (k % every === 0 && k >= lo && k <= hi ? [{ at: k, text: c }] : []));
+  }
+  if (!log) return niceTicks(lo, hi, count).map((t) => ({ at: t, text: fmt(t, 3) }));
+  // Decades when the range spans several, else round values of the log domain.
+  const decades = niceTicks(lo, hi, count).filter((t) => Number.isInteger(t));
+  const ts = decades.length >= 2 ? decades : niceTicks(lo, hi, count);
+  return ts.map((t) => ({ at: t, text: fmt(10 ** t, 3) }));
 }
 
 const PAD = { left: 64, right: 16, top: 12, bottom: 40 };
@@ -39,18 +57,22 @@ const CELL = 12;
  * grid of screen cells built at each draw, so hovering stays O(1) at any size. Arrow keys walk the
  * front of the first series.
  */
-export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight = null, onHover, onPick, theme, label, diagonal = false }: Props) {
+export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight = null, onHover, onPick, theme, label, diagonal = false, xCategories, logX = false, logY = false }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(600);
+  // 0 until measured (before the first paint): 50,000 points are drawn once, at the right width.
+  const [width, setWidth] = useState(0);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
   const [cursor, setCursor] = useState(-1);
-  const grid = useRef<Map<number, { s: number; i: number; px: number; py: number }[]>>(new Map());
+  // Hit-testing grid of screen cells, built from the drawn positions on the first hover after a draw.
+  const grid = useRef<Map<number, { s: number; i: number; px: number; py: number }[]> | null>(null);
+  const drawn = useRef<{ px: Float32Array; py: Float32Array }[]>([]);
   const view = useRef<{ sx: (v: number) => number; sy: (v: number) => number } | null>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = wrap.current;
     if (!el) return;
+    setWidth(Math.max(240, Math.floor(el.clientWidth)));
     const ro = new ResizeObserver(([entry]) => entry && setWidth(Math.max(240, Math.floor(entry.contentRect.width))));
     ro.observe(el);
     return () => ro.disconnect();
@@ -58,7 +80,7 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
 
   useEffect(() => {
     const c = canvas.current;
-    if (!c) return;
+    if (!c || width === 0) return;
     const dpr = window.devicePixelRatio || 1;
     c.width = Math.floor(width * dpr);
     c.height = Math.floor(height * dpr);
@@ -72,10 +94,14 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
     const muted = css.getPropertyValue('--muted').trim() || '#888';
     const gridColor = css.getPropertyValue('--grid').trim() || '#333';
     ctx.clearRect(0, 0, width, height);
+    // Drawn space: log10 of the value on a log axis (NaN, not drawn, for non-positive values).
+    const tx = logX ? (v: number) => (v > 0 ? Math.log10(v) : NaN) : (v: number) => v;
+    const ty = logY ? (v: number) => (v > 0 ? Math.log10(v) : NaN) : (v: number) => v;
     let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
     for (const s of series) {
       for (let i = 0; i < s.xs.length; i++) {
-        const x = s.xs[i] as number, y = s.ys[i] as number;
+        const x = tx(s.xs[i] as number), y = ty(s.ys[i] as number);
+        if (Number.isNaN(x) || Number.isNaN(y)) continue;
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;
         if (y < y0) y0 = y;
@@ -90,7 +116,8 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
       ctx.textAlign = 'center';
       ctx.fillText('No complete trial yet', width / 2, height / 2);
       view.current = null;
-      grid.current = new Map();
+      grid.current = null;
+      drawn.current = [];
       return;
     }
     if (diagonal) {
@@ -101,8 +128,15 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
     const padX = (x1 - x0 || Math.abs(x0) || 1) * 0.05;
     const padY = (y1 - y0 || Math.abs(y0) || 1) * 0.05;
     x0 -= padX; x1 += padX; y0 -= padY; y1 += padY;
-    const sx = (v: number) => PAD.left + ((v - x0) / (x1 - x0)) * plotW;
-    const sy = (v: number) => PAD.top + plotH - ((v - y0) / (y1 - y0)) * plotH;
+    if (xCategories) {
+      x0 = -0.5;
+      x1 = xCategories.length - 0.5;
+    }
+    const px0 = x0, px1 = x1, py0 = y0, py1 = y1;
+    const gx = (v: number) => PAD.left + ((v - px0) / (px1 - px0)) * plotW;
+    const gy = (v: number) => PAD.top + plotH - ((v - py0) / (py1 - py0)) * plotH;
+    const sx = (v: number) => gx(tx(v));
+    const sy = (v: number) => gy(ty(v));
     view.current = { sx, sy };
     // Axes and grid.
     ctx.strokeStyle = gridColor;
@@ -110,51 +144,53 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
     ctx.lineWidth = 1;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (const t of niceTicks(x0, x1, Math.max(3, Math.floor(plotW / 90)))) {
-      const px = Math.round(sx(t)) + 0.5;
+    for (const t of axisTicks(x0, x1, Math.max(3, Math.floor(plotW / 90)), logX, xCategories)) {
+      const px = Math.round(gx(t.at)) + 0.5;
       ctx.beginPath(); ctx.moveTo(px, PAD.top); ctx.lineTo(px, PAD.top + plotH); ctx.stroke();
-      ctx.fillText(fmt(t, 3), px, PAD.top + plotH + 6);
+      ctx.fillText(t.text, px, PAD.top + plotH + 6);
     }
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    for (const t of niceTicks(y0, y1, Math.max(3, Math.floor(plotH / 60)))) {
-      const py = Math.round(sy(t)) + 0.5;
+    for (const t of axisTicks(y0, y1, Math.max(3, Math.floor(plotH / 60)), logY)) {
+      const py = Math.round(gy(t.at)) + 0.5;
       ctx.beginPath(); ctx.moveTo(PAD.left, py); ctx.lineTo(PAD.left + plotW, py); ctx.stroke();
-      ctx.fillText(fmt(t, 3), PAD.left - 6, py);
+      ctx.fillText(t.text, PAD.left - 6, py);
     }
     ctx.fillStyle = fg;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'bottom';
-    ctx.fillText(xLabel, PAD.left + plotW / 2, height - 4);
+    ctx.fillText(`${xLabel}${logX ? ' (log)' : ''}`, PAD.left + plotW / 2, height - 4);
     ctx.save();
     ctx.translate(14, PAD.top + plotH / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = 'middle';
-    ctx.fillText(yLabel, 0, 0);
+    ctx.fillText(`${yLabel}${logY ? ' (log)' : ''}`, 0, 0);
     ctx.restore();
     if (diagonal) {
       ctx.save();
       ctx.strokeStyle = muted;
       ctx.setLineDash([5, 4]);
       ctx.beginPath();
-      ctx.moveTo(sx(x0), sy(x0));
-      ctx.lineTo(sx(x1), sy(x1));
+      ctx.moveTo(gx(x0), gy(x0));
+      ctx.lineTo(gx(x1), gy(x1));
       ctx.stroke();
       ctx.restore();
     }
     // Points: dominated (faded squares, one path per series), then the front on top.
-    const g = new Map<number, { s: number; i: number; px: number; py: number }[]>();
-    const cols = Math.ceil(width / CELL) + 1;
-    series.forEach((s, si) => {
-      ctx.globalAlpha = s.front ? 0.35 : 0.85;
+    const positions: { px: Float32Array; py: Float32Array }[] = [];
+    series.forEach((s) => {
+      const pxs = new Float32Array(s.xs.length).fill(NaN);
+      const pys = new Float32Array(s.xs.length).fill(NaN);
+      positions.push({ px: pxs, py: pys });
+      // Dominated points stay readable (faded, not hidden) under the front.
+      ctx.globalAlpha = s.front ? 0.5 : 0.85;
       ctx.fillStyle = s.color;
       ctx.beginPath();
       for (let i = 0; i < s.xs.length; i++) {
         const px = sx(s.xs[i] as number), py = sy(s.ys[i] as number);
-        const key = Math.floor(py / CELL) * cols + Math.floor(px / CELL);
-        let cell = g.get(key);
-        if (!cell) g.set(key, (cell = []));
-        cell.push({ s: si, i, px, py });
+        if (Number.isNaN(px) || Number.isNaN(py)) continue;
+        pxs[i] = px;
+        pys[i] = py;
         if (s.front && s.front[i]) continue;
         if (!s.front && s.xs.length < 2000) {
           // A small plain series (e.g. predicted vs measured): round, readable markers.
@@ -203,13 +239,29 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
         }
       });
     }
-    grid.current = g;
+    drawn.current = positions;
+    grid.current = null;
     c.dataset.points = String(series.reduce((a, s) => a + s.xs.length, 0));
     c.dataset.drawn = '1';
-  }, [series, width, height, highlight, theme, xLabel, yLabel, diagonal]);
+  }, [series, width, height, highlight, theme, xLabel, yLabel, diagonal, xCategories, logX, logY]);
 
   const hitAt = useCallback((mx: number, my: number) => {
     const cols = Math.ceil(width / CELL) + 1;
+    if (!grid.current) {
+      const g = new Map<number, { s: number; i: number; px: number; py: number }[]>();
+      drawn.current.forEach(({ px: pxs, py: pys }, si) => {
+        for (let i = 0; i < pxs.length; i++) {
+          const px = pxs[i] as number;
+          const py = pys[i] as number;
+          if (Number.isNaN(px) || Number.isNaN(py)) continue;
+          const key = Math.floor(py / CELL) * cols + Math.floor(px / CELL);
+          let cell = g.get(key);
+          if (!cell) g.set(key, (cell = []));
+          cell.push({ s: si, i, px, py });
+        }
+      });
+      grid.current = g;
+    }
     const cx = Math.floor(mx / CELL), cy = Math.floor(my / CELL);
     let best: { s: number; i: number; px: number; py: number } | undefined;
     let bd = 100;
@@ -233,7 +285,8 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
   const describe = (s: number, i: number) => {
     const ser = series[s] as ScatterSeries;
     const prefix = series.length > 1 ? `${ser.label} · ` : '';
-    return `${prefix}trial ${ser.numbers[i]} · ${xLabel} ${fmt(ser.xs[i])} · ${yLabel} ${fmt(ser.ys[i])}${ser.front && ser.front[i] ? ' · on the front' : ''}`;
+    const xText = xCategories ? (xCategories[Math.round(ser.xs[i] as number)] ?? '?') : fmt(ser.xs[i]);
+    return `${prefix}trial ${ser.numbers[i]} · ${xLabel} ${xText} · ${yLabel} ${fmt(ser.ys[i])}${ser.front && ser.front[i] ? ' · on the front' : ''}`;
   };
 
   const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {

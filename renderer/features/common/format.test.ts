@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmt, fmtCount } from './format.js';
+import { fmt, fmtCount, fmtDuration } from './format.js';
 
 describe('format', () => {
   it('writes exact space sizes with separators, adding the magnitude when large', () => {
@@ -13,5 +13,12 @@ describe('format', () => {
     expect(fmt(0.00001234)).toBe('1.23e-5');
     expect(fmt(null)).toBe('—');
     expect(fmt(Infinity)).toBe('∞');
+  });
+  it('writes durations', () => {
+    expect(fmtDuration(850)).toBe('850 ms');
+    expect(fmtDuration(42_400)).toBe('42 s');
+    expect(fmtDuration(185_000)).toBe('3 min 05 s');
+    expect(fmtDuration(8_040_000)).toBe('2 h 14 min');
+    expect(fmtDuration(undefined)).toBe('—');
   });
 });

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { StudyStatus } from '../../../shared/types/index.js';
 
 /**
@@ -49,4 +49,25 @@ export function ErrorNote({ message }: { message: string | null | undefined }) {
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+/**
+ * Mounts its children once they come near the viewport (IntersectionObserver), so heavy charts
+ * below the fold do not slow a screen's first paint; until then a placeholder of `height`.
+ */
+export function WhenVisible({ children, height }: { children: ReactNode; height: number }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || seen) return;
+    if (typeof IntersectionObserver === 'undefined') {
+      setSeen(true);
+      return;
+    }
+    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true), { rootMargin: '200px' });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [seen]);
+  return seen ? <>{children}</> : <div ref={ref} style={{ height }} className="lazy-placeholder" aria-busy="true" />;
 }

@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import { Background, BaseEdge, EdgeLabelRenderer, MarkerType, ReactFlow, type Edge, type EdgeProps, type Node } from '@xyflow/react';
+import { Background, BaseEdge, EdgeLabelRenderer, MarkerType, Position, ReactFlow, type Edge, type EdgeProps, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useMemo } from 'react';
 import type { ArchGraph as Graph } from '../../api/index.js';
@@ -81,13 +81,55 @@ function RoutedEdge({ id, data, markerEnd, style, label, sourceX, sourceY, targe
 
 const EDGE_TYPES = { routed: RoutedEdge };
 
+/** Whether the graph is a plain chain (each node feeds the next, no edge labels): a block sequence. */
+export function isChain(graph: Graph): boolean {
+  return graph.edges.length === graph.nodes.length - 1 && graph.edges.every((e, i) => !e.label && e.from === graph.nodes[i]?.id && e.to === graph.nodes[i + 1]?.id);
+}
+
+/**
+ * A long chain (e.g. a mobilenet's 20–30 blocks) in rows that snake left → right, then right →
+ * left, `cols` per row: it fits a 1440×900 screen at full size instead of one column zoomed out
+ * to unreadable text.
+ */
+export function snakeLayout(graph: Graph, cols: number, width: number): { nodes: Node[]; edges: Edge[]; height: number } {
+  const GAP_X = 56;
+  const ROW = H + 56;
+  const nodes: Node[] = graph.nodes.map((n, i) => {
+    const row = Math.floor(i / cols);
+    const k = i % cols;
+    const col = row % 2 === 0 ? k : cols - 1 - k;
+    const ltr = row % 2 === 0;
+    const lastInRow = k === cols - 1 || i === graph.nodes.length - 1;
+    const firstInRow = k === 0;
+    return {
+      id: n.id,
+      data: { label: n.label },
+      position: { x: col * (width + GAP_X), y: row * ROW },
+      className: `arch-node arch-${n.kind}`,
+      style: { width },
+      sourcePosition: lastInRow ? Position.Bottom : ltr ? Position.Right : Position.Left,
+      targetPosition: firstInRow && row > 0 ? Position.Top : ltr ? Position.Left : Position.Right,
+      connectable: false,
+      draggable: false,
+    };
+  });
+  const edges: Edge[] = graph.edges.map((e, i) => ({ id: `e${i}`, source: e.from, target: e.to, type: 'smoothstep', markerEnd: { type: MarkerType.ArrowClosed }, className: 'arch-edge op-seq' }));
+  return { nodes, edges, height: Math.ceil(graph.nodes.length / cols) * ROW };
+}
+
 export function ArchGraph({ graph, theme }: { graph: Graph; theme: 'dark' | 'light' }) {
   const wide = graph.nodes.some((n) => n.label.length > 24);
-  const { nodes, edges } = useMemo(() => layoutGraph(graph, wide), [graph, wide]);
-  const height = Math.min(720, Math.max(440, graph.nodes.length * 90));
+  const snake = isChain(graph) && graph.nodes.length > 8;
+  const { nodes, edges, height } = useMemo(() => {
+    if (snake) {
+      const s = snakeLayout(graph, 4, wide ? 260 : 150);
+      return { ...s, height: Math.min(900, Math.max(360, s.height + 40)) };
+    }
+    return { ...layoutGraph(graph, wide), height: Math.min(720, Math.max(440, graph.nodes.length * 90)) };
+  }, [graph, wide, snake]);
   return (
     <div className="arch-graph" style={{ height }} aria-label="Architecture graph">
-      <ReactFlow nodes={nodes} edges={edges} edgeTypes={EDGE_TYPES} fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.08 }} colorMode={theme} nodesConnectable={false} nodesDraggable={false} proOptions={{ hideAttribution: true }} minZoom={0.2}>
+      <ReactFlow nodes={nodes} edges={edges} edgeTypes={EDGE_TYPES} fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.06 }} colorMode={theme} nodesConnectable={false} nodesDraggable={false} proOptions={{ hideAttribution: true }} minZoom={0.2}>
         <Background gap={24} />
       </ReactFlow>
     </div>

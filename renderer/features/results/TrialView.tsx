@@ -7,15 +7,8 @@ import { LineChart } from '../charts/LineChart.js';
 import { fmt, fmtTime, PALETTE } from '../common/format.js';
 import { Empty, ErrorNote, Panel } from '../common/widgets.js';
 import { ArchGraph } from './ArchGraph.js';
-
-function download(name: string, data: BlobPart, type: string) {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { download } from '../common/download.js';
+import '../common/workbench.css';
 
 export function TrialView({ id, number }: { id: StudyId; number: number }) {
   const detail = useNas((s) => s.trialDetail);
@@ -32,19 +25,53 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
   useEffect(() => {
     void openTrial(id, number);
   }, [id, number, openTrial]);
+  // Alt+← / Alt+→: the previous / next trial, from anywhere on the screen.
+  const prev = detail?.previous;
+  const next = detail?.next;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+      const to = e.key === 'ArrowLeft' ? prev : next;
+      if (to === null || to === undefined) return;
+      e.preventDefault();
+      window.location.hash = `#/study/${id}/trial/${to}`;
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [id, prev, next]);
 
   if (error) return <div className="screen"><ErrorNote message={error} /><a href={`#/study/${id}`}>Back to the search</a></div>;
   if (!detail) return <div className="screen"><p className="muted">Loading trial {number}…</p></div>;
   const t = detail.trial;
   const curveNames = Object.keys(curve);
+  const interrupted = t.state === 'failed' && (t.error ?? '').startsWith('interrupted:');
   return (
     <div className="screen" data-screen="trial">
       <div className="toolbar">
         <h1>
           Trial {t.number} <span className="muted">of</span> <a href={`#/study/${id}`}>{detail.study.name}</a>
         </h1>
-        <span className={`badge badge-${t.state}`}>{t.state}</span>
+        <span className={`badge badge-${interrupted ? 'interrupted' : t.state}`} title={interrupted ? t.error : undefined}>
+          {interrupted ? 'interrupted' : t.state}
+        </span>
+        {detail.onFront ? (
+          <span className="badge badge-front" data-testid="on-front" title="Not dominated by any other complete trial of this search">
+            on the front
+          </span>
+        ) : null}
         <span className="spacer" />
+        <nav className="trial-nav" aria-label="Other trials">
+          {detail.previous !== null && detail.previous !== undefined ? (
+            <a className="button" href={`#/study/${id}/trial/${detail.previous}`} aria-keyshortcuts="Alt+ArrowLeft">
+              ← Trial {detail.previous}
+            </a>
+          ) : null}
+          {detail.next !== null && detail.next !== undefined ? (
+            <a className="button" href={`#/study/${id}/trial/${detail.next}`} aria-keyshortcuts="Alt+ArrowRight">
+              Trial {detail.next} →
+            </a>
+          ) : null}
+        </nav>
         <button type="button" onClick={() => download(`study${id}-trial${t.number}.json`, JSON.stringify({ study: detail.study, trial: t, decisions: detail.decisions }, null, 2), 'application/json')}>
           Export JSON
         </button>
@@ -66,6 +93,12 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
       <p className="arch-key">
         <code>{t.key}</code>
       </p>
+      {detail.parent ? (
+        <p className="small" data-testid="parent">
+          Likely parent: <a href={`#/study/${id}/trial/${detail.parent.number}`}>trial {detail.parent.number}</a>, one mutation away ({detail.parent.decision}: {detail.parent.from} → {detail.parent.to}).{' '}
+          <span className="muted">Inferred: the latest earlier architecture that differs in one decision.</span>
+        </p>
+      ) : null}
       {t.error ? <ErrorNote message={t.error} /> : null}
       <ErrorNote message={artifactError} />
       <div className="panels">
@@ -154,7 +187,10 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
         <Panel title="Learning curve">
           {curveNames.length > 0 ? (
             curveNames.map((m, k) => (
-              <LineChart key={m} label={`Learning curve of ${m}`} x={curve[m]!.steps} series={[{ label: m, color: PALETTE[k % PALETTE.length] as string, values: curve[m]!.values }]} xLabel="step" height={180} theme={theme} />
+              <div key={m}>
+                <div className="chart-caption small muted">{m}</div>
+                <LineChart label={`Learning curve of ${m}`} x={curve[m]!.steps} series={[{ label: m, color: PALETTE[k % PALETTE.length] as string, values: curve[m]!.values }]} xLabel="epoch" yLabel={m} integerX height={180} theme={theme} />
+              </div>
             ))
           ) : (
             <Empty>No intermediate values were recorded: {Object.values(t.fidelity)[0] === 'table' ? 'a table evaluation answers at once.' : 'the evaluator reported none.'}</Empty>

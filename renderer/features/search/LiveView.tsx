@@ -1,12 +1,25 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { StudyId } from '../../api/index.js';
 import { useNas } from '../../store/index.js';
 import { formatEta, liveSelectors } from '../../store/live/selectors.js';
 import { LineChart } from '../charts/LineChart.js';
 import { ScatterCanvas } from '../charts/ScatterCanvas.js';
 import { fmt, PALETTE } from '../common/format.js';
-import { Empty, ErrorNote, Panel, ProgressBar, StatusBadge } from '../common/widgets.js';
+import { Empty, ErrorNote, Panel, ProgressBar, StatusBadge, WhenVisible } from '../common/widgets.js';
 import { TrialsTable } from './TrialsTable.js';
+import { ParallelCoords, type PcColumn } from '../charts/ParallelCoords.js';
+import { SlicePlot } from '../results/SlicePlot.js';
+import { TrialFilters } from '../results/TrialFilters.js';
+import { decisionKey, trialMask } from '../../store/live/filter.js';
+import { POLL_MS } from '../../store/live/action.js';
+import '../common/workbench.css';
+
+type XAxis = 'evals' | 'cost' | 'wall';
+const X_AXES: { id: XAxis; label: string }[] = [
+  { id: 'evals', label: 'evaluations' },
+  { id: 'cost', label: 'simulated time (s)' },
+  { id: 'wall', label: 'wall time (s)' },
+];
 
 export function LiveView({ id }: { id: StudyId }) {
   const detail = useNas((s) => s.detail);
@@ -20,19 +33,45 @@ export function LiveView({ id }: { id: StudyId }) {
   const scatter = useNas(liveSelectors.scatter);
   const order = useNas(liveSelectors.tableOrder);
   const counts = useNas(liveSelectors.stateCounts);
-  const { openLive, closeLive, setAxes, sortTable, setHovered, stopStudy, resumeStudy, navigate } = useNas.getState();
+  const mask = useNas(liveSelectors.mask);
+  const frontAxes = useNas(liveSelectors.frontAxes);
+  const filters = useNas((s) => s.filters);
+  const brushes = useNas((s) => s.brushes);
+  const { openLive, closeLive, setAxes, sortTable, setHovered, stopStudy, resumeStudy, navigate, addFilter, removeFilter, clearFilters, setBrush } = useNas.getState();
+  const [logX, setLogX] = useState(false);
+  const [logY, setLogY] = useState(false);
+  const [xAxis, setXAxis] = useState<XAxis>('evals');
 
   useEffect(() => {
     void openLive(id);
     return () => closeLive();
   }, [id, openLive, closeLive]);
 
-  const series = useMemo(() => (scatter ? [{ label: detail?.name ?? '', color: PALETTE[0] as string, ...scatter }] : []), [scatter, detail?.name]);
+  // Only where both axes are objectives is the non-dominated set a Pareto front (drawn solid and joined).
+  const series = useMemo(
+    () => (scatter ? [{ label: detail?.name ?? '', color: PALETTE[0] as string, ...scatter, ...(frontAxes ? {} : { front: null, frontOrder: new Int32Array(0) }) }] : []),
+    [scatter, detail?.name, frontAxes],
+  );
   const bestSeries = useMemo(
-    () => (history && detail ? detail.objectives.map((o, k) => ({ label: `${o.metric} (${o.direction})`, color: PALETTE[k % PALETTE.length] as string, values: history.best[o.metric] ?? [], stepped: true })) : []),
+    () => (history && detail ? detail.objectives.map((o, k) => ({ label: `${o.metric} (${o.direction})`, metric: o.metric, color: PALETTE[k % PALETTE.length] as string, values: history.best[o.metric] ?? [], stepped: true })) : []),
     [history, detail],
   );
+  const xs = useMemo(() => {
+    if (!history) return [];
+    if (xAxis === 'cost' && history.cost) return history.cost;
+    if (xAxis === 'wall' && history.wallMs) return history.wallMs.map((v) => v / 1000);
+    return history.evals;
+  }, [history, xAxis]);
+  const xLabel = X_AXES.find((a) => a.id === xAxis)?.label ?? 'evaluations';
+  const pcColumns: PcColumn[] = useMemo(() => {
+    if (!points) return [];
+    const dims = (points.dims ?? []).map((d, k) => ({ key: decisionKey(d.name), label: d.name, values: points.decisions?.[k] ?? [], categories: d.choices }));
+    const mets = Object.entries(points.metrics).map(([m, col]) => ({ key: m, label: m, values: col }));
+    return [...dims, ...mets];
+  }, [points]);
+  const maskFor = useMemo(() => (points ? (b: Readonly<Record<string, readonly [number, number]>>) => trialMask(points, filters, b) : undefined), [points, filters]);
   const hvSeries = useMemo(() => (history ? [{ label: 'hypervolume', color: PALETTE[2] as string, values: history.hypervolume, stepped: true }] : []), [history]);
+
 
   if (error) return <div className="screen"><ErrorNote message={error} /><a href="#/">Back to searches</a></div>;
   if (!detail || !points) return <div className="screen"><p className="muted">Loading search {id}…</p></div>;
@@ -68,27 +107,43 @@ export function LiveView({ id }: { id: StudyId }) {
         ) : null}
       </div>
       {detail.error ? <ErrorNote message={`This search failed: ${detail.error}`} /> : null}
+      {detail.runningElsewhere && detail.status === 'running' ? (
+        <p className="note" data-testid="elsewhere-note">
+          Run by process {detail.runningElsewhere.pid} on {detail.runningElsewhere.host} (e.g. <code>frontier search</code>): shown live from the store, read every {POLL_MS / 1000} s. It can be stopped there; Resume is offered only if that process stops beating.
+        </p>
+      ) : null}
       <div className="progress-line">
         <ProgressBar fraction={detail.fraction} label="Budget used" />
         <div className="progress-text" data-testid="progress-text">
           <b>{Math.round(detail.fraction * 100)}%</b> · {budgetText}
-          {detail.active ? (
+          {detail.active || detail.runningElsewhere ? (
             <>
               {' '}· ETA {formatEta(detail.etaMs)} · {detail.throughput ? `${fmt(detail.throughput, 3)} evals/s` : '—'}
             </>
           ) : null}
           {' '}· {counts.complete ?? 0} complete{counts.failed ? `, ${counts.failed} failed` : ''}
+          {counts.interrupted ? `, ${counts.interrupted} interrupted by a stop` : ''}
           {counts.invalid ? `, ${counts.invalid} invalid` : ''}
           {detail.progress.rejected ? `, ${detail.progress.rejected} rejected up front` : ''}
-          {' '}· front <b data-testid="front-size">{detail.frontSize}</b> · hypervolume {fmt(detail.hypervolume)}
+          {detail.objectives.length >= 2 ? (
+            <>
+              {' '}· front <b data-testid="front-size">{detail.frontSize}</b> · hypervolume {fmt(detail.hypervolume)}
+            </>
+          ) : null}
         </div>
       </div>
       <div className="panels">
         <Panel
-          title="Pareto front"
+          title={frontAxes ? 'Pareto front' : 'Trials'}
           className="wide"
           actions={
             <>
+              <label>
+                <input type="checkbox" checked={logX} onChange={(e) => setLogX(e.target.checked)} /> log x
+              </label>
+              <label>
+                <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log y
+              </label>
               <label>
                 x{' '}
                 <select aria-label="x axis" value={axes.x} onChange={(e) => setAxes({ x: e.target.value })}>
@@ -115,18 +170,37 @@ export function LiveView({ id }: { id: StudyId }) {
             yLabel={`${axes.y}${dirOf(detail.objectives, axes.y)}`}
             highlight={hovered}
             theme={theme}
+            logX={logX}
+            logY={logY}
             onHover={(h) => setHovered(h?.number ?? null)}
             onPick={(h) => open(h.number)}
           />
-          <p className="legend muted small">Solid: non-dominated in these two metrics · faded: dominated · hover for the trial, click to open it</p>
+          <p className="legend muted small">
+            {frontAxes ? 'Solid, joined: the Pareto front of these two objectives · faded squares: dominated trials' : 'Not both axes are objectives, so no front is drawn'}
+            {mask ? ` · ${scatter?.numbers.length.toLocaleString('en-US') ?? 0} trials pass the filters` : ''} · hover for the trial, click to open it
+          </p>
         </Panel>
-        <Panel title="Best so far">
+        <Panel
+          title="Best so far"
+          actions={
+            <label>
+              x{' '}
+              <select aria-label="Progress x axis" value={xAxis} onChange={(e) => setXAxis(e.target.value as XAxis)}>
+                {X_AXES.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          }
+        >
           {history && history.evals.length > 0 ? (
             <div className="stack">
               {bestSeries.map((s) => (
                 <div key={s.label}>
                   <div className="chart-caption small muted">best {s.label}</div>
-                  <LineChart label={`Best ${s.label} over evaluations`} x={history.evals} series={[s]} xLabel="evaluations" height={140} theme={theme} />
+                  <LineChart label={`Best ${s.label} over ${xLabel}`} x={xs} series={[s]} xLabel={xLabel} yLabel={s.metric} integerX={xAxis === 'evals'} height={160} theme={theme} />
                 </div>
               ))}
             </div>
@@ -135,13 +209,42 @@ export function LiveView({ id }: { id: StudyId }) {
           )}
         </Panel>
         <Panel title="Hypervolume over time">
-          {history && history.evals.length > 0 && history.hypervolume.some((v) => v !== null) ? (
-            <LineChart label="Hypervolume over evaluations" x={history.evals} series={hvSeries} xLabel="evaluations" height={300} theme={theme} />
+          {detail.objectives.length < 2 ? (
+            <Empty>One objective: its progress is the best-so-far curve (a hypervolume of one objective would only be best minus worst).</Empty>
+          ) : history && history.evals.length > 0 && history.hypervolume.some((v) => v !== null) ? (
+            <LineChart label={`Hypervolume over ${xLabel}`} x={xs} series={hvSeries} xLabel={xLabel} yLabel="hypervolume" integerX={xAxis === 'evals'} height={300} theme={theme} />
           ) : (
             <Empty>{detail.objectives.length > 3 ? 'Hypervolume is computed for up to 3 objectives.' : 'Waiting for the first complete trial.'}</Empty>
           )}
         </Panel>
+        <Panel title="Parallel coordinates" className="wide">
+          {pcColumns.length >= 2 ? (
+            <WhenVisible height={320}>
+              <ParallelCoords label={`Parallel coordinates of ${points.numbers.length} trials over decisions and metrics`} columns={pcColumns} count={points.numbers.length} mask={mask} brushes={brushes} onBrush={setBrush} maskFor={maskFor} theme={theme} />
+            </WhenVisible>
+          ) : (
+            <Empty>Fewer than two columns to draw.</Empty>
+          )}
+          <p className="legend muted small">Drag along an axis to keep a range (it filters the table, the scatter and the slice plot); click an axis to clear it.</p>
+        </Panel>
+        <Panel title="Slice plot" className="wide">
+          <WhenVisible height={340}>
+            <SlicePlot points={points} mask={mask} theme={theme} onPick={open} />
+          </WhenVisible>
+        </Panel>
         <Panel title={`Trials (${points.numbers.length.toLocaleString('en-US')})`} className="wide">
+          <TrialFilters
+            points={points}
+            filters={filters}
+            brushes={brushes}
+            order={order}
+            studyId={id}
+            studyName={detail.name}
+            onAdd={addFilter}
+            onRemove={removeFilter}
+            onClear={clearFilters}
+            onClearBrush={(k) => setBrush(k, null)}
+          />
           <TrialsTable points={points} order={order} sort={tableSort} onSort={sortTable} onOpen={open} highlight={hovered} onHover={setHovered} />
         </Panel>
       </div>

@@ -1,17 +1,12 @@
 import { useEffect, useId, type ReactNode } from 'react';
+import type { StrategyOptionInfo } from '../../../shared/strategy-info.js';
 import type { ConstraintOp } from '../../../shared/types/index.js';
 import { useNas } from '../../store/index.js';
-import { issueFor } from '../../store/form/reducer.js';
+import { issueFor, optionsOf } from '../../store/form/reducer.js';
 import { formSelectors } from '../../store/form/selectors.js';
 import { fmtCount } from '../common/format.js';
 import { ErrorNote } from '../common/widgets.js';
 
-const STRATEGIES = [
-  { id: 'evolution', label: 'Regularized evolution' },
-  { id: 'random', label: 'Random search' },
-  { id: 'reinforce', label: 'REINFORCE controller' },
-  { id: 'local', label: 'Local search' },
-];
 const OPS: ConstraintOp[] = ['<=', '<', '>=', '>', '=='];
 
 function Field({ label, field, children, hint }: { label: string; field: string; children: (id: string, invalid: boolean) => ReactNode; hint?: ReactNode }) {
@@ -33,8 +28,32 @@ function Field({ label, field, children, hint }: { label: string; field: string;
   );
 }
 
+/** One strategy option: a number field (placeholder: its default) or a choice, with its meaning and range. */
+function OptionField({ o, value, onChange }: { o: StrategyOptionInfo; value: string; onChange: (v: string) => void }) {
+  const hint = [o.meaning, o.default ? `default ${o.default}` : '', o.range ? `range ${o.range}` : ''].filter(Boolean).join(' · ');
+  return (
+    <Field label={o.name} field={`strategyOptions.${o.name}`} hint={hint}>
+      {(id, invalid) =>
+        o.kind === 'choice' ? (
+          <select id={id} aria-invalid={invalid} value={value} onChange={(e) => onChange(e.target.value)}>
+            <option value="">default ({o.default})</option>
+            {(o.choices ?? []).map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <input id={id} inputMode={o.kind === 'integer' ? 'numeric' : 'decimal'} aria-invalid={invalid} value={value} placeholder={o.default || 'default'} onChange={(e) => onChange(e.target.value)} />
+        )
+      }
+    </Field>
+  );
+}
+
 export function NewSearchView() {
   const draft = useNas((s) => s.draft);
+  const catalog = useNas((s) => s.strategies);
   const spaces = useNas((s) => s.spaces);
   const issues = useNas(formSelectors.issues);
   const count = useNas(formSelectors.spaceCount);
@@ -44,11 +63,18 @@ export function NewSearchView() {
   const submitError = useNas((s) => s.submitError);
   const attempted = useNas((s) => s.attempted);
   const runnable = useNas(formSelectors.runnable);
-  const { loadSpaces, editDraft, submitDraft, navigate } = useNas.getState();
+  const { loadSpaces, loadStrategies, editDraft, submitDraft, navigate } = useNas.getState();
 
   useEffect(() => {
     void loadSpaces();
-  }, [loadSpaces]);
+    void loadStrategies();
+  }, [loadSpaces, loadStrategies]);
+
+  const chosen = catalog?.strategies.find((s) => s.name === draft.strategy);
+  const own = chosen?.options ?? [];
+  const common = optionsOf(catalog, draft.strategy).filter((o) => !own.includes(o));
+  const training = spaces.find((s) => s.id === draft.space)?.defaults?.evaluator.kind === 'train';
+  const setOption = (name: string, v: string) => editDraft({ options: { ...draft.options, [name]: v } });
 
   const metricOptions = (current: string) => (
     <>
@@ -114,26 +140,35 @@ export function NewSearchView() {
         </fieldset>
         <fieldset>
           <legend>Strategy</legend>
-          <Field label="Strategy" field="strategy">
+          <Field label="Strategy" field="strategy" hint={chosen?.summary}>
             {(id, invalid) => (
               <select id={id} aria-invalid={invalid} value={draft.strategy} onChange={(e) => editDraft({ strategy: e.target.value })}>
-                {STRATEGIES.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.label}
+                {(catalog?.strategies ?? [{ name: draft.strategy, title: draft.strategy }]).map((s) => (
+                  <option key={s.name} value={s.name}>
+                    {s.title}
                   </option>
                 ))}
               </select>
             )}
           </Field>
-          {draft.strategy === 'evolution' ? (
-            <div className="row">
-              <Field label="Population" field="strategyOptions.population" hint="default 10 (50 with several objectives)">
-                {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.population} placeholder="auto" onChange={(e) => editDraft({ population: e.target.value })} />}
-              </Field>
-              <Field label="Tournament" field="strategyOptions.tournament" hint="default 3 (10 with several objectives)">
-                {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.tournament} placeholder="auto" onChange={(e) => editDraft({ tournament: e.target.value })} />}
-              </Field>
+          {own.length > 0 ? (
+            <div className="row" data-testid="strategy-options">
+              {own.map((o) => (
+                <OptionField key={o.name} o={o} value={draft.options[o.name] ?? ''} onChange={(v) => setOption(o.name, v)} />
+              ))}
             </div>
+          ) : chosen ? (
+            <p className="hint">{chosen.title} has no options.</p>
+          ) : null}
+          {training && common.length > 0 ? (
+            <details open={Boolean(draft.options.zcFilter)}>
+              <summary>Zero-cost filter (train only the most promising of several candidates)</summary>
+              <div className="row">
+                {common.map((o) => (
+                  <OptionField key={o.name} o={o} value={draft.options[o.name] ?? ''} onChange={(v) => setOption(o.name, v)} />
+                ))}
+              </div>
+            </details>
           ) : null}
         </fieldset>
         <fieldset>

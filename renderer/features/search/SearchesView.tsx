@@ -1,10 +1,12 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { StudySortKey } from '../../store/studies/initialState.js';
 import { studiesSelectors } from '../../store/studies/selectors.js';
 import { useNas } from '../../store/index.js';
-import { fmt, fmtTime } from '../common/format.js';
+import { fmt, fmtDuration, fmtTime } from '../common/format.js';
 import { Empty, ErrorNote, ProgressBar, StatusBadge } from '../common/widgets.js';
+import { DeleteStudyDialog, EditStudyDialog } from '../results/StudyDialogs.js';
+import '../common/workbench.css';
 
 const COLUMNS: { key: StudySortKey | null; label: string }[] = [
   { key: null, label: 'Compare' },
@@ -13,11 +15,13 @@ const COLUMNS: { key: StudySortKey | null; label: string }[] = [
   { key: 'status', label: 'Status' },
   { key: null, label: 'Space · strategy' },
   { key: 'evals', label: 'Evaluations' },
+  { key: 'duration', label: 'Duration' },
   { key: null, label: 'Best' },
   { key: 'frontSize', label: 'Front' },
   { key: 'hypervolume', label: 'Hypervolume' },
   { key: 'createdAt', label: 'Started' },
   { key: null, label: 'Finished' },
+  { key: null, label: 'Actions' },
 ];
 
 export function SearchesView() {
@@ -27,7 +31,9 @@ export function SearchesView() {
   const visible = useNas(studiesSelectors.visible);
   const total = useNas((s) => s.studies.length);
   const canCompare = useNas(studiesSelectors.canCompare);
-  const { fetchStudies, setQuery, setStatusFilter, sortBy, toggleSelected, navigate } = useNas.getState();
+  const { fetchStudies, setQuery, setStatusFilter, sortBy, toggleSelected, navigate, updateStudy, deleteStudy } = useNas.getState();
+  const [editing, setEditing] = useState<{ id: string; mode: 'edit' | 'delete' } | null>(null);
+  const editStudy = editing ? visible.find((s) => s.id === editing.id) : undefined;
 
   useEffect(() => {
     void fetchStudies();
@@ -41,7 +47,7 @@ export function SearchesView() {
     <div className="screen" data-screen="searches">
       <div className="toolbar">
         <h1>Searches</h1>
-        <input type="search" placeholder="Filter by name, space, strategy…" aria-label="Filter searches" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <input type="search" placeholder="Filter by name, space, strategy, #tag, notes…" aria-label="Filter searches" value={query} onChange={(e) => setQuery(e.target.value)} />
         <select aria-label="Status" value={statusFilter} onChange={(e) => setStatusFilter(e.target.value as typeof statusFilter)}>
           <option value="all">All statuses</option>
           {['running', 'created', 'stopped', 'complete', 'failed'].map((s) => (
@@ -92,6 +98,20 @@ export function SearchesView() {
                   <td className="num">{s.id}</td>
                   <td>
                     <a href={`#/study/${s.id}`}>{s.name}</a>
+                    {s.tags && s.tags.length > 0 ? (
+                      <div aria-label={`Tags of ${s.name}`}>
+                        {s.tags.map((t) => (
+                          <span className="tag" key={t}>
+                            {t}
+                          </span>
+                        ))}
+                      </div>
+                    ) : null}
+                    {s.notes ? (
+                      <p className="study-notes muted small" title={s.notes}>
+                        {s.notes}
+                      </p>
+                    ) : null}
                   </td>
                   <td>
                     <StatusBadge status={s.status} active={s.active} elsewhere={s.runningElsewhere} />
@@ -104,17 +124,56 @@ export function SearchesView() {
                     <span className="num">{s.progress.evals.toLocaleString('en-US')}</span>
                     <ProgressBar fraction={s.fraction} label={`Budget used by ${s.name}`} />
                   </td>
-                  <td className="small">
-                    {s.objectives.map((o) => (
-                      <div key={o.metric}>
-                        {o.metric} <span className="muted">({o.direction})</span> <b>{fmt(s.best[o.metric])}</b>
-                      </div>
-                    ))}
+                  <td className="num small" title="Wall time spent running (all runs)">
+                    {fmtDuration(s.progress.wallMs)}
+                  </td>
+                  <td className="small" data-testid="best">
+                    {s.extremes && s.extremes.length > 0 ? (
+                      <>
+                        <div>
+                          front of <b>{s.frontSize}</b>, from:
+                        </div>
+                        {s.extremes.map((x) => (
+                          <div key={x.metric} title={`Trial ${x.trial}: the front's best ${x.metric}`}>
+                            best {x.metric}: <b>{fmt(x.values[x.metric])}</b>{' '}
+                            <span className="muted">
+                              with{' '}
+                              {s.objectives
+                                .filter((o) => o.metric !== x.metric)
+                                .map((o) => `${o.metric} ${fmt(x.values[o.metric])}`)
+                                .join(', ')}
+                            </span>
+                          </div>
+                        ))}
+                      </>
+                    ) : (
+                      s.objectives.map((o) => (
+                        <div key={o.metric}>
+                          {o.metric} <span className="muted">({o.direction})</span> <b>{fmt(s.best[o.metric])}</b>
+                        </div>
+                      ))
+                    )}
                   </td>
                   <td className="num">{s.frontSize}</td>
                   <td className="num">{fmt(s.hypervolume)}</td>
                   <td className="small">{fmtTime(s.startedAt ?? s.createdAt)}</td>
                   <td className="small">{fmtTime(s.finishedAt)}</td>
+                  <td>
+                    <div className="row-actions">
+                      <button type="button" aria-label={`Edit ${s.name}`} title="Rename, notes, tags" onClick={() => setEditing({ id: s.id, mode: 'edit' })}>
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        aria-label={`Delete ${s.name}`}
+                        disabled={s.active || !!s.runningElsewhere}
+                        title={s.active || s.runningElsewhere ? 'Stop it before deleting it' : 'Delete this search and its trials'}
+                        onClick={() => setEditing({ id: s.id, mode: 'delete' })}
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -122,6 +181,8 @@ export function SearchesView() {
           {visible.length === 0 ? <Empty>No search matches this filter.</Empty> : null}
         </div>
       ) : null}
+      {editStudy && editing?.mode === 'edit' ? <EditStudyDialog study={editStudy} onSave={(info) => updateStudy(editStudy.id, info)} onClose={() => setEditing(null)} /> : null}
+      {editStudy && editing?.mode === 'delete' ? <DeleteStudyDialog study={editStudy} onDelete={() => deleteStudy(editStudy.id)} onClose={() => setEditing(null)} /> : null}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import type { TrialPoints } from '../../api/index.js';
 import { TRIAL_STATES } from '../../../shared/types/index.js';
+import { architectureOf } from '../../store/live/filter.js';
 import { fmt } from '../common/format.js';
 
 const ROW = 28;
@@ -25,13 +26,18 @@ export function TrialsTable({ points, order, sort, onSort, onOpen, highlight, on
   const n = order.length;
   const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
   const last = Math.min(n, Math.ceil((top + height) / ROW) + OVERSCAN);
-  const cols = `70px 90px repeat(${metrics.length}, minmax(90px, 1fr))`;
+  const hasArch = !!points.dims && points.dims.length > 0;
+  const cols = `70px 96px repeat(${metrics.length}, minmax(90px, 1fr))${hasArch ? ' minmax(180px, 2.5fr)' : ''}`;
   const header = [{ key: 'number', label: 'Trial' }, { key: 'state', label: 'State' }, ...metrics.map((m) => ({ key: m, label: m }))];
+  const interrupted = new Set(points.interrupted ?? []);
   const rows = [];
   for (let r = first; r < last; r++) {
     const i = order[r] as number;
     const number = points.numbers[i] as number;
-    const state = TRIAL_STATES[points.states[i] as number] ?? '?';
+    const raw = TRIAL_STATES[points.states[i] as number] ?? '?';
+    // A trial the search's Stop (or crash) cut short is recorded failed; it did not fail.
+    const state = raw === 'failed' && interrupted.has(number) ? 'interrupted' : raw;
+    const arch = hasArch ? architectureOf(points, i) : '';
     rows.push(
       <div
         key={number}
@@ -52,6 +58,11 @@ export function TrialsTable({ points, order, sort, onSort, onOpen, highlight, on
             {fmt(points.metrics[m]?.[i])}
           </span>
         ))}
+        {hasArch ? (
+          <span role="cell" className="arch" title={arch}>
+            {arch}
+          </span>
+        ) : null}
       </div>,
     );
   }
@@ -66,6 +77,7 @@ export function TrialsTable({ points, order, sort, onSort, onOpen, highlight, on
             </button>
           </span>
         ))}
+        {hasArch ? <span role="columnheader">Architecture</span> : null}
       </div>
       <div
         className="vbody"

@@ -1,9 +1,13 @@
-import type { StudyDetail, StudyHistory, StudySummaryData } from '../../api/index.js';
+import type { StudyDetail, StudyHistory, StudySummaryData, TrialPoints } from '../../api/index.js';
 
 export interface CompareEntry {
   readonly detail: StudyDetail;
   readonly summary: StudySummaryData;
   readonly history: StudyHistory;
+  /** Every trial in columns (dominated ones are drawn faded under the fronts). */
+  readonly points?: TrialPoints;
+  /** The hypervolume reference shared with the studies of the same objectives, or null (its own nadir). */
+  readonly reference?: readonly number[] | null;
 }
 
 export interface CompareState {

@@ -2,10 +2,12 @@ import type { StateCreator } from 'zustand';
 import { nas, NasError, type StudyId } from '../../api/index.js';
 import type { NasStore } from '../index.js';
 import { initialDraft, initialFormState, type FormDraft, type FormState } from './initialState.js';
-import { draftFromDefaults, localIssues, toSpec } from './reducer.js';
+import { draftFromDefaults, localIssues, toSpec, withStrategy } from './reducer.js';
 
 export interface FormActions {
   loadSpaces(): Promise<void>;
+  /** Every strategy with its options, from main (kept once loaded). */
+  loadStrategies(): Promise<void>;
   editDraft(patch: Partial<FormDraft>): void;
   resetDraft(): void;
   /** Creates and starts the search; resolves to its id, or null when the form has issues. */
@@ -18,8 +20,8 @@ export const createFormSlice: StateCreator<NasStore, [], [], FormState & FormAct
   let timer: ReturnType<typeof setTimeout> | undefined;
   let checkSeq = 0;
   const check = async () => {
-    const { draft, spaces } = get();
-    if (localIssues(draft).length > 0) return;
+    const { draft, spaces, strategies } = get();
+    if (localIssues(draft, strategies).length > 0) return;
     const seq = ++checkSeq;
     try {
       const serverCheck = await nas().study.validate({ spec: toSpec(draft, spaces) });
@@ -39,10 +41,18 @@ export const createFormSlice: StateCreator<NasStore, [], [], FormState & FormAct
       set({ spaces });
       scheduleCheck();
     },
+    async loadStrategies() {
+      if (get().strategies) return;
+      const strategies = await nas().strategy.list();
+      set({ strategies });
+      scheduleCheck();
+    },
     editDraft(patch) {
       const cur = get().draft;
       // Another space: start from its ready spec (objectives, budget… differ between spaces).
-      const base = patch.space !== undefined && patch.space !== cur.space ? draftFromDefaults(cur, get().spaces.find((x) => x.id === patch.space)) : cur;
+      let base = patch.space !== undefined && patch.space !== cur.space ? draftFromDefaults(cur, get().spaces.find((x) => x.id === patch.space)) : cur;
+      // Another strategy: its options start from their defaults.
+      if (patch.strategy !== undefined && patch.strategy !== base.strategy && patch.options === undefined) base = withStrategy(base, patch.strategy, get().strategies);
       set({ draft: { ...base, ...patch }, submitError: null, serverCheck: null });
       scheduleCheck();
     },
@@ -52,8 +62,8 @@ export const createFormSlice: StateCreator<NasStore, [], [], FormState & FormAct
     },
     async submitDraft() {
       set({ attempted: true });
-      const { draft, spaces } = get();
-      if (localIssues(draft).length > 0) return null;
+      const { draft, spaces, strategies } = get();
+      if (localIssues(draft, strategies).length > 0) return null;
       set({ submitting: true, submitError: null });
       try {
         const spec = toSpec(draft, spaces);

@@ -1,4 +1,5 @@
 import type { FieldIssue, SpaceEntry, SpecValidation } from '../../api/index.js';
+import type { StrategyCatalog } from '../../../shared/strategy-info.js';
 import type { ConstraintOp, Direction } from '../../../shared/types/index.js';
 
 /** The New search form as typed (numbers stay text until checked). */
@@ -6,8 +7,8 @@ export interface FormDraft {
   readonly name: string;
   readonly space: string;
   readonly strategy: string;
-  readonly population: string;
-  readonly tournament: string;
+  /** Strategy options as typed, by option name (the strategy's own and zcFilter/zcProxy); '' or absent: its default. */
+  readonly options: Readonly<Record<string, string>>;
   readonly objectives: readonly { readonly metric: string; readonly direction: Direction }[];
   readonly constraints: readonly { readonly metric: string; readonly op: ConstraintOp; readonly value: string }[];
   readonly report: string;
@@ -22,6 +23,8 @@ export interface FormDraft {
 export interface FormState {
   readonly draft: FormDraft;
   readonly spaces: readonly SpaceEntry[];
+  /** Every strategy main offers with its options (`strategy.list`); null until loaded. */
+  readonly strategies: StrategyCatalog | null;
   readonly serverCheck: SpecValidation | null;
   readonly submitting: boolean;
   readonly submitError: FieldIssue | null;
@@ -33,8 +36,7 @@ export const initialDraft: FormDraft = {
   name: 'nb201 evolution',
   space: 'nb201',
   strategy: 'evolution',
-  population: '',
-  tournament: '',
+  options: {},
   objectives: [
     { metric: 'c10_valid_12ep', direction: 'max' },
     { metric: 'hwnb_pixel3', direction: 'min' },
@@ -48,4 +50,4 @@ export const initialDraft: FormDraft = {
   pace: '',
 };
 
-export const initialFormState: FormState = { draft: initialDraft, spaces: [], serverCheck: null, submitting: false, submitError: null, attempted: false };
+export const initialFormState: FormState = { draft: initialDraft, spaces: [], strategies: null, serverCheck: null, submitting: false, submitError: null, attempted: false };

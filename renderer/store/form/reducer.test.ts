@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SpaceEntry } from '../../api/index.js';
+import type { StrategyCatalog } from '../../../shared/strategy-info.js';
 import { initialDraft, initialFormState, type FormState } from './initialState.js';
-import { draftFromDefaults, issueFor, localIssues, toSpec } from './reducer.js';
+import { draftFromDefaults, issueFor, localIssues, toSpec, withStrategy } from './reducer.js';
 import { formSelectors } from './selectors.js';
 
 const spaces: SpaceEntry[] = [
@@ -24,10 +25,10 @@ describe('form reducer', () => {
     expect(localIssues({ ...initialDraft, constraints: [{ metric: 'lat', op: '<=', value: 'x' }] })[0]).toMatchObject({ field: 'constraints.0.value' });
   });
   it('builds the spec the draft stands for, with the space defaults evaluator and pace', () => {
-    const spec = toSpec({ ...initialDraft, population: '20', budgetMinutes: '1.5', pace: '0.001', report: 'c10_test, c10_valid_12ep' }, spaces);
+    const spec = toSpec({ ...initialDraft, options: { population: '20', tournament: '', acquisition: 'ucb' }, budgetMinutes: '1.5', pace: '0.001', report: 'c10_test, c10_valid_12ep' }, spaces);
     expect(spec).toMatchObject({
       space: 'nb201',
-      strategyOptions: { population: 20 },
+      strategyOptions: { population: 20, acquisition: 'ucb' },
       budget: { evals: 500, wallMs: 90_000 },
       report: ['c10_test'],
       evaluator: { kind: 'table', tables: ['a'], knownTables: ['b'], cost: 'c*1', pace: 0.001 },
@@ -46,7 +47,7 @@ describe('choosing a space', () => {
       },
     };
     const d = draftFromDefaults({ ...initialDraft, pace: '0.01' }, train);
-    expect(d).toMatchObject({ space: 'mobilenet', population: '8', budgetEvals: '', budgetMinutes: '4.5', report: 'test_accuracy, params', pace: '' });
+    expect(d).toMatchObject({ space: 'mobilenet', options: { population: '8', tournament: '3' }, budgetEvals: '', budgetMinutes: '4.5', report: 'test_accuracy, params', pace: '' });
     expect(localIssues(d)).toEqual([]);
     expect(toSpec({ ...d, pace: '0.5' }, [train])).toEqual(train.defaults);
     expect(draftFromDefaults(initialDraft, { id: 'x', title: 'x', count: '1', metrics: [] })).toEqual({ ...initialDraft, space: 'x' });
@@ -69,5 +70,29 @@ describe('form selectors', () => {
     expect(formSelectors.runnable(s({ spaces: withMobilenet }))).toBe(true);
     expect(formSelectors.runnable(s({ spaces: withMobilenet, draft: { ...initialDraft, space: 'mobilenet' } }))).toBe(false);
     expect(formSelectors.canSubmit(s({ spaces: withMobilenet, draft: { ...initialDraft, space: 'mobilenet' }, serverCheck: ok }))).toBe(false);
+  });
+});
+
+describe('strategy options', () => {
+  const catalog: StrategyCatalog = {
+    strategies: [
+      { name: 'evolution', title: 'Regularized evolution', summary: '', options: [{ name: 'population', meaning: 'members', default: '10', range: '≥ 2', kind: 'integer' }, { name: 'crossover', meaning: 'p', default: '0', range: '0..1', kind: 'number' }] },
+      { name: 'bo', title: 'BO', summary: '', options: [{ name: 'acquisition', meaning: 'a', default: 'ei', range: 'its | ucb | ei', kind: 'choice', choices: ['its', 'ucb', 'ei'] }] },
+    ],
+    common: [{ name: 'zcFilter', meaning: 'k', default: 'off', range: '2..1000', kind: 'integer' }],
+  };
+  it('checks each option of the chosen strategy by its kind, naming the field', () => {
+    const d = { ...initialDraft, options: { population: '2.5', crossover: 'x', zcFilter: '4' } };
+    expect(localIssues(d, catalog)).toEqual([
+      { field: 'strategyOptions.population', message: 'population must be a whole number (≥ 2).' },
+      { field: 'strategyOptions.crossover', message: 'crossover must be a number (0..1).' },
+    ]);
+    expect(localIssues({ ...initialDraft, strategy: 'bo', options: { acquisition: 'pi' } }, catalog)[0]).toMatchObject({ field: 'strategyOptions.acquisition', message: 'acquisition must be one of its, ucb, ei.' });
+    expect(localIssues({ ...initialDraft, options: { population: '', zcFilter: '8' } }, catalog)).toEqual([]);
+  });
+  it('another strategy drops the old one\'s options and keeps the zero-cost filter', () => {
+    const d = withStrategy({ ...initialDraft, options: { population: '20', zcFilter: '8' } }, 'bo', catalog);
+    expect(d).toMatchObject({ strategy: 'bo', options: { zcFilter: '8' } });
+    expect(toSpec(d, spaces).strategyOptions).toEqual({ zcFilter: 8 });
   });
 });

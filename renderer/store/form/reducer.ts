@@ -1,11 +1,32 @@
 import type { FieldIssue, SpaceEntry } from '../../api/index.js';
+import type { StrategyCatalog, StrategyOptionInfo } from '../../../shared/strategy-info.js';
 import type { StudySpec } from '../../../shared/types/index.js';
 import type { FormDraft } from './initialState.js';
 
 const num = (t: string): number | undefined => (t.trim() === '' ? undefined : Number(t));
 
-/** Checks that need no server: every number well-formed, at least one objective and one budget. */
-export function localIssues(d: FormDraft): FieldIssue[] {
+/** The options the draft's strategy takes (its own, then those every strategy takes), when the catalog is loaded. */
+export function optionsOf(catalog: StrategyCatalog | null, strategy: string): readonly StrategyOptionInfo[] {
+  if (!catalog) return [];
+  return [...(catalog.strategies.find((s) => s.name === strategy)?.options ?? []), ...catalog.common];
+}
+
+/** Why an option's text is not acceptable for its kind, or undefined. */
+function optionIssue(o: StrategyOptionInfo, text: string): string | undefined {
+  const v = text.trim();
+  if (v === '') return undefined;
+  if (o.kind === 'choice') return o.choices?.includes(v) ? undefined : `${o.name} must be one of ${(o.choices ?? []).join(', ')}.`;
+  const n = Number(v);
+  if (!Number.isFinite(n)) return `${o.name} must be a number (${o.range}).`;
+  if (o.kind === 'integer' && !Number.isInteger(n)) return `${o.name} must be a whole number (${o.range}).`;
+  return undefined;
+}
+
+/**
+ * Checks that need no server: every number well-formed, at least one objective and one budget, and
+ * strategy options of the right kind (ranges are main's to check: its message names them).
+ */
+export function localIssues(d: FormDraft, catalog: StrategyCatalog | null = null): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const bad = (field: string, message: string) => issues.push({ field, message });
   if (!d.name.trim()) bad('name', 'Give the search a name.');
@@ -29,9 +50,9 @@ export function localIssues(d: FormDraft): FieldIssue[] {
   if (evals === undefined && seconds === undefined && minutes === undefined) bad('budget', 'Set at least one budget: evaluations, simulated seconds or minutes.');
   const seed = num(d.seed);
   if (seed === undefined || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) bad('seed', 'The seed is a whole number from 0 to 4294967295.');
-  for (const [field, v, label] of [['strategyOptions.population', d.population, 'Population'], ['strategyOptions.tournament', d.tournament, 'Tournament size']] as const) {
-    const n = num(v);
-    if (n !== undefined && !(Number.isInteger(n) && n >= 2)) bad(field, `${label} must be a whole number ≥ 2.`);
+  for (const o of optionsOf(catalog, d.strategy)) {
+    const why = optionIssue(o, d.options[o.name] ?? '');
+    if (why) bad(`strategyOptions.${o.name}`, why);
   }
   const pace = num(d.pace);
   if (pace !== undefined && !(Number.isFinite(pace) && pace >= 0)) bad('evaluator.pace', 'Pace must be a number ≥ 0.');
@@ -41,10 +62,11 @@ export function localIssues(d: FormDraft): FieldIssue[] {
 /** The spec the draft stands for (call only when `localIssues` is empty). */
 export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
   const base = spaces.find((s) => s.id === d.space)?.defaults;
-  const strategyOptions: Record<string, number> = {};
-  if (d.strategy === 'evolution') {
-    if (num(d.population) !== undefined) strategyOptions.population = Number(d.population);
-    if (num(d.tournament) !== undefined) strategyOptions.tournament = Number(d.tournament);
+  // Numbers as numbers, choices as text; an empty field leaves the strategy's default.
+  const strategyOptions: Record<string, number | string> = {};
+  for (const [k, text] of Object.entries(d.options)) {
+    const v = text.trim();
+    if (v !== '') strategyOptions[k] = Number.isFinite(Number(v)) ? Number(v) : v;
   }
   const evaluator = base?.evaluator ?? { kind: 'table', tables: [], knownTables: [] };
   // Replay pace only means something for a table evaluator.
@@ -71,14 +93,12 @@ export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
 export function draftFromDefaults(d: FormDraft, entry: SpaceEntry | undefined): FormDraft {
   const spec = entry?.defaults;
   if (!spec) return { ...d, space: entry?.id ?? d.space };
-  const opt = (k: string) => (spec.strategyOptions?.[k] !== undefined ? String(spec.strategyOptions[k]) : '');
   return {
     ...d,
     name: spec.name,
     space: spec.space,
     strategy: spec.strategy,
-    population: opt('population'),
-    tournament: opt('tournament'),
+    options: Object.fromEntries(Object.entries(spec.strategyOptions ?? {}).map(([k, v]) => [k, String(v)])),
     objectives: spec.objectives.map((o) => ({ metric: o.metric, direction: o.direction })),
     constraints: spec.constraints.map((c) => ({ metric: c.metric, op: c.op, value: String(c.value) })),
     report: spec.report.join(', '),
@@ -93,4 +113,10 @@ export function draftFromDefaults(d: FormDraft, entry: SpaceEntry | undefined): 
 /** The first issue for a field or any of its sub-fields (`budget` matches `budget.evals`). */
 export function issueFor(issues: readonly FieldIssue[], field: string): FieldIssue | undefined {
   return issues.find((i) => i.field === field) ?? issues.find((i) => i.field.startsWith(`${field}.`));
+}
+
+/** The draft with another strategy: its own options start from their defaults, the common ones (zero-cost filter) stay. */
+export function withStrategy(d: FormDraft, strategy: string, catalog: StrategyCatalog | null): FormDraft {
+  const common = new Set((catalog?.common ?? []).map((o) => o.name));
+  return { ...d, strategy, options: Object.fromEntries(Object.entries(d.options).filter(([k]) => common.has(k))) };
 }

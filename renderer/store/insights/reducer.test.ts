@@ -14,4 +14,15 @@ describe('insights', () => {
     expect(ranked[0]).toMatchObject({ favourite: 'conv' });
     expect(ranked[0]!.lift).toBeCloseTo(0.7, 9);
   });
+  it('says which importances are clear of chance (interval above the chance level)', () => {
+    const ranked = rankDecisions({
+      metric: 'acc', direction: 'max', top: 1, total: 7,
+      decisions: [
+        { name: 'e1', choices: ['a', 'b'], topShare: [1, 0], allShare: [0.5, 0.5], importance: 0.64, importanceCi: [0.05, 0.97], chance: 1 / 6 },
+        { name: 'e2', choices: ['a', 'b'], topShare: [1, 0], allShare: [0.5, 0.5], importance: 0.9, importanceCi: [0.7, 0.99], chance: 1 / 6 },
+        { name: 'e3', choices: ['a', 'b'], topShare: [1, 0], allShare: [0.5, 0.5], importance: 0.1 },
+      ],
+    });
+    expect(ranked.map((d) => [d.name, d.aboveChance])).toEqual([['e2', true], ['e1', false], ['e3', null]]);
+  });
 });

@@ -13,7 +13,9 @@ export function rankDecisions(ins: StudyInsights) {
           favourite = i;
         }
       });
-      return { ...d, favourite: d.choices[favourite] ?? '', lift };
+      // Clear of chance: the interval's low end is above what a decision that does not matter gets.
+      const aboveChance = d.importanceCi && d.chance !== undefined ? d.importanceCi[0] > d.chance : null;
+      return { ...d, favourite: d.choices[favourite] ?? '', lift, aboveChance };
     })
     .sort((a, b) => b.importance - a.importance || a.name.localeCompare(b.name));
 }

@@ -8,6 +8,7 @@ import type { TrialRecord } from '../../../shared/types/index.js';
 import { useNas } from '../index.js';
 import { item } from '../test-fixtures.js';
 import { initialLiveState } from './initialState.js';
+import { POLL_MS } from './action.js';
 
 const trial = (number: number, acc: number): TrialRecord => ({ studyId: '7', number, key: `k${number}`, sample: [], state: 'complete', metrics: { acc, lat: 1 }, fidelity: {}, cost: 0, startedAt: 0, finishedAt: 1 });
 
@@ -80,5 +81,39 @@ describe('live slice actions', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(host.calls.sort()).toEqual(['get', 'history', 'points', 'summary']);
     expect(useNas.getState().points?.metrics.acc).toEqual([50, 80]);
+  });
+  it('reads the store every POLL_MS while another process runs the study, until it ends', async () => {
+    const calls: string[] = [];
+    let detail: StudyDetail = { ...item('7', { status: 'running', active: false, fraction: 0.3, runningElsewhere: { pid: 42, host: 'h', heartbeatAt: 1 } }), record: {} as never, etaMs: null, throughput: null };
+    let stored: TrialRecord[] = [trial(0, 50), { ...trial(1, 0), state: 'running', metrics: {} }];
+    const bridge = {
+      study: {
+        get: async () => (calls.push('get'), detail),
+        points: async () => ({ numbers: [0, 1], states: [1, 0], finishedAt: [1, 0], metrics: { acc: [50, null], lat: [1, null] } }),
+        trials: async ({ offset }: { offset: number }) => (calls.push(`trials@${offset}`), stored.slice(offset)),
+        history: async () => (calls.push('history'), { evals: [1], best: { acc: [50] }, hypervolume: [null] }),
+        summary: async () => (calls.push('summary'), { front: [], best: {}, hypervolume: null, reference: null, complete: 1 }),
+      },
+      on: () => () => undefined,
+    } as unknown as NasBridge;
+    setNas(bridge);
+    await useNas.getState().openLive('7');
+    calls.length = 0;
+    stored = [trial(0, 50), trial(1, 60), trial(2, 70)];
+    await vi.advanceTimersByTimeAsync(POLL_MS + 10);
+    // Only from the first trial still running (1) onwards.
+    expect(calls.sort()).toEqual(['get', 'history', 'summary', 'trials@1']);
+    expect(useNas.getState().points?.metrics.acc).toEqual([50, 60, 70]);
+    // Its pace, measured between polls: 20 evaluations and 20% of the budget in POLL_MS.
+    detail = { ...detail, progress: { ...detail.progress, evals: detail.progress.evals + 20 }, fraction: detail.fraction + 0.2 };
+    await vi.advanceTimersByTimeAsync(POLL_MS + 10);
+    expect(useNas.getState().detail!.throughput).toBeCloseTo((20 * 1000) / POLL_MS, 6);
+    // Half of the budget left at 20% per poll: 2.5 polls.
+    expect(useNas.getState().detail!.etaMs).toBeCloseTo(2.5 * POLL_MS, 0);
+    detail = { ...detail, status: 'complete' };
+    await vi.advanceTimersByTimeAsync(POLL_MS + 10);
+    calls.length = 0;
+    await vi.advanceTimersByTimeAsync(3 * POLL_MS);
+    expect(calls).toEqual([]);
   });
 });

@@ -25,6 +25,8 @@ export function mergeTrials(points: TrialPoints, trials: readonly TrialRecord[])
   const finishedAt = points.finishedAt.slice();
   const metrics: Record<string, (number | null)[]> = {};
   for (const [m, col] of Object.entries(points.metrics)) metrics[m] = col.slice();
+  const decisions = points.decisions?.map((col) => col.slice());
+  const interrupted = new Set(points.interrupted ?? []);
   for (const t of trials) {
     const i = find(numbers, t.number);
     const state = Math.max(0, TRIAL_STATES.indexOf(t.state));
@@ -37,8 +39,16 @@ export function mergeTrials(points: TrialPoints, trials: readonly TrialRecord[])
       const v = t.metrics[m];
       put(col, v === undefined || !Number.isFinite(v) ? null : v);
     }
+    // Inactive decisions are not known here (main marks them -1 in full reads): the sample's value.
+    decisions?.forEach((col, d) => put(col, t.sample.length === decisions.length ? (t.sample[d] as number) : -1));
+    if (t.state === 'failed' && (t.error ?? '').startsWith('interrupted:')) interrupted.add(t.number);
+    else interrupted.delete(t.number);
   }
-  return { numbers, states, finishedAt, metrics };
+  return {
+    numbers, states, finishedAt, metrics,
+    ...(points.dims && decisions ? { dims: points.dims, decisions } : {}),
+    ...(interrupted.size > 0 ? { interrupted: [...interrupted].sort((a, b) => a - b) } : {}),
+  };
 }
 
 export function applyLiveProgress(detail: StudyDetail | null, e: StudyProgressEvent): StudyDetail | null {

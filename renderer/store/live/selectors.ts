@@ -1,5 +1,6 @@
 import type { TrialPoints } from '../../api/index.js';
 import type { Direction, ObjectiveSpec } from '../../../shared/types/index.js';
+import { columnValues, trialMask } from './filter.js';
 import type { LiveState } from './initialState.js';
 
 export interface ScatterData {
@@ -22,13 +23,13 @@ export function directionOf(objectives: readonly ObjectiveSpec[], metric: string
  * Complete trials with both metrics, and which are non-dominated in the plane of the two axes
  * (directions from the objectives; other metrics are minimised). O(n log n).
  */
-export function scatterData(points: TrialPoints, x: string, y: string, dx: Direction, dy: Direction): ScatterData {
+export function scatterData(points: TrialPoints, x: string, y: string, dx: Direction, dy: Direction, mask: Uint8Array | null = null): ScatterData {
   const cx = points.metrics[x];
   const cy = points.metrics[y];
   const idx: number[] = [];
   if (cx && cy) {
     for (let i = 0; i < points.numbers.length; i++) {
-      if (points.states[i] === COMPLETE && cx[i] != null && cy[i] != null) idx.push(i);
+      if (points.states[i] === COMPLETE && cx[i] != null && cy[i] != null && (!mask || mask[i])) idx.push(i);
     }
   }
   const n = idx.length;
@@ -65,22 +66,39 @@ export function scatterData(points: TrialPoints, x: string, y: string, dx: Direc
 }
 
 const EMPTY_ORDER = new Int32Array(0);
-let scatterMemo: { points: TrialPoints; key: string; data: ScatterData } | undefined;
+let scatterMemo: { points: TrialPoints; key: string; mask: Uint8Array | null; data: ScatterData } | undefined;
+let maskMemo: { points: TrialPoints; filters: LiveState['filters']; brushes: LiveState['brushes']; mask: Uint8Array | null } | undefined;
+
+/** The filters and brushes as a mask over the columns (null: every trial shown). Memoised. */
+function maskOf(s: LiveState): Uint8Array | null {
+  if (!s.points) return null;
+  if (maskMemo && maskMemo.points === s.points && maskMemo.filters === s.filters && maskMemo.brushes === s.brushes) return maskMemo.mask;
+  const mask = trialMask(s.points, s.filters, s.brushes);
+  maskMemo = { points: s.points, filters: s.filters, brushes: s.brushes, mask };
+  return mask;
+}
 let countsMemo: { points: TrialPoints | null; out: Record<string, number> } | undefined;
-let orderMemo: { points: TrialPoints; key: string; order: Int32Array } | undefined;
+let orderMemo: { points: TrialPoints; key: string; mask: Uint8Array | null; order: Int32Array } | undefined;
 
 export const liveSelectors = {
   objectives: (s: LiveState): readonly ObjectiveSpec[] => s.detail?.objectives ?? [],
   metrics: (s: LiveState): string[] => (s.points ? Object.keys(s.points.metrics) : []),
+  mask: maskOf,
+  /** Whether both scatter axes are objectives: only then is its non-dominated set a Pareto front. */
+  frontAxes(s: LiveState): boolean {
+    const objectives = s.detail?.objectives ?? [];
+    return s.axes.x !== s.axes.y && objectives.some((o) => o.metric === s.axes.x) && objectives.some((o) => o.metric === s.axes.y);
+  },
   scatter(s: LiveState): ScatterData | null {
     if (!s.points || !s.axes.x || !s.axes.y) return null;
     const objectives = s.detail?.objectives ?? [];
     const dx = directionOf(objectives, s.axes.x);
     const dy = directionOf(objectives, s.axes.y);
     const key = `${s.axes.x}|${s.axes.y}|${dx}|${dy}`;
-    if (scatterMemo && scatterMemo.points === s.points && scatterMemo.key === key) return scatterMemo.data;
-    const data = scatterData(s.points, s.axes.x, s.axes.y, dx, dy);
-    scatterMemo = { points: s.points, key, data };
+    const mask = maskOf(s);
+    if (scatterMemo && scatterMemo.points === s.points && scatterMemo.key === key && scatterMemo.mask === mask) return scatterMemo.data;
+    const data = scatterData(s.points, s.axes.x, s.axes.y, dx, dy, mask);
+    scatterMemo = { points: s.points, key, mask, data };
     return data;
   },
   /** Row order of the trials table (indices into the columns), sorted by number or a metric; nulls last. */
@@ -88,11 +106,25 @@ export const liveSelectors = {
     const p = s.points;
     if (!p) return EMPTY_ORDER;
     const key = `${s.tableSort.key}|${s.tableSort.dir}`;
-    if (orderMemo && orderMemo.points === p && orderMemo.key === key) return orderMemo.order;
+    const mask = maskOf(s);
+    if (orderMemo && orderMemo.points === p && orderMemo.key === key && orderMemo.mask === mask) return orderMemo.order;
     const sign = s.tableSort.dir === 'asc' ? 1 : -1;
-    const col = s.tableSort.key === 'number' ? p.numbers : s.tableSort.key === 'state' ? p.states : p.metrics[s.tableSort.key];
-    const order = Int32Array.from({ length: p.numbers.length }, (_, i) => i);
-    if (col) {
+    const col = columnValues(p, s.tableSort.key);
+    let order: Int32Array;
+    if (mask) {
+      let k = 0;
+      for (let i = 0; i < mask.length; i++) k += mask[i] as number;
+      order = new Int32Array(k);
+      k = 0;
+      for (let i = 0; i < mask.length; i++) if (mask[i]) order[k++] = i;
+    } else {
+      order = new Int32Array(p.numbers.length);
+      for (let i = 0; i < order.length; i++) order[i] = i;
+    }
+    if (s.tableSort.key === 'number') {
+      // The columns are in number order already: no sort (50,000 rows open at once).
+      if (s.tableSort.dir === 'desc') order.reverse();
+    } else if (col) {
       order.sort((a, b) => {
         const va = col[a];
         const vb = col[b];
@@ -100,7 +132,7 @@ export const liveSelectors = {
         return sign * ((va as number) - (vb as number)) || (p.numbers[a] as number) - (p.numbers[b] as number);
       });
     }
-    orderMemo = { points: p, key, order };
+    orderMemo = { points: p, key, mask, order };
     return order;
   },
   /** Finished trials per state. */
@@ -109,6 +141,12 @@ export const liveSelectors = {
     const out: Record<string, number> = {};
     const names = ['running', 'complete', 'pruned', 'failed', 'invalid'];
     for (const st of s.points?.states ?? []) out[names[st] ?? '?'] = (out[names[st] ?? '?'] ?? 0) + 1;
+    // Trials a Stop (or a crash) cut short are not failures: counted apart.
+    const interrupted = s.points?.interrupted?.length ?? 0;
+    if (interrupted > 0) {
+      out.interrupted = interrupted;
+      out.failed = (out.failed ?? 0) - interrupted;
+    }
     countsMemo = { points: s.points, out };
     return out;
   },

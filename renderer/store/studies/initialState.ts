@@ -1,7 +1,7 @@
 import type { StudyId, StudyListItem } from '../../api/index.js';
 import type { StudyStatus } from '../../../shared/types/index.js';
 
-export type StudySortKey = 'id' | 'name' | 'status' | 'evals' | 'frontSize' | 'hypervolume' | 'createdAt';
+export type StudySortKey = 'id' | 'name' | 'status' | 'evals' | 'frontSize' | 'hypervolume' | 'createdAt' | 'duration';
 
 export interface StudiesState {
   readonly studies: readonly StudyListItem[];

@@ -17,6 +17,8 @@ function sortValue(s: StudyListItem, key: StudySortKey): number | string {
       return s.hypervolume ?? -Infinity;
     case 'createdAt':
       return s.createdAt;
+    case 'duration':
+      return s.progress.wallMs;
   }
 }
 
@@ -30,7 +32,7 @@ export const studiesSelectors = {
     const sign = s.sort.dir === 'asc' ? 1 : -1;
     const out = s.studies
       .filter((x) => s.statusFilter === 'all' || x.status === s.statusFilter)
-      .filter((x) => !q || `${x.name} ${x.space} ${x.strategy} #${x.id}`.toLowerCase().includes(q))
+      .filter((x) => !q || `${x.name} ${x.space} ${x.strategy} #${x.id} ${(x.tags ?? []).map((t) => `#${t}`).join(' ')} ${x.notes ?? ''}`.toLowerCase().includes(q))
       .slice()
       .sort((a, b) => {
         const va = sortValue(a, s.sort.key);

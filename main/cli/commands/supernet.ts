@@ -1,0 +1,297 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { NasError } from '../../../shared/errors.js';
+import type { StudySpec, TrialRecord } from '../../../shared/types/index.js';
+import { CancellationTokenSource } from '../../core/cancellation.js';
+import { latencyMetric } from '../../core/latency/lookup-table.js';
+import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
+import { extremes } from '../../core/supernet.js';
+import { readLutFile } from '../../services/devices/lut-evaluator.js';
+import { lutPath } from '../../services/devices/profiler.js';
+import { exportTflite } from '../../services/export/tflite.js';
+import { createStudy } from '../../services/studies.js';
+import { Supernet } from '../../services/train/supernet-engine.js';
+import { DEFAULT_SUPERNET_DATA, LOCAL_LATENCY, openSupernet, readSupernetMeta, supernetData, writeSupernetMeta, type SupernetEvaluatorSpec, type SupernetMeta } from '../../services/train/supernet-study.js';
+import { loadTorch } from '../../services/train/torch-engine.js';
+import { flag, formatDuration, list, num, parse, str, type Parsed } from '../args.js';
+import { DB_OPTION, dbPath, openStore } from '../common.js';
+import { fmt, table } from '../format.js';
+import { UsageError, type CliIO } from '../io.js';
+import { runWithProgress } from '../run-study.js';
+
+export const SUPERNET_HELP = `Usage: frontier supernet train [options]
+       frontier supernet search --latency-ms X (--device ID | --table FILE)... [options]
+
+Once-for-all weight sharing over the mobilenet space: train one supernet (the largest network; every
+sub-network uses slices of its weights), then find the best sub-network for each phone under a
+latency target in seconds, without retraining. Needs the native libtorch engine.
+
+supernet train: trains with the sandwich rule (the largest, the smallest and N random sub-networks
+per step, the others learning the largest's outputs: in-place distillation) and progressive shrinking
+(the largest alone for the first 20% of the steps, then elastic kernels, depths, then everything),
+checkpointing weights and optimizer state every 50 steps and on Ctrl-C; running the same command
+again resumes from the checkpoint.
+  --data REF            dataset (default ${DEFAULT_SUPERNET_DATA})
+  --val N               validation examples held out (default 1000)
+  --max-train N         training examples at most (default 10000; 0: all)
+  --steps N             optimizer steps in all (default 1500)
+  --batch-size N        (default 64)
+  --lr X                (default 0.003, cosine decay)
+  --optimizer adam|sgd  (default adam)
+  --sandwich N|uniform  random sub-networks per step besides largest and smallest (default 2);
+                        uniform: one random sub-network per step
+  --stem-stride 1|2     (default 2: quarter-size activations, fast on a CPU)
+  --threads N           intra-op threads (default: CPU cores, at most 4)
+  --seed N              (default 0)
+  --out FILE            the checkpoint (default: supernets/mobilenet-s<seed>.ckpt beside the database);
+                        <FILE>.json records what it was trained on
+
+supernet search: one stored search per device (regularized evolution over sub-networks scored with
+the shared weights after BatchNorm recalibration; objectives val_accuracy max, latency min; the
+latency constraint applied before scoring), then the best sub-network of each device under the target.
+  --latency-ms X        the latency target (ms), required
+  --device ID           a phone with a latency table ('frontier device profile ID --space mobilenet';
+                        the table beside the database), or 'local' (timed here, libtorch CPU);
+                        repeatable
+  --table FILE          a latency table file (its device id is inside); repeatable
+  --supernet FILE       the checkpoint (default: that of 'supernet train' with --seed)
+  --evals N             sub-networks scored per device (default 300)
+  --strategy NAME       (default evolution)
+  --export DIR          write each device's best sub-network as DIR/<device>.tflite
+  --seed N, --db PATH, --json
+`;
+
+const OPTIONS = {
+  ...DB_OPTION,
+  data: { type: 'string' }, val: { type: 'string' }, 'max-train': { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' },
+  lr: { type: 'string' }, optimizer: { type: 'string' }, sandwich: { type: 'string' }, 'stem-stride': { type: 'string' }, threads: { type: 'string' },
+  seed: { type: 'string' }, out: { type: 'string' }, 'latency-ms': { type: 'string' }, device: { type: 'string', multiple: true }, table: { type: 'string', multiple: true },
+  supernet: { type: 'string' }, evals: { type: 'string' }, strategy: { type: 'string' }, export: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+function defaultCheckpoint(io: CliIO, p: Parsed, seed: number): string {
+  return path.join(path.dirname(dbPath(io, str(p, 'db'))), 'supernets', `mobilenet-s${seed}.ckpt`);
+}
+
+function requireTorch(): void {
+  const t = loadTorch();
+  if (typeof t === 'string') throw new NasError('device-unavailable', `supernet: ${t}`);
+}
+
+/** A progress bar on a terminal, a line every 10% otherwise (stderr). */
+function progressLine(io: CliIO, label: string): (done: number, total: number, detail: string, startDone: number, startedAt: number) => void {
+  let lastTenth = -1;
+  let lastDraw = 0;
+  return (done, total, detail, startDone, startedAt) => {
+    const f = done / total;
+    const elapsed = Date.now() - startedAt;
+    const eta = done > startDone ? (elapsed * (total - done)) / (done - startDone) : NaN;
+    if (io.isTTY) {
+      if (Date.now() - lastDraw < 100 && done < total) return;
+      lastDraw = Date.now();
+      const width = Math.max(10, Math.min(30, io.columns - 70));
+      const fill = Math.round(f * width);
+      io.err(`\r${label} ${'█'.repeat(fill)}${'░'.repeat(width - fill)} ${String(Math.floor(f * 100)).padStart(3)}%  ${detail}  ETA ${done >= total ? '0s' : formatDuration(eta)}\x1b[K${done >= total ? '\n' : ''}`);
+    } else if (Math.floor(f * 10) > lastTenth) {
+      lastTenth = Math.floor(f * 10);
+      io.err(`${label} ${Math.floor(f * 100)}% ${detail} elapsed ${formatDuration(elapsed)} eta ${done >= total ? '0s' : formatDuration(eta)}\n`);
+    }
+  };
+}
+
+async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
+  requireTorch();
+  const seed = num(p, 'seed', { integer: true, min: 0 }) ?? 0;
+  const data = str(p, 'data');
+  const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? 10_000;
+  const sandwichText = str(p, 'sandwich') ?? '2';
+  if (sandwichText !== 'uniform' && !/^\d{1,2}$/.test(sandwichText)) throw new UsageError(`--sandwich must be a number of random sub-networks or 'uniform', got '${sandwichText}'`);
+  const optimizer = str(p, 'optimizer') ?? 'adam';
+  if (optimizer !== 'adam' && optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, got '${optimizer}'`);
+  const stemStride = num(p, 'stem-stride', { integer: true, min: 1, max: 2 }) ?? 2;
+  const steps = num(p, 'steps', { integer: true, min: 1 }) ?? 1500;
+  const out = str(p, 'out') !== undefined ? path.resolve(io.cwd, str(p, 'out') as string) : defaultCheckpoint(io, p, seed);
+  const settings = {
+    data: data === undefined ? DEFAULT_SUPERNET_DATA : data.startsWith('builtin:') ? data : path.resolve(io.cwd, data),
+    cwd: io.cwd,
+    val: num(p, 'val', { min: 0 }) ?? 1000,
+    ...(maxTrain > 0 ? { maxTrain } : {}),
+    seed,
+    stemStride,
+  };
+  if (existsSync(out)) {
+    const old = readSupernetMeta(out);
+    const same = old.data === settings.data && old.val === settings.val && old.maxTrain === (maxTrain > 0 ? maxTrain : undefined) && old.seed === seed && old.stemStride === stemStride;
+    if (!same) throw new UsageError(`supernet train: ${out} holds a supernet trained with other data or settings (${old.data}, val ${old.val}, max-train ${old.maxTrain ?? 'all'}, seed ${old.seed}, stem stride ${old.stemStride}); give another --out`);
+  }
+  const prepared = supernetData(settings);
+  const space = new MobilenetSpace();
+  const input = prepared.train.shape;
+  const classes = prepared.train.classes;
+  const threads = num(p, 'threads', { integer: true, min: 1 }) ?? Math.min(4, availableParallelism());
+  const supernet = new Supernet(space, { input, classes, stemStride, seed, device: 'cpu', threads });
+  const cts = new CancellationTokenSource();
+  const onSigint = () => {
+    io.err('\nstopping: writing the checkpoint…\n');
+    cts.cancel();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  mkdirSync(path.dirname(out), { recursive: true });
+  const meta = (trainedSteps: number, trainSeconds: number): SupernetMeta => ({ version: 1, space: 'mobilenet', spaceOptions: {}, ...settings, input, classes, steps, trainedSteps, trainSeconds });
+  try {
+    supernet.setData(prepared.train, prepared.val);
+    const before = existsSync(out) ? readSupernetMeta(out) : undefined;
+    if (!before) writeSupernetMeta(out, meta(0, 0));
+    io.err(`${before ? `resuming the supernet at ${out} from its checkpoint` : `training a supernet of the mobilenet space (${supernet.paramCount()} weights) into ${out}`}: ${prepared.train.y.length} training images of ${settings.data}, ${input.join('×')}, ${classes} classes\n`);
+    const show = progressLine(io, 'supernet');
+    const startedAt = Date.now();
+    let startStep = -1;
+    const r = await supernet.train({
+      steps, seed, checkpoint: out, checkpointEvery: 50, reportEvery: 5,
+      batchSize: num(p, 'batch-size', { integer: true, min: 2 }) ?? 64,
+      lr: num(p, 'lr', { min: 1e-9 }) ?? 3e-3,
+      optimizer,
+      sandwich: sandwichText === 'uniform' ? 'uniform' : Number(sandwichText),
+    }, (pr) => {
+      if (startStep < 0) startStep = pr.step - 5;
+      show(pr.step, pr.steps, `step ${pr.step}/${pr.steps} loss ${pr.loss.toFixed(3)}`, startStep, startedAt);
+    }, cts.token).catch((e: unknown) => {
+      if (e instanceof NasError && e.code === 'cancelled') {
+        io.err(`supernet train: ${e.message}; run the same command again to resume\n`);
+        return undefined;
+      }
+      throw e;
+    });
+    if (!r) return 130;
+    writeSupernetMeta(out, meta(r.steps, (before?.trainSeconds ?? 0) + r.seconds));
+    const { largest, smallest } = extremes(space);
+    const rows: string[][] = [];
+    for (const [name, a] of [['largest', largest], ['smallest', smallest]] as const) {
+      const e = await supernet.evaluate(a);
+      rows.push([name, a.key, e.accuracy.toFixed(4)]);
+    }
+    if (flag(p, 'json')) {
+      io.out(JSON.stringify({ checkpoint: out, steps: r.steps, resumedFrom: r.resumedFrom ?? null, seconds: r.seconds, loss: r.loss, extremes: rows.map(([n, k, acc]) => ({ name: n, architecture: k, valAccuracy: Number(acc) })) }, null, 2) + '\n');
+    } else {
+      io.out(`supernet trained: ${r.steps} steps${r.resumedFrom !== undefined ? ` (resumed at ${r.resumedFrom})` : ''} in ${formatDuration(r.seconds * 1000)}, last loss ${r.loss.toFixed(3)}\n`);
+      io.out(table(['sub-network', 'architecture', 'val_accuracy (shared weights)'], rows) + '\n');
+      io.out(`checkpoint: ${out}\nsearch it: frontier supernet search --supernet ${out} --device local --latency-ms 5\n`);
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    cts.dispose();
+    supernet.dispose();
+  }
+}
+
+/** The best complete trial within the target: highest val_accuracy among those meeting the constraint. */
+function bestUnder(trials: readonly TrialRecord[], metric: string, ms: number): TrialRecord | undefined {
+  let best: TrialRecord | undefined;
+  for (const t of trials) {
+    const l = t.metrics[metric];
+    const acc = t.metrics.val_accuracy;
+    if (l === undefined || acc === undefined || l > ms) continue;
+    if (!best || acc > (best.metrics.val_accuracy as number)) best = t;
+  }
+  return best;
+}
+
+async function searchCommand(p: Parsed, io: CliIO): Promise<number> {
+  requireTorch();
+  const ms = num(p, 'latency-ms', { min: 0 });
+  if (ms === undefined) throw new UsageError(`supernet search: give the latency target --latency-ms X (see 'frontier supernet --help')`);
+  const seed = num(p, 'seed', { integer: true, min: 0 }) ?? 0;
+  const checkpoint = str(p, 'supernet') !== undefined ? path.resolve(io.cwd, str(p, 'supernet') as string) : defaultCheckpoint(io, p, seed);
+  const meta = readSupernetMeta(checkpoint);
+  const db = dbPath(io, str(p, 'db'));
+  const devices: { id: string; table?: string }[] = [];
+  for (const d of list(p, 'device')) {
+    if (d === 'local') devices.push({ id: 'local' });
+    else {
+      const file = lutPath(db, d);
+      if (!existsSync(file)) throw new UsageError(`supernet search: no latency table of ${d} at ${file}; build it with 'frontier device profile ${d} --space mobilenet' (or give --table FILE)`);
+      devices.push({ id: d, table: file });
+    }
+  }
+  for (const f of list(p, 'table')) {
+    const file = path.resolve(io.cwd, f);
+    devices.push({ id: readLutFile(file).table.deviceId, table: file });
+  }
+  if (devices.length === 0) throw new UsageError(`supernet search: give at least one --device ID (a phone with a latency table, or 'local') or --table FILE`);
+  const evals = num(p, 'evals', { integer: true, min: 1 }) ?? 300;
+  const json = flag(p, 'json');
+  const store = openStore(io, str(p, 'db'));
+  const results: { device: string; study: string; metric: string; best?: TrialRecord }[] = [];
+  try {
+    for (const d of devices) {
+      const metric = d.id === 'local' ? LOCAL_LATENCY : latencyMetric(d.id);
+      const evaluator: SupernetEvaluatorSpec = { kind: 'supernet', checkpoint, ...(d.table ? { tables: { [d.id]: d.table } } : { local: true }) };
+      const spec: StudySpec = {
+        name: `supernet ${d.id} ≤ ${ms} ms`,
+        space: 'mobilenet',
+        spaceOptions: meta.spaceOptions,
+        strategy: str(p, 'strategy') ?? 'evolution',
+        strategyOptions: {},
+        objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric, direction: 'min' }],
+        constraints: [{ metric, op: '<=', value: ms }],
+        report: ['params', 'flops'],
+        budget: { evals },
+        seed,
+        evaluator: evaluator as unknown as StudySpec['evaluator'],
+      };
+      const rec = createStudy(store, spec, undefined, (w) => io.err(`frontier: warning: ${w}\n`));
+      if (!json) io.err(`study ${rec.id}: best sub-network for ${d.id} under ${ms} ms (${evals} sub-networks scored with the shared weights of ${checkpoint})\n`);
+      // With --json only the summary below goes to stdout.
+      const code = await runWithProgress(json ? { ...io, out: () => undefined } : io, store, rec.id, false);
+      if (code !== 0) return code;
+      results.push({ device: d.id, study: rec.id, metric, best: bestUnder(store.getTrials(rec.id, { states: ['complete'] }), metric, ms) });
+    }
+  } finally {
+    store.close();
+  }
+  const exportDir = str(p, 'export') !== undefined ? path.resolve(io.cwd, str(p, 'export') as string) : undefined;
+  if (exportDir) {
+    mkdirSync(exportDir, { recursive: true });
+    const { supernet } = openSupernet(checkpoint);
+    const space = new MobilenetSpace(meta.spaceOptions);
+    try {
+      for (const r of results) {
+        if (!r.best) continue;
+        const a = space.freeze(r.best.sample as number[]);
+        await supernet.evaluate(a); // its own BatchNorm statistics
+        const file = path.join(exportDir, `${r.device.replace(/[^A-Za-z0-9_.-]+/g, '_')}.tflite`);
+        writeFileSync(file, exportTflite(supernet.graph(a), supernet.subnetWeights(a), { softmax: true }).bytes);
+        io.err(`${r.device}: ${file}\n`);
+      }
+    } finally {
+      supernet.dispose();
+    }
+  }
+  if (json) {
+    io.out(JSON.stringify({ latencyMs: ms, supernet: checkpoint, best: results.map((r) => ({ device: r.device, study: r.study, architecture: r.best?.key ?? null, valAccuracy: r.best?.metrics.val_accuracy ?? null, latencyMs: r.best?.metrics[r.metric] ?? null })) }, null, 2) + '\n');
+  } else {
+    io.out(`\nbest sub-network per device under ${ms} ms (shared weights, no retraining):\n`);
+    io.out(table(['device', 'study', 'architecture', 'val_accuracy', 'latency ms'], results.map((r) => [r.device, r.study, r.best?.key ?? '(none under the target)', fmt(r.best?.metrics.val_accuracy), fmt(r.best?.metrics[r.metric])])) + '\n');
+  }
+  return 0;
+}
+
+export async function supernetCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.out(SUPERNET_HELP);
+    return 0;
+  }
+  if (sub !== 'train' && sub !== 'search') throw new UsageError(`supernet: unknown subcommand '${sub}' (train or search; see 'frontier supernet --help')`);
+  const p = parse(`supernet ${sub}`, rest, OPTIONS);
+  if (flag(p, 'help')) {
+    io.out(SUPERNET_HELP);
+    return 0;
+  }
+  return sub === 'train' ? trainCommand(p, io) : searchCommand(p, io);
+}
+

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { NasError } from '../../../shared/errors.js';
+import type { ObjectiveSpec, Sample } from '../../../shared/types/index.js';
+import { readPredictorInsights } from '../predictors/insights.js';
+import { Nb201Space } from '../spaces/nb201.js';
+import { createStrategy } from '../strategies.js';
+import type { Strategy } from '../strategy.js';
+
+const NB201 = new Nb201Space();
+const ONE: ObjectiveSpec[] = [{ metric: 'score', direction: 'max' }];
+
+/** A smooth additive-plus-interaction function of an NB201 cell with a known optimum at 333333. */
+function score(s: readonly number[]): number {
+  const w = [0, 0.2, 0.5, 1, 0.3];
+  return s.reduce((a, v, i) => a + (w[v] as number) * (1 + i / 6), 0) + ((s[0] === 3 && s[5] === 3) ? 0.5 : 0);
+}
+
+function run(strategy: Strategy, n: number, batch = 1): { keys: string[]; values: number[] } {
+  const keys: string[] = [];
+  const values: number[] = [];
+  for (let done = 0; done < n; ) {
+    const asked: Sample[] = [];
+    for (let i = 0; i < batch && done + i < n; i++) asked.push(strategy.ask({ finished: done, pending: i }) as Sample);
+    for (const s of asked) {
+      const a = NB201.freeze(s);
+      const v = score(a.sample);
+      keys.push(a.key);
+      values.push(v);
+      strategy.tell({ sample: a.sample, key: a.key, state: 'complete', values: [v] });
+    }
+    done += asked.length;
+  }
+  return { keys, values };
+}
+
+const make = (name: string, seed: number, options: Record<string, unknown> = {}) => createStrategy(name, { space: NB201, objectives: ONE, seed, options });
+
+for (const name of ['bananas', 'bo', 'tpe']) {
+  describe(name, () => {
+    it('never asks an architecture twice, also with parallel asks pending', () => {
+      for (const batch of [1, 4]) {
+        const { keys } = run(make(name, 3), 80, batch);
+        expect(new Set(keys).size, `batch ${batch}`).toBe(keys.length);
+      }
+    });
+
+    it('finds a far better cell than random search with the same 40 evaluations', () => {
+      const best = (n: string) => [1, 2, 3, 4, 5].map((seed) => Math.max(...run(make(n, seed), 40).values));
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const ours = mean(best(name));
+      const random = mean(best('random'));
+      const optimum = score([3, 3, 3, 3, 3, 3]);
+      // The gap to the optimum at least halves.
+      expect(optimum - ours, `${name} ${ours.toFixed(2)} vs random ${random.toFixed(2)}, optimum ${optimum.toFixed(2)}`).toBeLessThan(0.5 * (optimum - random));
+    });
+  });
+}
+
+describe('predictor-guided strategies (bananas, bo)', () => {
+  for (const name of ['bananas', 'bo']) {
+    it(`${name}: the first \`init\` asks are random, then every ask comes with a held-out forecast whose rank quality is reported`, () => {
+      // All candidates random (randomShare 1), so the held-out trials span the range of the function.
+      const s = make(name, 7, { init: 6, randomShare: 1, goodShare: 0 });
+      run(s, 6);
+      expect(readPredictorInsights(s.snapshot())).toEqual({ heldOut: 0, kendallTau: null, spearman: null });
+      run(s, 40);
+      const q = readPredictorInsights(JSON.parse(JSON.stringify(s.snapshot())));
+      expect(q?.heldOut).toBe(40);
+      // On this smooth function the forecasts rank the proposed cells well.
+      expect(q?.kendallTau as number).toBeGreaterThan(0.3);
+      expect(q?.spearman as number).toBeGreaterThan(0.4);
+    });
+  }
+
+  it('the acquisition option changes the asks', () => {
+    const keys = ['its', 'ucb', 'ei'].map((acquisition) => run(make('bo', 5, { acquisition }), 30).keys.join());
+    expect(new Set(keys).size).toBe(3);
+  });
+
+  it('reads its options from strings and refuses bad ones readably', () => {
+    expect(run(make('bo', 2, { init: '5', candidates: '50' }), 20).keys).toEqual(run(make('bo', 2, { init: 5, candidates: 50 }), 20).keys);
+    const bad: [string, Record<string, unknown>, RegExp][] = [
+      ['bo', { acquisition: 'pi' }, /'acquisition' must be one of its, ucb, ei, got pi/],
+      ['bo', { encoding: 'graph' }, /'encoding' must be one of auto, onehot, path, got graph/],
+      ['bo', { init: 2.5 }, /'init' must be a whole number, got 2.5/],
+      ['bo', { init: 0 }, /'init' must be a number in \[1, Infinity\], got 0/],
+      ['bo', { randomShare: 1.5 }, /'randomShare'.*\[0, 1\], got 1.5/],
+      ['bananas', { members: 0 }, /'members'.*got 0/],
+      ['bananas', { randomShare: 0.8 }, /'randomShare' and 'goodShare' must add up to at most 1, got 0.8 \+ 0.3/],
+      ['bananas', { epochs: 'many' }, /'epochs'.*got many/],
+      ['tpe', { gamma: 0.9 }, /'gamma'.*\[0.01, 0.5\], got 0.9/],
+      ['tpe', { startup: -1 }, /'startup'.*got -1/],
+    ];
+    for (const [name, options, msg] of bad) {
+      let err: unknown;
+      try {
+        make(name, 1, options);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${name} ${JSON.stringify(options)}`).toBeInstanceOf(NasError);
+      expect((err as NasError).code).toBe('invalid-input');
+      expect((err as NasError).message).toMatch(msg);
+    }
+  });
+
+  it('the NB201 path encoding is refused for other spaces', async () => {
+    const { MobilenetSpace } = await import('../spaces/mobilenet.js');
+    expect(() => createStrategy('bo', { space: new MobilenetSpace(), objectives: ONE, seed: 1, options: { encoding: 'path' } })).toThrow(/'path' is the NAS-Bench-201 path encoding, not available for space mobilenet/);
+  });
+});

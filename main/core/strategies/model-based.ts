@@ -1,0 +1,333 @@
+/**
+ * The machinery shared by the predictor-guided strategies (BANANAS, GP-BO): random initial samples,
+ * then per ask a predictor fitted on the complete trials (refitted every `refit` new results),
+ * candidates made by mutating the best architectures plus some random ones, and the candidate with
+ * the best acquisition value that was neither told nor is pending. Several objectives: the target is
+ * a ParEGO scalarisation (augmented Chebyshev of the normalised objectives) with weights drawn anew
+ * at each refit. Everything derives from the snapshot (told data in order, rng state, seed), so a
+ * restored strategy refits the same model and asks the same architectures.
+ *
+ * Predictor quality: each ask made from a model records the model's prediction; when the trial is
+ * told, the pair (prediction, measured target) is kept. Kendall τ and Spearman ρ over these pairs
+ * are held-out by construction (the model had not seen the trial) and are part of the snapshot.
+ */
+import type { Sample } from '../../../shared/types/index.js';
+import { acquire, ACQUISITIONS, type AcquisitionName } from '../predictors/acquisition.js';
+import { encoderFor, ENCODINGS, type Encoder, type EncodingName } from '../predictors/encoding.js';
+import type { PredictorInsights } from '../predictors/insights.js';
+import { kendallTau, ranks, spearman } from '../predictors/rank.js';
+import type { Predictor } from '../predictors/types.js';
+import { Rng, type RngState } from '../rng.js';
+import { numberOption, type FinishedTrial, type Strategy, type StrategyContext, type StudyView } from '../strategy.js';
+import { score } from './fitness.js';
+
+interface Told {
+  readonly sample: number[];
+  readonly key: string;
+  /** Minimisation vector; null for a trial that did not complete. */
+  readonly vec: number[] | null;
+}
+
+interface Pending {
+  readonly key: string;
+  /** The model's predicted target, and the scalarisation it was made under (several objectives). */
+  readonly pred?: number;
+  readonly scal?: Scalarisation;
+}
+
+interface Scalarisation {
+  readonly w: number[];
+  readonly lo: number[];
+  readonly hi: number[];
+}
+
+export interface ModelState {
+  seed: number;
+  rng: RngState;
+  told: Told[];
+  pending: Pending[];
+  /** Number of complete trials (a prefix, in told order) the current model was fitted on; 0: none yet. */
+  fittedOn: number;
+  /** Held-out (prediction, measured target) pairs. */
+  quality: [number, number][];
+}
+
+export interface ModelDefaults {
+  readonly init: number;
+  readonly acquisition: AcquisitionName;
+  readonly refit: number;
+  readonly candidates: number;
+  /** Most complete trials a fit uses: the best half and the most recent rest (bounds an O(n³) GP). */
+  readonly maxPoints: number;
+  /** Whether every one-step neighbour of the parents is a candidate too (1) or not (0). */
+  readonly neighbours: 0 | 1;
+  /** Share of the candidates drawn, decision by decision, from the choices of the best fifth of the results. */
+  readonly goodShare: number;
+}
+
+/** The options every model-based strategy reads (see `--help`). */
+export const MODEL_OPTIONS = ['init', 'candidates', 'parents', 'neighbours', 'randomShare', 'goodShare', 'acquisition', 'beta', 'refit', 'encoding', 'transform'] as const;
+
+/** How targets are transformed before fitting: `rank` maps them to normal quantiles of their ranks (a Gaussian copula), `none` keeps them. */
+export const TRANSFORMS = ['rank', 'none'] as const;
+
+export function wholeOption(ctx: StrategyContext, name: string, fallback: number, min: number, max = Infinity): number {
+  const v = numberOption(ctx, name, fallback, min, max);
+  if (!Number.isInteger(v)) throw new RangeError(`strategy option '${name}' must be a whole number, got ${v}`);
+  return v;
+}
+
+export function choiceOption<T extends string>(ctx: StrategyContext, name: string, choices: readonly T[], fallback: T): T {
+  const raw = ctx.options[name];
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
+    throw new RangeError(`strategy option '${name}' must be one of ${choices.join(', ')}, got ${String(raw)}`);
+  }
+  return raw as T;
+}
+
+/** A 32-bit seed mixed from numbers (FNV-1a over their decimal digits). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const ch of parts.join(':')) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+interface Model {
+  readonly fittedOn: number;
+  readonly predictor: Predictor;
+  readonly scal?: Scalarisation;
+  readonly best: number;
+}
+
+export abstract class ModelBasedStrategy implements Strategy {
+  abstract readonly name: string;
+  protected s: ModelState;
+  private readonly init: number;
+  private readonly candidates: number;
+  private readonly parents: number;
+  private readonly randomShare: number;
+  private readonly goodShare: number;
+  private readonly acquisition: AcquisitionName;
+  private readonly beta: number;
+  private readonly refit: number;
+  private readonly encode: Encoder;
+  private readonly maxPoints: number;
+  private readonly neighbours: boolean;
+  private readonly transform: (typeof TRANSFORMS)[number];
+  private model?: Model;
+  private seenCache?: { told: number; pending: number; keys: Set<string> };
+
+  protected constructor(protected readonly ctx: StrategyContext, defaults: ModelDefaults) {
+    this.init = wholeOption(ctx, 'init', defaults.init, 1);
+    this.candidates = wholeOption(ctx, 'candidates', defaults.candidates, 1, 100_000);
+    this.parents = wholeOption(ctx, 'parents', 5, 1);
+    this.randomShare = numberOption(ctx, 'randomShare', 0.2, 0, 1);
+    this.goodShare = numberOption(ctx, 'goodShare', defaults.goodShare, 0, 1);
+    if (this.randomShare + this.goodShare > 1) throw new RangeError(`strategy options 'randomShare' and 'goodShare' must add up to at most 1, got ${this.randomShare} + ${this.goodShare}`);
+    this.acquisition = choiceOption(ctx, 'acquisition', ACQUISITIONS, defaults.acquisition);
+    this.beta = numberOption(ctx, 'beta', 1, 0);
+    this.refit = wholeOption(ctx, 'refit', defaults.refit, 1);
+    this.maxPoints = defaults.maxPoints;
+    this.neighbours = wholeOption(ctx, 'neighbours', defaults.neighbours, 0, 1) === 1;
+    this.transform = choiceOption(ctx, 'transform', TRANSFORMS, 'rank');
+    this.encode = encoderFor(ctx.space, choiceOption<EncodingName>(ctx, 'encoding', ENCODINGS, 'auto'));
+    this.s = { seed: ctx.seed, rng: new Rng(ctx.seed).state(), told: [], pending: [], fittedOn: 0, quality: [] };
+  }
+
+  /** A fresh, unfitted predictor; `seed` is derived from the snapshot. */
+  protected abstract makePredictor(seed: number): Predictor;
+
+  ask(_view: StudyView): Sample {
+    const rng = new Rng(this.s.rng);
+    const completes = this.s.told.filter((t) => t.vec !== null);
+    let choice: { sample: Sample; pred?: number; scal?: Scalarisation } | undefined;
+    if (completes.length >= this.init) {
+      // Refit every `refit` new results, and at least every tenth of the data (long searches stay cheap).
+      const every = Math.max(this.refit, Math.floor(this.s.fittedOn / 10));
+      if (this.s.fittedOn === 0 || completes.length - this.s.fittedOn >= every) this.s.fittedOn = completes.length;
+      choice = this.propose(this.ensureModel(completes), completes, rng);
+    }
+    const picked = choice ?? { sample: this.randomUnseen(rng) };
+    const key = this.ctx.space.freeze(picked.sample).key;
+    this.s.pending.push({ key, ...(picked.pred !== undefined ? { pred: picked.pred } : {}), ...(picked.scal ? { scal: picked.scal } : {}) });
+    this.s.rng = rng.state();
+    return picked.sample;
+  }
+
+  tell(t: FinishedTrial): void {
+    const i = this.s.pending.findIndex((p) => p.key === t.key);
+    const p = i >= 0 ? this.s.pending.splice(i, 1)[0] : undefined;
+    const vec = t.state === 'complete' && t.values ? score(null, t.values, this.ctx.objectives).vec.slice() : null;
+    this.s.told.push({ sample: t.sample.slice(), key: t.key, vec });
+    if (p?.pred !== undefined && vec) this.s.quality.push([p.pred, target(vec, p.scal)]);
+  }
+
+  insights(): PredictorInsights {
+    const pred = this.s.quality.map((q) => q[0]);
+    const actual = this.s.quality.map((q) => q[1]);
+    const finite = (v: number) => (Number.isFinite(v) ? v : null);
+    return { heldOut: pred.length, kendallTau: finite(kendallTau(pred, actual)), spearman: finite(spearman(pred, actual)) };
+  }
+
+  snapshot(): unknown {
+    return { ...structuredClone(this.s), insights: this.insights() };
+  }
+
+  restore(state: unknown): void {
+    const { insights: _ignored, ...rest } = structuredClone(state as ModelState & { insights?: unknown });
+    this.s = rest;
+    this.model = undefined;
+    this.seenCache = undefined;
+  }
+
+  private seen(): Set<string> {
+    const c = this.seenCache;
+    if (c && c.told === this.s.told.length && c.pending === this.s.pending.length) return c.keys;
+    const keys = new Set<string>([...this.s.told.map((t) => t.key), ...this.s.pending.map((p) => p.key)]);
+    this.seenCache = { told: this.s.told.length, pending: this.s.pending.length, keys };
+    return keys;
+  }
+
+  private randomUnseen(rng: Rng): Sample {
+    const seen = this.seen();
+    let s = this.ctx.space.sample(rng);
+    for (let tries = 0; tries < 100 && seen.has(this.ctx.space.freeze(s).key); tries++) s = this.ctx.space.sample(rng);
+    return s;
+  }
+
+  private ensureModel(completes: readonly Told[]): Model {
+    const n = this.s.fittedOn;
+    if (this.model && this.model.fittedOn === n) return this.model;
+    const all = completes.slice(0, n);
+    const allVecs = all.map((t) => t.vec as number[]);
+    let scal: Scalarisation | undefined;
+    if (this.ctx.objectives.length > 1) {
+      const wr = new Rng(mixSeed(this.s.seed, n, 1));
+      const raw = this.ctx.objectives.map(() => -Math.log(1 - wr.next()));
+      const sum = raw.reduce((a, b) => a + b, 0);
+      scal = {
+        w: raw.map((r) => r / sum),
+        lo: this.ctx.objectives.map((_, k) => Math.min(...allVecs.map((v) => v[k] as number))),
+        hi: this.ctx.objectives.map((_, k) => Math.max(...allVecs.map((v) => v[k] as number))),
+      };
+    }
+    const allY = allVecs.map((v) => target(v, scal));
+    let keep = all.map((_, i) => i);
+    if (keep.length > this.maxPoints) {
+      const half = Math.ceil(this.maxPoints / 2);
+      const chosen = new Set(keep.slice().sort((a, b) => (allY[b] as number) - (allY[a] as number) || a - b).slice(0, half));
+      for (let i = all.length - 1; i >= 0 && chosen.size < this.maxPoints; i--) chosen.add(i);
+      keep = keep.filter((i) => chosen.has(i));
+    }
+    const data = keep.map((i) => all[i] as Told);
+    const raw = keep.map((i) => allY[i] as number);
+    const y = this.transform === 'rank' ? copula(raw) : raw;
+    const predictor = this.makePredictor(mixSeed(this.s.seed, n, 2));
+    predictor.fit(data.map((t) => this.encode(t.sample)), y);
+    this.model = { fittedOn: n, predictor, ...(scal ? { scal } : {}), best: Math.max(...y) };
+    return this.model;
+  }
+
+  private propose(model: Model, completes: readonly Told[], rng: Rng): { sample: Sample; pred: number; scal?: Scalarisation } | undefined {
+    const space = this.ctx.space;
+    const seen = this.seen();
+    const fresh = new Map<string, Sample>();
+    // Parents: the best results so far (newer than the model too), under the model's scalarisation.
+    const y = completes.map((t) => target(t.vec as number[], model.scal));
+    const parents = completes
+      .map((_, i) => i)
+      .sort((a, b) => (y[b] as number) - (y[a] as number) || a - b)
+      .slice(0, this.parents)
+      .map((i) => completes[i] as Told);
+    const randoms = Math.round(this.candidates * this.randomShare);
+    const goods = Math.min(this.candidates - randoms, Math.round(this.candidates * this.goodShare));
+    // Per decision, how often each choice occurs among the best fifth (a TPE-like l(x), half a count of prior).
+    const top = parents.length > 0 ? completes.map((_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number) || a - b).slice(0, Math.max(2, Math.ceil(completes.length / 5))) : [];
+    const good = space.dims.map((d, k) => {
+      const w = new Array<number>(d.choices.length).fill(0.5);
+      for (const i of top) {
+        const t = completes[i] as Told;
+        if (space.isActive(t.sample, k)) w[t.sample[k] as number] = (w[t.sample[k] as number] as number) + 1;
+      }
+      return w;
+    });
+    // Every one-step neighbour of the best architectures (a local search's moves, ranked by the model) …
+    if (this.neighbours) {
+      for (const parent of parents) {
+        for (const s of space.neighbours(parent.sample)) {
+          const key = space.freeze(s).key;
+          if (!seen.has(key) && !fresh.has(key)) fresh.set(key, s);
+        }
+      }
+    }
+    // … then random one- and two-step mutations of them and random architectures.
+    for (let i = 0; i < this.candidates; i++) {
+      let s: Sample;
+      if (i < goods && parents.length > 0) {
+        const raw = good.map((w) => rng.weighted(w));
+        s = raw.map((v, k) => (space.isActive(raw, k) ? v : 0));
+      } else if (i < this.candidates - randoms && parents.length > 0) {
+        s = space.mutate((parents[i % parents.length] as Told).sample, rng);
+        // Every other candidate is two steps away: one step alone soon exhausts a parent's neighbourhood.
+        if (i % 2 === 1) s = space.mutate(s, rng);
+      } else {
+        s = space.sample(rng);
+      }
+      const key = space.freeze(s).key;
+      if (!seen.has(key) && !fresh.has(key)) fresh.set(key, s);
+    }
+    if (fresh.size === 0) return undefined;
+    const cands = [...fresh.values()];
+    const q = model.predictor.query(cands.map((s) => this.encode(s)));
+    const acq = acquire(this.acquisition, q.mean, q.std, { best: model.best, beta: this.beta, rng });
+    let bi = 0;
+    for (let i = 1; i < acq.length; i++) if ((acq[i] as number) > (acq[bi] as number)) bi = i;
+    return { sample: cands[bi] as Sample, pred: q.mean[bi] as number, ...(model.scal ? { scal: model.scal } : {}) };
+  }
+}
+
+/**
+ * Normal quantiles of the (tie-averaged) ranks: a monotone map that keeps the order of the targets and
+ * gives the predictor a Gaussian-looking, outlier-free target (a few broken cells at 10 % accuracy
+ * would otherwise dominate a fit meant to tell good cells apart).
+ */
+export function copula(y: readonly number[]): number[] {
+  const r = ranks(y);
+  return r.map((v) => normalQuantile((v - 0.5) / y.length));
+}
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`normal quantile of ${p}`);
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const poly = (k: number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return poly(c, q) / (poly(d, q) * q + 1);
+  }
+  if (p > 1 - 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    return -poly(c, q) / (poly(d, q) * q + 1);
+  }
+  const q = p - 0.5;
+  const r = q * q;
+  return (poly(a, r) * q) / (poly(b, r) * r + 1);
+}
+
+/** The predictor's target (larger is better): the negated value, or the negated ParEGO scalarisation. */
+function target(vec: readonly number[], scal?: Scalarisation): number {
+  if (!scal) return -(vec[0] as number);
+  let max = -Infinity;
+  let sum = 0;
+  vec.forEach((v, k) => {
+    const span = (scal.hi[k] as number) - (scal.lo[k] as number);
+    const z = (scal.w[k] as number) * (span > 0 ? (v - (scal.lo[k] as number)) / span : 0);
+    max = Math.max(max, z);
+    sum += z;
+  });
+  return -(max + 0.05 * sum);
+}

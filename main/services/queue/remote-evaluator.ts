@@ -1,0 +1,249 @@
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Cancelled, NasError, TrialPruned } from '../../../shared/errors.js';
+import type { Architecture, CurvePoint, Metrics, StudyRecord, StudySpec } from '../../../shared/types/index.js';
+import type { CancellationToken } from '../../core/cancellation.js';
+import type { EvaluationResult, Evaluator, TrialRef } from '../../core/evaluator.js';
+import type { Store } from '../../core/store.js';
+import { bullConnection, checkRedis, DEFAULT_QUEUE, KEY_PREFIX, redisOptions } from './connection.js';
+import { publishDatasets } from './datasets.js';
+import { decodeResult } from './metrics-codec.js';
+import { createEvaluator } from '../evaluators.js';
+import { datasetPaths, JOB_FORMAT, REMOTE_KINDS, jobIdFor, PRUNED_PREFIX, studyUid, type DatasetRef, type EvalJobData, type EvalJobProgress, type EvalJobResult } from './protocol.js';
+import { listWorkers, type WorkerInfo } from './registry.js';
+
+export interface RemoteEvaluatorOptions {
+  readonly redisUrl: string;
+  readonly queue?: string;
+  /** The study whose trials are evaluated (its spec is what the jobs carry). */
+  readonly study: StudyRecord;
+  /** Evaluates what is known up front (constraints, costs) here; never `evaluate`d. */
+  readonly local: Evaluator;
+  /** Where latency samples the workers measured are recorded (and curves already received are read). */
+  readonly store?: Store;
+  /** Evaluations in flight; default: the live workers' total concurrency (at least 1). */
+  readonly concurrency?: number;
+  /** How often jobs in flight are checked directly (events missed in a Redis restart), and workers listed. */
+  readonly pollMs?: number;
+  /** How long to wait for Redis at the start before giving up (afterwards, outages are waited out). */
+  readonly connectTimeoutMs?: number;
+}
+
+interface Waiter {
+  readonly jobId: string;
+  readonly data: EvalJobData;
+  readonly seen: Set<string>;
+  readonly report: (p: CurvePoint) => void;
+  readonly resolve: (r: EvaluationResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Evaluates on `frontier worker` processes through a BullMQ queue: one job per trial (job id: the
+ * study's uid and the trial number, so a retry or a resumed coordinator finds the same job), carrying
+ * only the spec. The coordinator keeps the store and the strategy. Results arrive by QueueEvents and,
+ * should an event be missed (Redis restarted), by checking each job in flight every `pollMs`; a job
+ * Redis lost is added again. Learning curves come back as job progress.
+ */
+export class RemoteEvaluator implements Evaluator {
+  readonly reattaches = true;
+  private readonly waiters = new Map<string, Waiter>();
+  private workers: WorkerInfo[] = [];
+  private timer?: ReturnType<typeof setInterval>;
+  private polling = false;
+  private closed = false;
+  readonly queueName: string;
+  private readonly uid: string;
+
+  private constructor(
+    private readonly o: RemoteEvaluatorOptions,
+    private readonly queue: Queue,
+    private readonly events: QueueEvents,
+    private readonly redis: Redis,
+    private readonly datasets: readonly DatasetRef[],
+  ) {
+    this.queueName = o.queue ?? DEFAULT_QUEUE;
+    this.uid = studyUid(o.study.id, o.study.createdAt);
+  }
+
+  /** Connects (failing clearly when Redis cannot be reached), sends the datasets, lists the workers. */
+  static async connect(o: RemoteEvaluatorOptions): Promise<RemoteEvaluator> {
+    await checkRedis(o.redisUrl, o.connectTimeoutMs ?? 10_000);
+    const redis = new Redis(redisOptions(o.redisUrl));
+    redis.on('error', () => undefined);
+    const connection = bullConnection(o.redisUrl);
+    const name = o.queue ?? DEFAULT_QUEUE;
+    const datasets = await publishDatasets(redis, datasetPaths(o.study.spec));
+    const queue = new Queue(name, { connection, prefix: KEY_PREFIX });
+    const events = new QueueEvents(name, { connection, prefix: KEY_PREFIX });
+    // Connection errors are retried by the clients themselves; unhandled, they would end the process.
+    queue.on('error', () => undefined);
+    events.on('error', () => undefined);
+    const self = new RemoteEvaluator(o, queue, events, redis, datasets);
+    events.on('completed', ({ jobId, returnvalue }) => self.settle(jobId, 'completed', returnvalue));
+    events.on('failed', ({ jobId, failedReason }) => self.settle(jobId, 'failed', failedReason));
+    events.on('progress', ({ jobId, data }) => self.progress(jobId, data));
+    await events.waitUntilReady();
+    await self.poll();
+    self.timer = setInterval(() => void self.poll(), o.pollMs ?? 1000);
+    return self;
+  }
+
+  /** Live workers of this queue, as last listed. */
+  liveWorkers(): readonly WorkerInfo[] {
+    return this.workers;
+  }
+
+  known(a: Architecture): Metrics {
+    return this.o.local.known?.(a) ?? {};
+  }
+
+  estimateCost(a: Architecture): number | undefined {
+    return this.o.local.estimateCost?.(a);
+  }
+
+  capacity(): number {
+    if (this.o.concurrency !== undefined) return this.o.concurrency;
+    return Math.max(1, this.workers.reduce((n, w) => n + w.concurrency, 0));
+  }
+
+  evaluate(a: Architecture, report: (p: CurvePoint) => void, token: CancellationToken, trial?: TrialRef): Promise<EvaluationResult> {
+    if (!trial) return Promise.reject(new NasError('internal', 'a remote evaluation needs its trial number'));
+    if (token.isCancellationRequested) return Promise.reject(new Cancelled());
+    const jobId = jobIdFor(this.uid, trial.number);
+    const data: EvalJobData = {
+      v: JOB_FORMAT,
+      study: { id: this.o.study.id, uid: this.uid },
+      trial: trial.number,
+      arch: { key: a.key, sample: [...a.sample] },
+      spec: this.o.study.spec,
+      datasets: this.datasets,
+    };
+    // Points already recorded (a re-attached trial, a job retried elsewhere) are not recorded twice.
+    const seen = new Set((this.o.store?.getCurve(this.o.study.id, trial.number) ?? []).map((p) => `${p.metric}@${p.step}`));
+    return new Promise<EvaluationResult>((resolve, reject) => {
+      const sub = token.onCancellationRequested(() => {
+        this.waiters.delete(jobId);
+        // A job no worker has taken yet is withdrawn; one running finishes unheard.
+        void this.queue.remove(jobId).catch(() => undefined);
+        reject(new Cancelled());
+      });
+      const done = <T>(f: (v: T) => void) => (v: T) => {
+        sub.dispose();
+        this.waiters.delete(jobId);
+        f(v);
+      };
+      this.waiters.set(jobId, { jobId, data, seen, report, resolve: done(resolve), reject: done(reject) });
+      // An add that fails (Redis away) is made again by the next poll, which finds no job.
+      void this.add(data, jobId).catch(() => undefined);
+    });
+  }
+
+  private add(data: EvalJobData, jobId: string): Promise<Job> {
+    return this.queue.add('evaluate', data, { jobId, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 24 * 3600 } });
+  }
+
+  private progress(jobId: string, data: unknown): void {
+    const w = this.waiters.get(jobId);
+    const curve = (data as Partial<EvalJobProgress> | undefined)?.curve;
+    if (!w || !Array.isArray(curve)) return;
+    for (const p of curve) {
+      const k = `${p.metric}@${p.step}`;
+      if (w.seen.has(k)) continue;
+      w.seen.add(k);
+      w.report({ step: p.step, metric: p.metric, value: p.value });
+    }
+  }
+
+  private settle(jobId: string, how: 'completed' | 'failed', payload: unknown): void {
+    const w = this.waiters.get(jobId);
+    if (!w) return;
+    if (how === 'failed') {
+      const reason = typeof payload === 'string' ? payload : 'the job failed';
+      w.reject(reason.startsWith(PRUNED_PREFIX) ? new TrialPruned(reason.slice(PRUNED_PREFIX.length)) : new NasError('internal', reason));
+      return;
+    }
+    let out: EvalJobResult;
+    try {
+      out = (typeof payload === 'string' ? JSON.parse(payload) : payload) as EvalJobResult;
+      if (!out || typeof out !== 'object' || !out.result) throw new Error('no result');
+    } catch {
+      w.reject(new NasError('internal', `job ${jobId} completed without a result`));
+      return;
+    }
+    for (const s of out.latency ?? []) {
+      try {
+        this.o.store?.addLatencySample({ ...s, studyId: this.o.study.id, trialNumber: w.data.trial });
+      } catch {
+        // A sample that cannot be stored does not fail the trial.
+      }
+    }
+    w.resolve(decodeResult(out.result));
+  }
+
+  /** Checks every job in flight (and adds again any Redis lost), and lists the live workers. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      this.workers = await listWorkers(this.redis, this.queueName);
+      for (const w of [...this.waiters.values()]) {
+        const job = await this.queue.getJob(w.jobId);
+        if (!this.waiters.has(w.jobId)) continue;
+        if (!job) {
+          await this.add(w.data, w.jobId);
+          continue;
+        }
+        this.progress(w.jobId, job.progress);
+        const state = await job.getState();
+        if (state === 'completed') this.settle(w.jobId, 'completed', job.returnvalue);
+        else if (state === 'failed') this.settle(w.jobId, 'failed', job.failedReason);
+      }
+    } catch {
+      // Redis away: the next poll tries again.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.o.local.dispose?.();
+    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    this.redis.disconnect();
+  }
+
+  dispose(): void {
+    void this.close();
+  }
+}
+
+/**
+ * The remote evaluator of a stored study: refuses evaluators that do not run on workers, builds the
+ * spec's own evaluator here for what is known up front (no training threads), and connects.
+ * `concurrency`: evaluations in flight (default: the spec's, else the live workers' total).
+ */
+export async function remoteEvaluatorFor(store: Store, id: string, o: { redisUrl: string; queue?: string; concurrency?: number }): Promise<RemoteEvaluator> {
+  const study = store.getStudy(id);
+  if (!study) throw new NasError('not-found', `no study with id ${id}`);
+  checkRemoteSpec(study.spec);
+  const spec = study.spec;
+  const local = createEvaluator(spec.evaluator.kind === 'train' ? { ...spec, evaluator: { ...spec.evaluator, workers: 0 } } : spec);
+  try {
+    const concurrency = o.concurrency ?? spec.concurrency;
+    return await RemoteEvaluator.connect({ redisUrl: o.redisUrl, study, local, store, ...(o.queue ? { queue: o.queue } : {}), ...(concurrency !== undefined ? { concurrency } : {}) });
+  } catch (e) {
+    local.dispose?.();
+    throw e;
+  }
+}
+
+/** Refuses (NasError invalid-input) a study whose evaluator does not run on workers. */
+export function checkRemoteSpec(spec: StudySpec): void {
+  const kind = spec.evaluator.kind;
+  if (!(REMOTE_KINDS as readonly string[]).includes(kind)) {
+    throw new NasError('invalid-input', `evaluator '${kind}' does not run on workers (${REMOTE_KINDS.join(' and ')} do): run this search without --redis`);
+  }
+}

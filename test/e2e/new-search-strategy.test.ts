@@ -1,0 +1,113 @@
+/**
+ * Issue 11: the New search form offers every registered strategy with its documented options (from
+ * main, IPC strategy.list), checks them, and starts a search with the options set; a training space
+ * also offers the zero-cost filter. Chromium against `frontier serve` on an empty SQLite database.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STRATEGIES } from '../../main/core/strategies.js';
+import { strategyCatalog } from '../../main/core/strategy-docs.js';
+import { SqliteStore } from '../../main/services/sqlite-store.js';
+import { tempDir } from '../cli-helpers.js';
+import { startServe, stopServe } from '../serve-helpers.js';
+import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+
+const skip = browserSkipReason();
+if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
+
+describe.skipIf(skip !== undefined)('New search: strategies and their options', () => {
+  let serve: ChildProcess | undefined;
+  let url: URL;
+  let db: string;
+  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    db = join(tempDir('frontier-e2e-strategy-'), 'e2e.db');
+    SqliteStore.open(db).close();
+    ({ child: serve, url } = await startServe(db));
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve) await stopServe(serve);
+  });
+
+  it('offers every registered strategy, shows the chosen one\'s options, checks them and starts the search with them', async () => {
+    await page.goto(`${url.href}#/new`);
+    await poll(() => page.getByTestId('space-count').textContent()).toMatch(/15,625 architectures/);
+    const strategy = page.getByLabel('Strategy', { exact: true });
+    await poll(() => strategy.locator('option').count()).toBe(Object.keys(STRATEGIES).length);
+    expect(await strategy.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))).toEqual(Object.keys(STRATEGIES));
+    // evolution (the default) shows its three options, each with its default as placeholder
+    await poll(() => page.getByLabel('population', { exact: true }).getAttribute('placeholder')).toMatch(/^10/);
+    expect(await page.getByTestId('strategy-options').locator('input, select').count()).toBe(3);
+
+    await strategy.selectOption('tpe');
+    const tpe = strategyCatalog().strategies.find((s) => s.name === 'tpe');
+    await poll(() => page.getByTestId('strategy-options').locator('input, select').count()).toBe(tpe?.options.length ?? -1);
+    expect(await page.getByLabel('population', { exact: true }).count()).toBe(0);
+    expect(await page.locator('.field', { has: page.getByLabel('gamma', { exact: true }) }).textContent()).toMatch(/share of results counted as good · default 0\.1 · range 0\.01\.\.0\.5/);
+    // no zero-cost filter for a table search (nothing is built or trained)
+    expect(await page.getByLabel('zcFilter', { exact: true }).count()).toBe(0);
+
+    const gamma = page.getByLabel('gamma', { exact: true });
+    await gamma.fill('lots');
+    await poll(() => page.locator('[data-field="strategyOptions.gamma"]').textContent()).toBe('gamma must be a number (0.01..0.5).');
+    expect(await gamma.getAttribute('aria-invalid')).toBe('true');
+    // well-formed but out of range: main says so, on the same field
+    await gamma.fill('0.9');
+    await poll(() => page.locator('[data-field="strategyOptions.gamma"]').textContent()).toMatch(/gamma.*\[0\.01, 0\.5\], got 0\.9/);
+    await page.screenshot({ path: artifact('11-new-search-strategy-option-invalid.png'), fullPage: true });
+
+    await gamma.fill('0.25');
+    await page.getByLabel('startup', { exact: true }).fill('5');
+    await page.getByLabel('Name', { exact: true }).fill('e2e tpe');
+    await page.getByLabel('Evaluations').fill('30');
+    await poll(() => page.locator('.form-issues').count()).toBe(0);
+    await poll(() => page.getByRole('button', { name: 'Start search' }).textContent()).toBe('Start search');
+    await page.screenshot({ path: artifact('11-new-search-strategy-options.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Start search' }).click();
+    await page.waitForURL(/#\/study\/1$/);
+    await poll(() => page.locator('.badge').first().textContent(), 30_000).toBe('complete');
+
+    const store = SqliteStore.open(db);
+    try {
+      const rec = store.getStudy('1');
+      expect(rec?.spec).toMatchObject({ name: 'e2e tpe', strategy: 'tpe', strategyOptions: { gamma: 0.25, startup: 5 } });
+      expect(rec?.progress.evals).toBe(30);
+    } finally {
+      store.close();
+    }
+  }, 120_000);
+
+  it('a training space also offers the zero-cost filter, whose proxy is a choice', async () => {
+    await page.goto(`${url.href}#/new`);
+    await poll(() => page.getByTestId('space-count').textContent()).toMatch(/15,625 architectures/);
+    await page.getByLabel('Dataset and space').selectOption('mobilenet');
+    await poll(() => page.getByLabel('Objective 1', { exact: true }).inputValue()).toBe('val_accuracy');
+    // the space's ready spec sets evolution's population 8, tournament 3
+    expect(await page.getByLabel('population', { exact: true }).inputValue()).toBe('8');
+    await page.locator('summary', { hasText: 'Zero-cost filter' }).click();
+    await page.getByLabel('zcFilter', { exact: true }).fill('8');
+    const proxies = await page.getByLabel('zcProxy', { exact: true }).locator('option').allTextContents();
+    expect(proxies).toEqual(['default (synflow)', 'synflow', 'naswot', 'snip', 'grad_norm', 'params', 'flops']);
+    await page.getByLabel('zcProxy', { exact: true }).selectOption('snip');
+    // another strategy keeps the filter and drops evolution's options
+    await page.getByLabel('Strategy', { exact: true }).selectOption('random');
+    await poll(() => page.getByText('Random search has no options.').count()).toBe(1);
+    expect(await page.getByLabel('zcFilter', { exact: true }).inputValue()).toBe('8');
+    expect(await page.getByLabel('zcProxy', { exact: true }).inputValue()).toBe('snip');
+    await page.screenshot({ path: artifact('11-new-search-zero-cost-filter.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,61 @@
+// `frontier supernet train` and `frontier supernet search` as a user runs them (the real binary, the
+// real libtorch engine, the built-in Fashion-MNIST at tiny sizes): a training that resumes from its
+// checkpoint when run again, a refused checkpoint of other settings, and a per-device search stored
+// as an ordinary study that `frontier show` then displays.
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadTorch } from '../main/services/train/torch-engine.js';
+import { cli, json, tempDir } from './cli-helpers.js';
+import { missingPeer } from './harness/peer.js';
+
+const loaded = loadTorch();
+const skip = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
+const dir = tempDir('frontier-supernet-cli-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const db = join(dir, 'f.db');
+const ckpt = join(dir, 'net.ckpt');
+const small = ['--max-train', '300', '--val', '100', '--batch-size', '16', '--threads', '1', '--out', ckpt, '--db', db];
+
+describe.skipIf(skip)('frontier supernet', () => {
+  it('trains, resumes from its checkpoint when run again with more steps, refuses a checkpoint of other settings', () => {
+    const first = cli(['supernet', 'train', '--steps', '3', ...small]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/supernet trained: 3 steps/);
+    expect(first.stdout).toMatch(/largest\s+w1:k7e6se/);
+    expect(existsSync(ckpt)).toBe(true);
+    expect(existsSync(`${ckpt}.json`)).toBe(true);
+
+    const again = cli(['supernet', 'train', '--steps', '5', '--json', ...small]);
+    expect(again.code, again.stderr).toBe(0);
+    const r = json<{ steps: number; resumedFrom: number | null }>(again);
+    expect(r).toMatchObject({ steps: 5, resumedFrom: 3 });
+
+    const other = cli(['supernet', 'train', '--steps', '5', ...small, '--seed', '4']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds a supernet trained with other data or settings.*give another --out/);
+  }, 240_000);
+
+  it('searches the best sub-network per device under a latency target, stored as a study', () => {
+    const noTarget = cli(['supernet', 'search', '--supernet', ckpt, '--device', 'local', '--db', db]);
+    expect(noTarget.code).toBe(2);
+    expect(noTarget.stderr).toMatch(/--latency-ms/);
+    const noTable = cli(['supernet', 'search', '--supernet', ckpt, '--device', 'pixel-9', '--latency-ms', '5', '--db', db]);
+    expect(noTable.code).toBe(2);
+    expect(noTable.stderr).toMatch(/no latency table of pixel-9 .*frontier device profile pixel-9 --space mobilenet/);
+
+    const r = cli(['supernet', 'search', '--supernet', ckpt, '--device', 'local', '--latency-ms', '1000', '--evals', '3', '--json', '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = json<{ best: { device: string; study: string; architecture: string | null; valAccuracy: number | null; latencyMs: number | null }[] }>(r);
+    expect(out.best).toHaveLength(1);
+    const best = out.best[0] as (typeof out.best)[number];
+    expect(best.device).toBe('local');
+    expect(best.architecture).toMatch(/^w[0-9.]+:k\d/);
+    expect(best.valAccuracy).toBeGreaterThanOrEqual(0);
+    expect(best.latencyMs).toBeGreaterThan(0);
+    const show = cli(['show', best.study, '--db', db]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(best.architecture as string);
+    expect(show.stdout).toMatch(/latency:local:torch/);
+  }, 240_000);
+});
