@@ -29,6 +29,8 @@ Commands:
                     build the phone's latency lookup table for a space
   device measure <serial> --study <id>
                     re-measure a search's finalists on the phone
+  darts / enas      DARTS or ENAS on the NAS-Bench-201 cell, on your data; the derived cell's
+                    CIFAR-10/100 accuracy looked up in the NAS-Bench-201 table
   serve             the workbench UI in a browser (local HTTP server)
   worker --redis URL
                     evaluate trials for searches on other machines ('search --redis URL')
@@ -56,6 +58,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   devices: async () => (await import('./commands/devices.js')).devicesCommand,
   device: async () => (await import('./commands/devices.js')).deviceCommand,
+  darts: async () => (await import('./commands/one-shot.js')).dartsCommand,
+  enas: async () => (await import('./commands/one-shot.js')).enasCommand,
   worker: async () => (await import('./commands/worker.js')).workerCommand,
   workers: async () => (await import('./commands/worker.js')).workersCommand,
 };

@@ -12,6 +12,7 @@
         "src/graph_net.cpp",
         "src/trainer.cpp",
         "src/model_object.cpp",
+        "src/darts.cpp",
         "src/supernet.cpp",
         "src/supernet_object.cpp"
       ],

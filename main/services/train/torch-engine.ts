@@ -297,3 +297,12 @@ export class TorchModel {
     }
   }
 }
+
+/**
+ * The loaded addon for the other engine modules of this folder (one-shot-engine.ts), and the error
+ * mapping every native failure goes through; NasError('device-unavailable') when it is missing.
+ */
+export function torchAddon(): unknown {
+  return addon();
+}
+export { toNasError as torchError };

@@ -1,0 +1,230 @@
+import { resolve } from 'node:path';
+import { Cancelled } from '../../../shared/errors.js';
+import { CancellationTokenSource } from '../../core/cancellation.js';
+import { softmax, type Alpha } from '../../core/one-shot/nb201-alpha.js';
+import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
+import { DEFAULT_DATASET } from '../../services/data/builtin.js';
+import {
+  oneShotSplits, recordOneShotRun, runDarts, runEnas,
+  type DartsRunResult, type EnasRunResult, type NetworkOptions,
+} from '../../services/train/nb201-one-shot.js';
+import { flag, formatDuration, num, parse, str, type Parsed } from '../args.js';
+import { DB_OPTION, openStore } from '../common.js';
+import { table } from '../format.js';
+import type { CliIO } from '../io.js';
+
+const COMMON_HELP = `  --epochs N               search epochs (default 10)
+  --seed N                 seed of the split, the weights and the sampling (default 0)
+  --data REF               builtin:fashion-mnist (default) or a dataset path, as for search
+  --train N                training examples for the weights (default 2000)
+  --val N                  validation examples for the architecture / controller (default 1000)
+  --downsample F           average-pool images by F before training (default 2: 28×28 → 14×14)
+  --channels C             first stage's channels (default 8; NAS-Bench-201: 16)
+  --cells N                cells per stage (default 1; NAS-Bench-201: 5)
+  --batch-size N           (default 64)
+  --lr X                   weights' learning rate, cosine to 0.001 (DARTS 0.025, ENAS 0.05)
+  --threads N              intra-op threads (default 1)
+  --name NAME, --db PATH   the study it is stored as
+  --no-store               do not store the run
+  --json                   one JSON document instead of the tables
+  -h, --help               this help`;
+
+export const DARTS_HELP = `Usage: frontier darts [options]
+
+DARTS on the NAS-Bench-201 cell: a network whose cell edges mix all five NB201 operations with
+softmax(alpha) weights, trained on your data (weights on the training split, alpha on the validation
+split, in alternation), then discretised (per edge the strongest operation, 'none' excluded). Prints
+alpha per edge, the collapse indicator (edges taken by parameter-free operations), the derived cell and
+its CIFAR-10/100 test accuracy looked up in the NAS-Bench-201 table. Stored as a study (show/export).
+
+Options:
+  --order 1|2              first order, or second order (unrolled step, finite-difference
+                           Hessian-vector product; ~2.5x slower) (default 1)
+  --guard                  collapse guard: stop when ≥ half the edges' operations are parameter-free
+                           and keep the epoch before (DARTS+ early stopping), then at most 2 edges
+                           of skip_connect or avg_pool_3x3 (P-DARTS's skip limit, extended to pools)
+  --arch-lr X              alpha's Adam learning rate (default 3e-3; DARTS: 3e-4 over 50 epochs)
+${COMMON_HELP}
+`;
+
+export const ENAS_HELP = `Usage: frontier enas [options]
+
+ENAS on the NAS-Bench-201 cell: one shared-weight network; each step trains the cell a REINFORCE
+controller samples (one operation per edge), and the controller learns from the validation accuracy
+of the cells it samples, in alternation. The derived cell is the best of the controller's most
+probable cell and 10 samples on the whole validation split. Prints the controller's probabilities,
+the derived cell and its looked-up NAS-Bench-201 CIFAR-10/100 test accuracy. Stored as a study.
+
+Options:
+  --controller-steps N     controller updates per epoch (default 20), of 8 cells each
+${COMMON_HELP}
+`;
+
+const OPTIONS = {
+  epochs: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, train: { type: 'string' }, val: { type: 'string' },
+  downsample: { type: 'string' }, channels: { type: 'string' }, cells: { type: 'string' }, 'batch-size': { type: 'string' },
+  lr: { type: 'string' }, threads: { type: 'string' }, name: { type: 'string' }, 'no-store': { type: 'boolean' }, json: { type: 'boolean' },
+  ...DB_OPTION,
+} as const;
+
+interface Common {
+  epochs: number;
+  seed: number;
+  data: string;
+  train: number;
+  val: number;
+  downsample: number;
+  network: NetworkOptions;
+  batchSize: number;
+  lr: number | undefined;
+}
+
+function common(p: Parsed, io: CliIO): Common {
+  const data = str(p, 'data') ?? DEFAULT_DATASET;
+  return {
+    epochs: num(p, 'epochs', { integer: true, min: 1, max: 10_000 }) ?? 10,
+    seed: num(p, 'seed', { integer: true, min: 0, max: 2 ** 31 }) ?? 0,
+    data: data.startsWith('builtin:') ? data : resolve(io.cwd, data),
+    train: num(p, 'train', { integer: true, min: 2 }) ?? 2000,
+    val: num(p, 'val', { integer: true, min: 2 }) ?? 1000,
+    downsample: num(p, 'downsample', { integer: true, min: 1, max: 16 }) ?? 2,
+    network: {
+      channels: num(p, 'channels', { integer: true, min: 1, max: 256 }) ?? 8,
+      cellsPerStage: num(p, 'cells', { integer: true, min: 1, max: 16 }) ?? 1,
+      threads: num(p, 'threads', { integer: true, min: 1, max: 256 }) ?? 1,
+    },
+    batchSize: num(p, 'batch-size', { integer: true, min: 2, max: 4096 }) ?? 64,
+    lr: num(p, 'lr', { min: 1e-6, max: 10 }),
+  };
+}
+
+/** Ctrl-C cancels the run (nothing is stored); a second one quits. */
+function interruptible<T>(io: CliIO, what: string, f: (cts: CancellationTokenSource) => Promise<T>): Promise<T> {
+  const cts = new CancellationTokenSource();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130);
+    io.err(`\nstopping ${what}… (Ctrl-C again to quit now)\n`);
+    cts.cancel();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  return f(cts).finally(() => {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    cts.dispose();
+  });
+}
+
+/** One progress line per epoch (stderr): percentage, ETA and what the epoch changed. */
+function progress(io: CliIO, label: string, epochs: number): (epoch: number, detail: string) => void {
+  const start = Date.now();
+  return (epoch, detail) => {
+    const elapsed = Date.now() - start;
+    const eta = (elapsed / epoch) * (epochs - epoch);
+    const width = 20;
+    const fill = Math.round((epoch / epochs) * width);
+    io.err(`${label} ${'█'.repeat(fill)}${'░'.repeat(width - fill)} ${String(Math.floor((epoch / epochs) * 100)).padStart(3)}%  epoch ${epoch}/${epochs}  ${detail}  ETA ${formatDuration(eta)}\n`);
+  };
+}
+
+const EDGE_NAMES = NB201_EDGES.map(([to, from]) => `${to}<-${from}`);
+
+/** Rows of softmax weights (or probabilities) per edge, the derived op starred. */
+function weightTable(rows: readonly (readonly number[])[], cell: readonly number[]): string {
+  return table(['edge', ...NB201_OPS], rows.map((row, e) => [EDGE_NAMES[e] as string, ...row.map((v, k) => `${v.toFixed(3)}${cell[e] === k ? '*' : ''}`)]));
+}
+
+function lookupLines(r: DartsRunResult | EnasRunResult): string {
+  return `NAS-Bench-201 (200 epochs, mean over seeds): CIFAR-10 test ${r.nb201.c10_test.toFixed(2)}%, CIFAR-100 test ${r.nb201.c100_test.toFixed(2)}% (index ${r.nb201.index})\n`;
+}
+
+function store(io: CliIO, p: Parsed, c: Common, kind: 'darts' | 'enas', options: Record<string, unknown>, r: DartsRunResult | EnasRunResult): string | undefined {
+  if (flag(p, 'no-store')) return undefined;
+  const s = openStore(io, str(p, 'db'));
+  try {
+    const name = str(p, 'name');
+    return recordOneShotRun(s, { kind, seed: c.seed, data: c.data, options, ...(name !== undefined ? { name } : {}) }, r);
+  } finally {
+    s.close();
+  }
+}
+
+export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const p = parse('darts', argv, { ...OPTIONS, order: { type: 'string' }, guard: { type: 'boolean' }, 'arch-lr': { type: 'string' } });
+  if (flag(p, 'help')) {
+    io.out(DARTS_HELP);
+    return 0;
+  }
+  const c = common(p, io);
+  const order = num(p, 'order', { integer: true, min: 1, max: 2 }) ?? 1;
+  const guard = flag(p, 'guard');
+  const archLr = num(p, 'arch-lr', { min: 1e-6, max: 10 }) ?? 3e-3;
+  const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
+  if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs\n`);
+  const line = progress(io, 'darts', c.epochs);
+  const options = { order, guard, epochs: c.epochs, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
+  let r: DartsRunResult;
+  try {
+    r = await interruptible(io, 'DARTS', (cts) => runDarts(data, { order: order as 1 | 2, guard, epochs: c.epochs, seed: c.seed, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network }, (e) => {
+      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`);
+    }, cts.token));
+  } catch (e) {
+    if (e instanceof Cancelled) {
+      io.err('DARTS stopped: nothing stored\n');
+      return 130;
+    }
+    throw e;
+  }
+  const id = store(io, p, c, 'darts', options, r);
+  if (flag(p, 'json')) {
+    io.out(`${JSON.stringify({ study: id ?? null, ...r, alpha: r.alpha, epochs: r.epochs.map((e) => ({ ...e })) }, null, 2)}\n`);
+    return 0;
+  }
+  io.out(`\nsoftmax(alpha) per edge${r.guard ? ` (epoch ${r.guard.keptEpoch}, kept by the guard)` : ''}; * = derived operation\n`);
+  io.out(weightTable((r.alpha as Alpha).map((row) => softmax(row)), r.cell));
+  const col = r.collapse;
+  io.out(`\ncollapse indicator (final alpha): ${col.parameterFreeEdges}/6 edges parameter-free (${col.skipEdges} skip), parameter-free weight ${col.parameterFreeWeight.toFixed(3)}, trend ${r.parameterFreeTrend >= 0 ? '+' : ''}${r.parameterFreeTrend.toFixed(4)}/epoch${col.collapsed ? ' — COLLAPSED (parameter-free operations dominate; try --guard)' : ''}\n`);
+  if (r.guard) io.out(`guard: ${r.guard.collapsedAt !== undefined ? `collapse at epoch ${r.guard.collapsedAt}, kept epoch ${r.guard.keptEpoch}` : 'no collapse'}; at most 2 parameter-free edges\n`);
+  io.out(`derived cell: ${r.archStr}\n`);
+  io.out(lookupLines(r));
+  io.out(`${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'} in ${formatDuration(r.seconds * 1000)}${id ? `; stored as study ${id} (frontier show ${id})` : ''}\n`);
+  return 0;
+}
+
+export async function enasCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const p = parse('enas', argv, { ...OPTIONS, 'controller-steps': { type: 'string' } });
+  if (flag(p, 'help')) {
+    io.out(ENAS_HELP);
+    return 0;
+  }
+  const c = common(p, io);
+  const controllerSteps = num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 20;
+  const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
+  if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs\n`);
+  const line = progress(io, 'enas', c.epochs);
+  const options = { epochs: c.epochs, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
+  let r: EnasRunResult;
+  try {
+    r = await interruptible(io, 'ENAS', (cts) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network }, (e) => {
+      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`);
+    }, cts.token));
+  } catch (e) {
+    if (e instanceof Cancelled) {
+      io.err('ENAS stopped: nothing stored\n');
+      return 130;
+    }
+    throw e;
+  }
+  const id = store(io, p, c, 'enas', options, r);
+  if (flag(p, 'json')) {
+    io.out(`${JSON.stringify({ study: id ?? null, ...r }, null, 2)}\n`);
+    return 0;
+  }
+  io.out(`\ncontroller probabilities per edge; * = derived operation\n`);
+  io.out(weightTable(r.probabilities, r.cell));
+  io.out(`\nderived cell: ${r.archStr} (shared-weight validation accuracy ${r.sharedAccuracy.toFixed(3)})\n`);
+  io.out(lookupLines(r));
+  io.out(`${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'} in ${formatDuration(r.seconds * 1000)}${id ? `; stored as study ${id} (frontier show ${id})` : ''}\n`);
+  return 0;
+}
