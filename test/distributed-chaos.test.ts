@@ -72,7 +72,7 @@ describe.skipIf(skip)('distributed evaluation under faults (#13)', () => {
   };
 
   it('20 worker kills and 2 Redis restarts during a search through 3 workers: 0 trials lost, 0 twice, same result as the local run', async () => {
-    const evals = 60;
+    const evals = 75;
     const search = ['--space', 'nb201', '--strategy', 'random', '--seed', '11', '--budget-evals', String(evals)];
     const localDb = join(dir, 'local.db');
     const local = await fleet.run(['search', ...search, '--concurrency', '1', '--db', localDb]);
