@@ -93,6 +93,42 @@ export interface StudyDetail extends StudyListItem {
   readonly etaMs: number | null;
   /** Evaluations per wall second in this run (null when not running). */
   readonly throughput: number | null;
+  /** Compute spent and how varied the explored architectures are (from the stored trials). */
+  readonly resources?: StudyResources;
+  /** CPU use of the run in this process, sampled by the study runner (absent when not running here). */
+  readonly cpu?: RunCpu;
+}
+
+/** Resource accounting of a study, derived from its stored trials (so it is kept with the search). */
+export interface StudyResources {
+  /** Finished trials (any final state). */
+  readonly finished: number;
+  /** Sum of the trials' wall time (start to finish), hours. */
+  readonly computeHours: number;
+  /** Sum of the trials' charged cost (training seconds of the evaluator, e.g. a table's), hours. */
+  readonly simulatedHours: number;
+  /** Finished trials per hour of wall time from the first start to the last finish (null under 1 ms). */
+  readonly evalsPerHour: number | null;
+  /** Wall seconds per trial (training time of an architecture): median and largest. */
+  readonly trialSeconds: { readonly median: number; readonly max: number };
+  /** Charged seconds per trial: median and largest. */
+  readonly costSeconds: { readonly median: number; readonly max: number };
+  /** Distinct architectures among the finished trials, over their number (0..1). */
+  readonly uniqueFraction: number;
+  /** Mean pairwise Hamming distance of the decisions over the last `window` trials, as a fraction of the decisions (0..1); null under 2. */
+  readonly diversity: number | null;
+  readonly window: number;
+}
+
+export interface RunCpu {
+  /** This process's CPU time over the run's wall time, as a fraction of all cores (0..1). */
+  readonly utilisation: number;
+  /** Cores of the machine. */
+  readonly cores: number;
+  /** Load average over the last minute. */
+  readonly load1: number;
+  /** Where models train: `cuda` when the torch engine sees a GPU, `cpu`; null when not known (tables, wasm). */
+  readonly accelerator: 'cuda' | 'cpu' | null;
 }
 
 export interface TrialQueryArg {
