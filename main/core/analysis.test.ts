@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectiveSpec, TrialRecord } from '../../shared/types/index.js';
-import { architectureGraph, paretoRanks, studyHistory, studyInsights, trialPoints } from './analysis.js';
+import { architectureGraph, paretoRanks, studyHistory, studyInsights, studyResources, trialPoints } from './analysis.js';
 import { nonDominatedSort } from './pareto.js';
 import { Rng } from './rng.js';
 import { MobilenetSpace } from './spaces/mobilenet.js';
@@ -158,5 +158,42 @@ describe('trialPoints', () => {
   it('puts trials in columns with nulls for missing metrics', () => {
     const p = trialPoints([trial(0, { acc: 1 }), trial(1, {}, 'running')], ['acc', 'lat']);
     expect(p).toEqual({ numbers: [0, 1], states: [1, 0], finishedAt: [1, 1], metrics: { acc: [1, null], lat: [null, null] } });
+  });
+});
+
+describe('studyResources', () => {
+  const at = (number: number, sample: number[], startedAt: number, finishedAt: number | undefined, cost: number, state: TrialRecord['state'] = 'complete'): TrialRecord => ({
+    studyId: '1', number, key: sample.join(','), sample, state, metrics: {}, fidelity: {}, cost, startedAt, ...(finishedAt !== undefined ? { finishedAt } : {}),
+  });
+
+  it('adds wall and charged hours, counts evaluations per hour and measures diversity by hand', () => {
+    const trials = [
+      at(0, [0, 0, 0, 0], 0, 1000, 3600), // 1 s wall
+      at(1, [0, 0, 0, 0], 1000, 4000, 1800), // the same architecture again, 3 s
+      at(2, [1, 1, 0, 0], 4000, 6000, 0, 'failed'), // 2 s
+      at(3, [1, 1, 1, 1], 6000, 7200, 7200), // 1.2 s; the last finish at 7.2 s
+      at(4, [2, 2, 2, 2], 7200, undefined, 99, 'running'), // not counted
+    ];
+    const r = studyResources(trials);
+    expect(r.finished).toBe(4);
+    expect(r.computeHours).toBeCloseTo(7.2 / 3600, 12);
+    expect(r.simulatedHours).toBeCloseTo(12600 / 3600, 12);
+    expect(r.evalsPerHour).toBeCloseTo(4 * 3600 / 7.2, 9);
+    expect(r.trialSeconds).toEqual({ median: 1.6, max: 3 });
+    expect(r.costSeconds).toEqual({ median: 2700, max: 7200 });
+    expect(r.uniqueFraction).toBe(3 / 4);
+    // Pairs (Hamming of 4 decisions): 01:0 02:2 03:4 12:2 13:4 23:2 → 14 / 6 pairs / 4 decisions.
+    expect(r.diversity).toBeCloseTo(14 / 6 / 4, 12);
+    expect(r.window).toBe(4);
+  });
+
+  it('looks at the last window of trials only, and has no diversity under two', () => {
+    const trials = [at(0, [5, 5], 0, 10, 1), ...Array.from({ length: 3 }, (_, i) => at(i + 1, [1, 1], 10, 20, 1))];
+    expect(studyResources(trials, 3).diversity).toBe(0);
+    expect(studyResources(trials, 4).diversity).toBeCloseTo(2 * 3 / 6 / 2, 12);
+    const one = studyResources([at(0, [1], 5, 5, 0)]);
+    expect(one.diversity).toBeNull();
+    expect(one.evalsPerHour).toBeNull();
+    expect(studyResources([]).uniqueFraction).toBe(0);
   });
 });

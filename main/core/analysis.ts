@@ -2,7 +2,7 @@
  * Read-side analyses of a study for the workbench: best-so-far and hypervolume over the evaluations,
  * which choices the best architectures share, and an architecture drawn as a graph. Pure.
  */
-import type { ArchGraph, StudyHistory, StudyInsights, TrialPoints } from '../../shared/ipc/contract.js';
+import type { ArchGraph, StudyHistory, StudyInsights, StudyResources, TrialPoints } from '../../shared/ipc/contract.js';
 import type { ObjectiveSpec, TrialRecord } from '../../shared/types/index.js';
 import { TRIAL_STATES } from '../../shared/types/index.js';
 import { dominates, hypervolume, nonDominatedSort, toMinimization, type Point } from './pareto.js';
@@ -271,4 +271,69 @@ export function architectureGraph(space: SearchSpace, sample: readonly number[],
   nodes.push({ id: 'out', label: 'output', kind: 'output' });
   const edges = nodes.slice(1).map((n, i) => ({ from: (nodes[i] as { id: string }).id, to: n.id }));
   return { nodes, edges };
+}
+
+/** How many of the latest trials the diversity figure looks at (pairs: window²/2). */
+export const DIVERSITY_WINDOW = 200;
+
+/**
+ * Resource accounting of a study from its trials: wall and charged hours, evaluations per hour,
+ * training time per architecture, and how varied the explored architectures are (distinct
+ * fraction; mean pairwise Hamming distance of the decisions over the last `window` trials).
+ */
+export function studyResources(trials: readonly TrialRecord[], window = DIVERSITY_WINDOW): StudyResources {
+  const finished = trials.filter((t) => t.state !== 'running');
+  const n = finished.length;
+  const wall: number[] = [];
+  const cost: number[] = [];
+  let first = Infinity;
+  let last = -Infinity;
+  const keys = new Set<string>();
+  for (const t of finished) {
+    keys.add(t.key);
+    const w = t.finishedAt !== undefined ? Math.max(0, t.finishedAt - t.startedAt) : 0;
+    wall.push(w / 1000);
+    cost.push(Number.isFinite(t.cost) ? t.cost : 0);
+    first = Math.min(first, t.startedAt);
+    if (t.finishedAt !== undefined) last = Math.max(last, t.finishedAt);
+  }
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const stats = (xs: number[]) => {
+    if (xs.length === 0) return { median: 0, max: 0 };
+    const s = xs.slice().sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return { median: s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2, max: s[s.length - 1] as number };
+  };
+  const spanMs = last - first;
+  // Diversity over the latest trials whose samples have the same length (one space).
+  const recent = finished.slice(-window).map((t) => t.sample);
+  const dims = recent.length > 0 ? (recent[recent.length - 1] as readonly number[]).length : 0;
+  const rows = recent.filter((s) => s.length === dims);
+  let diversity: number | null = null;
+  if (rows.length >= 2 && dims > 0) {
+    let total = 0;
+    let pairs = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const a = rows[i] as readonly number[];
+      for (let j = i + 1; j < rows.length; j++) {
+        const b = rows[j] as readonly number[];
+        let d = 0;
+        for (let k = 0; k < dims; k++) if (a[k] !== b[k]) d++;
+        total += d;
+        pairs++;
+      }
+    }
+    diversity = total / pairs / dims;
+  }
+  return {
+    finished: n,
+    computeHours: sum(wall) / 3600,
+    simulatedHours: sum(cost) / 3600,
+    evalsPerHour: n > 0 && spanMs >= 1 ? (n * 3_600_000) / spanMs : null,
+    trialSeconds: stats(wall),
+    costSeconds: stats(cost),
+    uniqueFraction: n > 0 ? keys.size / n : 0,
+    diversity,
+    window: rows.length,
+  };
 }

@@ -23,7 +23,7 @@ import type {
   TrialLatency,
 } from '../../shared/ipc/contract.js';
 import type { StudyRecord, StudySpec, TrialRecord } from '../../shared/types/index.js';
-import { architectureGraph, PARETO_RANK, studyHistory, studyInsights, trialPoints } from '../core/analysis.js';
+import { architectureGraph, PARETO_RANK, studyHistory, studyInsights, studyResources, trialPoints } from '../core/analysis.js';
 import type { Store } from '../core/store.js';
 import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
@@ -201,7 +201,9 @@ export class StudyService implements StudyApi {
 
   async get({ id }: { id: StudyId }): Promise<StudyDetail> {
     const rec = this.rec(id);
-    return { ...this.item(rec), record: rec, ...this.runner.rate(id) };
+    const trials = this.allTrials(id);
+    const cpu = this.runner.cpu(id);
+    return { ...this.item(rec), record: rec, ...this.runner.rate(id), resources: this.memo(trials, 'resources', () => studyResources(trials)), ...(cpu ? { cpu } : {}) };
   }
 
   async validate({ spec }: { spec: StudySpec }): Promise<SpecValidation> {

@@ -1,4 +1,5 @@
-import type { StudyProgressEvent, StudyId } from '../../shared/ipc/contract.js';
+import { cpus, loadavg } from 'node:os';
+import type { RunCpu, StudyProgressEvent, StudyId } from '../../shared/ipc/contract.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { StudyProgress, StudyRecord, TrialRecord } from '../../shared/types/index.js';
 import { CancellationTokenSource } from '../core/cancellation.js';
@@ -38,6 +39,8 @@ interface Running {
   readonly evalsAtStart: number;
   /** Budget fraction already used when this run started (a resumed study's earlier runs). */
   readonly fractionAtStart: number;
+  /** process.cpuUsage() and the wall clock (performance.now) when the run started. */
+  readonly cpuAtStart: { usage: NodeJS.CpuUsage; at: number };
   last: { progress: StudyProgress; fraction: number } | undefined;
 }
 
@@ -78,6 +81,21 @@ export class StudyRunner implements Disposable {
     return { etaMs, throughput };
   }
 
+  /**
+   * CPU use of the current run: this process's CPU time since the run started over the wall time
+   * and the machine's cores (the evaluations run in this process or its worker threads), and the
+   * 1-minute load average. Undefined when the study does not run here.
+   */
+  cpu(id: string): RunCpu | undefined {
+    const r = this.running.get(id);
+    if (!r) return undefined;
+    const used = process.cpuUsage(r.cpuAtStart.usage);
+    const wallUs = (performance.now() - r.cpuAtStart.at) * 1000;
+    const cores = Math.max(1, cpus().length);
+    const utilisation = wallUs > 0 ? Math.min(1, (used.user + used.system) / wallUs / cores) : 0;
+    return { utilisation, cores, load1: loadavg()[0] ?? 0, accelerator: null };
+  }
+
   start(id: StudyId): void {
     if (this.running.has(id)) return;
     const rec = this.store.getStudy(id);
@@ -108,6 +126,7 @@ export class StudyRunner implements Disposable {
       startedAt: this.clock.now(),
       evalsAtStart: rec.progress.evals,
       fractionAtStart: budgetFraction(rec),
+      cpuAtStart: { usage: process.cpuUsage(), at: performance.now() },
       last: undefined,
       done: Promise.resolve(undefined),
     };

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { StudyId } from '../../api/index.js';
+import type { StudyDetail, StudyId } from '../../api/index.js';
 import { useNas } from '../../store/index.js';
 import { formatEta, liveSelectors } from '../../store/live/selectors.js';
 import { LineChart } from '../charts/LineChart.js';
@@ -217,6 +217,9 @@ export function LiveView({ id }: { id: StudyId }) {
             <Empty>{detail.objectives.length > 3 ? 'Hypervolume is computed for up to 3 objectives.' : 'Waiting for the first complete trial.'}</Empty>
           )}
         </Panel>
+        <Panel title="Resources">
+          <ResourcesTable detail={detail} />
+        </Panel>
         <Panel title="Parallel coordinates" className="wide">
           {pcColumns.length >= 2 ? (
             <WhenVisible height={320}>
@@ -249,6 +252,36 @@ export function LiveView({ id }: { id: StudyId }) {
         </Panel>
       </div>
     </div>
+  );
+}
+
+/** Compute spent and the variety of the explored architectures (stored trials), and the CPU of a run here. */
+function ResourcesTable({ detail }: { detail: StudyDetail }) {
+  const r = detail.resources;
+  const cpu = detail.cpu;
+  if (!r || r.finished === 0) return <Empty>Waiting for the first finished trial.</Empty>;
+  const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+  const rows: [string, string, string][] = [
+    ['compute-hours', 'Compute (trials\' wall time)', `${fmt(r.computeHours, 3)} h`],
+    ['simulated-hours', 'Charged training time', `${fmt(r.simulatedHours, 3)} h`],
+    ['evals-per-hour', 'Evaluations per hour', r.evalsPerHour === null ? '—' : fmt(r.evalsPerHour, 3)],
+    ['trial-seconds', 'Time per architecture (median / max)', `${fmt(r.trialSeconds.median, 3)} s / ${fmt(r.trialSeconds.max, 3)} s wall · ${fmt(r.costSeconds.median, 3)} s / ${fmt(r.costSeconds.max, 3)} s charged`],
+    ['unique', 'Distinct architectures', `${pct(r.uniqueFraction)} of ${r.finished.toLocaleString('en-US')}`],
+    ['diversity', `Diversity (mean Hamming distance, last ${r.window})`, r.diversity === null ? '—' : `${pct(r.diversity)} of the decisions`],
+    ['cpu', 'CPU (this run, all cores)', cpu ? `${pct(cpu.utilisation)} of ${cpu.cores} cores · load ${fmt(cpu.load1, 3)}` : detail.active ? '…' : 'not running here'],
+    ['accelerator', 'GPU', cpu?.accelerator === 'cuda' ? 'CUDA' : cpu?.accelerator === 'cpu' ? 'none (CPU training)' : 'not known for this evaluator'],
+  ];
+  return (
+    <table className="grid compact" aria-label="Resources" data-testid="resources">
+      <tbody>
+        {rows.map(([k, label, value]) => (
+          <tr key={k} data-resource={k}>
+            <th scope="row">{label}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

@@ -1,0 +1,93 @@
+/**
+ * Issue 14, item 9: resource accounting in the Live view, in Chromium against `frontier serve`:
+ * a finished search shows its compute hours, evaluations per hour, time per architecture and the
+ * variety of what it explored (as `studyResources` computes from the stored trials); a search
+ * started from the workbench shows the CPU its run takes while it runs, and live counts.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CancellationTokenSource } from '../../main/core/cancellation.js';
+import { studyResources } from '../../main/core/analysis.js';
+import { nb201EvaluatorSpec } from '../../main/services/evaluators.js';
+import { SqliteStore } from '../../main/services/sqlite-store.js';
+import { createStudy, runStudy } from '../../main/services/studies.js';
+import type { StudyResources } from '../../shared/ipc/contract.js';
+import { tempDir } from '../cli-helpers.js';
+import { nb201Spec } from '../fixtures/nb201-spec.js';
+import { startServe, stopServe } from '../serve-helpers.js';
+import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+
+const skip = browserSkipReason();
+if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) => expect.poll(fn, { timeout: opts.timeout ?? 15_000, interval: 100 });
+const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+
+describe.skipIf(skip !== undefined)('resource accounting in the workbench', () => {
+  let serve: ChildProcess | undefined;
+  let url: URL;
+  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
+  let page: Page;
+  let done: StudyResources;
+  const errors: string[] = [];
+  const row = (k: string) => page.locator(`[data-testid="resources"] tr[data-resource="${k}"] td`);
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    const db = join(tempDir('frontier-e2e-resources-'), 'e2e.db');
+    const store = SqliteStore.open(db);
+    try {
+      const rec = createStudy(store, nb201Spec({ name: 'finished', strategy: 'random', budget: { evals: 60 } }));
+      const cts = new CancellationTokenSource();
+      await runStudy(store, rec.id, cts.token);
+      cts.dispose();
+      done = studyResources(store.getTrials(rec.id));
+      // Started from the workbench below, paced so that it runs for a few seconds.
+      createStudy(store, nb201Spec({ name: 'paced', strategy: 'evolution', budget: { evals: 40 }, evaluator: nb201EvaluatorSpec({ pace: 0.0003 }) }));
+    } finally {
+      store.close();
+    }
+    ({ child: serve, url } = await startServe(db));
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve) await stopServe(serve);
+  });
+
+  it('shows what a finished search spent and how varied its architectures were, from the store', async () => {
+    expect(done.finished).toBe(60);
+    await page.goto(`${url.href}#/study/1`);
+    await poll(() => row('unique').textContent()).toBe(`${pct(done.uniqueFraction)} of 60`);
+    expect(done.diversity).not.toBeNull();
+    expect(done.diversity!).toBeGreaterThan(0.5); // random NB201 cells differ in most of their 6 ops
+    expect(await row('diversity').textContent()).toBe(`${pct(done.diversity!)} of the decisions`);
+    expect(await row('simulated-hours').textContent()).toMatch(/^[\d.e+-]+ h$/);
+    expect(Number((await row('simulated-hours').textContent())!.replace(' h', ''))).toBeCloseTo(done.simulatedHours, 2);
+    expect(await row('evals-per-hour').textContent()).toMatch(/^[\d.e+,-]+$/);
+    expect(await row('trial-seconds').textContent()).toMatch(/s \/ .* s wall · .* s charged$/);
+    expect(await row('cpu').textContent()).toBe('not running here');
+    await page.locator('section[aria-label="Resources"], [data-testid="resources"]').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifact('14-9-resources-finished.png'), fullPage: true });
+  });
+
+  it('shows the CPU of a run started here while it runs, and the counts follow it live', async () => {
+    await page.goto(`${url.href}#/study/2`);
+    await page.getByRole('button', { name: 'Start' }).click();
+    await poll(() => row('cpu').textContent()).toMatch(/^\d+(\.\d)?% of \d+ cores · load [\d.]+$/);
+    await poll(async () => Number(/of (\d+)$/.exec((await row('unique').textContent()) ?? '')?.[1] ?? 0)).toBeGreaterThan(0);
+    const early = Number(/of (\d+)$/.exec((await row('unique').textContent()) ?? '')?.[1]);
+    await page.locator('[data-testid="resources"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifact('14-9-resources-running.png'), fullPage: true });
+    await poll(() => page.locator('.badge').first().textContent(), { timeout: 60_000 }).toBe('complete');
+    await poll(() => row('unique').textContent()).toMatch(/ of 40$/);
+    expect(early).toBeLessThan(40);
+    expect(await row('cpu').textContent()).toBe('not running here');
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
