@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StudyProgressEvent } from '../../shared/ipc/contract.js';
 import { nb201Spec } from '../../test/fixtures/nb201-spec.js';
 import { InMemoryStore } from '../core/in-memory-store.js';
-import { StudyRunner } from './study-runner.js';
+import { acceleratorOf, StudyRunner } from './study-runner.js';
 
 describe('StudyRunner ETA', () => {
   it('after a Resume, is this run\'s pace over the budget left (not the time since resume over the whole fraction)', async () => {
@@ -41,5 +41,44 @@ describe('StudyRunner ETA', () => {
     expect(mid.etaMs! / perEval).toBeGreaterThan(left * 0.8);
     expect(mid.etaMs! / perEval).toBeLessThan(left * 1.25);
     await runner.dispose();
+  });
+});
+
+describe('StudyRunner resources', () => {
+  it('samples the CPU of a run while it runs here, and none after', async () => {
+    const store = new InMemoryStore();
+    const seen: ReturnType<StudyRunner['cpu']>[] = [];
+    const runner: StudyRunner = new StudyRunner(store, {
+      onTrial: () => undefined,
+      onProgress: (e) => seen.push(runner.cpu(e.id)),
+      onStatus: () => undefined,
+    }, undefined, 0);
+    const { id } = store.createStudy(nb201Spec({ budget: { evals: 200 } }), 0);
+    expect(runner.cpu(id)).toBeUndefined();
+    runner.start(id);
+    await runner.whenIdle(id);
+    const during = seen.filter((c) => c !== undefined);
+    expect(during.length).toBeGreaterThan(0);
+    for (const c of during) {
+      expect(c.utilisation).toBeGreaterThanOrEqual(0);
+      expect(c.utilisation).toBeLessThanOrEqual(1);
+      expect(c.cores).toBeGreaterThan(0);
+      expect(c.accelerator).toBeNull(); // a table trains nothing
+    }
+    // The run is busy evaluating: some CPU time shows by its end.
+    expect(during[during.length - 1]!.utilisation).toBeGreaterThan(0);
+    expect(runner.cpu(id)).toBeUndefined();
+    await runner.dispose();
+  });
+
+  it('names the accelerator of training evaluators from the torch engine, and none for tables', () => {
+    const gpu = () => ({ info: () => ({ cuda: true }) });
+    const cpuOnly = () => ({ info: () => ({ cuda: false }) });
+    expect(acceleratorOf({ kind: 'table', tables: [], cost: 'x' } as never, gpu)).toBeNull();
+    expect(acceleratorOf({ kind: 'train' }, gpu)).toBe('cuda');
+    expect(acceleratorOf({ kind: 'supernet', backend: 'torch' }, gpu)).toBe('cuda');
+    expect(acceleratorOf({ kind: 'train' }, cpuOnly)).toBe('cpu');
+    expect(acceleratorOf({ kind: 'train' }, () => 'the libtorch engine is not built')).toBe('cpu');
+    expect(acceleratorOf({ kind: 'train', backend: 'wasm' }, gpu)).toBe('cpu');
   });
 });

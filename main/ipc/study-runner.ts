@@ -14,6 +14,8 @@ import { prepareEvaluator, screenContext } from '../services/train/evaluator.js'
 import { systemClock } from '../services/studies.js';
 import { liveLease, processLease } from '../services/lease.js';
 import { studyBusy } from '../core/store-rules.js';
+import { loadTorch } from '../services/train/torch-engine.js';
+import type { EvaluatorSpec } from '../../shared/types/index.js';
 
 export interface RunnerListener {
   onTrial(id: StudyId, trial: TrialRecord): void;
@@ -32,6 +34,19 @@ export function budgetFraction(rec: StudyRecord): number {
   return rec.status === 'complete' ? 1 : Math.min(1, Math.max(...parts));
 }
 
+/**
+ * Where a study's models train: `cuda` or `cpu` for the training and supernet evaluators (the
+ * libtorch engine, when it loads and the spec does not force another backend, says whether it sees
+ * a GPU; the tfjs backends train on the CPU), null for evaluators that train nothing (tables).
+ */
+export function acceleratorOf(e: EvaluatorSpec, torch: () => { info(): { cuda: boolean } } | string = loadTorch): 'cuda' | 'cpu' | null {
+  if (e.kind !== 'train' && e.kind !== 'supernet') return null;
+  const backend = (e as { backend?: unknown }).backend;
+  if (backend !== undefined && backend !== 'auto' && backend !== 'torch') return 'cpu';
+  const t = torch();
+  return typeof t !== 'string' && t.info().cuda ? 'cuda' : 'cpu';
+}
+
 interface Running {
   readonly cts: CancellationTokenSource;
   done: Promise<StudyOutcome | undefined>;
@@ -41,6 +56,7 @@ interface Running {
   readonly fractionAtStart: number;
   /** process.cpuUsage() and the wall clock (performance.now) when the run started. */
   readonly cpuAtStart: { usage: NodeJS.CpuUsage; at: number };
+  readonly accelerator: 'cuda' | 'cpu' | null;
   last: { progress: StudyProgress; fraction: number } | undefined;
 }
 
@@ -93,7 +109,7 @@ export class StudyRunner implements Disposable {
     const wallUs = (performance.now() - r.cpuAtStart.at) * 1000;
     const cores = Math.max(1, cpus().length);
     const utilisation = wallUs > 0 ? Math.min(1, (used.user + used.system) / wallUs / cores) : 0;
-    return { utilisation, cores, load1: loadavg()[0] ?? 0, accelerator: null };
+    return { utilisation, cores, load1: loadavg()[0] ?? 0, accelerator: r.accelerator };
   }
 
   start(id: StudyId): void {
@@ -127,6 +143,7 @@ export class StudyRunner implements Disposable {
       evalsAtStart: rec.progress.evals,
       fractionAtStart: budgetFraction(rec),
       cpuAtStart: { usage: process.cpuUsage(), at: performance.now() },
+      accelerator: acceleratorOf(spec.evaluator),
       last: undefined,
       done: Promise.resolve(undefined),
     };
