@@ -13,6 +13,8 @@ export interface ComposeOptions {
   readonly benchmarkBinary?: string;
   /** Where non-fatal problems are reported (e.g. adb is missing: phones are left out). */
   readonly warn: (message: string) => void;
+  /** The Redis whose workers the Workers screen lists (issue #13). */
+  readonly redisUrl?: string;
 }
 
 export interface ComposedHost {
@@ -45,6 +47,7 @@ export async function composeHost(store: Store, dbPath: string, opts: ComposeOpt
     ...(profiles ? { profiles } : {}),
     latencyReports: (id) => readLatencyReport(dbPath, id),
     latencyTables: () => listLatencyTables(dbPath),
+    ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
   });
   return {
     nas,

@@ -4,12 +4,13 @@ import type { Store } from '../core/store.js';
 import type { Clock } from '../core/study.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { StoreDeviceSource, type DeviceSource } from './devices.js';
-import { DEVICE_SCHEMAS, SPACE_SCHEMAS, STUDY_SCHEMAS } from './schemas.js';
+import { DEVICE_SCHEMAS, SPACE_SCHEMAS, STUDY_SCHEMAS, WORKERS_SCHEMAS } from './schemas.js';
 import { ProfileJobs, type ProfileBackend } from './profiling.js';
 import { NasServer } from './server.js';
 import { DeviceService, SpaceService, StudyService } from './services.js';
 import { StrategyService, STRATEGY_SCHEMAS } from './strategies.js';
 import { StudyRunner } from './study-runner.js';
+import { WorkersService } from './workers.js';
 
 export interface NasHost extends Disposable {
   readonly server: NasServer;
@@ -32,6 +33,8 @@ export interface NasHostOptions {
   readonly profiles?: ProfileBackend;
   readonly clock?: Clock;
   readonly progressEveryMs?: number;
+  /** The Redis whose workers the Workers screen lists from the start (issue #13); the screen can set another. */
+  readonly redisUrl?: string;
 }
 
 export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost {
@@ -54,6 +57,9 @@ export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost 
   server.registerService('strategy', new StrategyService(), STRATEGY_SCHEMAS);
   const profiles = new ProfileJobs(opts.profiles, (p) => server.emit('onDidProfileProgress', p));
   server.registerService('device', new DeviceService(devices, opts.latencyReports, profiles), DEVICE_SCHEMAS);
+  const workers = new WorkersService(opts.redisUrl);
+  disposables.add(workers);
+  server.registerService('workers', workers, WORKERS_SCHEMAS);
   const sub = devices.onDidChange?.(() => void devices.list().then((list) => server.emit('onDidChangeDevices', { devices: list })));
   if (sub) disposables.add(sub);
   return {

@@ -85,3 +85,8 @@ export const DEVICE_SCHEMAS: ServiceSchemas<'device'> = {
   }),
   cancel: s.object({ id: s.string({ min: 1, max: 100, pattern: /^[A-Za-z0-9_-]+$/ }) }),
 };
+
+export const WORKERS_SCHEMAS: ServiceSchemas<'workers'> = {
+  list: s.none(),
+  connect: s.object({ url: (v, p) => (v === null ? undefined : s.string({ max: 2000 })(v, p)) }),
+};

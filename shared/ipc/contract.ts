@@ -365,6 +365,40 @@ export interface ProfileProgress {
   readonly report?: DeviceLatencyReport;
 }
 
+/** A `frontier worker` as it announced itself in Redis (issue #13), for the Workers screen. */
+export interface WorkerView {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly queue: string;
+  readonly concurrency: number;
+  /** Jobs running now. */
+  readonly running: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly refused: number;
+  readonly platform: string;
+  readonly cpu: { readonly model: string; readonly cores: number };
+  readonly memoryGiB: number;
+  /** Training backends that initialise there ([] with training off). */
+  readonly backends: readonly string[];
+  /** Phones over adb on that worker (serials). */
+  readonly phones: readonly string[];
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  /** Jobs finished per second since the worker started (null before its first second). */
+  readonly throughput: number | null;
+}
+
+/** The workers announced in the Redis the workbench watches (none set: `redis` null). */
+export interface WorkersState {
+  /** The Redis URL watched, its password shown as `***`; null when none is set. */
+  readonly redis: string | null;
+  /** Why the workers cannot be listed now (Redis down, password refused), or null. */
+  readonly error: string | null;
+  readonly workers: readonly WorkerView[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // The API
 
@@ -433,6 +467,12 @@ export interface NasApi {
     /** Cancels a running job (its final event says `cancelled`); a finished or unknown job is left alone. */
     cancel(arg: { id: ProfileJobId }): Promise<void>;
   };
+  readonly workers: {
+    /** The live workers announced in the watched Redis (`frontier serve --redis URL`, or `connect`). */
+    list(): Promise<WorkersState>;
+    /** Watches another Redis (checked first: a refused password or an unreachable host rejects); null stops watching. */
+    connect(arg: { url: string | null }): Promise<WorkersState>;
+  };
 }
 
 export interface StudyProgressEvent {
@@ -469,6 +509,7 @@ export const NAS_METHODS = {
   space: { list: true, describe: true, count: true, validate: true },
   strategy: { list: true },
   device: { list: true, latency: true, profile: true, cancel: true },
+  workers: { list: true, connect: true },
 } as const satisfies MethodTable;
 
 export const NAS_EVENTS = {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { composeHost } from '../../ipc/compose.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { serveHttp } from '../../ipc/http-server.js';
+import { redisOptions } from '../../services/queue/connection.js';
 import { flag, num, parse, str } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
 import type { CliIO } from '../io.js';
@@ -21,12 +22,15 @@ Options:
   --phones         track phones over adb (starts the adb server if needed) for the Devices screen,
                    where their latency lookup tables can be built ($FRONTIER_BENCHMARK_MODEL: the
                    benchmark_model binary; default: the official build, downloaded once)
+  --redis URL      list the evaluation workers announced in this Redis on the Workers screen
+                   (redis://[:PASSWORD@]host:6379 or rediss://; the password is never shown);
+                   the screen can also be given one
   --assets DIR     built renderer (default: dist/renderer of this installation)
   --db PATH        database file (default: the app-data folder, or $FRONTIER_DB)
   -h, --help       this help
 `;
 
-const OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, assets: { type: 'string' }, phones: { type: 'boolean' }, ...DB_OPTION } as const;
+const OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, assets: { type: 'string' }, phones: { type: 'boolean' }, redis: { type: 'string' }, ...DB_OPTION } as const;
 
 export const DEFAULT_ASSETS = fileURLToPath(new URL('../../../dist/renderer/', import.meta.url));
 
@@ -41,12 +45,15 @@ export async function serveCommand(argv: readonly string[], io: CliIO, signal?: 
   const host = str(p, 'host') ?? '127.0.0.1';
   const assetsDir = str(p, 'assets') ? resolve(io.cwd, str(p, 'assets') as string) : DEFAULT_ASSETS;
   const dbPath = str(p, 'db') ?? defaultDbPath(io.env);
+  const redisUrl = str(p, 'redis');
+  if (redisUrl !== undefined) redisOptions(redisUrl); // a malformed URL fails before anything starts
   const store = openStore(io, dbPath);
   const bench = io.env['FRONTIER_BENCHMARK_MODEL'] || undefined;
   const composed = await composeHost(store, dbPath, {
     phones: flag(p, 'phones'),
     ...(bench ? { benchmarkBinary: resolve(io.cwd, bench) } : {}),
     warn: (m) => io.err(`frontier: ${m}\n`),
+    ...(redisUrl ? { redisUrl } : {}),
   });
   const nas = composed.nas;
   let http;
