@@ -21,9 +21,12 @@ import { createTrialSlice, type TrialActions } from './trial/action.js';
 import type { TrialState } from './trial/initialState.js';
 import { createUiSlice, type UiActions } from './ui/action.js';
 import type { UiState } from './ui/initialState.js';
+import { createWorkersSlice, type WorkersActions } from './workers/action.js';
+import type { WorkersSliceState } from './workers/initialState.js';
 
 export type NasStore = UiState & UiActions & StudiesState & StudiesActions & LiveState & LiveActions & FormState & FormActions &
-  TrialState & TrialActions & CompareState & CompareActions & DevicesState & DevicesActions & InsightsState & InsightsActions;
+  TrialState & TrialActions & CompareState & CompareActions & DevicesState & DevicesActions & InsightsState & InsightsActions &
+  WorkersSliceState & WorkersActions;
 
 export const useNas = create<NasStore>()((...a) => ({
   ...createUiSlice(...a),
@@ -34,6 +37,7 @@ export const useNas = create<NasStore>()((...a) => ({
   ...createCompareSlice(...a),
   ...createDevicesSlice(...a),
   ...createInsightsSlice(...a),
+  ...createWorkersSlice(...a),
 }));
 
 /** Routes main's events into the store; returns the unsubscribe function. */

@@ -8,12 +8,14 @@ import { TrialView } from '../results/TrialView.js';
 import { LiveView } from '../search/LiveView.js';
 import { NewSearchView } from '../search/NewSearchView.js';
 import { SearchesView } from '../search/SearchesView.js';
+import { WorkersView } from '../workers/WorkersView.js';
 
 const TABS = [
   { id: 'searches', label: 'Searches', href: '#/' },
   { id: 'new', label: 'New search', href: '#/new' },
   { id: 'compare', label: 'Compare', href: '#/compare' },
   { id: 'devices', label: 'Devices', href: '#/devices' },
+  { id: 'workers', label: 'Workers', href: '#/workers' },
 ] as const;
 
 export function App() {
@@ -72,6 +74,9 @@ export function App() {
       break;
     case 'devices':
       screen = <DevicesView />;
+      break;
+    case 'workers':
+      screen = <WorkersView />;
       break;
   }
 

@@ -7,7 +7,8 @@ export type Route =
   | { readonly name: 'trial'; readonly id: string; readonly number: number }
   | { readonly name: 'compare'; readonly ids: readonly string[] }
   | { readonly name: 'insights'; readonly id: string }
-  | { readonly name: 'devices' };
+  | { readonly name: 'devices' }
+  | { readonly name: 'workers' };
 
 export interface UiState {
   readonly theme: Theme;

@@ -8,6 +8,7 @@ describe('routes', () => {
     { name: 'searches' },
     { name: 'new' },
     { name: 'devices' },
+    { name: 'workers' },
     { name: 'study', id: '12' },
     { name: 'insights', id: '3' },
     { name: 'trial', id: '3', number: 0 },

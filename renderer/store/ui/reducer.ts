@@ -9,6 +9,7 @@ export function parseRoute(hash: string): Route {
   const [a, b, c, d] = parts;
   if (a === 'new' && parts.length === 1) return { name: 'new' };
   if (a === 'devices' && parts.length === 1) return { name: 'devices' };
+  if (a === 'workers' && parts.length === 1) return { name: 'workers' };
   if (a === 'compare' && parts.length === 1) {
     const ids = (new URLSearchParams(query).get('ids') ?? '').split(',').filter((x) => ID.test(x));
     return { name: 'compare', ids: [...new Set(ids)] };
@@ -29,6 +30,8 @@ export function formatRoute(r: Route): string {
       return '#/new';
     case 'devices':
       return '#/devices';
+    case 'workers':
+      return '#/workers';
     case 'compare':
       return `#/compare?ids=${r.ids.join(',')}`;
     case 'study':
