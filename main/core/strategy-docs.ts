@@ -19,6 +19,7 @@ const MODEL: Record<string, Doc> = {
   neighbours: int('1: every one-step neighbour of those best architectures is a candidate too (a local search ranked by the model); 0: only random mutations', '1 (bo), 0 (bananas)', '0..1'),
   randomShare: real('share of the candidates drawn at random instead of mutated', '0.2', '0..1'),
   goodShare: real('share of the candidates drawn decision by decision from the choices of the best fifth of the results (randomShare + goodShare ≤ 1)', '0.3 (bananas), 0 (bo)', '0..1'),
+  patience: int('results without a new best after which asks score random (and goodShare) candidates only, until the best improves; 0: never', '10 (bo), 0 (bananas)', '≥ 0'),
   acquisition: choice('acquisition function: independent Thompson sampling, upper confidence bound, expected improvement', 'its (bananas), ei (bo)', ['its', 'ucb', 'ei']),
   beta: real('exploration weight of ucb (mean + beta·std)', '1', '≥ 0'),
   refit: int('refit the model after this many new results', '2 (bananas), 1 (bo)', '≥ 1'),

@@ -18,7 +18,7 @@ export class BananasStrategy extends ModelBasedStrategy {
   private readonly epochs: number;
 
   constructor(ctx: StrategyContext) {
-    super(ctx, { init: 10, acquisition: 'its', refit: 2, candidates: 100, maxPoints: 200, neighbours: 0, goodShare: 0.3 });
+    super(ctx, { init: 10, acquisition: 'its', refit: 2, candidates: 100, maxPoints: 200, neighbours: 0, goodShare: 0.3, patience: 0 });
     this.members = wholeOption(ctx, 'members', 5, 1, 50);
     this.epochs = wholeOption(ctx, 'epochs', 100, 1, 10_000);
   }

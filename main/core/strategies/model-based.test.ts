@@ -72,6 +72,28 @@ describe('predictor-guided strategies (bananas, bo)', () => {
     });
   }
 
+  it('patience: once the best has not improved for that many results, asks leave its neighbourhood', () => {
+    // The first architecture is the best there is and others score by their closeness to it: the
+    // search is stalled once `patience` results came without a new best.
+    const dist = (a: Sample, b: Sample) => a.filter((v, i) => v !== b[i]).length;
+    const near = (patience: number) => {
+      const s = make('bo', 4, { init: 5, patience });
+      const asked: Sample[] = [];
+      for (let i = 0; i < 45; i++) {
+        const a = NB201.freeze(s.ask({ finished: i, pending: 0 }) as Sample);
+        asked.push(a.sample);
+        s.tell({ sample: a.sample, key: a.key, state: 'complete', values: [i === 0 ? 10 : -dist(a.sample, asked[0] as Sample)] });
+      }
+      return asked.slice(20).filter((a) => dist(a, asked[0] as Sample) <= 2).length / 25;
+    };
+    const local = near(0);
+    const stalled = near(3);
+    // Without patience about half the later asks stay within two steps of the best; stalled, few do.
+    expect(local).toBeGreaterThan(0.35);
+    expect(stalled).toBeLessThan(0.2);
+    expect(stalled).toBeLessThan(local / 2);
+  });
+
   it('the acquisition option changes the asks', () => {
     const keys = ['its', 'ucb', 'ei'].map((acquisition) => run(make('bo', 5, { acquisition }), 30).keys.join());
     expect(new Set(keys).size).toBe(3);
@@ -86,6 +108,7 @@ describe('predictor-guided strategies (bananas, bo)', () => {
       ['bo', { init: 0 }, /'init' must be a number in \[1, Infinity\], got 0/],
       ['bo', { randomShare: 1.5 }, /'randomShare'.*\[0, 1\], got 1.5/],
       ['bananas', { members: 0 }, /'members'.*got 0/],
+      ['bo', { patience: 1.5 }, /'patience' must be a whole number, got 1.5/],
       ['bananas', { randomShare: 0.8 }, /'randomShare' and 'goodShare' must add up to at most 1, got 0.8 \+ 0.3/],
       ['bananas', { epochs: 'many' }, /'epochs'.*got many/],
       ['tpe', { gamma: 0.9 }, /'gamma'.*\[0.01, 0.5\], got 0.9/],

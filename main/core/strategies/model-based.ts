@@ -63,10 +63,12 @@ export interface ModelDefaults {
   readonly neighbours: 0 | 1;
   /** Share of the candidates drawn, decision by decision, from the choices of the best fifth of the results. */
   readonly goodShare: number;
+  /** Results without a new best after which an ask looks only at random and good-choice candidates (0: never). */
+  readonly patience: number;
 }
 
 /** The options every model-based strategy reads (see `--help`). */
-export const MODEL_OPTIONS = ['init', 'candidates', 'parents', 'neighbours', 'randomShare', 'goodShare', 'acquisition', 'beta', 'refit', 'encoding', 'transform'] as const;
+export const MODEL_OPTIONS = ['init', 'candidates', 'parents', 'neighbours', 'randomShare', 'goodShare', 'patience', 'acquisition', 'beta', 'refit', 'encoding', 'transform'] as const;
 
 /** How targets are transformed before fitting: `rank` maps them to normal quantiles of their ranks (a Gaussian copula), `none` keeps them. */
 export const TRANSFORMS = ['rank', 'none'] as const;
@@ -108,6 +110,7 @@ export abstract class ModelBasedStrategy implements Strategy {
   private readonly parents: number;
   private readonly randomShare: number;
   private readonly goodShare: number;
+  private readonly patience: number;
   private readonly acquisition: AcquisitionName;
   private readonly beta: number;
   private readonly refit: number;
@@ -124,6 +127,7 @@ export abstract class ModelBasedStrategy implements Strategy {
     this.parents = wholeOption(ctx, 'parents', 5, 1);
     this.randomShare = numberOption(ctx, 'randomShare', 0.2, 0, 1);
     this.goodShare = numberOption(ctx, 'goodShare', defaults.goodShare, 0, 1);
+    this.patience = wholeOption(ctx, 'patience', defaults.patience, 0);
     if (this.randomShare + this.goodShare > 1) throw new RangeError(`strategy options 'randomShare' and 'goodShare' must add up to at most 1, got ${this.randomShare} + ${this.goodShare}`);
     this.acquisition = choiceOption(ctx, 'acquisition', ACQUISITIONS, defaults.acquisition);
     this.beta = numberOption(ctx, 'beta', 1, 0);
@@ -240,8 +244,12 @@ export abstract class ModelBasedStrategy implements Strategy {
       .sort((a, b) => (y[b] as number) - (y[a] as number) || a - b)
       .slice(0, this.parents)
       .map((i) => completes[i] as Told);
-    const randoms = Math.round(this.candidates * this.randomShare);
-    const goods = Math.min(this.candidates - randoms, Math.round(this.candidates * this.goodShare));
+    // Stalled (no new best for `patience` results): leave the incumbent's basin, score global candidates only.
+    let bestAt = 0;
+    for (let i = 1; i < y.length; i++) if ((y[i] as number) > (y[bestAt] as number)) bestAt = i;
+    const stalled = this.patience > 0 && completes.length - 1 - bestAt >= this.patience;
+    const randoms = stalled ? this.candidates : Math.round(this.candidates * this.randomShare);
+    const goods = stalled ? Math.round(this.candidates * this.goodShare) : Math.min(this.candidates - randoms, Math.round(this.candidates * this.goodShare));
     // Per decision, how often each choice occurs among the best fifth (a TPE-like l(x), half a count of prior).
     const top = parents.length > 0 ? completes.map((_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number) || a - b).slice(0, Math.max(2, Math.ceil(completes.length / 5))) : [];
     const good = space.dims.map((d, k) => {
@@ -253,7 +261,7 @@ export abstract class ModelBasedStrategy implements Strategy {
       return w;
     });
     // Every one-step neighbour of the best architectures (a local search's moves, ranked by the model) …
-    if (this.neighbours) {
+    if (this.neighbours && !stalled) {
       for (const parent of parents) {
         for (const s of space.neighbours(parent.sample)) {
           const key = space.freeze(s).key;
