@@ -210,6 +210,11 @@ export interface TrialDetail {
    * evolution step mutates), with that decision; null when there is none. Inferred, not recorded.
    */
   readonly parent?: { readonly number: number; readonly decision: string; readonly from: string; readonly to: string } | null;
+  /**
+   * While the trial runs in this process: the metrics its evaluator knows before evaluating
+   * (table latencies, params and FLOPs, zero-cost proxies), which the trial records when it finishes.
+   */
+  readonly known?: Readonly<Record<string, number>>;
 }
 
 /** Which choices good architectures share. */
