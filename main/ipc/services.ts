@@ -285,6 +285,7 @@ export class StudyService implements StudyApi {
     const valid = trial.sample.length === space.dims.length;
     const all = this.allTrials(id);
     const front = this.summaryOf(rec).front;
+    const known = trial.state === 'running' && valid ? this.runner.known(id, space.freeze(trial.sample)) : undefined;
     return {
       trial,
       study: { id: rec.id as StudyId, name: rec.spec.name, objectives: rec.spec.objectives },
@@ -295,6 +296,7 @@ export class StudyService implements StudyApi {
       next: number + 1 < all.length ? number + 1 : null,
       onFront: trial.state === 'complete' && front.some((t) => t.number === number || t.key === trial.key),
       parent: valid ? likelyParent(all, space, trial) : null,
+      ...(known ? { known } : {}),
     };
   }
 

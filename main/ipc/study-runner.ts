@@ -15,7 +15,7 @@ import { systemClock } from '../services/studies.js';
 import { liveLease, processLease } from '../services/lease.js';
 import { studyBusy } from '../core/store-rules.js';
 import { loadTorch } from '../services/train/torch-engine.js';
-import type { EvaluatorSpec } from '../../shared/types/index.js';
+import type { Architecture, EvaluatorSpec } from '../../shared/types/index.js';
 
 export interface RunnerListener {
   onTrial(id: StudyId, trial: TrialRecord): void;
@@ -57,6 +57,8 @@ interface Running {
   /** process.cpuUsage() and the wall clock (performance.now) when the run started. */
   readonly cpuAtStart: { usage: NodeJS.CpuUsage; at: number };
   readonly accelerator: 'cuda' | 'cpu' | null;
+  /** The evaluator's metrics known before evaluating an architecture. */
+  readonly known: (a: Architecture) => Readonly<Record<string, number>>;
   last: { progress: StudyProgress; fraction: number } | undefined;
 }
 
@@ -112,6 +114,17 @@ export class StudyRunner implements Disposable {
     return { utilisation, cores, load1: loadavg()[0] ?? 0, accelerator: r.accelerator };
   }
 
+  /** What the evaluator of a study running here knows of `a` before evaluating it; undefined when it does not run here. */
+  known(id: string, a: Architecture): Readonly<Record<string, number>> | undefined {
+    const r = this.running.get(id);
+    if (!r) return undefined;
+    try {
+      return r.known(a);
+    } catch {
+      return undefined; // e.g. a table without this architecture: nothing known
+    }
+  }
+
   start(id: StudyId): void {
     if (this.running.has(id)) return;
     const rec = this.store.getStudy(id);
@@ -144,6 +157,7 @@ export class StudyRunner implements Disposable {
       fractionAtStart: budgetFraction(rec),
       cpuAtStart: { usage: process.cpuUsage(), at: performance.now() },
       accelerator: acceleratorOf(spec.evaluator),
+      known: (a) => raw.known?.(a) ?? {},
       last: undefined,
       done: Promise.resolve(undefined),
     };

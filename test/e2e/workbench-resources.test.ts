@@ -2,7 +2,8 @@
  * Issue 14, item 9: resource accounting in the Live view, in Chromium against `frontier serve`:
  * a finished search shows its compute hours, evaluations per hour, time per architecture and the
  * variety of what it explored (as `studyResources` computes from the stored trials); a search
- * started from the workbench shows the CPU its run takes while it runs, and live counts.
+ * started from the workbench shows the CPU its run takes while it runs, and live counts; the
+ * detail of a trial still running shows the metrics known before training it (item 8/#3).
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -45,6 +46,8 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
       done = studyResources(store.getTrials(rec.id));
       // Started from the workbench below, paced so that it runs for a few seconds.
       createStudy(store, nb201Spec({ name: 'paced', strategy: 'evolution', budget: { evals: 40 }, evaluator: nb201EvaluatorSpec({ pace: 0.0003 }) }));
+      // Slow enough (seconds per trial) to open a trial while it runs.
+      createStudy(store, nb201Spec({ name: 'slow', strategy: 'random', budget: { evals: 2 }, evaluator: nb201EvaluatorSpec({ pace: 0.04 }) }));
     } finally {
       store.close();
     }
@@ -90,4 +93,29 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
     expect(await row('cpu').textContent()).toBe('not running here');
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('shows the metrics known before training while a trial runs, then records them with it', async () => {
+    await page.goto(`${url.href}#/study/3`);
+    await page.getByRole('button', { name: 'Start' }).click();
+    await poll(() => page.locator('.badge').first().textContent()).toBe('running');
+    await page.goto(`${url.href}#/study/3/trial/0`);
+    const known = page.getByTestId('known-metrics');
+    await poll(() => known.locator('tr').count()).toBeGreaterThan(0);
+    const rows = await known.locator('tr').allTextContents();
+    const pixel = rows.find((r) => r.startsWith('hwnb_pixel3'));
+    expect(pixel).toMatch(/^hwnb_pixel3[\d.]+$/);
+    // Accuracy comes from evaluating: it is not known before.
+    expect(rows.some((r) => r.startsWith('c10_valid_12ep'))).toBe(false);
+    await page.screenshot({ path: artifact('14-8-trial-known-before-training.png'), fullPage: true });
+    // Once it finished, the trial's metrics carry the same value and the panel is gone.
+    await poll(async () => {
+      await page.reload();
+      await page.getByRole('table', { name: 'Metrics' }).waitFor();
+      return page.getByRole('table', { name: 'Metrics' }).locator('tr', { hasText: 'hwnb_pixel3' }).count();
+    }, { timeout: 30_000 }).toBe(1);
+    const value = pixel!.slice('hwnb_pixel3'.length);
+    expect(await page.getByRole('table', { name: 'Metrics' }).locator('tr', { hasText: 'hwnb_pixel3' }).locator('td.num').textContent()).toBe(value);
+    expect(await known.count()).toBe(0);
+    expect(errors).toEqual([]);
+  }, 90_000);
 });

@@ -130,6 +130,21 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
             Cost {fmt(t.cost)} simulated s · started {fmtTime(t.startedAt)} · finished {fmtTime(t.finishedAt)}
           </p>
         </Panel>
+        {t.state === 'running' && detail.known && Object.keys(detail.known).length > 0 ? (
+          <Panel title="Known before training">
+            <table className="grid compact" aria-label="Known before training" data-testid="known-metrics">
+              <tbody>
+                {Object.entries(detail.known).map(([name, value]) => (
+                  <tr key={name}>
+                    <td>{name}</td>
+                    <td className="num">{fmt(value, 6)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p className="muted small">Known without training it (tables, analytic counts, zero-cost proxies); recorded with the trial when it finishes.</p>
+          </Panel>
+        ) : null}
         <Panel title="Decisions">
           <table className="grid compact" aria-label="Decisions">
             <tbody>
