@@ -45,7 +45,7 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
       cts.dispose();
       done = studyResources(store.getTrials(rec.id));
       // Started from the workbench below, paced so that it runs for a few seconds.
-      createStudy(store, nb201Spec({ name: 'paced', strategy: 'evolution', budget: { evals: 40 }, evaluator: nb201EvaluatorSpec({ pace: 0.0003 }) }));
+      createStudy(store, nb201Spec({ name: 'paced', strategy: 'evolution', budget: { evals: 80 }, evaluator: nb201EvaluatorSpec({ pace: 0.0003 }) }));
       // Slow enough (seconds per trial) to open a trial while it runs.
       createStudy(store, nb201Spec({ name: 'slow', strategy: 'random', budget: { evals: 2 }, evaluator: nb201EvaluatorSpec({ pace: 0.04 }) }));
     } finally {
@@ -88,8 +88,8 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
     await page.locator('[data-testid="resources"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: artifact('14-9-resources-running.png'), fullPage: true });
     await poll(() => page.locator('.badge').first().textContent(), { timeout: 60_000 }).toBe('complete');
-    await poll(() => row('unique').textContent()).toMatch(/ of 40$/);
-    expect(early).toBeLessThan(40);
+    await poll(() => row('unique').textContent()).toMatch(/ of 80$/);
+    expect(early).toBeLessThan(80);
     expect(await row('cpu').textContent()).toBe('not running here');
     expect(errors).toEqual([]);
   }, 120_000);
