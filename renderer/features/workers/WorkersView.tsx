@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useNas } from '../../store/index.js';
 import { fmtHeartbeat, fmtThroughput, workersSelectors } from '../../store/workers/selectors.js';
 import { Empty, ErrorNote } from '../common/widgets.js';
@@ -17,8 +17,9 @@ export function WorkersView() {
   const error = useNas((s) => s.workersError);
   const loaded = useNas((s) => s.workersLoaded);
   const connecting = useNas((s) => s.workersConnecting);
+  const connectError = useNas((s) => s.workersConnectError);
   const readAt = useNas((s) => s.workersReadAt);
-  const totals = useNas((s) => workersSelectors.totals(s));
+  const totals = useMemo(() => workersSelectors.totals({ workers }), [workers]);
   const { fetchWorkers, connectWorkers } = useNas.getState();
   const [url, setUrl] = useState('');
 
@@ -63,6 +64,7 @@ export function WorkersView() {
           )}
         </span>
       </form>
+      <ErrorNote message={connectError} />
       <ErrorNote message={error} />
       {loaded && redis && !error && workers.length === 0 ? <Empty>No worker is announced in this Redis (start one with frontier worker --redis URL).</Empty> : null}
       {loaded && !redis && !error ? <Empty>Give a Redis URL (or start the workbench with frontier serve --redis URL) to see its workers.</Empty> : null}

@@ -22,10 +22,10 @@ export const createWorkersSlice: StateCreator<NasStore, [], [], WorkersSliceStat
   async connectWorkers(url) {
     set({ workersConnecting: true });
     try {
-      set({ ...applyWorkers(await nas().workers.connect({ url }), Date.now()), workersConnecting: false });
+      set({ ...applyWorkers(await nas().workers.connect({ url }), Date.now()), workersConnecting: false, workersConnectError: null });
       return true;
     } catch (e) {
-      set({ workersConnecting: false, workersError: (e as Error).message });
+      set({ workersConnecting: false, workersConnectError: (e as Error).message });
       return false;
     }
   },

@@ -3,7 +3,7 @@ import type { WorkersSliceState } from './initialState.js';
 
 export const workersSelectors = {
   /** Jobs running over every worker, and the slots they offer. */
-  totals: (s: WorkersSliceState) => ({
+  totals: (s: Pick<WorkersSliceState, 'workers'>) => ({
     running: s.workers.reduce((a, w) => a + w.running, 0),
     slots: s.workers.reduce((a, w) => a + w.concurrency, 0),
     phones: s.workers.reduce((a, w) => a + w.phones.length, 0),
