@@ -1,7 +1,8 @@
 /**
  * The Workers screen (issue #13) in Chromium against `frontier serve --redis URL`: a real redis-server
  * with a password, one real `frontier worker --phones` process whose adb server has an emulated phone;
- * the worker shows with its hardware, backends, phone, jobs and heartbeat; the password never reaches
+ * the worker shows with its hardware, backends, phone, jobs and heartbeat, and its done count and
+ * throughput after a search through Redis; the password never reaches
  * the page; a wrong password typed in the field is refused with a clear message; a worker killed -9
  * leaves the list once its announcement expires. Redis, adb, the worker and serve are killed in
  * afterAll whatever happened.
@@ -81,8 +82,15 @@ describe.skipIf(skip)('Workers screen: workers announced in Redis', () => {
     expect(text).toMatch(/\d+ cores · \d+\.\d GiB/);
     expect(text).toContain('tables only');
     expect(text).toMatch(/0\/2/);
+    expect(text).toContain('0 / 0 / 0');
     expect(text).toMatch(/\d+ s ago/);
     expect(await page.getByTestId('workers-redis').textContent()).toContain(`redis://:***@127.0.0.1:${redis!.port}`);
+    // A search through Redis: the worker's done count and throughput follow.
+    const search = await fleet.run(['search', '--space', 'nb201', '--strategy', 'random', '--budget-evals', '6', '--concurrency', '2', '--redis', redis!.url, '--db', join(tempDir('frontier-e2e-workers-search-'), 's.db')]);
+    expect(search.code, search.stderr).toBe(0);
+    await poll(() => row().locator('td').nth(5).textContent()).toBe('6 / 0 / 0');
+    await poll(() => row().locator('td').nth(6).textContent()).toMatch(/^\d+(\.\d)? jobs\/(s|min)$/);
+    expect(await row().locator('td').nth(6).textContent()).not.toBe('0.0 jobs/min');
     expect(await page.getByRole('link', { name: 'Workers' }).getAttribute('aria-current')).toBe('page');
     // The heartbeat moves on while the screen is open.
     const first = await row().locator('td').last().getAttribute('title');
