@@ -181,6 +181,8 @@ export interface ArchNode {
   readonly id: string;
   readonly label: string;
   readonly kind: 'input' | 'output' | 'node' | 'op' | 'block';
+  /** Its output tensor shape (H×W×C, or C for a vector), inferred from the model graph; absent when the input size is unknown. */
+  readonly shape?: string;
 }
 export interface ArchEdge {
   readonly from: string;
@@ -191,6 +193,8 @@ export interface ArchEdge {
 export interface ArchGraph {
   readonly nodes: ArchNode[];
   readonly edges: ArchEdge[];
+  /** What the shapes are based on (e.g. `input 28×28×1 (Fashion-MNIST)`), or why none are shown (`input size unknown`). */
+  readonly shapes?: string;
 }
 
 export interface TrialDetail {
