@@ -23,6 +23,8 @@ import type {
   TrialLatency,
 } from '../../shared/ipc/contract.js';
 import type { StudyRecord, StudySpec, TrialRecord } from '../../shared/types/index.js';
+import { withShapes } from '../core/arch-shapes.js';
+import { studyGraphInput } from '../services/graph-input.js';
 import { architectureGraph, PARETO_RANK, studyHistory, studyInsights, studyResources, trialPoints } from '../core/analysis.js';
 import type { Store } from '../core/store.js';
 import { createSpace } from '../core/spaces.js';
@@ -290,7 +292,7 @@ export class StudyService implements StudyApi {
       trial,
       study: { id: rec.id as StudyId, name: rec.spec.name, objectives: rec.spec.objectives },
       decisions: valid ? space.dims.map((d, i) => ({ name: d.name, value: String(d.choices[trial.sample[i] as number]), active: space.isActive(trial.sample, i) })) : [],
-      graph: valid ? architectureGraph(space, trial.sample, trial.key) : { nodes: [], edges: [] },
+      graph: valid ? withShapes(architectureGraph(space, trial.sample, trial.key), space, trial.sample, studyGraphInput(rec.spec)) : { nodes: [], edges: [] },
       exports: this.store.listArtifacts(id, number).map((a) => a.kind),
       previous: number > 0 ? number - 1 : null,
       next: number + 1 < all.length ? number + 1 : null,

@@ -5,6 +5,19 @@ import { useMemo } from 'react';
 import type { ArchGraph as Graph } from '../../api/index.js';
 
 const H = 40;
+/** Node height when it shows its output shape under the label. */
+const H_SHAPE = 58;
+
+/** A node's label, with its output tensor shape under it when known. */
+function nodeLabel(n: Graph['nodes'][number]) {
+  if (!n.shape) return n.label;
+  return (
+    <>
+      <div>{n.label}</div>
+      <div className="arch-shape" data-testid="arch-shape">{n.shape}</div>
+    </>
+  );
+}
 const LABEL_W = 96;
 const LABEL_H = 20;
 
@@ -22,15 +35,16 @@ export function layoutGraph(graph: Graph, wide: boolean): { nodes: Node[]; edges
   g.setGraph({ rankdir: 'TB', nodesep: 40, edgesep: 24, ranksep: 50 });
   g.setDefaultEdgeLabel(() => ({}));
   const width = wide ? 320 : 150;
-  for (const n of graph.nodes) g.setNode(n.id, { width, height: H });
+  const h = graph.nodes.some((n) => n.shape) ? H_SHAPE : H;
+  for (const n of graph.nodes) g.setNode(n.id, { width, height: h });
   graph.edges.forEach((e, i) => g.setEdge(e.from, e.to, e.label ? { width: LABEL_W, height: LABEL_H, labelpos: 'c' } : {}, `e${i}`));
   dagre.layout(g);
   const nodes: Node[] = graph.nodes.map((n) => {
     const p = g.node(n.id) as { x: number; y: number };
     return {
       id: n.id,
-      data: { label: n.label },
-      position: { x: p.x - width / 2, y: p.y - H / 2 },
+      data: { label: nodeLabel(n) },
+      position: { x: p.x - width / 2, y: p.y - h / 2 },
       className: `arch-node arch-${n.kind}`,
       style: { width },
       connectable: false,
@@ -93,7 +107,7 @@ export function isChain(graph: Graph): boolean {
  */
 export function snakeLayout(graph: Graph, cols: number, width: number): { nodes: Node[]; edges: Edge[]; height: number } {
   const GAP_X = 56;
-  const ROW = H + 56;
+  const ROW = (graph.nodes.some((n) => n.shape) ? H_SHAPE : H) + 56;
   const nodes: Node[] = graph.nodes.map((n, i) => {
     const row = Math.floor(i / cols);
     const k = i % cols;
@@ -103,7 +117,7 @@ export function snakeLayout(graph: Graph, cols: number, width: number): { nodes:
     const firstInRow = k === 0;
     return {
       id: n.id,
-      data: { label: n.label },
+      data: { label: nodeLabel(n) },
       position: { x: col * (width + GAP_X), y: row * ROW },
       className: `arch-node arch-${n.kind}`,
       style: { width },
@@ -118,7 +132,7 @@ export function snakeLayout(graph: Graph, cols: number, width: number): { nodes:
 }
 
 export function ArchGraph({ graph, theme }: { graph: Graph; theme: 'dark' | 'light' }) {
-  const wide = graph.nodes.some((n) => n.label.length > 24);
+  const wide = graph.nodes.some((n) => n.label.length > 24 || (n.shape?.length ?? 0) > 18);
   const snake = isChain(graph) && graph.nodes.length > 8;
   const { nodes, edges, height } = useMemo(() => {
     if (snake) {
@@ -128,10 +142,13 @@ export function ArchGraph({ graph, theme }: { graph: Graph; theme: 'dark' | 'lig
     return { ...layoutGraph(graph, wide), height: Math.min(720, Math.max(440, graph.nodes.length * 90)) };
   }, [graph, wide, snake]);
   return (
+    <>
+    {graph.shapes ? <p className="arch-shapes-note muted" data-testid="arch-shapes-note">Tensor shapes (H×W×C, each node's output): {graph.shapes}</p> : null}
     <div className="arch-graph" style={{ height }} aria-label="Architecture graph">
       <ReactFlow nodes={nodes} edges={edges} edgeTypes={EDGE_TYPES} fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.06 }} colorMode={theme} nodesConnectable={false} nodesDraggable={false} proOptions={{ hideAttribution: true }} minZoom={0.2}>
         <Background gap={24} />
       </ReactFlow>
     </div>
+    </>
   );
 }

@@ -1,0 +1,31 @@
+import type { GraphInput } from '../core/arch-shapes.js';
+import type { StudySpec } from '../../shared/types/index.js';
+import { DEFAULT_DATASET } from './data/builtin.js';
+
+/** Input size and classes of the built-in datasets, by reference. */
+const BUILTIN_INPUTS: Readonly<Record<string, { input: [number, number, number]; classes: number; title: string }>> = {
+  [DEFAULT_DATASET]: { input: [28, 28, 1], classes: 10, title: 'Fashion-MNIST' },
+};
+
+/**
+ * The input a study's models are built for, from its spec alone: a NAS-Bench-201 table search the
+ * benchmark's CIFAR input (32×32×3, 10 classes); a training search the built-in dataset's size
+ * (with the evaluator's macro settings). User data is not read here: its size is reported unknown.
+ */
+export function studyGraphInput(spec: StudySpec): GraphInput {
+  const e = spec.evaluator as { kind: string; data?: unknown; nb201?: object; mobilenet?: object };
+  if (e.kind === 'table') {
+    if (spec.space === 'nb201') return { options: { input: [32, 32, 3], classes: 10, nb201: { cellsPerStage: 5 } }, source: 'input 32×32×3 (NAS-Bench-201 CIFAR)' };
+    return { unknown: 'input size unknown (a table search records no input)' };
+  }
+  if (e.kind === 'train') {
+    const ref = typeof e.data === 'string' ? e.data : DEFAULT_DATASET;
+    const known = BUILTIN_INPUTS[ref];
+    if (!known) return { unknown: 'input size unknown (user data)' };
+    return {
+      options: { input: known.input, classes: known.classes, ...(e.nb201 ? { nb201: e.nb201 } : {}), ...(e.mobilenet ? { mobilenet: e.mobilenet } : {}) },
+      source: `input ${known.input.join('×')} (${known.title})`,
+    };
+  }
+  return { unknown: 'input size unknown' };
+}
