@@ -119,7 +119,9 @@ async function rawRoundTrip(jobs: number): Promise<number> {
 /** The overhead paragraph of the section, from medians of ms per evaluation. */
 function overheadLine(local: number[], remote1: number[], raw: number[]): string {
   const overhead = median(remote1) - median(local);
-  return `Queue overhead per job: ${overhead.toFixed(2)} ms (one trial at a time, instant table jobs: ${median(remote1).toFixed(2)} ms per evaluation through the queue and a worker process, ${median(local).toFixed(2)} ms evaluated in this process; target < 5 ms). Yardstick: BullMQ's own round trip on the same Redis (add, a trivial processor in the bench process, completed event) ${median(raw).toFixed(2)} ms. Load average during the run: ${loadStart} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (the 2 cores are shared with other work).`;
+  const perRound = remote1.map((q, i) => q - local[i]!);
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} ms`;
+  return `Queue overhead per job: ${overhead.toFixed(2)} ms (one trial at a time, instant table jobs: ${median(remote1).toFixed(2)} ms per evaluation through the queue and a worker process, ${median(local).toFixed(2)} ms evaluated in this process; target < 5 ms; per round ${range(perRound)}). Yardstick: BullMQ's own round trip on the same Redis (add, a trivial processor in the bench process, completed event) ${median(raw).toFixed(2)} ms (per round ${range(raw)}); both grow with the machine's load, ours a little more (one more process to wake per job: the worker). Load average during the run: ${loadStart} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (the 2 cores are shared with other work).`;
 }
 
 /** One round of the overhead measurement: here, through the queue, BullMQ alone (order rotated by round). */
