@@ -50,12 +50,23 @@ function axisTicks(lo: number, hi: number, count: number, log: boolean, categori
 
 const PAD = { left: 64, right: 16, top: 12, bottom: 40 };
 const CELL = 12;
+/** Pixels a drag must cover (on both axes) to zoom rather than count as a click. */
+const MIN_DRAG = 6;
+
+/** A zoomed view: the ranges shown, in drawn space (log10 of the value on a log axis). */
+interface Zoom {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
 
 /**
  * A canvas scatter for up to ~100k points: dominated points faded, the front solid and joined,
  * hover shows the trial, click (or Enter on the focused front point) picks it. Hit testing uses a
  * grid of screen cells built at each draw, so hovering stays O(1) at any size. Arrow keys walk the
- * front of the first series.
+ * front of the first series. Drag a rectangle to zoom into it (again to zoom further); double-click,
+ * Escape or the Reset zoom button shows everything again.
  */
 export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight = null, onHover, onPick, theme, label, diagonal = false, xCategories, logX = false, logY = false }: Props) {
   const wrap = useRef<HTMLDivElement>(null);
@@ -67,7 +78,14 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
   // Hit-testing grid of screen cells, built from the drawn positions on the first hover after a draw.
   const grid = useRef<Map<number, { s: number; i: number; px: number; py: number }[]> | null>(null);
   const drawn = useRef<{ px: Float32Array; py: Float32Array }[]>([]);
-  const view = useRef<{ sx: (v: number) => number; sy: (v: number) => number } | null>(null);
+  const view = useRef<{ sx: (v: number) => number; sy: (v: number) => number; fromPx: (px: number, py: number) => { x: number; y: number } } | null>(null);
+  const [zoom, setZoom] = useState<Zoom | null>(null);
+  // The drag in progress (canvas pixels) and whether the last mouse-up ended one (not a click).
+  const [drag, setDrag] = useState<{ x0: number; y0: number; x1: number; y1: number } | null>(null);
+  const dragged = useRef(false);
+
+  // Another axis, another scale: the zoom does not carry over.
+  useEffect(() => setZoom(null), [xLabel, yLabel, logX, logY, diagonal]);
 
   useLayoutEffect(() => {
     const el = wrap.current;
@@ -132,12 +150,17 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
       x0 = -0.5;
       x1 = xCategories.length - 0.5;
     }
+    if (zoom) {
+      x0 = zoom.x0; x1 = zoom.x1; y0 = zoom.y0; y1 = zoom.y1;
+    }
     const px0 = x0, px1 = x1, py0 = y0, py1 = y1;
     const gx = (v: number) => PAD.left + ((v - px0) / (px1 - px0)) * plotW;
     const gy = (v: number) => PAD.top + plotH - ((v - py0) / (py1 - py0)) * plotH;
     const sx = (v: number) => gx(tx(v));
     const sy = (v: number) => gy(ty(v));
-    view.current = { sx, sy };
+    const inPlot = (px: number, py: number) => px >= PAD.left - 0.5 && px <= PAD.left + plotW + 0.5 && py >= PAD.top - 0.5 && py <= PAD.top + plotH + 0.5;
+    const fromPx = (px: number, py: number) => ({ x: px0 + ((px - PAD.left) / plotW) * (px1 - px0), y: py0 + ((PAD.top + plotH - py) / plotH) * (py1 - py0) });
+    view.current = { sx, sy, fromPx };
     // Axes and grid.
     ctx.strokeStyle = gridColor;
     ctx.fillStyle = muted;
@@ -176,7 +199,13 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
       ctx.stroke();
       ctx.restore();
     }
-    // Points: dominated (faded squares, one path per series), then the front on top.
+    // Points: dominated (faded squares, one path per series), then the front on top; clipped to
+    // the plot (a zoomed view leaves points outside it), and only those inside can be hovered.
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(PAD.left, PAD.top, plotW, plotH);
+    ctx.clip();
+    let visible = 0;
     const positions: { px: Float32Array; py: Float32Array }[] = [];
     series.forEach((s) => {
       const pxs = new Float32Array(s.xs.length).fill(NaN);
@@ -188,9 +217,10 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
       ctx.beginPath();
       for (let i = 0; i < s.xs.length; i++) {
         const px = sx(s.xs[i] as number), py = sy(s.ys[i] as number);
-        if (Number.isNaN(px) || Number.isNaN(py)) continue;
+        if (Number.isNaN(px) || Number.isNaN(py) || !inPlot(px, py)) continue;
         pxs[i] = px;
         pys[i] = py;
+        visible++;
         if (s.front && s.front[i]) continue;
         if (!s.front && s.xs.length < 2000) {
           // A small plain series (e.g. predicted vs measured): round, readable markers.
@@ -239,11 +269,16 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
         }
       });
     }
+    ctx.restore();
     drawn.current = positions;
     grid.current = null;
     c.dataset.points = String(series.reduce((a, s) => a + s.xs.length, 0));
+    // What the view shows, for tests: the points inside it and, when zoomed, its ranges (values).
+    c.dataset.visible = String(visible);
+    const back = (v: number, log: boolean) => fmt(log ? 10 ** v : v, 4);
+    c.dataset.zoom = zoom ? `${back(zoom.x0, logX)},${back(zoom.x1, logX)},${back(zoom.y0, logY)},${back(zoom.y1, logY)}` : '';
     c.dataset.drawn = '1';
-  }, [series, width, height, highlight, theme, xLabel, yLabel, diagonal, xCategories, logX, logY]);
+  }, [series, width, height, highlight, theme, xLabel, yLabel, diagonal, xCategories, logX, logY, zoom]);
 
   const hitAt = useCallback((mx: number, my: number) => {
     const cols = Math.ceil(width / CELL) + 1;
@@ -289,8 +324,34 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
     return `${prefix}trial ${ser.numbers[i]} · ${xLabel} ${xText} · ${yLabel} ${fmt(ser.ys[i])}${ser.front && ser.front[i] ? ' · on the front' : ''}`;
   };
 
+  const onDown = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    if (e.button !== 0) return;
+    const r = e.currentTarget.getBoundingClientRect();
+    const x = e.clientX - r.left, y = e.clientY - r.top;
+    setDrag({ x0: x, y0: y, x1: x, y1: y });
+  };
+
+  const onUp = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    const d = drag;
+    setDrag(null);
+    dragged.current = false;
+    if (!d || !view.current) return;
+    const r = e.currentTarget.getBoundingClientRect();
+    const x1 = e.clientX - r.left, y1 = e.clientY - r.top;
+    if (Math.abs(x1 - d.x0) < MIN_DRAG || Math.abs(y1 - d.y0) < MIN_DRAG) return;
+    dragged.current = true;
+    const a = view.current.fromPx(Math.min(d.x0, x1), Math.max(d.y0, y1));
+    const b = view.current.fromPx(Math.max(d.x0, x1), Math.min(d.y0, y1));
+    setZoom({ x0: a.x, x1: b.x, y0: a.y, y1: b.y });
+    setTip(null);
+  };
+
   const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
     const r = e.currentTarget.getBoundingClientRect();
+    if (drag) {
+      setDrag({ ...drag, x1: e.clientX - r.left, y1: e.clientY - r.top });
+      return;
+    }
     const hit = hitAt(e.clientX - r.left, e.clientY - r.top);
     if (!hit) {
       setTip(null);
@@ -302,12 +363,20 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
   };
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    if (dragged.current) {
+      dragged.current = false;
+      return;
+    }
     const r = e.currentTarget.getBoundingClientRect();
     const hit = hitAt(e.clientX - r.left, e.clientY - r.top);
     if (hit) onPick?.({ series: hit.s, number: (series[hit.s] as ScatterSeries).numbers[hit.i] as number });
   };
 
   const onKey = (e: KeyboardEvent<HTMLCanvasElement>) => {
+    if (e.key === 'Escape' && zoom) {
+      setZoom(null);
+      return;
+    }
     const s = series[0];
     const order = s?.frontOrder;
     if (!s || !order || order.length === 0 || !view.current) return;
@@ -330,16 +399,28 @@ export function ScatterCanvas({ series, xLabel, yLabel, height = 360, highlight 
         tabIndex={0}
         role="img"
         aria-label={`${label}. Arrow keys walk the Pareto front, Enter opens the trial.`}
+        onMouseDown={onDown}
+        onMouseUp={onUp}
         onMouseMove={onMove}
         onMouseLeave={() => {
           setTip(null);
+          setDrag(null);
           onHover?.(null);
         }}
         onClick={onClick}
+        onDoubleClick={() => setZoom(null)}
         onKeyDown={onKey}
         onBlur={() => setCursor(-1)}
         style={{ cursor: tip ? 'pointer' : 'crosshair' }}
       />
+      {drag ? (
+        <div className="zoom-box" style={{ left: Math.min(drag.x0, drag.x1), top: Math.min(drag.y0, drag.y1), width: Math.abs(drag.x1 - drag.x0), height: Math.abs(drag.y1 - drag.y0) }} />
+      ) : null}
+      {zoom ? (
+        <button type="button" className="zoom-reset" onClick={() => setZoom(null)} title="Show every point again (or double-click, or Escape)">
+          Reset zoom
+        </button>
+      ) : null}
       {tip ? (
         <div className="tip" role="status" style={{ left: Math.min(tip.x + 10, width - 260), top: Math.max(0, tip.y - 34) }}>
           {tip.text}
