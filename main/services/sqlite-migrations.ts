@@ -108,6 +108,8 @@ export const MIGRATIONS: readonly Migration[] = [
     ALTER TABLE studies ADD COLUMN notes TEXT;  -- NULL when none
     ALTER TABLE studies ADD COLUMN tags TEXT;   -- JSON string[]; NULL when none
   `),
+  // A study's CPU use summed over its runs in a workbench (StudyRecord.cpu), kept after the run.
+  (db) => db.exec(`ALTER TABLE studies ADD COLUMN cpu TEXT;  -- JSON StudyCpu; NULL when no run was measured`),
 ];
 
 /**
