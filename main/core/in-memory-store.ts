@@ -4,6 +4,7 @@ import type {
   CurvePoint,
   DeviceRecord,
   LatencySample,
+  StudyCpu,
   StudyProgress,
   StudyRecord,
   StudySpec,
@@ -14,6 +15,7 @@ import type {
 import type { Checkpoint, LatencyQuery, LeaseHolder, LeasePolicy, Store, StudyLease, TrialQuery, TrialResult } from './store.js';
 import {
   EMPTY_PROGRESS,
+  addCpu,
   checkResult,
   checkTransition,
   fencedOut,
@@ -118,6 +120,11 @@ export class InMemoryStore implements Store {
       else r.tags = [...info.tags];
     }
     return copy(r);
+  }
+
+  addStudyCpu(id: string, run: Omit<StudyCpu, 'runs'>): void {
+    const r = this.study(id).record;
+    r.cpu = addCpu(r.cpu, run);
   }
 
   deleteStudy(id: string, now: number, policy: LeasePolicy): void {

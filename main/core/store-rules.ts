@@ -1,5 +1,5 @@
 import { NasError, StoreConflict, StudyBusy } from '../../shared/errors.js';
-import { TRIAL_STATES, type StudyProgress, type StudyStatus } from '../../shared/types/index.js';
+import { TRIAL_STATES, type StudyCpu, type StudyProgress, type StudyStatus } from '../../shared/types/index.js';
 import type { LeasePolicy, StudyLease, TrialQuery, TrialResult } from './store.js';
 
 /** Rules every Store implementation enforces the same way (see the invariants on `Store`). */
@@ -83,4 +83,15 @@ export function leaseLost(studyId: string, current: StudyLease | undefined, now:
 /** A write to a study through a handle that does not hold the study's existing lease. */
 export function fencedOut(lease: StudyLease): StudyBusy {
   return new StudyBusy(`study ${lease.studyId} is being run by process ${lease.pid} on host '${lease.host}'; it cannot be changed from here meanwhile`);
+}
+
+/** A study's CPU use with one more run added (both stores). */
+export function addCpu(total: StudyCpu | undefined, run: Omit<StudyCpu, 'runs'>): StudyCpu {
+  return {
+    cpuSeconds: (total?.cpuSeconds ?? 0) + run.cpuSeconds,
+    wallSeconds: (total?.wallSeconds ?? 0) + run.wallSeconds,
+    cores: run.cores,
+    accelerator: run.accelerator,
+    runs: (total?.runs ?? 0) + 1,
+  };
 }

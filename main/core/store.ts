@@ -5,6 +5,7 @@ import type {
   DeviceRecord,
   LatencySample,
   Metrics,
+  StudyCpu,
   StudyProgress,
   StudyRecord,
   StudySpec,
@@ -101,6 +102,8 @@ export interface Store {
    * is allowed while another process runs the study. Returns the updated record.
    */
   updateStudyInfo(id: string, info: { readonly name?: string; readonly notes?: string; readonly tags?: readonly string[] }): StudyRecord;
+  /** Adds one run's CPU use to the study's (`StudyRecord.cpu`; cores and accelerator are the run's). */
+  addStudyCpu(id: string, run: Omit<StudyCpu, 'runs'>): void;
   /**
    * Removes a study and everything recorded for it (trials, metrics, curves, latency samples,
    * artifact records: not the artifact files, and its lease) in one transaction. Callers make sure

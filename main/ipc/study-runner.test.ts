@@ -71,6 +71,24 @@ describe('StudyRunner resources', () => {
     await runner.dispose();
   });
 
+  it('keeps a finished run\'s CPU use with the study', async () => {
+    const store = new InMemoryStore();
+    const statuses: string[] = [];
+    const runner = new StudyRunner(store, { onTrial: () => undefined, onProgress: () => undefined, onStatus: (_id, s) => statuses.push(s) }, undefined, 0);
+    const { id } = store.createStudy(nb201Spec({ budget: { evals: 150 } }), 0);
+    expect(store.getStudy(id)!.cpu).toBeUndefined();
+    runner.start(id);
+    await runner.whenIdle(id);
+    const first = store.getStudy(id)!.cpu!;
+    expect(first.runs).toBe(1);
+    expect(first.wallSeconds).toBeGreaterThan(0);
+    expect(first.cpuSeconds).toBeGreaterThan(0); // 150 evaluations cost some CPU time
+    expect(first.cores).toBeGreaterThan(0);
+    expect(first.accelerator).toBeNull();
+    expect(statuses).toContain('complete');
+    await runner.dispose();
+  });
+
   it('names the accelerator of training evaluators from the torch engine, and none for tables', () => {
     const gpu = () => ({ info: () => ({ cuda: true }) });
     const cpuOnly = () => ({ info: () => ({ cuda: false }) });

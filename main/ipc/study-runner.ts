@@ -114,6 +114,21 @@ export class StudyRunner implements Disposable {
     return { utilisation, cores, load1: loadavg()[0] ?? 0, accelerator: r.accelerator };
   }
 
+  /** Keeps the CPU use of a run that ended with its study (`StudyRecord.cpu`, summed over runs). */
+  private recordCpu(id: string, r: Running): void {
+    const used = process.cpuUsage(r.cpuAtStart.usage);
+    try {
+      this.store.addStudyCpu(id, {
+        cpuSeconds: (used.user + used.system) / 1e6,
+        wallSeconds: (performance.now() - r.cpuAtStart.at) / 1000,
+        cores: Math.max(1, cpus().length),
+        accelerator: r.accelerator,
+      });
+    } catch {
+      // The study is gone (deleted) or the store closed: nothing to keep the figures with.
+    }
+  }
+
   /** What the evaluator of a study running here knows of `a` before evaluating it; undefined when it does not run here. */
   known(id: string, a: Architecture): Readonly<Record<string, number>> | undefined {
     const r = this.running.get(id);
@@ -178,12 +193,14 @@ export class StudyRunner implements Disposable {
       })
       .then(
         (outcome) => {
+          this.recordCpu(id, entry);
           this.running.delete(id);
           emitProgress(true);
           this.listener.onStatus(id, outcome.status === 'stopped' ? 'stopped' : 'complete');
           return outcome;
         },
         (e: unknown) => {
+          this.recordCpu(id, entry);
           this.running.delete(id);
           this.listener.onStatus(id, 'failed', errorMessage(e));
           return undefined;

@@ -9,6 +9,7 @@ import type {
   DeviceRecord,
   LatencySample,
   Metrics,
+  StudyCpu,
   StudyProgress,
   StudyRecord,
   StudySpec,
@@ -19,6 +20,7 @@ import type {
 import type { Checkpoint, LatencyQuery, LeaseHolder, LeasePolicy, Store, StudyLease, TrialQuery, TrialResult } from '../core/store.js';
 import {
   EMPTY_PROGRESS,
+  addCpu,
   checkResult,
   checkTransition,
   fencedOut,
@@ -34,7 +36,7 @@ import { MIGRATIONS, migrate } from './sqlite-migrations.js';
 
 interface StudyRow {
   id: number; spec: string; status: StudyStatus; created_at: number; started_at: number | null;
-  finished_at: number | null; error: string | null; progress: string; notes?: string | null; tags?: string | null;
+  finished_at: number | null; error: string | null; progress: string; notes?: string | null; tags?: string | null; cpu?: string | null;
 }
 interface TrialRow {
   study_id: number; number: number; key: string; sample: string; state: TrialState; cost: number | null;
@@ -208,6 +210,18 @@ export class SqliteStore implements Store {
         if (info.notes !== undefined) this.stmt('UPDATE studies SET notes = ? WHERE id = ?').run(info.notes === '' ? null : info.notes, sid);
         if (info.tags !== undefined) this.stmt('UPDATE studies SET tags = ? WHERE id = ?').run(info.tags.length === 0 ? null : JSON.stringify(info.tags), sid);
         return this.readStudy(sid)!;
+      }).immediate(),
+    );
+  }
+
+  addStudyCpu(id: string, run: Omit<StudyCpu, 'runs'>): void {
+    // Not a run write (no lease fence): the accounting of a run that just ended.
+    this.guard(() =>
+      this.db.transaction(() => {
+        const sid = this.studyId(id, true);
+        const row = this.stmt('SELECT cpu FROM studies WHERE id = ?').get(sid) as { cpu: string | null };
+        const total = addCpu(row.cpu === null ? undefined : parseCpu(row.cpu), run);
+        this.stmt('UPDATE studies SET cpu = ? WHERE id = ?').run(JSON.stringify(total), sid);
       }).immediate(),
     );
   }
@@ -563,7 +577,19 @@ function studyFromRow(r: StudyRow, spec: StudySpec, progress: StudyProgress): St
     ...(r.error !== null && { error: r.error }),
     ...(r.notes !== null && r.notes !== undefined && { notes: r.notes }),
     ...(r.tags !== null && r.tags !== undefined && { tags: parseTags(r.tags) }),
+    ...(r.cpu !== null && r.cpu !== undefined && parseCpu(r.cpu) && { cpu: parseCpu(r.cpu)! }),
   };
+}
+
+/** A stored cpu column (JSON StudyCpu); anything else reads as none measured. */
+function parseCpu(text: string): StudyCpu | undefined {
+  try {
+    const c = JSON.parse(text) as Partial<StudyCpu> | null;
+    const ok = c !== null && typeof c === 'object' && [c.cpuSeconds, c.wallSeconds, c.cores, c.runs].every((v) => typeof v === 'number' && Number.isFinite(v));
+    return ok ? (c as StudyCpu) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A stored tags column (JSON string[]); anything else reads as no tags. */

@@ -110,6 +110,22 @@ export interface StudyRecord {
   /** The user's notes and tags on the study (the workbench's Searches list). */
   readonly notes?: string;
   readonly tags?: readonly string[];
+  /** CPU use of its runs in a workbench process, summed over the runs (kept after they end). */
+  readonly cpu?: StudyCpu;
+}
+
+/** A study's CPU use over its runs in a workbench process (the study runner samples process.cpuUsage). */
+export interface StudyCpu {
+  /** CPU seconds (user + system) of the process while the study ran. */
+  readonly cpuSeconds: number;
+  /** Wall seconds of those runs. */
+  readonly wallSeconds: number;
+  /** Cores of the machine of the latest run. */
+  readonly cores: number;
+  /** Where models trained in the latest run (`cuda`, `cpu`; null for tables). */
+  readonly accelerator: 'cuda' | 'cpu' | null;
+  /** Runs measured. */
+  readonly runs: number;
 }
 
 export interface CurvePoint {
