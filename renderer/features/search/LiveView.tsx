@@ -259,6 +259,9 @@ export function LiveView({ id }: { id: StudyId }) {
 function ResourcesTable({ detail }: { detail: StudyDetail }) {
   const r = detail.resources;
   const cpu = detail.cpu;
+  // What the study's finished runs here used (stored with it), shown when none runs now.
+  const kept = detail.active ? undefined : detail.record.cpu;
+  const accelerator = cpu ? cpu.accelerator : kept?.accelerator;
   if (!r || r.finished === 0) return <Empty>Waiting for the first finished trial.</Empty>;
   const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
   const rows: [string, string, string][] = [
@@ -268,8 +271,8 @@ function ResourcesTable({ detail }: { detail: StudyDetail }) {
     ['trial-seconds', 'Time per architecture (median / max)', `${fmt(r.trialSeconds.median, 3)} s / ${fmt(r.trialSeconds.max, 3)} s wall · ${fmt(r.costSeconds.median, 3)} s / ${fmt(r.costSeconds.max, 3)} s charged`],
     ['unique', 'Distinct architectures', `${pct(r.uniqueFraction)} of ${r.finished.toLocaleString('en-US')}`],
     ['diversity', `Diversity (mean Hamming distance, last ${r.window})`, r.diversity === null ? '—' : `${pct(r.diversity)} of the decisions`],
-    ['cpu', 'CPU (this run, all cores)', cpu ? `${pct(cpu.utilisation)} of ${cpu.cores} cores · load ${fmt(cpu.load1, 3)}` : detail.active ? '…' : 'not running here'],
-    ['accelerator', 'GPU', cpu?.accelerator === 'cuda' ? 'CUDA' : cpu?.accelerator === 'cpu' ? 'none (CPU training)' : 'not known for this evaluator'],
+    ['cpu', cpu || !kept ? 'CPU (this run, all cores)' : 'CPU (its runs here, all cores)', cpu ? `${pct(cpu.utilisation)} of ${cpu.cores} cores · load ${fmt(cpu.load1, 3)}` : detail.active ? '…' : kept ? `${pct(kept.wallSeconds > 0 ? Math.min(1, kept.cpuSeconds / kept.wallSeconds / kept.cores) : 0)} of ${kept.cores} cores over ${fmt(kept.wallSeconds, 3)} s (${kept.runs} run${kept.runs === 1 ? '' : 's'}, kept with the search)` : 'not running here'],
+    ['accelerator', 'GPU', accelerator === 'cuda' ? 'CUDA' : accelerator === 'cpu' ? 'none (CPU training)' : 'not known for this evaluator'],
   ];
   return (
     <table className="grid compact" aria-label="Resources" data-testid="resources">
