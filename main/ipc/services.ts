@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { basename } from 'node:path';
 import { COST_METRICS } from '../core/graph/cost.js';
-import { defaultMaxTrain, TRAIN_METRICS } from '../services/train/evaluator.js';
+import { TRAIN_METRICS } from '../services/train/evaluator.js';
+import { DEFAULT_SPACE, defaultTrainingSpec } from '../services/search-defaults.js';
 import { ZERO_COST_PROXIES } from '../services/train/zero-cost.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
@@ -444,7 +444,8 @@ export class SpaceService implements SpaceApi {
         metrics.push({ name: c, known: known.has(c) });
       }
     }
-    const mobilenet = createSpace('mobilenet');
+    // The CLI's default space: mobilenet with 1–2 blocks per stage.
+    const mobilenet = createSpace('mobilenet', DEFAULT_SPACE.spaceOptions ?? {});
     return [
       {
         id: 'nb201',
@@ -466,24 +467,12 @@ export class SpaceService implements SpaceApi {
       },
       {
         id: 'mobilenet',
-        title: `${mobilenet.title} · trained on Fashion-MNIST`,
+        title: `${mobilenet.title} (1–2 blocks per stage) · trained`,
         count: mobilenet.count().toString(),
         metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true })), ...ZERO_COST_PROXIES.map((name) => ({ name, known: true }))],
-        // What `frontier search` does by default: each candidate trained for real (tfjs) on the
-        // built-in Fashion-MNIST subset, in worker threads so the server stays responsive.
-        defaults: {
-          name: 'mobilenet training',
-          space: 'mobilenet',
-          strategy: 'evolution',
-          strategyOptions: { population: 8, tournament: 3 },
-          objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric: 'latency_ms', direction: 'min' }],
-          constraints: [],
-          report: ['test_accuracy', 'params', 'flops'],
-          budget: { wallMs: 270_000 },
-          seed: 0,
-          // The settings of `frontier search`'s training default (main/cli/commands/search.ts).
-          evaluator: { kind: 'train', val: 500, maxTrain: defaultMaxTrain('auto'), epochs: 2, patience: 2, batchSize: 32, lr: 3e-3, latency: true, workers: Math.max(1, cpus().length), mobilenet: { stemStride: 2 } },
-        },
+        // What `frontier search` does with no options (main/services/search-defaults.ts): the compact
+        // space, each candidate trained on the built-in Fashion-MNIST subset, one worker thread per core.
+        defaults: defaultTrainingSpec(),
       },
     ];
   }

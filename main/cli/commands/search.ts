@@ -1,9 +1,7 @@
 import { resolve } from 'node:path';
 import { errorMessage } from '../../../shared/errors.js';
 import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../../shared/types/index.js';
-import { availableParallelism } from 'node:os';
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
-import { MOBILENET_DEFAULTS } from '../../core/spaces/mobilenet.js';
 import { strategyHelp } from '../../core/strategy-docs.js';
 import { warmStartFrom } from '../../core/strategies/warm-start.js';
 import { MAX_CONCURRENCY } from '../../core/study-spec.js';
@@ -15,6 +13,7 @@ import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../
 import { defaultMaxTrain } from '../../services/train/evaluator.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
+import { concurrencyForWorkers, DEFAULT_SPACE, defaultWorkers, TRAIN_DEFAULTS } from '../../services/search-defaults.js';
 import { checkRedis, redactUrl } from '../../services/queue/connection.js';
 import { checkRemoteSpec, remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
 import { flag, list, num, parse, parseDuration, str, type Parsed } from '../args.js';
@@ -103,7 +102,7 @@ Other:
   -h, --help               this help
 `;
 
-const OPTIONS = {
+export const SEARCH_OPTIONS = {
   space: { type: 'string' },
   strategy: { type: 'string' },
   option: { type: 'string', multiple: true },
@@ -143,14 +142,7 @@ const OPTIONS = {
   ...DB_OPTION,
 } as const;
 
-/**
- * The space of a search without --space: mobilenet with 1–2 blocks per stage instead of 1–4, so that
- * the default five-minute search on 2 CPU cores sees more candidates (`--space mobilenet` is the full space).
- */
-export const DEFAULT_SPACE: Pick<StudySpec, 'space' | 'spaceOptions'> = {
-  space: 'mobilenet',
-  spaceOptions: { stages: MOBILENET_DEFAULTS.stages.map((st) => ({ ...st, depths: [1, 2] })) },
-};
+export { DEFAULT_SPACE };
 
 function spaceOf(p: Parsed, io: CliIO): Pick<StudySpec, 'space' | 'spaceOptions'> {
   if (str(p, 'space') === undefined) return DEFAULT_SPACE;
@@ -229,7 +221,7 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   };
   const strategy = str(p, 'strategy') ?? 'evolution';
   const workers = training ? ((evaluator as { workers?: number }).workers ?? 0) : 0;
-  const concurrency = num(p, 'concurrency', { integer: true, min: 1, max: MAX_CONCURRENCY }) ?? (workers > 1 ? workers : undefined);
+  const concurrency = num(p, 'concurrency', { integer: true, min: 1, max: MAX_CONCURRENCY }) ?? concurrencyForWorkers(workers);
   const options = strategyOptions(p);
   // A training search sees tens of candidates, not thousands: a small evolution population.
   if (training && strategy === 'evolution' && Object.keys(options).length === 0) Object.assign(options, { population: '8', tournament: '3' });
@@ -265,17 +257,17 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
     kind: 'train',
     data: data === undefined ? DEFAULT_DATASET : data.startsWith('builtin:') ? data : resolve(io.cwd, data),
     cwd: io.cwd,
-    val: num(p, 'val', { min: 0 }) ?? 500,
+    val: num(p, 'val', { min: 0 }) ?? TRAIN_DEFAULTS.val,
     ...(maxTrain > 0 ? { maxTrain } : {}),
-    epochs: num(p, 'epochs', { integer: true, min: 1 }) ?? 2,
-    patience: num(p, 'patience', { integer: true, min: 0 }) ?? 2,
-    batchSize: num(p, 'batch-size', { integer: true, min: 1 }) ?? 32,
-    lr: num(p, 'lr', { min: 0 }) ?? 3e-3,
+    epochs: num(p, 'epochs', { integer: true, min: 1 }) ?? TRAIN_DEFAULTS.epochs,
+    patience: num(p, 'patience', { integer: true, min: 0 }) ?? TRAIN_DEFAULTS.patience,
+    batchSize: num(p, 'batch-size', { integer: true, min: 1 }) ?? TRAIN_DEFAULTS.batchSize,
+    lr: num(p, 'lr', { min: 0 }) ?? TRAIN_DEFAULTS.lr,
     latency: !flag(p, 'no-latency'),
     ...(flag(p, 'early-stop') ? { earlyStop: true } : {}),
     ...(flag(p, 'augment') ? { augment: { flip: true, shift: 2 } } : {}),
     ...(latencyOn.length ? { latencyBackends: latencyOn } : {}),
-    workers: num(p, 'workers', { integer: true, min: 0 }) ?? Math.max(1, availableParallelism()),
+    workers: num(p, 'workers', { integer: true, min: 0 }) ?? defaultWorkers(),
     ...(backend ? { backend } : {}),
     // Stride-2 stem: a quarter of the activations, so a CPU search sees several times more candidates.
     ...(space === 'mobilenet' ? { mobilenet: { stemStride: 2 } } : {}),
@@ -283,7 +275,7 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
 }
 
 export async function searchCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parse('search', argv, OPTIONS);
+  const p = parse('search', argv, SEARCH_OPTIONS);
   if (flag(p, 'help')) {
     io.out(`${SEARCH_HELP}\n${strategyHelp()}`);
     return 0;

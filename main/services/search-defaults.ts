@@ -1,0 +1,60 @@
+/**
+ * The defaults of a training search, shared by `frontier search` (main/cli/commands/search.ts) and the
+ * workbench's New search form (the mobilenet entry of `space.list`), so both start the same search.
+ */
+import { availableParallelism } from 'node:os';
+import type { StudySpec } from '../../shared/types/index.js';
+import { MOBILENET_DEFAULTS } from '../core/spaces/mobilenet.js';
+import { DEFAULT_DATASET } from './data/builtin.js';
+import { defaultMaxTrain } from './train/evaluator.js';
+
+/**
+ * The space of a search without --space: mobilenet with 1–2 blocks per stage instead of 1–4, so that
+ * the default five-minute search on 2 CPU cores sees more candidates (`--space mobilenet` is the full space).
+ */
+export const DEFAULT_SPACE: Pick<StudySpec, 'space' | 'spaceOptions'> = {
+  space: 'mobilenet',
+  spaceOptions: { stages: MOBILENET_DEFAULTS.stages.map((st) => ({ ...st, depths: [1, 2] })) },
+};
+
+/** Training settings of a candidate when not given (sized for ~5 minutes on 2 cores). */
+export const TRAIN_DEFAULTS = { val: 500, epochs: 2, patience: 2, batchSize: 32, lr: 3e-3 } as const;
+
+/** Candidates trained in parallel when not given: one per CPU core. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Trials in flight for a number of training workers (the CLI's default without --concurrency). */
+export function concurrencyForWorkers(workers: number): number | undefined {
+  return workers > 1 ? workers : undefined;
+}
+
+/** The search `frontier search` runs with no options (without cwd: the caller's own). */
+export function defaultTrainingSpec(): StudySpec {
+  const workers = defaultWorkers();
+  const concurrency = concurrencyForWorkers(workers);
+  return {
+    name: 'mobilenet evolution',
+    ...DEFAULT_SPACE,
+    strategy: 'evolution',
+    // A training search sees tens of candidates, not thousands: a small evolution population.
+    strategyOptions: { population: 8, tournament: 3 },
+    objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric: 'latency_ms', direction: 'min' }],
+    constraints: [],
+    report: ['test_accuracy', 'params', 'flops'],
+    budget: { wallMs: 270_000 },
+    seed: 0,
+    evaluator: {
+      kind: 'train',
+      data: DEFAULT_DATASET,
+      ...TRAIN_DEFAULTS,
+      maxTrain: defaultMaxTrain('auto'),
+      latency: true,
+      workers,
+      // Stride-2 stem: a quarter of the activations, so a CPU search sees several times more candidates.
+      mobilenet: { stemStride: 2 },
+    },
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
+}
