@@ -92,6 +92,8 @@ describe.skipIf(skip !== undefined)('New search: strategies and their options', 
 
   it('a training space also offers the zero-cost filter, whose proxy is a choice', async () => {
     await page.goto(`${url.href}#/new`);
+    // A fresh form: the one above kept what was typed (tpe), which a change of space no longer resets.
+    await page.reload();
     await poll(() => page.getByTestId('space-count').textContent()).toMatch(/15,625 architectures/);
     await page.getByLabel('Dataset and space').selectOption('mobilenet');
     await poll(() => page.getByLabel('Objective 1', { exact: true }).inputValue()).toBe('val_accuracy');

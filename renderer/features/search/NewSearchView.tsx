@@ -73,7 +73,9 @@ export function NewSearchView() {
   const chosen = catalog?.strategies.find((s) => s.name === draft.strategy);
   const own = chosen?.options ?? [];
   const common = optionsOf(catalog, draft.strategy).filter((o) => !own.includes(o));
-  const training = spaces.find((s) => s.id === draft.space)?.defaults?.evaluator.kind === 'train';
+  const ready = spaces.find((s) => s.id === draft.space)?.defaults;
+  const training = ready?.evaluator.kind === 'train';
+  const readyTrain = training ? (ready?.evaluator as { epochs?: number; workers?: number }) : undefined;
   const setOption = (name: string, v: string) => editDraft({ options: { ...draft.options, [name]: v } });
 
   const metricOptions = (current: string) => (
@@ -138,6 +140,29 @@ export function NewSearchView() {
             </p>
           )}
         </fieldset>
+        {training ? (
+          <fieldset data-testid="training-settings">
+            <legend>Training (each candidate)</legend>
+            <div className="row">
+              <Field label="Data" field="evaluator.data" hint={<>builtin:fashion-mnist, or a path on this machine: a .csv file, or a folder of IDX files, CIFAR batches or one sub-folder of images per class</>}>
+                {(id, invalid) => (
+                  <>
+                    <input id={id} list={`${id}-builtin`} aria-invalid={invalid} value={draft.data} onChange={(e) => editDraft({ data: e.target.value })} />
+                    <datalist id={`${id}-builtin`}>
+                      <option value="builtin:fashion-mnist">Fashion-MNIST subset (built in)</option>
+                    </datalist>
+                  </>
+                )}
+              </Field>
+              <Field label="Epochs" field="evaluator.epochs" hint={`per candidate (default ${readyTrain?.epochs ?? 2})`}>
+                {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.epochs} onChange={(e) => editDraft({ epochs: e.target.value })} />}
+              </Field>
+              <Field label="Workers" field="evaluator.workers" hint={`candidates trained in parallel (default ${readyTrain?.workers ?? 1}: one per CPU core)`}>
+                {(id, invalid) => <input id={id} inputMode="numeric" aria-invalid={invalid} value={draft.workers} onChange={(e) => editDraft({ workers: e.target.value })} />}
+              </Field>
+            </div>
+          </fieldset>
+        ) : null}
         <fieldset>
           <legend>Strategy</legend>
           <Field label="Strategy" field="strategy" hint={chosen?.summary}>

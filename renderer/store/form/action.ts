@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import { nas, NasError, type StudyId } from '../../api/index.js';
 import type { NasStore } from '../index.js';
 import { initialDraft, initialFormState, type FormDraft, type FormState } from './initialState.js';
-import { draftFromDefaults, localIssues, toSpec, withStrategy } from './reducer.js';
+import { draftFromDefaults, isTraining, localIssues, switchSpace, toSpec, withStrategy } from './reducer.js';
 
 export interface FormActions {
   loadSpaces(): Promise<void>;
@@ -19,9 +19,11 @@ const CHECK_DELAY_MS = 250;
 export const createFormSlice: StateCreator<NasStore, [], [], FormState & FormActions> = (set, get) => {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let checkSeq = 0;
+  // The draft as filled in for the current space: what differs from it was typed by the user, and stays on a change of space.
+  let spaceBase: FormDraft = initialDraft;
   const check = async () => {
     const { draft, spaces, strategies } = get();
-    if (localIssues(draft, strategies).length > 0) return;
+    if (localIssues(draft, strategies, isTraining(draft, spaces)).length > 0) return;
     const seq = ++checkSeq;
     try {
       const serverCheck = await nas().study.validate({ spec: toSpec(draft, spaces) });
@@ -49,21 +51,27 @@ export const createFormSlice: StateCreator<NasStore, [], [], FormState & FormAct
     },
     editDraft(patch) {
       const cur = get().draft;
-      // Another space: start from its ready spec (objectives, budget… differ between spaces).
-      let base = patch.space !== undefined && patch.space !== cur.space ? draftFromDefaults(cur, get().spaces.find((x) => x.id === patch.space)) : cur;
+      // Another space: its ready spec, except for what the user changed (objectives, budget… differ between spaces).
+      const to = patch.space !== undefined && patch.space !== cur.space ? get().spaces.find((x) => x.id === patch.space) : undefined;
+      let base = cur;
+      if (to) {
+        base = switchSpace(cur, spaceBase, to);
+        spaceBase = draftFromDefaults(cur, to);
+      }
       // Another strategy: its options start from their defaults.
       if (patch.strategy !== undefined && patch.strategy !== base.strategy && patch.options === undefined) base = withStrategy(base, patch.strategy, get().strategies);
       set({ draft: { ...base, ...patch }, submitError: null, serverCheck: null });
       scheduleCheck();
     },
     resetDraft() {
+      spaceBase = initialDraft;
       set({ draft: initialDraft, serverCheck: null, submitError: null, attempted: false });
       scheduleCheck();
     },
     async submitDraft() {
       set({ attempted: true });
       const { draft, spaces, strategies } = get();
-      if (localIssues(draft, strategies).length > 0) return null;
+      if (localIssues(draft, strategies, isTraining(draft, spaces)).length > 0) return null;
       set({ submitting: true, submitError: null });
       try {
         const spec = toSpec(draft, spaces);

@@ -18,6 +18,12 @@ export interface FormDraft {
   readonly seed: string;
   /** Real-time replay factor (wall s per simulated s), so a table search can be watched. */
   readonly pace: string;
+  /** Training searches: the dataset (`builtin:<name>` or a path on the machine running main). */
+  readonly data: string;
+  /** Training searches: epochs per candidate. */
+  readonly epochs: string;
+  /** Training searches: candidates trained in parallel (worker threads); also the trials in flight. */
+  readonly workers: string;
 }
 
 export interface FormState {
@@ -48,6 +54,9 @@ export const initialDraft: FormDraft = {
   budgetMinutes: '',
   seed: '0',
   pace: '',
+  data: '',
+  epochs: '',
+  workers: '',
 };
 
 export const initialFormState: FormState = { draft: initialDraft, spaces: [], strategies: null, serverCheck: null, submitting: false, submitError: null, attempted: false };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SpaceEntry } from '../../api/index.js';
 import type { StrategyCatalog } from '../../../shared/strategy-info.js';
 import { initialDraft, initialFormState, type FormState } from './initialState.js';
-import { draftFromDefaults, issueFor, localIssues, toSpec, withStrategy } from './reducer.js';
+import { draftFromDefaults, issueFor, localIssues, switchSpace, toSpec, withStrategy } from './reducer.js';
 import { formSelectors } from './selectors.js';
 
 const spaces: SpaceEntry[] = [
@@ -37,20 +37,43 @@ describe('form reducer', () => {
 });
 
 describe('choosing a space', () => {
+  const train: SpaceEntry = {
+    id: 'mobilenet', title: 'MBConv', count: '1', metrics: ['val_accuracy', 'latency_ms', 'params', 'test_accuracy'].map((name) => ({ name, known: name === 'params' })),
+    defaults: {
+      name: 'mobilenet evolution', space: 'mobilenet', spaceOptions: { stages: [{ depths: [1, 2] }] }, strategy: 'evolution', strategyOptions: { population: 8, tournament: 3 },
+      objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric: 'latency_ms', direction: 'min' }], constraints: [{ metric: 'params', op: '<=', value: 50000 }],
+      report: ['test_accuracy', 'params'], budget: { wallMs: 270_000 }, seed: 0, evaluator: { kind: 'train', data: 'builtin:fashion-mnist', epochs: 2, workers: 2 }, concurrency: 2,
+    },
+  };
   it('fills the draft from the space ready spec, and the spec round-trips', () => {
-    const train: SpaceEntry = {
-      id: 'mobilenet', title: 'MBConv', count: '1', metrics: [],
-      defaults: {
-        name: 'mobilenet training', space: 'mobilenet', strategy: 'evolution', strategyOptions: { population: 8, tournament: 3 },
-        objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric: 'latency_ms', direction: 'min' }], constraints: [{ metric: 'params', op: '<=', value: 50000 }],
-        report: ['test_accuracy', 'params'], budget: { wallMs: 270_000 }, seed: 0, evaluator: { kind: 'train', workers: 2 },
-      },
-    };
     const d = draftFromDefaults({ ...initialDraft, pace: '0.01' }, train);
-    expect(d).toMatchObject({ space: 'mobilenet', options: { population: '8', tournament: '3' }, budgetEvals: '', budgetMinutes: '4.5', report: 'test_accuracy, params', pace: '' });
-    expect(localIssues(d)).toEqual([]);
+    expect(d).toMatchObject({ space: 'mobilenet', options: { population: '8', tournament: '3' }, budgetEvals: '', budgetMinutes: '4.5', report: 'test_accuracy, params', pace: '', data: 'builtin:fashion-mnist', epochs: '2', workers: '2' });
+    expect(localIssues(d, null, true)).toEqual([]);
     expect(toSpec({ ...d, pace: '0.5' }, [train])).toEqual(train.defaults);
     expect(draftFromDefaults(initialDraft, { id: 'x', title: 'x', count: '1', metrics: [] })).toEqual({ ...initialDraft, space: 'x' });
+  });
+  it('a training search takes the data, epochs and workers as typed, with as many trials in flight as workers', () => {
+    const d = draftFromDefaults(initialDraft, train);
+    expect(toSpec({ ...d, data: ' /data/digits.csv ', epochs: '5', workers: '3' }, [train])).toMatchObject({ evaluator: { kind: 'train', data: '/data/digits.csv', epochs: 5, workers: 3 }, concurrency: 3 });
+    expect(toSpec({ ...d, workers: '1' }, [train]).concurrency).toBeUndefined();
+    expect(localIssues({ ...d, data: ' ', epochs: '0', workers: '1.5' }, null, true).map((i) => i.field)).toEqual(['evaluator.data', 'evaluator.epochs', 'evaluator.workers']);
+    // not a training space: those fields are not checked
+    expect(localIssues({ ...initialDraft, epochs: 'x' }, null, false)).toEqual([]);
+  });
+  it('keeps what the user changed on a change of space, and takes the rest from the new space', () => {
+    const start = draftFromDefaults(initialDraft, spaces[0]);
+    const untouched = switchSpace(start, start, train);
+    expect(untouched).toEqual(draftFromDefaults(start, train));
+    const typed = { ...start, name: 'mine', seed: '7', strategy: 'tpe', options: { gamma: '0.2' }, budgetEvals: '40' };
+    const next = switchSpace(typed, start, train);
+    expect(next).toMatchObject({ space: 'mobilenet', name: 'mine', seed: '7', strategy: 'tpe', options: { gamma: '0.2' }, budgetEvals: '40', budgetMinutes: '4.5', epochs: '2', workers: '2' });
+    // the old space's objectives are not metrics of the new one: the new space's own
+    expect(next.objectives.map((o) => o.metric)).toEqual(['val_accuracy', 'latency_ms']);
+    // and back: the training fields typed on mobilenet are kept for later, the objectives are nb201's again
+    const onTrain = { ...next, epochs: '4', workers: '1', data: '/d.csv' };
+    const back = switchSpace(onTrain, draftFromDefaults(typed, train), spaces[0]);
+    expect(back).toMatchObject({ space: 'nb201', name: 'mine', seed: '7', strategy: 'tpe', epochs: '4', workers: '1', data: '/d.csv', objectives: [] });
+    expect(switchSpace(back, draftFromDefaults(back, spaces[0]), train)).toMatchObject({ epochs: '4', workers: '1', data: '/d.csv' });
   });
 });
 

@@ -5,6 +5,11 @@ import type { FormDraft } from './initialState.js';
 
 const num = (t: string): number | undefined => (t.trim() === '' ? undefined : Number(t));
 
+/** Whether the draft's space is searched by training each candidate (its ready spec's evaluator is `train`). */
+export function isTraining(d: FormDraft, spaces: readonly SpaceEntry[]): boolean {
+  return spaces.find((s) => s.id === d.space)?.defaults?.evaluator.kind === 'train';
+}
+
 /** The options the draft's strategy takes (its own, then those every strategy takes), when the catalog is loaded. */
 export function optionsOf(catalog: StrategyCatalog | null, strategy: string): readonly StrategyOptionInfo[] {
   if (!catalog) return [];
@@ -26,7 +31,7 @@ function optionIssue(o: StrategyOptionInfo, text: string): string | undefined {
  * Checks that need no server: every number well-formed, at least one objective and one budget, and
  * strategy options of the right kind (ranges are main's to check: its message names them).
  */
-export function localIssues(d: FormDraft, catalog: StrategyCatalog | null = null): FieldIssue[] {
+export function localIssues(d: FormDraft, catalog: StrategyCatalog | null = null, training = false): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const bad = (field: string, message: string) => issues.push({ field, message });
   if (!d.name.trim()) bad('name', 'Give the search a name.');
@@ -56,6 +61,13 @@ export function localIssues(d: FormDraft, catalog: StrategyCatalog | null = null
   }
   const pace = num(d.pace);
   if (pace !== undefined && !(Number.isFinite(pace) && pace >= 0)) bad('evaluator.pace', 'Pace must be a number ≥ 0.');
+  if (training) {
+    if (!d.data.trim()) bad('evaluator.data', 'Give the data: builtin:fashion-mnist or a path (a .csv file or a folder).');
+    const epochs = num(d.epochs);
+    if (epochs === undefined || !(Number.isInteger(epochs) && epochs >= 1)) bad('evaluator.epochs', 'Epochs must be a whole number from 1.');
+    const workers = num(d.workers);
+    if (workers === undefined || !(Number.isInteger(workers) && workers >= 0)) bad('evaluator.workers', 'Workers must be a whole number ≥ 0 (0: train in the server process).');
+  }
   return issues;
 }
 
@@ -68,12 +80,17 @@ export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
     const v = text.trim();
     if (v !== '') strategyOptions[k] = Number.isFinite(Number(v)) ? Number(v) : v;
   }
-  const evaluator = base?.evaluator ?? { kind: 'table', tables: [], knownTables: [] };
+  const readyEvaluator = base?.evaluator ?? { kind: 'table', tables: [], knownTables: [] };
   // Replay pace only means something for a table evaluator.
-  const pace = evaluator.kind === 'table' ? num(d.pace) : undefined;
+  const pace = readyEvaluator.kind === 'table' ? num(d.pace) : undefined;
+  // A training search: the data, epochs and workers as typed; as many trials in flight as workers (as the CLI).
+  const training = readyEvaluator.kind === 'train';
+  const workers = training ? Number(d.workers) : 0;
+  const evaluator = training ? { ...readyEvaluator, data: d.data.trim(), epochs: Number(d.epochs), workers } : readyEvaluator;
   return {
     name: d.name.trim(),
     space: d.space,
+    ...(base?.space === d.space && base.spaceOptions ? { spaceOptions: base.spaceOptions } : {}),
     strategy: d.strategy,
     strategyOptions,
     objectives: d.objectives.map((o) => ({ metric: o.metric, direction: o.direction })),
@@ -86,6 +103,7 @@ export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
     },
     seed: Number(d.seed),
     evaluator: pace ? { ...evaluator, pace } : evaluator,
+    ...(workers > 1 ? { concurrency: workers } : {}),
   };
 }
 
@@ -93,6 +111,7 @@ export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
 export function draftFromDefaults(d: FormDraft, entry: SpaceEntry | undefined): FormDraft {
   const spec = entry?.defaults;
   if (!spec) return { ...d, space: entry?.id ?? d.space };
+  const ev = spec.evaluator as { data?: unknown; epochs?: unknown; workers?: unknown };
   return {
     ...d,
     name: spec.name,
@@ -107,7 +126,35 @@ export function draftFromDefaults(d: FormDraft, entry: SpaceEntry | undefined): 
     budgetMinutes: spec.budget.wallMs !== undefined ? String(spec.budget.wallMs / 60_000) : '',
     seed: String(spec.seed),
     pace: '',
+    data: typeof ev.data === 'string' ? ev.data : '',
+    epochs: typeof ev.epochs === 'number' ? String(ev.epochs) : '',
+    workers: typeof ev.workers === 'number' ? String(ev.workers) : '',
   };
+}
+
+/**
+ * The draft after choosing another space: what the user changed since the current space was filled in
+ * (`base`, the draft as it was then) stays — name, strategy and options, budget, seed, data, epochs,
+ * workers…; the rest comes from the new space's ready spec. Objectives, constraints and the report stay
+ * only when the new space has their metrics.
+ */
+export function switchSpace(d: FormDraft, base: FormDraft, to: SpaceEntry | undefined): FormDraft {
+  const next = draftFromDefaults(d, to);
+  if (!to?.defaults) return next;
+  const edited = <K extends keyof FormDraft>(k: K) => JSON.stringify(d[k]) !== JSON.stringify(base[k]);
+  const known = new Set(to.metrics.map((m) => m.name));
+  const metricsKnown = (k: 'objectives' | 'constraints' | 'report') =>
+    k === 'report' ? d.report.split(',').map((x) => x.trim()).filter(Boolean).every((m) => known.has(m)) : d[k].every((x) => known.has(x.metric));
+  const out: Record<string, unknown> = { ...next };
+  for (const k of Object.keys(next) as (keyof FormDraft)[]) {
+    if (k === 'space' || k === 'strategy' || k === 'options' || !edited(k)) continue;
+    if ((k === 'objectives' || k === 'constraints' || k === 'report') && !metricsKnown(k)) continue;
+    // A field the new space has no use for (e.g. epochs for a table search) keeps its text for a switch back.
+    out[k] = d[k];
+  }
+  // The options belong to the strategy: both stay when either was changed, else both come from the new space.
+  if (edited('strategy') || edited('options')) Object.assign(out, { strategy: d.strategy, options: d.options });
+  return out as unknown as FormDraft;
 }
 
 /** The first issue for a field or any of its sub-fields (`budget` matches `budget.evals`). */

@@ -1,0 +1,154 @@
+/**
+ * Issue 14 item 7: New search = CLI. The form shows `frontier search`'s training defaults (the compact
+ * mobilenet space, built-in data, epochs, one worker per core), keeps what was typed on a change of
+ * space, and a training search started from it — by keyboard only — stores the same evaluator settings
+ * as `frontier search` with the same options. Chromium against `frontier serve` on an empty SQLite database.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../main/cli/io.js';
+import { parse } from '../../main/cli/args.js';
+import { SEARCH_OPTIONS, specFromFlags } from '../../main/cli/commands/search.js';
+import { SqliteStore } from '../../main/services/sqlite-store.js';
+import { tempDir } from '../cli-helpers.js';
+import { startServe, stopServe } from '../serve-helpers.js';
+import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+
+const skip = browserSkipReason();
+if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
+
+/** The spec `frontier search <argv>` would store (what it passes to createStudy). */
+function cliSpec(argv: string[]) {
+  const io = { out: () => undefined, err: () => undefined, isTTY: false, columns: 80, env: {}, cwd: process.cwd() } as CliIO;
+  return specFromFlags(parse('search', argv, SEARCH_OPTIONS), io);
+}
+
+describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept fields, keyboard)', () => {
+  let serve: ChildProcess | undefined;
+  let url: URL;
+  let db: string;
+  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    db = join(tempDir('frontier-e2e-parity-'), 'e2e.db');
+    SqliteStore.open(db).close();
+    ({ child: serve, url } = await startServe(db));
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve) await stopServe(serve);
+  });
+
+  /** The accessible label of the focused element (its <label for>, or aria-label, or text). */
+  const focusedLabel = (): Promise<string> =>
+    page.evaluate(`(() => {
+      const el = document.activeElement;
+      if (!el) return '';
+      const byFor = el.id ? document.querySelector('label[for="' + CSS.escape(el.id) + '"]')?.textContent : undefined;
+      return (byFor ?? el.getAttribute('aria-label') ?? el.textContent ?? '').trim();
+    })()`);
+  /** Presses Tab until the field labelled `label` has the focus (fails when it is not reachable so). */
+  async function tabTo(label: string, max = 80) {
+    for (let i = 0; i < max; i++) {
+      if ((await focusedLabel()) === label) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`'${label}' is not reachable with Tab (last focus: '${await focusedLabel()}')`);
+  }
+  async function typeInto(label: string, text: string) {
+    await tabTo(label);
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(text);
+  }
+
+  it('shows the CLI defaults, keeps typed fields on a change of space, and starts the same search as `frontier search`', async () => {
+    await page.goto(`${url.href}#/new`);
+    await poll(() => page.getByTestId('space-count').textContent()).toMatch(/15,625 architectures/);
+    // From the top of the page, by keyboard only.
+    await page.locator('body').focus();
+    await typeInto('Name', 'parity run');
+    await tabTo('Dataset and space');
+    await page.keyboard.press('ArrowDown');
+    await poll(() => page.getByLabel('Dataset and space').inputValue()).toBe('mobilenet');
+
+    // The CLI's defaults: compact space, built-in data, 2 epochs, one worker per core, 4.5 min of wall time.
+    const defaults = cliSpec([]);
+    const ev = defaults.evaluator as unknown as { data: string; epochs: number; workers: number };
+    expect(ev).toMatchObject({ data: 'builtin:fashion-mnist', epochs: 2, workers: availableParallelism() });
+    await poll(() => page.getByLabel('Data', { exact: true }).inputValue()).toBe(ev.data);
+    expect(await page.getByLabel('Epochs', { exact: true }).inputValue()).toBe(String(ev.epochs));
+    expect(await page.getByLabel('Workers', { exact: true }).inputValue()).toBe(String(ev.workers));
+    expect(await page.getByLabel('Wall minutes').inputValue()).toBe(String((defaults.budget.wallMs ?? 0) / 60_000));
+    expect(await page.getByLabel('population', { exact: true }).inputValue()).toBe(String(defaults.strategyOptions?.population));
+    // the name typed before the change of space stays
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('parity run');
+    await poll(() => page.getByTestId('space-count').textContent()).toMatch(/^1,108,126,760,976 .*architectures/);
+
+    await typeInto('Epochs', '1');
+    await typeInto('Workers', '2');
+    await typeInto('Seed', '5');
+    // Another space and back: nothing typed is lost.
+    await page.getByLabel('Dataset and space').focus();
+    await page.keyboard.press('ArrowUp');
+    await poll(() => page.getByLabel('Dataset and space').inputValue()).toBe('nb201');
+    expect(await page.getByLabel('Epochs', { exact: true }).count()).toBe(0);
+    expect(await page.getByLabel('Seed').inputValue()).toBe('5');
+    await page.keyboard.press('ArrowDown');
+    await poll(() => page.getByLabel('Epochs', { exact: true }).inputValue()).toBe('1');
+    expect(await page.getByLabel('Workers', { exact: true }).inputValue()).toBe('2');
+    expect(await page.getByLabel('Seed').inputValue()).toBe('5');
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('parity run');
+
+    // A bad value is named on its field.
+    await typeInto('Workers', 'two');
+    await poll(() => page.locator('[data-field="evaluator.workers"]').textContent()).toMatch(/Workers must be a whole number/);
+    await typeInto('Workers', '2');
+    await typeInto('Evaluations', '2');
+    await poll(() => page.locator('.form-issues').count()).toBe(0);
+    await poll(() => page.getByRole('button', { name: 'Start search' }).textContent()).toBe('Start search');
+    await page.screenshot({ path: artifact('14-7-new-search-cli-parity.png'), fullPage: true });
+    // Enter in a field submits the form.
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/study\/1$/, { timeout: 30_000 });
+
+    const cli = cliSpec(['--epochs', '1', '--workers', '2', '--seed', '5', '--budget-evals', '2', '--budget-wall', '4m30s', '--name', 'parity run']);
+    const store = SqliteStore.open(db);
+    let ui;
+    try {
+      ui = store.getStudy('1')?.spec;
+    } finally {
+      store.close();
+    }
+    expect(ui).toBeDefined();
+    const pick = (s: typeof cli) => {
+      const e = s.evaluator as Record<string, unknown>;
+      return {
+        name: s.name, space: s.space, spaceOptions: s.spaceOptions, strategy: s.strategy, objectives: s.objectives, report: s.report, budget: s.budget, seed: s.seed, concurrency: s.concurrency,
+        evaluator: { kind: e.kind, data: e.data, epochs: e.epochs, workers: e.workers, val: e.val, patience: e.patience, batchSize: e.batchSize, lr: e.lr, latency: e.latency, mobilenet: e.mobilenet },
+      };
+    };
+    expect(pick(ui!)).toEqual(pick(cli));
+    expect(pick(ui!)).toMatchObject({ space: 'mobilenet', concurrency: 2, evaluator: { epochs: 1, workers: 2, data: 'builtin:fashion-mnist' } });
+    expect(Number(ui!.strategyOptions?.population)).toBe(Number(cli.strategyOptions?.population));
+
+    // Stop it by keyboard as well.
+    const stop = page.getByRole('button', { name: 'Stop' });
+    await poll(() => stop.count(), 30_000).toBe(1);
+    await stop.focus();
+    await page.keyboard.press('Enter');
+    await poll(() => page.locator('.badge').first().textContent(), 60_000).toMatch(/stopped|complete/);
+    expect(errors).toEqual([]);
+  }, 180_000);
+});
