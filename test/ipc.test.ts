@@ -146,6 +146,11 @@ describe('NasApi over an in-memory transport', () => {
     // Every ready spec the form starts from is valid as it stands (mobilenet: trained on Fashion-MNIST).
     for (const sp of spaces) expect(await nas.study.validate({ spec: sp.defaults! })).toMatchObject({ ok: true, issues: [] });
     expect(spaces[1]!.defaults!.evaluator.kind).toBe('train');
+    // a training search's data must exist: named on its field before anything is stored
+    for (const data of ['/no/such/data.csv', 'builtin:mnist-nope']) {
+      const bad = await nas.study.validate({ spec: { ...spaces[1]!.defaults!, evaluator: { ...spaces[1]!.defaults!.evaluator, data } } });
+      expect(bad).toMatchObject({ ok: false, issues: [{ field: 'evaluator.data', message: expect.stringMatching(data.startsWith('/') ? /no file or folder/ : /no built-in dataset/) }] });
+    }
     expect(await nas.space.validate({ space: 'custom', options: { document: 'layers: [' } })).toMatchObject({ field: 'space' });
     const devices = await nas.device.list();
     expect(devices[0]).toMatchObject({ id: 'local:cpu', kind: 'local', online: true });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { COST_METRICS } from '../core/graph/cost.js';
 import { TRAIN_METRICS } from '../services/train/evaluator.js';
 import { DEFAULT_SPACE, defaultTrainingSpec } from '../services/search-defaults.js';
+import { BUILTIN_DATASETS } from '../services/data/builtin.js';
 import { ZERO_COST_PROXIES } from '../services/train/zero-cost.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type {
@@ -415,6 +416,13 @@ export function validateSpec(spec: StudySpec): SpecValidation {
       createStrategy(spec.strategy, { space, objectives: spec.objectives ?? [], seed: spec.seed, options: spec.strategyOptions ?? {} });
     } catch (e) {
       add(/option/.test(errorMessage(e)) ? optionField(errorMessage(e)) : 'strategy', e);
+    }
+  }
+  const data = spec.evaluator.kind === 'train' ? (spec.evaluator as { data?: unknown; cwd?: unknown }) : undefined;
+  if (data && typeof data.data === 'string') {
+    const ref = data.data;
+    if (ref.startsWith('builtin:') ? !(ref.slice('builtin:'.length) in BUILTIN_DATASETS) : !existsSync(resolve(typeof data.cwd === 'string' ? data.cwd : process.cwd(), ref))) {
+      add('evaluator.data', ref.startsWith('builtin:') ? `no built-in dataset '${ref}' (built in: ${Object.keys(BUILTIN_DATASETS).map((n) => `builtin:${n}`).join(', ')})` : `no file or folder '${ref}' on the machine running the search`);
     }
   }
   if (issues.length === 0) {

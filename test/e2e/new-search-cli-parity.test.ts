@@ -115,6 +115,10 @@ describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept f
     await typeInto('Workers', 'two');
     await poll(() => page.locator('[data-field="evaluator.workers"]').textContent()).toMatch(/Workers must be a whole number/);
     await typeInto('Workers', '2');
+    // A user path that does not exist: main says so on the Data field.
+    await typeInto('Data', '/no/such/data.csv');
+    await poll(() => page.locator('[data-field="evaluator.data"]').textContent()).toMatch(/no file or folder '\/no\/such\/data\.csv'/);
+    await typeInto('Data', 'builtin:fashion-mnist');
     await typeInto('Evaluations', '2');
     await poll(() => page.locator('.form-issues').count()).toBe(0);
     await poll(() => page.getByRole('button', { name: 'Start search' }).textContent()).toBe('Start search');
