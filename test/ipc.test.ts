@@ -146,6 +146,11 @@ describe('NasApi over an in-memory transport', () => {
     // Every ready spec the form starts from is valid as it stands (mobilenet: trained on Fashion-MNIST).
     for (const sp of spaces) expect(await nas.study.validate({ spec: sp.defaults! })).toMatchObject({ ok: true, issues: [] });
     expect(spaces[1]!.defaults!.evaluator.kind).toBe('train');
+    // a table search's cost: a bad form or an unknown column is named on its field
+    for (const cost of ['nope*2', 'train_time_200ep_c10valid*x']) {
+      const bad = await nas.study.validate({ spec: { ...spaces[0]!.defaults!, evaluator: { ...spaces[0]!.defaults!.evaluator, cost } } });
+      expect(bad).toMatchObject({ ok: false, issues: [{ field: 'evaluator.cost' }] });
+    }
     // a training search's data must exist: named on its field before anything is stored
     for (const data of ['/no/such/data.csv', 'builtin:mnist-nope']) {
       const bad = await nas.study.validate({ spec: { ...spaces[1]!.defaults!, evaluator: { ...spaces[1]!.defaults!.evaluator, data } } });

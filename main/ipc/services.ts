@@ -400,7 +400,7 @@ export function validateSpec(spec: StudySpec): SpecValidation {
     validateStudySpec(spec);
   } catch (e) {
     const m = errorMessage(e);
-    const field = /strategy option/.test(m) ? optionField(m) : /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
+    const field = /^cost '/.test(m) ? 'evaluator.cost' : /strategy option/.test(m) ? optionField(m) : /name/.test(m) ? 'name' : /objective/.test(m) ? 'objectives' : /budget/.test(m) ? 'budget' : /seed/.test(m) ? 'seed' : /concurrency/.test(m) ? 'concurrency' : /constraint/.test(m) ? 'constraints' : '';
     add(field, e);
   }
   let spaceCount: string | null = null;
@@ -433,7 +433,11 @@ export function validateSpec(spec: StudySpec): SpecValidation {
       const col = /column '([^']+)'/.exec(m)?.[1];
       const oi = spec.objectives.findIndex((o) => o.metric === col);
       const ci = spec.constraints.findIndex((c) => c.metric === col);
-      add(oi >= 0 ? `objectives.${oi}.metric` : ci >= 0 ? `constraints.${ci}.metric` : col ? 'report' : 'evaluator', e);
+      // The cost expression (COLUMN*FACTOR) is its own field: a bad form or an unknown column of it.
+      const cost = (spec.evaluator as { cost?: unknown }).cost;
+      const costColumn = typeof cost === 'string' ? /^\s*([^*\s]+)/.exec(cost)?.[1] : undefined;
+      const isCost = /^cost /.test(m) || (col !== undefined && col === costColumn && oi < 0 && ci < 0);
+      add(isCost ? 'evaluator.cost' : oi >= 0 ? `objectives.${oi}.metric` : ci >= 0 ? `constraints.${ci}.metric` : col ? 'report' : 'evaluator', e);
     }
   }
   return { ok: issues.length === 0, issues, spaceCount };

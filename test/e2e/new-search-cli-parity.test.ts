@@ -105,6 +105,11 @@ describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept f
     await poll(() => page.getByLabel('Dataset and space').inputValue()).toBe('nb201');
     expect(await page.getByLabel('Epochs', { exact: true }).count()).toBe(0);
     expect(await page.getByLabel('Seed').inputValue()).toBe('5');
+    // a table search offers the CLI's --cost, with its default
+    const nbCost = (cliSpec(['--space', 'nb201']).evaluator as { cost?: string }).cost;
+    expect(nbCost).toMatch(/^train_time_200ep_c10valid\*/);
+    expect(await page.getByLabel('Cost per evaluation').inputValue()).toBe(nbCost);
+    await page.getByLabel('Dataset and space').focus();
     await page.keyboard.press('ArrowDown');
     await poll(() => page.getByLabel('Epochs', { exact: true }).inputValue()).toBe('1');
     expect(await page.getByLabel('Workers', { exact: true }).inputValue()).toBe('2');

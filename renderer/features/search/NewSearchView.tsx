@@ -280,6 +280,11 @@ export function NewSearchView() {
                 {(id, invalid) => <input id={id} inputMode="decimal" aria-invalid={invalid} value={draft.pace} placeholder="0" onChange={(e) => editDraft({ pace: e.target.value })} />}
               </Field>
             ) : null}
+            {spaces.find((s) => s.id === draft.space)?.defaults?.evaluator.kind === 'table' ? (
+              <Field label="Cost per evaluation" field="evaluator.cost" hint="simulated seconds: COLUMN*FACTOR, COLUMN or a number (as the CLI's --cost)">
+                {(id, invalid) => <input id={id} aria-invalid={invalid} value={draft.cost} onChange={(e) => editDraft({ cost: e.target.value })} />}
+              </Field>
+            ) : null}
           </div>
         </fieldset>
         {issues.length > 0 ? (

@@ -18,6 +18,8 @@ export interface FormDraft {
   readonly seed: string;
   /** Real-time replay factor (wall s per simulated s), so a table search can be watched. */
   readonly pace: string;
+  /** Table searches: simulated cost of one evaluation (COLUMN*FACTOR, COLUMN or seconds); '' keeps the space's. */
+  readonly cost: string;
   /** Training searches: the dataset (`builtin:<name>` or a path on the machine running main). */
   readonly data: string;
   /** Training searches: epochs per candidate. */
@@ -54,6 +56,7 @@ export const initialDraft: FormDraft = {
   budgetMinutes: '',
   seed: '0',
   pace: '',
+  cost: '',
   data: '',
   epochs: '',
   workers: '',

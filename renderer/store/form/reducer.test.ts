@@ -33,6 +33,9 @@ describe('form reducer', () => {
       report: ['c10_test'],
       evaluator: { kind: 'table', tables: ['a'], knownTables: ['b'], cost: 'c*1', pace: 0.001 },
     });
+    // a cost typed for a table search replaces the space's; empty keeps it
+    expect(toSpec({ ...initialDraft, cost: ' c*2 ' }, spaces).evaluator).toMatchObject({ cost: 'c*2' });
+    expect(toSpec({ ...initialDraft, cost: '' }, spaces).evaluator).toMatchObject({ cost: 'c*1' });
   });
 });
 

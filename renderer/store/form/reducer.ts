@@ -86,7 +86,8 @@ export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
   // A training search: the data, epochs and workers as typed; as many trials in flight as workers (as the CLI).
   const training = readyEvaluator.kind === 'train';
   const workers = training ? Number(d.workers) : 0;
-  const evaluator = training ? { ...readyEvaluator, data: d.data.trim(), epochs: Number(d.epochs), workers } : readyEvaluator;
+  const cost = readyEvaluator.kind === 'table' && d.cost.trim() !== '' ? d.cost.trim() : undefined;
+  const evaluator = training ? { ...readyEvaluator, data: d.data.trim(), epochs: Number(d.epochs), workers } : cost !== undefined ? { ...readyEvaluator, cost } : readyEvaluator;
   return {
     name: d.name.trim(),
     space: d.space,
@@ -111,7 +112,7 @@ export function toSpec(d: FormDraft, spaces: readonly SpaceEntry[]): StudySpec {
 export function draftFromDefaults(d: FormDraft, entry: SpaceEntry | undefined): FormDraft {
   const spec = entry?.defaults;
   if (!spec) return { ...d, space: entry?.id ?? d.space };
-  const ev = spec.evaluator as { data?: unknown; epochs?: unknown; workers?: unknown };
+  const ev = spec.evaluator as { data?: unknown; epochs?: unknown; workers?: unknown; cost?: unknown };
   return {
     ...d,
     name: spec.name,
@@ -126,6 +127,7 @@ export function draftFromDefaults(d: FormDraft, entry: SpaceEntry | undefined): 
     budgetMinutes: spec.budget.wallMs !== undefined ? String(spec.budget.wallMs / 60_000) : '',
     seed: String(spec.seed),
     pace: '',
+    cost: typeof ev.cost === 'string' ? ev.cost : '',
     data: typeof ev.data === 'string' ? ev.data : '',
     epochs: typeof ev.epochs === 'number' ? String(ev.epochs) : '',
     workers: typeof ev.workers === 'number' ? String(ev.workers) : '',
