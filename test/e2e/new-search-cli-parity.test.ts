@@ -4,22 +4,19 @@
  * space, and a training search started from it — by keyboard only — stores the same evaluator settings
  * as `frontier search` with the same options. Chromium against `frontier serve` on an empty SQLite database.
  */
-import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../main/cli/io.js';
 import { parse } from '../../main/cli/args.js';
 import { SEARCH_OPTIONS, specFromFlags } from '../../main/cli/commands/search.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { tempDir } from '../cli-helpers.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
-const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
+const skip = workbenchSkipReason();
 
 /** The spec `frontier search <argv>` would store (what it passes to createStudy). */
 function cliSpec(argv: string[]) {
@@ -28,27 +25,21 @@ function cliSpec(argv: string[]) {
 }
 
 describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept fields, keyboard)', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let url: URL;
   let db: string;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     db = join(tempDir('frontier-e2e-parity-'), 'e2e.db');
     SqliteStore.open(db).close();
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    wb = await openWorkbench(db);
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   /** The accessible label of the focused element (its <label for>, or aria-label, or text). */

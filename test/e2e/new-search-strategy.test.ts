@@ -3,43 +3,34 @@
  * main, IPC strategy.list), checks them, and starts a search with the options set; a training space
  * also offers the zero-cost filter. Chromium against `frontier serve` on an empty SQLite database.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRATEGIES } from '../../main/core/strategies.js';
 import { strategyCatalog } from '../../main/core/strategy-docs.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { tempDir } from '../cli-helpers.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
-const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
+const skip = workbenchSkipReason();
 
 describe.skipIf(skip !== undefined)('New search: strategies and their options', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let url: URL;
   let db: string;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     db = join(tempDir('frontier-e2e-strategy-'), 'e2e.db');
     SqliteStore.open(db).close();
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    wb = await openWorkbench(db);
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   it('offers every registered strategy, shows the chosen one\'s options, checks them and starts the search with them', async () => {

@@ -6,9 +6,8 @@
  * previous / next, "on the front", a likely parent, and a stopped search's trial shown as
  * interrupted rather than failed. Screenshots in test-artifacts/.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from '../../main/core/cancellation.js';
 import { summarize } from '../../main/core/summary.js';
@@ -18,24 +17,20 @@ import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { createStudy, runStudy } from '../../main/services/studies.js';
 import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const skip = workbenchSkipReason();
 const OBJ1 = [{ metric: 'c10_valid_12ep', direction: 'max' as const }];
 
 describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial detail', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
   let frontTrial = 0;
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     const db = join(tempDir('frontier-e2e-compare-'), 'e2e.db');
     const store = SqliteStore.open(db);
     try {
@@ -68,16 +63,12 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
     } finally {
       store.close();
     }
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    wb = await openWorkbench(db);
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   const listCell = async (id: string, column: string) => {

@@ -7,29 +7,26 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { cliAsync, tempDir } from '../cli-helpers.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+const skip = workbenchSkipReason();
 const poll = <T>(fn: () => T | Promise<T>, timeout = 20_000) => expect.poll(fn, { timeout, interval: 200 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(skip !== undefined)('a CLI search, live in the workbench', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let search: ChildProcess | undefined;
   let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
   const db = join(tempDir('frontier-e2e-live-'), 'f.db');
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     // ~2 minutes of paced replay: the CLI runs the whole time the page is watched.
     search = cliAsync(['search', '--space', 'nb201', '--name', 'cli live', '--budget-evals', '2000', '--pace', '0.0005'], { db });
     for (let i = 0; i < 300; i++) {
@@ -44,17 +41,13 @@ describe.skipIf(skip !== undefined)('a CLI search, live in the workbench', () =>
         s.close();
       }
     }
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    wb = await openWorkbench(db);
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
     search?.kill('SIGKILL');
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   const evals = async () => Number(/([\d,]+) \/ 2,000 evaluations/.exec((await page.getByTestId('progress-text').textContent()) ?? '')?.[1]?.replace(/,/g, '') ?? NaN);

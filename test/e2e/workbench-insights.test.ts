@@ -3,53 +3,31 @@
  * small-sample warning and wide intervals (not clear of chance); a 400-trial one gets none; the
  * metric can be any objective, another recorded metric (with its direction) or the Pareto rank.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancellationTokenSource } from '../../main/core/cancellation.js';
-import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { createStudy, runStudy } from '../../main/services/studies.js';
 import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, seedFinishedStudies, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const skip = workbenchSkipReason();
 
 describe.skipIf(skip !== undefined)('insights in the workbench', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     const db = join(tempDir('frontier-e2e-insights-'), 'e2e.db');
-    const store = SqliteStore.open(db);
-    try {
-      for (const spec of [nb201Spec({ name: 'seven', strategy: 'random', budget: { evals: 7 } }), nb201Spec({ name: 'four hundred', strategy: 'random', budget: { evals: 400 } })]) {
-        const rec = createStudy(store, spec);
-        const cts = new CancellationTokenSource();
-        await runStudy(store, rec.id, cts.token);
-        cts.dispose();
-      }
-    } finally {
-      store.close();
-    }
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await seedFinishedStudies(db, [nb201Spec({ name: 'seven', strategy: 'random', budget: { evals: 7 } }), nb201Spec({ name: 'four hundred', strategy: 'random', budget: { evals: 400 } })]);
+    wb = await openWorkbench(db);
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   it('warns on 7 trials and gives intervals that are not clear of chance', async () => {

@@ -5,9 +5,8 @@
  * started from the workbench shows the CPU its run takes while it runs, and live counts; the
  * detail of a trial still running shows the metrics known before training it (item 8/#3).
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from '../../main/core/cancellation.js';
 import { studyResources } from '../../main/core/analysis.js';
@@ -17,25 +16,22 @@ import { createStudy, runStudy } from '../../main/services/studies.js';
 import type { StudyResources } from '../../shared/ipc/contract.js';
 import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+const skip = workbenchSkipReason();
 const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) => expect.poll(fn, { timeout: opts.timeout ?? 15_000, interval: 100 });
 const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 
 describe.skipIf(skip !== undefined)('resource accounting in the workbench', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
   let done: StudyResources;
-  const errors: string[] = [];
+  let errors: string[] = [];
   const row = (k: string) => page.locator(`[data-testid="resources"] tr[data-resource="${k}"] td`);
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     const db = join(tempDir('frontier-e2e-resources-'), 'e2e.db');
     const store = SqliteStore.open(db);
     try {
@@ -51,16 +47,12 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
     } finally {
       store.close();
     }
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    wb = await openWorkbench(db);
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   it('shows what a finished search spent and how varied its architectures were, from the store', async () => {

@@ -3,53 +3,32 @@
  * (kept in the database: they survive a reload and a server restart), find it by a tag, and delete
  * another one after confirming (Cancel keeps it). Screenshots in test-artifacts/.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancellationTokenSource } from '../../main/core/cancellation.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { createStudy, runStudy } from '../../main/services/studies.js';
 import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, seedFinishedStudies, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const skip = workbenchSkipReason();
 
 describe.skipIf(skip !== undefined)('managing searches in the workbench', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
   const db = join(tempDir('frontier-e2e-searches-'), 'e2e.db');
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    const store = SqliteStore.open(db);
-    try {
-      for (const spec of [nb201Spec({ name: 'keep me', budget: { evals: 30 } }), nb201Spec({ name: 'throw me away', budget: { evals: 30 } })]) {
-        const rec = createStudy(store, spec);
-        const cts = new CancellationTokenSource();
-        await runStudy(store, rec.id, cts.token);
-        cts.dispose();
-      }
-    } finally {
-      store.close();
-    }
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await seedFinishedStudies(db, [nb201Spec({ name: 'keep me', budget: { evals: 30 } }), nb201Spec({ name: 'throw me away', budget: { evals: 30 } })]);
+    wb = await openWorkbench(db);
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   const rows = () => page.locator('table[aria-label="Searches"] tbody tr');
@@ -73,8 +52,7 @@ describe.skipIf(skip !== undefined)('managing searches in the workbench', () => 
     expect(await row.getByLabel('Tags of baseline evolution').locator('.tag').allTextContents()).toEqual(['baseline', 'nb201']);
     expect(await row.locator('.study-notes').textContent()).toBe('Seed 3, the reference run for the paper.');
 
-    await stopServe(serve!);
-    ({ child: serve, url } = await startServe(db));
+    url = await wb!.restartServe();
     await page.goto(url.href);
     await poll(() => rows().filter({ hasText: 'baseline evolution' }).count()).toBe(1);
     expect(await rows().filter({ hasText: 'baseline evolution' }).locator('.tag').allTextContents()).toEqual(['baseline', 'nb201']);

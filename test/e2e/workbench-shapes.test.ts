@@ -4,9 +4,8 @@
  * stage, a mobilenet trained on the built-in Fashion-MNIST block by block — and says 'input size
  * unknown' (no shapes) for user data. Chromium against `frontier serve`; screenshots in test-artifacts/.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../main/core/rng.js';
 import { createSpace } from '../../main/core/spaces.js';
@@ -14,12 +13,10 @@ import { SqliteStore } from '../../main/services/sqlite-store.js';
 import type { StudySpec } from '../../shared/types/index.js';
 import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const skip = workbenchSkipReason();
 const OBJ1 = [{ metric: 'val_accuracy', direction: 'max' as const }];
 
 /** A study with one finished trial of `sample`, as a search would record it. */
@@ -32,15 +29,13 @@ function seed(store: SqliteStore, spec: StudySpec, sample: readonly number[]): v
 }
 
 describe.skipIf(skip !== undefined)('tensor shapes in the architecture graph', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
   const mobilenetSample = createSpace('mobilenet').sample(new Rng(3));
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     const db = join(tempDir('frontier-e2e-shapes-'), 'e2e.db');
     const store = SqliteStore.open(db);
     try {
@@ -51,17 +46,12 @@ describe.skipIf(skip !== undefined)('tensor shapes in the architecture graph', (
     } finally {
       store.close();
     }
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1440, height: 900 });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    wb = await openWorkbench(db, { viewport: { width: 1440, height: 900 } });
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   it('shows the NB201 cell’s shape at each CIFAR stage', async () => {

@@ -3,52 +3,31 @@
  * view, narrower axes), a drag does not open a trial, and Reset zoom / double-click show every
  * point again. Chromium against `frontier serve`; screenshot in test-artifacts/.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancellationTokenSource } from '../../main/core/cancellation.js';
-import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { createStudy, runStudy } from '../../main/services/studies.js';
 import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { openWorkbench, seedFinishedStudies, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const skip = workbenchSkipReason();
 
 describe.skipIf(skip !== undefined)('zooming the Pareto scatter', () => {
-  let serve: ChildProcess | undefined;
+  let wb: Workbench | undefined;
   let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     const db = join(tempDir('frontier-e2e-zoom-'), 'e2e.db');
-    const store = SqliteStore.open(db);
-    try {
-      const rec = createStudy(store, nb201Spec({ name: 'zoom me', budget: { evals: 120 }, seed: 7 }));
-      const cts = new CancellationTokenSource();
-      await runStudy(store, rec.id, cts.token);
-      cts.dispose();
-    } finally {
-      store.close();
-    }
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1440, height: 900 });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await seedFinishedStudies(db, [nb201Spec({ name: 'zoom me', budget: { evals: 120 }, seed: 7 })]);
+    wb = await openWorkbench(db, { viewport: { width: 1440, height: 900 } });
+    ({ page, url, errors } = wb);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (serve) await stopServe(serve);
+    await wb?.close();
   });
 
   it('drag-zooms into a rectangle, and Reset zoom / double-click show everything again', async () => {

@@ -1,0 +1,92 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { CancellationTokenSource } from '../../main/core/cancellation.js';
+import { SqliteStore } from '../../main/services/sqlite-store.js';
+import { createStudy, runStudy } from '../../main/services/studies.js';
+import type { StudySpec } from '../../shared/types/index.js';
+import { startServe, stopServe } from '../serve-helpers.js';
+import { browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+
+/** Why the workbench e2e tests cannot run here (undefined when they can); throws under CI=true instead of skipping. */
+export function workbenchSkipReason(): string | undefined {
+  const skip = browserSkipReason();
+  if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+  return skip;
+}
+
+/** expect.poll with the e2e defaults (15 s, every 100 ms). */
+export function poll<T>(fn: () => T | Promise<T>, timeout = 15_000, interval = 100) {
+  return expect.poll(fn, { timeout, interval });
+}
+
+/** Creates each study in `db` and runs it to the end (as `frontier search` would); returns their records' ids. */
+export async function seedFinishedStudies(db: string, specs: readonly StudySpec[]): Promise<string[]> {
+  const store = SqliteStore.open(db);
+  const ids: string[] = [];
+  try {
+    for (const spec of specs) {
+      const rec = createStudy(store, spec);
+      const cts = new CancellationTokenSource();
+      await runStudy(store, rec.id, cts.token);
+      cts.dispose();
+      ids.push(rec.id);
+    }
+  } finally {
+    store.close();
+  }
+  return ids;
+}
+
+export interface Workbench {
+  page: Page;
+  /** The served workbench; changes after `restartServe`. */
+  url: URL;
+  serve: ChildProcess;
+  /** Page errors and console errors seen so far. */
+  errors: string[];
+  /** Stops `frontier serve` and starts it again on the same database. */
+  restartServe(): Promise<URL>;
+  /** Closes Chromium (and its profile) and stops the server; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * `frontier serve` on `db` and a headless Chromium page that records its errors. If any step fails,
+ * whatever was already started is closed before the error is rethrown.
+ */
+export async function openWorkbench(db: string, opts: { viewport?: { width: number; height: number } } = {}): Promise<Workbench> {
+  ensureRendererBuilt();
+  let { child: serve, url } = await startServe(db);
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  const close = async () => {
+    await browser?.close();
+    await stopServe(serve);
+  };
+  try {
+    browser = await launchChromium();
+    const page = await browser.context.newPage();
+    if (opts.viewport) await page.setViewportSize(opts.viewport);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const wb: Workbench = {
+      page,
+      url,
+      serve,
+      errors,
+      async restartServe() {
+        await stopServe(serve);
+        ({ child: serve, url } = await startServe(db));
+        wb.serve = serve;
+        wb.url = url;
+        return url;
+      },
+      close,
+    };
+    return wb;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
