@@ -4,10 +4,10 @@
  * runs on the engine's own thread (alpha per epoch back here), ENAS asks it for weight steps and
  * validation accuracies of cells a TypeScript controller samples. Native failures arrive as NasError.
  */
-import { Cancelled, NasError } from '../../../shared/errors.js';
+import { NasError } from '../../../shared/errors.js';
 import type { Sample } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
-import { torchAddon, torchError } from './torch-engine.js';
+import { cancellableJob, torchAddon, torchError } from './torch-engine.js';
 
 export interface OneShotNetOptions {
   /** [H, W, C] of one example. */
@@ -159,16 +159,8 @@ export class Nb201OneShotNet {
     this.m.dispose();
   }
 
-  private async cancellable<T>(token: CancellationToken | undefined, f: () => Promise<T>): Promise<T> {
-    if (token?.isCancellationRequested) throw new Cancelled();
-    const sub = token?.onCancellationRequested(() => this.m.cancel());
-    try {
-      return await f();
-    } catch (e) {
-      throw oneShotError(e);
-    } finally {
-      sub?.dispose();
-    }
+  private cancellable<T>(token: CancellationToken | undefined, f: () => Promise<T>): Promise<T> {
+    return cancellableJob(this.m, token, f, oneShotError);
   }
 
   private wrap<T>(f: () => T): T {

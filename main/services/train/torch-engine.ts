@@ -273,16 +273,8 @@ export class TorchModel {
     return this.cancellable(token, () => this.m.latency(o));
   }
 
-  private async cancellable<T>(token: CancellationToken | undefined, f: () => Promise<T>): Promise<T> {
-    if (token?.isCancellationRequested) throw new Cancelled();
-    const sub = token?.onCancellationRequested(() => this.m.cancel());
-    try {
-      return await f();
-    } catch (e) {
-      throw toNasError(e);
-    } finally {
-      sub?.dispose();
-    }
+  private cancellable<T>(token: CancellationToken | undefined, f: () => Promise<T>): Promise<T> {
+    return cancellableJob(this.m, token, f, toNasError);
   }
 
   dispose(): void {
@@ -302,6 +294,27 @@ export class TorchModel {
  * The loaded addon for the other engine modules of this folder (one-shot-engine.ts), and the error
  * mapping every native failure goes through; NasError('device-unavailable') when it is missing.
  */
+/**
+ * Runs one job of a native object: Cancelled at once when the token has already fired, the object's
+ * cancel() when it fires during the job, and the job's failure mapped by `toError`.
+ */
+export async function cancellableJob<T>(
+  m: { cancel(): void },
+  token: CancellationToken | undefined,
+  f: () => Promise<T>,
+  toError: (e: unknown) => Error,
+): Promise<T> {
+  if (token?.isCancellationRequested) throw new Cancelled();
+  const sub = token?.onCancellationRequested(() => m.cancel());
+  try {
+    return await f();
+  } catch (e) {
+    throw toError(e);
+  } finally {
+    sub?.dispose();
+  }
+}
+
 export function torchAddon(): unknown {
   return addon();
 }

@@ -11,6 +11,7 @@
 
 #include "allocator.h"
 #include "gate.h"
+#include "napi_util.h"
 
 namespace frontier {
 
@@ -365,79 +366,6 @@ DartsOutcome runDarts(Nb201OneShot::State& s, const DartsConfig& c, const std::f
 // ---------------------------------------------------------------------------------------------
 // JavaScript glue
 
-using Post = std::function<void(std::function<void(Napi::Env)>)>;
-
-Napi::Error codedError(Napi::Env env, const std::string& code, const std::string& message) {
-  Napi::Error e = Napi::Error::New(env, message);
-  e.Set("code", Napi::String::New(env, code));
-  return e;
-}
-
-/** As model_object.cpp's runOnThread: `work` on an addon thread, the promise settled on the JS thread. */
-template <class Result>
-Napi::Value runJob(Napi::Env env, const std::shared_ptr<JobSet>& jobs, int threads, std::function<Result(const Post&)> work,
-                   std::function<Napi::Value(Napi::Env, Result&)> done, std::function<void()> finally) {
-  auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
-  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "frontier-one-shot", 0, 1);
-  jobs->started();
-  auto body = [=]() mutable {
-    at::set_num_threads(threads);
-    Post post = [&tsfn](std::function<void(Napi::Env)> f) {
-      auto* heap = new std::function<void(Napi::Env)>(std::move(f));
-      napi_status st = tsfn.BlockingCall(heap, [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* g) {
-        try {
-          (*g)(env);
-        } catch (const Napi::Error&) {
-        }
-        delete g;
-      });
-      if (st != napi_ok) delete heap;
-    };
-    auto result = std::make_shared<Result>();
-    std::string code, message;
-    try {
-      *result = work(post);
-    } catch (const Cancelled&) {
-      code = "cancelled";
-      message = "cancelled";
-    } catch (const c10::Error& e) {
-      code = "libtorch";
-      message = e.what_without_backtrace();
-    } catch (const std::exception& e) {
-      code = "libtorch";
-      message = e.what();
-    } catch (...) {
-      code = "libtorch";
-      message = "unknown libtorch failure";
-    }
-    post([=](Napi::Env env) {
-      finally();
-      if (!code.empty()) {
-        deferred->Reject(codedError(env, code, message).Value());
-        return;
-      }
-      try {
-        deferred->Resolve(done(env, *result));
-      } catch (const Napi::Error& e) {
-        deferred->Reject(e.Value());
-      }
-    });
-    tsfn.Release();
-    work = nullptr;
-    result.reset();
-    jobs->finished();
-  };
-  try {
-    std::thread(body).detach();
-  } catch (const std::system_error& e) {
-    jobs->finished();
-    tsfn.Release();
-    finally();
-    throw codedError(env, "libtorch", std::string("cannot start a thread: ") + e.what());
-  }
-  return deferred->Promise();
-}
-
 int64_t intOpt(const Napi::Object& o, const char* key, int64_t dflt, int64_t lo, int64_t hi) {
   if (!o.Has(key) || o.Get(key).IsUndefined()) return dflt;
   Napi::Value v = o.Get(key);
@@ -609,20 +537,17 @@ Napi::Value Nb201OneShot::Darts(const Napi::CallbackInfo& info) {
   Ref();
   auto st = st_;
   auto jobs = jobs_;
-  return runJob<DartsOutcome>(
+  return runOnThread<DartsOutcome>(
       env, jobs_, threads_,
       [=](const Post& post) {
         auto report = [&](const DartsEpoch& r) {
-          post([this, r](Napi::Env env) {
-            if (onEpoch_.IsEmpty()) return;
-            Napi::Object p = Napi::Object::New(env);
+          postProgress(post, &onEpoch_, [r](Napi::Object& p) {
             p.Set("epoch", r.epoch);
             p.Set("trainLoss", r.trainLoss);
             p.Set("valLoss", r.valLoss);
             p.Set("valAccuracy", r.valAccuracy);
             p.Set("seconds", r.seconds);
-            p.Set("alpha", floats(env, r.alpha));
-            onEpoch_.Call({p});
+            p.Set("alpha", floats(p.Env(), r.alpha));
           });
         };
         DartsOutcome out = runDarts(*st, c, report, [&] { return st->cancel.load() || jobs->stopping(); });
@@ -637,10 +562,7 @@ Napi::Value Nb201OneShot::Darts(const Napi::CallbackInfo& info) {
         o.Set("seconds", r.seconds);
         o.Set("alpha", floats(env, r.alpha));
         o.Set("history", floats(env, r.history));
-        if (r.divergedAt >= 0) {
-          o.Set("divergedAt", static_cast<double>(r.divergedAt));
-          o.Set("divergedLoss", r.divergedLoss);
-        }
+        setDiverged(o, r.divergedAt, r.divergedLoss);
         return o;
       },
       [this]() {
@@ -664,7 +586,7 @@ Napi::Value Nb201OneShot::TrainSampled(const Napi::CallbackInfo& info) {
   Ref();
   auto st = st_;
   auto jobs = jobs_;
-  return runJob<std::pair<double, int64_t>>(
+  return runOnThread<std::pair<double, int64_t>>(
       env, jobs_, threads_,
       [=](const Post&) {
         OneShotNet& net = *st->net;
@@ -712,7 +634,7 @@ Napi::Value Nb201OneShot::EvalSampled(const Napi::CallbackInfo& info) {
   Ref();
   auto st = st_;
   auto jobs = jobs_;
-  return runJob<std::vector<float>>(
+  return runOnThread<std::vector<float>>(
       env, jobs_, threads_,
       [=](const Post&) {
         OneShotNet& net = *st->net;

@@ -158,14 +158,11 @@ Napi::Value TorchModel::Train(const Napi::CallbackInfo& info) {
         // Runs on the JavaScript thread while the model is referenced (Ref until the end of the job),
         // so `this` and its callback are alive there; if the environment goes away it never runs.
         auto report = [&](const EpochReport& r) {
-          post([this, r](Napi::Env env) {
-            if (onEpoch_.IsEmpty()) return;
-            Napi::Object p = Napi::Object::New(env);
+          postProgress(post, &onEpoch_, [r](Napi::Object& p) {
             p.Set("epoch", r.epoch);
             p.Set("trainLoss", r.trainLoss);
             p.Set("valLoss", r.valLoss);
             p.Set("valAccuracy", r.valAccuracy);
-            onEpoch_.Call({p});
           });
         };
         TrainOutcome out = trainNet(*netp, tr, va, c, report, [&] { return cancel->load() || jobs->stopping(); });
@@ -184,10 +181,7 @@ Napi::Value TorchModel::Train(const Napi::CallbackInfo& info) {
         o.Set("imagesPerSecond", r.imagesPerSecond);
         o.Set("stoppedEarly", r.stoppedEarly);
         o.Set("cancelled", r.cancelled);
-        if (r.divergedAt >= 0) {
-          o.Set("divergedAt", static_cast<double>(r.divergedAt));
-          o.Set("divergedLoss", r.divergedLoss);
-        }
+        setDiverged(o, r.divergedAt, r.divergedLoss);
         return o;
       },
       [this]() {

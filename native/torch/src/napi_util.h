@@ -113,6 +113,34 @@ Napi::Value runOnThread(Napi::Env env, const std::shared_ptr<JobSet>& jobs, int 
   return deferred->Promise();
 }
 
+/** As above, on the thread's default CUDA stream (no stream of its own per job). */
+template <class Result>
+Napi::Value runOnThread(Napi::Env env, const std::shared_ptr<JobSet>& jobs, int threads, std::function<Result(const Post&)> work,
+                        std::function<Napi::Value(Napi::Env, Result&)> done, std::function<void()> finally) {
+  return runOnThread<Result>(env, jobs, threads, torch::Device(torch::kCPU), std::move(work), std::move(done), std::move(finally));
+}
+
+/**
+ * From a job's thread: calls `callback` (while it is still set) on the JavaScript thread with a new
+ * object that `fill` fills. The callback's owner must stay referenced until the job ends.
+ */
+template <class Fill>
+void postProgress(const Post& post, Napi::FunctionReference* callback, Fill fill) {
+  post([callback, fill](Napi::Env env) {
+    if (callback->IsEmpty()) return;
+    Napi::Object p = Napi::Object::New(env);
+    fill(p);
+    callback->Call({p});
+  });
+}
+
+/** Sets divergedAt and divergedLoss on a job's result when training diverged (divergedAt >= 0). */
+inline void setDiverged(Napi::Object& o, int64_t divergedAt, const std::string& divergedLoss) {
+  if (divergedAt < 0) return;
+  o.Set("divergedAt", static_cast<double>(divergedAt));
+  o.Set("divergedLoss", divergedLoss);
+}
+
 /** Runs `f` on the JavaScript thread, turning libtorch failures into coded JS errors. */
 template <class F>
 auto guarded(Napi::Env env, F f) -> decltype(f()) {

@@ -168,15 +168,12 @@ Napi::Value SupernetObject::Train(const Napi::CallbackInfo& info) {
       env, jobs_, threads_, netp->device(),
       [=](const Post& post) {
         auto report = [&](const SupernetProgress& r) {
-          post([this, r](Napi::Env env) {
-            if (onProgress_.IsEmpty()) return;
-            Napi::Object p = Napi::Object::New(env);
+          postProgress(post, &onProgress_, [r](Napi::Object& p) {
             p.Set("step", static_cast<double>(r.step));
             p.Set("steps", static_cast<double>(r.steps));
             p.Set("loss", r.loss);
             p.Set("lr", r.lr);
             p.Set("seconds", r.seconds);
-            onProgress_.Call({p});
           });
         };
         SupernetTrainOutcome out = netp->train(*data, c, report, [&] { return cancel->load() || jobs->stopping(); });
@@ -192,10 +189,7 @@ Napi::Value SupernetObject::Train(const Napi::CallbackInfo& info) {
         o.Set("imagesPerSecond", r.imagesPerSecond);
         o.Set("cancelled", r.cancelled);
         o.Set("checkpointed", r.checkpointed);
-        if (r.divergedAt >= 0) {
-          o.Set("divergedAt", static_cast<double>(r.divergedAt));
-          o.Set("divergedLoss", r.divergedLoss);
-        }
+        setDiverged(o, r.divergedAt, r.divergedLoss);
         return o;
       },
       [this]() {
