@@ -74,16 +74,7 @@ Napi::Value TorchModel::GetWeights(const Napi::CallbackInfo& info) {
 Napi::Value TorchModel::SetWeights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
-  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "setWeights(weights): an object of Float32Arrays keyed <node id>/<kind>");
-  Napi::Object w = info[0].As<Napi::Object>();
-  Napi::Array keys = w.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    std::string name = keys.Get(i).ToString().Utf8Value();
-    Napi::Value v = w.Get(name);
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "weight " + name + " must be a Float32Array");
-    Napi::Float32Array a = v.As<Napi::Float32Array>();
-    guarded(env, [&] { net(env).setKerasWeight(name, a.Data(), a.ElementLength()); });
-  }
+  setWeightsFrom(env, info[0], [&](const std::string& name, const float* data, size_t n) { net(env).setKerasWeight(name, data, n); });
   return env.Undefined();
 }
 

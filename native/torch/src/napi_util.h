@@ -264,6 +264,21 @@ inline std::tuple<torch::Tensor, torch::Tensor, int64_t> examplesFrom(Napi::Env 
   return {x, labelsFrom(env, ys, n, spec.classes), n};
 }
 
+/** setWeights(weights): each Float32Array of an object keyed <node id>/<kind> to `set(name, data, count)`. */
+template <class Set>
+void setWeightsFrom(Napi::Env env, const Napi::Value& weights, Set set) {
+  if (!weights.IsObject()) throw Napi::TypeError::New(env, "setWeights(weights): an object of Float32Arrays keyed <node id>/<kind>");
+  Napi::Object w = weights.As<Napi::Object>();
+  Napi::Array keys = w.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    std::string name = keys.Get(i).ToString().Utf8Value();
+    Napi::Value v = w.Get(name);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "weight " + name + " must be a Float32Array");
+    Napi::Float32Array a = v.As<Napi::Float32Array>();
+    guarded(env, [&] { set(name, a.Data(), a.ElementLength()); });
+  }
+}
+
 /** CPU float tensors keyed by name, as an object of Float32Arrays (copies). */
 inline Napi::Object tensorsToJs(Napi::Env env, const std::map<std::string, torch::Tensor>& tensors) {
   Napi::Object out = Napi::Object::New(env);
