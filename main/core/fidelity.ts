@@ -6,7 +6,7 @@ import { NasError } from '../../shared/errors.js';
 import type { Architecture, CurvePoint, Metrics } from '../../shared/types/index.js';
 import type { CancellationToken } from './cancellation.js';
 import type { EvaluationResult, Evaluator, TrialRef } from './evaluator.js';
-import { crowdingDistance, nonDominatedSort } from './pareto.js';
+import { rankAndCrowding } from './pareto.js';
 import { numberOption, type StrategyContext } from './strategy.js';
 import type { CostExpression, JoinedTable } from './table.js';
 import { quoteText } from './text.js';
@@ -66,15 +66,7 @@ export function orderBest(vecs: readonly (readonly number[])[]): number[] {
   const idx = vecs.map((_, i) => i);
   if (vecs.length === 0) return idx;
   if ((vecs[0] as readonly number[]).length === 1) return idx.sort((a, b) => (vecs[a]![0] as number) - (vecs[b]![0] as number) || a - b);
-  const rank = new Array<number>(vecs.length).fill(0);
-  const crowd = new Array<number>(vecs.length).fill(0);
-  nonDominatedSort(vecs).forEach((front, r) => {
-    const d = crowdingDistance(vecs, front);
-    front.forEach((i, k) => {
-      rank[i] = r;
-      crowd[i] = d[k] as number;
-    });
-  });
+  const { rank, crowd } = rankAndCrowding(vecs);
   return idx.sort((a, b) => (rank[a] as number) - (rank[b] as number) || (crowd[b] as number) - (crowd[a] as number) || a - b);
 }
 

@@ -158,3 +158,17 @@ function hv3(pts: readonly Point[], ref: Point): number {
   }
   return volume;
 }
+
+/** Pareto rank (0: first front) and crowding distance of each member. */
+export function rankAndCrowding(vecs: readonly (readonly number[])[]): { rank: number[]; crowd: number[] } {
+  const rank = new Array<number>(vecs.length).fill(0);
+  const crowd = new Array<number>(vecs.length).fill(0);
+  nonDominatedSort(vecs).forEach((front, r) => {
+    const d = crowdingDistance(vecs, front);
+    front.forEach((i, k) => {
+      rank[i] = r;
+      crowd[i] = d[k] as number;
+    });
+  });
+  return { rank, crowd };
+}

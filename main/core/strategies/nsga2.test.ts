@@ -3,7 +3,8 @@ import { NasError } from '../../../shared/errors.js';
 import type { ObjectiveSpec, Sample } from '../../../shared/types/index.js';
 import { ToySpace } from '../../../test/fixtures/toy-space.js';
 import { createStrategy } from '../strategies.js';
-import { Nsga2Strategy, rankAndCrowding } from './nsga2.js';
+import { rankAndCrowding } from '../pareto.js';
+import { Nsga2Strategy } from './nsga2.js';
 
 const SPACE = new ToySpace(Array.from({ length: 6 }, (_, i) => ({ name: `d${i}`, choices: [0, 1, 2, 3, 4] })));
 const TWO: ObjectiveSpec[] = [{ metric: 'a', direction: 'max' }, { metric: 'b', direction: 'min' }];

@@ -1,5 +1,5 @@
 import type { Sample } from '../../../shared/types/index.js';
-import { crowdingDistance, nonDominatedSort, toMinimization } from '../pareto.js';
+import { crowdingDistance, nonDominatedSort, rankAndCrowding, toMinimization } from '../pareto.js';
 import { Rng, type RngState } from '../rng.js';
 import { numberOption, type FinishedTrial, type Strategy, type StrategyContext, type StudyView } from '../strategy.js';
 
@@ -27,19 +27,6 @@ function wholeNumber(name: string, v: number): number {
   return v;
 }
 
-/** Pareto rank (0: first front) and crowding distance of each member. */
-export function rankAndCrowding(vecs: readonly (readonly number[])[]): { rank: number[]; crowd: number[] } {
-  const rank = new Array<number>(vecs.length).fill(0);
-  const crowd = new Array<number>(vecs.length).fill(0);
-  nonDominatedSort(vecs).forEach((front, r) => {
-    const d = crowdingDistance(vecs, front);
-    front.forEach((i, k) => {
-      rank[i] = r;
-      crowd[i] = d[k] as number;
-    });
-  });
-  return { rank, crowd };
-}
 
 /**
  * NSGA-II (Deb et al. 2002), steady-state for ask/tell: the first `population` asks are random; then

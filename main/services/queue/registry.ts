@@ -1,27 +1,12 @@
 import type { Redis } from 'ioredis';
+import type { WorkerView } from '../../../shared/ipc/contract.js';
 import { KEY_PREFIX } from './connection.js';
 
-/** What a worker announces in Redis (refreshed with every heartbeat; gone when it stops beating). */
-export interface WorkerInfo {
-  readonly id: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly queue: string;
-  readonly concurrency: number;
-  readonly running: number;
-  readonly done: number;
-  readonly failed: number;
-  readonly refused: number;
-  readonly platform: string;
-  readonly cpu: { readonly model: string; readonly cores: number };
-  readonly memoryGiB: number;
-  /** Training backends that initialise here ([] with training off). */
-  readonly backends: readonly string[];
-  /** Phones over adb on this worker (serials). */
-  readonly phones: readonly string[];
-  readonly startedAt: number;
-  readonly heartbeatAt: number;
-}
+/**
+ * What a worker announces in Redis (refreshed with every heartbeat; gone when it stops beating): the
+ * contract's WorkerView without the throughput, which the reader derives from done, startedAt and heartbeatAt.
+ */
+export type WorkerInfo = Omit<WorkerView, 'throughput'>;
 
 export const workerKey = (id: string) => `${KEY_PREFIX}:workers:${id}`;
 
