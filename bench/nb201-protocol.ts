@@ -12,6 +12,11 @@
  * from the prefix of that search that fits it. This is exact: strategies do not know the budget,
  * trials run one at a time, and a budget-B search stops at the first evaluation that would overrun B.
  *
+ * Multi-fidelity strategies (hyperband, asha) choose 12 or 200 epochs per trial: they are not run
+ * here (on this single-fidelity table their rows meant nothing) but in bench/nb201-multi.ts, where
+ * each fidelity is charged its own cost. The output also gives the protocol's ceiling, computed from
+ * the table (see ceiling()).
+ *
  *   npm run bench:nb201 [-- --seeds 100] [--strategies bananas,bo,tpe] [--datasets c10,c100] [--out FILE]
  */
 import { cpus } from 'node:os';
@@ -23,6 +28,7 @@ import { InMemoryStore } from '../main/core/in-memory-store.js';
 import { createSpace } from '../main/core/spaces.js';
 import { STRATEGIES, createStrategy } from '../main/core/strategies.js';
 import { Study } from '../main/core/study.js';
+import { parseCost, type TableEvaluator } from '../main/core/table.js';
 import { nb201EvaluatorSpec, createEvaluator } from '../main/services/evaluators.js';
 import { writeSection } from './results-file.js';
 
@@ -84,8 +90,13 @@ const SEEDS = Number(values.seeds);
 const FIRST = Number(values['first-seed']);
 if (!Number.isInteger(FIRST) || FIRST < 0) throw new Error(`--first-seed must be a whole number ≥ 0, got ${values['first-seed']}`);
 if (!Number.isInteger(SEEDS) || SEEDS < 2) throw new Error(`--seeds must be a whole number ≥ 2, got ${values.seeds}`);
-const names = values.strategies ? values.strategies.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(STRATEGIES);
-for (const n of names) if (!Object.hasOwn(STRATEGIES, n)) throw new Error(`unknown strategy '${n}' (choose from ${Object.keys(STRATEGIES).join(', ')})`);
+/** Whether a strategy chooses a fidelity per trial (hyperband, asha): those belong in bench/nb201-multi.ts. */
+const multiFidelity = (n: string) => createStrategy(n, { space: createSpace('nb201'), objectives: [{ metric: 'x', direction: 'max' }], seed: 0, options: {} }).askFidelity !== undefined;
+const names = values.strategies ? values.strategies.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(STRATEGIES).filter((n) => !multiFidelity(n));
+for (const n of names) {
+  if (!Object.hasOwn(STRATEGIES, n)) throw new Error(`unknown strategy '${n}' (choose from ${Object.keys(STRATEGIES).join(', ')})`);
+  if (multiFidelity(n)) throw new Error(`${n} chooses 12 or 200 epochs per trial: run it with bench/nb201-multi.ts (--mf-strategies ${n}), which charges each fidelity its cost; this single-fidelity protocol has no row for it`);
+}
 const datasets = (values.datasets ?? '').split(',').map((d) => {
   const ds = DATASETS.find((x) => x.id === d.trim());
   if (!ds) throw new Error(`unknown dataset '${d}' (choose from ${DATASETS.map((x) => x.id).join(', ')})`);
@@ -106,16 +117,96 @@ function spec(ds: Dataset, strategy: string, seconds: number, seed: number): Stu
   };
 }
 
+/**
+ * What the table says about the protocol before any search: `sorted` the fitness (12-epoch
+ * validation) of every architecture, best first, with `result` the tie-averaged result (200-epoch
+ * test) at each position; `meanCost` the mean evaluation cost.
+ */
+interface TableFacts {
+  readonly fitness: number[];
+  readonly result: number[];
+  readonly meanCost: number;
+}
+
+function tableFacts(ds: Dataset, evaluator: ReturnType<typeof createEvaluator>): TableFacts {
+  const cost = parseCost(ds.cost);
+  const rows = [...(evaluator as TableEvaluator).table.rows.values()]
+    .map((m) => ({ f: m[ds.fitness] as number, r: m[ds.result] as number, c: cost.column ? (m[cost.column] as number) * cost.factor : cost.factor }))
+    .filter((x) => Number.isFinite(x.f) && Number.isFinite(x.r) && Number.isFinite(x.c))
+    .sort((a, b) => b.f - a.f);
+  const result = rows.map((x) => x.r);
+  // Ties in fitness (isomorphic cells share the 12-epoch figures): which one a search keeps is chance, so average them.
+  for (let i = 0; i < rows.length; ) {
+    let j = i;
+    while (j < rows.length && (rows[j] as { f: number }).f === (rows[i] as { f: number }).f) j++;
+    const mean = result.slice(i, j).reduce((a, b) => a + b, 0) / (j - i);
+    for (let k = i; k < j; k++) result[k] = mean;
+    i = j;
+  }
+  return { fitness: rows.map((x) => x.f), result, meanCost: rows.reduce((a, x) => a + x.c, 0) / rows.length };
+}
+
+/** 1-based rank of a fitness among the table's (1 + how many architectures have a strictly better one). */
+function fitnessRank(facts: TableFacts, f: number): number {
+  let lo = 0;
+  let hi = facts.fitness.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((facts.fitness[mid] as number) > f) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo + 1;
+}
+
+/** Mean result of the top-k architectures by fitness. */
+const topMean = (facts: TableFacts, k: number) => facts.result.slice(0, k).reduce((a, b) => a + b, 0) / k;
+
+/** Exact expected result of random search with n distinct evaluations: P(best is position r) = C(N−1−r, n−1)/C(N, n). */
+function randomExpectation(facts: TableFacts, n: number): number {
+  const N = facts.result.length;
+  let p = n / N;
+  let e = 0;
+  for (let r = 0; r <= N - n; r++) {
+    e += p * (facts.result[r] as number);
+    p *= (N - r - n) / (N - 1 - r);
+  }
+  return e;
+}
+
+/**
+ * The protocol's ceiling and what a target demands, from the table alone: an oracle that knows the
+ * fitness column evaluates the best-fitness architecture first, so its result is that architecture's
+ * (at any budget that fits one evaluation); a search reaches a target on average only if its best
+ * find is, on average, as good as a uniform pick among the top K by fitness.
+ */
+function ceiling(ds: Dataset, facts: TableFacts): string {
+  const ks = [1, 5, 10, 25, 50, 100, 300];
+  const needed = Object.entries(ds.reference.target ?? {}).map(([b, t]) => {
+    const target = Number(t.replace(/[^0-9.]/g, ''));
+    let k = 0;
+    while (k < facts.result.length && topMean(facts, k + 1) >= target) k++;
+    return `${Number(b).toLocaleString('en-US')} s (${t}): K = ${k}`;
+  });
+  const rnd = ds.budgets.map((b) => {
+    const n = Math.floor(b / facts.meanCost);
+    return `${b.toLocaleString('en-US')} s ≈ ${n} evaluations: ${randomExpectation(facts, n).toFixed(2)}`;
+  });
+  return `Ceiling (from the table): an oracle that knows \`${ds.fitness}\` evaluates the best architecture by it first and scores **${(facts.result[0] as number).toFixed(2)}** at every budget (tie-averaged over isomorphic cells; optimum ${ds.optimum}): ${(facts.result[0] as number) >= ds.optimum - 0.005 ? 'the protocol itself caps nothing below the optimum, and' : 'that is the ceiling of the protocol on average;'} the 12-epoch ranking is what a search must climb. Mean \`${ds.result}\` of the top K by \`${ds.fitness}\` (of ${facts.result.length}): ${ks.map((k) => `K=${k}: ${topMean(facts, k).toFixed(2)}`).join(', ')}.${needed.length ? ` A target is reached on average only by a search whose best find is as good as a uniform pick among the top K, with ${needed.join('; ')}.` : ''} Random search, exact expectation (mean cost ${facts.meanCost.toFixed(0)} s): ${rnd.join('; ')}.
+`;
+}
+
 interface Run {
   /** Result (test accuracy of the best-fitness architecture) per budget. */
   readonly results: number[];
+  /** Rank of the best fitness found among the whole table's, per budget. */
+  readonly ranks: number[];
   /** Evaluations that fit each budget. */
   readonly evals: number[];
   /** Held-out Kendall τ of the strategy's predictor, when it reports one. */
   readonly tau?: number;
 }
 
-async function runOnce(ds: Dataset, strategy: string, seed: number, evaluator: ReturnType<typeof createEvaluator>): Promise<Run> {
+async function runOnce(ds: Dataset, strategy: string, seed: number, evaluator: ReturnType<typeof createEvaluator>, facts: TableFacts): Promise<Run> {
   const store = new InMemoryStore();
   const max = Math.max(...ds.budgets);
   const s = spec(ds, strategy, max, seed);
@@ -128,6 +219,7 @@ async function runOnce(ds: Dataset, strategy: string, seed: number, evaluator: R
   await study.run(CancellationToken.None);
   const trials = store.getTrials(rec.id).slice().sort((a, b) => a.number - b.number);
   const results: number[] = [];
+  const ranks: number[] = [];
   const evals: number[] = [];
   for (const budget of ds.budgets) {
     let spent = 0;
@@ -145,10 +237,11 @@ async function runOnce(ds: Dataset, strategy: string, seed: number, evaluator: R
       }
     }
     results.push(result);
+    ranks.push(fitnessRank(facts, best));
     evals.push(n);
   }
   const insights = (store.getCheckpoint(rec.id)?.strategyState as { insights?: { kendallTau?: number | null } } | undefined)?.insights;
-  return { results, evals, ...(typeof insights?.kendallTau === 'number' ? { tau: insights.kendallTau } : {}) };
+  return { results, ranks, evals, ...(typeof insights?.kendallTau === 'number' ? { tau: insights.kendallTau } : {}) };
 }
 
 const meanStd = (xs: readonly number[]) => {
@@ -161,30 +254,34 @@ const started = Date.now();
 const sections: string[] = [];
 for (const ds of datasets) {
   const evaluator = createEvaluator(spec(ds, 'random', 1, 0));
+  const facts = tableFacts(ds, evaluator);
   const rows: string[] = [];
   for (const strategy of names) {
     const t0 = Date.now();
     const runs: Run[] = [];
-    for (let seed = FIRST; seed < FIRST + SEEDS; seed++) runs.push(await runOnce(ds, strategy, seed, evaluator));
+    for (let seed = FIRST; seed < FIRST + SEEDS; seed++) runs.push(await runOnce(ds, strategy, seed, evaluator, facts));
     const ms = (Date.now() - t0) / SEEDS;
     const cells = ds.budgets.map((_, b) => {
       const { mean, std } = meanStd(runs.map((r) => r.results[b] as number));
       return `${mean.toFixed(2)} ± ${std.toFixed(2)}`;
     });
     const evals = ds.budgets.map((_, b) => Math.round(meanStd(runs.map((r) => r.evals[b] as number)).mean)).join(' / ');
+    const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1] as number;
+    const rankCell = ds.budgets.map((_, b) => median(runs.map((r) => r.ranks[b] as number))).join(' / ');
     const taus = runs.flatMap((r) => (r.tau !== undefined ? [r.tau] : []));
     const tau = taus.length > 0 ? meanStd(taus).mean.toFixed(2) : '–';
-    rows.push(`| ${strategy} | ${cells.join(' | ')} | ${evals} | ${tau} | ${(ms / 1000).toFixed(2)} |`);
+    rows.push(`| ${strategy} | ${cells.join(' | ')} | ${evals} | ${rankCell} | ${tau} | ${(ms / 1000).toFixed(2)} |`);
     process.stderr.write(`${ds.id} ${strategy}: ${cells.join(' | ')} (${(ms / 1000).toFixed(2)} s per search)\n`);
   }
-  const refs = Object.entries(ds.reference).map(([label, byBudget]) => `| *${label}* | ${ds.budgets.map((b) => byBudget[b] ?? '').join(' | ')} | | | |`);
+  const refs = Object.entries(ds.reference).map(([label, byBudget]) => `| *${label}* | ${ds.budgets.map((b) => byBudget[b] ?? '').join(' | ')} | | | | |`);
   const budgetCols = ds.budgets.map((b) => `${b.toLocaleString('en-US')} s`);
   sections.push(`### ${ds.title}: fitness \`${ds.fitness}\`, cost \`${ds.cost}\`, result \`${ds.result}\` (optimum ${ds.optimum})
 
-| strategy | ${budgetCols.join(' | ')} | evaluations | predictor τ (held-out) | s per search |
-|---|${ds.budgets.map(() => '---|').join('')}---|---|---|
+| strategy | ${budgetCols.join(' | ')} | evaluations | rank of the best by fitness (median) | predictor τ (held-out) | s per search |
+|---|${ds.budgets.map(() => '---|').join('')}---|---|---|---|
 ${[...rows, ...refs].join('\n')}
-`);
+
+${ceiling(ds, facts)}`);
 }
 const seconds = (Date.now() - started) / 1000;
 const body = `## NAS-Bench-201 protocol
@@ -195,7 +292,8 @@ Each evaluation costs its 12-epoch training time in simulated seconds and an eva
 the budget is not started; reported: mean ± std over seeds of the 200-epoch test accuracy (%) of the
 architecture with the best 12-epoch validation accuracy seen. One search per seed runs to the largest
 budget and the smaller budgets read the prefix of it that fits (exact: strategies do not see the budget).
-Evaluations: mean number per budget. Predictor τ: Kendall τ between the predictor's forecast for each
+Evaluations: mean number per budget. Rank: where the best fitness found stands among all architectures'
+(1 = the best 12-epoch validation accuracy in the table), median over seeds, per budget. Predictor τ: Kendall τ between the predictor's forecast for each
 proposed architecture (made before it was evaluated) and its measured fitness, mean over seeds (model-based
 strategies only).
 
