@@ -1,8 +1,9 @@
 import { errorMessage, NasError } from '../../shared/errors.js';
 import { oneLine, quoteText } from '../core/text.js';
+import { VERSION } from '../../shared/version.js';
 import { processIO, UsageError, type CliIO } from './io.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export const HELP = `Frontier ${VERSION} — hardware-aware neural architecture search
 

@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import { errorMessage } from '../../../shared/errors.js';
 import { formatBytes, printable, readUserFile, readUserFolder, readUserText, statUserPath, userFileError, userFileLimits, type UserFileLimits } from '../user-file.js';
 import { checkDataset, concatDatasets, dataError, type Dataset } from './dataset.js';
+import { isSpeechFolder, readSpeechFolder, type SpeechFolderOptions } from './speech.js';
 
 /** Limits for one read (tests lower them); default USER_FILE_LIMITS. */
 export interface ReadLimits {
@@ -370,9 +371,10 @@ const IDX_PAIR = /^(.*)-images[-.]idx3-ubyte(\.gz)?$/;
  * Reads a dataset by path, recognising the format: a `.csv` file; a folder with IDX files
  * (`train-images-idx3-ubyte[.gz]` + `train-labels-idx1-ubyte[.gz]`, `t10k-*` as test when present);
  * a folder with CIFAR-10 batches (`data_batch_*.bin`, `test_batch.bin`) or CIFAR-100 (`train.bin`,
- * `test.bin`); otherwise a folder of class sub-folders of images.
+ * `test.bin`); a speech folder (class sub-folders of .wav clips, see speech.ts); otherwise a folder of
+ * class sub-folders of images.
  */
-export function readDataset(path: string, o: CsvOptions & ImageFolderOptions & ReadLimits = {}): LoadedData {
+export function readDataset(path: string, o: CsvOptions & ImageFolderOptions & Omit<SpeechFolderOptions, 'limits'> & ReadLimits = {}): LoadedData {
   const lim = o.limits ?? {};
   if (!statUserPath(path, 'dataset').isDirectory()) {
     if (extname(path).toLowerCase() === '.csv') return { data: readCsvDataset(path, o) };
@@ -400,6 +402,7 @@ export function readDataset(path: string, o: CsvOptions & ImageFolderOptions & R
     const test = files.includes('test.bin') ? readCifar([join(path, 'test.bin')], 100, undefined, lim) : undefined;
     return { data: readCifar([join(path, 'train.bin')], 100, undefined, lim), ...(test ? { test } : {}) };
   }
+  if (isSpeechFolder(path, files)) return readSpeechFolder(path, o);
   return { data: readImageFolder(path, o) };
 }
 
