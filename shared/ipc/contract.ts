@@ -408,6 +408,35 @@ export interface WorkersState {
   readonly workers: readonly WorkerView[];
 }
 
+/** A trial's model exported for deployment (`frontier export --trial N`, or the Trial screen), as recorded in the store. */
+export interface ModelExport {
+  readonly trial: number;
+  readonly format: 'onnx' | 'tfjs' | 'tflite';
+  /** The file (onnx, tflite) or folder (tfjs) written, on the machine running main. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly createdAt: number;
+  /** The export's settings (opset, layout, softmax, the weights it came from …). */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Where the snippet runs, e.g. `Android (Kotlin, TensorFlow Lite Interpreter)`. */
+  readonly runtime: string;
+  /** Code that loads the export and runs one input through it. */
+  readonly snippet: string;
+}
+
+/** A study's report written by `deploy.report` (and recorded in the store). */
+export interface StudyReportFile {
+  readonly path: string;
+  readonly fileName: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** The self-contained HTML itself, for the browser to save. */
+  readonly html: string;
+  /** The PDF printed by Chromium beside it, or why there is none. */
+  readonly pdf: { readonly path: string; readonly bytes: number; readonly sha256: string; readonly base64: string } | { readonly missing: string };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The API
 
@@ -450,6 +479,17 @@ export interface NasApi {
     artifact(arg: { id: StudyId; number: number; kind: string }): Promise<ArtifactFile>;
     /** Per-op latency of a trial's architecture on every device with a lookup table for its space. */
     latency(arg: { id: StudyId; number: number }): Promise<TrialLatency[]>;
+  };
+  readonly deploy: {
+    /** The study's model exports (of one trial with `number`), newest first, each with its loading snippet. */
+    exports(arg: { id: StudyId; number?: number }): Promise<ModelExport[]>;
+    /**
+     * Exports a trial's retrained model (its newest weights) into the app's data folder and records
+     * it; rejects with `not-found` naming `frontier retrain` when the trial has no weights yet.
+     */
+    exportModel(arg: { id: StudyId; number: number; format: 'onnx' | 'tfjs' | 'tflite' }): Promise<ModelExport>;
+    /** Writes the study's self-contained HTML report into the app's data folder (and a PDF where Chromium is found). */
+    report(arg: { id: StudyId }): Promise<StudyReportFile>;
   };
   readonly space: {
     list(): Promise<SpaceEntry[]>;
@@ -515,6 +555,7 @@ export const NAS_METHODS = {
     list: true, get: true, validate: true, create: true, start: true, stop: true, resume: true, update: true, delete: true,
     trials: true, points: true, trial: true, summary: true, front: true, curve: true, history: true, insights: true, latency: true, artifact: true,
   },
+  deploy: { exports: true, exportModel: true, report: true },
   space: { list: true, describe: true, count: true, validate: true },
   strategy: { list: true },
   device: { list: true, latency: true, profile: true, cancel: true },
