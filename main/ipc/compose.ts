@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { errorMessage } from '../../shared/errors.js';
 import type { Store } from '../core/store.js';
 import { AdbDeviceService } from '../services/devices/device-service.js';
@@ -48,6 +49,7 @@ export async function composeHost(store: Store, dbPath: string, opts: ComposeOpt
     latencyReports: (id) => readLatencyReport(dbPath, id),
     latencyTables: () => listLatencyTables(dbPath),
     ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
+    deploy: { dataDir: path.dirname(path.resolve(dbPath)), source: dbPath },
   });
   return {
     nas,

@@ -7,6 +7,7 @@ import { StoreDeviceSource, type DeviceSource } from './devices.js';
 import { DEVICE_SCHEMAS, SPACE_SCHEMAS, STUDY_SCHEMAS, WORKERS_SCHEMAS } from './schemas.js';
 import { ProfileJobs, type ProfileBackend } from './profiling.js';
 import { NasServer } from './server.js';
+import { DEPLOY_SCHEMAS, DeployService, type DeployOptions } from './deploy.js';
 import { DeviceService, SpaceService, StudyService } from './services.js';
 import { StrategyService, STRATEGY_SCHEMAS } from './strategies.js';
 import { StudyRunner } from './study-runner.js';
@@ -35,6 +36,8 @@ export interface NasHostOptions {
   readonly progressEveryMs?: number;
   /** The Redis whose workers the Workers screen lists from the start (issue #13); the screen can set another. */
   readonly redisUrl?: string;
+  /** Where the Trial screen's exports and the Report button's files go (issue #15); without it they are refused. */
+  readonly deploy?: DeployOptions;
 }
 
 export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost {
@@ -53,6 +56,7 @@ export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost 
   const studies = new StudyService(store, runner, opts.latencyTables);
   const disposables = new DisposableStore();
   server.registerService('study', wrapCreate(studies, server), STUDY_SCHEMAS);
+  server.registerService('deploy', new DeployService(store, opts.deploy ?? {}), DEPLOY_SCHEMAS);
   server.registerService('space', new SpaceService(), SPACE_SCHEMAS);
   server.registerService('strategy', new StrategyService(), STRATEGY_SCHEMAS);
   const profiles = new ProfileJobs(opts.profiles, (p) => server.emit('onDidProfileProgress', p));
