@@ -66,6 +66,24 @@ describe.skipIf(skip)('evaluation workers through Redis (#13)', () => {
     expect(rows.reduce((n, r) => n + Number(r[7]), 0)).toBe(24);
   }, 120_000);
 
+  it('hyperband and asha: the fidelity each trial asks for travels in its job and is honoured (equals the local search)', async () => {
+    await fleet.worker(redis.url, ['--queue', 'fidelities', '--id', 'fid-1']);
+    for (const strategy of ['hyperband', 'asha']) {
+      const args = ['search', '--space', 'nb201', '--strategy', strategy, '--seed', '3', '--budget-evals', '20', '--concurrency', '1'];
+      const remoteDb = join(dir, `${strategy}-remote.db`);
+      const localDb = join(dir, `${strategy}-local.db`);
+      const remote = await fleet.run([...args, '--redis', redis.url, '--queue', 'fidelities', '--db', remoteDb]);
+      expect(remote.code, remote.stderr).toBe(0);
+      const local = await fleet.run([...args, '--db', localDb]);
+      expect(local.code, local.stderr).toBe(0);
+      const r = trialsOf(remoteDb);
+      expect(r).toHaveLength(20);
+      // Both fidelities (12 and 200 epochs) were asked for, and each answered from its own columns.
+      expect(new Set(r.map((t) => t.metrics.fidelity))).toEqual(new Set([12, 200]));
+      expect(r).toEqual(trialsOf(localDb));
+    }
+  }, 120_000);
+
   it('without --concurrency the trials in flight follow the workers (3 taken at once by 2 workers)', async () => {
     const db = join(dir, 'follow.db');
     const r = await fleet.run(['search', '--space', 'nb201', '--strategy', 'random', '--budget-evals', '12', '--pace', '0.0005', '--redis', redis.url, '--db', db]);

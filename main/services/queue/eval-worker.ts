@@ -150,6 +150,9 @@ export class EvalWorker {
     try {
       data = validateJobData(job.data);
       evaluator = await this.evaluatorFor(data);
+      if (data.fidelity !== undefined && !evaluator.fidelities?.includes(data.fidelity)) {
+        throw new NasError('invalid-input', `fidelity ${data.fidelity} is not one this worker evaluates the spec at (${evaluator.fidelities?.join(', ') || 'it has one fidelity'})`);
+      }
     } catch (e) {
       return this.refuse(job, token, errorMessage(e));
     }
@@ -160,7 +163,7 @@ export class EvalWorker {
       const result = await evaluator.evaluate(arch, (p) => {
         curve.push({ step: p.step, metric: p.metric, value: p.value });
         void job.updateProgress({ curve: [...curve] } satisfies EvalJobProgress).catch(() => undefined);
-      }, this.cancel.token);
+      }, this.cancel.token, { studyId: data.study.id, number: data.trial, ...(data.fidelity !== undefined ? { fidelity: data.fidelity } : {}) });
       this.done++;
       this.beatSoon();
       const latency = this.samples.get(arch.key) ?? [];

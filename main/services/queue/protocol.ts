@@ -38,6 +38,8 @@ export interface EvalJobData {
   readonly v: number;
   readonly study: { readonly id: string; readonly uid: string };
   readonly trial: number;
+  /** The fidelity a multi-fidelity strategy asked for (epochs, a table's fidelity); absent: the full one. */
+  readonly fidelity?: number;
   readonly arch: { readonly key: string; readonly sample: readonly number[] };
   readonly spec: StudySpec;
   readonly datasets: readonly DatasetRef[];
@@ -101,6 +103,7 @@ export function validateJobData(data: unknown): EvalJobData {
   const study = data.study;
   if (!isObject(study) || typeof study.id !== 'string' || typeof study.uid !== 'string') throw bad('no study id');
   if (!Number.isInteger(data.trial) || (data.trial as number) < 0) throw bad('no trial number');
+  if (data.fidelity !== undefined && (typeof data.fidelity !== 'number' || !Number.isFinite(data.fidelity) || data.fidelity <= 0)) throw bad(`fidelity ${JSON.stringify(data.fidelity)} is not a positive number`);
   const arch = data.arch;
   if (!isObject(arch) || typeof arch.key !== 'string' || !Array.isArray(arch.sample) || !arch.sample.every((x) => Number.isInteger(x))) throw bad('no architecture (key and sample)');
   if (!isObject(data.spec) || !isObject(data.spec.evaluator)) throw bad('no study spec');

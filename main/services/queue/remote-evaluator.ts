@@ -98,8 +98,13 @@ export class RemoteEvaluator implements Evaluator {
     return this.o.local.known?.(a) ?? {};
   }
 
-  estimateCost(a: Architecture): number | undefined {
-    return this.o.local.estimateCost?.(a);
+  /** The fidelities of the spec's evaluator (epochs, a table's fidelities): a multi-fidelity strategy picks one per job. */
+  get fidelities(): readonly number[] | undefined {
+    return this.o.local.fidelities;
+  }
+
+  estimateCost(a: Architecture, fidelity?: number): number | undefined {
+    return fidelity === undefined ? this.o.local.estimateCost?.(a) : this.o.local.estimateCost?.(a, fidelity);
   }
 
   capacity(): number {
@@ -115,6 +120,7 @@ export class RemoteEvaluator implements Evaluator {
       v: JOB_FORMAT,
       study: { id: this.o.study.id, uid: this.uid },
       trial: trial.number,
+      ...(trial.fidelity !== undefined ? { fidelity: trial.fidelity } : {}),
       arch: { key: a.key, sample: [...a.sample] },
       spec: this.o.study.spec,
       datasets: this.datasets,
