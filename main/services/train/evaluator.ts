@@ -188,6 +188,11 @@ export class TrainEvaluator implements Evaluator {
     if (first) throw first;
   }
 
+  /** The model an architecture is trained as (the data's input and classes; the spec's macro settings). */
+  graphOf(a: Architecture): ModelGraph {
+    return this.graph(a);
+  }
+
   private graph(a: Architecture) {
     return buildGraph(this.space, a, { input: this.input, classes: this.classes, ...(this.e.nb201 ? { nb201: this.e.nb201 } : {}), ...(this.e.mobilenet ? { mobilenet: this.e.mobilenet } : {}) });
   }
