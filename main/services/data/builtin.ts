@@ -4,6 +4,9 @@ import type { SpeechFolderOptions } from './speech.js';
 
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
+/** The sections (classes) of the built-in text set, sorted (scripts/debian-descriptions.ts). */
+export const DEBIAN_SECTIONS = ['devel', 'doc', 'games', 'libs', 'net', 'python', 'science', 'utils'];
+
 /** Built-in datasets, by the name used after `builtin:` (see resources/<name>/README.md). */
 export const BUILTIN_DATASETS = {
   'fashion-mnist': { title: 'Fashion-MNIST subset (11,000 train + 2,000 test, 28×28×1, 10 classes)', classNames: FASHION_MNIST_CLASSES },

@@ -15,6 +15,13 @@ export interface Dataset {
   readonly classNames?: readonly string[];
   readonly x: Uint8Array | Float32Array;
   readonly y: Uint8Array | Int32Array;
+  /**
+   * `text`: x holds token ids (0 padding, 1 unknown), shape [L, 1, 1], and is not normalised (see
+   * `dataNormalisation`). Absent: images or tabular features.
+   */
+  readonly modality?: 'text';
+  /** Raw text examples not yet tokenised (text-reader.ts): x then holds each example's index into it, shape [1, 1, 1]. */
+  readonly texts?: readonly string[];
 }
 
 export function datasetSize(d: Dataset): number {
@@ -161,6 +168,15 @@ export function channelStats(d: Dataset): Normalisation {
   const mean = Array.from(sum, (s) => s / per);
   const std = Array.from(sq, (s, k) => Math.sqrt(Math.max(s / per - (mean[k] as number) ** 2, 0)) || 1);
   return { mean, std };
+}
+
+/**
+ * The normalisation a dataset trains with, from its training split: per-channel statistics, or
+ * the identity (mean 0, std 1) for text, whose values are token ids an Embedding looks up.
+ */
+export function dataNormalisation(train: Dataset): Normalisation {
+  if (train.modality === 'text') return { mean: [0], std: [1] };
+  return channelStats(train);
 }
 
 /** (x − mean) / std per channel, as float32. */

@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import { errorMessage } from '../../../shared/errors.js';
 import { formatBytes, printable, readUserFile, readUserFolder, readUserText, statUserPath, userFileError, userFileLimits, type UserFileLimits } from '../user-file.js';
 import { checkDataset, concatDatasets, dataError, type Dataset } from './dataset.js';
+import { isTextCsv, readTextDataset, TEXT_EXTENSIONS } from './text-reader.js';
 import { isSpeechFolder, readSpeechFolder, type SpeechFolderOptions } from './speech.js';
 
 /** Limits for one read (tests lower them); default USER_FILE_LIMITS. */
@@ -376,9 +377,12 @@ const IDX_PAIR = /^(.*)-images[-.]idx3-ubyte(\.gz)?$/;
  */
 export function readDataset(path: string, o: CsvOptions & ImageFolderOptions & Omit<SpeechFolderOptions, 'limits'> & ReadLimits = {}): LoadedData {
   const lim = o.limits ?? {};
+  const text = { limits: lim, ...(o.label !== undefined ? { labelField: o.label } : {}) };
   if (!statUserPath(path, 'dataset').isDirectory()) {
-    if (extname(path).toLowerCase() === '.csv') return { data: readCsvDataset(path, o) };
-    throw dataError(path, 'not a dataset: give a .csv file or a folder (IDX files, CIFAR batches, or one sub-folder of images per class)');
+    const ext = extname(path).toLowerCase();
+    if (ext === '.tsv' || ext === '.jsonl' || (ext === '.csv' && isTextCsv(path, text))) return readTextDataset(path, undefined, text);
+    if (ext === '.csv') return { data: readCsvDataset(path, o) };
+    throw dataError(path, 'not a dataset: give a .csv, .tsv or .jsonl file or a folder (IDX files, CIFAR batches, train/test text files, or one sub-folder of images per class)');
   }
   const files = readUserFolder(path, 'dataset folder');
   const idx = (prefix: string) => {
@@ -403,6 +407,12 @@ export function readDataset(path: string, o: CsvOptions & ImageFolderOptions & O
     return { data: readCifar([join(path, 'train.bin')], 100, undefined, lim), ...(test ? { test } : {}) };
   }
   if (isSpeechFolder(path, files)) return readSpeechFolder(path, o);
+  const textFile = (stem: string) => TEXT_EXTENSIONS.map((e) => `${stem}${e}`).find((f) => files.includes(f));
+  const textTrain = textFile('train');
+  if (textTrain) {
+    const textTest = textFile('test');
+    return readTextDataset(join(path, textTrain), textTest === undefined ? undefined : join(path, textTest), text);
+  }
   return { data: readImageFolder(path, o) };
 }
 
