@@ -25,6 +25,12 @@ export interface FidelityAsk {
   readonly fidelity: number;
 }
 
+/** The phase a sample was asked in, by a strategy that runs in phases (progressive: coarse, fine). */
+export interface AskedPhase {
+  readonly index: number;
+  readonly name: string;
+}
+
 export interface StudyView {
   /** Trials finished so far (complete or not), rejected ones excluded. */
   readonly finished: number;
@@ -65,6 +71,11 @@ export interface Strategy {
    * trial with its fidelity; `ask` alone asks the same samples (the fidelity is then implied).
    */
   askFidelity?(view: StudyView): FidelityAsk | undefined;
+  /**
+   * Strategies that run in phases: the phase of the sample just asked (read right after each ask;
+   * the study records it with the trial as metric `phase`, its name as that metric's fidelity).
+   */
+  askedPhase?(): AskedPhase | undefined;
   tell(trial: FinishedTrial): void;
   snapshot(): unknown;
   restore(state: unknown): void;

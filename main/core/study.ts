@@ -15,7 +15,7 @@ import { formatConstraint, objectiveValues, violated } from './objectives.js';
 import type { SearchSpace } from './search-space.js';
 import { MAX_CONCURRENCY } from './study-spec.js';
 import type { LeaseHolder, LeasePolicy, Store, StudyLease, TrialResult } from './store.js';
-import type { FinishedTrial, Strategy, StudyView } from './strategy.js';
+import type { AskedPhase, FinishedTrial, Strategy, StudyView } from './strategy.js';
 
 export interface Clock {
   now(): number;
@@ -66,6 +66,9 @@ export interface StudyOutcome {
  * at: results at different fidelities are not comparable (summaries rank the highest one).
  */
 export const FIDELITY_METRIC = 'fidelity';
+
+/** The metric holding the phase a phased strategy asked a trial in (its index; the name is the metric's fidelity). */
+export const PHASE_METRIC = 'phase';
 
 /** Longest stretch of work before the loop lets other tasks of the event loop run. */
 export const YIELD_EVERY_MS = 15;
@@ -248,12 +251,12 @@ export class Study {
       listener.onProgress?.(progress, fraction());
     };
 
-    const launch = (arch: Architecture, known: Metrics, cost: number, fidelity: number | undefined): void => {
+    const launch = (arch: Architecture, known: Metrics, cost: number, fidelity: number | undefined, phase?: AskedPhase): void => {
       const at = orphans.findIndex((t) => t.key === arch.key);
       const number = at >= 0 ? orphans.splice(at, 1)[0]!.number : store.createTrial(this.id, arch, clock.now());
       listener.onTrialStarted?.({ number, key: arch.key });
       const promise = this.evaluate(number, arch, inner.token, fidelity)
-        .then((r) => this.judge(r, known, spec, fidelity), (e: unknown) => this.judgeError(e))
+        .then((r) => this.judge(r, known, spec, fidelity, phase), (e: unknown) => this.judgeError(e))
         .then((outcome) => {
           const f = inflight.get(number);
           inflight.delete(number);
@@ -277,6 +280,7 @@ export class Study {
             break;
           }
           const fidelity = asked.fidelity;
+          const phase = strategy.askedPhase?.();
           const arch = this.deps.space.freeze(asked.sample);
           const known = this.deps.evaluator.known?.(arch) ?? {};
           const broken = violated(known, spec.constraints);
@@ -295,7 +299,7 @@ export class Study {
             stopReason = `simulated budget of ${spec.budget.seconds} s used`;
             break;
           }
-          launch(arch, known, cost, fidelity);
+          launch(arch, known, cost, fidelity, phase);
         }
         if (inflight.size === 0) break;
         await Promise.race([...inflight.values()].map((f) => f.promise));
@@ -342,13 +346,14 @@ export class Study {
   }
 
   /** `asked`: the fidelity a multi-fidelity strategy asked for, recorded as the metric `fidelity`. */
-  private judge(r: EvaluationResult, known: Metrics, spec: StudySpec, asked?: number): { result: TrialResult; values?: number[] } {
-    const metrics: Metrics = { ...known, ...r.metrics, ...(asked !== undefined ? { [FIDELITY_METRIC]: asked } : {}) };
+  private judge(r: EvaluationResult, known: Metrics, spec: StudySpec, asked?: number, phase?: AskedPhase): { result: TrialResult; values?: number[] } {
+    const metrics: Metrics = { ...known, ...r.metrics, ...(asked !== undefined ? { [FIDELITY_METRIC]: asked } : {}), ...(phase ? { [PHASE_METRIC]: phase.index } : {}) };
     const fidelity: Record<string, string> = {};
     for (const name of Object.keys(metrics)) {
       fidelity[name] = typeof r.fidelity === 'string' ? r.fidelity : (r.fidelity[name] ?? 'unknown');
     }
     if (asked !== undefined) fidelity[FIDELITY_METRIC] = 'asked';
+    if (phase) fidelity[PHASE_METRIC] = phase.name;
     const base = { metrics, fidelity, cost: r.cost, finishedAt: this.deps.clock.now() };
     const values = objectiveValues(metrics, spec.objectives);
     if (typeof values === 'string') return { result: { ...base, state: 'failed', error: values } };
