@@ -151,8 +151,8 @@ const RANDOM_BASELINE = (() => {
 // The conformance suite, run over every entry of STRATEGIES.
 // ---------------------------------------------------------------------------------------------
 
-function describeStrategyContract(name: string, factory: StrategyFactory): void {
-  describe(`strategy contract: ${name}`, () => {
+function describeStrategyContract(name: string, factory: StrategyFactory, label = name): void {
+  describe(`strategy contract: ${label}`, () => {
     const make = (objectives: readonly ObjectiveSpec[], seed: number, options: Record<string, unknown> = {}, space: SearchSpace = TOY) =>
       factory(ctxOf(space, objectives, seed, options));
 
@@ -278,8 +278,8 @@ function describeStrategyContract(name: string, factory: StrategyFactory): void 
 }
 
 describe('STRATEGIES', () => {
-  it('registers random, evolution, reinforce, local, nsga2, hyperband, asha, bananas, bo and tpe', () => {
-    expect(Object.keys(STRATEGIES).sort()).toEqual(['asha', 'bananas', 'bo', 'evolution', 'hyperband', 'local', 'nsga2', 'random', 'reinforce', 'tpe']);
+  it('registers random, evolution, reinforce, local, nsga2, hyperband, asha, bananas, bo, tpe and progressive', () => {
+    expect(Object.keys(STRATEGIES).sort()).toEqual(['asha', 'bananas', 'bo', 'evolution', 'hyperband', 'local', 'nsga2', 'progressive', 'random', 'reinforce', 'tpe']);
   });
 
   it('random search rarely finds the toy optimum (the baseline is meaningful)', () => {
@@ -290,6 +290,7 @@ describe('STRATEGIES', () => {
 });
 
 for (const [name, factory] of Object.entries(STRATEGIES)) describeStrategyContract(name, factory as StrategyFactory);
+describeStrategyContract('bananas', (ctx) => STRATEGIES.bananas({ ...ctx, options: { predictor: 'gbt', ...ctx.options } }), 'bananas (predictor gbt)');
 
 // ---------------------------------------------------------------------------------------------
 // Strategy-specific behaviour.
@@ -309,7 +310,7 @@ describe('createStrategy', () => {
   it('rejects an unknown strategy, listing the known ones', () => {
     const e = errorOf(() => createStrategy('bayes', ctxOf(TOY, ONE, 1)));
     expect(e.code).toBe('invalid-input');
-    expect(e.message).toBe(`unknown strategy 'bayes' (choose one of random, evolution, reinforce, local, nsga2, hyperband, asha, bananas, bo, tpe)`);
+    expect(e.message).toBe(`unknown strategy 'bayes' (choose one of random, evolution, reinforce, local, nsga2, hyperband, asha, bananas, bo, tpe, progressive)`);
   });
 });
 

@@ -10,6 +10,7 @@ import { ReinforceStrategy } from './strategies/reinforce.js';
 import { withZeroCostFilter, ZC_FILTER_OPTIONS, type ScreenContext } from './strategies/zc-filter.js';
 import { AshaStrategy, HyperbandStrategy } from './strategies/successive-halving.js';
 import { TpeStrategy } from './strategies/tpe.js';
+import { PROGRESSIVE_OPTIONS, ProgressiveStrategy } from './strategies/progressive.js';
 import { MODEL_OPTIONS } from './strategies/model-based.js';
 import { WARM_START_OPTIONS, withWarmStart } from './strategies/warm-start.js';
 
@@ -25,6 +26,7 @@ export const STRATEGIES = {
   bananas: (ctx) => new BananasStrategy(ctx),
   bo: (ctx) => new GpBoStrategy(ctx),
   tpe: (ctx) => new TpeStrategy(ctx),
+  progressive: (ctx) => new ProgressiveStrategy(ctx),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof STRATEGIES;
@@ -38,9 +40,10 @@ export const STRATEGY_OPTIONS: Record<StrategyName, readonly string[]> = {
   nsga2: ['population', 'crossover', 'mutation'],
   hyperband: ['eta', 'min', 'max', 'mutate'],
   asha: ['eta', 'min', 'max', 'mutate'],
-  bananas: [...MODEL_OPTIONS, 'members', 'epochs'],
+  bananas: [...MODEL_OPTIONS, 'predictor', 'members', 'epochs'],
   bo: [...MODEL_OPTIONS],
   tpe: ['startup', 'candidates', 'gamma', 'priorWeight'],
+  progressive: PROGRESSIVE_OPTIONS,
 };
 
 /**

@@ -69,8 +69,13 @@ export const STRATEGY_DOCS: Partial<Record<StrategyName, { title: string; summar
   asha: { title: 'ASHA', summary: 'Asynchronous successive halving: a candidate is promoted as soon as it is in the top 1/eta of its rung (Li et al. 2020).', options: HALVING },
   bananas: {
     title: 'BANANAS',
-    summary: 'Predictor-guided search: an ensemble of small neural networks predicts accuracy from an architecture encoding; candidates mutated from the best are ranked by an acquisition function (White et al. 2021).',
-    options: { ...MODEL, members: int('networks in the predictor ensemble', '5', '1..50'), epochs: int('training epochs of each network per refit', '100', '1..10000') },
+    summary: 'Predictor-guided search: an ensemble of small neural networks (or gradient-boosted trees) predicts accuracy from an architecture encoding; candidates mutated from the best are ranked by an acquisition function (White et al. 2021).',
+    options: {
+      ...MODEL,
+      predictor: choice('the predictor: an ensemble of small neural networks, or of gradient-boosted trees (each fitted on its own 80 % of the results; 100 trees of depth 3)', 'mlp', ['mlp', 'gbt']),
+      members: int('members of the predictor ensemble (networks or boosted-tree models)', '5', '1..50'),
+      epochs: int('training epochs of each network per refit (mlp only)', '100', '1..10000'),
+    },
   },
   bo: { title: 'Bayesian optimisation (GP)', summary: 'A Gaussian process with a categorical kernel models the objective; the acquisition function picks among mutated and random candidates.', options: MODEL },
   tpe: {
@@ -81,6 +86,16 @@ export const STRATEGY_DOCS: Partial<Record<StrategyName, { title: string; summar
       candidates: int('draws from the good estimator scored per ask', '24', '1..100000'),
       gamma: real('share of results counted as good', '0.1', '0.01..0.5'),
       priorWeight: real('weight of the uniform prior in each estimator', '1', '≥ 0.001'),
+    },
+  },
+  progressive: {
+    title: 'Progressive search (coarse → fine)',
+    summary: "A short pass at the lowest fidelity (fewest epochs) over a coarse space (each decision limited to a few choices), then a fine search of the full space around the coarse winners: each evaluated again at full fidelity, then mutations of the best within a radius of a winner. Each trial records its phase (metric 'phase': 0 coarse, 1 fine).",
+    options: {
+      coarse: int('architectures of the coarse pass', '16', '≥ 1'),
+      choices: int('choices per decision in the coarse space, spread over its list (first and last kept)', '2', '≥ 1'),
+      top: int('coarse winners the fine search is centred on', '3', '≥ 1'),
+      radius: int('most decisions a fine proposal differs from its nearest coarse winner', '2', '≥ 1'),
     },
   },
 };
