@@ -34,6 +34,12 @@ export const Sigmoid = 'Sigmoid';
 export const Tanh = 'Tanh';
 /** Row-major flatten of [H, W, C] into [H·W·C]. */
 export const Reshape = 'Reshape';
+/** Token-id lookup: [L, 1, 1] float ids → [L, 1, units] rows of a [vocab, units] table. */
+export const Embedding = 'Embedding';
+/** Normalisation over the last axis: γ(x − μ)/max(σ, ε) + β. */
+export const LayerNorm = 'LayerNorm';
+/** Multi-head scaled dot-product attention of q, k, v [L, 1, C] (no weights, no mask). */
+export const Attention = 'Attention';
 
 /** Ops a search-space layer may use (custom spaces validate against these). */
 export const LAYER_OP_NAMES = [
@@ -43,7 +49,7 @@ export const LAYER_OP_NAMES = [
 export type LayerOpName = (typeof LAYER_OP_NAMES)[number];
 
 /** Primitive graph ops that are not layer ops. */
-export const PRIMITIVE_ONLY_OP_NAMES = [Add, Mul, Concat, Sigmoid, Tanh, Reshape] as const;
+export const PRIMITIVE_ONLY_OP_NAMES = [Add, Mul, Concat, Sigmoid, Tanh, Reshape, Embedding, LayerNorm, Attention] as const;
 
 /** The whole vocabulary: layer ops and graph primitives. Latency tables are keyed by these names. */
 export const OP_NAMES = [...LAYER_OP_NAMES, ...PRIMITIVE_ONLY_OP_NAMES] as const;
@@ -110,6 +116,9 @@ export const OP_PARAMS: Record<OpName, readonly OpParam[]> = {
   Sigmoid: [],
   Tanh: [],
   Reshape: [],
+  Embedding: [],
+  LayerNorm: [],
+  Attention: [],
 };
 
 /**

@@ -18,21 +18,25 @@ import type { OpName } from '../ops.js';
  * - Identity edges and `Zero` edges of a sum are removed while lowering; a `Zero` node appears only
  *   where a whole tensor is zero (e.g. an NB201 cell whose output has no non-zero path).
  *
- * Ops and attrs (see `GraphNodeAttrs`):
- * | op              | inputs | attrs                                  | output shape |
- * |-----------------|--------|----------------------------------------|--------------|
- * | Conv2D          | 1      | kernel, stride, filters, useBias       | [ceil(H/s), ceil(W/s), filters] |
- * | DepthwiseConv2D | 1      | kernel, stride, useBias (multiplier 1) | [ceil(H/s), ceil(W/s), C] |
- * | Dense           | 1 ([C])| units, useBias                         | [units] |
- * | BatchNorm       | 1      | epsilon, momentum (over the last axis) | same |
- * | ReLU, ReLU6, Sigmoid, Tanh | 1 |                                   | same |
- * | MaxPool, AvgPool| 1      | kernel, stride (AvgPool excludes padding from the mean) | [ceil(H/s), ceil(W/s), C] |
- * | GlobalAvgPool   | 1      | keepDims                               | [1, 1, C] if keepDims else [C] |
- * | Add             | 2      |                                        | same as inputs |
- * | Mul             | 2      | (second may be [1, 1, C], broadcast)   | shape of the first |
- * | Concat          | ≥ 2    | (axis: last)                           | channels summed |
- * | Reshape         | 1      | (row-major flatten)                    | [H·W·C] |
- * | Zero            | 1      |                                        | same (all zeros) |
+ * Ops and attrs (see `GraphNodeAttrs`). `kW`/`sW` are `kernelW`/`strideW` (absent: `kernel`/`stride`);
+ * 'same' padding is per axis. Weights are named `<node id>/<kind>` in Keras layouts:
+ * | op              | inputs | attrs                                  | output shape | weights |
+ * |-----------------|--------|----------------------------------------|--------------|---------|
+ * | Conv2D          | 1      | kernel, kernelW, stride, strideW, filters, useBias | [ceil(H/s), ceil(W/sW), filters] | kernel [k, kW, C, filters], bias [filters] |
+ * | DepthwiseConv2D | 1      | kernel, kernelW, stride, strideW, useBias (multiplier 1) | [ceil(H/s), ceil(W/sW), C] | kernel [k, kW, C, 1], bias [C] |
+ * | Dense           | 1 ([C])| units, useBias                         | [units] | kernel [C, units], bias [units] |
+ * | BatchNorm       | 1      | epsilon, momentum (over the last axis) | same | gamma, beta, movingMean, movingVariance [C] |
+ * | ReLU, ReLU6, Sigmoid, Tanh | 1 |                                   | same | |
+ * | MaxPool, AvgPool| 1      | kernel, kernelW, stride, strideW (AvgPool excludes padding from the mean) | [ceil(H/s), ceil(W/sW), C] | |
+ * | GlobalAvgPool   | 1      | keepDims                               | [1, 1, C] if keepDims else [C] | |
+ * | Add             | 2      |                                        | same as inputs | |
+ * | Mul             | 2      | (second may be [1, 1, C], broadcast)   | shape of the first | |
+ * | Concat          | ≥ 2    | (axis: last)                           | channels summed | |
+ * | Reshape         | 1      | (row-major flatten)                    | [H·W·C] | |
+ * | Zero            | 1      |                                        | same (all zeros) | |
+ * | Embedding       | 1 ([L, 1, 1] float ids) | vocab, units (ids rounded to int, must be in 0..vocab−1) | [L, 1, units] | embeddings [vocab, units] (init uniform ±0.05) |
+ * | LayerNorm       | 1      | epsilon (default 1e-6); over the last axis: y = γ(x − μ)/max(σ, ε) + β, σ = sqrt(mean((x − μ)²)) | same | gamma [C] (ones), beta [C] (zeros) |
+ * | Attention       | 3 (q, k, v, each [L, 1, C]) | heads (divides C); head h on channels [h·d, (h+1)·d), d = C/heads: softmax_j(q_i·k_j/√d), Σ_j p_ij v_j; heads concatenated | [L, 1, C] | |
  */
 export interface ModelGraph {
   /** Input shape [H, W, C]. */
@@ -55,13 +59,24 @@ export interface GraphNode {
 }
 
 export interface GraphNodeAttrs {
+  /** Kernel size along H (and along W unless `kernelW` is given). */
   readonly kernel?: number;
+  /** Kernel size along W (default `kernel`), e.g. the feature count F for a 1-D conv over time on [T, F, 1]. */
+  readonly kernelW?: number;
+  /** Stride along H (and along W unless `strideW` is given). */
   readonly stride?: number;
+  /** Stride along W (default `stride`). */
+  readonly strideW?: number;
   readonly filters?: number;
+  /** Dense output units; Embedding vector width. */
   readonly units?: number;
+  /** Embedding table rows (token ids 0..vocab−1). */
+  readonly vocab?: number;
+  /** Attention heads (divides the channel count). */
+  readonly heads?: number;
   /** Whether a conv/dense has a bias (false when a BatchNorm follows). */
   readonly useBias?: boolean;
-  /** BatchNorm epsilon. */
+  /** BatchNorm / LayerNorm epsilon. */
   readonly epsilon?: number;
   /** BatchNorm moving-average momentum (Keras convention: new = m·old + (1−m)·batch). */
   readonly momentum?: number;

@@ -12,7 +12,38 @@ export const BN_EPSILON = 1e-3;
 /** Short trainings (a few hundred steps) need the moving statistics to converge: 0.9, not Keras' 0.99. */
 export const BN_MOMENTUM = 0.9;
 
+/** LayerNorm's ε (shared/types/graph.ts: y = γ(x − μ)/max(σ, ε) + β). */
+export const LN_EPSILON = 1e-6;
+
 const outSize = (n: number, stride: number) => Math.ceil(n / stride);
+
+/** Kernel and stride per axis: `kernelW`/`strideW` default to `kernel`/`stride`. */
+export interface Window {
+  readonly kernel: number;
+  readonly stride: number;
+  readonly kernelW?: number;
+  readonly strideW?: number;
+}
+
+const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
+
+/** The window's attrs as stored (kernelW/strideW only when given) after checking them. */
+function windowAttrs(what: string, a: Window): Window {
+  for (const k of ['kernel', 'stride', 'kernelW', 'strideW'] as const) {
+    const v = a[k];
+    if ((k === 'kernel' || k === 'stride' || v !== undefined) && !posInt(v)) throw new NasError('invalid-input', `${what}: ${k} must be a positive integer, got ${String(v)}`);
+  }
+  return {
+    kernel: a.kernel, stride: a.stride,
+    ...(a.kernelW !== undefined ? { kernelW: a.kernelW } : {}),
+    ...(a.strideW !== undefined ? { strideW: a.strideW } : {}),
+  };
+}
+
+/** Output [H, W] of a 'same'-padded window over [h, w]. */
+function windowOut(h: number, w: number, a: Window): [number, number] {
+  return [outSize(h, a.stride), outSize(w, a.strideW ?? a.stride)];
+}
 
 /**
  * Appends primitive nodes with checked shapes. Ids are `<scope>/<name>`; `scope` is set by the
@@ -42,14 +73,41 @@ export class GraphBuilder {
     return x.shape as [number, number, number];
   }
 
-  conv(id: string, x: Tensor, a: { kernel: number; stride: number; filters: number; useBias: boolean }): Tensor {
+  conv(id: string, x: Tensor, a: Window & { filters: number; useBias: boolean }): Tensor {
     const [h, w] = this.spatial(x, `Conv2D ${id}`);
-    return this.add(id, 'Conv2D', [x], [outSize(h, a.stride), outSize(w, a.stride), a.filters], a);
+    if (!posInt(a.filters)) throw new NasError('invalid-input', `Conv2D ${id}: filters must be a positive integer, got ${String(a.filters)}`);
+    const win = windowAttrs(`Conv2D ${id}`, a);
+    return this.add(id, 'Conv2D', [x], [...windowOut(h, w, win), a.filters], { ...win, filters: a.filters, useBias: a.useBias });
   }
 
-  depthwise(id: string, x: Tensor, a: { kernel: number; stride: number; useBias: boolean }): Tensor {
+  depthwise(id: string, x: Tensor, a: Window & { useBias: boolean }): Tensor {
     const [h, w, c] = this.spatial(x, `DepthwiseConv2D ${id}`);
-    return this.add(id, 'DepthwiseConv2D', [x], [outSize(h, a.stride), outSize(w, a.stride), c], a);
+    const win = windowAttrs(`DepthwiseConv2D ${id}`, a);
+    return this.add(id, 'DepthwiseConv2D', [x], [...windowOut(h, w, win), c], { ...win, useBias: a.useBias });
+  }
+
+  /** Token ids [L, 1, 1] (float) → [L, 1, units] rows of a [vocab, units] table. */
+  embedding(id: string, x: Tensor, a: { vocab: number; units: number }): Tensor {
+    const [l, w, c] = this.spatial(x, `Embedding ${id}`);
+    if (w !== 1 || c !== 1) throw new NasError('invalid-input', `Embedding ${id} needs token ids [L, 1, 1], got [${x.shape.join(', ')}]`);
+    if (!posInt(a.vocab) || !posInt(a.units)) throw new NasError('invalid-input', `Embedding ${id}: vocab and units must be positive integers, got ${String(a.vocab)} and ${String(a.units)}`);
+    return this.add(id, 'Embedding', [x], [l, 1, a.units], { vocab: a.vocab, units: a.units });
+  }
+
+  /** Normalisation over the last axis, γ(x − μ)/max(σ, ε) + β with ε = LN_EPSILON. */
+  layerNorm(id: string, x: Tensor): Tensor {
+    return this.add(id, 'LayerNorm', [x], x.shape, { epsilon: LN_EPSILON });
+  }
+
+  /** Multi-head scaled dot-product attention of q, k, v, each [L, 1, C]; `heads` divides C. */
+  attention(id: string, q: Tensor, k: Tensor, v: Tensor, a: { heads: number }): Tensor {
+    const [l, w, c] = this.spatial(q, `Attention ${id}`);
+    if (w !== 1) throw new NasError('invalid-input', `Attention ${id} needs sequences [L, 1, C], got q [${q.shape.join(', ')}]`);
+    if (k.shape.join() !== q.shape.join() || v.shape.join() !== q.shape.join()) {
+      throw new NasError('invalid-input', `Attention ${id}: q, k and v must have the same shape, got [${q.shape.join(', ')}], [${k.shape.join(', ')}], [${v.shape.join(', ')}]`);
+    }
+    if (!posInt(a.heads) || c % a.heads !== 0) throw new NasError('invalid-input', `Attention ${id}: heads (${String(a.heads)}) must be a positive integer dividing the ${c} channels`);
+    return this.add(id, 'Attention', [q, k, v], [l, 1, c], { heads: a.heads });
   }
 
   dense(id: string, x: Tensor, a: { units: number; useBias: boolean }): Tensor {
@@ -77,9 +135,10 @@ export class GraphBuilder {
     }
   }
 
-  pool(id: string, op: 'MaxPool' | 'AvgPool', x: Tensor, a: { kernel: number; stride: number }): Tensor {
+  pool(id: string, op: 'MaxPool' | 'AvgPool', x: Tensor, a: Window): Tensor {
     const [h, w, c] = this.spatial(x, `${op} ${id}`);
-    return this.add(id, op, [x], [outSize(h, a.stride), outSize(w, a.stride), c], a);
+    const win = windowAttrs(`${op} ${id}`, a);
+    return this.add(id, op, [x], [...windowOut(h, w, win), c], win);
   }
 
   globalAvgPool(id: string, x: Tensor, keepDims: boolean): Tensor {
@@ -122,7 +181,7 @@ export class GraphBuilder {
   }
 
   /** Conv (no bias) → BatchNorm → activation: the usual conv unit. */
-  convBn(id: string, x: Tensor, a: { kernel: number; stride: number; filters: number }, act: Activation): Tensor {
+  convBn(id: string, x: Tensor, a: Window & { filters: number }, act: Activation): Tensor {
     const c = this.conv(`${id}.conv`, x, { ...a, useBias: false });
     return this.activation(`${id}.act`, this.batchNorm(`${id}.bn`, c), act);
   }

@@ -11,8 +11,9 @@ export interface GraphCost {
   readonly trainableParams: number;
   /**
    * Multiply-adds of one batch-1 forward pass, counting one multiply-add once (the NAS-Bench-201 /
-   * MobileNet convention): Conv2D Ho·Wo·Cout·k²·Cin, DepthwiseConv2D Ho·Wo·C·k², Dense in·units.
-   * Elementwise ops, BatchNorm, pooling and biases are not counted.
+   * MobileNet convention): Conv2D Ho·Wo·Cout·k·kW·Cin, DepthwiseConv2D Ho·Wo·C·k·kW, Dense in·units,
+   * Attention 2·L²·C (the q·kᵀ scores and the p·v sum over all heads).
+   * Elementwise ops, BatchNorm, LayerNorm, softmax, Embedding lookups, pooling and biases are not counted.
    */
   readonly flops: number;
   /**
@@ -26,6 +27,12 @@ export interface GraphCost {
 
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** Kernel area k·kW of a conv or pool (kernelW defaults to kernel). */
+export function kernelArea(n: GraphNode): number {
+  const k = (n.attrs.kernel ?? 1) as number;
+  return k * ((n.attrs.kernelW ?? k) as number);
+}
+
 /** Parameter count of one node: [all, trainable]. */
 export function nodeParams(n: GraphNode, inShape: readonly number[]): [number, number] {
   const cin = inShape[inShape.length - 1] as number;
@@ -33,13 +40,19 @@ export function nodeParams(n: GraphNode, inShape: readonly number[]): [number, n
   switch (n.op) {
     case 'Conv2D': {
       const f = a.filters as number;
-      const p = (a.kernel as number) ** 2 * cin * f + (a.useBias ? f : 0);
+      const p = kernelArea(n) * cin * f + (a.useBias ? f : 0);
       return [p, p];
     }
     case 'DepthwiseConv2D': {
-      const p = (a.kernel as number) ** 2 * cin + (a.useBias ? cin : 0);
+      const p = kernelArea(n) * cin + (a.useBias ? cin : 0);
       return [p, p];
     }
+    case 'Embedding': {
+      const p = (a.vocab as number) * (a.units as number);
+      return [p, p];
+    }
+    case 'LayerNorm':
+      return [2 * cin, 2 * cin];
     case 'Dense': {
       const u = a.units as number;
       const p = cin * u + (a.useBias ? u : 0);
@@ -55,12 +68,15 @@ export function nodeParams(n: GraphNode, inShape: readonly number[]): [number, n
 /** Multiply-adds of one node (see `GraphCost.flops`). */
 export function nodeFlops(n: GraphNode, inShape: readonly number[]): number {
   const cin = inShape[inShape.length - 1] as number;
-  const k2 = ((n.attrs.kernel ?? 1) as number) ** 2;
   switch (n.op) {
     case 'Conv2D':
-      return numel(n.shape) * k2 * cin;
+      return numel(n.shape) * kernelArea(n) * cin;
     case 'DepthwiseConv2D':
-      return numel(n.shape) * k2;
+      return numel(n.shape) * kernelArea(n);
+    case 'Attention': {
+      const l = (inShape[0] as number) * (inShape[1] as number);
+      return 2 * l * l * cin;
+    }
     case 'Dense':
       return cin * (n.attrs.units as number);
     default:

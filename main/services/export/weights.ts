@@ -4,9 +4,10 @@ import { GRAPH_INPUT } from '../../../shared/types/index.js';
 /**
  * Weights of a model graph, by node id and kind, in Keras/tfjs layouts:
  * Conv2D `kernel` [kh, kw, in, filters]; DepthwiseConv2D `kernel` [kh, kw, in, 1]; Dense `kernel`
- * [in, units]; `bias` [out]; BatchNorm `gamma`, `beta`, `movingMean`, `movingVariance` [C].
+ * [in, units]; `bias` [out]; BatchNorm `gamma`, `beta`, `movingMean`, `movingVariance` [C];
+ * Embedding `embeddings` [vocab, units]; LayerNorm `gamma`, `beta` [C] (shared/types/graph.ts).
  */
-export type WeightKind = 'kernel' | 'bias' | 'gamma' | 'beta' | 'movingMean' | 'movingVariance';
+export type WeightKind = 'kernel' | 'bias' | 'gamma' | 'beta' | 'movingMean' | 'movingVariance' | 'embeddings';
 
 export interface GraphWeights {
   get(nodeId: string, kind: WeightKind): Float32Array | undefined;
@@ -34,11 +35,16 @@ export function weightShapes(graph: ModelGraph, node: GraphNode): [WeightKind, n
   const inShape = inputShapeOf(graph, node);
   const cin = inShape[inShape.length - 1] as number;
   const k = node.attrs.kernel ?? 1;
+  const kw = node.attrs.kernelW ?? k;
   switch (node.op) {
     case 'Conv2D':
-      return [['kernel', [k, k, cin, node.attrs.filters as number]], ...(node.attrs.useBias ? [['bias', [node.attrs.filters as number]] as [WeightKind, number[]]] : [])];
+      return [['kernel', [k, kw, cin, node.attrs.filters as number]], ...(node.attrs.useBias ? [['bias', [node.attrs.filters as number]] as [WeightKind, number[]]] : [])];
     case 'DepthwiseConv2D':
-      return [['kernel', [k, k, cin, 1]], ...(node.attrs.useBias ? [['bias', [cin]] as [WeightKind, number[]]] : [])];
+      return [['kernel', [k, kw, cin, 1]], ...(node.attrs.useBias ? [['bias', [cin]] as [WeightKind, number[]]] : [])];
+    case 'Embedding':
+      return [['embeddings', [node.attrs.vocab as number, node.attrs.units as number]]];
+    case 'LayerNorm':
+      return [['gamma', [cin]], ['beta', [cin]]];
     case 'Dense':
       return [['kernel', [cin, node.attrs.units as number]], ...(node.attrs.useBias ? [['bias', [node.attrs.units as number]] as [WeightKind, number[]]] : [])];
     case 'BatchNorm':

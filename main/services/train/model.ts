@@ -2,12 +2,14 @@
  * Builds a tfjs-layers model from a model graph (shared/types/graph.ts), one layer per graph node
  * named by the node id (a GlobalAvgPool with keepDims adds a reshape layer `<id>.keepdims`), so
  * weights map back to nodes: `<id>/kernel`, `<id>/bias`, `<id>/gamma`, `<id>/beta`,
- * `<id>/moving_mean`, `<id>/moving_variance`, `<id>/depthwise_kernel`.
+ * `<id>/moving_mean`, `<id>/moving_variance`, `<id>/depthwise_kernel`, `<id>/embeddings`
+ * (Embedding, LayerNorm and Attention are Frontier layers: seq-layers.ts).
  * Initialisation is seeded per layer, so a graph and a seed give the same initial weights.
  */
 import { NasError } from '../../../shared/errors.js';
 import { GRAPH_INPUT, type GraphNode, type ModelGraph } from '../../../shared/types/index.js';
 import { tf } from './backend.js';
+import { AttentionLayer, EmbeddingLayer, LayerNormLayer } from './seq-layers.js';
 
 type SymbolicTensor = tf.SymbolicTensor;
 
@@ -49,11 +51,15 @@ function layerFor(n: GraphNode, seed: number): tf.layers.Layer {
   const name = layerName(n.id);
   const init = () => tf.initializers.heNormal({ seed });
   const dense = () => tf.initializers.glorotUniform({ seed });
+  const k = a.kernel as number;
+  const s = a.stride as number;
+  const kernelSize: [number, number] = [k, a.kernelW ?? k];
+  const strides: [number, number] = [s, a.strideW ?? s];
   switch (n.op) {
     case 'Conv2D':
-      return tf.layers.conv2d({ name, filters: a.filters as number, kernelSize: a.kernel as number, strides: a.stride as number, padding: 'same', useBias: a.useBias ?? false, kernelInitializer: init() });
+      return tf.layers.conv2d({ name, filters: a.filters as number, kernelSize, strides, padding: 'same', useBias: a.useBias ?? false, kernelInitializer: init() });
     case 'DepthwiseConv2D':
-      return tf.layers.depthwiseConv2d({ name, kernelSize: a.kernel as number, strides: a.stride as number, padding: 'same', depthMultiplier: 1, useBias: a.useBias ?? false, depthwiseInitializer: init() });
+      return tf.layers.depthwiseConv2d({ name, kernelSize, strides, padding: 'same', depthMultiplier: 1, useBias: a.useBias ?? false, depthwiseInitializer: init() });
     case 'Dense':
       return tf.layers.dense({ name, units: a.units as number, useBias: a.useBias ?? true, kernelInitializer: dense() });
     case 'BatchNorm':
@@ -67,9 +73,9 @@ function layerFor(n: GraphNode, seed: number): tf.layers.Layer {
     case 'Tanh':
       return tf.layers.activation({ name, activation: 'tanh' });
     case 'MaxPool':
-      return tf.layers.maxPooling2d({ name, poolSize: a.kernel as number, strides: a.stride as number, padding: 'same' });
+      return tf.layers.maxPooling2d({ name, poolSize: kernelSize, strides, padding: 'same' });
     case 'AvgPool':
-      return tf.layers.averagePooling2d({ name, poolSize: a.kernel as number, strides: a.stride as number, padding: 'same' });
+      return tf.layers.averagePooling2d({ name, poolSize: kernelSize, strides, padding: 'same' });
     case 'GlobalAvgPool':
       return tf.layers.globalAveragePooling2d({ name });
     case 'Add':
@@ -82,6 +88,12 @@ function layerFor(n: GraphNode, seed: number): tf.layers.Layer {
       return tf.layers.flatten({ name });
     case 'Zero':
       return new ZeroLayer({ name });
+    case 'Embedding':
+      return new EmbeddingLayer({ name, vocab: a.vocab as number, units: a.units as number, seed });
+    case 'LayerNorm':
+      return new LayerNormLayer({ name, epsilon: a.epsilon ?? 1e-6 });
+    case 'Attention':
+      return new AttentionLayer({ name, heads: a.heads as number });
     default:
       throw new NasError('internal', `graph node ${n.id}: ${n.op} is a layer op, not a graph primitive`);
   }

@@ -1,6 +1,7 @@
 /**
  * Training kernels missing from @tensorflow/tfjs-backend-wasm 4.22: `Conv2DBackpropFilter`,
- * `DepthwiseConv2dNativeBackpropFilter` and `DepthwiseConv2dNativeBackpropInput` (the wasm backend
+ * `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput` and
+ * `UnsortedSegmentSum` (the gradient of an Embedding's gather; a plain loop) (the wasm backend
  * is inference-first; checked with `tf.getKernel(name, 'wasm')`). Without them
  * `optimizer.minimize` throws "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'".
  *
@@ -111,6 +112,25 @@ export function depthwiseBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inp
   });
 }
 
+/**
+ * out[s, …] = Σ_{i: ids[i] = s} x[i, …] (ids outside 0..numSegments−1 are dropped, as in TensorFlow):
+ * one pass over x, O(x.size), where a one-hot matMul would cost O(x.size · numSegments).
+ */
+export function unsortedSegmentSum(x: tf.Tensor, segmentIds: tf.Tensor, numSegments: number): tf.Tensor {
+  const inner = x.size / (x.shape[0] as number);
+  const xs = x.dataSync() as Float32Array;
+  const ids = segmentIds.dataSync();
+  const out = new Float32Array(numSegments * inner);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i] as number;
+    if (s < 0 || s >= numSegments) continue;
+    const o = s * inner;
+    const b = i * inner;
+    for (let j = 0; j < inner; j++) out[o + j] = (out[o + j] as number) + (xs[b + j] as number);
+  }
+  return tf.tensor(out, [numSegments, ...x.shape.slice(1)], 'float32');
+}
+
 /** tfjs-core's FusedBatchNorm gradient with the tile of derX replaced by a broadcast multiply. */
 const fusedBatchNormGrad: tf.GradConfig = {
   kernelName: 'FusedBatchNorm',
@@ -147,7 +167,7 @@ const relu6Grad: tf.GradConfig = {
 
 let registered = false;
 
-/** Registers the three kernels for the `wasm` backend (idempotent; never replaces existing ones). */
+/** Registers the four kernels for the `wasm` backend (idempotent; never replaces existing ones). */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
@@ -163,6 +183,7 @@ export function registerWasmTrainingKernels(): void {
   add('Conv2DBackpropFilter', (i, a) => conv2DBackpropFilter(i.x as tf.Tensor4D, i.dy as tf.Tensor4D, a.filterShape as number[], a));
   add('DepthwiseConv2dNativeBackpropFilter', (i, a) => depthwiseBackpropFilter(i.x as tf.Tensor4D, i.dy as tf.Tensor4D, a.filterShape as number[], a));
   add('DepthwiseConv2dNativeBackpropInput', (i, a) => depthwiseBackpropInput(i.dy as tf.Tensor4D, i.filter as tf.Tensor4D, a.inputShape as number[], a));
+  add('UnsortedSegmentSum', (i, a) => unsortedSegmentSum(i.x as tf.Tensor, i.segmentIds as tf.Tensor, a.numSegments as number) as tf.Tensor4D);
   tf.registerGradient(fusedBatchNormGrad);
   tf.registerGradient(relu6Grad);
 }
