@@ -2,6 +2,7 @@ import { invalidInput, NasError } from '../../shared/errors.js';
 import type { SearchSpace } from './search-space.js';
 import { parseSpaceDocument } from './spaces/custom.js';
 import { ImportedSpace } from './spaces/imported.js';
+import { KwsSpace, type KwsOptions } from './spaces/kws.js';
 import { MobilenetSpace, type MobilenetOptions } from './spaces/mobilenet.js';
 import { Nb201Space } from './spaces/nb201.js';
 
@@ -14,6 +15,8 @@ export type SpaceFactory = (options: Readonly<Record<string, unknown>>) => Searc
 export const SPACES = {
   nb201: () => new Nb201Space(),
   mobilenet: (options) => new MobilenetSpace(options as Partial<MobilenetOptions>),
+  // Keyword spotting over speech features [T, F, 1] (spaces/kws.ts).
+  kws: (options) => new KwsSpace(options as Partial<KwsOptions>),
   custom: (options) => {
     const { document, source } = options as { document?: unknown; source?: unknown };
     if (typeof document !== 'string') throw new NasError('invalid-space', 'a custom space needs its document text');
@@ -25,6 +28,6 @@ export const SPACES = {
 
 export function createSpace(name: string, options: Readonly<Record<string, unknown>> = {}): SearchSpace {
   const factory = (SPACES as Record<string, SpaceFactory>)[name];
-  if (!factory) throw invalidInput(`unknown search space '${name}' (choose one of nb201, mobilenet, or a .yaml/.json space file)`);
+  if (!factory) throw invalidInput(`unknown search space '${name}' (choose one of nb201, mobilenet, kws, or a .yaml/.json space file)`);
   return factory(options);
 }

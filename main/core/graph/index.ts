@@ -2,9 +2,11 @@ import { NasError } from '../../../shared/errors.js';
 import type { Architecture, ModelGraph } from '../../../shared/types/index.js';
 import type { SearchSpace } from '../search-space.js';
 import { CustomSpace } from '../spaces/custom.js';
+import { KwsSpace } from '../spaces/kws.js';
 import { MobilenetSpace } from '../spaces/mobilenet.js';
 import { Nb201Space } from '../spaces/nb201.js';
 import { customGraph } from './custom.js';
+import { kwsGraph } from './kws.js';
 import { mobilenetGraph, type MobilenetMacroOptions } from './mobilenet.js';
 import { nb201Graph, type Nb201MacroOptions } from './nb201.js';
 
@@ -25,7 +27,7 @@ export interface GraphOptions {
 
 /** Whether `buildGraph` can lower architectures of this space. */
 export function canBuildGraph(space: SearchSpace): boolean {
-  return space instanceof Nb201Space || space instanceof MobilenetSpace || space instanceof CustomSpace;
+  return space instanceof Nb201Space || space instanceof MobilenetSpace || space instanceof CustomSpace || space instanceof KwsSpace;
 }
 
 /** The model graph of an architecture of a built-in or user-defined space. Pure and deterministic. */
@@ -34,5 +36,6 @@ export function buildGraph(space: SearchSpace, arch: Architecture, o: GraphOptio
   if (space instanceof Nb201Space) return nb201Graph(arch.sample, o.input, o.classes, o.nb201);
   if (space instanceof MobilenetSpace) return mobilenetGraph(space, arch.sample, o.input, o.classes, o.mobilenet);
   if (space instanceof CustomSpace) return customGraph(space, arch.sample, o.input, o.classes);
+  if (space instanceof KwsSpace) return kwsGraph(space, arch.sample, o.input, o.classes);
   throw new NasError('invalid-input', `no model builder for space ${space.id}`);
 }

@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildGraph, graphCost } from '../../core/graph/index.js';
+import { Rng } from '../../core/rng.js';
+import { KwsSpace } from '../../core/spaces/kws.js';
+import { chooseBackend, tf } from './backend.js';
+import { buildModel } from './model.js';
+
+/** Multiply-adds from the built tfjs layers' own configs and shapes (kernelSize is [k, kW]). */
+function tfjsFlops(model: tf.LayersModel): number {
+  let flops = 0;
+  for (const l of model.layers) {
+    const cls = l.getClassName();
+    if (!['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(cls)) continue;
+    const cfg = l.getConfig() as { kernelSize?: number[]; units?: number };
+    const out = (l.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
+    const inShape = (l.input as tf.SymbolicTensor).shape as number[];
+    const cin = inShape[inShape.length - 1] as number;
+    const area = (cfg.kernelSize ?? [1, 1]).reduce((a, b) => a * b, 1);
+    flops += cls === 'Conv2D' ? out * area * cin : cls === 'DepthwiseConv2D' ? out * area : cin * (cfg.units as number);
+  }
+  return flops;
+}
+
+describe('kws space: analytic costs equal the tfjs model', () => {
+  beforeAll(async () => {
+    await chooseBackend('cpu');
+  });
+
+  it('params, trainable params, FLOPs and output shape, for random DS-CNN and TC-ResNet architectures on MFCC and log-mel inputs', () => {
+    const space = new KwsSpace();
+    const rng = new Rng(16);
+    const seen = new Set<string>();
+    for (let i = 0; i < 24; i++) {
+      const a = space.freeze(space.sample(rng));
+      seen.add(a.key.split(':')[0] as string);
+      const input: [number, number, number] = i % 2 ? [49, 10, 1] : [98, 40, 1];
+      const g = buildGraph(space, a, { input, classes: 10 });
+      const c = graphCost(g);
+      const model = buildModel(g, i);
+      try {
+        expect(model.countParams(), a.key).toBe(c.params);
+        const trainable = model.trainableWeights.reduce((acc, w) => acc + w.shape.reduce((x: number, y) => x * (y as number), 1), 0);
+        expect(trainable, a.key).toBe(c.trainableParams);
+        expect(tfjsFlops(model), a.key).toBe(c.flops);
+        expect(model.outputs[0]?.shape).toEqual([null, 10]);
+        // The graph's own shapes are the model's: the pooled features before the classifier.
+        const pool = g.nodes.find((n) => n.op === 'GlobalAvgPool');
+        expect(model.getLayer(pool?.id as string).outputShape, a.key).toEqual([null, ...(pool?.shape ?? [])]);
+      } finally {
+        model.dispose();
+      }
+    }
+    expect([...seen].sort()).toEqual(['ds-cnn', 'tc-resnet']);
+  });
+});
