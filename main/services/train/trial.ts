@@ -5,7 +5,9 @@
 import type { CurvePoint, ModelGraph } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import { loadDataset } from '../data/builtin.js';
-import { channelStats, normalise, splitDataset } from '../data/dataset.js';
+import { dataNormalisation, normalise, splitDataset } from '../data/dataset.js';
+import { textEncoding } from '../data/text-encode.js';
+import { checkTextSettings, type ByteTokenizer, type TextSettings } from '../data/tokenizer.js';
 import { setTfjsWeights, weightsFromTfjs } from '../export/tfjs-weights.js';
 import type { MapWeights } from '../export/weights.js';
 import { chooseBackend, tf, type BackendChoice, type BackendName } from './backend.js';
@@ -25,6 +27,8 @@ export interface DataSpec {
   readonly seed: number;
   /** Folder relative paths are resolved against. */
   readonly cwd: string;
+  /** Text data: tokenizer settings and, once a study stored it, the fitted tokenizer (else fitted on the training split). */
+  readonly text?: Partial<TextSettings> & { readonly tokenizer?: ByteTokenizer };
 }
 
 export interface TrialJob {
@@ -87,20 +91,33 @@ export interface PreparedData {
   readonly train: TensorData;
   readonly val: TensorData;
   readonly test?: TensorData;
+  /** Text data: the tokenizer used (fitted on the training split, or the stored one) and the embedding's vocabulary size. */
+  readonly text?: { readonly tokenizer: ByteTokenizer; readonly vocab: number };
 }
 
 const cache = new Map<string, PreparedData>();
 
-/** Loads, splits and normalises (training-split statistics) a dataset; cached per spec. */
+/**
+ * Loads, splits and normalises (training-split statistics; the identity for text) a dataset; text is
+ * first tokenised with a tokenizer fitted on the training split (or the stored one). Cached per spec.
+ */
 export function prepareData(d: DataSpec): PreparedData {
   const key = JSON.stringify(d);
   const hit = cache.get(key);
   if (hit) return hit;
   const { data, test } = loadDataset(d.ref, d.cwd);
-  const s = splitDataset(data, { val: d.val, seed: d.seed, ...(d.maxTrain !== undefined ? { maxTrain: d.maxTrain } : {}) });
-  const stats = channelStats(s.train);
+  let s = splitDataset(data, { val: d.val, seed: d.seed, ...(d.maxTrain !== undefined ? { maxTrain: d.maxTrain } : {}) });
+  let testData = test;
+  let text: PreparedData['text'];
+  if (data.modality === 'text') {
+    const enc = textEncoding(s.train, checkTextSettings(d.text ?? {}), d.text?.tokenizer);
+    s = { train: enc.encode(s.train), val: enc.encode(s.val) };
+    testData = test && enc.encode(test);
+    text = { tokenizer: enc.tokenizer, vocab: enc.vocab };
+  }
+  const stats = dataNormalisation(s.train);
   const t = (x: typeof data): TensorData => ({ x: normalise(x, stats), y: x.y, shape: x.shape, classes: data.classes });
-  const out: PreparedData = { train: t(s.train), val: t(s.val), ...(test ? { test: t(test) } : {}) };
+  const out: PreparedData = { train: t(s.train), val: t(s.val), ...(testData ? { test: t(testData) } : {}), ...(text ? { text } : {}) };
   cache.set(key, out);
   return out;
 }
