@@ -74,7 +74,7 @@ export function retrainPlan(rec: StudyRecord, o: Pick<RetrainOptions, 'epochs' |
     throw new NasError('invalid-input', `study ${rec.id} replayed ${rec.spec.evaluator.kind} results and trained nothing: give --data (e.g. builtin:fashion-mnist) to train its architectures`);
   }
   if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 1)) throw new NasError('invalid-input', `epochs must be a positive integer, got ${o.epochs}`);
-  const data: DataSpec = { ref: o.data ?? e.data ?? DEFAULT_DATASET, val: e.val ?? 1000, seed: rec.spec.seed, cwd: o.data ? o.cwd : (e.cwd ?? o.cwd) };
+  const data: DataSpec = { ref: o.data ?? e.data ?? DEFAULT_DATASET, val: e.val ?? 1000, seed: rec.spec.seed, cwd: o.data ? o.cwd : (e.cwd ?? o.cwd), ...(e.audio ? { audio: e.audio } : {}) };
   const train: TrainOptions = {
     ...TRAIN_DEFAULTS,
     epochs: o.epochs ?? e.epochs ?? TRAIN_DEFAULTS.epochs,

@@ -9,6 +9,7 @@ import { costMetrics, graphCost } from '../../core/graph/cost.js';
 import type { SearchSpace } from '../../core/search-space.js';
 import { Rng } from '../../core/rng.js';
 import { createSpace } from '../../core/spaces.js';
+import { audioOptions, type AudioFeatureOptions } from '../data/audio-features.js';
 import { DEFAULT_DATASET } from '../data/builtin.js';
 import { isBackendName, type BackendName } from './backend.js';
 import { LATENCY_DEFAULTS } from './latency.js';
@@ -57,6 +58,8 @@ export interface TrainEvaluatorSpec {
   readonly nb201?: Partial<Nb201MacroOptions>;
   /** mobilenet macro skeleton options (stem stride). */
   readonly mobilenet?: Partial<MobilenetMacroOptions>;
+  /** Speech data: how clips become features (window, hop, mel bands, MFCCs, noise); defaults for what is not given. */
+  readonly audio?: Partial<AudioFeatureOptions>;
 }
 
 /** The latency device id of a local backend: `local:<backend>`, with the GPU named for the native engine on CUDA. */
@@ -96,7 +99,7 @@ function checkShape(e: TrainEvaluatorSpec): void {
   for (const f of ['data', 'cwd', 'backend'] as const) if (e[f] !== undefined && typeof e[f] !== 'string') throw bad(f, 'text');
   for (const f of ['latency', 'earlyStop'] as const) if (e[f] !== undefined && typeof e[f] !== 'boolean') throw bad(f, 'true or false');
   if (e.latencyBackends !== undefined && !Array.isArray(e.latencyBackends)) throw bad('latencyBackends', 'a list of backend names');
-  for (const f of ['augment', 'nb201', 'mobilenet'] as const) if (e[f] !== undefined && !isObject(e[f])) throw bad(f, 'an object');
+  for (const f of ['augment', 'nb201', 'mobilenet', 'audio'] as const) if (e[f] !== undefined && !isObject(e[f])) throw bad(f, 'an object');
   if (e.augment !== undefined && typeof e.augment.flip !== 'boolean') throw bad('augment.flip', 'true or false');
 }
 
@@ -142,6 +145,7 @@ export class TrainEvaluator implements Evaluator {
       ...(e.maxTrain !== undefined ? { maxTrain: num(e.maxTrain, 'maxTrain', (n) => n >= 1) as number } : {}),
       seed: spec.seed,
       cwd: e.cwd ?? process.cwd(),
+      ...(e.audio ? { audio: audioOptions(e.audio) } : {}),
     };
     const prepared = prepareData(this.data);
     this.input = prepared.train.shape;
