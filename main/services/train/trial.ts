@@ -4,6 +4,7 @@
  */
 import type { CurvePoint, ModelGraph } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
+import type { AudioFeatureOptions } from '../data/audio-features.js';
 import { loadDataset } from '../data/builtin.js';
 import { dataNormalisation, normalise, splitDataset } from '../data/dataset.js';
 import { textEncoding } from '../data/text-encode.js';
@@ -27,6 +28,8 @@ export interface DataSpec {
   readonly seed: number;
   /** Folder relative paths are resolved against. */
   readonly cwd: string;
+  /** Speech data: how clips become features (audio-features.ts; defaults for what is not given). */
+  readonly audio?: Partial<AudioFeatureOptions>;
   /** Text data: tokenizer settings and, once a study stored it, the fitted tokenizer (else fitted on the training split). */
   readonly text?: Partial<TextSettings> & { readonly tokenizer?: ByteTokenizer };
 }
@@ -105,7 +108,7 @@ export function prepareData(d: DataSpec): PreparedData {
   const key = JSON.stringify(d);
   const hit = cache.get(key);
   if (hit) return hit;
-  const { data, test } = loadDataset(d.ref, d.cwd);
+  const { data, test } = loadDataset(d.ref, d.cwd, { seed: d.seed, ...(d.audio ? { audio: d.audio } : {}) });
   let s = splitDataset(data, { val: d.val, seed: d.seed, ...(d.maxTrain !== undefined ? { maxTrain: d.maxTrain } : {}) });
   let testData = test;
   let text: PreparedData['text'];
