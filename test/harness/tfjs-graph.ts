@@ -5,8 +5,9 @@ import { weightShapes } from '../../main/services/export/weights.js';
 
 /**
  * Runs a model graph with tfjs ops (CPU backend), following the graph IR's semantics literally:
- * 'same' padding, unfused BatchNorm with moving statistics, AvgPool excluding padding. The
- * reference the TFLite export is compared against.
+ * 'same' padding, unfused BatchNorm with moving statistics, AvgPool excluding padding, kernels and
+ * strides per axis (kernelW, strideW), Embedding as a gather, LayerNorm as γ(x − μ)/max(σ, ε) + β,
+ * Attention as per-head matrix products. The reference the exports are compared against.
  */
 export async function runGraphTfjs(graph: ModelGraph, weights: GraphWeights, input: Float32Array, o: { softmax?: boolean } = {}): Promise<Float32Array> {
   await tf.setBackend('cpu');
@@ -21,16 +22,16 @@ export async function runGraphTfjs(graph: ModelGraph, weights: GraphWeights, inp
       const x = values.get(node.inputs[0] as string) as tf.Tensor;
       const shapes = new Map(weightShapes(graph, node));
       const a = node.attrs;
-      const s = a.stride ?? 1;
-      const k = a.kernel ?? 1;
+      const s: [number, number] = [a.stride ?? 1, a.strideW ?? a.stride ?? 1];
+      const k: [number, number] = [a.kernel ?? 1, a.kernelW ?? a.kernel ?? 1];
       let y: tf.Tensor;
       switch (node.op) {
         case 'Conv2D':
-          y = tf.conv2d(x as tf.Tensor4D, w(node.id, 'kernel', shapes.get('kernel') as number[]) as tf.Tensor4D, s, 'same');
+          y = tf.conv2d(x as tf.Tensor4D, w(node.id, 'kernel', [...k, x.shape[3] as number, a.filters as number]) as tf.Tensor4D, s, 'same');
           if (a.useBias) y = tf.add(y, w(node.id, 'bias', shapes.get('bias') as number[]));
           break;
         case 'DepthwiseConv2D':
-          y = tf.depthwiseConv2d(x as tf.Tensor4D, w(node.id, 'kernel', shapes.get('kernel') as number[]) as tf.Tensor4D, s, 'same');
+          y = tf.depthwiseConv2d(x as tf.Tensor4D, w(node.id, 'kernel', [...k, x.shape[3] as number, 1]) as tf.Tensor4D, s, 'same');
           if (a.useBias) y = tf.add(y, w(node.id, 'bias', shapes.get('bias') as number[]));
           break;
         case 'Dense':
@@ -54,6 +55,29 @@ export async function runGraphTfjs(graph: ModelGraph, weights: GraphWeights, inp
         case 'Concat': y = tf.concat(node.inputs.map((i) => values.get(i) as tf.Tensor), -1); break;
         case 'Reshape': y = tf.reshape(x, [1, ...node.shape]); break;
         case 'Zero': y = tf.zerosLike(x); break;
+        case 'Embedding': {
+          const [l] = node.shape as [number, number, number];
+          const ids = tf.cast(tf.reshape(x, [l]), 'int32');
+          y = tf.reshape(tf.gather(w(node.id, 'embeddings', [a.vocab as number, a.units as number]), ids), [1, ...node.shape]);
+          break;
+        }
+        case 'LayerNorm': {
+          const c = node.shape[node.shape.length - 1] as number;
+          const centred = tf.sub(x, tf.mean(x, -1, true));
+          const sigma = tf.maximum(tf.sqrt(tf.mean(tf.square(centred), -1, true)), a.epsilon ?? 1e-6);
+          y = tf.add(tf.mul(tf.div(centred, sigma), w(node.id, 'gamma', [c])), w(node.id, 'beta', [c]));
+          break;
+        }
+        case 'Attention': {
+          const [l, , c] = node.shape as [number, number, number];
+          const h = a.heads ?? 1;
+          const d = c / h;
+          const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [l, h, d]), [1, 0, 2]) as tf.Tensor3D;
+          const [q, kk, v] = node.inputs.map((i) => heads(values.get(i) as tf.Tensor)) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+          const p = tf.softmax(tf.div(tf.matMul(q, kk, false, true), Math.sqrt(d)));
+          y = tf.reshape(tf.transpose(tf.matMul(p, v), [1, 0, 2]), [1, l, 1, c]);
+          break;
+        }
         default: throw new Error(`tfjs reference: op ${node.op} not handled`);
       }
       values.set(node.id, y);
