@@ -1,6 +1,7 @@
 import { NasError } from '../../../shared/errors.js';
 import { GRAPH_INPUT, type GraphNode, type ModelGraph } from '../../../shared/types/index.js';
 import { samePadding } from './tflite.js';
+import { onnxAttention, onnxEmbedding, onnxLayerNorm, type OnnxLowering } from './onnx-seq.js';
 import { encodeOnnxModel, OnnxType, type OnnxAttr, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
 import { validateGraphForExport } from './validate.js';
 import { weightShapes, type GraphWeights, type WeightKind } from './weights.js';
@@ -23,7 +24,8 @@ import { weightShapes, type GraphWeights, type WeightKind } from './weights.js';
  * GlobalAvgPool → GlobalAveragePool (+ Flatten without keepDims); Add, Mul (the squeeze-excite
  * [1, 1, C] gate broadcasts as [N, C, 1, 1]); Concat along channels (axis 1); Reshape (row-major
  * flatten of [H, W, C]) → Transpose to NHWC then Flatten, so the Dense after it sees the same order
- * as in tfjs; Zero → Mul by 0.
+ * as in tfjs; Zero → Mul by 0. Kernels, strides and pads may differ along H and W (kernelW,
+ * strideW). Embedding, LayerNorm and Attention: see onnx-seq.ts.
  */
 export interface OnnxExportOptions {
   /** Append a Softmax to the logits (default true). */
@@ -53,6 +55,10 @@ export interface OnnxExport {
 }
 
 export const ONNX_OPSET = 13;
+
+/** [kernel along H, along W] and [stride along H, along W] of a conv or pool node. */
+export const kernelOf = (n: GraphNode): [number, number] => [n.attrs.kernel ?? 1, n.attrs.kernelW ?? n.attrs.kernel ?? 1];
+export const stridesOf = (n: GraphNode): [number, number] => [n.attrs.stride ?? 1, n.attrs.strideW ?? n.attrs.stride ?? 1];
 
 interface FoldableWeights {
   kernel: Float32Array;
@@ -117,12 +123,13 @@ export function exportOnnx(graph: ModelGraph, weights: GraphWeights, o: OnnxExpo
   /** ONNX pads [top, left, bottom, right] for TensorFlow 'same'. */
   const pads = (node: GraphNode): number[] => {
     const [h, w] = inShape(node) as [number, number, number];
-    const k = node.attrs.kernel ?? 1;
-    const s = node.attrs.stride ?? 1;
-    const [pt, pb] = samePadding(h, k, s);
-    const [pl, pr] = samePadding(w, k, s);
+    const [kh, kw] = kernelOf(node);
+    const [sh, sw] = stridesOf(node);
+    const [pt, pb] = samePadding(h, kh, sh);
+    const [pl, pr] = samePadding(w, kw, sw);
     return [pt, pl, pb, pr];
   };
+  const lowering: OnnxLowering = { constant, emit: (opType, id, inputs, attrs) => emit(opType, id, inputs, attrs) };
 
   const input = unique('input');
   const inputShape = layout === 'nchw' ? [1, graph.input[2], graph.input[0], graph.input[1]] : [1, ...graph.input];
@@ -136,28 +143,28 @@ export function exportOnnx(graph: ModelGraph, weights: GraphWeights, o: OnnxExpo
     let out: string;
     switch (node.op) {
       case 'Conv2D': {
-        const k = a.kernel as number;
+        const [kh, kw] = kernelOf(node);
         const f = a.filters as number;
         const keras = weight(node, 'kernel');
         // Keras [kh, kw, in, out] → ONNX [out, in, kh, kw]
         const kernel = new Float32Array(keras.length);
-        for (let y = 0; y < k; y++) for (let x = 0; x < k; x++) for (let i = 0; i < cin; i++) for (let j = 0; j < f; j++) {
-          kernel[((j * cin + i) * k + y) * k + x] = keras[((y * k + x) * cin + i) * f + j] as number;
+        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let j = 0; j < f; j++) {
+          kernel[((j * cin + i) * kh + y) * kw + x] = keras[((y * kw + x) * cin + i) * f + j] as number;
         }
         const bias = a.useBias ? Float32Array.from(weight(node, 'bias')) : new Float32Array(f);
-        out = emit('Conv', node.id, [inT(node), '', ''], { kernel_shape: ints([k, k]), strides: ints([a.stride as number, a.stride as number]), pads: ints(pads(node)), dilations: ints([1, 1]), group: int(1) },
-          { kernel, bias, out: f, dims: [f, cin, k, k]});
+        out = emit('Conv', node.id, [inT(node), '', ''], { kernel_shape: ints([kh, kw]), strides: ints(stridesOf(node)), pads: ints(pads(node)), dilations: ints([1, 1]), group: int(1) },
+          { kernel, bias, out: f, dims: [f, cin, kh, kw]});
         break;
       }
       case 'DepthwiseConv2D': {
-        const k = a.kernel as number;
+        const [kh, kw] = kernelOf(node);
         const keras = weight(node, 'kernel');
         // Keras [kh, kw, C, 1] → ONNX [C, 1, kh, kw]
         const kernel = new Float32Array(keras.length);
-        for (let y = 0; y < k; y++) for (let x = 0; x < k; x++) for (let i = 0; i < cin; i++) kernel[(i * k + y) * k + x] = keras[(y * k + x) * cin + i] as number;
+        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) kernel[(i * kh + y) * kw + x] = keras[(y * kw + x) * cin + i] as number;
         const bias = a.useBias ? Float32Array.from(weight(node, 'bias')) : new Float32Array(cin);
-        out = emit('Conv', node.id, [inT(node), '', ''], { kernel_shape: ints([k, k]), strides: ints([a.stride as number, a.stride as number]), pads: ints(pads(node)), dilations: ints([1, 1]), group: int(cin) },
-          { kernel, bias, out: cin, dims: [cin, 1, k, k]});
+        out = emit('Conv', node.id, [inT(node), '', ''], { kernel_shape: ints([kh, kw]), strides: ints(stridesOf(node)), pads: ints(pads(node)), dilations: ints([1, 1]), group: int(cin) },
+          { kernel, bias, out: cin, dims: [cin, 1, kh, kw]});
         break;
       }
       case 'Dense': {
@@ -215,13 +222,22 @@ export function exportOnnx(graph: ModelGraph, weights: GraphWeights, o: OnnxExpo
         break;
       case 'MaxPool':
       case 'AvgPool': {
-        const k = a.kernel as number;
-        const s = a.stride as number;
+        const kernel_shape = ints(kernelOf(node));
+        const strides = ints(stridesOf(node));
         out = node.op === 'MaxPool'
-          ? emit('MaxPool', node.id, [inT(node)], { kernel_shape: ints([k, k]), strides: ints([s, s]), pads: ints(pads(node)) })
-          : emit('AveragePool', node.id, [inT(node)], { kernel_shape: ints([k, k]), strides: ints([s, s]), pads: ints(pads(node)), count_include_pad: int(0) });
+          ? emit('MaxPool', node.id, [inT(node)], { kernel_shape, strides, pads: ints(pads(node)) })
+          : emit('AveragePool', node.id, [inT(node)], { kernel_shape, strides, pads: ints(pads(node)), count_include_pad: int(0) });
         break;
       }
+      case 'Embedding':
+        out = onnxEmbedding(lowering, node, inT(node), weight(node, 'embeddings'), a.vocab as number, a.units as number);
+        break;
+      case 'LayerNorm':
+        out = onnxLayerNorm(lowering, node, inT(node), weight(node, 'gamma'), weight(node, 'beta'), a.epsilon ?? 1e-6);
+        break;
+      case 'Attention':
+        out = onnxAttention(lowering, node, inT(node, 0), inT(node, 1), inT(node, 2), a.heads ?? 1);
+        break;
       case 'GlobalAvgPool': {
         const p = emit('GlobalAveragePool', a.keepDims ? node.id : `${node.id}.keepdims`, [inT(node)]);
         out = a.keepDims ? p : emit('Flatten', node.id, [p], { axis: int(1) });

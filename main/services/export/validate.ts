@@ -5,11 +5,11 @@ import { GRAPH_INPUT, type GraphNode, type ModelGraph } from '../../../shared/ty
 /** Graph primitives an exporter lowers (shared/types/graph.ts's table). */
 export const EXPORTABLE_OPS = [
   'Conv2D', 'DepthwiseConv2D', 'Dense', 'BatchNorm', 'ReLU', 'ReLU6', 'Sigmoid', 'Tanh', 'MaxPool', 'AvgPool', 'GlobalAvgPool',
-  'Add', 'Mul', 'Concat', 'Reshape', 'Zero',
+  'Add', 'Mul', 'Concat', 'Reshape', 'Zero', 'Embedding', 'LayerNorm', 'Attention',
 ] as const;
 
 const ARITY: Record<string, [number, number]> = {
-  Add: [2, 2], Mul: [2, 2], Concat: [2, Infinity],
+  Add: [2, 2], Mul: [2, 2], Concat: [2, Infinity], Attention: [3, 3],
 };
 
 const posInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
@@ -65,17 +65,29 @@ function expectedShape(n: GraphNode, ins: readonly (readonly number[])[], bad: (
     if (x.length !== 3) bad(`${n.op} needs a feature map [H, W, C], got ${fmt(x)}`);
     return x as [number, number, number];
   };
-  const need = (k: 'kernel' | 'stride' | 'filters' | 'units'): number => {
+  const need = (k: 'kernel' | 'stride' | 'filters' | 'units' | 'vocab' | 'heads'): number => {
     const v = a[k];
     if (!posInt(v)) bad(`${n.op} needs a positive integer ${k}, got ${JSON.stringify(v)}`);
     return v as number;
+  };
+  /** The stride along W (default: the stride), checked; and the kernel along W, checked. */
+  const alongW = (): number => {
+    const k = a.kernelW ?? need('kernel');
+    if (!posInt(k)) bad(`${n.op} needs a positive integer kernelW, got ${JSON.stringify(a.kernelW)}`);
+    const v = a.strideW ?? need('stride');
+    if (!posInt(v)) bad(`${n.op} needs a positive integer strideW, got ${JSON.stringify(a.strideW)}`);
+    return v;
+  };
+  const sequence = (): [number, number] => {
+    if (x.length !== 3 || x[1] !== 1) bad(`${n.op} needs a sequence [L, 1, C], got ${fmt(x)}`);
+    return [x[0] as number, x[2] as number];
   };
   switch (n.op) {
     case 'Conv2D': {
       const [h, w] = spatial();
       const s = need('stride');
       need('kernel');
-      return [Math.ceil(h / s), Math.ceil(w / s), need('filters')];
+      return [Math.ceil(h / s), Math.ceil(w / alongW()), need('filters')];
     }
     case 'DepthwiseConv2D':
     case 'MaxPool':
@@ -83,7 +95,7 @@ function expectedShape(n: GraphNode, ins: readonly (readonly number[])[], bad: (
       const [h, w, c] = spatial();
       const s = need('stride');
       need('kernel');
-      return [Math.ceil(h / s), Math.ceil(w / s), c];
+      return [Math.ceil(h / s), Math.ceil(w / alongW()), c];
     }
     case 'Dense':
       if (x.length !== 1) bad(`Dense needs a vector input [C], got ${fmt(x)} (flatten or pool it first)`);
@@ -107,6 +119,21 @@ function expectedShape(n: GraphNode, ins: readonly (readonly number[])[], bad: (
       const lead = fmt(x.slice(0, -1));
       if (ins.some((s) => s.length !== x.length || fmt(s.slice(0, -1)) !== lead)) bad(`Concat of shapes ${ins.map(fmt).join(', ')} that differ before the last axis`);
       return [...x.slice(0, -1), ins.reduce((p, s) => p + (s[s.length - 1] as number), 0)];
+    }
+    case 'Embedding': {
+      const [l, c] = sequence();
+      if (c !== 1) bad(`Embedding needs token ids [L, 1, 1], got ${fmt(x)}`);
+      need('vocab');
+      return [l, 1, need('units')];
+    }
+    case 'LayerNorm':
+      return x;
+    case 'Attention': {
+      const [, c] = sequence();
+      if (ins.some((s) => fmt(s) !== fmt(x))) bad(`Attention needs q, k, v of one shape, got ${ins.map(fmt).join(', ')}`);
+      const h = need('heads');
+      if (c % h !== 0) bad(`Attention: ${h} heads do not divide ${c} channels`);
+      return x;
     }
     default:
       return x;

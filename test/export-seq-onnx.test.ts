@@ -1,0 +1,90 @@
+// ONNX export of the speech and text ops (issue #16) in onnxruntime-node, against the tfjs reference
+// computation of the same graph and weights (test/harness/tfjs-graph.ts): max abs diff ≤ 1e-4.
+// This is where the whole text model, token ids in (Embedding as Cast + Gather), is checked in a
+// runtime independent of Frontier; Arm NN checks the TFLite file after the embedding
+// (test/tflite-seq-export.test.ts).
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../main/core/rng.js';
+import { exportOnnx, type OnnxExportOptions } from '../main/services/export/onnx.js';
+import type { GraphWeights } from '../main/services/export/weights.js';
+import type { ModelGraph } from '../shared/types/index.js';
+import { seqWeights, speech1dGraph, speech2dGraph, textGraph, tokenIds } from './fixtures/seq-graphs.js';
+import { runGraphTfjs } from './harness/tfjs-graph.js';
+
+const TOL = 1e-4;
+
+/** NHWC [n, h, w, c] → NCHW [n, c, h, w]. */
+function toNchw(x: Float32Array, n: number, [h, w, c]: readonly number[]): Float32Array {
+  const [H, W, C] = [h as number, w as number, c as number];
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++) for (let y = 0; y < H; y++) for (let z = 0; z < W; z++) for (let k = 0; k < C; k++) {
+    out[((b * C + k) * H + y) * W + z] = x[((b * H + y) * W + z) * C + k] as number;
+  }
+  return out;
+}
+
+async function ortDiff(g: ModelGraph, w: GraphWeights, x: Float32Array, batch: number, o: OnnxExportOptions = {}): Promise<{ diff: number; ops: readonly string[] }> {
+  const ex = exportOnnx(g, w, o);
+  const nchw = (o.inputLayout ?? 'nchw') === 'nchw';
+  const dims = nchw ? [batch, g.input[2], g.input[0], g.input[1]] : [batch, ...g.input];
+  const session = await ort.InferenceSession.create(ex.bytes);
+  let got: ort.Tensor;
+  try {
+    got = (await session.run({ [session.inputNames[0] as string]: new ort.Tensor('float32', nchw ? toNchw(x, batch, g.input) : x, dims) }))[session.outputNames[0] as string] as ort.Tensor;
+  } finally {
+    await session.release();
+  }
+  expect(got.dims).toEqual([batch, g.classes]);
+  const per = g.input[0] * g.input[1] * g.input[2];
+  const ref = new Float32Array(batch * g.classes);
+  for (let b = 0; b < batch; b++) ref.set(await runGraphTfjs(g, w, x.subarray(b * per, (b + 1) * per), { softmax: o.softmax ?? true }), b * g.classes);
+  // A constant output would compare well too: the model must compute something.
+  expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
+  const out = got.data as Float32Array;
+  let diff = 0;
+  for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs((out[i] as number) - (ref[i] as number)));
+  return { diff, ops: ex.ops };
+}
+
+function features(g: ModelGraph, batch: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: batch * g.input[0] * g.input[1] * g.input[2] }, () => rng.next() * 2 - 1);
+}
+
+describe('ONNX export of speech and text models in onnxruntime-node against tfjs', () => {
+  it('speech: 1-D convs (kernelW = strideW = F) and 2-D non-square kernels, strides and pools, batch 2, both layouts and opsets', async () => {
+    for (const [i, g] of [speech1dGraph(), speech2dGraph()].entries()) {
+      const w = seqWeights(g, 40 + i);
+      const x = features(g, 2, 50 + i);
+      for (const o of [{ softmax: false }, { softmax: true, inputLayout: 'nhwc' as const }, { softmax: false, opset: 10 as const }]) {
+        const r = await ortDiff(g, w, x, 2, o);
+        expect(r.diff, `graph ${i} ${JSON.stringify(o)}`).toBeLessThanOrEqual(TOL);
+      }
+    }
+  });
+
+  it('text, ids in: Embedding as Cast + Gather, LayerNorm from primitives, Attention as MatMul/Softmax (2 heads and 1), batch 3', async () => {
+    for (const heads of [2, 1]) {
+      const g = textGraph(heads);
+      const w = seqWeights(g, 60 + heads);
+      const ids = tokenIds(3, g.input[0], 70 + heads);
+      for (const o of [{ softmax: false }, { softmax: true, inputLayout: 'nhwc' as const, opset: 10 as const }]) {
+        const r = await ortDiff(g, w, ids, 3, o);
+        expect(r.diff, `${heads} head(s) ${JSON.stringify(o)}`).toBeLessThanOrEqual(TOL);
+        expect(r.ops).toEqual(expect.arrayContaining(['Cast', 'Gather', 'ReduceMean', 'Sqrt', 'Max', 'MatMul', 'Softmax']));
+        expect(r.ops).not.toContain('LayerNormalization');
+      }
+    }
+  });
+
+  it('a bad sequence graph is refused with the node named', () => {
+    const g = textGraph();
+    const w = seqWeights(g, 1);
+    const bad = (patch: (n: ModelGraph['nodes'][number]) => ModelGraph['nodes'][number]) => ({ ...g, nodes: g.nodes.map(patch) });
+    expect(() => exportOnnx(bad((n) => (n.id === 'att' ? { ...n, attrs: { heads: 3 } } : n)), w)).toThrow(/node 5 \("att"\): Attention: 3 heads do not divide 16 channels/);
+    expect(() => exportOnnx(bad((n) => (n.id === 'att' ? { ...n, inputs: ['q', 'k'] } : n)), w)).toThrow(/Attention takes 3 input\(s\), got 2/);
+    expect(() => exportOnnx(bad((n) => (n.id === 'embed' ? { ...n, attrs: { units: 16 } } : n)), w)).toThrow(/Embedding needs a positive integer vocab/);
+    expect(() => exportOnnx({ ...g, input: [12, 1, 2] }, w)).toThrow(/Embedding needs token ids \[L, 1, 1\], got \[12, 1, 2\]/);
+  });
+});
