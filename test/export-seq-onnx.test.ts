@@ -11,6 +11,9 @@ import type { GraphWeights } from '../main/services/export/weights.js';
 import type { ModelGraph } from '../shared/types/index.js';
 import { seqWeights, speech1dGraph, speech2dGraph, textGraph, tokenIds } from './fixtures/seq-graphs.js';
 import { runGraphTfjs } from './harness/tfjs-graph.js';
+import { setTfjsWeights, weightsFromTfjs } from '../main/services/export/tfjs-weights.js';
+import { tf } from '../main/services/train/backend.js';
+import { buildModel } from '../main/services/train/model.js';
 
 const TOL = 1e-4;
 
@@ -74,6 +77,31 @@ describe('ONNX export of speech and text models in onnxruntime-node against tfjs
         expect(r.diff, `${heads} head(s) ${JSON.stringify(o)}`).toBeLessThanOrEqual(TOL);
         expect(r.ops).toEqual(expect.arrayContaining(['Cast', 'Gather', 'ReduceMean', 'Sqrt', 'Max', 'MatMul', 'Softmax']));
         expect(r.ops).not.toContain('LayerNormalization');
+      }
+    }
+  });
+
+  it("the trainer's tfjs models and their weights: onnxruntime matches model.predict (batch 2, ids in for text)", async () => {
+    await tf.setBackend('cpu');
+    for (const [i, g] of [speech1dGraph(), speech2dGraph(), textGraph()].entries()) {
+      const model = buildModel(g, i);
+      try {
+        setTfjsWeights(model, g, seqWeights(g, 100 + i) as GraphWeights, (v, shape) => tf.tensor(v, shape));
+        const x = g.nodes[0]?.op === 'Embedding' ? tokenIds(2, g.input[0], 110) : features(g, 2, 110 + i);
+        const expected = tf.tidy(() => (model.predict(tf.tensor(x, [2, ...g.input])) as tf.Tensor).dataSync() as Float32Array);
+        const ex = exportOnnx(g, weightsFromTfjs(model, g), { softmax: false, inputLayout: 'nhwc' });
+        const session = await ort.InferenceSession.create(ex.bytes);
+        try {
+          const got = (await session.run({ [ex.inputName]: new ort.Tensor('float32', x, [2, ...g.input]) }))[ex.outputName] as ort.Tensor;
+          let diff = 0;
+          (got.data as Float32Array).forEach((v, k) => (diff = Math.max(diff, Math.abs(v - (expected[k] as number)))));
+          expect(diff, `graph ${i}`).toBeLessThanOrEqual(TOL);
+        } finally {
+          await session.release();
+        }
+        expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(1e-3);
+      } finally {
+        model.dispose();
       }
     }
   });

@@ -22,6 +22,9 @@ import { armnnUnavailable, runTfliteInArmnn, SYSTEM_PYTHON } from './harness/arm
 import { runGraphTfjs } from './harness/tfjs-graph.js';
 import { missingPeer } from './harness/peer.js';
 import { execFileSync } from 'node:child_process';
+import { setTfjsWeights, weightsFromTfjs } from '../main/services/export/tfjs-weights.js';
+import { tf } from '../main/services/train/backend.js';
+import { buildModel } from '../main/services/train/model.js';
 
 const skip = missingPeer('Arm NN', armnnUnavailable());
 const TOL = 1e-4;
@@ -104,6 +107,28 @@ describe.skipIf(skip)('TFLite export of speech and text models, checked in Arm N
       expect(maxAbsDiff(ref, await runGraphTfjs(g, w, ids))).toBeLessThanOrEqual(1e-6);
       expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
       expect(maxAbsDiff(output, ref), `${heads} head(s)`).toBeLessThanOrEqual(TOL);
+    }
+  });
+
+  it("the trainer's tfjs models (main/services/train buildModel) with their weights: speech whole, text after its embedding, as model.predict", async () => {
+    await tf.setBackend('cpu');
+    for (const [i, g] of [speech1dGraph(), speech2dGraph(), textGraph()].entries()) {
+      const model = buildModel(g, i);
+      try {
+        // Weights away from the initialisation (BatchNorm statistics, LayerNorm γ/β), set through the tfjs layers.
+        setTfjsWeights(model, g, seqWeights(g, 80 + i) as GraphWeights, (v, shape) => tf.tensor(v, shape));
+        const text = g.nodes[0]?.op === 'Embedding';
+        const x = text ? tokenIds(1, g.input[0], 90) : features(g, 90 + i);
+        const expected = tf.tidy(() => (model.predict(tf.tensor(x, [1, ...g.input])) as tf.Tensor).dataSync() as Float32Array);
+        const w = weightsFromTfjs(model, g);
+        const exported = exportTflite(g, w, { softmax: false, ...(text ? { inputAt: 'embed' } : {}) });
+        const input = text ? lookUp(w.get('embed', 'embeddings') as Float32Array, x, 16) : x;
+        const { output } = await runTfliteInArmnn(exported.bytes, input);
+        expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(1e-3);
+        expect(maxAbsDiff(output, expected), `graph ${i}`).toBeLessThanOrEqual(TOL);
+      } finally {
+        model.dispose();
+      }
     }
   });
 

@@ -68,7 +68,8 @@ function rng(seed: number): () => number {
 
 /**
  * Random weights for every node (He-uniform kernels, small biases, BatchNorm statistics away from
- * the identity so folding is exercised): for latency micro-models and untrained candidates.
+ * the identity so folding is exercised, LayerNorm γ near 1, embeddings uniform(−0.5, 0.5)): for latency
+ * micro-models and untrained candidates.
  */
 export function randomWeights(graph: ModelGraph, seed = 0): MapWeights {
   const r = rng(seed);
@@ -83,6 +84,7 @@ export function randomWeights(graph: ModelGraph, seed = 0): MapWeights {
         const u = r() * 2 - 1;
         a[i] =
           kind === 'kernel' ? u * limit
+          : kind === 'embeddings' ? u * 0.5
           : kind === 'bias' || kind === 'beta' || kind === 'movingMean' ? u * 0.1
           : kind === 'gamma' ? 1 + u * 0.2
           : 0.5 + r(); // movingVariance in [0.5, 1.5)
