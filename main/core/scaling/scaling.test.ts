@@ -17,7 +17,8 @@ describe('EfficientNet rounding', () => {
     expect(roundFilters(24, 1.4)).toBe(32);
     expect(roundFilters(40, 2)).toBe(80);
     expect(roundFilters(16, 0.25)).toBe(8);
-    expect(roundFilters(40, 1.3)).toBe(56); // 52 → 56 (48 < 0.9·52 is false, but 52 rounds up)
+    expect(roundFilters(40, 1.3)).toBe(56); // 52 rounds to 56
+    expect(roundFilters(20, 0.5)).toBe(16); // 10 rounds to 8, below 90 % of 10: one divisor more
     expect(roundFilters(20, 1, 4)).toBe(20);
     expect(roundFilters(20, 1)).toBe(24);
     expect(roundFilters(12, 1.5, 4)).toBe(20); // 18 → 20
