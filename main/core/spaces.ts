@@ -5,6 +5,7 @@ import { ImportedSpace } from './spaces/imported.js';
 import { KwsSpace, type KwsOptions } from './spaces/kws.js';
 import { MobilenetSpace, type MobilenetOptions } from './spaces/mobilenet.js';
 import { Nb201Space } from './spaces/nb201.js';
+import { TextSpace, type TextSpaceOptions } from './spaces/text.js';
 
 export type SpaceFactory = (options: Readonly<Record<string, unknown>>) => SearchSpace;
 
@@ -17,6 +18,8 @@ export const SPACES = {
   mobilenet: (options) => new MobilenetSpace(options as Partial<MobilenetOptions>),
   // Keyword spotting over speech features [T, F, 1] (spaces/kws.ts).
   kws: (options) => new KwsSpace(options as Partial<KwsOptions>),
+  // Text encoders over token ids [L, 1, 1] (spaces/text.ts).
+  text: (options) => new TextSpace(options as Partial<TextSpaceOptions>),
   custom: (options) => {
     const { document, source } = options as { document?: unknown; source?: unknown };
     if (typeof document !== 'string') throw new NasError('invalid-space', 'a custom space needs its document text');
@@ -28,6 +31,6 @@ export const SPACES = {
 
 export function createSpace(name: string, options: Readonly<Record<string, unknown>> = {}): SearchSpace {
   const factory = (SPACES as Record<string, SpaceFactory>)[name];
-  if (!factory) throw invalidInput(`unknown search space '${name}' (choose one of nb201, mobilenet, kws, or a .yaml/.json space file)`);
+  if (!factory) throw invalidInput(`unknown search space '${name}' (choose one of nb201, mobilenet, kws, text, or a .yaml/.json space file)`);
   return factory(options);
 }

@@ -5,10 +5,12 @@ import { CustomSpace } from '../spaces/custom.js';
 import { KwsSpace } from '../spaces/kws.js';
 import { MobilenetSpace } from '../spaces/mobilenet.js';
 import { Nb201Space } from '../spaces/nb201.js';
+import { TextSpace } from '../spaces/text.js';
 import { customGraph } from './custom.js';
 import { kwsGraph } from './kws.js';
 import { mobilenetGraph, type MobilenetMacroOptions } from './mobilenet.js';
 import { nb201Graph, type Nb201MacroOptions } from './nb201.js';
+import { textGraph } from './text.js';
 
 export { GraphBuilder, classifier, type Tensor } from './builder.js';
 export { graphCost, type GraphCost } from './cost.js';
@@ -23,11 +25,13 @@ export interface GraphOptions {
   readonly nb201?: Partial<Nb201MacroOptions>;
   /** mobilenet macro skeleton (stem stride). */
   readonly mobilenet?: Partial<MobilenetMacroOptions>;
+  /** Token vocabulary of text data (the text space's Embedding rows; see services/data/tokenizer.ts). */
+  readonly vocab?: number;
 }
 
 /** Whether `buildGraph` can lower architectures of this space. */
 export function canBuildGraph(space: SearchSpace): boolean {
-  return space instanceof Nb201Space || space instanceof MobilenetSpace || space instanceof CustomSpace || space instanceof KwsSpace;
+  return space instanceof Nb201Space || space instanceof MobilenetSpace || space instanceof CustomSpace || space instanceof KwsSpace || space instanceof TextSpace;
 }
 
 /** The model graph of an architecture of a built-in or user-defined space. Pure and deterministic. */
@@ -37,5 +41,6 @@ export function buildGraph(space: SearchSpace, arch: Architecture, o: GraphOptio
   if (space instanceof MobilenetSpace) return mobilenetGraph(space, arch.sample, o.input, o.classes, o.mobilenet);
   if (space instanceof CustomSpace) return customGraph(space, arch.sample, o.input, o.classes);
   if (space instanceof KwsSpace) return kwsGraph(space, arch.sample, o.input, o.classes);
+  if (space instanceof TextSpace) return textGraph(space, arch.sample, o.input, o.classes, o.vocab);
   throw new NasError('invalid-input', `no model builder for space ${space.id}`);
 }
