@@ -18,6 +18,7 @@ import type { ModelGraph } from '../shared/types/index.js';
 import { ROOT } from './cli-helpers.js';
 import { browserSkipReason, launchChromium } from './e2e/browser.js';
 import { allOpsGraph } from './fixtures/all-ops-graph.js';
+import { speech1dGraph, speech2dGraph, textGraph, tokenIds } from './fixtures/seq-graphs.js';
 import { missingPeer } from './harness/peer.js';
 import { runGraphTfjs } from './harness/tfjs-graph.js';
 
@@ -25,16 +26,24 @@ const TOL = 1e-4;
 const mobilenet = new MobilenetSpace();
 const nb201 = new Nb201Space();
 
-/** Graphs with every op, kernel sizes 3/5/7 with and without squeeze-excite, and NB201 cells. */
+/**
+ * Graphs with every op, kernel sizes 3/5/7 with and without squeeze-excite, NB201 cells, and the
+ * speech and text graphs of issue #16 (kernelW/strideW; Embedding, LayerNorm, Attention; the text
+ * model is fed token ids).
+ */
 const GRAPHS: [string, () => ModelGraph][] = [
   ['all-ops', allOpsGraph],
   ['mobilenet-a', () => buildGraph(mobilenet, mobilenet.freeze(mobilenet.parse('w1:k3e6se-k5e3/w0.75:k7e1se-k3e3/w0.5:k5e6se/w1:k7e3-k3e6se')), { input: [16, 16, 3], classes: 10 })],
   ['mobilenet-b', () => buildGraph(mobilenet, mobilenet.freeze(mobilenet.parse('w0.5:k5e1-k7e3se/w1:k3e3se/w1:k3e1se/w0.75:k3e6-k5e1')), { input: [16, 16, 3], classes: 10 })],
   ['nb201', () => buildGraph(nb201, nb201.freeze(parseNb201ArchStr('|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|')), { input: [16, 16, 3], classes: 10, nb201: { channels: 8, cellsPerStage: 1 } })],
   ['nb201-zero', () => buildGraph(nb201, nb201.freeze(parseNb201ArchStr('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|')), { input: [16, 16, 3], classes: 10, nb201: { channels: 8, cellsPerStage: 1 } })],
+  ['speech-1d', speech1dGraph],
+  ['speech-2d', speech2dGraph],
+  ['text', () => textGraph(2)],
 ];
 
 function inputFor(g: ModelGraph, seed: number, batch = 1): Float32Array {
+  if (g.nodes[0]?.op === 'Embedding') return tokenIds(batch, g.input[0], seed);
   const rng = new Rng(seed);
   return Float32Array.from({ length: batch * g.input[0] * g.input[1] * g.input[2] }, () => rng.next() * 2 - 1);
 }
@@ -125,7 +134,7 @@ const noBrowser = missingPeer('Chromium', browserSkipReason());
 describe.skipIf(noBrowser)('TensorFlow.js export loaded by tf.loadGraphModel in Chromium', () => {
   it('every graph gives the Node reference outputs (≤ 1e-4) in the browser, served over HTTP', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'frontier-tfjs-web-'));
-    const cases: { name: string; x: number[]; shape: number[]; ref: number[] }[] = [];
+    const cases: { name: string; x: number[]; shape: number[]; ref: number[]; classes: number }[] = [];
     for (const [name, make] of GRAPHS) {
       const g = make();
       const w = randomWeights(g, name.length);
@@ -133,7 +142,7 @@ describe.skipIf(noBrowser)('TensorFlow.js export loaded by tf.loadGraphModel in 
       const files = exportTfjs(g, w, { softmax: true, weightsFile: `${name}.bin` });
       writeFileSync(join(dir, `${name}.json`), JSON.stringify(files.modelJson));
       writeFileSync(join(dir, `${name}.bin`), files.weights);
-      cases.push({ name, x: Array.from(x), shape: [2, ...g.input], ref: Array.from(await reference(g, w, x, 2, true)) });
+      cases.push({ name, x: Array.from(x), shape: [2, ...g.input], ref: Array.from(await reference(g, w, x, 2, true)), classes: g.classes });
     }
     const tfjsBundle = join(ROOT, 'node_modules', '@tensorflow', 'tfjs', 'dist', 'tf.min.js');
     const requests: string[] = [];
@@ -159,21 +168,21 @@ describe.skipIf(noBrowser)('TensorFlow.js export loaded by tf.loadGraphModel in 
       await page.goto(`${base}/`);
       const results = await page.evaluate(async (cs) => {
         const tfw = (globalThis as unknown as { tf: typeof tf }).tf;
-        const out: { name: string; diff: number; shape: number[]; backend: string }[] = [];
+        const out: { name: string; diff: number; shape: number[]; backend: string; classes: number }[] = [];
         for (const c of cs) {
           const model = await tfw.loadGraphModel(`/${c.name}.json`);
           const y = model.predict(tfw.tensor(c.x, c.shape)) as tf.Tensor;
           const got = await y.data();
           let diff = 0;
           for (let i = 0; i < c.ref.length; i++) diff = Math.max(diff, Math.abs((got[i] as number) - (c.ref[i] as number)));
-          out.push({ name: c.name, diff, shape: y.shape, backend: tfw.getBackend() });
+          out.push({ name: c.name, diff, shape: y.shape, backend: tfw.getBackend(), classes: c.classes });
           model.dispose();
         }
         return out;
       }, cases);
       expect(results.map((r) => r.name)).toEqual(GRAPHS.map(([n]) => n));
       for (const r of results) {
-        expect(r.shape, r.name).toEqual([2, 10].map((d, i) => (i === 1 ? (r.name === 'all-ops' ? 5 : d) : d)));
+        expect(r.shape, r.name).toEqual([2, r.classes]);
         expect(r.diff, `${r.name} on ${r.backend}`).toBeLessThanOrEqual(TOL);
       }
       // the browser fetched the models from our server

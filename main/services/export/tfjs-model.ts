@@ -1,5 +1,6 @@
 import { NasError } from '../../../shared/errors.js';
 import { GRAPH_INPUT, type GraphNode, type ModelGraph } from '../../../shared/types/index.js';
+import { tfjsAttention, tfjsEmbedding, tfjsLayerNorm, type TfjsLowering } from './tfjs-seq.js';
 import { validateGraphForExport } from './validate.js';
 import { weightShapes, type GraphWeights, type WeightKind } from './weights.js';
 
@@ -14,7 +15,8 @@ import { weightShapes, type GraphWeights, type WeightKind } from './weights.js';
  * padding is TensorFlow's), MatMul, BiasAdd; BatchNorm folded into the conv/dense before it when it
  * is that op's only reader, else Mul + AddV2 with per-channel constants; Relu, Relu6, Sigmoid, Tanh,
  * MaxPool, AvgPool, Mean over H and W (keep_dims for squeeze-excite), AddV2, Mul, ConcatV2 on the
- * last axis, Reshape to [-1, H·W·C], ZerosLike.
+ * last axis, Reshape to [-1, H·W·C], ZerosLike. Kernels and strides may differ along H and W
+ * (kernelW, strideW). Embedding, LayerNorm and Attention: see tfjs-seq.ts.
  */
 export interface TfjsExportOptions {
   /** Append a Softmax to the logits (default true). */
@@ -132,6 +134,11 @@ export function exportTfjs(graph: ModelGraph, weights: GraphWeights, o: TfjsExpo
     return bias.name;
   };
 
+  const lowering: TfjsLowering = {
+    op: (type, id, input, attr) => op(type, id, input, attr as Record<string, AttrValue> | undefined).name,
+    constant: (id, shape, data) => constant(id, shape, data),
+  };
+
   const input = unique('input');
   nodes.push({ name: input, op: 'Placeholder', attr: { dtype: T, shape: { shape: shapeAttr([-1, ...graph.input]) } } });
   tensorOf.set(GRAPH_INPUT, input);
@@ -142,17 +149,19 @@ export function exportTfjs(graph: ModelGraph, weights: GraphWeights, o: TfjsExpo
     const cin = shape[shape.length - 1] as number;
     const s = a.stride ?? 1;
     const k = a.kernel ?? 1;
+    const sw = a.strideW ?? s;
+    const kw = a.kernelW ?? k;
     let out: string;
     switch (node.op) {
       case 'Conv2D': {
         const f = a.filters as number;
         const w = { kernel: Float32Array.from(weight(node, 'kernel')), bias: a.useBias ? Float32Array.from(weight(node, 'bias')) : new Float32Array(f), out: f };
-        out = withBias(node, 'Conv2D', { strides: ints([1, s, s, 1]), padding: same, data_format: nhwc, dilations: ints([1, 1, 1, 1]) }, w, [k, k, cin, f]);
+        out = withBias(node, 'Conv2D', { strides: ints([1, s, sw, 1]), padding: same, data_format: nhwc, dilations: ints([1, 1, 1, 1]) }, w, [k, kw, cin, f]);
         break;
       }
       case 'DepthwiseConv2D': {
         const w = { kernel: Float32Array.from(weight(node, 'kernel')), bias: a.useBias ? Float32Array.from(weight(node, 'bias')) : new Float32Array(cin), out: cin };
-        out = withBias(node, 'DepthwiseConv2dNative', { strides: ints([1, s, s, 1]), padding: same, data_format: nhwc, dilations: ints([1, 1, 1, 1]) }, w, [k, k, cin, 1]);
+        out = withBias(node, 'DepthwiseConv2dNative', { strides: ints([1, s, sw, 1]), padding: same, data_format: nhwc, dilations: ints([1, 1, 1, 1]) }, w, [k, kw, cin, 1]);
         break;
       }
       case 'Dense': {
@@ -193,7 +202,16 @@ export function exportTfjs(graph: ModelGraph, weights: GraphWeights, o: TfjsExpo
       case 'Tanh': out = op('Tanh', node.id, [inT(node)]).name; break;
       case 'MaxPool':
       case 'AvgPool':
-        out = op(node.op, node.id, [inT(node)], { ksize: ints([1, k, k, 1]), strides: ints([1, s, s, 1]), padding: same, data_format: nhwc }).name;
+        out = op(node.op, node.id, [inT(node)], { ksize: ints([1, k, kw, 1]), strides: ints([1, s, sw, 1]), padding: same, data_format: nhwc }).name;
+        break;
+      case 'Embedding':
+        out = tfjsEmbedding(lowering, node, inT(node), weight(node, 'embeddings'), a.vocab as number, a.units as number);
+        break;
+      case 'LayerNorm':
+        out = tfjsLayerNorm(lowering, node, inT(node), weight(node, 'gamma'), weight(node, 'beta'), a.epsilon ?? 1e-6);
+        break;
+      case 'Attention':
+        out = tfjsAttention(lowering, node, inT(node, 0), inT(node, 1), inT(node, 2), a.heads ?? 1);
         break;
       case 'GlobalAvgPool':
         out = op('Mean', node.id, [inT(node), constant(`${node.id}/axes`, [2], Int32Array.of(1, 2))], { keep_dims: { b: a.keepDims ?? false } }).name;
