@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { COST_METRICS } from '../core/graph/cost.js';
 import { TRAIN_METRICS } from '../services/train/evaluator.js';
-import { DEFAULT_SPACE, defaultTrainingSpec } from '../services/search-defaults.js';
+import { DEFAULT_SPACE, defaultTrainingSpec, kwsTrainingSpec } from '../services/search-defaults.js';
 import { BUILTIN_DATASETS } from '../services/data/builtin.js';
 import { ZERO_COST_PROXIES } from '../services/train/zero-cost.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
@@ -485,6 +485,14 @@ export class SpaceService implements SpaceApi {
         // What `frontier search` does with no options (main/services/search-defaults.ts): the compact
         // space, each candidate trained on the built-in Fashion-MNIST subset, one worker thread per core.
         defaults: defaultTrainingSpec(),
+      },
+      {
+        id: 'kws',
+        title: `${createSpace('kws').title} · speech · trained`,
+        count: createSpace('kws').count().toString(),
+        metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true })), ...ZERO_COST_PROXIES.map((name) => ({ name, known: true }))],
+        // `frontier search --space kws`: the built-in spoken keywords, MFCC features stored with the study.
+        defaults: kwsTrainingSpec(),
       },
     ];
   }

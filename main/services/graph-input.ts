@@ -1,6 +1,7 @@
 import type { GraphInput } from '../core/arch-shapes.js';
 import type { StudySpec } from '../../shared/types/index.js';
-import { DEFAULT_DATASET } from './data/builtin.js';
+import { audioOptions, featureShape, type AudioFeatureOptions } from './data/audio-features.js';
+import { DEFAULT_DATASET, SPEECH_DATASET } from './data/builtin.js';
 
 /** Input size and classes of the built-in datasets, by reference. */
 const BUILTIN_INPUTS: Readonly<Record<string, { input: [number, number, number]; classes: number; title: string }>> = {
@@ -13,14 +14,14 @@ const BUILTIN_INPUTS: Readonly<Record<string, { input: [number, number, number];
  * (with the evaluator's macro settings). User data is not read here: its size is reported unknown.
  */
 export function studyGraphInput(spec: StudySpec): GraphInput {
-  const e = spec.evaluator as { kind: string; data?: unknown; nb201?: object; mobilenet?: object };
+  const e = spec.evaluator as { kind: string; data?: unknown; nb201?: object; mobilenet?: object; audio?: Partial<AudioFeatureOptions> };
   if (e.kind === 'table') {
     if (spec.space === 'nb201') return { options: { input: [32, 32, 3], classes: 10, nb201: { cellsPerStage: 5 } }, source: 'input 32×32×3 (NAS-Bench-201 CIFAR)' };
     return { unknown: 'input size unknown (a table search records no input)' };
   }
   if (e.kind === 'train') {
     const ref = typeof e.data === 'string' ? e.data : DEFAULT_DATASET;
-    const known = BUILTIN_INPUTS[ref];
+    const known = ref === SPEECH_DATASET ? speechInput(e.audio) : BUILTIN_INPUTS[ref];
     if (!known) return { unknown: 'input size unknown (user data)' };
     return {
       options: { input: known.input, classes: known.classes, ...(e.nb201 ? { nb201: e.nb201 } : {}), ...(e.mobilenet ? { mobilenet: e.mobilenet } : {}) },
@@ -28,4 +29,14 @@ export function studyGraphInput(spec: StudySpec): GraphInput {
     };
   }
   return { unknown: 'input size unknown' };
+}
+
+/** The built-in keyword set's features [T, F, 1] under the study's audio settings (undefined when they are unusable). */
+function speechInput(audio: Partial<AudioFeatureOptions> | undefined): { input: [number, number, number]; classes: number; title: string } | undefined {
+  try {
+    const a = audioOptions(audio ?? {});
+    return { input: [...featureShape(a), 1], classes: 10, title: `spoken keywords, ${a.kind === 'mfcc' ? 'MFCC' : 'log-mel'} frames × features` };
+  } catch {
+    return undefined;
+  }
 }

@@ -5,7 +5,8 @@
 import { availableParallelism } from 'node:os';
 import type { StudySpec } from '../../shared/types/index.js';
 import { MOBILENET_DEFAULTS } from '../core/spaces/mobilenet.js';
-import { DEFAULT_DATASET } from './data/builtin.js';
+import { AUDIO_DEFAULTS } from './data/audio-features.js';
+import { DEFAULT_DATASET, SPEECH_DATASET } from './data/builtin.js';
 import { defaultMaxTrain } from './train/evaluator.js';
 
 /**
@@ -56,5 +57,25 @@ export function defaultTrainingSpec(): StudySpec {
       mobilenet: { stemStride: 2 },
     },
     ...(concurrency !== undefined ? { concurrency } : {}),
+  };
+}
+
+/**
+ * A kws search's training settings when not given: the built-in keyword set's 350 training clips, a
+ * fifth held out; 10 epochs (an epoch is a few steps); tfjs wasm until the native engine implements
+ * kernelW/strideW (contract ir16), which every kws network uses.
+ */
+export const KWS_TRAIN_DEFAULTS = { data: SPEECH_DATASET, val: 0.2, epochs: 10, backend: 'wasm' } as const;
+
+/** What `frontier search --space kws` runs with no other options (the New search form's kws entry). */
+export function kwsTrainingSpec(): StudySpec {
+  const spec = defaultTrainingSpec();
+  const { mobilenet: _, ...evaluator } = spec.evaluator as Record<string, unknown>;
+  return {
+    ...spec,
+    name: 'kws evolution',
+    space: 'kws',
+    spaceOptions: {},
+    evaluator: { ...evaluator, kind: 'train', ...KWS_TRAIN_DEFAULTS, maxTrain: defaultMaxTrain('wasm'), audio: { ...AUDIO_DEFAULTS } },
   };
 }

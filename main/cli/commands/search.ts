@@ -7,13 +7,14 @@ import { warmStartFrom } from '../../core/strategies/warm-start.js';
 import { MAX_CONCURRENCY } from '../../core/study-spec.js';
 import { MAX_PACE } from '../../core/table.js';
 import { quoteText } from '../../core/text.js';
+import { parseAudioSettings } from '../../services/data/audio-features.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
 import { NB201_OBJECTIVES, nb201EvaluatorSpec } from '../../services/evaluators.js';
 import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../services/train/backend.js';
 import { defaultMaxTrain } from '../../services/train/evaluator.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
-import { concurrencyForWorkers, DEFAULT_SPACE, defaultWorkers, TRAIN_DEFAULTS } from '../../services/search-defaults.js';
+import { concurrencyForWorkers, DEFAULT_SPACE, defaultWorkers, KWS_TRAIN_DEFAULTS, TRAIN_DEFAULTS } from '../../services/search-defaults.js';
 import { checkRedis, redactUrl } from '../../services/queue/connection.js';
 import { checkRemoteSpec, remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
 import { flag, list, num, parse, parseDuration, str, type Parsed } from '../args.js';
@@ -31,8 +32,9 @@ regularized evolution, validation accuracy (max) against this machine's batch-1 
 for about five minutes.
 
 Search:
-  --space NAME|FILE        mobilenet, nb201, or a .yaml/.json space document (default: mobilenet
-                           with 1-2 blocks per stage instead of 1-4)
+  --space NAME|FILE        mobilenet, nb201, kws (keyword spotting: DS-CNN/TC-ResNet over speech
+                           features; trains on builtin:speech-keywords), or a .yaml/.json space
+                           document (default: mobilenet with 1-2 blocks per stage instead of 1-4)
   --strategy NAME          evolution (default) or another of the strategies listed at the end
   --option KEY=VALUE       strategy setting, repeatable (each strategy's options: see the end)
   --objective METRIC:DIR   repeatable; DIR is min or max; latency:<serial> is the phone's
@@ -69,6 +71,11 @@ Evaluation by training (default for mobilenet and space files; nb201 with --data
   --val N                  validation examples (default 500)
   --batch-size N           (default 32)     --lr X   peak Adam learning rate, cosine decay (default 0.003)
   --augment                random horizontal flips and ±2-pixel shifts of training batches
+  --audio KEY=VALUE        speech features, repeatable: kind (mfcc|logmel), windowMs, hopMs, nMels,
+                           nMfcc, fmin, fmax, clipMs, sampleRate, noiseProbability, noiseVolume
+                           (default MFCC: 30/20 ms, 40 bands, 10 coefficients, 20-7600 Hz; stored
+                           with the study); kws defaults: data builtin:speech-keywords, --val 0.2,
+                           --epochs 10, backend wasm until the native engine has 1-D kernels
   --no-latency             do not time batch-1 inference
   --early-stop             stop a candidate whose learning curve, projected optimistically to the last
                            epoch, cannot beat the best finished one (or enter the Pareto front); it
@@ -135,6 +142,7 @@ export const SEARCH_OPTIONS = {
   'early-stop': { type: 'boolean' },
   'latency-on': { type: 'string' },
   augment: { type: 'boolean' },
+  audio: { type: 'string', multiple: true },
   name: { type: 'string' },
   json: { type: 'boolean' },
   redis: { type: 'string' },
@@ -253,13 +261,20 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
   const latencyOn = (str(p, 'latency-on') ?? '').split(',').map((b) => b.trim()).filter(Boolean);
   for (const b of latencyOn) if (!isBackendName(b)) throw new UsageError(`--latency-on: '${b}' is not a backend (${BACKENDS.join(', ')})`);
   const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? defaultMaxTrain('wasm');
+  const kws = space === 'kws';
+  let audio;
+  try {
+    audio = kws || list(p, 'audio').length > 0 ? parseAudioSettings(list(p, 'audio')) : undefined;
+  } catch (e) {
+    throw new UsageError(`--audio: ${errorMessage(e)}`);
+  }
   return {
     kind: 'train',
-    data: data === undefined ? DEFAULT_DATASET : data.startsWith('builtin:') ? data : resolve(io.cwd, data),
+    data: data === undefined ? (kws ? KWS_TRAIN_DEFAULTS.data : DEFAULT_DATASET) : data.startsWith('builtin:') ? data : resolve(io.cwd, data),
     cwd: io.cwd,
-    val: num(p, 'val', { min: 0 }) ?? TRAIN_DEFAULTS.val,
+    val: num(p, 'val', { min: 0 }) ?? (kws ? KWS_TRAIN_DEFAULTS.val : TRAIN_DEFAULTS.val),
     ...(maxTrain > 0 ? { maxTrain } : {}),
-    epochs: num(p, 'epochs', { integer: true, min: 1 }) ?? TRAIN_DEFAULTS.epochs,
+    epochs: num(p, 'epochs', { integer: true, min: 1 }) ?? (kws ? KWS_TRAIN_DEFAULTS.epochs : TRAIN_DEFAULTS.epochs),
     patience: num(p, 'patience', { integer: true, min: 0 }) ?? TRAIN_DEFAULTS.patience,
     batchSize: num(p, 'batch-size', { integer: true, min: 1 }) ?? TRAIN_DEFAULTS.batchSize,
     lr: num(p, 'lr', { min: 0 }) ?? TRAIN_DEFAULTS.lr,
@@ -268,7 +283,8 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
     ...(flag(p, 'augment') ? { augment: { flip: true, shift: 2 } } : {}),
     ...(latencyOn.length ? { latencyBackends: latencyOn } : {}),
     workers: num(p, 'workers', { integer: true, min: 0 }) ?? defaultWorkers(),
-    ...(backend ? { backend } : {}),
+    ...(backend ? { backend } : kws ? { backend: KWS_TRAIN_DEFAULTS.backend } : {}),
+    ...(audio ? { audio } : {}),
     // Stride-2 stem: a quarter of the activations, so a CPU search sees several times more candidates.
     ...(space === 'mobilenet' ? { mobilenet: { stemStride: 2 } } : {}),
   };

@@ -192,3 +192,19 @@ export class FeatureExtractor {
     }
   }
 }
+
+/**
+ * `KEY=VALUE` settings (the CLI's --audio), e.g. `kind=logmel`, `nMels=64`, over the defaults and
+ * checked: the full settings a study stores.
+ */
+export function parseAudioSettings(pairs: readonly string[]): AudioFeatureOptions {
+  const out: Record<string, string | number> = {};
+  for (const kv of pairs) {
+    const at = kv.indexOf('=');
+    const key = at > 0 ? kv.slice(0, at).trim() : '';
+    if (!Object.hasOwn(AUDIO_DEFAULTS, key)) throw new NasError('invalid-input', `audio features: '${kv}' must be KEY=VALUE with KEY one of ${Object.keys(AUDIO_DEFAULTS).join(', ')}`);
+    const value = kv.slice(at + 1).trim();
+    out[key] = key === 'kind' ? value : value === '' ? NaN : Number(value);
+  }
+  return audioOptions(out as Partial<AudioFeatureOptions>);
+}
