@@ -4,6 +4,7 @@ import { Rng } from '../rng.js';
 import { Nb201Space } from '../spaces/nb201.js';
 import { acquire, expectedImprovement, normCdf, upperConfidenceBound } from './acquisition.js';
 import { encoderFor, nb201PathEncoding, NB201_PATH_FEATURES, oneHot } from './encoding.js';
+import { GbtEnsemble } from './gbt.js';
 import { GaussianProcess } from './gp.js';
 import { MlpEnsemble } from './mlp.js';
 import { kendallTau, ranks, spearman } from './rank.js';
@@ -150,6 +151,50 @@ describe('MLP ensemble', () => {
     const on = mean(m.query(archs.map(nb201PathEncoding)).std);
     const off = mean(m.query(randomArchs(300, 77).map(nb201PathEncoding)).std);
     expect(off).toBeGreaterThan(on);
+  });
+});
+
+describe('gradient-boosted trees', () => {
+  it('a stump finds the step, depth 2 an interaction, both exactly (lr 1, one booster on every row)', () => {
+    const exact = { members: 1, trees: 1, lr: 1, minLeaf: 1, subsample: 1 };
+    const stump = new GbtEnsemble({ ...exact, depth: 1 });
+    const x = [0, 1, 2, 3, 4, 5, 6, 7].map((v) => [v]);
+    stump.fit(x, x.map(([v]) => ((v as number) < 5 ? 2 : 7)));
+    expect(stump.query([[-3], [4], [4.6], [5], [99]]).mean.map((v) => Math.round(v * 1e9) / 1e9)).toEqual([2, 2, 7, 7, 7]);
+    const both = [[0, 0], [0, 1], [1, 0], [1, 1]];
+    const two = new GbtEnsemble({ ...exact, depth: 2 });
+    two.fit(both, [0, 0, 0, 3]);
+    expect(two.query(both).mean.map((v) => Math.round(v * 1e9) / 1e9)).toEqual([0, 0, 0, 3]);
+    expect(two.query(both).std).toEqual([0, 0, 0, 0]);
+    const one = new GbtEnsemble({ ...exact, depth: 1 });
+    one.fit(both, [0, 0, 0, 3]);
+    expect(one.query([[1, 1]]).mean[0]).toBeLessThan(2.5); // a stump cannot isolate the corner
+  });
+
+  it('predicts held-out architectures in rank (τ > 0.5 from 100 points) on either encoding, deterministically under its seed', () => {
+    expect(heldOutTau(new GbtEnsemble({ seed: 1 }), nb201PathEncoding, 100, 5)).toBeGreaterThan(0.5);
+    const a = heldOutTau(new GbtEnsemble({ seed: 2 }), (s) => oneHot(NB201, s), 100, 6);
+    expect(a).toBeGreaterThan(0.5);
+    expect(heldOutTau(new GbtEnsemble({ seed: 2 }), (s) => oneHot(NB201, s), 100, 6)).toBe(a);
+    expect(heldOutTau(new GbtEnsemble({ seed: 3 }), (s) => oneHot(NB201, s), 100, 6)).not.toBe(a);
+  });
+
+  it('its members (fitted on different subsamples) disagree, so acquisition functions get an uncertainty', () => {
+    const archs = randomArchs(60, 8);
+    const m = new GbtEnsemble({ seed: 4 });
+    m.fit(archs.map(nb201PathEncoding), archs.map(synthetic));
+    expect(Math.max(...m.query(randomArchs(50, 77).map(nb201PathEncoding)).std)).toBeGreaterThan(0);
+  });
+
+  it('refuses bad options and input with a clear error', () => {
+    expect(() => new GbtEnsemble({ depth: 0 })).toThrow(/depth 1..12/);
+    expect(() => new GbtEnsemble({ lr: 0 })).toThrow(/lr and subsample/);
+    const g = new GbtEnsemble();
+    expect(() => g.query([[1]])).toThrow(/before fit/);
+    expect(() => g.fit([[1, 0], [0, 1]], [1])).toThrow(/2 encodings but 1 targets/);
+    expect(() => g.fit([[1, 0], [0, 1]], [1, NaN])).toThrow(/finite/);
+    g.fit([[1, 0], [0, 1]], [1, 2]);
+    expect(() => g.query([[1, 0, 0]])).toThrow(/differ in length/);
   });
 });
 
