@@ -23,15 +23,21 @@ export interface Kernel {
 }
 
 const FOLDS_BN: readonly OpName[] = ['Conv2D', 'DepthwiseConv2D', 'Dense'];
-const FUSES_ACT: readonly OpName[] = ['Conv2D', 'DepthwiseConv2D', 'Dense', 'Add', 'Mul', 'Concat', 'BatchNorm', 'Zero'];
+// LayerNorm's lowering ends in ADD and Attention's in MUL or CONCATENATION, which take a fused activation.
+const FUSES_ACT: readonly OpName[] = ['Conv2D', 'DepthwiseConv2D', 'Dense', 'Add', 'Mul', 'Concat', 'BatchNorm', 'Zero', 'LayerNorm', 'Attention'];
 
 export function kernelKey(k: Omit<Kernel, 'key' | 'nodes'>): string {
   const a = k.attrs;
   const parts = [`in=${k.inputs.map((s) => s.join('x')).join('+')}`];
   if (a.kernel !== undefined) parts.push(`k=${a.kernel}`);
+  // Along W only where it differs, so the keys of square kernels (existing tables) stay as they were.
+  if (a.kernelW !== undefined && a.kernelW !== a.kernel) parts.push(`kw=${a.kernelW}`);
   if (a.stride !== undefined) parts.push(`s=${a.stride}`);
+  if (a.strideW !== undefined && a.strideW !== a.stride) parts.push(`sw=${a.strideW}`);
   if (a.filters !== undefined) parts.push(`f=${a.filters}`);
+  if (a.vocab !== undefined) parts.push(`v=${a.vocab}`);
   if (a.units !== undefined) parts.push(`u=${a.units}`);
+  if (a.heads !== undefined) parts.push(`h=${a.heads}`);
   if (FOLDS_BN.includes(k.op)) parts.push(`bias=${a.useBias || k.bn ? 1 : 0}`);
   if (a.keepDims !== undefined) parts.push(`kd=${a.keepDims ? 1 : 0}`);
   parts.push(`act=${k.act ?? 'none'}`);
@@ -76,14 +82,22 @@ export function latencyKernels(graph: ModelGraph): Kernel[] {
 function keyAttrs(n: GraphNode): GraphNodeAttrs {
   const a = n.attrs;
   switch (n.op) {
-    case 'Conv2D': return { kernel: a.kernel, stride: a.stride, filters: a.filters, useBias: a.useBias ?? false } as GraphNodeAttrs;
-    case 'DepthwiseConv2D': return { kernel: a.kernel, stride: a.stride, useBias: a.useBias ?? false } as GraphNodeAttrs;
+    case 'Conv2D': return { kernel: a.kernel, ...alongW(a), stride: a.stride, filters: a.filters, useBias: a.useBias ?? false } as GraphNodeAttrs;
+    case 'DepthwiseConv2D': return { kernel: a.kernel, ...alongW(a), stride: a.stride, useBias: a.useBias ?? false } as GraphNodeAttrs;
     case 'Dense': return { units: a.units, useBias: a.useBias ?? false } as GraphNodeAttrs;
     case 'MaxPool':
-    case 'AvgPool': return { kernel: a.kernel, stride: a.stride } as GraphNodeAttrs;
+    case 'AvgPool': return { kernel: a.kernel, ...alongW(a), stride: a.stride } as GraphNodeAttrs;
     case 'GlobalAvgPool': return { keepDims: a.keepDims ?? false };
+    case 'Embedding': return { vocab: a.vocab, units: a.units } as GraphNodeAttrs;
+    case 'LayerNorm': return { epsilon: a.epsilon ?? 1e-6 };
+    case 'Attention': return { heads: a.heads ?? 1 };
     default: return {};
   }
+}
+
+/** kernelW/strideW where the node has them (absent: square, as before). */
+function alongW(a: GraphNodeAttrs): GraphNodeAttrs {
+  return { ...(a.kernelW !== undefined ? { kernelW: a.kernelW } : {}), ...(a.strideW !== undefined ? { strideW: a.strideW } : {}) };
 }
 
 /** Distinct kernels (by op and key) over many graphs, in first-seen order, with how often each occurs. */
@@ -104,7 +118,9 @@ export function distinctKernels(graphs: Iterable<ModelGraph>): { kernel: Kernel;
  * A graph that runs one kernel (for measuring it alone). Its input is the kernel's first input
  * (vectors enter as [1, 1, C] and are reshaped). Approximations, all small next to the convolutions:
  * binary ops read the input twice; a broadcast Mul gets its [1, 1, C] operand from a GlobalAvgPool
- * of the input; a Concat of unequal parts concatenates copies of the first part.
+ * of the input; a Concat of unequal parts concatenates copies of the first part; Attention attends
+ * the input to itself (q = k = v). An Embedding's micro-model gets whatever ids the benchmark feeds
+ * (TFLite's benchmark_model feeds small random floats, which cast to id 0): the same work per token.
  */
 export function kernelGraph(k: Kernel): ModelGraph {
   const first = k.inputs[0] as readonly number[];
@@ -120,6 +136,7 @@ export function kernelGraph(k: Kernel): ModelGraph {
   let inputs: string[] = [x];
   let output = k.output;
   if (k.op === 'Add') inputs = [x, x];
+  if (k.op === 'Attention') inputs = [x, x, x];
   if (k.op === 'Mul') {
     const second = k.inputs[1] as readonly number[];
     if (second.join() === first.join()) inputs = [x, x];

@@ -3,6 +3,8 @@ import type { ModelGraph } from '../../../shared/types/index.js';
 import { Rng } from '../rng.js';
 import { buildGraph } from '../graph/index.js';
 import { MobilenetSpace } from '../spaces/mobilenet.js';
+import { KwsSpace } from '../spaces/kws.js';
+import { TextSpace } from '../spaces/text.js';
 import { distinctKernels, kernelGraph, latencyKernels } from './kernels.js';
 import { accuracy, fitLatency, kernelSum, LookupTableLatencyModel, predictGraph, type LookupTable } from './lookup-table.js';
 
@@ -63,6 +65,40 @@ describe('latency kernels', () => {
     const total = graphs.reduce((n, x) => n + latencyKernels(x).length, 0);
     expect(d.reduce((n, e) => n + e.count, 0)).toBe(total);
     expect(new Set(d.map((e) => `${e.kernel.op}|${e.kernel.key}`)).size).toBe(d.length);
+  });
+});
+
+describe('latency kernels of speech and text graphs (#16)', () => {
+  const kws = new KwsSpace();
+  const text = new TextSpace();
+  const rng = new Rng(5);
+  const kwsGraphs = Array.from({ length: 12 }, () => buildGraph(kws, kws.freeze(kws.sample(rng)), { input: [49, 10, 1], classes: 12 }));
+  const textGraphs = Array.from({ length: 12 }, () => buildGraph(text, text.freeze(text.sample(rng)), { input: [32, 1, 1], classes: 8, vocab: 300 }));
+
+  it('keys carry kernel and stride along W where they differ, and vocab, units and heads', () => {
+    const keys = distinctKernels([...kwsGraphs, ...textGraphs]).map((e) => `${e.kernel.op}|${e.kernel.key}`);
+    // TC-ResNet's first conv spans the 10 features: kernel 3×10, stride 1×10 on [49, 10, 1].
+    expect(keys.some((k) => /^Conv2D\|in=49x10x1\|k=\d+\|kw=10\|s=1\|sw=10\|/.test(k))).toBe(true);
+    // 1-D convs over time: kernelW 1.
+    expect(keys.some((k) => /^(Depthwise)?Conv2D\|in=\d+x1x\d+\|k=(3|5|9)\|kw=1\|/.test(k))).toBe(true);
+    expect(keys.some((k) => /^Embedding\|in=32x1x1\|v=300\|u=\d+\|act=none$/.test(k))).toBe(true);
+    expect(keys.some((k) => /^Attention\|in=32x1x(\d+)\+32x1x\1\+32x1x\1\|h=\d\|act=none$/.test(k))).toBe(true);
+    expect(keys.some((k) => /^LayerNorm\|in=32x1x\d+\|act=/.test(k))).toBe(true);
+    // A square kernel's key is as before (no kw/sw part).
+    expect(latencyKernels(g)[0]?.key).toBe('in=8x8x3|k=3|s=1|f=8|bias=1|act=ReLU6');
+  });
+
+  it('every node belongs to exactly one kernel, and each kernel\'s one-kernel graph has that kernel\'s key', () => {
+    for (const graph of [...kwsGraphs, ...textGraphs]) {
+      const ks = latencyKernels(graph);
+      expect(ks.flatMap((k) => k.nodes).sort()).toEqual(graph.nodes.map((n) => n.id).sort());
+    }
+    for (const { kernel } of distinctKernels([...kwsGraphs, ...textGraphs])) {
+      const kg = kernelGraph(kernel);
+      const own = latencyKernels(kg).filter((k) => k.op === kernel.op);
+      expect(own.map((k) => k.key), `${kernel.op}|${kernel.key}`).toEqual([kernel.key]);
+      if (kernel.op === 'Attention') expect(kg.nodes.find((n) => n.id === 'op')?.inputs).toEqual(['input', 'input', 'input']);
+    }
   });
 });
 
