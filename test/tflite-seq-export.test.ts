@@ -9,7 +9,7 @@
 //   op after the embedding (LayerNorm as MEAN/SUB/L2_NORMALIZATION/MUL/ADD, 2-head Attention as
 //   SPLIT/RESHAPE/MUL/MEAN/SOFTMAX/CONCATENATION, 1-D convs, max over time, Dense), fed the embedding
 //   rows the tfjs reference looks up. The full text graph, ids in, is verified in onnxruntime
-//   (test/export-seq-onnx.test.ts).
+//   (test/export-seq-onnx.test.ts) and in tfjs's graph-model runtime (test/export-tfjs.test.ts).
 //   Of the full TFLite file this test checks the embedding's lowering structurally (CAST → RESHAPE
 //   → GATHER on axis 0 over the embeddings table) and that no normalisation is baked in before it.
 import { describe, expect, it } from 'vitest';

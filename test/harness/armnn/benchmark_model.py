@@ -94,8 +94,9 @@ def count_operators(path):
 
 
 BUILTIN_NAMES = {0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D", 9: "FULLY_CONNECTED",
-                 14: "LOGISTIC", 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU", 21: "RELU6", 22: "RESHAPE", 25: "SOFTMAX", 28: "TANH",
-                 34: "PAD", 40: "MEAN"}
+                 11: "L2_NORMALIZATION", 14: "LOGISTIC", 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU", 21: "RELU6", 22: "RESHAPE",
+                 25: "SOFTMAX", 28: "TANH", 34: "PAD", 36: "GATHER", 40: "MEAN", 41: "SUB", 45: "STRIDED_SLICE", 49: "SPLIT",
+                 53: "CAST"}
 COST_DEFAULTS = {"seed": 0, "gflops": 0.5, "gbps": 2.0, "opUs": 10.0, "invokeUs": 50.0, "noise": 0.03}
 
 
@@ -123,9 +124,14 @@ def model_ops(b):
             flops = 2 * out_elems * kh * kw * (ci if code == 3 else 1)
         elif code == 9 and len(ins) > 1:  # FULLY_CONNECTED [units, in]
             flops = 2 * size(ins[1])
+        elif code == 36:  # GATHER: copies the rows it looks up, not the whole table
+            flops = out_elems
         else:
             flops = max(out_elems, sum(size(i) for i in ins[:1]))
-        moved = 4 * (sum(size(i) for i in ins if i >= 0) + out_elems)
+        if code == 36:
+            moved = 4 * (2 * out_elems + sum(size(i) for i in ins[1:]))
+        else:
+            moved = 4 * (sum(size(i) for i in ins if i >= 0) + out_elems)
         out.append((BUILTIN_NAMES.get(code, "OP_%d" % code), flops, moved))
     return out
 
