@@ -117,7 +117,21 @@ describe('NasApi over an in-memory transport', () => {
     const insights = await nas.study.insights({ id });
     expect(insights.decisions).toHaveLength(6);
     for (const d of insights.decisions) expect(d.allShare.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(insights.predictor).toBeUndefined(); // evolution has no predictor
     await expect(nas.study.start({ id })).rejects.toMatchObject({ code: 'store-conflict' });
+  });
+
+  it("insights carry a model-based strategy's held-out predictor quality from its checkpoint", async () => {
+    const id = await nas.study.create({ spec: nb201Spec({ strategy: 'bo', strategyOptions: { init: 5 }, objectives: [{ metric: 'c10_valid_12ep', direction: 'max' }], budget: { evals: 25 } }) });
+    const done = waitFor(nas, 'onDidChangeStudyStatus', (e) => e.id === id && e.status === 'complete');
+    await nas.study.start({ id });
+    await done;
+    const { predictor } = await nas.study.insights({ id });
+    expect(predictor?.heldOut).toBe(20);
+    for (const v of [predictor?.kendallTau, predictor?.spearman]) {
+      expect(typeof v).toBe('number');
+      expect(Math.abs(v as number)).toBeLessThanOrEqual(1);
+    }
   });
 
   it('stops a running study and resumes it to the end without losing a trial', async () => {

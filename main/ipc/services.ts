@@ -28,6 +28,7 @@ import { withShapes } from '../core/arch-shapes.js';
 import { studyGraphInput } from '../services/graph-input.js';
 import { architectureGraph, PARETO_RANK, studyHistory, studyInsights, studyResources, trialPoints } from '../core/analysis.js';
 import type { Store } from '../core/store.js';
+import { readPredictorInsights } from '../core/predictors/insights.js';
 import { createSpace } from '../core/spaces.js';
 import { createStrategy } from '../core/strategies.js';
 import { validateStudySpec } from '../core/study-spec.js';
@@ -359,7 +360,8 @@ export class StudyService implements StudyApi {
     const objective = rec.spec.objectives.find((o) => o.metric === name) ?? { metric: name, direction: direction ?? 'min' };
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
     const fixedDirection = name === PARETO_RANK || rec.spec.objectives.some((o) => o.metric === name);
-    return { ...studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1, rec.spec.objectives), metrics, fixedDirection };
+    const predictor = readPredictorInsights(this.store.getCheckpoint(rec.id)?.strategyState);
+    return { ...studyInsights(this.allTrials(id).filter((t) => t.state === 'complete'), space, objective, top ?? 0.1, rec.spec.objectives), metrics, fixedDirection, ...(predictor ? { predictor } : {}) };
   }
 }
 

@@ -246,6 +246,12 @@ export interface StudyInsights {
   readonly metrics?: readonly string[];
   /** Whether `metric` is an objective (its direction is the objective's) or pareto_rank. */
   readonly fixedDirection?: boolean;
+  /**
+   * Quality of a model-based strategy's predictor (bananas, bo): Kendall τ and Spearman ρ between its
+   * forecast for each proposed architecture, made before evaluation, and the measured result (null
+   * until two such pairs exist); absent for strategies without a predictor.
+   */
+  readonly predictor?: { readonly heldOut: number; readonly kendallTau: number | null; readonly spearman: number | null };
 }
 
 export interface SpaceDescription {
