@@ -58,6 +58,16 @@ export function studyMetrics(spec: StudySpec): string[] {
   return [...new Set([...spec.objectives.map((o) => o.metric), ...spec.constraints.map((c) => c.metric), ...spec.report])];
 }
 
+/** `latency:<serial>`: a phone's latency (a lookup table's, or measured on a worker's phone with search --redis); not a local backend's. */
+export function isPhoneLatency(metric: string): boolean {
+  return metric.startsWith('latency:') && !metric.startsWith('latency:local:') && metric.length > 'latency:'.length;
+}
+
+/** The metrics a table must have: the study's, but a phone's latency no table has (it is measured on the phone). */
+function tableMetrics(spec: StudySpec, joined: { columns: ReadonlyMap<string, unknown> }): string[] {
+  return studyMetrics(spec).filter((m) => joined.columns.has(m) || !isPhoneLatency(m));
+}
+
 /** `ctx` carries what an evaluator may record besides trial results (latency samples into the store). */
 export type EvaluatorFactory = (spec: StudySpec, ctx?: EvaluatorContext) => Evaluator;
 
@@ -73,10 +83,10 @@ export const EVALUATORS: Record<string, EvaluatorFactory> = {
     if (e.fidelities !== undefined) {
       if (e.fidelities !== 'nb201') throw new NasError('invalid-input', `table fidelities ${JSON.stringify(e.fidelities)}: the only preset is 'nb201' (12 and 200 epochs)`);
       if (e.cost !== undefined || e.pace) throw new NasError('invalid-input', "a table with fidelities charges each fidelity its own cost: leave out the cost and the pace");
-      return new FidelityTableEvaluator(joined, { metrics: studyMetrics(spec), known: knownColumns, levels: NB201_FIDELITIES });
+      return new FidelityTableEvaluator(joined, { metrics: tableMetrics(spec, joined), known: knownColumns, levels: NB201_FIDELITIES });
     }
     return new TableEvaluator(joined, {
-      metrics: studyMetrics(spec),
+      metrics: tableMetrics(spec, joined),
       known: knownColumns,
       ...(e.cost ? { cost: parseCost(e.cost) } : {}),
       ...(e.pace ? { pace: e.pace } : {}),
