@@ -14,16 +14,23 @@ export const WORKER_HELP = `Usage: frontier worker --redis URL [options]
 
 Evaluates search trials for coordinators on other machines ('frontier search --redis URL'):
 takes evaluation jobs from a BullMQ queue in Redis, evaluates them here (table replay, training
-on this machine's backends, latency on this machine) and sends back metrics, learning curves and
-latency samples. Jobs carry specs, not code; a job this worker cannot validate or run is refused
-and goes to another worker. Datasets come by content hash: built-in ones are here, a file is sent
-through Redis once, a folder is read from the same path on a shared disk (same content).
+on this machine's backends, latency on this machine and, with --phones, on the phones plugged in
+here) and sends back metrics, learning curves and latency samples. Jobs carry specs, not code; a
+job this worker cannot validate or run is refused and goes to another worker. Datasets come by
+content hash: built-in ones are here, a file is sent through Redis once, a folder is read from the
+same path on a shared disk (same content).
 
   --redis URL             redis://[user:password@]host:6379[/db], or rediss:// for TLS
   --concurrency N         jobs evaluated at once (default 1; training jobs: also the threads)
   --backend NAME          train only with ${BACKENDS.join(' | ')} (default: the job's, else the best here)
   --no-training           take table jobs only (starts faster: no backend probing)
-  --phones                announce the phones on this machine's adb server
+  --phones                measure latency on the phones of this machine's adb server for searches
+                          with a latency:<serial> objective (each phone's jobs come on its own
+                          queue; the phones are announced as they are plugged in and out)
+  --benchmark-model PATH  TFLite benchmark_model for the phones ($FRONTIER_BENCHMARK_MODEL; default:
+                          the official build for the phone's ABI, downloaded once into --cache)
+  --phone-wait DUR        how long a measurement waits for an unplugged phone before its job fails
+                          (default 1m; the job is tried 3 times, then its trial fails naming the phone)
   --queue NAME            queue name (default frontier-evals)
   --stall-timeout DUR     a job whose worker stops answering goes back to the queue after this
                           (default 30s; every worker of a queue should use the same)
@@ -52,6 +59,8 @@ export async function workerCommand(argv: readonly string[], io: CliIO): Promise
     backend: { type: 'string' },
     'no-training': { type: 'boolean' },
     phones: { type: 'boolean' },
+    'benchmark-model': { type: 'string' },
+    'phone-wait': { type: 'string' },
     queue: { type: 'string' },
     'stall-timeout': { type: 'string' },
     cache: { type: 'string' },
@@ -65,6 +74,9 @@ export async function workerCommand(argv: readonly string[], io: CliIO): Promise
   const backend = str(p, 'backend');
   if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
   const stall = str(p, 'stall-timeout');
+  const bench = str(p, 'benchmark-model');
+  const phoneWait = str(p, 'phone-wait');
+  if (!flag(p, 'phones') && (bench !== undefined || phoneWait !== undefined)) throw new UsageError('--benchmark-model and --phone-wait are options of --phones');
   const worker = await EvalWorker.start({
     redisUrl: url,
     concurrency: num(p, 'concurrency', { integer: true, min: 1, max: 256 }) ?? 1,
@@ -75,10 +87,13 @@ export async function workerCommand(argv: readonly string[], io: CliIO): Promise
     ...(str(p, 'queue') ? { queue: str(p, 'queue') } : {}),
     ...(stall ? { stallMs: parseDuration(stall) } : {}),
     ...(str(p, 'id') ? { id: str(p, 'id') } : {}),
+    ...(bench !== undefined ? { benchmarkModel: resolve(io.cwd, bench) } : {}),
+    ...(phoneWait !== undefined ? { phoneWaitMs: parseDuration(phoneWait) } : {}),
+    env: io.env,
     log: (line) => io.err(`worker: ${line}\n`),
   });
   const info = worker.info();
-  io.err(`worker ${worker.id} ready: queue ${worker.queueName} on ${redactUrl(url)}, concurrency ${info.concurrency}, ${flag(p, 'no-training') ? 'table jobs only' : 'table and training jobs'}\n`);
+  io.err(`worker ${worker.id} ready: queue ${worker.queueName} on ${redactUrl(url)}, concurrency ${info.concurrency}, ${flag(p, 'no-training') ? 'table jobs only' : 'table and training jobs'}${flag(p, 'phones') ? `, phones: ${info.phones.join(', ') || 'none plugged in yet'}` : ''}\n`);
   return new Promise<number>((done) => {
     let stopping = 0;
     const stop = () => {

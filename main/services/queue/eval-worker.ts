@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, hostname, totalmem } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -7,13 +6,13 @@ import { errorMessage, NasError, TrialPruned } from '../../../shared/errors.js';
 import type { LatencySample, StudySpec } from '../../../shared/types/index.js';
 import { CancellationTokenSource } from '../../core/cancellation.js';
 import type { Evaluator } from '../../core/evaluator.js';
-import { resolveAdbBinary } from '../devices/adb.js';
 import { createEvaluator } from '../evaluators.js';
 import { chooseBackend, isBackendName, listBackends, type BackendName } from '../train/backend.js';
 import { bullConnection, checkRedis, DEFAULT_QUEUE, KEY_PREFIX, redisOptions } from './connection.js';
 import { materializeDatasets } from './datasets.js';
 import { encodeResult } from './metrics-codec.js';
 import { architectureOf, PRUNED_PREFIX, validateJobData, withDatasetPaths, type EvalJobData, type EvalJobProgress, type EvalJobResult, type Refusal } from './protocol.js';
+import { PhoneBench } from './phone-worker.js';
 import { announceWorker, listWorkers, withdrawWorker, type WorkerInfo } from './registry.js';
 
 export interface EvalWorkerOptions {
@@ -25,8 +24,14 @@ export interface EvalWorkerOptions {
   readonly backend?: BackendName;
   /** Take training jobs (probes the backends at start); false: table jobs only. */
   readonly training: boolean;
-  /** List the phones on this machine's adb server in the announcement. */
+  /** Measure latency on the phones of this machine's adb server (and announce them); see PhoneBench. */
   readonly phones?: boolean;
+  /** benchmark_model for the phones (default $FRONTIER_BENCHMARK_MODEL, else downloaded per ABI). */
+  readonly benchmarkModel?: string;
+  /** How long a measurement waits for an unplugged phone before its job fails (default 60 s; then retried). */
+  readonly phoneWaitMs?: number;
+  /** Environment for adb ($FRONTIER_ADB, $ANDROID_ADB_SERVER_PORT) and benchmark_model (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** A job whose worker stops renewing its lock for this long is moved back to the queue (default 30 s). */
   readonly stallMs?: number;
   /** Where datasets sent through Redis are kept. */
@@ -63,7 +68,7 @@ export class EvalWorker {
   private soon?: ReturnType<typeof setTimeout>;
   private backends: Promise<BackendName[]>;
   private probed: string[] = [];
-  private phones: string[] = [];
+  private bench?: PhoneBench;
   private running = 0;
   private done = 0;
   private failed = 0;
@@ -85,8 +90,13 @@ export class EvalWorker {
   static async start(o: EvalWorkerOptions): Promise<EvalWorker> {
     await checkRedis(o.redisUrl);
     const self = new EvalWorker(o);
-    if (o.phones) self.phones = await listPhones();
     const stall = o.stallMs ?? 30_000;
+    if (o.phones) {
+      self.bench = await PhoneBench.start({
+        redisUrl: o.redisUrl, queue: self.queueName, workerId: self.id, cacheDir: o.cacheDir, waitMs: o.phoneWaitMs ?? 60_000, stallMs: stall,
+        env: o.env ?? process.env, onChange: () => self.beatSoon(), log: self.log, ...(o.benchmarkModel ? { benchmarkModel: o.benchmarkModel } : {}),
+      });
+    }
     const worker = new Worker(self.queueName, (job, token) => self.process(job, token), {
       connection: bullConnection(o.redisUrl),
       prefix: KEY_PREFIX,
@@ -121,7 +131,7 @@ export class EvalWorker {
       cpu: { model: c[0]?.model.trim() ?? 'unknown', cores: c.length },
       memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
       backends: this.o.backend ? this.probed.filter((b) => b === this.o.backend) : this.probed,
-      phones: this.phones,
+      phones: this.bench?.phones() ?? [],
       startedAt: this.startedAt,
       heartbeatAt: Date.now(),
     };
@@ -243,20 +253,10 @@ export class EvalWorker {
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
     if (force) this.cancel.cancel();
-    await this.worker?.close(force);
+    await Promise.all([this.worker?.close(force), this.bench?.close(force)]);
     await withdrawWorker(this.redis, this.id).catch(() => undefined);
     for (const e of this.evaluators.values()) e.dispose?.();
     this.evaluators.clear();
     this.redis.disconnect();
   }
-}
-
-/** Serials of the phones the local adb server lists (none when adb is missing or silent). */
-function listPhones(): Promise<string[]> {
-  return new Promise((resolve) => {
-    execFile(resolveAdbBinary(), ['devices'], { timeout: 5000 }, (err, stdout) => {
-      if (err) return resolve([]);
-      resolve(stdout.split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((p) => p[1] === 'device').map((p) => p[0]!));
-    });
-  });
 }

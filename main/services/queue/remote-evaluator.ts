@@ -1,7 +1,7 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Cancelled, NasError, TrialPruned } from '../../../shared/errors.js';
-import type { Architecture, CurvePoint, Metrics, StudyRecord, StudySpec } from '../../../shared/types/index.js';
+import type { Architecture, CurvePoint, LatencySample, Metrics, StudyRecord, StudySpec } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import type { EvaluationResult, Evaluator, TrialRef } from '../../core/evaluator.js';
 import type { Store } from '../../core/store.js';
@@ -11,6 +11,8 @@ import { decodeResult } from './metrics-codec.js';
 import { createEvaluator } from '../evaluators.js';
 import { datasetPaths, JOB_FORMAT, REMOTE_KINDS, jobIdFor, PRUNED_PREFIX, studyUid, type DatasetRef, type EvalJobData, type EvalJobProgress, type EvalJobResult } from './protocol.js';
 import { listWorkers, type WorkerInfo } from './registry.js';
+import { PhoneJobs } from './phone-jobs.js';
+import { checkPhoneSpec, phoneGraphOptions, phoneSerials } from './phone-protocol.js';
 
 export interface RemoteEvaluatorOptions {
   readonly redisUrl: string;
@@ -27,6 +29,8 @@ export interface RemoteEvaluatorOptions {
   readonly pollMs?: number;
   /** How long to wait for Redis at the start before giving up (afterwards, outages are waited out). */
   readonly connectTimeoutMs?: number;
+  /** A phone measurement waiting while no live worker has its phone fails its trial after this (default 60 s). */
+  readonly phoneWaitMs?: number;
 }
 
 interface Waiter {
@@ -54,6 +58,10 @@ export class RemoteEvaluator implements Evaluator {
   private closed = false;
   readonly queueName: string;
   private readonly uid: string;
+  /** Phones whose latency (`latency:<serial>`) is measured on the workers that have them. */
+  readonly phones: readonly string[];
+  private readonly phoneJobs?: PhoneJobs;
+  private readonly phoneGraph?: ReturnType<typeof phoneGraphOptions>;
 
   private constructor(
     private readonly o: RemoteEvaluatorOptions,
@@ -64,6 +72,11 @@ export class RemoteEvaluator implements Evaluator {
   ) {
     this.queueName = o.queue ?? DEFAULT_QUEUE;
     this.uid = studyUid(o.study.id, o.study.createdAt);
+    this.phones = phoneSerials(o.study.spec);
+    if (this.phones.length > 0) {
+      this.phoneGraph = phoneGraphOptions(o.study.spec, o.local);
+      this.phoneJobs = new PhoneJobs({ redisUrl: o.redisUrl, queue: this.queueName, waitMs: o.phoneWaitMs ?? 60_000, workers: () => this.workers });
+    }
   }
 
   /** Connects (failing clearly when Redis cannot be reached), sends the datasets, lists the workers. */
@@ -127,7 +140,7 @@ export class RemoteEvaluator implements Evaluator {
     };
     // Points already recorded (a re-attached trial, a job retried elsewhere) are not recorded twice.
     const seen = new Set((this.o.store?.getCurve(this.o.study.id, trial.number) ?? []).map((p) => `${p.metric}@${p.step}`));
-    return new Promise<EvaluationResult>((resolve, reject) => {
+    const evaluated = new Promise<EvaluationResult>((resolve, reject) => {
       const sub = token.onCancellationRequested(() => {
         this.waiters.delete(jobId);
         // A job no worker has taken yet is withdrawn; one running finishes unheard.
@@ -143,6 +156,38 @@ export class RemoteEvaluator implements Evaluator {
       // An add that fails (Redis away) is made again by the next poll, which finds no job.
       void this.add(data, jobId).catch(() => undefined);
     });
+    return this.phones.length === 0 ? evaluated : evaluated.then((r) => this.onPhones(a, trial.number, r, token));
+  }
+
+  /** After the evaluation, the trial's model measured on each phone (`latency:<serial>`, its sample stored once). */
+  private async onPhones(a: Architecture, trial: number, r: EvaluationResult, token: CancellationToken): Promise<EvaluationResult> {
+    const graph = this.phoneGraph?.(a);
+    if (!graph || !this.phoneJobs) return r;
+    const spec = this.o.study.spec;
+    const measured = await Promise.all(this.phones.map((serial) => this.phoneJobs!.measure({
+      v: JOB_FORMAT, study: { id: this.o.study.id, uid: this.uid }, trial, serial, space: spec.space, ...(spec.spaceOptions ? { spaceOptions: spec.spaceOptions } : {}),
+      arch: { key: a.key, sample: [...a.sample] }, graph,
+    }, token)));
+    const metrics: Record<string, number> = { ...r.metrics };
+    const fidelity: Record<string, string> = typeof r.fidelity === 'string' ? Object.fromEntries(Object.keys(r.metrics).map((k) => [k, r.fidelity as string])) : { ...r.fidelity };
+    for (const m of measured) {
+      this.record(m.sample, trial);
+      metrics[`latency:${m.sample.deviceId}`] = m.sample.medianMs;
+      fidelity[`latency:${m.sample.deviceId}`] = `phone:${m.sample.deviceId}`;
+    }
+    return { ...r, metrics, fidelity };
+  }
+
+  /** Stores a sample measured for a trial, unless one of that device is already stored for it (a re-attached trial). */
+  private record(s: Omit<LatencySample, 'studyId' | 'trialNumber'>, trial: number): void {
+    const store = this.o.store;
+    if (!store) return;
+    try {
+      if (store.getLatencySamples({ studyId: this.o.study.id, deviceId: s.deviceId }).some((x) => x.trialNumber === trial)) return;
+      store.addLatencySample({ ...s, studyId: this.o.study.id, trialNumber: trial });
+    } catch {
+      // A sample that cannot be stored does not fail the trial.
+    }
   }
 
   private add(data: EvalJobData, jobId: string): Promise<Job> {
@@ -178,13 +223,7 @@ export class RemoteEvaluator implements Evaluator {
       if (final) w.reject(new NasError('internal', `job ${jobId} completed without a result`));
       return;
     }
-    for (const s of out.latency ?? []) {
-      try {
-        this.o.store?.addLatencySample({ ...s, studyId: this.o.study.id, trialNumber: w.data.trial });
-      } catch {
-        // A sample that cannot be stored does not fail the trial.
-      }
-    }
+    for (const s of out.latency ?? []) this.record(s, w.data.trial);
     w.resolve(decodeResult(out.result));
   }
 
@@ -208,6 +247,7 @@ export class RemoteEvaluator implements Evaluator {
         if (state === 'completed') this.settle(w.jobId, 'completed', job.returnvalue, true);
         else if (state === 'failed') this.settle(w.jobId, 'failed', job.failedReason, true);
       }
+      await this.phoneJobs?.poll();
     } catch {
       // Redis away: the next poll tries again.
     } finally {
@@ -220,7 +260,7 @@ export class RemoteEvaluator implements Evaluator {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.o.local.dispose?.();
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    await Promise.allSettled([this.events.close(), this.queue.close(), this.phoneJobs?.close()]);
     this.redis.disconnect();
   }
 
@@ -254,5 +294,25 @@ export function checkRemoteSpec(spec: StudySpec): void {
   const kind = spec.evaluator.kind;
   if (!(REMOTE_KINDS as readonly string[]).includes(kind)) {
     throw new NasError('invalid-input', `evaluator '${kind}' does not run on workers (${REMOTE_KINDS.join(' and ')} do): run this search without --redis`);
+  }
+  checkPhoneSpec(spec);
+}
+
+/**
+ * Refuses (device-unavailable) to start a search whose phones no live worker of the queue announces,
+ * naming the phones the workers do have.
+ */
+export async function checkPhonesAnnounced(redisUrl: string, queue: string | undefined, serials: readonly string[]): Promise<void> {
+  if (serials.length === 0) return;
+  const redis = new Redis(redisOptions(redisUrl));
+  redis.on('error', () => undefined);
+  try {
+    const workers = await listWorkers(redis, queue ?? DEFAULT_QUEUE);
+    const missing = serials.filter((s) => !workers.some((w) => w.phones.includes(s)));
+    if (missing.length === 0) return;
+    const have = workers.filter((w) => w.phones.length > 0).map((w) => `${w.id}: ${w.phones.join(', ')}`);
+    throw new NasError('device-unavailable', `no live worker of queue ${queue ?? DEFAULT_QUEUE} has phone ${missing.join(', ')} (${have.length ? `phones on workers: ${have.join('; ')}` : 'no worker announces a phone'}): start 'frontier worker --redis URL --phones' on the machine it is plugged into`);
+  } finally {
+    redis.disconnect();
   }
 }
