@@ -16,7 +16,8 @@ import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
 import { concurrencyForWorkers, DEFAULT_SPACE, defaultWorkers, KWS_TRAIN_DEFAULTS, TRAIN_DEFAULTS } from '../../services/search-defaults.js';
 import { checkRedis, redactUrl } from '../../services/queue/connection.js';
-import { checkRemoteSpec, remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
+import { checkPhonesAnnounced, checkRemoteSpec, remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
+import { phoneSerials } from '../../services/queue/phone-protocol.js';
 import { flag, list, num, parse, parseDuration, str, type Parsed } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -38,7 +39,8 @@ Search:
   --strategy NAME          evolution (default) or another of the strategies listed at the end
   --option KEY=VALUE       strategy setting, repeatable (each strategy's options: see the end)
   --objective METRIC:DIR   repeatable; DIR is min or max; latency:<serial> is the phone's
-                           lookup-table latency (see 'frontier device profile')
+                           lookup-table latency (see 'frontier device profile'); with --redis,
+                           measured on the worker that has the phone ('frontier worker --phones')
                            (training default: val_accuracy:max and latency_ms:min;
                            nb201 default: c10_valid_12ep:max and hwnb_pixel3:min)
   --constraint 'M OP V'    hard constraint, repeatable, e.g. 'hwnb_pixel3 <= 5' (OP: <= < >= > ==);
@@ -185,7 +187,7 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   if (tables.length + knownTables.length > 0) {
     const cost = str(p, 'cost');
     evaluator = { kind: 'table', tables: tables.map((t) => resolve(io.cwd, t)), knownTables: knownTables.map((t) => resolve(io.cwd, t)), ...(cost ? { cost } : {}), ...paced };
-  } else if (latencyDevices(p).length > 0) {
+  } else if (latencyDevices(p).length > 0 && str(p, 'redis') === undefined) {
     evaluator = lutEvaluatorSpec(latencyDevices(p), str(p, 'db') ?? defaultDbPath(io.env));
   } else if (nb201 && str(p, 'data') === undefined) {
     if (MULTI_FIDELITY.includes(str(p, 'strategy') ?? '')) {
@@ -301,8 +303,9 @@ export async function searchCommand(argv: readonly string[], io: CliIO): Promise
   let trainingLine: string | undefined;
   if (redis !== undefined) {
     checkRemoteSpec(spec);
-    // Before the study exists: an unreachable Redis leaves nothing behind.
+    // Before the study exists: an unreachable Redis, or phones no worker has, leave nothing behind.
     await checkRedis(redis);
+    await checkPhonesAnnounced(redis, str(p, 'queue'), phoneSerials(spec));
     // On workers: in flight as many as they take (unless --concurrency), each trained with its own threads.
     if (str(p, 'concurrency') === undefined) spec = { ...spec, concurrency: undefined };
     if (spec.evaluator.kind === 'train') trainingLine = `training on the workers of ${redactUrl(redis)}, data ${String((spec.evaluator as { data?: string }).data)}\n`;
