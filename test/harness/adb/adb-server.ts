@@ -22,15 +22,24 @@ export async function freePort(): Promise<number> {
   return addr.port;
 }
 
+/** Whether something accepts TCP connections on 127.0.0.1:`port` (inside `wrap`'s network namespace when given). */
+function accepts(port: number, wrap: readonly string[]): Promise<boolean> {
+  if (wrap.length > 0) {
+    const probe = `require('net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
+    return new Promise((resolve) => execFile(wrap[0]!, [...wrap.slice(1), process.execPath, '-e', probe], { timeout: 10_000 }, (err) => resolve(!err)));
+  }
+  return new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
 /** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
-async function listening(port: number, timeoutMs: number, gone: () => string | undefined): Promise<void> {
+async function listening(port: number, timeoutMs: number, gone: () => string | undefined, wrap: readonly string[]): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
+    const ok = await accepts(port, wrap);
     if (ok) return;
     const why = gone();
     if (why) throw new Error(why);
@@ -55,12 +64,15 @@ export class AdbServer {
     readonly bin: string,
     readonly port: number,
     private readonly child: ChildProcess,
+    private readonly wrap: readonly string[],
   ) {}
 
-  static async start(bin = findAdb()): Promise<AdbServer> {
+  /** `wrap`: a command prefix to run the server (and every `adb` of this object) with, e.g. `ip netns exec NS`. */
+  static async start(bin = findAdb(), wrap: readonly string[] = []): Promise<AdbServer> {
     if (!bin) throw new Error('adb is not installed (Debian package "adb")');
     const port = await freePort();
-    const child = spawn(bin, ['-P', String(port), 'nodaemon', 'server'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const cmd = [...wrap, bin, '-P', String(port), 'nodaemon', 'server'];
+    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     live.add(child);
     let err = '';
     let exited: string | undefined;
@@ -70,10 +82,10 @@ export class AdbServer {
       exited = `the adb server exited (${sig ?? code}): ${err.trim().split('\n').slice(-3).join(' | ')}`;
     });
     child.once('error', (e) => void (exited = `cannot start ${bin}: ${e.message}`));
-    const s = new AdbServer(bin, port, child);
+    const s = new AdbServer(bin, port, child, wrap);
     try {
       // Wait for the port before any client runs: a client finding no server would start a daemon.
-      await listening(port, 20_000, () => exited);
+      await listening(port, 20_000, () => exited, wrap);
     } catch (e) {
       await s.kill();
       throw e;
@@ -89,7 +101,8 @@ export class AdbServer {
   /** Runs `adb -P <port> …`; resolves with stdout. */
   async adb(...args: string[]): Promise<string> {
     try {
-      const { stdout } = await run(this.bin, ['-P', String(this.port), ...args], {
+      const cmd = [...this.wrap, this.bin, '-P', String(this.port), ...args];
+      const { stdout } = await run(cmd[0]!, cmd.slice(1), {
         timeout: 20_000,
         env: { ...process.env, ANDROID_ADB_SERVER_PORT: String(this.port) },
       });

@@ -26,6 +26,8 @@ export interface EmulatedDeviceOptions {
   readonly coolTauSeconds?: number;
   /** How benchmark_model times models on this phone (default 'real'); also settable later via `timing`. */
   readonly timing?: PhoneTiming;
+  /** Address it listens on (default 127.0.0.1; e.g. a veth link's, for an adb server in another network namespace). */
+  readonly host?: string;
 }
 
 /**
@@ -90,6 +92,7 @@ export class EmulatedAndroidDevice {
   readonly services: string[] = [];
   private server: Server | undefined;
   private port = 0;
+  private readonly host: string;
   private readonly conns = new Set<Connection>();
   private readonly ownsRoot: boolean;
   private authorized: boolean;
@@ -116,11 +119,12 @@ export class EmulatedAndroidDevice {
     this.heatPerSecond = opts.heatPerSecond ?? 0;
     this.coolTau = opts.coolTauSeconds ?? 2;
     this.timing = opts.timing ?? 'real';
+    this.host = opts.host ?? '127.0.0.1';
     this.defineKernelFiles();
   }
 
   get serial(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
   /** Programs (not built-in commands) running right now. */
@@ -163,7 +167,7 @@ export class EmulatedAndroidDevice {
     const server = createServer((s) => this.accept(s));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port || this.port, '127.0.0.1', () => resolve());
+      server.listen(port || this.port, this.host, () => resolve());
     });
     this.server = server;
     const addr = server.address();
