@@ -1,0 +1,85 @@
+/**
+ * Issue 16 (speech): the workbench's New search picks the kws space with `frontier search --space kws`'s
+ * defaults (built-in spoken keywords, MFCC settings stored with the study), a short search started there
+ * trains for real, and its Trial screen draws the network with named decisions and tensor shapes from the
+ * stored feature settings. Chromium against `frontier serve`; screenshots in test-artifacts/.
+ */
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../main/cli/io.js';
+import { parse } from '../../main/cli/args.js';
+import { SEARCH_OPTIONS, specFromFlags } from '../../main/cli/commands/search.js';
+import { SqliteStore } from '../../main/services/sqlite-store.js';
+import { tempDir } from '../cli-helpers.js';
+import { artifact } from './browser.js';
+import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+
+const skip = workbenchSkipReason();
+
+describe.skipIf(skip !== undefined)('kws in the workbench: New search and the Trial graph', () => {
+  let wb: Workbench | undefined;
+  let url: URL;
+  let db: string;
+  let page: Page;
+  let errors: string[] = [];
+
+  beforeAll(async () => {
+    db = join(tempDir('frontier-e2e-kws-'), 'e2e.db');
+    SqliteStore.open(db).close();
+    wb = await openWorkbench(db, { viewport: { width: 1440, height: 1000 } });
+    ({ page, url, errors } = wb);
+  }, 180_000);
+
+  afterAll(async () => {
+    await wb?.close();
+  });
+
+  it('New search offers kws with the CLI defaults; a one-trial search trains and its trial graph has shapes', async () => {
+    await page.goto(`${url.href}#/new`);
+    const space = page.getByLabel('Dataset and space');
+    await poll(() => space.locator('option[value="kws"]').count()).toBe(1);
+    await space.selectOption('kws');
+    await poll(() => page.getByLabel('Data', { exact: true }).inputValue()).toBe('builtin:speech-keywords');
+    expect(await page.getByLabel('Epochs', { exact: true }).inputValue()).toBe('10');
+    await poll(() => page.getByTestId('space-count').textContent()).toMatch(/^2,077,200 architectures/);
+    await page.getByLabel('Name', { exact: true }).fill('kws from the form');
+    await page.getByLabel('Epochs', { exact: true }).fill('2');
+    await page.getByLabel('Workers', { exact: true }).fill('1');
+    await page.getByLabel('Evaluations').fill('1');
+    await page.getByLabel('Wall minutes').fill('');
+    await poll(() => page.locator('.form-issues').count()).toBe(0);
+    await page.screenshot({ path: artifact('16-kws-new-search.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Start search' }).click();
+    await page.waitForURL(/#\/study\/1$/, { timeout: 30_000 });
+    await poll(() => page.locator('.badge').first().textContent(), 120_000).toMatch(/complete/);
+
+    // The stored spec is what `frontier search --space kws` stores with the same options.
+    const io = { out: () => undefined, err: () => undefined, isTTY: false, columns: 80, env: {}, cwd: process.cwd() } as CliIO;
+    const cli = specFromFlags(parse('search', ['--space', 'kws', '--epochs', '2', '--workers', '1'], SEARCH_OPTIONS), io).evaluator as Record<string, unknown>;
+    const store = SqliteStore.open(db);
+    let ui: Record<string, unknown> | undefined;
+    let trials;
+    try {
+      ui = store.getStudy('1')?.spec.evaluator as Record<string, unknown>;
+      trials = store.getTrials('1');
+    } finally {
+      store.close();
+    }
+    for (const k of ['data', 'val', 'epochs', 'backend', 'audio']) expect(ui?.[k], k).toEqual(cli[k]);
+    expect(trials).toHaveLength(1);
+    expect(trials?.[0]?.state).toBe('complete');
+
+    await page.goto(`${url.href}#/study/1/trial/0`);
+    const shapes = page.getByTestId('arch-shape');
+    await poll(() => shapes.count()).toBeGreaterThan(4);
+    const texts = await shapes.allTextContents();
+    expect(texts[0]).toBe('49×10×1');
+    expect(texts.at(-1)).toBe('10');
+    expect(await page.getByTestId('arch-shapes-note').textContent()).toMatch(/input 49×10×1 \(spoken keywords, MFCC frames × features\)/);
+    const decisions = await page.getByRole('table', { name: 'Decisions' }).locator('td:first-child').allTextContents();
+    expect(decisions.slice(0, 4)).toEqual(['type', 'stem.width', 'depth', 'b1.kernel']);
+    await page.locator('section[aria-label="Architecture"]').screenshot({ path: artifact('16-kws-trial-graph.png') });
+    expect(errors).toEqual([]);
+  }, 240_000);
+});
