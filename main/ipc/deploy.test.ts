@@ -96,7 +96,7 @@ describe('deploy namespace', () => {
     expect(r.value.html).toMatch(/^<!doctype html>/i);
     expect(r.value.html).toContain('ipc nb201');
     expect(sha(Buffer.from(r.value.html))).toBe(r.value.sha256);
-    expect(r.value.pdf).toEqual({ missing: 'no PDF: no chromium, chromium-browser or google-chrome on PATH (install Chromium, or set FRONTIER_CHROMIUM to its binary)' });
+    expect(r.value.pdf).toEqual({ missing: 'no chromium, chromium-browser or google-chrome on PATH (install Chromium, or set FRONTIER_CHROMIUM to its binary)' });
     expect(store.listArtifacts(id).filter((a) => a.kind === 'report').map((a) => a.path)).toEqual([r.value.path]);
   });
 

@@ -79,7 +79,7 @@ export class DeployService implements DeployApi {
     }
     const pdf = written.pdf
       ? { path: written.pdf.path, bytes: written.pdf.bytes, sha256: written.pdf.sha256, base64: readFileSync(written.pdf.path).toString('base64') }
-      : { missing: pdfError ?? (typeof chromium === 'string' ? 'not printed' : `no PDF: ${chromium.missing}`) };
+      : { missing: pdfError ?? (typeof chromium === 'string' ? 'not printed' : chromium.missing) };
     return { path: out, fileName, bytes: written.html.bytes, sha256: written.html.sha256, html: readFileSync(out, 'utf8'), pdf };
   }
 }
