@@ -6,6 +6,8 @@ import { create } from 'zustand';
 import { nas } from '../api/index.js';
 import { createCompareSlice, type CompareActions } from './compare/action.js';
 import type { CompareState } from './compare/initialState.js';
+import { createDeploySlice, type DeployActions } from './deploy/action.js';
+import type { DeployState } from './deploy/initialState.js';
 import { createDevicesSlice, type DevicesActions } from './devices/action.js';
 import type { DevicesState } from './devices/initialState.js';
 import { createFormSlice, type FormActions } from './form/action.js';
@@ -26,7 +28,7 @@ import type { WorkersSliceState } from './workers/initialState.js';
 
 export type NasStore = UiState & UiActions & StudiesState & StudiesActions & LiveState & LiveActions & FormState & FormActions &
   TrialState & TrialActions & CompareState & CompareActions & DevicesState & DevicesActions & InsightsState & InsightsActions &
-  WorkersSliceState & WorkersActions;
+  WorkersSliceState & WorkersActions & DeployState & DeployActions;
 
 export const useNas = create<NasStore>()((...a) => ({
   ...createUiSlice(...a),
@@ -38,6 +40,7 @@ export const useNas = create<NasStore>()((...a) => ({
   ...createDevicesSlice(...a),
   ...createInsightsSlice(...a),
   ...createWorkersSlice(...a),
+  ...createDeploySlice(...a),
 }));
 
 /** Routes main's events into the store; returns the unsubscribe function. */
