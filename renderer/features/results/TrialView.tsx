@@ -7,6 +7,7 @@ import { LineChart } from '../charts/LineChart.js';
 import { fmt, fmtTime, PALETTE } from '../common/format.js';
 import { Empty, ErrorNote, Panel } from '../common/widgets.js';
 import { ArchGraph } from './ArchGraph.js';
+import { ExportsPanel } from './ExportsPanel.js';
 import { download } from '../common/download.js';
 import '../common/workbench.css';
 
@@ -199,6 +200,7 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
             <Empty>No device has a latency lookup table for this space yet (build one from the Devices of a phone).</Empty>
           )}
         </Panel>
+        <ExportsPanel id={id} number={number} />
         <Panel title="Learning curve">
           {curveNames.length > 0 ? (
             curveNames.map((m, k) => (

@@ -10,6 +10,8 @@ import { TrialsTable } from './TrialsTable.js';
 import { ParallelCoords, type PcColumn } from '../charts/ParallelCoords.js';
 import { SlicePlot } from '../results/SlicePlot.js';
 import { TrialFilters } from '../results/TrialFilters.js';
+import { ExportsPanel } from '../results/ExportsPanel.js';
+import { ReportButton, ReportResult } from '../results/ReportButton.js';
 import { decisionKey, trialMask } from '../../store/live/filter.js';
 import { POLL_MS } from '../../store/live/action.js';
 import '../common/workbench.css';
@@ -95,6 +97,7 @@ export function LiveView({ id }: { id: StudyId }) {
         <a className="button" href={`#/study/${id}/insights`}>
           Insights
         </a>
+        <ReportButton id={id} />
         {canStop ? (
           <button type="button" onClick={() => void stopStudy(id)}>
             Stop
@@ -107,6 +110,7 @@ export function LiveView({ id }: { id: StudyId }) {
         ) : null}
       </div>
       {detail.error ? <ErrorNote message={`This search failed: ${detail.error}`} /> : null}
+      <ReportResult id={id} />
       {detail.runningElsewhere && detail.status === 'running' ? (
         <p className="note" data-testid="elsewhere-note">
           Run by process {detail.runningElsewhere.pid} on {detail.runningElsewhere.host} (e.g. <code>frontier search</code>): shown live from the store, read every {POLL_MS / 1000} s. It can be stopped there; Resume is offered only if that process stops beating.
@@ -250,6 +254,7 @@ export function LiveView({ id }: { id: StudyId }) {
           />
           <TrialsTable points={points} order={order} sort={tableSort} onSort={sortTable} onOpen={open} highlight={hovered} onHover={setHovered} />
         </Panel>
+        <ExportsPanel id={id} />
       </div>
     </div>
   );
