@@ -1,7 +1,8 @@
 /**
  * Speech datasets in the Speech Commands layout: `<root>/<label>/*.wav` (16 kHz mono 16-bit PCM,
- * clips up to 1 s, shorter ones zero-padded), optional `_background_noise_/*.wav` mixed into training
- * clips, optional `testing_list.txt` (one `<label>/<file>.wav` per line) naming the test clips.
+ * clips up to 1 s, shorter ones zero-padded), optional `_background_noise_/*.wav` mixed into the clips
+ * outside the test list (training and validation: the split comes later), optional `testing_list.txt`
+ * (one `<label>/<file>.wav` per line) naming the test clips.
  * Each clip becomes features (see audio-features.ts): one example `[T, F, 1]` float32.
  */
 import { extname, join } from 'node:path';
