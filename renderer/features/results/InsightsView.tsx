@@ -4,6 +4,7 @@ import { useNas } from '../../store/index.js';
 import { insightsSelectors } from '../../store/insights/selectors.js';
 import { fmt } from '../common/format.js';
 import { Empty, ErrorNote } from '../common/widgets.js';
+import { PredictorQuality } from './PredictorQuality.js';
 import '../common/workbench.css';
 
 export function InsightsView({ id }: { id: StudyId }) {
@@ -57,6 +58,7 @@ export function InsightsView({ id }: { id: StudyId }) {
         </label>
       </div>
       <ErrorNote message={error} />
+      <PredictorQuality quality={insights?.predictor} />
       {insights && insights.total === 0 ? <Empty>No complete trial yet.</Empty> : null}
       {insights?.warning ? (
         <p className="warn-note" role="alert" data-testid="insights-warning">
