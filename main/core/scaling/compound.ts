@@ -46,14 +46,16 @@ export interface GridOptions {
   readonly factor?: number;
   /** Accepted distance of α·β²·γ² from `factor` (default 0.1). */
   readonly tolerance?: number;
-  /** Grid step of each coefficient (default 0.05; α, β, γ ≥ 1). */
+  /** Grid step of each coefficient (default 0.05). */
   readonly step?: number;
+  /** Smallest coefficient (default 1.1: every dimension grows; EfficientNet's own are 1.1 to 1.2). */
+  readonly min?: number;
   /** Candidates kept, spread evenly over the admissible ones in (α, β, γ) order (default 6). */
   readonly limit?: number;
 }
 
 /**
- * The admissible grid: α in 1..2, β and γ in 1..1.5 by `step`, with |α·β²·γ² − factor| ≤ tolerance;
+ * The admissible grid: α in min..2, β and γ in min..1.5 by `step`, with |α·β²·γ² − factor| ≤ tolerance;
  * at most `limit` of them, spread evenly (first and last kept), in (α, β, γ) order.
  */
 export function coefficientGrid(o: GridOptions = {}): Coefficients[] {
@@ -61,10 +63,11 @@ export function coefficientGrid(o: GridOptions = {}): Coefficients[] {
   const tol = o.tolerance ?? 0.1;
   const step = o.step ?? 0.05;
   const limit = o.limit ?? 6;
-  if (!(factor > 1) || !(tol > 0) || !(step >= 0.01 && step <= 0.5) || !(Number.isInteger(limit) && limit >= 1)) {
-    throw new NasError('invalid-input', `coefficient grid: factor must be > 1, tolerance > 0, step in 0.01..0.5 and limit a positive integer (got ${factor}, ${tol}, ${step}, ${limit})`);
+  const min = o.min ?? 1.1;
+  if (!(factor > 1) || !(tol > 0) || !(step >= 0.01 && step <= 0.5) || !(Number.isInteger(limit) && limit >= 1) || !(min >= 1 && min < 1.5)) {
+    throw new NasError('invalid-input', `coefficient grid: factor must be > 1, tolerance > 0, step in 0.01..0.5, limit a positive integer and min in 1..1.5 (got ${factor}, ${tol}, ${step}, ${limit}, ${min})`);
   }
-  const axis = (max: number) => Array.from({ length: Math.round((max - 1) / step) + 1 }, (_, i) => round2(1 + i * step));
+  const axis = (max: number) => Array.from({ length: Math.floor((max - min) / step + 1e-9) + 1 }, (_, i) => round2(min + i * step));
   const all: Coefficients[] = [];
   for (const alpha of axis(2)) for (const beta of axis(1.5)) for (const gamma of axis(1.5)) {
     const c = { alpha, beta, gamma };

@@ -30,13 +30,16 @@ describe('EfficientNet rounding', () => {
 });
 
 describe('compound coefficients', () => {
-  it('the grid keeps α·β²·γ² within the tolerance of 2, α, β, γ ≥ 1, at most limit of them spread out', () => {
+  it('the grid keeps α·β²·γ² within the tolerance of 2, α, β, γ ≥ 1.1, at most limit of them spread out', () => {
     const all = coefficientGrid({ limit: 10_000 });
-    expect(all.length).toBeGreaterThan(20);
+    expect(all.length).toBe(22);
+    expect(all).toContainEqual({ alpha: 1.2, beta: 1.1, gamma: 1.15 }); // EfficientNet's
     for (const c of all) {
       expect(Math.abs(flopsFactor(c) - 2)).toBeLessThanOrEqual(0.1 + 1e-9);
-      expect(Math.min(c.alpha, c.beta, c.gamma)).toBeGreaterThanOrEqual(1);
+      expect(Math.min(c.alpha, c.beta, c.gamma)).toBeGreaterThanOrEqual(1.1);
     }
+    expect(coefficientGrid({ min: 1, limit: 10_000 }).length).toBeGreaterThan(100);
+    expect(coefficientGrid({ limit: 4 })).toEqual([{ alpha: 1.1, beta: 1.1, gamma: 1.2 }, { alpha: 1.15, beta: 1.1, gamma: 1.2 }, { alpha: 1.2, beta: 1.2, gamma: 1.1 }, { alpha: 1.4, beta: 1.1, gamma: 1.1 }]);
     const six = coefficientGrid();
     expect(six.length).toBe(6);
     expect(six[0]).toEqual(all[0]);
