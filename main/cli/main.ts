@@ -21,6 +21,8 @@ Commands:
   import FILE       add a search from an exported .json/.csv, or an Optuna study (--optuna DB)
   retrain <id>      retrain the top-k trials on the full data, keeping their weights
   report <id>       one self-contained HTML report of a search (--pdf: also a PDF)
+  scale <id> --trial N --flops 20M,40M
+                    compound scaling (EfficientNet) of a trial to FLOPs, params or latency targets
   supernet train    train one once-for-all supernet of the mobilenet space (resumable)
   supernet search --latency-ms X --device ID
                     the best sub-network for each phone under X ms, no retraining
@@ -54,6 +56,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./commands/import.js')).importCommand,
   retrain: async () => (await import('./commands/retrain.js')).retrainCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
+  scale: async () => (await import('./commands/scale.js')).scaleCommand,
   supernet: async () => (await import('./commands/supernet.js')).supernetCommand,
   space: async () => (await import('./commands/space.js')).spaceCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
