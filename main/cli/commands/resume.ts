@@ -4,6 +4,7 @@ import { UsageError, type CliIO } from '../io.js';
 import { runWithProgress } from '../run-study.js';
 import { studyBusy } from '../../core/store-rules.js';
 import { liveLease } from '../../services/lease.js';
+import { phoneSerials } from '../../services/queue/phone-protocol.js';
 import { remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
 
 export const RESUME_HELP = `Usage: frontier resume <id> [--db PATH] [--json] [--redis URL [--queue NAME]]
@@ -31,6 +32,10 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     if (held) throw studyBusy(held, Date.now());
     if (!flag(p, 'json')) io.err(`resuming study ${rec.id} at ${rec.progress.evals} evaluations\n`);
     const redis = str(p, 'redis');
+    const phones = phoneSerials(rec.spec);
+    if (redis === undefined && phones.length > 0 && (rec.spec.evaluator.kind === 'train' || rec.spec.evaluator.kind === 'table')) {
+      throw new UsageError(`resume: study ${rec.id} measures ${phones.map((s) => `latency:${s}`).join(', ')} on the phones of workers: resume it with --redis URL`);
+    }
     if (redis === undefined) return await runWithProgress(io, store, rec.id, flag(p, 'json'));
     const remote = await remoteEvaluatorFor(store, rec.id, { redisUrl: redis, ...(str(p, 'queue') ? { queue: str(p, 'queue') } : {}) });
     try {
