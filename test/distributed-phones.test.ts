@@ -7,7 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nb201EvaluatorSpec } from '../main/services/evaluators.js';
 import { SqliteStore } from '../main/services/sqlite-store.js';
+import { createStudy } from '../main/services/studies.js';
 import { tempDir } from './cli-helpers.js';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
 import { EmulatedAndroidDevice } from './harness/adb/device.js';
@@ -131,12 +133,27 @@ describe.skipIf(skip)('latency on a phone plugged into a worker (#13)', () => {
     expect(fleet.logs.get(worker)).toMatch(/trial 1's latency on phone .*: the phone went away/);
   }, 300_000);
 
-  it('a search naming a phone no live worker has is refused before a study exists, naming the phones the workers have', async () => {
+  it('a search naming a phone no live worker has is refused before a study exists, naming the phones the workers have; resume without --redis is refused', async () => {
     const db = join(dir, 'none.db');
     const r = await fleet.run(['search', '--space', 'nb201', '--budget-evals', '2', '--objective', 'latency:NOPE123:min', '--redis', redis.url, '--db', db]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`frontier: no live worker of queue frontier-evals has phone NOPE123 (phones on workers: w-phone: ${phone.serial}): start 'frontier worker --redis URL --phones' on the machine it is plugged into`);
     // No database was even opened.
     expect(existsSync(db)).toBe(false);
+    // Such a study, resumed without Redis, says how to resume it (locally nothing measures that phone).
+    const later = join(dir, 'later.db');
+    const store = SqliteStore.open(later);
+    let id: string;
+    try {
+      id = createStudy(store, {
+        name: 'phone', space: 'nb201', strategy: 'random', objectives: [{ metric: 'c10_valid_12ep', direction: 'max' }, { metric: 'latency:NOPE123', direction: 'min' }],
+        constraints: [], report: [], budget: { evals: 2 }, seed: 0, evaluator: nb201EvaluatorSpec(),
+      }).id;
+    } finally {
+      store.close();
+    }
+    const resumed = await fleet.run(['resume', id, '--db', later]);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain(`resume: study ${id} measures latency:NOPE123 on the phones of workers: resume it with --redis URL`);
   }, 60_000);
 });
