@@ -1,31 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CurvePoint, ModelGraph } from '../../../shared/types/index.js';
+import { speechGraph, textGraph } from '../../../test/fixtures/seq-train-graphs.js';
 import { CancellationTokenSource } from '../../core/cancellation.js';
-import { classifier, GraphBuilder } from '../../core/graph/index.js';
 import { chooseBackend, type BackendName } from './backend.js';
 import { buildModel } from './model.js';
 import { trainModel, type TensorData, type TrainOptions } from './trainer.js';
 
 const L = 8;
 const VOCAB = 12;
-
-/** embedding → 1×1 conv → layerNorm → attention (q, k, v projections) → GlobalAvgPool → Dense. */
-export function textGraph(): ModelGraph {
-  const b = new GraphBuilder([L, 1, 1]);
-  const e = b.embedding('emb', b.input, { vocab: VOCAB, units: 8 });
-  const h = b.layerNorm('ln', b.conv('proj', e, { kernel: 1, stride: 1, filters: 8, useBias: true }));
-  const p = (id: string) => b.conv(id, h, { kernel: 1, stride: 1, filters: 8, useBias: true });
-  const a = b.attention('att', p('q'), p('k'), p('v'), { heads: 2 });
-  return b.finish(classifier(b, a, 2), 2);
-}
-
-/** A TC-ResNet-style 1-D conv over time on [T, F, 1]: conv k×F stride 1×F, then a k×1 depthwise conv. */
-export function speechGraph(t: number, f: number): ModelGraph {
-  const b = new GraphBuilder([t, f, 1]);
-  const c = b.convBn('c1', b.input, { kernel: 3, kernelW: f, stride: 1, strideW: f, filters: 8 }, 'relu');
-  const d = b.depthwise('dw', c, { kernel: 3, kernelW: 1, stride: 2, strideW: 1, useBias: true });
-  return b.finish(classifier(b, b.unary('act', 'ReLU', d), 2), 2);
-}
 
 function rng(seed: number): () => number {
   let s = seed;
@@ -76,7 +58,7 @@ async function losses(g: ModelGraph, train: TensorData, val: TensorData): Promis
 describe.each(['wasm', 'cpu'] as BackendName[])('training sequence graphs on tfjs %s', (backend) => {
   it('a text graph (embedding, layerNorm, attention) learns: its training loss goes down', async () => {
     await chooseBackend(backend);
-    const l = await losses(textGraph(), textData(128, 1), textData(32, 2));
+    const l = await losses(textGraph(L, VOCAB), textData(128, 1), textData(32, 2));
     expect(l.length).toBe(4);
     expect(l.every(Number.isFinite)).toBe(true);
     expect(l[3] as number).toBeLessThan(0.8 * (l[0] as number));

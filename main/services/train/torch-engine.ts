@@ -192,9 +192,6 @@ export class TorchModel {
 
   constructor(readonly graph: ModelGraph, o: TorchModelOptions = {}) {
     const a = addon();
-    // Until the native engine implements per-axis windows it would run them as square ones.
-    const w = graph.nodes.find((n) => (n.attrs.kernelW ?? n.attrs.kernel) !== n.attrs.kernel || (n.attrs.strideW ?? n.attrs.stride) !== n.attrs.stride);
-    if (w) throw new NasError('invalid-input', `graph node ${w.id} (${w.op}): the libtorch engine does not support kernelW/strideW yet; train it on a tfjs backend`);
     try {
       this.m = new a.Model(graph, { seed: o.seed ?? 0, device: o.device ?? defaultTorchDevice(), threads: o.threads ?? 1, fastDepthwise: o.fastDepthwise ?? true });
     } catch (e) {

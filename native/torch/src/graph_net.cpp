@@ -71,6 +71,31 @@ struct DepthwiseConv : public torch::autograd::Function<DepthwiseConv> {
   }
 };
 
+/** Float token ids NCHW [N, 1, L, 1] → [N, units, L, 1]: rows of `table` [vocab, units], ids rounded. */
+torch::Tensor embedLookup(const torch::Tensor& x, const torch::Tensor& table) {
+  torch::Tensor ids = x.reshape({x.size(0), x.size(2)}).round().to(torch::kLong);
+  return at::embedding(table, ids).permute({0, 2, 1}).unsqueeze(3);
+}
+
+/** γ(x − μ)/max(σ, ε) + β over the channels (dim 1), as sqrt(max(σ², ε²)) so a constant row has a finite gradient. */
+torch::Tensor layerNormOp(const torch::Tensor& x, const torch::Tensor& gamma, const torch::Tensor& beta, double eps) {
+  torch::Tensor d = x - x.mean({1}, true);
+  torch::Tensor sigma = d.square().mean({1}, true).clamp_min(eps * eps).sqrt();
+  std::vector<int64_t> view(x.dim(), 1);
+  view[1] = -1;
+  return d / sigma * gamma.view(view) + beta.view(view);
+}
+
+/** Multi-head attention of q, k, v NCHW [N, C, L, 1]: head h on channels [h·d, (h+1)·d). */
+torch::Tensor attentionOp(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t heads) {
+  const int64_t n = q.size(0), c = q.size(1), l = q.size(2), d = c / heads;
+  // [N, C, L, 1] → [N, heads, L, d]
+  auto split = [&](const torch::Tensor& t) { return t.reshape({n, heads, d, l}).transpose(2, 3); };
+  torch::Tensor scores = at::matmul(split(q), split(k).transpose(2, 3)) / std::sqrt(static_cast<double>(d));
+  torch::Tensor out = at::matmul(scores.softmax(-1), split(v));  // [N, heads, L, d]
+  return out.transpose(2, 3).reshape({n, c, l, 1});
+}
+
 }  // namespace
 
 std::string shapeString(const torch::Tensor& t) { return shapeOf(t.sizes().vec()); }
@@ -96,17 +121,29 @@ GraphNet::GraphNet(GraphSpec spec, uint64_t seed, torch::Device device, bool fas
     int64_t cin = inShape.back();
     Params& p = params_[i];
     p.cin = cin;
-    const int64_t k = n.kernel;
+    const int64_t k = n.kernel, kw = n.kernelW;
+    const bool window = k >= 1 && kw >= 1 && n.stride >= 1 && n.strideW >= 1;
     if (n.op == "Conv2D") {
-      if (n.filters < 1 || k < 1 || n.stride < 1) throw GraphError("graph node " + n.id + ": Conv2D needs filters, kernel and stride >= 1");
-      double stdv = std::sqrt(2.0 / static_cast<double>(k * k * cin));
-      p.weight = torch::empty({n.filters, cin, k, k}, opts).normal_(0.0, stdv, gen);
+      if (n.filters < 1 || !window) throw GraphError("graph node " + n.id + ": Conv2D needs filters, kernel, kernelW, stride and strideW >= 1");
+      double stdv = std::sqrt(2.0 / static_cast<double>(k * kw * cin));
+      p.weight = torch::empty({n.filters, cin, k, kw}, opts).normal_(0.0, stdv, gen);
       if (n.useBias) p.bias = torch::zeros({n.filters}, opts);
     } else if (n.op == "DepthwiseConv2D") {
-      if (k < 1 || n.stride < 1) throw GraphError("graph node " + n.id + ": DepthwiseConv2D needs kernel and stride >= 1");
-      double stdv = std::sqrt(2.0 / static_cast<double>(k * k));
-      p.weight = torch::empty({cin, 1, k, k}, opts).normal_(0.0, stdv, gen);
+      if (!window) throw GraphError("graph node " + n.id + ": DepthwiseConv2D needs kernel, kernelW, stride and strideW >= 1");
+      double stdv = std::sqrt(2.0 / static_cast<double>(k * kw));
+      p.weight = torch::empty({cin, 1, k, kw}, opts).normal_(0.0, stdv, gen);
       if (n.useBias) p.bias = torch::zeros({cin}, opts);
+    } else if (n.op == "Embedding") {
+      if (n.vocab < 1 || n.units < 1) throw GraphError("graph node " + n.id + ": Embedding needs vocab and units >= 1");
+      if (cin != 1 || inShape.size() != 3 || inShape[1] != 1) throw GraphError("graph node " + n.id + ": Embedding needs token ids [L, 1, 1], got " + shapeOf(inShape));
+      p.weight = torch::empty({n.vocab, n.units}, opts).uniform_(-0.05, 0.05, gen);
+    } else if (n.op == "LayerNorm") {
+      p.gamma = torch::ones({cin}, opts);
+      p.beta = torch::zeros({cin}, opts);
+    } else if (n.op == "Attention") {
+      if (n.inputs.size() != 3) throw GraphError("graph node " + n.id + ": Attention takes q, k and v");
+      if (n.heads < 1 || cin % n.heads != 0) throw GraphError("graph node " + n.id + ": Attention heads (" + std::to_string(n.heads) + ") must divide the " + std::to_string(cin) + " channels");
+      if (inShape.size() != 3 || inShape[1] != 1) throw GraphError("graph node " + n.id + ": Attention needs sequences [L, 1, C], got " + shapeOf(inShape));
     } else if (n.op == "Dense") {
       if (n.units < 1) throw GraphError("graph node " + n.id + ": Dense needs units >= 1");
       double limit = std::sqrt(6.0 / static_cast<double>(cin + n.units));
@@ -119,7 +156,7 @@ GraphNet::GraphNet(GraphSpec spec, uint64_t seed, torch::Device device, bool fas
       p.var = torch::ones({cin}, opts);
     } else if (n.op == "ReLU" || n.op == "ReLU6" || n.op == "Sigmoid" || n.op == "Tanh" || n.op == "MaxPool" || n.op == "AvgPool" ||
                n.op == "GlobalAvgPool" || n.op == "Add" || n.op == "Mul" || n.op == "Concat" || n.op == "Reshape" || n.op == "Zero") {
-      if ((n.op == "MaxPool" || n.op == "AvgPool") && (k < 1 || n.stride < 1)) throw GraphError("graph node " + n.id + ": pooling needs kernel and stride >= 1");
+      if ((n.op == "MaxPool" || n.op == "AvgPool") && !window) throw GraphError("graph node " + n.id + ": pooling needs kernel, kernelW, stride and strideW >= 1");
     } else {
       throw GraphError("graph node " + n.id + ": the libtorch engine has no op " + n.op);
     }
@@ -151,19 +188,20 @@ torch::Tensor GraphNet::apply(size_t i, const std::vector<torch::Tensor>& xs, bo
   const NodeSpec& n = spec_.nodes[i];
   Params& p = params_[i];
   const torch::Tensor& x = xs[0];
-  const int64_t k = n.kernel, s = n.stride;
+  const int64_t k = n.kernel, s = n.stride, kw = n.kernelW, sw = n.strideW;
   try {
     if (n.op == "Conv2D" || n.op == "DepthwiseConv2D") {
       auto ph = samePad(x.size(2), k, s);
-      auto pw = samePad(x.size(3), k, s);
+      auto pw = samePad(x.size(3), kw, sw);
       int64_t groups = n.op == "DepthwiseConv2D" ? x.size(1) : 1;
       c10::optional<torch::Tensor> bias = p.bias.defined() ? c10::optional<torch::Tensor>(p.bias) : c10::nullopt;
-      if (n.op == "DepthwiseConv2D" && fastDepthwise_ && (s == 1 || k >= 5) && training && torch::GradMode::is_enabled() && x.device().is_cpu()) {
+      const bool square = k == kw && s == sw;  // Frontier's depthwise backward handles square windows only
+      if (n.op == "DepthwiseConv2D" && square && fastDepthwise_ && (s == 1 || k >= 5) && training && torch::GradMode::is_enabled() && x.device().is_cpu()) {
         torch::Tensor xp = ph.first || ph.second || pw.first || pw.second ? at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, 0) : x;
         torch::Tensor y = DepthwiseConv::apply(xp, p.weight, s);
         return p.bias.defined() ? y + p.bias.view({1, -1, 1, 1}) : y;
       }
-      const std::vector<int64_t> stride{s, s}, dilation{1, 1};
+      const std::vector<int64_t> stride{s, sw}, dilation{1, 1};
       if (ph.first == ph.second && pw.first == pw.second) return at::conv2d(x, p.weight, bias, stride, std::vector<int64_t>{ph.first, pw.first}, dilation, groups);
       return at::conv2d(at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, 0), p.weight, bias, stride, std::vector<int64_t>{0, 0}, dilation, groups);
     }
@@ -181,20 +219,20 @@ torch::Tensor GraphNet::apply(size_t i, const std::vector<torch::Tensor>& xs, bo
     if (n.op == "Tanh") return at::tanh(x);
     if (n.op == "MaxPool" || n.op == "AvgPool") {
       auto ph = samePad(x.size(2), k, s);
-      auto pw = samePad(x.size(3), k, s);
+      auto pw = samePad(x.size(3), kw, sw);
       bool symmetric = ph.first == ph.second && pw.first == pw.second;
       if (n.op == "MaxPool") {
-        if (symmetric) return at::max_pool2d(x, {k, k}, {s, s}, {ph.first, pw.first});
-        return at::max_pool2d(at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, -std::numeric_limits<double>::infinity()), {k, k}, {s, s});
+        if (symmetric) return at::max_pool2d(x, {k, kw}, {s, sw}, {ph.first, pw.first});
+        return at::max_pool2d(at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, -std::numeric_limits<double>::infinity()), {k, kw}, {s, sw});
       }
-      if (symmetric) return at::avg_pool2d(x, {k, k}, {s, s}, {ph.first, pw.first}, false, /*count_include_pad=*/false);
+      if (symmetric) return at::avg_pool2d(x, {k, kw}, {s, sw}, {ph.first, pw.first}, false, /*count_include_pad=*/false);
       // Zero padding counted out of the mean: window sums over the padded tensor, divided by the
       // number of real elements in each window.
-      torch::Tensor sum = at::avg_pool2d(at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, 0), {k, k}, {s, s}, {0, 0}, false, true);
+      torch::Tensor sum = at::avg_pool2d(at::constant_pad_nd(x, {pw.first, pw.second, ph.first, ph.second}, 0), {k, kw}, {s, sw}, {0, 0}, false, true);
       if (!p.poolDivisor.defined() || p.poolDivisor.size(2) != sum.size(2) || p.poolDivisor.size(3) != sum.size(3)) {
         torch::NoGradGuard no_grad;
         torch::Tensor ones = torch::ones({1, 1, x.size(2), x.size(3)}, x.options().requires_grad(false));
-        p.poolDivisor = at::avg_pool2d(at::constant_pad_nd(ones, {pw.first, pw.second, ph.first, ph.second}, 0), {k, k}, {s, s}, {0, 0}, false, true);
+        p.poolDivisor = at::avg_pool2d(at::constant_pad_nd(ones, {pw.first, pw.second, ph.first, ph.second}, 0), {k, kw}, {s, sw}, {0, 0}, false, true);
       }
       return sum / p.poolDivisor;
     }
@@ -208,6 +246,9 @@ torch::Tensor GraphNet::apply(size_t i, const std::vector<torch::Tensor>& xs, bo
     if (n.op == "Concat") return at::cat(xs, 1);
     if (n.op == "Reshape") return x.dim() == 4 ? x.permute({0, 2, 3, 1}).flatten(1) : x.flatten(1);
     if (n.op == "Zero") return at::zeros_like(x);
+    if (n.op == "Embedding") return embedLookup(x, p.weight);
+    if (n.op == "LayerNorm") return layerNormOp(x, p.gamma, p.beta, n.epsilon);
+    if (n.op == "Attention") return attentionOp(xs[0], xs[1], xs[2], n.heads);
   } catch (const c10::Error& e) {
     std::string shapes;
     for (const auto& t : xs) shapes += (shapes.empty() ? "" : ", ") + shapeString(t);
@@ -263,7 +304,12 @@ std::map<std::string, torch::Tensor> GraphNet::kerasWeights(bool grads) const {
     if (n.op == "Conv2D") put("kernel", value(p.weight).permute({2, 3, 1, 0}));
     if (n.op == "DepthwiseConv2D") put("kernel", value(p.weight).permute({2, 3, 0, 1}));
     if (n.op == "Dense") put("kernel", value(p.weight).t());
+    if (n.op == "Embedding") put("embeddings", value(p.weight));
     if (p.bias.defined()) put("bias", value(p.bias));
+    if (n.op == "LayerNorm") {
+      put("gamma", value(p.gamma));
+      put("beta", value(p.beta));
+    }
     if (n.op == "BatchNorm") {
       put("gamma", value(p.gamma));
       put("beta", value(p.beta));
@@ -299,16 +345,18 @@ void GraphNet::setKerasWeight(const std::string& name, const float* data, size_t
     std::vector<int64_t> toTorch;
     if (kind == "kernel" && n.op == "Conv2D") {
       target = &p.weight;
-      keras = {n.kernel, n.kernel, p.cin, n.filters};
+      keras = {n.kernel, n.kernelW, p.cin, n.filters};
       toTorch = {3, 2, 0, 1};
     } else if (kind == "kernel" && n.op == "DepthwiseConv2D") {
       target = &p.weight;
-      keras = {n.kernel, n.kernel, p.cin, 1};
+      keras = {n.kernel, n.kernelW, p.cin, 1};
       toTorch = {2, 3, 0, 1};
     } else if (kind == "kernel" && n.op == "Dense") {
       target = &p.weight;
       keras = {p.cin, n.units};
       toTorch = {1, 0};
+    } else if (kind == "embeddings" && n.op == "Embedding") {
+      target = &p.weight;
     } else if (kind == "bias" && p.bias.defined()) {
       target = &p.bias;
     } else if (kind == "gamma" && p.gamma.defined()) {

@@ -18,10 +18,14 @@ struct NodeSpec {
   std::string op;
   int64_t kernel = 1;
   int64_t stride = 1;
+  int64_t kernelW = 1;  // along W; the graph's absent kernelW means kernel (napi_util.h fills it in)
+  int64_t strideW = 1;
   int64_t filters = 0;
   int64_t units = 0;
+  int64_t vocab = 0;   // Embedding rows
+  int64_t heads = 1;   // Attention heads
   bool useBias = false;
-  double epsilon = 1e-3;
+  double epsilon = 1e-3;  // BatchNorm; LayerNorm defaults to 1e-6
   double momentum = 0.99;  // Keras convention: new = m * old + (1 - m) * batch
   bool keepDims = false;
   std::vector<int> inputs;      // -1: the graph input; else an earlier node's index

@@ -204,10 +204,14 @@ inline GraphSpec readGraph(Napi::Env env, const Napi::Object& g) {
     Napi::Object a = n.Get("attrs").IsObject() ? n.Get("attrs").As<Napi::Object>() : Napi::Object::New(env);
     s.kernel = intAttr(a, "kernel", 1);
     s.stride = intAttr(a, "stride", 1);
+    s.kernelW = intAttr(a, "kernelW", s.kernel);
+    s.strideW = intAttr(a, "strideW", s.stride);
+    s.vocab = intAttr(a, "vocab", 0);
+    s.heads = intAttr(a, "heads", 1);
     s.filters = intAttr(a, "filters", 0);
     s.units = intAttr(a, "units", 0);
     s.useBias = intAttr(a, "useBias", s.op == "Dense" ? 1 : 0) != 0;
-    s.epsilon = numAttr(a, "epsilon", 1e-3);
+    s.epsilon = numAttr(a, "epsilon", s.op == "LayerNorm" ? 1e-6 : 1e-3);
     s.momentum = numAttr(a, "momentum", 0.99);
     s.keepDims = intAttr(a, "keepDims", 0) != 0;
     s.shape = intList(env, n.Get("shape"), "graph node " + s.id + " shape");
