@@ -14,6 +14,10 @@ import { runGraphTfjs } from './harness/tfjs-graph.js';
 import { setTfjsWeights, weightsFromTfjs } from '../main/services/export/tfjs-weights.js';
 import { tf } from '../main/services/train/backend.js';
 import { buildModel } from '../main/services/train/model.js';
+import { randomWeights } from '../main/services/export/weights.js';
+import { buildGraph } from '../main/core/graph/index.js';
+import { KwsSpace } from '../main/core/spaces/kws.js';
+import { TextSpace } from '../main/core/spaces/text.js';
 
 const TOL = 1e-4;
 
@@ -78,6 +82,18 @@ describe('ONNX export of speech and text models in onnxruntime-node against tfjs
         expect(r.ops).toEqual(expect.arrayContaining(['Cast', 'Gather', 'ReduceMean', 'Sqrt', 'Max', 'MatMul', 'Softmax']));
         expect(r.ops).not.toContain('LayerNormalization');
       }
+    }
+  });
+
+  it('sampled architectures of the kws and text spaces (text from token ids), batch 2', async () => {
+    const rng = new Rng(23);
+    const kws = new KwsSpace();
+    const text = new TextSpace();
+    for (let i = 0; i < 3; i++) {
+      const g = buildGraph(kws, kws.freeze(kws.sample(rng)), { input: [49, 10, 1], classes: 12 });
+      expect((await ortDiff(g, randomWeights(g, i), features(g, 2, i), 2, { softmax: false })).diff, `kws ${i}`).toBeLessThanOrEqual(TOL);
+      const t = buildGraph(text, text.freeze(text.sample(rng)), { input: [24, 1, 1], classes: 6, vocab: 300 });
+      expect((await ortDiff(t, randomWeights(t, i), tokenIds(2, 24, i, 300), 2, { softmax: false })).diff, `text ${i}`).toBeLessThanOrEqual(TOL);
     }
   });
 

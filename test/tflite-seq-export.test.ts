@@ -23,6 +23,10 @@ import { runGraphTfjs } from './harness/tfjs-graph.js';
 import { missingPeer } from './harness/peer.js';
 import { execFileSync } from 'node:child_process';
 import { setTfjsWeights, weightsFromTfjs } from '../main/services/export/tfjs-weights.js';
+import { randomWeights } from '../main/services/export/weights.js';
+import { buildGraph } from '../main/core/graph/index.js';
+import { KwsSpace } from '../main/core/spaces/kws.js';
+import { TextSpace } from '../main/core/spaces/text.js';
 import { tf } from '../main/services/train/backend.js';
 import { buildModel } from '../main/services/train/model.js';
 
@@ -129,6 +133,28 @@ describe.skipIf(skip)('TFLite export of speech and text models, checked in Arm N
       } finally {
         model.dispose();
       }
+    }
+  });
+
+  it('sampled architectures of the kws and text spaces (text after its embedding) within 1e-4', async () => {
+    const rng = new Rng(21);
+    const kws = new KwsSpace();
+    const text = new TextSpace();
+    for (let i = 0; i < 3; i++) {
+      const g = buildGraph(kws, kws.freeze(kws.sample(rng)), { input: [49, 10, 1], classes: 12 });
+      const r = await armnnVsTfjs(g, randomWeights(g, i), features(g, i), false);
+      expect(r.diff, `kws ${i}`).toBeLessThanOrEqual(TOL);
+    }
+    for (let i = 0; i < 3; i++) {
+      const arch = text.freeze(text.sample(rng));
+      const g = buildGraph(text, arch, { input: [24, 1, 1], classes: 6, vocab: 300 });
+      const w = randomWeights(g, i);
+      const ids = tokenIds(1, 24, i, 300);
+      const rows = lookUp(w.get('embed', 'embeddings') as Float32Array, ids, g.nodes[0]?.shape[2] as number);
+      const { output } = await runTfliteInArmnn(exportTflite(g, w, { softmax: false, inputAt: 'embed' }).bytes, rows);
+      const ref = await runGraphTfjs(g, w, ids);
+      expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
+      expect(maxAbsDiff(output, ref), `text ${arch.key}`).toBeLessThanOrEqual(TOL);
     }
   });
 
