@@ -59,7 +59,10 @@ export function createStudy(store: Store, spec: StudySpec, clock: Clock = system
   const space = createSpace(spec.space, spec.spaceOptions ?? {});
   const strategy = createStrategy(spec.strategy, { space, objectives: spec.objectives, seed: spec.seed, options: spec.strategyOptions ?? {} });
   const evaluator = createEvaluator(spec);
+  let stored = spec;
   try {
+    // Text data: the tokenizer fitted on the training split is stored with the study.
+    if (evaluator instanceof TrainEvaluator) stored = evaluator.storedSpec(spec);
     if (strategy.askFidelity && !evaluator.fidelities?.length) {
       onWarning(`strategy ${spec.strategy} picks a fidelity (e.g. epochs) per trial, but this evaluator has only one: promoted architectures are evaluated again for nothing (use training, or the nb201 tables with their 12- and 200-epoch fidelities)`);
     }
@@ -72,7 +75,7 @@ export function createStudy(store: Store, spec: StudySpec, clock: Clock = system
   } finally {
     evaluator.dispose?.();
   }
-  return store.createStudy(spec, clock.now());
+  return store.createStudy(stored, clock.now());
 }
 
 export async function runStudy(

@@ -74,7 +74,7 @@ export function retrainPlan(rec: StudyRecord, o: Pick<RetrainOptions, 'epochs' |
     throw new NasError('invalid-input', `study ${rec.id} replayed ${rec.spec.evaluator.kind} results and trained nothing: give --data (e.g. builtin:fashion-mnist) to train its architectures`);
   }
   if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 1)) throw new NasError('invalid-input', `epochs must be a positive integer, got ${o.epochs}`);
-  const data: DataSpec = { ref: o.data ?? e.data ?? DEFAULT_DATASET, val: e.val ?? 1000, seed: rec.spec.seed, cwd: o.data ? o.cwd : (e.cwd ?? o.cwd), ...(e.audio ? { audio: e.audio } : {}) };
+  const data: DataSpec = { ref: o.data ?? e.data ?? DEFAULT_DATASET, val: e.val ?? 1000, seed: rec.spec.seed, cwd: o.data ? o.cwd : (e.cwd ?? o.cwd), ...(e.audio ? { audio: e.audio } : {}), ...(e.text ? { text: e.text } : {}) };
   const train: TrainOptions = {
     ...TRAIN_DEFAULTS,
     epochs: o.epochs ?? e.epochs ?? TRAIN_DEFAULTS.epochs,
@@ -139,7 +139,7 @@ export async function retrainTrials(store: Store, o: RetrainOptions): Promise<Re
   const out: RetrainResult[] = [];
   for (const [index, t] of trials.entries()) {
     const arch = space.freeze(t.sample);
-    const graph = buildGraph(space, arch, { input: d.train.shape, classes: d.train.classes, ...(plan.evaluator.nb201 ? { nb201: plan.evaluator.nb201 } : {}), ...(plan.evaluator.mobilenet ? { mobilenet: plan.evaluator.mobilenet } : {}) });
+    const graph = buildGraph(space, arch, { input: d.train.shape, classes: d.train.classes, ...(d.text ? { vocab: d.text.vocab } : {}), ...(plan.evaluator.nb201 ? { nb201: plan.evaluator.nb201 } : {}), ...(plan.evaluator.mobilenet ? { mobilenet: plan.evaluator.mobilenet } : {}) });
     o.onProgress?.({ trial: t.number, index, of: trials.length });
     const { result, testAccuracy, weights } = await trainOne(graph, choice.info.name, plan, (point) => o.onProgress?.({ trial: t.number, index, of: trials.length, point }), token);
     const settings = {

@@ -10,12 +10,13 @@ import type { SearchSpace } from '../../core/search-space.js';
 import { Rng } from '../../core/rng.js';
 import { createSpace } from '../../core/spaces.js';
 import { audioOptions, type AudioFeatureOptions } from '../data/audio-features.js';
+import type { ByteTokenizer } from '../data/tokenizer.js';
 import { DEFAULT_DATASET } from '../data/builtin.js';
 import { isBackendName, type BackendName } from './backend.js';
 import { LATENCY_DEFAULTS } from './latency.js';
 import { loadTorch } from './torch-engine.js';
 import { TrainerPool } from './pool.js';
-import { prepareData, runTrial, threadBackend, type DataSpec, type TrialJob, type TrialOutput } from './trial.js';
+import { prepareData, runTrial, threadBackend, type DataSpec, type PreparedData, type TrialJob, type TrialOutput } from './trial.js';
 import { TRAIN_DEFAULTS, type TrainOptions } from './trainer.js';
 import { isZeroCostProxy } from './zero-cost.js';
 import { proxyBatch, ZeroCostScreen } from './zero-cost-screen.js';
@@ -60,6 +61,12 @@ export interface TrainEvaluatorSpec {
   readonly mobilenet?: Partial<MobilenetMacroOptions>;
   /** Speech data: how clips become features (window, hop, mel bands, MFCCs, noise); defaults for what is not given. */
   readonly audio?: Partial<AudioFeatureOptions>;
+  /**
+   * Text data: tokenizer settings (tokens per example `length`, default 64; byte-pair `merges`,
+   * default 254) and the tokenizer fitted on the training split, which createStudy stores here so
+   * that resuming, retraining and exporting encode texts the same (see data/tokenizer.ts).
+   */
+  readonly text?: { readonly length?: number; readonly merges?: number; readonly tokenizer?: ByteTokenizer };
 }
 
 /** The latency device id of a local backend: `local:<backend>`, with the GPU named for the native engine on CUDA. */
@@ -99,7 +106,7 @@ function checkShape(e: TrainEvaluatorSpec): void {
   for (const f of ['data', 'cwd', 'backend'] as const) if (e[f] !== undefined && typeof e[f] !== 'string') throw bad(f, 'text');
   for (const f of ['latency', 'earlyStop'] as const) if (e[f] !== undefined && typeof e[f] !== 'boolean') throw bad(f, 'true or false');
   if (e.latencyBackends !== undefined && !Array.isArray(e.latencyBackends)) throw bad('latencyBackends', 'a list of backend names');
-  for (const f of ['augment', 'nb201', 'mobilenet', 'audio'] as const) if (e[f] !== undefined && !isObject(e[f])) throw bad(f, 'an object');
+  for (const f of ['augment', 'nb201', 'mobilenet', 'audio', 'text'] as const) if (e[f] !== undefined && !isObject(e[f])) throw bad(f, 'an object');
   if (e.augment !== undefined && typeof e.augment.flip !== 'boolean') throw bad('augment.flip', 'true or false');
 }
 
@@ -120,6 +127,8 @@ export class TrainEvaluator implements Evaluator {
   private readonly train: TrainOptions;
   private readonly input: readonly [number, number, number];
   private readonly classes: number;
+  /** Text data: the tokenizer (fitted or stored) and the Embedding's vocabulary size. */
+  private readonly text?: PreparedData['text'];
   private readonly pool?: TrainerPool;
   /** Epochs a trial may be trained for (a multi-fidelity strategy picks one; default all). */
   readonly fidelities: readonly number[];
@@ -146,10 +155,12 @@ export class TrainEvaluator implements Evaluator {
       seed: spec.seed,
       cwd: e.cwd ?? process.cwd(),
       ...(e.audio ? { audio: audioOptions(e.audio) } : {}),
+      ...(e.text ? { text: e.text } : {}),
     };
     const prepared = prepareData(this.data);
     this.input = prepared.train.shape;
     this.classes = prepared.train.classes;
+    if (prepared.text) this.text = prepared.text;
     this.train = {
       ...TRAIN_DEFAULTS,
       epochs: num(e.epochs, 'epochs', (n) => Number.isInteger(n) && n >= 1) ?? TRAIN_DEFAULTS.epochs,
@@ -198,7 +209,16 @@ export class TrainEvaluator implements Evaluator {
   }
 
   private graph(a: Architecture) {
-    return buildGraph(this.space, a, { input: this.input, classes: this.classes, ...(this.e.nb201 ? { nb201: this.e.nb201 } : {}), ...(this.e.mobilenet ? { mobilenet: this.e.mobilenet } : {}) });
+    return buildGraph(this.space, a, { input: this.input, classes: this.classes, ...(this.text ? { vocab: this.text.vocab } : {}), ...(this.e.nb201 ? { nb201: this.e.nb201 } : {}), ...(this.e.mobilenet ? { mobilenet: this.e.mobilenet } : {}) });
+  }
+
+  /**
+   * The spec to store for a study of this evaluator: for text data, with the tokenizer fitted on the
+   * training split (so a resumed study or a retraining never refits it on data that may have changed).
+   */
+  storedSpec(spec: StudySpec): StudySpec {
+    if (!this.text || this.e.text?.tokenizer) return spec;
+    return { ...spec, evaluator: { ...spec.evaluator, text: { ...this.e.text, tokenizer: this.text.tokenizer } } };
   }
 
   known(a: Architecture): Metrics {
@@ -233,22 +253,42 @@ export class TrainEvaluator implements Evaluator {
   }
 
   /**
-   * Trains for `trial.fidelity` epochs when a multi-fidelity strategy asks (a promoted architecture
-   * is trained again from scratch for its longer schedule: the cosine schedule depends on the length,
-   * and the trainer keeps no checkpoint to continue from; each run is charged its own time).
+   * Trains for `trial.fidelity` epochs when a multi-fidelity strategy asks. A promoted architecture
+   * (asked again at more epochs) continues from the weights its lower rung left, trained only for
+   * the extra epochs (a fresh cosine schedule over them, a warm restart) and charged only their time;
+   * its curve and `epochs` count from the start. Weights of the last RUNG_WEIGHTS lower-rung runs are
+   * kept in memory; one no longer kept (or lost with a restart) is trained from scratch.
    */
   async evaluate(a: Architecture, report: (p: CurvePoint) => void, token: CancellationToken, trial?: TrialRef): Promise<EvaluationResult> {
     const epochs = trial?.fidelity ?? this.train.epochs;
     if (!this.fidelities.includes(epochs)) throw new NasError('invalid-input', `train evaluator: fidelity ${epochs} is not a number of epochs in 1..${this.train.epochs}`);
-    const train = epochs === this.train.epochs ? this.train : { ...this.train, epochs };
-    if (!this.stopper) return this.trainOnce(a, train, report, token);
-    return withEarlyStopping(this.stopper, (rep, tok) => this.trainOnce(a, train, rep, tok), report, token, {
+    const kept = trial?.fidelity !== undefined ? this.rungWeights.get(a.key) : undefined;
+    const from = kept && kept.epochs < epochs ? kept : undefined;
+    const run = epochs - (from?.epochs ?? 0);
+    const train = run === this.train.epochs ? this.train : { ...this.train, epochs: run };
+    const rung: Rung = { ...(from ? { from } : {}), keep: trial?.fidelity !== undefined && epochs < this.train.epochs };
+    if (!this.stopper) return this.trainOnce(a, train, report, token, rung);
+    return withEarlyStopping(this.stopper, (rep, tok) => this.trainOnce(a, train, rep, tok, rung), report, token, {
       known: costMetrics(graphCost(this.graph(a))),
       horizon: epochs,
     });
   }
 
-  private async trainOnce(a: Architecture, train: TrainOptions, report: (p: CurvePoint) => void, token: CancellationToken): Promise<EvaluationResult> {
+  /** Trained weights of lower-rung runs by architecture key (insertion order: oldest first). */
+  private readonly rungWeights = new Map<string, RungWeights>();
+
+  private keepRung(key: string, epochs: number, weights: ReadonlyMap<string, Float32Array>): void {
+    this.rungWeights.delete(key);
+    this.rungWeights.set(key, { epochs, weights });
+    for (const k of this.rungWeights.keys()) {
+      if (this.rungWeights.size <= RUNG_WEIGHTS) break;
+      this.rungWeights.delete(k);
+    }
+  }
+
+  private async trainOnce(a: Architecture, train: TrainOptions, curve: (p: CurvePoint) => void, token: CancellationToken, rung: Rung = { keep: false }): Promise<EvaluationResult> {
+    const offset = rung.from?.epochs ?? 0;
+    const report = offset ? (p: CurvePoint) => curve({ ...p, step: p.step + offset }) : curve;
     const graph = this.graph(a);
     // Resolve the backend once here, so that workers use the same one without probing again.
     const backend = this.pool ? (await threadBackend(this.e.backend)).info.name : this.e.backend;
@@ -259,15 +299,18 @@ export class TrainEvaluator implements Evaluator {
       ...(backend ? { backend } : {}),
       ...(this.e.latency === false ? {} : { latency: LATENCY_DEFAULTS }),
       ...(this.e.latencyBackends?.length ? { latencyBackends: this.e.latencyBackends } : {}),
+      ...(rung.from ? { startFrom: rung.from.weights } : {}),
+      ...(rung.keep ? { keepWeights: true } : {}),
     };
     const out: TrialOutput = this.pool ? await this.pool.run(job, report, token) : await runTrial(job, report, token);
     const r = out.result;
-    const trained = `epochs:${r.epochs}`;
+    if (out.weights) this.keepRung(a.key, offset + r.epochs, out.weights);
+    const trained = `epochs:${offset + r.epochs}${rung.from ? ` (continued from ${offset})` : ''}`;
     const metrics: Record<string, number> = {
       val_accuracy: r.valAccuracy,
       val_loss: r.valLoss,
       train_loss: r.trainLoss,
-      epochs: r.epochs,
+      epochs: offset + r.epochs,
       train_images_per_s: r.imagesPerSecond,
       ...(out.testAccuracy !== undefined ? { test_accuracy: out.testAccuracy } : {}),
       ...costMetrics(graphCost(graph)),
@@ -301,6 +344,20 @@ export class TrainEvaluator implements Evaluator {
   dispose(): void {
     void this.pool?.dispose();
   }
+}
+
+/** How many architectures' lower-rung weights a training evaluator keeps for promotions. */
+export const RUNG_WEIGHTS = 32;
+
+interface RungWeights {
+  readonly epochs: number;
+  readonly weights: ReadonlyMap<string, Float32Array>;
+}
+
+/** A run's place in successive halving: the lower rung it continues from, whether to keep its weights. */
+interface Rung {
+  readonly from?: RungWeights;
+  readonly keep: boolean;
 }
 
 /** What a strategy context gets from a study's evaluator: a training evaluator's zero-cost screen. */

@@ -31,7 +31,8 @@ export function quantile(sorted: readonly number[], q: number): number {
  * the logits back (so asynchronous backends are timed to completion), median and p90 over the runs.
  */
 export async function measureLatency(model: tf.LayersModel, inputShape: readonly number[], o: LatencyOptions = LATENCY_DEFAULTS): Promise<LatencyResult> {
-  const x = tf.randomNormal([1, ...inputShape], 0, 1, 'float32', 1);
+  // Uniform in [0, 1): also valid token ids (0 or 1) for a text model's Embedding, which has no negative rows.
+  const x = tf.randomUniform([1, ...inputShape], 0, 1, 'float32', 1);
   const once = async () => {
     const y = model.predict(x) as tf.Tensor;
     await y.data();
