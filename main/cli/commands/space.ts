@@ -6,7 +6,7 @@ import { UsageError, type CliIO } from '../io.js';
 
 export const SPACE_HELP = `Usage: frontier space count <space> [--unique] [--json]
 
-Prints the exact number of architectures of a space: nb201, mobilenet, or a .yaml/.json space
+Prints the exact number of architectures of a space: nb201, mobilenet, kws, or a .yaml/.json space
 document (validated; errors name the line). --unique counts nb201 cells up to isomorphism.
 `;
 
@@ -19,7 +19,7 @@ export async function spaceCommand(argv: readonly string[], io: CliIO): Promise<
   if (p.positionals.length === 0) throw new UsageError("space: which subcommand? try 'frontier space count nb201' (see 'frontier space --help')");
   const [verb, name] = p.positionals;
   if (verb !== 'count') throw new UsageError(`space: unknown subcommand ${quoteText(verb ?? '')} (try 'frontier space count nb201')`);
-  if (!name) throw new UsageError('space count: which space? nb201, mobilenet or a space file');
+  if (!name) throw new UsageError('space count: which space? nb201, mobilenet, kws or a space file');
   const space = loadSpace(name, io);
   const count = space.count();
   let unique: number | undefined;
