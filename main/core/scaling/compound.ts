@@ -94,8 +94,13 @@ export function fitPhi(c: Coefficients, fits: (m: Multipliers) => boolean, o: { 
     if (fits(at(mid))) lo = mid;
     else hi = mid;
   }
-  return { phi: Number(lo.toFixed(4)), multipliers: at(lo) };
+  // φ to 4 decimals, rounded down (still within the budget), and the multipliers of exactly that φ.
+  const phi = floorPhi(lo);
+  return { phi, multipliers: at(phi) };
 }
+
+/** φ rounded down to 4 decimals (what is stored and shown; its multipliers are recomputed from it). */
+export const floorPhi = (phi: number): number => Math.floor(phi * 1e4 + 1e-9) / 1e4;
 
 /** A scaling target: a budget on one cost, which the scaled model must not exceed. */
 export interface ScaleTarget {

@@ -61,6 +61,8 @@ describe('compound coefficients', () => {
     const fit = fitPhi(EFFICIENTNET_COEFFICIENTS, (m) => flops(m) <= 4 * base);
     expect(fit).toBeDefined();
     expect(flops(fit!.multipliers)).toBeLessThanOrEqual(4 * base);
+    expect(fit!.multipliers).toEqual(multipliersAt(EFFICIENTNET_COEFFICIENTS, fit!.phi));
+    expect(fit!.phi).toBe(Number(fit!.phi.toFixed(4)));
     expect(flops(multipliersAt(EFFICIENTNET_COEFFICIENTS, fit!.phi + 0.05))).toBeGreaterThan(4 * base);
     expect(fitPhi(EFFICIENTNET_COEFFICIENTS, () => false)).toBeUndefined();
   });

@@ -9,7 +9,7 @@
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
 import type { CurvePoint, StudyProgress, StudySpec } from '../../../shared/types/index.js';
 import { CancellationToken } from '../../core/cancellation.js';
-import { coefficientGrid, fitPhi, flopsFactor, multipliersAt, type Coefficients, type GridOptions, type Multipliers, type ScaleTarget } from '../../core/scaling/compound.js';
+import { coefficientGrid, fitPhi, floorPhi, flopsFactor, multipliersAt, type Coefficients, type GridOptions, type Multipliers, type ScaleTarget } from '../../core/scaling/compound.js';
 import { ScaledSpace, type ScaledSpaceOptions } from '../../core/scaling/space.js';
 import type { Store } from '../../core/store.js';
 import { PHASE_METRIC } from '../../core/study.js';
@@ -226,5 +226,5 @@ async function fitTarget(s: ScaledSetting, c: Coefficients, t: ScaleTarget, toke
     if ((await probe(mid)) <= t.value) lo = mid;
     else hi = mid;
   }
-  return { phi: Number(lo.toFixed(4)), multipliers: multipliersAt(c, lo) };
+  return { phi: floorPhi(lo), multipliers: multipliersAt(c, floorPhi(lo)) };
 }
