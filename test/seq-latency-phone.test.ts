@@ -20,7 +20,8 @@ import { Rng } from '../main/core/rng.js';
 import { BenchmarkRunner } from '../main/services/devices/benchmark-runner.js';
 import { AdbDeviceService } from '../main/services/devices/device-service.js';
 import { LutEvaluator } from '../main/services/devices/lut-evaluator.js';
-import { AdbDeviceProfiler, buildLookupTable, writeLutFile, type LutBuildOptions } from '../main/services/devices/profiler.js';
+import { AdbDeviceProfiler, buildLookupTable, defaultModelInput, writeLutFile, type LutBuildOptions } from '../main/services/devices/profiler.js';
+import { MobilenetSpace } from '../main/core/spaces/mobilenet.js';
 import { SqliteStore } from '../main/services/sqlite-store.js';
 import type { StudySpec } from '../shared/types/index.js';
 import { AdbServer, findAdb } from './harness/adb/adb-server.js';
@@ -32,6 +33,18 @@ const skip = missingPeer('adb and Arm NN', !findAdb() ? 'the Debian package "adb
 
 const KWS = { stemWidths: [8], depths: [1, 2], kernels: [3, 9], widths: [8, 16], strides: [2] };
 const TEXT = { widths: [16], depths: [1], kernels: [3, 5], heads: [1, 2], ffn: [32, 64] };
+
+describe('the model input of a latency table when none is given (frontier device profile)', () => {
+  it('kws: the default speech features; text: the default sequence length and vocabulary; images: 32×32×3', () => {
+    expect(defaultModelInput(new KwsSpace())).toEqual({ input: [49, 10, 1] });
+    expect(defaultModelInput(new TextSpace())).toEqual({ input: [64, 1, 1], vocab: 512 });
+    expect(defaultModelInput(new MobilenetSpace())).toEqual({ input: [32, 32, 3] });
+    // The text space's graphs build with it (they need a vocabulary).
+    const text = new TextSpace();
+    const g = buildGraph(text, text.freeze(text.sample(new Rng(1))), { ...defaultModelInput(text), classes: 8 });
+    expect(g.nodes[0]).toMatchObject({ op: 'Embedding', attrs: { vocab: 512 } });
+  });
+});
 
 describe.skipIf(skip)('latency tables of the kws and text spaces on a phone behind the real adb server', () => {
   let server: AdbServer;

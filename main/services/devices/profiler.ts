@@ -11,6 +11,8 @@ import { distinctKernels, kernelGraph } from '../../core/latency/kernels.js';
 import { accuracy, fitLatency, kernelSum, predictGraph, type AccuracyReport, type LatencyFit, type LookupTable } from '../../core/latency/lookup-table.js';
 import { Rng } from '../../core/rng.js';
 import type { SearchSpace } from '../../core/search-space.js';
+import { audioOptions, featureShape } from '../data/audio-features.js';
+import { TEXT_DEFAULTS, vocabSize } from '../data/tokenizer.js';
 import { exportTflite } from '../export/tflite.js';
 import { randomWeights } from '../export/weights.js';
 import type { BenchmarkRunner, Measurement } from './benchmark-runner.js';
@@ -175,6 +177,19 @@ export async function buildLookupTable(
     accuracy: accuracy(held.map((h) => ({ predicted: h.predictedMs, measured: h.measuredMs }))),
   };
   return { table, report };
+}
+
+/**
+ * The model input a latency table is built for when none is given: a document space's own input;
+ * for kws the default speech features [T, F, 1] (49 frames × 10 MFCCs); for text the default
+ * tokenizer's sequence length [L, 1, 1] and vocabulary; else 32×32×3.
+ */
+export function defaultModelInput(space: SearchSpace): { input: [number, number, number]; vocab?: number } {
+  const own = (space as unknown as { spec?: { input?: [number, number, number] } }).spec?.input;
+  if (own) return { input: own };
+  if (space.id === 'kws') return { input: [...featureShape(audioOptions()), 1] };
+  if (space.id === 'text') return { input: [TEXT_DEFAULTS.length, 1, 1], vocab: vocabSize(TEXT_DEFAULTS) };
+  return { input: [32, 32, 3] };
 }
 
 /** Where a device's table lives: `<dir of the database>/latency/<device>.json`. */
