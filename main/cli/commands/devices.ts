@@ -11,7 +11,7 @@ import { ensureBenchmarkModel } from '../../services/devices/benchmark-tool.js';
 import { AdbDeviceService, type TrackedDevice } from '../../services/devices/device-service.js';
 import { measureFinalists } from '../../services/devices/finalists.js';
 import { readLutFile } from '../../services/devices/lut-evaluator.js';
-import { AdbDeviceProfiler, buildLookupTable, lutPath, writeLutFile } from '../../services/devices/profiler.js';
+import { AdbDeviceProfiler, buildLookupTable, defaultModelInput, lutPath, writeLutFile } from '../../services/devices/profiler.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { flag, list, num, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
@@ -42,9 +42,11 @@ space runs alone as a one-op TFLite model under benchmark_model on the phone; th
 is fitted on a few measured architectures and the accuracy reported on others. The table is written
 next to the database (latency/<serial>.json) and used by 'frontier search --objective latency:<serial>:min'.
 
-  --space NAME|FILE        nb201, mobilenet or a .yaml/.json space document
+  --space NAME|FILE        nb201, mobilenet, kws, text or a .yaml/.json space document
   --benchmark-model PATH   TFLite benchmark_model binary for the phone's ABI ($FRONTIER_BENCHMARK_MODEL)
-  --input HxWxC            model input (default: the space's, else 32x32x3)
+  --input HxWxC            model input (default: the space's; kws: the default features, 49x10x1;
+                           text: the default sequence length, 64x1x1; else 32x32x3)
+  --vocab N                text: token vocabulary (default 512, the default tokenizer's)
   --classes N              classes (default 10)
   --threads N              interpreter threads (default 1)
   --affinity big|all|MASK  CPU affinity (default big: the fastest cluster)
@@ -153,7 +155,10 @@ async function measureCommand(p: Parsed, io: CliIO, serial: string): Promise<num
     if (!rec) throw new UsageError(`device measure: no study with id '${studyId}' (see 'frontier runs')`);
     let graph: GraphOptions;
     if (str(p, 'input') !== undefined || num(p, 'classes', { integer: true, min: 1 }) !== undefined) {
-      graph = { input: parseInput(str(p, 'input'), createSpace(rec.spec.space, rec.spec.spaceOptions ?? {})), classes: num(p, 'classes', { integer: true, min: 1 }) ?? 10 };
+      graph = {
+        input: parseInput(str(p, 'input'), createSpace(rec.spec.space, rec.spec.spaceOptions ?? {})), classes: num(p, 'classes', { integer: true, min: 1 }) ?? 10,
+        ...(rec.spec.space === 'text' ? { vocab: num(p, 'vocab', { integer: true, min: 2 }) ?? defaultModelInput(createSpace('text', {})).vocab } : {}),
+      };
     } else if (existsSync(lutPath(dbPath, serial))) graph = readLutFile(lutPath(dbPath, serial)).graph;
     else throw new UsageError('device measure: give --input HxWxC and --classes N (no latency table of this phone to take them from)');
     svc = await startDevices(p, io, store);
@@ -188,8 +193,7 @@ function parseInput(text: string | undefined, space: SearchSpace): [number, numb
     if (!m) throw new UsageError(`--input '${text}' must be HxWxC, e.g. 32x32x3`);
     return [Number(m[1]), Number(m[2]), Number(m[3])];
   }
-  const own = (space as unknown as { spec?: { input?: [number, number, number] } }).spec?.input;
-  return own ?? [32, 32, 3];
+  return defaultModelInput(space).input;
 }
 
 export async function deviceCommand(argv: readonly string[], io: CliIO): Promise<number> {
@@ -197,7 +201,7 @@ export async function deviceCommand(argv: readonly string[], io: CliIO): Promise
     ...ADB_OPTIONS, space: { type: 'string' }, 'benchmark-model': { type: 'string' }, input: { type: 'string' }, classes: { type: 'string' },
     threads: { type: 'string' }, affinity: { type: 'string' }, delegate: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' },
     repeats: { type: 'string' }, 'max-spread': { type: 'string' }, calibration: { type: 'string' }, 'held-out': { type: 'string' },
-    study: { type: 'string' }, top: { type: 'string' },
+    study: { type: 'string' }, top: { type: 'string' }, vocab: { type: 'string' },
   }, 2);
   if (flag(p, 'help') || p.positionals.length === 0) {
     io.out(DEVICE_HELP);
@@ -212,7 +216,10 @@ export async function deviceCommand(argv: readonly string[], io: CliIO): Promise
   const space = loadSpace(spaceName, io);
   const bin = str(p, 'benchmark-model') || io.env['FRONTIER_BENCHMARK_MODEL'] || undefined;
   const config = benchmarkConfig(p);
-  const graph = { input: parseInput(str(p, 'input'), space), classes: num(p, 'classes', { integer: true, min: 1 }) ?? 10 };
+  const graph = {
+    input: parseInput(str(p, 'input'), space), classes: num(p, 'classes', { integer: true, min: 1 }) ?? 10,
+    ...(space.id === 'text' ? { vocab: num(p, 'vocab', { integer: true, min: 2 }) ?? defaultModelInput(space).vocab } : {}),
+  };
   const dbPath = str(p, 'db') ?? defaultDbPath(io.env);
   const store = openStore(io, dbPath);
   let svc: AdbDeviceService | undefined;
