@@ -17,16 +17,15 @@ const loaded = loadTorch();
 const skip = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
 
 /**
- * Every per-axis window: convs, depthwise, both pools with kernelW/strideW ≠ kernel/stride, odd sizes.
- * `paddedAvg`: the AvgPool's windows overhang the edges (padding excluded from the mean); tfjs's
- * AvgPool gradient counts the padding in (a tfjs bug), so gradients are compared without it.
+ * Every per-axis window: convs, depthwise, both pools with kernelW/strideW ≠ kernel/stride, odd sizes;
+ * the AvgPool's windows overhang the edges (padding excluded from the mean, in the gradient too).
  */
-function windowsGraph(paddedAvg: boolean): ModelGraph {
+function windowsGraph(): ModelGraph {
   const b = new GraphBuilder([13, 7, 2]);
   const c = b.conv('c', b.input, { kernel: 3, kernelW: 2, stride: 2, strideW: 1, filters: 4, useBias: true });
   const d = b.depthwise('d', c, { kernel: 1, kernelW: 4, stride: 1, strideW: 3, useBias: true });
   const m = b.pool('m', 'MaxPool', d, { kernel: 2, kernelW: 3, stride: 2, strideW: 1 });
-  const a = b.pool('a', 'AvgPool', m, paddedAvg ? { kernel: 3, kernelW: 1, stride: 1, strideW: 2 } : { kernel: 2, kernelW: 1, stride: 2, strideW: 2 });
+  const a = b.pool('a', 'AvgPool', m, { kernel: 3, kernelW: 1, stride: 1, strideW: 2 });
   return b.finish(b.dense('head', b.flatten('flat', a), { units: 3, useBias: true }), 3);
 }
 
@@ -54,8 +53,8 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return d;
 };
 
-const cases = (paddedAvg: boolean): { name: string; g: ModelGraph }[] => [
-  { name: 'per-axis windows', g: windowsGraph(paddedAvg) },
+const cases = (): { name: string; g: ModelGraph }[] => [
+  { name: 'per-axis windows', g: windowsGraph() },
   { name: 'text encoder (embedding, attention, layerNorm, max over time)', g: encoderGraph() },
   { name: 'text: embedding → conv → layerNorm → attention → mean', g: textGraph(8, 12) },
   { name: 'speech: 1-D conv over time on [T, F, 1]', g: speechGraph(11, 5) },
@@ -64,7 +63,7 @@ const cases = (paddedAvg: boolean): { name: string; g: ModelGraph }[] => [
 describe.skipIf(skip)('libtorch engine: speech and text ops', () => {
   it('computes the same logits as tfjs with the same weights (≤ 1e-4), parameters as the analytic count', async () => {
     await tf.setBackend('cpu');
-    for (const [i, { name, g }] of cases(true).entries()) {
+    for (const [i, { name, g }] of cases().entries()) {
       const w = randomWeights(g, 30 + i);
       const torch = new TorchModel(g, { device: 'cpu' });
       const model = buildModel(g, 1);
@@ -89,7 +88,7 @@ describe.skipIf(skip)('libtorch engine: speech and text ops', () => {
 
   it('computes the same gradients as tfjs for one training batch (≤ 1e-4 relative to the largest)', async () => {
     await tf.setBackend('cpu');
-    for (const [i, { name, g }] of cases(false).entries()) {
+    for (const [i, { name, g }] of cases().entries()) {
       const w = randomWeights(g, 50 + i);
       const torch = new TorchModel(g, { device: 'cpu' });
       const model = buildModel(g, 1);

@@ -119,3 +119,28 @@ describe('wasm training kernels', () => {
     }
   });
 });
+
+describe('AvgPool gradient', () => {
+  it("leaves 'same' padding out of the divisor, as the forward pass does (by hand, every window size)", async () => {
+    // 1-D along H: x = [x0..x4], kernel 3, stride 2, 'same' → windows {x0, x1} (pad above), {x1, x2, x3}, {x3, x4} (pad below).
+    // L = 1·y0 + 10·y1 + 100·y2 → dL/dx = [1/2, 1/2 + 10/3, 10/3, 10/3 + 100/2, 100/2].
+    const want = [0.5, 0.5 + 10 / 3, 10 / 3, 10 / 3 + 50, 50];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const [g] = await on(backend, () => tf.grad((x: tf.Tensor4D) => tf.sum(tf.mul(tf.avgPool(x, [3, 1], [2, 1], 'same'), tf.tensor4d([1, 10, 100], [1, 3, 1, 1]))))(tf.zeros([1, 5, 1, 1])));
+      (g as number[]).forEach((v, i) => expect(Math.abs(v - (want[i] as number)), `${backend} dx[${i}]`).toBeLessThan(1e-5));
+    }
+  });
+
+  it('equals the numerical gradient on a 2-D pool with stride 1 and odd sizes', async () => {
+    const x = tf.randomUniform([1, 5, 4, 2], -1, 1, 'float32', 3);
+    const w = tf.randomUniform([1, 5, 4, 2], -1, 1, 'float32', 4);
+    const f = (t: tf.Tensor4D) => tf.sum(tf.mul(tf.avgPool(t, 3, 1, 'same'), w));
+    const [g] = await on('cpu', () => tf.grad(f)(x as tf.Tensor4D));
+    const xs = Array.from(x.dataSync());
+    const h = 1e-2;
+    xs.forEach((_, i) => {
+      const at = (d: number) => tf.tidy(() => f(tf.tensor4d(xs.map((v, j) => (j === i ? v + d : v)), [1, 5, 4, 2])).dataSync()[0] as number);
+      expect(Math.abs((at(h) - at(-h)) / (2 * h) - ((g as number[])[i] as number)), `dx[${i}]`).toBeLessThan(1e-3);
+    });
+  });
+});

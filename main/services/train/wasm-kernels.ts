@@ -16,7 +16,9 @@
  * Two gradients are also replaced for every backend by equal ones without those slow kernels:
  * `FusedBatchNorm` (tfjs tiles 1/√(σ²+ε) to the input's shape; a broadcast multiply does the same)
  * and `Relu6` (tfjs builds its mask from comparisons and a logical and; step(x)·step(6−x) is the
- * same mask except at exactly 0 and 6).
+ * same mask except at exactly 0 and 6). A third is corrected for every backend: `AvgPool`, whose
+ * forward pass leaves 'same' padding out of the mean but whose tfjs gradient divides by the whole
+ * window (so edge inputs got too small a gradient); see avgPoolGrad.
  * Dilations other than 1 and channel multipliers other than 1 are not supported (the model builder
  * never makes them); they throw a clear error.
  */
@@ -156,6 +158,33 @@ const fusedBatchNormGrad: tf.GradConfig = {
   },
 };
 
+/**
+ * The AvgPool gradient with the forward pass's divisor: dy scaled by k·kW / (real inputs in each
+ * output's window), then tfjs's AvgPoolGrad (which divides every window by k·kW) spreads it.
+ */
+const avgPoolGrad: tf.GradConfig = {
+  kernelName: 'AvgPool',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [tf.Tensor4D];
+    const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: Rounding };
+    const ci = tf.backend_util.computePool2DInfo(x.shape, filterSize, strides, 1, pad, dimRoundingMode);
+    const counts = (out: number, k: number, s: number, before: number, size: number) =>
+      Array.from({ length: out }, (_, o) => Math.min(o * s - before + k, size) - Math.max(o * s - before, 0));
+    const rows = counts(ci.outHeight, ci.filterHeight, ci.strideHeight, ci.padInfo.top, ci.inHeight);
+    const cols = counts(ci.outWidth, ci.filterWidth, ci.strideWidth, ci.padInfo.left, ci.inWidth);
+    const area = ci.filterHeight * ci.filterWidth;
+    const scale = new Float32Array(ci.outHeight * ci.outWidth);
+    rows.forEach((r, i) => cols.forEach((c, j) => (scale[i * ci.outWidth + j] = area / (r * c))));
+    return {
+      x: () => {
+        const scaled = tf.mul(dy as tf.Tensor, tf.tensor4d(scale, [1, ci.outHeight, ci.outWidth, 1]));
+        return tf.engine().runKernel('AvgPoolGrad', { dy: scaled, input: x }, { filterSize, strides, pad, dimRoundingMode } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      },
+    };
+  },
+};
+
 const relu6Grad: tf.GradConfig = {
   kernelName: 'Relu6',
   inputsToSave: ['x'],
@@ -187,3 +216,6 @@ export function registerWasmTrainingKernels(): void {
   tf.registerGradient(fusedBatchNormGrad);
   tf.registerGradient(relu6Grad);
 }
+
+// A correction rather than a speed-up: on every backend as soon as the trainer's backend module loads.
+tf.registerGradient(avgPoolGrad);
