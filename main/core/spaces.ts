@@ -5,6 +5,7 @@ import { ImportedSpace } from './spaces/imported.js';
 import { KwsSpace, type KwsOptions } from './spaces/kws.js';
 import { MobilenetSpace, type MobilenetOptions } from './spaces/mobilenet.js';
 import { Nb201Space } from './spaces/nb201.js';
+import { ScaledSpace } from './scaling/space.js';
 import { TextSpace, type TextSpaceOptions } from './spaces/text.js';
 
 export type SpaceFactory = (options: Readonly<Record<string, unknown>>) => SearchSpace;
@@ -27,6 +28,8 @@ export const SPACES = {
   },
   // Trials imported from another tool (an Optuna study): its parameters, the values seen (spaces/imported.ts).
   imported: (options) => new ImportedSpace(options),
+  // Compound scalings (depth, width, resolution) of one mobilenet architecture: `frontier scale` (scaling/space.ts).
+  scaled: (options) => new ScaledSpace(options),
 } satisfies Record<string, SpaceFactory>;
 
 export function createSpace(name: string, options: Readonly<Record<string, unknown>> = {}): SearchSpace {

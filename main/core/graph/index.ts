@@ -5,6 +5,7 @@ import { CustomSpace } from '../spaces/custom.js';
 import { KwsSpace } from '../spaces/kws.js';
 import { MobilenetSpace } from '../spaces/mobilenet.js';
 import { Nb201Space } from '../spaces/nb201.js';
+import { ScaledSpace } from '../scaling/space.js';
 import { TextSpace } from '../spaces/text.js';
 import { customGraph } from './custom.js';
 import { kwsGraph } from './kws.js';
@@ -31,7 +32,7 @@ export interface GraphOptions {
 
 /** Whether `buildGraph` can lower architectures of this space. */
 export function canBuildGraph(space: SearchSpace): boolean {
-  return space instanceof Nb201Space || space instanceof MobilenetSpace || space instanceof CustomSpace || space instanceof KwsSpace || space instanceof TextSpace;
+  return space instanceof Nb201Space || space instanceof MobilenetSpace || space instanceof CustomSpace || space instanceof KwsSpace || space instanceof ScaledSpace || space instanceof TextSpace;
 }
 
 /** The model graph of an architecture of a built-in or user-defined space. Pure and deterministic. */
@@ -40,6 +41,8 @@ export function buildGraph(space: SearchSpace, arch: Architecture, o: GraphOptio
   if (space instanceof Nb201Space) return nb201Graph(arch.sample, o.input, o.classes, o.nb201);
   if (space instanceof MobilenetSpace) return mobilenetGraph(space, arch.sample, o.input, o.classes, o.mobilenet);
   if (space instanceof CustomSpace) return customGraph(space, arch.sample, o.input, o.classes);
+  // A scaled model's input is the data's shape times its resolution multiplier (the data is resized first).
+  if (space instanceof ScaledSpace) return space.graph(arch.sample, o.input, o.classes, o.mobilenet);
   if (space instanceof KwsSpace) return kwsGraph(space, arch.sample, o.input, o.classes);
   if (space instanceof TextSpace) return textGraph(space, arch.sample, o.input, o.classes, o.vocab);
   throw new NasError('invalid-input', `no model builder for space ${space.id}`);
