@@ -126,7 +126,7 @@ describe('AvgPool gradient', () => {
     // L = 1·y0 + 10·y1 + 100·y2 → dL/dx = [1/2, 1/2 + 10/3, 10/3, 10/3 + 100/2, 100/2].
     const want = [0.5, 0.5 + 10 / 3, 10 / 3, 10 / 3 + 50, 50];
     for (const backend of ['cpu', 'wasm'] as const) {
-      const [g] = await on(backend, () => tf.grad((x: tf.Tensor4D) => tf.sum(tf.mul(tf.avgPool(x, [3, 1], [2, 1], 'same'), tf.tensor4d([1, 10, 100], [1, 3, 1, 1]))))(tf.zeros([1, 5, 1, 1])));
+      const [g] = await on(backend, () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(x as tf.Tensor4D, [3, 1], [2, 1], 'same'), tf.tensor4d([1, 10, 100], [1, 3, 1, 1]))))(tf.zeros([1, 5, 1, 1])));
       (g as number[]).forEach((v, i) => expect(Math.abs(v - (want[i] as number)), `${backend} dx[${i}]`).toBeLessThan(1e-5));
     }
   });
@@ -134,8 +134,8 @@ describe('AvgPool gradient', () => {
   it('equals the numerical gradient on a 2-D pool with stride 1 and odd sizes', async () => {
     const x = tf.randomUniform([1, 5, 4, 2], -1, 1, 'float32', 3);
     const w = tf.randomUniform([1, 5, 4, 2], -1, 1, 'float32', 4);
-    const f = (t: tf.Tensor4D) => tf.sum(tf.mul(tf.avgPool(t, 3, 1, 'same'), w));
-    const [g] = await on('cpu', () => tf.grad(f)(x as tf.Tensor4D));
+    const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(t as tf.Tensor4D, 3, 1, 'same'), w));
+    const [g] = await on('cpu', () => tf.grad(f)(x));
     const xs = Array.from(x.dataSync());
     const h = 1e-2;
     xs.forEach((_, i) => {
