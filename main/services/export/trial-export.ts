@@ -60,6 +60,9 @@ export function loadSnippet(format: ModelFormat, file: string, graph: ModelGraph
   const [h, w, c] = graph.input;
   const name = path.basename(file);
   const out = o.softmax ? 'probabilities' : 'logits';
+  // A text model takes the study tokenizer's ids as they are (no normalisation is baked in or applied).
+  const vocab = graph.nodes[0]?.op === 'Embedding' ? graph.nodes[0].attrs.vocab : undefined;
+  const what = vocab !== undefined ? `token ids 0..${vocab - 1} from the study's tokenizer, as float32, not normalised` : 'normalised as in training';
   switch (format) {
     case 'onnx': {
       const shape = o.inputLayout === 'nhwc' ? `(1, ${h}, ${w}, ${c})` : `(1, ${c}, ${h}, ${w})`;
@@ -67,7 +70,7 @@ export function loadSnippet(format: ModelFormat, file: string, graph: ModelGraph
         '# Python: pip install onnxruntime numpy',
         'import numpy as np, onnxruntime as ort',
         `session = ort.InferenceSession("${name}")`,
-        `x = np.zeros(${shape}, dtype=np.float32)  # ${o.inputLayout === 'nhwc' ? 'NHWC' : 'NCHW'}, normalised as in training`,
+        `x = np.zeros(${shape}, dtype=np.float32)  # ${o.inputLayout === 'nhwc' ? 'NHWC' : 'NCHW'}, ${what}`,
         `${out} = session.run(["${out}"], {"input": x})[0]  # shape (1, ${graph.classes})`,
         `print(${out}.argmax(axis=1))`,
       ].join('\n');
@@ -77,7 +80,7 @@ export function loadSnippet(format: ModelFormat, file: string, graph: ModelGraph
         '// Browser: <script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs"></script> (or npm i @tensorflow/tfjs)',
         `// serve the ${name} folder (model.json and weights.bin) next to the page`,
         `const model = await tf.loadGraphModel('${name}/model.json');`,
-        `const x = tf.zeros([1, ${h}, ${w}, ${c}]); // NHWC, normalised as in training`,
+        `const x = tf.zeros([1, ${h}, ${w}, ${c}]); // NHWC, ${what}`,
         `const ${out} = model.predict(x); // shape [1, ${graph.classes}]`,
         `console.log(${out}.argMax(-1).dataSync());`,
       ].join('\n');
@@ -86,7 +89,7 @@ export function loadSnippet(format: ModelFormat, file: string, graph: ModelGraph
         '// Android (Kotlin): implementation("org.tensorflow:tensorflow-lite:2.14.0"); put the file in src/main/assets',
         `val model = FileUtil.loadMappedFile(context, "${name}")  // org.tensorflow.lite.support.common.FileUtil`,
         'val interpreter = org.tensorflow.lite.Interpreter(model)',
-        `val input = Array(1) { Array(${h}) { Array(${w}) { FloatArray(${c}) } } }  // NHWC, normalised as in training`,
+        `val input = Array(1) { Array(${h}) { Array(${w}) { FloatArray(${c}) } } }  // NHWC, ${what}`,
         `val output = Array(1) { FloatArray(${graph.classes}) }  // ${out}`,
         'interpreter.run(input, output)',
       ].join('\n');
