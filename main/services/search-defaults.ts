@@ -62,10 +62,9 @@ export function defaultTrainingSpec(): StudySpec {
 
 /**
  * A kws search's training settings when not given: the built-in keyword set's 350 training clips, a
- * fifth held out; 10 epochs (an epoch is a few steps); tfjs wasm until the native engine implements
- * kernelW/strideW (contract ir16), which every kws network uses.
+ * fifth held out; 10 epochs (an epoch is a few steps).
  */
-export const KWS_TRAIN_DEFAULTS = { data: SPEECH_DATASET, val: 0.2, epochs: 10, backend: 'wasm' } as const;
+export const KWS_TRAIN_DEFAULTS = { data: SPEECH_DATASET, val: 0.2, epochs: 10 } as const;
 
 /** What `frontier search --space kws` runs with no other options (the New search form's kws entry). */
 export function kwsTrainingSpec(): StudySpec {
@@ -76,6 +75,6 @@ export function kwsTrainingSpec(): StudySpec {
     name: 'kws evolution',
     space: 'kws',
     spaceOptions: {},
-    evaluator: { ...evaluator, kind: 'train', ...KWS_TRAIN_DEFAULTS, maxTrain: defaultMaxTrain('wasm'), audio: { ...AUDIO_DEFAULTS } },
+    evaluator: { ...evaluator, kind: 'train', ...KWS_TRAIN_DEFAULTS, audio: { ...AUDIO_DEFAULTS } },
   };
 }

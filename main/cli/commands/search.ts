@@ -77,7 +77,7 @@ Evaluation by training (default for mobilenet and space files; nb201 with --data
                            nMfcc, fmin, fmax, clipMs, sampleRate, noiseProbability, noiseVolume
                            (default MFCC: 30/20 ms, 40 bands, 10 coefficients, 20-7600 Hz; stored
                            with the study); kws defaults: data builtin:speech-keywords, --val 0.2,
-                           --epochs 10, backend wasm until the native engine has 1-D kernels
+                           --epochs 10
   --no-latency             do not time batch-1 inference
   --early-stop             stop a candidate whose learning curve, projected optimistically to the last
                            epoch, cannot beat the best finished one (or enter the Pareto front); it
@@ -285,7 +285,7 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
     ...(flag(p, 'augment') ? { augment: { flip: true, shift: 2 } } : {}),
     ...(latencyOn.length ? { latencyBackends: latencyOn } : {}),
     workers: num(p, 'workers', { integer: true, min: 0 }) ?? defaultWorkers(),
-    ...(backend ? { backend } : kws ? { backend: KWS_TRAIN_DEFAULTS.backend } : {}),
+    ...(backend ? { backend } : {}),
     ...(audio ? { audio } : {}),
     // Stride-2 stem: a quarter of the activations, so a CPU search sees several times more candidates.
     ...(space === 'mobilenet' ? { mobilenet: { stemStride: 2 } } : {}),
