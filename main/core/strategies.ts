@@ -12,6 +12,7 @@ import { AshaStrategy, HyperbandStrategy } from './strategies/successive-halving
 import { TpeStrategy } from './strategies/tpe.js';
 import { PROGRESSIVE_OPTIONS, ProgressiveStrategy } from './strategies/progressive.js';
 import { MODEL_OPTIONS } from './strategies/model-based.js';
+import { PRIOR_OPTIONS, PRIOR_STRATEGIES } from './predictors/prior.js';
 import { WARM_START_OPTIONS, withWarmStart } from './strategies/warm-start.js';
 
 /** Every search strategy, registered in one explicit table. */
@@ -58,6 +59,11 @@ export function checkStrategyOptions(name: string, options: Readonly<Record<stri
     // zcFilter and zcProxy: every strategy can be filtered by a zero-cost proxy (strategies/zc-filter.ts)
     // warmStart/warmStartFrom: every strategy but the multi-fidelity ones can be seeded (strategies/warm-start.ts)
     if (valid.includes(key) || (ZC_FILTER_OPTIONS as readonly string[]).includes(key) || (WARM_START_OPTIONS as readonly string[]).includes(key)) continue;
+    // prior/priorFrom: past searches' scores that pre-train the predictor of bananas and bo (predictors/prior.ts)
+    if ((PRIOR_OPTIONS as readonly string[]).includes(key)) {
+      if (PRIOR_STRATEGIES.includes(name)) continue;
+      throw invalidInput(`strategy option '${key}' warms up a predictor: only ${PRIOR_STRATEGIES.join(' and ')} have one, not ${name}`);
+    }
     if (valid.length === 0) throw invalidInput(`strategy option '${key}': strategy ${name} takes no options`);
     const near = valid.find((v) => v.toLowerCase() === key.toLowerCase() || editDistance(v.toLowerCase(), key.toLowerCase()) <= 2);
     throw invalidInput(`unknown strategy option '${key}' for ${name}${near ? ` (did you mean '${near}'?)` : ''}; its options: ${valid.join(', ')}`);

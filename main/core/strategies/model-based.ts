@@ -15,7 +15,8 @@ import type { Sample } from '../../../shared/types/index.js';
 import { acquire, ACQUISITIONS, type AcquisitionName } from '../predictors/acquisition.js';
 import { encoderFor, ENCODINGS, type Encoder, type EncodingName } from '../predictors/encoding.js';
 import type { PredictorInsights } from '../predictors/insights.js';
-import { kendallTau, ranks, spearman } from '../predictors/rank.js';
+import { kendallTau, normalQuantile, ranks, spearman } from '../predictors/rank.js';
+import { priorForFit, readPrior, type PriorPoint } from '../predictors/prior.js';
 import type { Predictor } from '../predictors/types.js';
 import { Rng, type RngState } from '../rng.js';
 import { numberOption, type FinishedTrial, type Strategy, type StrategyContext, type StudyView } from '../strategy.js';
@@ -118,6 +119,8 @@ export abstract class ModelBasedStrategy implements Strategy {
   private readonly maxPoints: number;
   private readonly neighbours: boolean;
   private readonly transform: (typeof TRANSFORMS)[number];
+  /** Scores of architectures from earlier searches (option `prior`) that pre-train the predictor. */
+  private readonly prior: readonly PriorPoint[];
   private model?: Model;
   private seenCache?: { told: number; pending: number; keys: Set<string> };
 
@@ -136,6 +139,9 @@ export abstract class ModelBasedStrategy implements Strategy {
     this.neighbours = wholeOption(ctx, 'neighbours', defaults.neighbours, 0, 1) === 1;
     this.transform = choiceOption(ctx, 'transform', TRANSFORMS, 'rank');
     this.encode = encoderFor(ctx.space, choiceOption<EncodingName>(ctx, 'encoding', ENCODINGS, 'auto'));
+    this.prior = readPrior(ctx.options.prior, ctx.space);
+    if (ctx.options.priorFrom !== undefined && ctx.options.prior === undefined) throw new RangeError("strategy option 'priorFrom' only records where 'prior' came from: give prior too");
+    if (this.prior.length > 0 && this.transform !== 'rank') throw new RangeError("strategy option 'prior' needs transform rank (past scores are ranks, not values on this search's scale)");
     this.s = { seed: ctx.seed, rng: new Rng(ctx.seed).state(), told: [], pending: [], fittedOn: 0, quality: [] };
   }
 
@@ -146,7 +152,8 @@ export abstract class ModelBasedStrategy implements Strategy {
     const rng = new Rng(this.s.rng);
     const completes = this.s.told.filter((t) => t.vec !== null);
     let choice: { sample: Sample; pred?: number; scal?: Scalarisation } | undefined;
-    if (completes.length >= this.init) {
+    // With a prior the model guides the very first asks; without one, `init` random results come first.
+    if (completes.length >= this.init || this.prior.length > 0) {
       // Refit every `refit` new results, and at least every tenth of the data (long searches stay cheap).
       const every = Math.max(this.refit, Math.floor(this.s.fittedOn / 10));
       if (this.s.fittedOn === 0 || completes.length - this.s.fittedOn >= every) this.s.fittedOn = completes.length;
@@ -226,9 +233,12 @@ export abstract class ModelBasedStrategy implements Strategy {
     }
     const data = keep.map((i) => all[i] as Told);
     const raw = keep.map((i) => allY[i] as number);
-    const y = this.transform === 'rank' ? copula(raw) : raw;
+    const own = this.transform === 'rank' ? copula(raw) : raw;
+    // Past searches' scores (already normal quantiles of ranks) with a share that fades as results come.
+    const prior = priorForFit(this.prior, new Set(this.s.told.map((t) => t.key)), n, this.init);
+    const y = [...own, ...prior.map((p) => p.y)];
     const predictor = this.makePredictor(mixSeed(this.s.seed, n, 2));
-    predictor.fit(data.map((t) => this.encode(t.sample)), y);
+    predictor.fit([...data.map((t) => this.encode(t.sample)), ...prior.map((p) => this.encode(p.sample))], y);
     this.model = { fittedOn: n, predictor, ...(scal ? { scal } : {}), best: Math.max(...y) };
     return this.model;
   }
@@ -239,11 +249,15 @@ export abstract class ModelBasedStrategy implements Strategy {
     const fresh = new Map<string, Sample>();
     // Parents: the best results so far (newer than the model too), under the model's scalarisation.
     const y = completes.map((t) => target(t.vec as number[], model.scal));
-    const parents = completes
+    // Until `init` results of its own, the best architectures of past searches are parents (and candidates) too.
+    const priorTop = completes.length < this.init ? this.prior.slice().sort((a, b) => b.y - a.y).slice(0, this.parents) : [];
+    const parents: { readonly sample: number[] }[] = completes
       .map((_, i) => i)
       .sort((a, b) => (y[b] as number) - (y[a] as number) || a - b)
       .slice(0, this.parents)
       .map((i) => completes[i] as Told);
+    parents.push(...priorTop.slice(0, this.parents - parents.length));
+    for (const p of priorTop) if (!seen.has(p.key)) fresh.set(p.key, p.sample.slice());
     // Stalled (no new best for `patience` results): leave the incumbent's basin, score global candidates only.
     let bestAt = 0;
     for (let i = 1; i < y.length; i++) if ((y[i] as number) > (y[bestAt] as number)) bestAt = i;
@@ -276,7 +290,7 @@ export abstract class ModelBasedStrategy implements Strategy {
         const raw = good.map((w) => rng.weighted(w));
         s = raw.map((v, k) => (space.isActive(raw, k) ? v : 0));
       } else if (i < this.candidates - randoms && parents.length > 0) {
-        s = space.mutate((parents[i % parents.length] as Told).sample, rng);
+        s = space.mutate((parents[i % parents.length] as { sample: number[] }).sample, rng);
         // Every other candidate is two steps away: one step alone soon exhausts a parent's neighbourhood.
         if (i % 2 === 1) s = space.mutate(s, rng);
       } else {
@@ -295,6 +309,9 @@ export abstract class ModelBasedStrategy implements Strategy {
   }
 }
 
+/** Re-exported from predictors/rank.ts, where it moved. */
+export { normalQuantile };
+
 /**
  * Normal quantiles of the (tie-averaged) ranks: a monotone map that keeps the order of the targets and
  * gives the predictor a Gaussian-looking, outlier-free target (a few broken cells at 10 % accuracy
@@ -303,27 +320,6 @@ export abstract class ModelBasedStrategy implements Strategy {
 export function copula(y: readonly number[]): number[] {
   const r = ranks(y);
   return r.map((v) => normalQuantile((v - 0.5) / y.length));
-}
-
-/** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
-export function normalQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) throw new RangeError(`normal quantile of ${p}`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const poly = (k: number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
-  if (p < 0.02425) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return poly(c, q) / (poly(d, q) * q + 1);
-  }
-  if (p > 1 - 0.02425) {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
-    return -poly(c, q) / (poly(d, q) * q + 1);
-  }
-  const q = p - 0.5;
-  const r = q * q;
-  return (poly(a, r) * q) / (poly(b, r) * r + 1);
 }
 
 /** The predictor's target (larger is better): the negated value, or the negated ParEGO scalarisation. */
