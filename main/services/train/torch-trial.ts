@@ -24,6 +24,7 @@ export async function torchCpuLatency(graph: ModelGraph, weights: MapWeights, o:
 export async function runTorchTrial(job: TrialJob, backend: BackendInfo, data: PreparedData, report: (p: CurvePoint) => void, token: CancellationToken, hooks: TrialHooks = {}): Promise<TrialOutput> {
   const model = new TorchModel(job.graph, { seed: job.train.seed, device: defaultTorchDevice() });
   try {
+    if (job.startFrom) model.setWeights(job.startFrom);
     const result = await model.train(data.train, data.val, job.train, report, token);
     const testAccuracy = data.test ? (await model.evaluate(data.test, 256, token)).accuracy : undefined;
     const exclusive = <T>(f: () => Promise<T>) => (hooks.exclusive ? hooks.exclusive(f) : f());
@@ -46,6 +47,7 @@ export async function runTorchTrial(job: TrialJob, backend: BackendInfo, data: P
       ...(testAccuracy !== undefined ? { testAccuracy } : {}),
       ...(latency ? { latency } : {}),
       ...(others.length ? { otherLatency: others } : {}),
+      ...(job.keepWeights ? { weights: (weights ?? model.weights()).map } : {}),
       backend: { name: backend.name, detail: backend.detail, provenance: { ...backend.provenance, device: model.device } },
     };
   } finally {

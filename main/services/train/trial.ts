@@ -10,7 +10,7 @@ import { dataNormalisation, normalise, splitDataset } from '../data/dataset.js';
 import { textEncoding } from '../data/text-encode.js';
 import { checkTextSettings, type ByteTokenizer, type TextSettings } from '../data/tokenizer.js';
 import { setTfjsWeights, weightsFromTfjs } from '../export/tfjs-weights.js';
-import type { MapWeights } from '../export/weights.js';
+import { MapWeights } from '../export/weights.js';
 import { chooseBackend, tf, type BackendChoice, type BackendName } from './backend.js';
 import { measureLatency, type LatencyOptions, type LatencyResult } from './latency.js';
 import { buildModel } from './model.js';
@@ -44,6 +44,13 @@ export interface TrialJob {
   readonly latency?: LatencyOptions;
   /** Other local backends to time the trained model on as well (each must initialise here). */
   readonly latencyBackends?: readonly BackendName[];
+  /**
+   * Weights to start from, keyed `<nodeId>/<kind>` (the trained weights of the same graph at a lower
+   * fidelity): training continues from them instead of from a fresh initialisation.
+   */
+  readonly startFrom?: ReadonlyMap<string, Float32Array>;
+  /** Return the trained weights in the output (so that a longer run can continue from them). */
+  readonly keepWeights?: boolean;
 }
 
 export interface TrialOutput {
@@ -53,6 +60,8 @@ export interface TrialOutput {
   readonly backend: BackendInfoData;
   /** Latency on each of `latencyBackends`. */
   readonly otherLatency?: readonly { readonly backend: BackendInfoData; readonly latency: LatencyResult; readonly label?: string }[];
+  /** The trained weights, when the job asked to keep them. */
+  readonly weights?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface BackendInfoData {
@@ -155,6 +164,7 @@ export async function runTrial(job: TrialJob, report: (p: CurvePoint) => void, t
   if (choice.info.name === 'torch') return runTorchTrial(job, choice.info, data, report, token, hooks);
   const model = buildModel(job.graph, job.train.seed);
   try {
+    if (job.startFrom) setTfjsWeights(model, job.graph, new MapWeights(job.startFrom), (v, shape) => tf.tensor(v, shape));
     const result = await trainModel(model, data.train, data.val, job.train, report, token, hooks.step);
     let testAccuracy: number | undefined;
     if (data.test) {
@@ -177,6 +187,7 @@ export async function runTrial(job: TrialJob, report: (p: CurvePoint) => void, t
       ...(testAccuracy !== undefined ? { testAccuracy } : {}),
       ...(latency ? { latency } : {}),
       ...(otherLatency ? { otherLatency } : {}),
+      ...(job.keepWeights ? { weights: weightsFromTfjs(model, job.graph).map } : {}),
       backend: choice.info,
     };
   } finally {
