@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelGraph } from '../../../shared/types/index.js';
 import { GraphBuilder, graphCost, type Tensor } from '../../core/graph/index.js';
 import { chooseBackend, tf } from './backend.js';
+import { setTfjsWeights, weightsFromTfjs } from '../export/tfjs-weights.js';
 import { buildModel, layerName } from './model.js';
 import { AttentionLayer } from './seq-layers.js';
 
@@ -114,5 +115,36 @@ describe('tfjs sequence ops against hand computations', () => {
     expect(graphCost(graphs[1] as ModelGraph).params).toBe(400 + 16 + 194);
     // Attention 2·L²·C = 2·144·8 on top of three 1×1 convs 12·8·8 and the head 96·2.
     expect(graphCost(graphs[2] as ModelGraph).flops).toBe(2 * 144 * 8 + 3 * 768 + 192);
+  });
+
+  it('weights read out of and written into the tfjs model by the IR names and Keras layouts', () => {
+    const g = graph([6, 4, 1], (b, x) => {
+      const c = b.conv('c', x, { kernel: 2, kernelW: 4, stride: 1, strideW: 4, filters: 3, useBias: true });
+      return b.layerNorm('n', c);
+    });
+    const t = graph([5, 1, 1], (b, x) => b.embedding('e', x, { vocab: 7, units: 3 }));
+    for (const gr of [g, t]) {
+      const model = buildModel(gr, 4);
+      const copy = buildModel(gr, 5);
+      try {
+        const w = weightsFromTfjs(model, gr);
+        setTfjsWeights(copy, gr, w, (v, shape) => tf.tensor(v, shape));
+        expect([...weightsFromTfjs(copy, gr).map]).toEqual([...w.map]);
+        const x = tf.tensor(Array.from({ length: gr.input[0] * gr.input[1] }, (_, i) => i % 7), [1, ...gr.input]);
+        const [a, b] = [model, copy].map((m) => Array.from((m.predict(x) as tf.Tensor).dataSync()));
+        expect(b).toEqual(a);
+      } finally {
+        model.dispose();
+        copy.dispose();
+      }
+    }
+    const names = (gr: ModelGraph) => {
+      const m = buildModel(gr, 0);
+      const w = [...weightsFromTfjs(m, gr).map].map(([k, v]) => `${k}:${v.length}`);
+      m.dispose();
+      return w;
+    };
+    expect(names(g)).toEqual(['c/kernel:24', 'c/bias:3', 'n/gamma:3', 'n/beta:3', 'head/kernel:36', 'head/bias:2']);
+    expect(names(t)).toEqual(['e/embeddings:21', 'head/kernel:30', 'head/bias:2']);
   });
 });
