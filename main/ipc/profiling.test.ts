@@ -4,7 +4,8 @@ import type { ProfileProgress } from '../../shared/ipc/contract.js';
 import { delay } from '../core/cancellation.js';
 import { InMemoryStore } from '../core/in-memory-store.js';
 import { createNasHost } from './index.js';
-import type { ProfileBackend } from './profiling.js';
+import { profileGraph, type ProfileBackend } from './profiling.js';
+import { createSpace } from '../core/spaces.js';
 
 /** A backend that measures `kernels` configurations, one per tick, then fails or finishes as told. */
 function backend(o: { kernels: number; fail?: string; online?: readonly string[] }): ProfileBackend {
@@ -63,5 +64,13 @@ describe('profiling jobs', () => {
     await host.shutdown();
     const finals = seen.filter((e) => e.state !== 'running');
     expect(finals.map((e) => [e.device, e.state]).sort()).toEqual([['R58M', 'cancelled'], ['pixel', 'cancelled']]);
+  });
+});
+
+describe('profileGraph', () => {
+  it('kws and text spaces get their data\'s default input (text with its vocabulary) instead of 32×32×3 (#16)', () => {
+    expect(profileGraph(createSpace('kws', {}), { classes: 12 } as never)).toEqual({ input: [49, 10, 1], classes: 12 });
+    expect(profileGraph(createSpace('text', {}), {} as never)).toEqual({ input: [64, 1, 1], classes: 10, vocab: 512 });
+    expect(profileGraph(createSpace('mobilenet', {}), {} as never)).toEqual({ input: [32, 32, 3], classes: 10 });
   });
 });

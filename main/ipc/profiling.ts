@@ -18,7 +18,7 @@ import type { Store } from '../core/store.js';
 import { BenchmarkRunner, type MeasurementEvent } from '../services/devices/benchmark-runner.js';
 import { ensureBenchmarkModel } from '../services/devices/benchmark-tool.js';
 import type { AdbDeviceService } from '../services/devices/device-service.js';
-import { AdbDeviceProfiler, buildLookupTable, lutPath, writeLutFile } from '../services/devices/profiler.js';
+import { AdbDeviceProfiler, buildLookupTable, defaultModelInput, lutPath, writeLutFile } from '../services/devices/profiler.js';
 import { readLatencyReport } from './devices.js';
 
 export type MeasurePhase = 'kernels' | 'calibration' | 'held-out';
@@ -38,10 +38,10 @@ export interface ProfileBackend {
   ): Promise<DeviceLatencyReport | null>;
 }
 
-/** The graph settings a table is built with: the space's own input (else 32×32×3) and `classes` (default 10), as `frontier device profile`. */
+/** The graph settings a table is built with: the space's default input (defaultModelInput: kws speech features, text ids and vocabulary; else 32×32×3) and `classes` (default 10), as `frontier device profile`. */
 export function profileGraph(space: SearchSpace, settings: ProfileSettings): GraphOptions {
-  const own = (space as unknown as { spec?: { input?: [number, number, number] } }).spec?.input;
-  return { input: own ?? [32, 32, 3], classes: settings.classes ?? 10 };
+  const { input, vocab } = defaultModelInput(space);
+  return { input, classes: settings.classes ?? 10, ...(vocab !== undefined ? { vocab } : {}) };
 }
 
 /**
