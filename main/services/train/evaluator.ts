@@ -80,9 +80,17 @@ export interface LatencySink {
   addLatencySample(s: LatencySample): number;
 }
 
+/**
+ * Where each trial's trained weights go (a worker sends them back to its coordinator, which keeps them
+ * as the trial's `weights` artifact): the model, its weights by `<node id>/<kind>`, how they were trained.
+ */
+export type WeightsSink = (w: { readonly key: string; readonly graph: ModelGraph; readonly weights: ReadonlyMap<string, Float32Array>; readonly settings: Readonly<Record<string, unknown>> }) => void;
+
 export interface EvaluatorContext {
   readonly store?: LatencySink;
   readonly studyId?: string;
+  /** Keep every trial's trained weights here. */
+  readonly weights?: WeightsSink;
 }
 
 /**
@@ -300,11 +308,11 @@ export class TrainEvaluator implements Evaluator {
       ...(this.e.latency === false ? {} : { latency: LATENCY_DEFAULTS }),
       ...(this.e.latencyBackends?.length ? { latencyBackends: this.e.latencyBackends } : {}),
       ...(rung.from ? { startFrom: rung.from.weights } : {}),
-      ...(rung.keep ? { keepWeights: true } : {}),
+      ...(rung.keep || this.ctx.weights ? { keepWeights: true } : {}),
     };
     const out: TrialOutput = this.pool ? await this.pool.run(job, report, token) : await runTrial(job, report, token);
     const r = out.result;
-    if (out.weights) this.keepRung(a.key, offset + r.epochs, out.weights);
+    if (out.weights && rung.keep) this.keepRung(a.key, offset + r.epochs, out.weights);
     const trained = `epochs:${offset + r.epochs}${rung.from ? ` (continued from ${offset})` : ''}`;
     const metrics: Record<string, number> = {
       val_accuracy: r.valAccuracy,
@@ -337,6 +345,16 @@ export class TrainEvaluator implements Evaluator {
       metrics[`latency_${o.label ?? o.backend.name}_ms`] = o.latency.medianMs;
       fidelity[`latency_${o.label ?? o.backend.name}_ms`] = device;
       record(o.backend, o.latency, device);
+    }
+    if (out.weights && this.ctx.weights) {
+      const d = prepareData(this.data);
+      this.ctx.weights({
+        key: a.key, graph, weights: out.weights,
+        settings: {
+          source: 'search', data: this.data.ref, trainExamples: d.train.y.length, valExamples: d.val.y.length, epochs: offset + r.epochs, batchSize: train.batchSize, lr: train.lr, seed: train.seed,
+          backend: out.backend.name, backendDetail: out.backend.detail, valAccuracy: r.valAccuracy, ...(out.testAccuracy !== undefined ? { testAccuracy: out.testAccuracy } : {}), seconds: r.seconds, architecture: a.key,
+        },
+      });
     }
     return { metrics, fidelity, cost: r.seconds };
   }
