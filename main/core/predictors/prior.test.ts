@@ -7,7 +7,7 @@ import { checkStrategyOptions, createStrategy } from '../strategies.js';
 import { MAX_PRIOR, priorForFit, priorFrom, readPrior, stratified } from './prior.js';
 
 const space = new Nb201Space();
-const keyOf = (s: number[]) => space.freeze(s).key;
+const keyOf = (s: readonly number[]) => space.freeze(s).key;
 
 describe('predictor prior (option prior)', () => {
   it('reads [key, score] pairs (or their JSON), averages repeats and maps scores to rank quantiles', () => {
@@ -60,7 +60,7 @@ describe('priorFrom (frontier search --predictor-warm-start)', () => {
     name: 'past', space: 'nb201', strategy: 'random', objectives: [{ metric: 'err', direction: 'min' }], constraints: [], report: [],
     budget: { evals: 5 }, seed: 1, evaluator: { kind: 'table' }, ...over,
   });
-  function study(store: InMemoryStore, s: StudySpec, rows: [number[], number | undefined][]) {
+  function study(store: InMemoryStore, s: StudySpec, rows: [readonly number[], number | undefined][]) {
     const { id } = store.createStudy(s, 0);
     const progress = { evals: 0, failed: 0, rejected: 0, costSeconds: 0, wallMs: 0 };
     rows.forEach(([sample, err], i) => {
@@ -88,7 +88,7 @@ describe('priorFrom (frontier search --predictor-warm-start)', () => {
     const store = new InMemoryStore();
     const rng = new Rng(9);
     const seen = new Set<string>();
-    const rows: [number[], number][] = [];
+    const rows: [readonly number[], number][] = [];
     while (rows.length < MAX_PRIOR + 200) {
       const s = space.sample(rng);
       if (seen.has(keyOf(s))) continue;
