@@ -1,11 +1,13 @@
 // Issue #13: evaluation workers on other machines through BullMQ + Redis. A real redis-server on a
 // free loopback port and real `frontier worker` processes; the coordinator is `frontier search --redis`.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisOptions } from '../main/services/queue/connection.js';
 import { contentHash, materializeDatasets, publishDatasets } from '../main/services/queue/datasets.js';
+import { receiveWeights, sendWeights } from '../main/services/queue/weights-transfer.js';
 import { SqliteStore } from '../main/services/sqlite-store.js';
 import { tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
@@ -145,7 +147,7 @@ describe.skipIf(skip)('evaluation workers through Redis (#13)', () => {
     }
   });
 
-  it('training on a worker: metrics, the learning curve (job progress) and latency samples come back into the store', async () => {
+  it('training on a worker: metrics, the learning curve (job progress), latency samples and the trained weights come back into the store', async () => {
     // A training worker (fleet.worker starts table-only ones).
     const w = fleet.spawn(['worker', '--redis', redis.url, '--backend', 'torch', '--queue', 'training', '--id', 'w-train'], { ready: /worker \S+ ready/ });
     await w.ready;
@@ -168,8 +170,36 @@ describe.skipIf(skip)('evaluation workers through Redis (#13)', () => {
       const samples = store.getLatencySamples({ studyId: id });
       expect(samples.map((x) => [x.trialNumber, x.subject])).toEqual(trials.map((t) => [t.number, t.key]));
       expect(samples.every((x) => x.deviceId.startsWith('local:torch') && x.medianMs > 0)).toBe(true);
+      // The trained weights: one checksummed weights artifact per trial, in the weights folder beside the database.
+      for (const t of trials) {
+        const [w, ...more] = store.listArtifacts(id, t.number);
+        expect(more).toEqual([]);
+        expect(w).toMatchObject({ kind: 'weights', settings: { source: 'search', worker: 'w-train', backend: 'torch', epochs: 2, architecture: t.key, valAccuracy: t.metrics.val_accuracy } });
+        expect(w!.path.startsWith(join(dir, 'weights', `study${id}`))).toBe(true);
+        expect(createHash('sha256').update(readFileSync(w!.path)).digest('hex')).toBe(w!.sha256);
+      }
     } finally {
       store.close();
+    }
+    // So the remotely trained trial exports, as a retrained one does.
+    const onnx = join(dir, 'remote-trial1.onnx');
+    const exported = await fleet.run(['export', '1', '--trial', '1', '--format', 'onnx', '--out', onnx, '--db', db]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(/exported trial 1 of study 1 .* as onnx/);
+    expect(statSync(onnx).size).toBeGreaterThan(1000);
+    // Taking the same weights in again (a job's result read twice, a resumed coordinator) stores nothing new.
+    const client = new Redis(redisOptions(redis.url));
+    const rw = SqliteStore.open(db);
+    try {
+      const before = rw.listArtifacts('1', 0).find((a) => a.kind === 'weights')!;
+      const ref = await sendWeights(client, 'again', readFileSync(before.path), before.settings ?? {});
+      const again = await receiveWeights(client, rw, ref, { studyId: '1', trial: 0, dir: join(dir, 'weights') });
+      expect(again).toEqual(before);
+      expect(rw.listArtifacts('1', 0).filter((a) => a.kind === 'weights')).toHaveLength(1);
+      expect(await client.exists(ref.key)).toBe(0);
+    } finally {
+      rw.close();
+      client.disconnect();
     }
   }, 300_000);
 

@@ -13,6 +13,9 @@ import { materializeDatasets } from './datasets.js';
 import { encodeResult } from './metrics-codec.js';
 import { architectureOf, PRUNED_PREFIX, validateJobData, withDatasetPaths, type EvalJobData, type EvalJobProgress, type EvalJobResult, type Refusal } from './protocol.js';
 import { PhoneBench } from './phone-worker.js';
+import { sendWeights } from './weights-transfer.js';
+import { encodeWeightsFile } from '../export/weights-file.js';
+import { MapWeights } from '../export/weights.js';
 import { announceWorker, listWorkers, withdrawWorker, type WorkerInfo } from './registry.js';
 
 export interface EvalWorkerOptions {
@@ -63,6 +66,8 @@ export class EvalWorker {
   private readonly redis: Redis;
   private readonly evaluators = new Map<string, Evaluator>();
   private readonly samples = new Map<string, LatencySample[]>();
+  /** Trained weights by architecture key, as `.fweights` files, until their job returns. */
+  private readonly trained = new Map<string, { file: Uint8Array; settings: Readonly<Record<string, unknown>> }>();
   private readonly cancel = new CancellationTokenSource();
   private timer?: ReturnType<typeof setInterval>;
   private soon?: ReturnType<typeof setTimeout>;
@@ -178,11 +183,15 @@ export class EvalWorker {
       this.beatSoon();
       const latency = this.samples.get(arch.key) ?? [];
       this.samples.delete(arch.key);
-      return { result: encodeResult(result), latency, worker: this.id };
+      const trained = this.trained.get(arch.key);
+      this.trained.delete(arch.key);
+      const weights = data.weights && trained && job.id ? await sendWeights(this.redis, job.id, trained.file, { ...trained.settings, worker: this.id }) : undefined;
+      return { result: encodeResult(result), latency, ...(weights ? { weights } : {}), worker: this.id };
     } catch (e) {
       this.failed++;
       this.beatSoon();
       this.samples.delete(arch.key);
+      this.trained.delete(arch.key);
       throw new UnrecoverableError(e instanceof TrialPruned ? `${PRUNED_PREFIX}${e.message}` : `${errorMessage(e)} (on worker ${this.id})`);
     } finally {
       this.running--;
@@ -238,6 +247,7 @@ export class EvalWorker {
           return list.length;
         },
       },
+      weights: (w) => this.trained.set(w.key, { file: encodeWeightsFile(w.graph, new MapWeights(w.weights), w.settings), settings: w.settings }),
     });
     this.evaluators.set(key, evaluator);
     while (this.evaluators.size > CACHED_EVALUATORS) {

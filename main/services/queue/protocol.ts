@@ -4,6 +4,7 @@ import type { EvaluationResult } from '../../core/evaluator.js';
 import type { SearchSpace } from '../../core/search-space.js';
 import { createSpace } from '../../core/spaces.js';
 import { validateStudySpec } from '../../core/study-spec.js';
+import type { WeightsRef } from './weights-transfer.js';
 
 /** Version of the job format; a worker refuses jobs of another version. */
 export const JOB_FORMAT = 1;
@@ -43,6 +44,8 @@ export interface EvalJobData {
   readonly arch: { readonly key: string; readonly sample: readonly number[] };
   readonly spec: StudySpec;
   readonly datasets: readonly DatasetRef[];
+  /** Send the trained weights back (training jobs; the coordinator keeps them as the trial's `weights` artifact). */
+  readonly weights?: boolean;
   readonly refusals?: readonly Refusal[];
 }
 
@@ -50,6 +53,8 @@ export interface EvalJobResult {
   readonly result: EvaluationResult;
   /** Latency samples the evaluation measured (recorded in the coordinator's store). */
   readonly latency: readonly LatencySample[];
+  /** The trained weights, left in Redis for the coordinator (asked by `EvalJobData.weights`). */
+  readonly weights?: WeightsRef;
   readonly worker: string;
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Cancelled, NasError, TrialPruned } from '../../../shared/errors.js';
@@ -9,8 +10,10 @@ import { bullConnection, checkRedis, DEFAULT_QUEUE, KEY_PREFIX, redisOptions } f
 import { publishDatasets } from './datasets.js';
 import { decodeResult } from './metrics-codec.js';
 import { createEvaluator } from '../evaluators.js';
+import { SqliteStore } from '../sqlite-store.js';
 import { datasetPaths, JOB_FORMAT, REMOTE_KINDS, jobIdFor, PRUNED_PREFIX, studyUid, type DatasetRef, type EvalJobData, type EvalJobProgress, type EvalJobResult } from './protocol.js';
 import { listWorkers, type WorkerInfo } from './registry.js';
+import { receiveWeights } from './weights-transfer.js';
 import { PhoneJobs } from './phone-jobs.js';
 import { checkPhoneSpec, phoneGraphOptions, phoneSerials } from './phone-protocol.js';
 
@@ -31,6 +34,8 @@ export interface RemoteEvaluatorOptions {
   readonly connectTimeoutMs?: number;
   /** A phone measurement waiting while no live worker has its phone fails its trial after this (default 60 s). */
   readonly phoneWaitMs?: number;
+  /** Where trained weights sent back by workers are kept (a `study<id>` folder in it); none: not asked for. */
+  readonly weightsDir?: string;
 }
 
 interface Waiter {
@@ -40,6 +45,8 @@ interface Waiter {
   readonly report: (p: CurvePoint) => void;
   readonly resolve: (r: EvaluationResult) => void;
   readonly reject: (e: unknown) => void;
+  /** Its result is being taken in (weights fetched): a second report of it is ignored. */
+  settling?: boolean;
 }
 
 /**
@@ -137,6 +144,7 @@ export class RemoteEvaluator implements Evaluator {
       arch: { key: a.key, sample: [...a.sample] },
       spec: this.o.study.spec,
       datasets: this.datasets,
+      ...(this.o.weightsDir && this.o.store && this.o.study.spec.evaluator.kind === 'train' ? { weights: true } : {}),
     };
     // Points already recorded (a re-attached trial, a job retried elsewhere) are not recorded twice.
     const seen = new Set((this.o.store?.getCurve(this.o.study.id, trial.number) ?? []).map((p) => `${p.metric}@${p.step}`));
@@ -223,6 +231,21 @@ export class RemoteEvaluator implements Evaluator {
       if (final) w.reject(new NasError('internal', `job ${jobId} completed without a result`));
       return;
     }
+    if (w.settling) return;
+    w.settling = true;
+    void this.takeIn(w, out);
+  }
+
+  /** A finished job's trained weights (kept as the trial's artifact, once), latency samples and result. */
+  private async takeIn(w: Waiter, out: EvalJobResult): Promise<void> {
+    const store = this.o.store;
+    if (out.weights && store && this.o.weightsDir) {
+      try {
+        await receiveWeights(this.redis, store, out.weights, { studyId: this.o.study.id, trial: w.data.trial, dir: this.o.weightsDir });
+      } catch {
+        // Weights Redis lost (a restart without its append-only file): the trial keeps its metrics, without weights.
+      }
+    }
     for (const s of out.latency ?? []) this.record(s, w.data.trial);
     w.resolve(decodeResult(out.result));
   }
@@ -274,7 +297,7 @@ export class RemoteEvaluator implements Evaluator {
  * spec's own evaluator here for what is known up front (no training threads), and connects.
  * `concurrency`: evaluations in flight (default: the spec's, else the live workers' total).
  */
-export async function remoteEvaluatorFor(store: Store, id: string, o: { redisUrl: string; queue?: string; concurrency?: number }): Promise<RemoteEvaluator> {
+export async function remoteEvaluatorFor(store: Store, id: string, o: { redisUrl: string; queue?: string; concurrency?: number; weightsDir?: string }): Promise<RemoteEvaluator> {
   const study = store.getStudy(id);
   if (!study) throw new NasError('not-found', `no study with id ${id}`);
   checkRemoteSpec(study.spec);
@@ -282,7 +305,11 @@ export async function remoteEvaluatorFor(store: Store, id: string, o: { redisUrl
   const local = createEvaluator(spec.evaluator.kind === 'train' ? { ...spec, evaluator: { ...spec.evaluator, workers: 0 } } : spec);
   try {
     const concurrency = o.concurrency ?? spec.concurrency;
-    return await RemoteEvaluator.connect({ redisUrl: o.redisUrl, study, local, store, ...(o.queue ? { queue: o.queue } : {}), ...(concurrency !== undefined ? { concurrency } : {}) });
+    // Trained weights go where 'frontier retrain' puts them: a weights folder beside the database.
+    const weightsDir = o.weightsDir ?? (store instanceof SqliteStore && store.path !== ':memory:' ? path.join(path.dirname(store.path), 'weights') : undefined);
+    return await RemoteEvaluator.connect({
+      redisUrl: o.redisUrl, study, local, store, ...(o.queue ? { queue: o.queue } : {}), ...(concurrency !== undefined ? { concurrency } : {}), ...(weightsDir ? { weightsDir } : {}),
+    });
   } catch (e) {
     local.dispose?.();
     throw e;
