@@ -2,7 +2,8 @@
 // computation of the same graph and weights (test/harness/tfjs-graph.ts): max abs diff ≤ 1e-4.
 // This is where the whole text model, token ids in (Embedding as Cast + Gather), is checked in a
 // runtime independent of Frontier; Arm NN checks the TFLite file after the embedding
-// (test/tflite-seq-export.test.ts).
+// (test/tflite-seq-export.test.ts). The speech models are also run in OpenCV's dnn module (its
+// ONNX importer, 4.6, cannot gather rows of a constant table by runtime ids, so not the text model).
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../main/core/rng.js';
@@ -11,6 +12,8 @@ import type { GraphWeights } from '../main/services/export/weights.js';
 import type { ModelGraph } from '../shared/types/index.js';
 import { seqWeights, speech1dGraph, speech2dGraph, textGraph, tokenIds } from './fixtures/seq-graphs.js';
 import { runGraphTfjs } from './harness/tfjs-graph.js';
+import { opencvUnavailable, runOnnxInOpencv } from './harness/opencv/opencv.js';
+import { missingPeer } from './harness/peer.js';
 import { setTfjsWeights, weightsFromTfjs } from '../main/services/export/tfjs-weights.js';
 import { tf } from '../main/services/train/backend.js';
 import { buildModel } from '../main/services/train/model.js';
@@ -130,5 +133,21 @@ describe('ONNX export of speech and text models in onnxruntime-node against tfjs
     expect(() => exportOnnx(bad((n) => (n.id === 'att' ? { ...n, inputs: ['q', 'k'] } : n)), w)).toThrow(/Attention takes 3 input\(s\), got 2/);
     expect(() => exportOnnx(bad((n) => (n.id === 'embed' ? { ...n, attrs: { units: 16 } } : n)), w)).toThrow(/Embedding needs a positive integer vocab/);
     expect(() => exportOnnx({ ...g, input: [12, 1, 2] }, w)).toThrow(/Embedding needs token ids \[L, 1, 1\], got \[12, 1, 2\]/);
+  });
+});
+
+describe.skipIf(missingPeer('OpenCV dnn', opencvUnavailable()))('ONNX export of speech models in OpenCV dnn against tfjs', () => {
+  it('1-D conv (kernelW = strideW = F) and 2-D non-square speech models within 1e-4 (opset 10)', async () => {
+    for (const [i, g] of [speech1dGraph(), speech2dGraph()].entries()) {
+      const w = seqWeights(g, 120 + i);
+      const x = features(g, 1, 130 + i);
+      const got = await runOnnxInOpencv(exportOnnx(g, w, { softmax: false, opset: 10 }).bytes, toNchw(x, 1, g.input), [1, g.input[2], g.input[0], g.input[1]]);
+      expect(got.shape).toEqual([1, g.classes]);
+      const ref = await runGraphTfjs(g, w, x);
+      expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
+      let diff = 0;
+      ref.forEach((v, k) => (diff = Math.max(diff, Math.abs(v - (got.output[k] as number)))));
+      expect(diff, `graph ${i}`).toBeLessThanOrEqual(TOL);
+    }
   });
 });
