@@ -15,6 +15,7 @@ import { buildGraph, canBuildGraph } from '../../core/graph/index.js';
 import { createSpace } from '../../core/spaces.js';
 import type { Store } from '../../core/store.js';
 import { DEFAULT_DATASET } from '../data/builtin.js';
+import { resizedDataRef } from '../data/resize.js';
 import { chooseBackend, tf, type BackendName } from '../train/backend.js';
 import type { TrainEvaluatorSpec } from '../train/evaluator.js';
 import { buildModel } from '../train/model.js';
@@ -141,7 +142,10 @@ export async function retrainTrials(store: Store, o: RetrainOptions): Promise<Re
     const arch = space.freeze(t.sample);
     const graph = buildGraph(space, arch, { input: d.train.shape, classes: d.train.classes, ...(d.text ? { vocab: d.text.vocab } : {}), ...(plan.evaluator.nb201 ? { nb201: plan.evaluator.nb201 } : {}), ...(plan.evaluator.mobilenet ? { mobilenet: plan.evaluator.mobilenet } : {}) });
     o.onProgress?.({ trial: t.number, index, of: trials.length });
-    const { result, testAccuracy, weights } = await trainOne(graph, choice.info.name, plan, (point) => o.onProgress?.({ trial: t.number, index, of: trials.length, point }), token);
+    // A compound-scaled model (space 'scaled') takes the data resized to its resolution (cached beside the weights).
+    const sized = graph.input[0] === d.train.shape[0] && graph.input[1] === d.train.shape[1] ? plan
+      : { ...plan, data: { ...plan.data, ref: resizedDataRef(plan.data.ref, plan.data.cwd, [graph.input[0], graph.input[1]], path.join(path.dirname(o.dir), 'resized')) } };
+    const { result, testAccuracy, weights } = await trainOne(graph, choice.info.name, sized, (point) => o.onProgress?.({ trial: t.number, index, of: trials.length, point }), token);
     const settings = {
       source: 'retrain',
       data: plan.data.ref,
