@@ -186,6 +186,7 @@ describe.skipIf(skip)('evaluation workers through Redis (#13)', () => {
     const exported = await fleet.run(['export', '1', '--trial', '1', '--format', 'onnx', '--out', onnx, '--db', db]);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toMatch(/exported trial 1 of study 1 .* as onnx/);
+    expect(exported.stdout).toMatch(/weights: trained by the search on worker w-train, 2 epochs on \d+ images, val_accuracy 0\.\d{4}/);
     expect(statSync(onnx).size).toBeGreaterThan(1000);
     // Taking the same weights in again (a job's result read twice, a resumed coordinator) stores nothing new.
     const client = new Redis(redisOptions(redis.url));

@@ -14,8 +14,9 @@ export const EXPORT_HELP = `Usage: frontier export <id> --format csv|json [--out
 csv, json: every trial of a search (number, state, architecture, cost, every metric, error) as
 CSV, or the whole study (settings, summary, trials) as JSON, to FILE or standard output.
 
-onnx, tfjs, tflite: the trained model of one trial, from the weights 'frontier retrain' keeps (a
-search keeps each candidate's metrics, not its weights: retrain the trial first). The export is
+onnx, tfjs, tflite: the trained model of one trial, from the weights 'frontier retrain' keeps, or
+those a worker sent back for a trial it trained ('search --redis'); a search on this machine keeps
+each candidate's metrics, not its weights: retrain the trial first. The export is
 recorded in the database (source trial, format, options, the weights it came from, SHA-256) and a
 snippet that loads it is printed.
   onnx     PATH is the .onnx file (opset 13, input 'input' float32 [N, C, H, W], output
@@ -106,10 +107,10 @@ function exportModel(p: ReturnType<typeof parse>, io: CliIO): number {
       studyId: rec.id, trial: Number(trialText), format: format as ModelFormat, out: resolve(io.cwd, out), softmax: !flag(p, 'no-softmax'),
       ...(opsetText ? { opset: Number(opsetText) as 10 | 13 } : {}), ...(layout ? { inputLayout: layout as 'nchw' | 'nhwc' } : {}),
     });
-    const w = r.artifact.settings?.weights as { valAccuracy?: number; testAccuracy?: number; epochs?: number; trainExamples?: number } | undefined;
+    const w = r.artifact.settings?.weights as { valAccuracy?: number; testAccuracy?: number; epochs?: number; trainExamples?: number; source?: string; worker?: string } | undefined;
     io.out(`exported trial ${trialText} of study ${rec.id} (${r.artifact.settings?.architecture as string}) as ${format}: ${r.files.join(', ')}\n`);
     io.out(`${r.artifact.bytes} bytes, sha256 ${r.artifact.sha256}\n`);
-    if (w?.valAccuracy !== undefined) io.out(`weights: retrained ${w.epochs} epochs on ${w.trainExamples} images, val_accuracy ${w.valAccuracy.toFixed(4)}${w.testAccuracy !== undefined ? `, test_accuracy ${w.testAccuracy.toFixed(4)}` : ''}\n`);
+    if (w?.valAccuracy !== undefined) io.out(`weights: ${w.source === 'search' ? `trained by the search${w.worker ? ` on worker ${w.worker}` : ''},` : 'retrained'} ${w.epochs} epochs on ${w.trainExamples} images, val_accuracy ${w.valAccuracy.toFixed(4)}${w.testAccuracy !== undefined ? `, test_accuracy ${w.testAccuracy.toFixed(4)}` : ''}\n`);
     io.out(`\nload it:\n${r.snippet}\n`);
     return 0;
   } finally {
