@@ -17,7 +17,7 @@
  * each fidelity is charged its own cost. The output also gives the protocol's ceiling, computed from
  * the table (see ceiling()).
  *
- *   npm run bench:nb201 [-- --seeds 100] [--strategies bananas,bo,tpe] [--datasets c10,c100] [--out FILE]
+ *   npm run bench:nb201 [-- --seeds 100] [--strategies bananas,bananas:predictor=gbt,bo,tpe] [--datasets c10,c100] [--out FILE]
  */
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -93,7 +93,22 @@ if (!Number.isInteger(SEEDS) || SEEDS < 2) throw new Error(`--seeds must be a wh
 /** Whether a strategy chooses a fidelity per trial (hyperband, asha): those belong in bench/nb201-multi.ts. */
 const multiFidelity = (n: string) => createStrategy(n, { space: createSpace('nb201'), objectives: [{ metric: 'x', direction: 'max' }], seed: 0, options: {} }).askFidelity !== undefined;
 const names = values.strategies ? values.strategies.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(STRATEGIES).filter((n) => !multiFidelity(n));
-for (const n of names) {
+/**
+ * A row of the table: a strategy name, optionally with options of its own after colons
+ * (`bananas:predictor=gbt`), on top of `--option` for that strategy.
+ */
+function variant(entry: string): { name: string; options: Record<string, string> } {
+  const [name = '', ...opts] = entry.split(':');
+  const options: Record<string, string> = { ...(OPTIONS[name] ?? {}) };
+  for (const o of opts) {
+    const m = /^([A-Za-z0-9]+)=(.+)$/.exec(o);
+    if (!m) throw new Error(`a strategy variant looks like name:key=value, got '${entry}'`);
+    options[m[1] as string] = m[2] as string;
+  }
+  return { name, options };
+}
+for (const entry of names) {
+  const n = variant(entry).name;
   if (!Object.hasOwn(STRATEGIES, n)) throw new Error(`unknown strategy '${n}' (choose from ${Object.keys(STRATEGIES).join(', ')})`);
   if (multiFidelity(n)) throw new Error(`${n} chooses 12 or 200 epochs per trial: run it with bench/nb201-multi.ts (--mf-strategies ${n}), which charges each fidelity its cost; this single-fidelity protocol has no row for it`);
 }
@@ -206,15 +221,16 @@ interface Run {
   readonly tau?: number;
 }
 
-async function runOnce(ds: Dataset, strategy: string, seed: number, evaluator: ReturnType<typeof createEvaluator>, facts: TableFacts): Promise<Run> {
+async function runOnce(ds: Dataset, entry: string, seed: number, evaluator: ReturnType<typeof createEvaluator>, facts: TableFacts): Promise<Run> {
   const store = new InMemoryStore();
   const max = Math.max(...ds.budgets);
+  const { name: strategy, options } = variant(entry);
   const s = spec(ds, strategy, max, seed);
   const rec = store.createStudy(s, 0);
   const space = createSpace('nb201');
   const study = new Study(rec.id, {
     store, space, evaluator, clock: { now: () => 0 },
-    strategy: createStrategy(strategy, { space, objectives: s.objectives, seed, options: OPTIONS[strategy] ?? {} }),
+    strategy: createStrategy(strategy, { space, objectives: s.objectives, seed, options }),
   });
   await study.run(CancellationToken.None);
   const trials = store.getTrials(rec.id).slice().sort((a, b) => a.number - b.number);
