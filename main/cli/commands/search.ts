@@ -4,17 +4,19 @@ import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { strategyHelp } from '../../core/strategy-docs.js';
 import { warmStartFrom } from '../../core/strategies/warm-start.js';
+import { priorFrom } from '../../core/predictors/prior.js';
 import { MAX_CONCURRENCY } from '../../core/study-spec.js';
 import { MAX_PACE } from '../../core/table.js';
 import { quoteText } from '../../core/text.js';
 import { parseAudioSettings } from '../../services/data/audio-features.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
+import { parseTextSettings } from '../../services/data/tokenizer.js';
 import { NB201_OBJECTIVES, nb201EvaluatorSpec } from '../../services/evaluators.js';
 import { BACKENDS, chooseBackend, isBackendName, type BackendName } from '../../services/train/backend.js';
 import { defaultMaxTrain } from '../../services/train/evaluator.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { createStudy } from '../../services/studies.js';
-import { concurrencyForWorkers, DEFAULT_SPACE, defaultWorkers, KWS_TRAIN_DEFAULTS, TRAIN_DEFAULTS } from '../../services/search-defaults.js';
+import { concurrencyForWorkers, DEFAULT_SPACE, defaultWorkers, KWS_TRAIN_DEFAULTS, TEXT_TRAIN_DEFAULTS, TRAIN_DEFAULTS } from '../../services/search-defaults.js';
 import { checkRedis, redactUrl } from '../../services/queue/connection.js';
 import { checkPhonesAnnounced, checkRemoteSpec, remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
 import { phoneSerials } from '../../services/queue/phone-protocol.js';
@@ -34,7 +36,9 @@ for about five minutes.
 
 Search:
   --space NAME|FILE        mobilenet, nb201, kws (keyword spotting: DS-CNN/TC-ResNet over speech
-                           features; trains on builtin:speech-keywords), or a .yaml/.json space
+                           features; trains on builtin:speech-keywords), text (small text
+                           encoders: 1-D conv / transformer blocks; trains on
+                           builtin:debian-descriptions), or a .yaml/.json space
                            document (default: mobilenet with 1-2 blocks per stage instead of 1-4)
   --strategy NAME          evolution (default) or another of the strategies listed at the end
   --option KEY=VALUE       strategy setting, repeatable (each strategy's options: see the end)
@@ -55,6 +59,10 @@ Search:
                            --warm-start-k, default 5) of these earlier searches of the same space,
                            then let the strategy continue with them told (not hyperband/asha)
   --warm-start-k K         architectures taken from a one-objective source search (default 5)
+  --predictor-warm-start ID[,ID...]
+                           transfer: pre-train the predictor of bananas or bo on the complete trials
+                           of these earlier searches of the same space (scored by their first
+                           objective), so its first asks are the model's picks, not random draws
 Budget (the first one reached ends the search; default: training 4m30s of wall time, then the
 trials in flight finish; tables 1000 evaluations):
   --budget-evals N         evaluations
@@ -78,6 +86,11 @@ Evaluation by training (default for mobilenet and space files; nb201 with --data
                            (default MFCC: 30/20 ms, 40 bands, 10 coefficients, 20-7600 Hz; stored
                            with the study); kws defaults: data builtin:speech-keywords, --val 0.2,
                            --epochs 10
+  --text KEY=VALUE         text data (a .csv/.tsv/.jsonl text,label file or a folder with train.* and
+                           test.*), repeatable: length (tokens per text), merges (byte pairs merged
+                           into one token); the byte tokenizer is fitted on the training split and
+                           stored with the study; text defaults: data builtin:debian-descriptions,
+                           length 48, merges 254, --epochs 3
   --no-latency             do not time batch-1 inference
   --early-stop             stop a candidate whose learning curve, projected optimistically to the last
                            epoch, cannot beat the best finished one (or enter the Pareto front); it
@@ -122,6 +135,7 @@ export const SEARCH_OPTIONS = {
   'zero-cost-proxy': { type: 'string' },
   'warm-start': { type: 'string' },
   'warm-start-k': { type: 'string' },
+  'predictor-warm-start': { type: 'string' },
   'budget-evals': { type: 'string' },
   'budget-seconds': { type: 'string' },
   'budget-wall': { type: 'string' },
@@ -145,6 +159,7 @@ export const SEARCH_OPTIONS = {
   'latency-on': { type: 'string' },
   augment: { type: 'boolean' },
   audio: { type: 'string', multiple: true },
+  text: { type: 'string', multiple: true },
   name: { type: 'string' },
   json: { type: 'boolean' },
   redis: { type: 'string' },
@@ -264,6 +279,14 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
   for (const b of latencyOn) if (!isBackendName(b)) throw new UsageError(`--latency-on: '${b}' is not a backend (${BACKENDS.join(', ')})`);
   const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? defaultMaxTrain('wasm');
   const kws = space === 'kws';
+  const textSpace = space === 'text';
+  let text;
+  try {
+    text = textSpace || list(p, 'text').length > 0 ? parseTextSettings([...(textSpace ? Object.entries(TEXT_TRAIN_DEFAULTS.text).map(([k, v]) => `${k}=${v}`) : []), ...list(p, 'text')]) : undefined;
+  } catch (e) {
+    throw new UsageError(`--text: ${errorMessage(e)}`);
+  }
+  const defaults = textSpace ? TEXT_TRAIN_DEFAULTS : kws ? KWS_TRAIN_DEFAULTS : undefined;
   let audio;
   try {
     audio = kws || list(p, 'audio').length > 0 ? parseAudioSettings(list(p, 'audio')) : undefined;
@@ -272,11 +295,11 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
   }
   return {
     kind: 'train',
-    data: data === undefined ? (kws ? KWS_TRAIN_DEFAULTS.data : DEFAULT_DATASET) : data.startsWith('builtin:') ? data : resolve(io.cwd, data),
+    data: data === undefined ? (defaults?.data ?? DEFAULT_DATASET) : data.startsWith('builtin:') ? data : resolve(io.cwd, data),
     cwd: io.cwd,
-    val: num(p, 'val', { min: 0 }) ?? (kws ? KWS_TRAIN_DEFAULTS.val : TRAIN_DEFAULTS.val),
+    val: num(p, 'val', { min: 0 }) ?? defaults?.val ?? TRAIN_DEFAULTS.val,
     ...(maxTrain > 0 ? { maxTrain } : {}),
-    epochs: num(p, 'epochs', { integer: true, min: 1 }) ?? (kws ? KWS_TRAIN_DEFAULTS.epochs : TRAIN_DEFAULTS.epochs),
+    epochs: num(p, 'epochs', { integer: true, min: 1 }) ?? defaults?.epochs ?? TRAIN_DEFAULTS.epochs,
     patience: num(p, 'patience', { integer: true, min: 0 }) ?? TRAIN_DEFAULTS.patience,
     batchSize: num(p, 'batch-size', { integer: true, min: 1 }) ?? TRAIN_DEFAULTS.batchSize,
     lr: num(p, 'lr', { min: 0 }) ?? TRAIN_DEFAULTS.lr,
@@ -287,6 +310,7 @@ function trainEvaluator(p: Parsed, io: CliIO, space: string): EvaluatorSpec {
     workers: num(p, 'workers', { integer: true, min: 0 }) ?? defaultWorkers(),
     ...(backend ? { backend } : {}),
     ...(audio ? { audio } : {}),
+    ...(text ? { text } : {}),
     // Stride-2 stem: a quarter of the activations, so a CPU search sees several times more candidates.
     ...(space === 'mobilenet' ? { mobilenet: { stemStride: 2 } } : {}),
   };
@@ -327,7 +351,13 @@ export async function searchCommand(argv: readonly string[], io: CliIO): Promise
       spec = { ...spec, strategyOptions: { ...spec.strategyOptions, ...warmStartFrom(store, ids, spec.space, warmK) } };
       if (!flag(p, 'json')) io.err(`warm start: ${(spec.strategyOptions?.warmStart as string[]).length} architectures of ${ids.join(', ')} are evaluated first\n`);
     }
+    const prior = str(p, 'predictor-warm-start');
+    if (prior !== undefined) {
+      const ids = prior.split(',').map((s) => s.trim()).filter(Boolean);
+      spec = { ...spec, strategyOptions: { ...spec.strategyOptions, ...priorFrom(store, ids, spec.space) } };
+    }
     const rec = createStudy(store, spec, undefined, (w) => io.err(`frontier: warning: ${w}\n`));
+    if (prior !== undefined && !flag(p, 'json')) io.err(`predictor warm-up: ${(spec.strategyOptions?.prior as unknown[]).length} results of ${prior} pre-train the ${spec.strategy} predictor\n`);
     if (!flag(p, 'json')) io.err(`study ${rec.id}: ${spec.space} space, ${spec.strategy}, objectives ${spec.objectives.map((o) => `${o.metric}:${o.direction}`).join(', ')}\n`);
     if (trainingLine && !flag(p, 'json')) io.err(trainingLine);
     if (redis === undefined) return await runWithProgress(io, store, rec.id, flag(p, 'json'));
