@@ -5,11 +5,16 @@
  * first ask, architectures the past data scores high; the same search from cold draws its first
  * `init` at random. Asserted on the proposals themselves, per seed.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ObjectiveSpec, Sample } from '../shared/types/index.js';
+import type { ObjectiveSpec, Sample, StudySpec } from '../shared/types/index.js';
 import { Rng } from '../main/core/rng.js';
 import { Nb201Space } from '../main/core/spaces/nb201.js';
 import { createStrategy } from '../main/core/strategies.js';
+import { reproduceCommand } from '../main/services/export/study-report.js';
+import { SqliteStore } from '../main/services/sqlite-store.js';
+import { cli, tempDir } from './cli-helpers.js';
 import { nb201Rows } from './fixtures/nb201-table.js';
 
 const space = new Nb201Space();
@@ -69,4 +74,43 @@ describe('predictor warm-up from a past search (option prior)', () => {
       }
     });
   }
+});
+
+describe('frontier search --predictor-warm-start', () => {
+  it('pre-trains bananas on a past search of the space; the report reproduces it by id; bad uses are refused, creating nothing', () => {
+    const dir = tempDir('frontier-prior-cli-');
+    const db = join(dir, 'f.db');
+    try {
+      const past = cli(['search', '--space', 'nb201', '--strategy', 'random', '--objective', 'c10_valid_12ep:max', '--budget-evals', '60', '--seed', '1', '--json'], { db });
+      expect(past.code, past.stderr).toBe(0);
+      const r = cli(['search', '--space', 'nb201', '--strategy', 'bananas', '--objective', 'c100_valid_12ep:max', '--budget-evals', '6', '--seed', '2', '--predictor-warm-start', '1'], { db });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('predictor warm-up: 60 results of 1 pre-train the bananas predictor');
+      const store = SqliteStore.open(db, { readonly: true });
+      let spec: StudySpec;
+      try {
+        spec = store.getStudy('2')!.spec;
+        expect(spec.strategyOptions?.priorFrom).toEqual(['1']);
+        expect(spec.strategyOptions?.prior).toHaveLength(60);
+        // Its proposals: better under the past data than the past random search's own draws.
+        const c10Of = (id: string) => store.getTrials(id).map((t) => c10.get(t.key) as number);
+        expect(median(c10Of('2'))).toBeGreaterThan(median(c10Of('1')));
+      } finally {
+        store.close();
+      }
+      expect(reproduceCommand(spec)).toMatch(/--strategy bananas --predictor-warm-start 1 --objective c100_valid_12ep:max/);
+      const evo = cli(['search', '--space', 'nb201', '--strategy', 'evolution', '--budget-evals', '3', '--predictor-warm-start', '1'], { db });
+      expect([evo.code, evo.stderr]).toEqual([2, "frontier: strategy option 'prior' warms up a predictor: only bananas and bo have one, not evolution\n"]);
+      const none = cli(['search', '--space', 'nb201', '--strategy', 'bo', '--budget-evals', '3', '--predictor-warm-start', '9'], { db });
+      expect([none.code, none.stderr]).toEqual([2, "frontier: predictor warm-up: no study with id 9 (see 'frontier runs')\n"]);
+      const runs = SqliteStore.open(db, { readonly: true });
+      try {
+        expect(runs.listStudies()).toHaveLength(2);
+      } finally {
+        runs.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -34,6 +34,13 @@ export function reproduceCommand(spec: StudySpec): string {
   } else if (!(spec.space === 'mobilenet' && JSON.stringify(spec.spaceOptions ?? {}) === defaultSpace)) args.push('--space', spec.space);
   args.push('--strategy', spec.strategy);
   for (const [k, v] of Object.entries(spec.strategyOptions ?? {})) {
+    // A predictor warm-up is given by the studies it came from (its scores are read from them again).
+    if (k === 'prior' || k === 'priorFrom') {
+      const from = spec.strategyOptions?.priorFrom;
+      if (k === 'prior' && Array.isArray(from)) args.push('--predictor-warm-start', from.join(','));
+      else if (k === 'prior') args.push('--option', `prior=${JSON.stringify(v)}`);
+      continue;
+    }
     if (['string', 'number', 'boolean'].includes(typeof v)) args.push('--option', `${k}=${String(v)}`);
     // A list (a warm start's architecture keys) as JSON, which the strategy reads back.
     else if (Array.isArray(v)) args.push('--option', `${k}=${JSON.stringify(v)}`);
