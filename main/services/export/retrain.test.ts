@@ -62,6 +62,26 @@ describe('weights files', () => {
     for (const [k, v] of w.map) expect(back.weights.map.get(k)).toEqual(v);
   });
 
+  it('round-trip a text model (Embedding, LayerNorm, Attention) and a 1-D conv with kernelW/strideW (#16)', () => {
+    const seq: ModelGraph = {
+      input: [6, 1, 1], classes: 2, output: 'fc',
+      nodes: [
+        { id: 'embed', op: 'Embedding', inputs: ['input'], shape: [6, 1, 4], attrs: { vocab: 20, units: 4 } },
+        { id: 'ln', op: 'LayerNorm', inputs: ['embed'], shape: [6, 1, 4], attrs: { epsilon: 1e-6 } },
+        { id: 'att', op: 'Attention', inputs: ['ln', 'ln', 'ln'], shape: [6, 1, 4], attrs: { heads: 2 } },
+        { id: 'conv', op: 'Conv2D', inputs: ['att'], shape: [3, 1, 4], attrs: { kernel: 3, kernelW: 1, stride: 2, strideW: 1, filters: 4, useBias: false } },
+        { id: 'p', op: 'GlobalAvgPool', inputs: ['conv'], shape: [4], attrs: { keepDims: false } },
+        { id: 'fc', op: 'Dense', inputs: ['p'], shape: [2], attrs: { units: 2, useBias: true } },
+      ],
+    };
+    const w = randomWeights(seq, 4);
+    const back = decodeWeightsFile(encodeWeightsFile(seq, w), 'seq.fweights');
+    expect(back.graph).toEqual(seq);
+    expect([...back.weights.map.keys()]).toEqual(['embed/embeddings', 'ln/gamma', 'ln/beta', 'conv/kernel', 'fc/kernel', 'fc/bias']);
+    expect(back.weights.map.get('conv/kernel')?.length).toBe(3 * 1 * 4 * 4);
+    for (const [k, v] of w.map) expect(back.weights.map.get(k)).toEqual(v);
+  });
+
   it('damaged files are refused with the reason', () => {
     const bytes = encodeWeightsFile(g, randomWeights(g, 3));
     expect(() => decodeWeightsFile(new Uint8Array(4), 'a')).toThrow('a is not a Frontier weights file: it does not start with FRWEIGHT');
