@@ -156,7 +156,9 @@ describe('NasApi over an in-memory transport', () => {
     const spaces = await nas.space.list();
     // mobilenet: the CLI's default space (1–2 blocks per stage), 1.1·10^12 architectures
     // kws: 2 block types × 3 stem widths × Σ_{d=1..4} 24^d
-    expect(spaces.map((s) => [s.id, s.count])).toEqual([['nb201', '15625'], ['mobilenet', '1108126760976'], ['kws', '2077200']]);
+    // text: 3 widths × 2 poolings × Σ_{d=1..3} (3 kernels + 3 heads × 3 ffn)^d
+    expect(spaces.map((s) => [s.id, s.count])).toEqual([['nb201', '15625'], ['mobilenet', '1108126760976'], ['kws', '2077200'], ['text', '11304']]);
+    expect(spaces[3]!.defaults!.evaluator).toMatchObject({ kind: 'train', data: 'builtin:debian-descriptions', text: { length: 48, merges: 254 } });
     expect(spaces[2]!.defaults!.evaluator).toMatchObject({ kind: 'train', data: 'builtin:speech-keywords', audio: { kind: 'mfcc', windowMs: 30, hopMs: 20, nMels: 40, nMfcc: 10 } });
     expect(spaces[0]!.metrics.find((m) => m.name === 'hwnb_pixel3')).toEqual({ name: 'hwnb_pixel3', known: true });
     // Every ready spec the form starts from is valid as it stands (mobilenet: trained on Fashion-MNIST).

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { COST_METRICS } from '../core/graph/cost.js';
 import { TRAIN_METRICS } from '../services/train/evaluator.js';
-import { DEFAULT_SPACE, defaultTrainingSpec, kwsTrainingSpec } from '../services/search-defaults.js';
+import { DEFAULT_SPACE, defaultTrainingSpec, kwsTrainingSpec, textTrainingSpec } from '../services/search-defaults.js';
 import { BUILTIN_DATASETS } from '../services/data/builtin.js';
 import { ZERO_COST_PROXIES } from '../services/train/zero-cost.js';
 import { errorMessage, NasError } from '../../shared/errors.js';
@@ -495,6 +495,14 @@ export class SpaceService implements SpaceApi {
         metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true })), ...ZERO_COST_PROXIES.map((name) => ({ name, known: true }))],
         // `frontier search --space kws`: the built-in spoken keywords, MFCC features stored with the study.
         defaults: kwsTrainingSpec(),
+      },
+      {
+        id: 'text',
+        title: `${createSpace('text').title} · text · trained`,
+        count: createSpace('text').count().toString(),
+        metrics: [...TRAIN_METRICS.map((name) => ({ name, known: false })), ...COST_METRICS.map((name) => ({ name, known: true })), ...ZERO_COST_PROXIES.map((name) => ({ name, known: true }))],
+        // `frontier search --space text`: the built-in Debian descriptions, the byte tokenizer's settings stored with the study.
+        defaults: textTrainingSpec(),
       },
     ];
   }

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { StudySpec } from '../../shared/types/index.js';
 import { MOBILENET_DEFAULTS } from '../core/spaces/mobilenet.js';
 import { AUDIO_DEFAULTS } from './data/audio-features.js';
-import { DEFAULT_DATASET, SPEECH_DATASET } from './data/builtin.js';
+import { DEFAULT_DATASET, DEFAULT_TEXT_DATASET, SPEECH_DATASET } from './data/builtin.js';
 import { defaultMaxTrain } from './train/evaluator.js';
 
 /**
@@ -76,5 +76,24 @@ export function kwsTrainingSpec(): StudySpec {
     space: 'kws',
     spaceOptions: {},
     evaluator: { ...evaluator, kind: 'train', ...KWS_TRAIN_DEFAULTS, audio: { ...AUDIO_DEFAULTS } },
+  };
+}
+
+/**
+ * A text search's training settings when not given: the built-in Debian descriptions, 48 tokens
+ * per text (the longest has 50 after merges, 99% have at most 41), 3 epochs.
+ */
+export const TEXT_TRAIN_DEFAULTS = { data: DEFAULT_TEXT_DATASET, val: 500, epochs: 3, text: { length: 48, merges: 254 } } as const;
+
+/** What `frontier search --space text` runs with no other options (the New search form's text entry). */
+export function textTrainingSpec(): StudySpec {
+  const spec = defaultTrainingSpec();
+  const { mobilenet: _, ...evaluator } = spec.evaluator as Record<string, unknown>;
+  return {
+    ...spec,
+    name: 'text evolution',
+    space: 'text',
+    spaceOptions: {},
+    evaluator: { ...evaluator, kind: 'train', ...TEXT_TRAIN_DEFAULTS, text: { ...TEXT_TRAIN_DEFAULTS.text } },
   };
 }

@@ -14,7 +14,7 @@ describe('text space', () => {
   const space = new TextSpace();
 
   it('names its decisions and counts its architectures exactly', () => {
-    expect(space.dims.slice(0, 7).map((d) => d.name)).toEqual(['embed.width', 'depth', 'pool', 'b1.type', 'b1.kernel', 'b1.heads', 'b1.ffn']);
+    expect(space.dims.map((d) => d.name)).toEqual(['embed.width', 'depth', ...[1, 2, 3].flatMap((b) => ['type', 'kernel', 'heads', 'ffn'].map((k) => `b${b}.${k}`)), 'pool']);
     // 3 widths × 2 poolings × Σ_{d=1..3} (3 kernels + 3 heads × 3 ffn)^d
     expect(space.count()).toBe(6n * (12n + 144n + 1728n));
     const small = new TextSpace({ widths: [8], depths: [1, 2], kernels: [3, 5], heads: [1, 2], ffn: [16], poolings: ['mean'] });

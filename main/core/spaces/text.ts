@@ -69,7 +69,6 @@ export class TextSpace extends DimensionalSpace {
     const dims: Dimension[] = [
       { name: 'embed.width', choices: o.widths },
       { name: 'depth', choices: [...o.depths].sort((a, b) => a - b) },
-      { name: 'pool', choices: o.poolings },
     ];
     for (let b = 1; b <= maxDepth; b++) {
       const activeIf = { dim: 'depth', gte: b };
@@ -78,6 +77,8 @@ export class TextSpace extends DimensionalSpace {
       dims.push({ name: `b${b}.heads`, choices: o.heads, activeIf });
       dims.push({ name: `b${b}.ffn`, choices: o.ffn, activeIf });
     }
+    // Last, so the drawn chain (embedding, blocks, pooling) follows the network's order.
+    dims.push({ name: 'pool', choices: o.poolings });
     super(dims);
     this.options = o;
     this.maxDepth = maxDepth;

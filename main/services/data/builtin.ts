@@ -12,12 +12,16 @@ export const BUILTIN_DATASETS = {
   'fashion-mnist': { title: 'Fashion-MNIST subset (11,000 train + 2,000 test, 28×28×1, 10 classes)', classNames: FASHION_MNIST_CLASSES },
   // Class names are its folder names.
   'speech-keywords': { title: 'Spoken keywords synthesised with espeak-ng (350 train + 70 test clips, 10 keywords)' },
+  'debian-descriptions': { title: 'Debian package descriptions by section (4,800 train + 1,200 test texts, 8 classes)', classNames: DEBIAN_SECTIONS },
 } as const satisfies Record<string, { title: string; classNames?: readonly string[] }>;
 
 /** The built-in keyword-spotting set (`frontier search --space kws` trains on it by default). */
 export const SPEECH_DATASET = 'builtin:speech-keywords';
 
 export const DEFAULT_DATASET = 'builtin:fashion-mnist';
+
+/** The built-in text set (`frontier search --space text` trains on it by default). */
+export const DEFAULT_TEXT_DATASET = 'builtin:debian-descriptions';
 
 /** Reads a dataset reference: `builtin:<name>` or a path (see `readDataset`); `o` applies to speech folders. */
 export function loadDataset(ref: string, cwd = process.cwd(), o: Omit<SpeechFolderOptions, 'limits'> = {}): LoadedData {

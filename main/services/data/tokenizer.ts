@@ -122,3 +122,16 @@ export class TokenEncoder {
     return out;
   }
 }
+
+/** `KEY=VALUE` pairs (the CLI's `--text`) to checked settings; keys `length` and `merges`. */
+export function parseTextSettings(pairs: readonly string[]): TextSettings {
+  const out: Record<string, number> = {};
+  for (const kv of pairs) {
+    const at = kv.indexOf('=');
+    const key = at > 0 ? kv.slice(0, at).trim() : '';
+    if (!Object.hasOwn(TEXT_DEFAULTS, key)) throw new NasError('invalid-input', `text settings: '${kv}' must be KEY=VALUE with KEY one of ${Object.keys(TEXT_DEFAULTS).join(', ')}`);
+    const value = kv.slice(at + 1).trim();
+    out[key] = value === '' ? NaN : Number(value);
+  }
+  return checkTextSettings(out);
+}
