@@ -4,6 +4,7 @@ import type { BudgetSpec, EvaluatorSpec, ObjectiveSpec, StudySpec } from '../../
 import { parseConstraint, parseObjective } from '../../core/objectives.js';
 import { strategyHelp } from '../../core/strategy-docs.js';
 import { warmStartFrom } from '../../core/strategies/warm-start.js';
+import { priorFrom } from '../../core/predictors/prior.js';
 import { MAX_CONCURRENCY } from '../../core/study-spec.js';
 import { MAX_PACE } from '../../core/table.js';
 import { quoteText } from '../../core/text.js';
@@ -58,6 +59,10 @@ Search:
                            --warm-start-k, default 5) of these earlier searches of the same space,
                            then let the strategy continue with them told (not hyperband/asha)
   --warm-start-k K         architectures taken from a one-objective source search (default 5)
+  --predictor-warm-start ID[,ID...]
+                           transfer: pre-train the predictor of bananas or bo on the complete trials
+                           of these earlier searches of the same space (scored by their first
+                           objective), so its first asks are the model's picks, not random draws
 Budget (the first one reached ends the search; default: training 4m30s of wall time, then the
 trials in flight finish; tables 1000 evaluations):
   --budget-evals N         evaluations
@@ -130,6 +135,7 @@ export const SEARCH_OPTIONS = {
   'zero-cost-proxy': { type: 'string' },
   'warm-start': { type: 'string' },
   'warm-start-k': { type: 'string' },
+  'predictor-warm-start': { type: 'string' },
   'budget-evals': { type: 'string' },
   'budget-seconds': { type: 'string' },
   'budget-wall': { type: 'string' },
@@ -345,7 +351,13 @@ export async function searchCommand(argv: readonly string[], io: CliIO): Promise
       spec = { ...spec, strategyOptions: { ...spec.strategyOptions, ...warmStartFrom(store, ids, spec.space, warmK) } };
       if (!flag(p, 'json')) io.err(`warm start: ${(spec.strategyOptions?.warmStart as string[]).length} architectures of ${ids.join(', ')} are evaluated first\n`);
     }
+    const prior = str(p, 'predictor-warm-start');
+    if (prior !== undefined) {
+      const ids = prior.split(',').map((s) => s.trim()).filter(Boolean);
+      spec = { ...spec, strategyOptions: { ...spec.strategyOptions, ...priorFrom(store, ids, spec.space) } };
+    }
     const rec = createStudy(store, spec, undefined, (w) => io.err(`frontier: warning: ${w}\n`));
+    if (prior !== undefined && !flag(p, 'json')) io.err(`predictor warm-up: ${(spec.strategyOptions?.prior as unknown[]).length} results of ${prior} pre-train the ${spec.strategy} predictor\n`);
     if (!flag(p, 'json')) io.err(`study ${rec.id}: ${spec.space} space, ${spec.strategy}, objectives ${spec.objectives.map((o) => `${o.metric}:${o.direction}`).join(', ')}\n`);
     if (trainingLine && !flag(p, 'json')) io.err(trainingLine);
     if (redis === undefined) return await runWithProgress(io, store, rec.id, flag(p, 'json'));
