@@ -80,6 +80,8 @@ describe('runScale', () => {
     await expect(runScale(source(), { ...base, studyId: '9', targets })).rejects.toThrow("no study with id '9'");
     await expect(runScale(source({ evaluator: { kind: 'table', tables: [], knownTables: [] } }), { ...base, targets })).rejects.toThrow('study 1 did not train its candidates (evaluator table): nothing to scale them on');
     await expect(runScale(source(), { ...base, targets: [] })).rejects.toThrow('scale: give at least one target');
+    await expect(runScale(source(), { ...base, coefficients: { alpha: 1, beta: 1, gamma: 1 }, targets })).rejects.toThrow('scale: coefficients α 1, β 1, γ 1 must each be ≥ 1 with α·β²·γ² > 1');
+    await expect(runScale(source(), { ...base, coefficients: { alpha: 2, beta: 0.9, gamma: 1.1 }, targets })).rejects.toThrow('must each be ≥ 1');
     const store = source();
     await expect(runScale(store, { ...base, targets: parseTargets('flops:10') })).rejects.toThrow(/^no scaling of trial 0 fits flops:10: the smallest \(multipliers 0.25\) has \d+ FLOPs/);
     // That one is found after the study exists: it is kept, failed, with the reason.

@@ -86,6 +86,10 @@ function sourceOf(store: Store, o: ScaleOptions) {
 /** Runs compound scaling; returns the new study and its models. Cancelled: the models finished so far are kept. */
 export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResult> {
   if (o.targets.length === 0) throw new NasError('invalid-input', 'scale: give at least one target (e.g. --flops 20M,40M or --targets latency:local=2)');
+  const given = o.coefficients;
+  if (given && (Math.min(given.alpha, given.beta, given.gamma) < 1 || !(flopsFactor(given) > 1.01))) {
+    throw new NasError('invalid-input', `scale: coefficients α ${given.alpha}, β ${given.beta}, γ ${given.gamma} must each be ≥ 1 with α·β²·γ² > 1 (the model must grow with φ; EfficientNet: 1.2, 1.1, 1.15)`);
+  }
   const { rec: src, trial: srcTrial, e } = sourceOf(store, o);
   const now = o.now ?? Date.now;
   const token = o.token ?? CancellationToken.None;
