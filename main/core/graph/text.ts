@@ -35,9 +35,9 @@ function transformerBlock(b: GraphBuilder, id: string, x: Tensor, heads: number,
  * encoding: order reaches the model through the conv blocks only.
  */
 export function textGraph(space: TextSpace, sample: Sample, input: readonly [number, number, number], classes: number, vocab: number | undefined): ModelGraph {
-  if (vocab === undefined) throw new NasError('invalid-input', 'the text space needs text data (token ids): no vocabulary size was given');
   const [l, w, ch] = input;
   if (w !== 1 || ch !== 1) throw new NasError('invalid-input', `the text space needs token ids [L, 1, 1], the data has [${input.join(', ')}] (images or features, not text)`);
+  if (vocab === undefined) throw new NasError('invalid-input', 'the text space needs text data (token ids): no vocabulary size was given');
   const n = space.network(sample);
   const b = new GraphBuilder(input);
   let x = b.embedding('embed', b.input, { vocab, units: n.width });

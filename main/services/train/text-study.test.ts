@@ -56,7 +56,7 @@ describe('a text study stores its tokenizer', () => {
 
   it('the text space refuses image data with a clear error before a study exists', () => {
     const store = new InMemoryStore();
-    expect(() => createStudy(store, { ...spec, evaluator: { kind: 'train', backend: 'cpu', val: 100, maxTrain: 100 } })).toThrow(/the text space needs text data/);
+    expect(() => createStudy(store, { ...spec, evaluator: { kind: 'train', backend: 'cpu', val: 100, maxTrain: 100 } })).toThrow(/the text space needs token ids \[L, 1, 1\], the data has \[28, 28, 1\]/);
     expect(store.listStudies().length).toBe(0);
   });
 });
