@@ -144,13 +144,14 @@ export function NewSearchView() {
           <fieldset data-testid="training-settings">
             <legend>Training (each candidate)</legend>
             <div className="row">
-              <Field label="Data" field="evaluator.data" hint={<>builtin:fashion-mnist, builtin:speech-keywords (kws), or a path on this machine: a .csv file, or a folder of IDX files, CIFAR batches, one sub-folder of images or .wav clips per class</>}>
+              <Field label="Data" field="evaluator.data" hint={<>builtin:fashion-mnist, builtin:speech-keywords (kws), builtin:debian-descriptions (text), or a path on this machine: a .csv file, a .tsv/.jsonl text,label file, or a folder of IDX files, CIFAR batches, train/test text files, one sub-folder of images or .wav clips per class</>}>
                 {(id, invalid) => (
                   <>
                     <input id={id} list={`${id}-builtin`} aria-invalid={invalid} value={draft.data} onChange={(e) => editDraft({ data: e.target.value })} />
                     <datalist id={`${id}-builtin`}>
                       <option value="builtin:fashion-mnist">Fashion-MNIST subset (built in)</option>
                       <option value="builtin:speech-keywords">Spoken keywords, espeak-ng (built in)</option>
+                      <option value="builtin:debian-descriptions">Debian package descriptions by section (built in)</option>
                     </datalist>
                   </>
                 )}
