@@ -90,10 +90,10 @@ export const STRATEGY_DOCS: Partial<Record<StrategyName, { title: string; summar
   },
   progressive: {
     title: 'Progressive search (coarse → fine)',
-    summary: "A short pass at the lowest fidelity (fewest epochs) over a coarse space (each decision limited to a few choices), then a fine search of the full space around the coarse winners: each evaluated again at full fidelity, then mutations of the best within a radius of a winner. Each trial records its phase (metric 'phase': 0 coarse, 1 fine).",
+    summary: "A short pass at the lowest fidelity (fewest epochs) over a coarse space (each numeric decision limited to a few choices), then a fine search of the full space around the coarse winners: each evaluated again at full fidelity, then mutations of the best within a radius of a winner. Each trial records its phase (metric 'phase': 0 coarse, 1 fine).",
     options: {
       coarse: int('architectures of the coarse pass', '16', '≥ 1'),
-      choices: int('choices per decision in the coarse space, spread over its list (first and last kept)', '2', '≥ 1'),
+      choices: int('choices per numeric decision (width, kernel, depth…) in the coarse space, spread over its list (first and last kept); operations keep all', '2', '≥ 1'),
       top: int('coarse winners the fine search is centred on', '3', '≥ 1'),
       radius: int('most decisions a fine proposal differs from its nearest coarse winner', '2', '≥ 1'),
     },

@@ -36,6 +36,8 @@ describe('progressive search (coarse → fine)', () => {
     expect(coarseChoices({ name: 'd', choices: [1, 2, 3, 4] }, 3)).toEqual([0, 2, 3]);
     expect(coarseChoices({ name: 'se', choices: [false, true] }, 2)).toEqual([0, 1]);
     expect(coarseChoices({ name: 'w', choices: [0.5, 0.75, 1] }, 1)).toEqual([0]);
+    // Operations have no order to spread over: all kept.
+    expect(coarseChoices({ name: 'op', choices: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] }, 2)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('asks the coarse space at the lowest fidelity, then proposes around the coarse winners at the highest', () => {

@@ -30,10 +30,14 @@ interface ProgressiveState {
   pending: [string, 0 | 1][];
 }
 
-/** The choice indices of a coarse dimension: at most `k`, spread evenly over its list (first and last kept). */
+/**
+ * The choice indices of a coarse dimension: a numeric scale (widths, kernels, depths) keeps at most
+ * `k`, spread evenly over its list (first and last kept); other decisions (operations, on/off) keep
+ * every choice, since their order means nothing.
+ */
 export function coarseChoices(d: Dimension, k: number): number[] {
   const n = d.choices.length;
-  if (n <= k) return Array.from({ length: n }, (_, i) => i);
+  if (n <= k || !d.choices.every((c) => typeof c === 'number')) return Array.from({ length: n }, (_, i) => i);
   if (k === 1) return [0];
   return [...new Set(Array.from({ length: k }, (_, i) => Math.round((i * (n - 1)) / (k - 1))))];
 }
@@ -51,8 +55,8 @@ export function decisionDistance(space: SearchSpace, a: Sample, b: Sample): numb
 
 /**
  * Progressive search, coarse → fine (one study): first `coarse` architectures drawn at random from a
- * coarse version of the space (each decision limited to `choices` values spread over its list, e.g.
- * widths 0.5 and 1, kernels 3 and 7) and evaluated at the evaluator's lowest fidelity (fewest epochs);
+ * coarse version of the space (each numeric decision limited to `choices` values spread over its
+ * list, e.g. widths 0.5 and 1, kernels 3 and 7; operations keep all theirs) and evaluated at the evaluator's lowest fidelity (fewest epochs);
  * then a fine search of the full space around the `top` coarse winners: each winner is evaluated
  * again at the full fidelity, then mutations of the best fine results are proposed, only those within
  * `radius` decisions of a coarse winner (a trust region around the coarse optimum). With several
