@@ -42,6 +42,8 @@ Search:
                            document (default: mobilenet with 1-2 blocks per stage instead of 1-4)
   --strategy NAME          evolution (default) or another of the strategies listed at the end
   --option KEY=VALUE       strategy setting, repeatable (each strategy's options: see the end)
+  --progressive            the same as --strategy progressive: a coarse pass at low fidelity,
+                           then a fine search around its winners (one search)
   --objective METRIC:DIR   repeatable; DIR is min or max; latency:<serial> is the phone's
                            lookup-table latency (see 'frontier device profile'); with --redis,
                            measured on the worker that has the phone ('frontier worker --phones')
@@ -127,6 +129,7 @@ Other:
 export const SEARCH_OPTIONS = {
   space: { type: 'string' },
   strategy: { type: 'string' },
+  progressive: { type: 'boolean' },
   option: { type: 'string', multiple: true },
   objective: { type: 'string', multiple: true },
   constraint: { type: 'string', multiple: true },
@@ -188,7 +191,15 @@ function strategyOptions(p: Parsed): Record<string, string> {
 }
 
 /** Strategies that pick a fidelity per trial: on nb201 they get the 12- and 200-epoch columns. */
-const MULTI_FIDELITY = ['hyperband', 'asha'];
+const MULTI_FIDELITY = ['hyperband', 'asha', 'progressive'];
+
+/** --strategy NAME, or `progressive` for --progressive. */
+function strategyName(p: Parsed): string | undefined {
+  const named = str(p, 'strategy');
+  if (!flag(p, 'progressive')) return named;
+  if (named !== undefined && named !== 'progressive') throw new UsageError(`--progressive is the strategy progressive: it does not combine with --strategy ${named}`);
+  return 'progressive';
+}
 
 /** The study spec described by `frontier search` flags. */
 export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
@@ -205,9 +216,9 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
   } else if (latencyDevices(p).length > 0 && str(p, 'redis') === undefined) {
     evaluator = lutEvaluatorSpec(latencyDevices(p), str(p, 'db') ?? defaultDbPath(io.env));
   } else if (nb201 && str(p, 'data') === undefined) {
-    if (MULTI_FIDELITY.includes(str(p, 'strategy') ?? '')) {
-      // hyperband/asha choose 12 or 200 epochs per trial, each at its own cost.
-      if (str(p, 'cost') !== undefined || pace) throw new UsageError(`--cost and --pace do not apply to ${str(p, 'strategy')} on nb201: each fidelity (12 or 200 epochs) is charged its own training time`);
+    if (MULTI_FIDELITY.includes(strategyName(p) ?? '')) {
+      // hyperband/asha choose 12 or 200 epochs per trial, each at its own cost (progressive: 12 coarse, 200 fine).
+      if (str(p, 'cost') !== undefined || pace) throw new UsageError(`--cost and --pace do not apply to ${strategyName(p)} on nb201: each fidelity (12 or 200 epochs) is charged its own training time`);
       evaluator = nb201EvaluatorSpec({ fidelities: true });
     } else {
       evaluator = nb201EvaluatorSpec({ cost: str(p, 'cost'), pace });
@@ -244,7 +255,7 @@ export function specFromFlags(p: Parsed, io: CliIO): StudySpec {
     ...(num(p, 'budget-seconds', { min: 0 }) !== undefined ? { seconds: num(p, 'budget-seconds', { min: 0 }) } : {}),
     ...(wall !== undefined ? { wallMs: parseDuration(wall) } : {}),
   };
-  const strategy = str(p, 'strategy') ?? 'evolution';
+  const strategy = strategyName(p) ?? 'evolution';
   const workers = training ? ((evaluator as { workers?: number }).workers ?? 0) : 0;
   const concurrency = num(p, 'concurrency', { integer: true, min: 1, max: MAX_CONCURRENCY }) ?? concurrencyForWorkers(workers);
   const options = strategyOptions(p);
