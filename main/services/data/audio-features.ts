@@ -103,8 +103,19 @@ export function melFilterbank(a: AudioFeatureOptions, fftSize: number): Float64A
   });
 }
 
-/** In-place iterative radix-2 FFT of (re, im); n a power of two. */
-function fft(re: Float64Array, im: Float64Array): void {
+/** cos and sin of −2πk/n, k = 0..n/2−1: the twiddle factors of an n-point FFT. */
+function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
+  const cos = new Float64Array(n / 2);
+  const sin = new Float64Array(n / 2);
+  for (let k = 0; k < n / 2; k++) {
+    cos[k] = Math.cos((-2 * Math.PI * k) / n);
+    sin[k] = Math.sin((-2 * Math.PI * k) / n);
+  }
+  return { cos, sin };
+}
+
+/** In-place iterative radix-2 FFT of (re, im); n a power of two, `tw` = twiddles(n). */
+function fft(re: Float64Array, im: Float64Array, tw: { cos: Float64Array; sin: Float64Array }): void {
   const n = re.length;
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;
@@ -116,11 +127,11 @@ function fft(re: Float64Array, im: Float64Array): void {
     }
   }
   for (let len = 2; len <= n; len *= 2) {
-    const ang = (-2 * Math.PI) / len;
+    const step = n / len;
     for (let i = 0; i < n; i += len) {
       for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k);
-        const wi = Math.sin(ang * k);
+        const wr = tw.cos[k * step] as number;
+        const wi = tw.sin[k * step] as number;
         const a = i + k;
         const b = a + len / 2;
         const xr = (re[b] as number) * wr - (im[b] as number) * wi;
@@ -143,6 +154,9 @@ export class FeatureExtractor {
   readonly geometry: ReturnType<typeof frameGeometry>;
   private readonly hann: Float64Array;
   private readonly mel: Float64Array[];
+  /** Per mel filter, the FFT bins [from, to) where its weight is not zero. */
+  private readonly melRange: [number, number][];
+  private readonly tw: { cos: Float64Array; sin: Float64Array };
   private readonly dct?: Float64Array[];
   private readonly re: Float64Array;
   private readonly im: Float64Array;
@@ -154,6 +168,14 @@ export class FeatureExtractor {
     const { window, fftSize } = this.geometry;
     this.hann = Float64Array.from({ length: window }, (_, n) => 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / window));
     this.mel = melFilterbank(options, fftSize);
+    this.melRange = this.mel.map((row) => {
+      let from = 0;
+      while (from < row.length && row[from] === 0) from++;
+      let to = row.length;
+      while (to > from && row[to - 1] === 0) to--;
+      return [from, to];
+    });
+    this.tw = twiddles(fftSize);
     const m = options.nMels;
     if (options.kind === 'mfcc') {
       this.dct = Array.from({ length: options.nMfcc }, (_, j) => Float64Array.from({ length: m }, (_, i) => Math.sqrt((j === 0 ? 1 : 2) / m) * Math.cos((Math.PI * j * (i + 0.5)) / m)));
@@ -172,11 +194,12 @@ export class FeatureExtractor {
       this.re.fill(0);
       this.im.fill(0);
       for (let i = 0; i < window; i++) this.re[i] = (clip[t * hop + i] as number) * (this.hann[i] as number);
-      fft(this.re, this.im);
+      fft(this.re, this.im, this.tw);
       for (let k = 0; k < bins; k++) this.re[k] = (this.re[k] as number) ** 2 + (this.im[k] as number) ** 2;
       this.mel.forEach((row, m) => {
         let e = 0;
-        for (let k = 0; k < bins; k++) e += (row[k] as number) * (this.re[k] as number);
+        const [from, to] = this.melRange[m] as [number, number];
+        for (let k = from; k < to; k++) e += (row[k] as number) * (this.re[k] as number);
         this.logmel[m] = Math.log(e + LOG_FLOOR);
       });
       const at = offset + t * f;
