@@ -1,5 +1,6 @@
 import { invalidInput, NasError } from '../../shared/errors.js';
 import type { SearchSpace } from './search-space.js';
+import { readBlockLibrary } from './spaces/blocks.js';
 import { parseSpaceDocument } from './spaces/custom.js';
 import { ImportedSpace } from './spaces/imported.js';
 import { KwsSpace, type KwsOptions } from './spaces/kws.js';
@@ -22,9 +23,10 @@ export const SPACES = {
   // Text encoders over token ids [L, 1, 1] (spaces/text.ts).
   text: (options) => new TextSpace(options as Partial<TextSpaceOptions>),
   custom: (options) => {
-    const { document, source } = options as { document?: unknown; source?: unknown };
+    const { document, source, blocks } = options as { document?: unknown; source?: unknown; blocks?: unknown };
     if (typeof document !== 'string') throw new NasError('invalid-space', 'a custom space needs its document text');
-    return parseSpaceDocument(document, typeof source === 'string' ? source : 'space');
+    // The saved blocks the document includes travel with it (spaces/blocks.ts).
+    return parseSpaceDocument(document, typeof source === 'string' ? source : 'space', readBlockLibrary(blocks));
   },
   // Trials imported from another tool (an Optuna study): its parameters, the values seen (spaces/imported.ts).
   imported: (options) => new ImportedSpace(options),

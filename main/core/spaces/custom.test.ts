@@ -241,7 +241,7 @@ describe('space document errors', () => {
   it('reports unknown fields with a suggestion for near misses', () => {
     expect(errorOf('name: x\nlayers:\n  - name: a\n    op: Conv2D\n    kernal: 3\n    foo: 1\n')).toBe([
       "space.yaml:5:5: layers[0].kernal: unknown field 'kernal' (did you mean 'kernel'?)",
-      "space.yaml:6:5: layers[0].foo: unknown field 'foo' (expected one of name, op, repeat, connection, kernel, filters, stride, expansion, se, units, activation)",
+      "space.yaml:6:5: layers[0].foo: unknown field 'foo' (expected one of name, op, repeat, connection, kernel, filters, stride, expansion, se, units, activation, block)",
     ].join('\n'));
     expect(errorOf('name: x\nconnection: skip\nlayers:\n  - {name: a, op: Conv2D}\n')).toBe(
       "space.yaml:2:1: connection: unknown field 'connection' (did you mean 'connections'?)",

@@ -21,6 +21,10 @@
  *     op: GlobalAvgPool
  * ```
  *
+ * Saved blocks (`frontier blocks save`, spaces/blocks.ts): a layer `{ name: body, block: resblock }`
+ * includes a saved block's fixed layers (named body.1, body.2 …); `block: [resblock, wide]` is a
+ * decision `body.block` between saved blocks; `repeat` works as for any layer. Key: `body:[resblock]`.
+ *
  * Params: kernel, filters, stride, units (positive integers), expansion (a positive number), se (true or
  * false), activation (linear, relu, relu6, swish, sigmoid, tanh); omitted ones take the model builder's
  * defaults. Connections combine a layer's output with its input x (see `CONNECTIONS`): `sequential`
@@ -43,6 +47,7 @@ import {
 } from '../../../shared/ops.js';
 import type { Architecture, Choice, Dimension, Sample } from '../../../shared/types/index.js';
 import { DimensionalSpace } from '../search-space.js';
+import type { BlockLibrary } from './blocks.js';
 import { checkSpaceDocument, type Field, type LayerSpec, type SpaceSpec } from './space-schema.js';
 
 export type { Field, LayerSpec, SpaceSpec } from './space-schema.js';
@@ -60,6 +65,8 @@ export interface CustomLayer {
 /** One copy of a layer: the dimension index of each decision it owns (undefined: fixed). */
 interface Copy {
   readonly prefix: string;
+  /** The block decision of a block layer's copy. */
+  readonly block?: number;
   readonly op?: number;
   readonly connection?: number;
   readonly params: { [P in OpParam]?: number };
@@ -87,6 +94,10 @@ function build(spec: SpaceSpec) {
       const activeIf = gate === undefined ? undefined : { dim: `${l.name}.repeat`, gte: i };
       const dim = (field: string, choices: readonly Choice[], c?: { op: number; param: OpParam }) =>
         push({ name: `${prefix}.${field}`, choices, ...(activeIf && { activeIf }) }, c);
+      if (l.block) {
+        copies.push({ prefix, params: {}, ...(l.block.choice ? { block: dim('block', l.block.values) } : {}) });
+        continue;
+      }
       const op = l.op.choice ? dim('op', l.op.values) : undefined;
       const params: Copy['params'] = {};
       for (const p of OP_PARAM_NAMES) {
@@ -132,6 +143,7 @@ export class CustomSpace extends DimensionalSpace {
     let total = 1n;
     for (const l of this.layout) {
       const copySize = l.copies.map((c) => {
+        if (l.spec.block) return BigInt(l.spec.block.values.length);
         const ops = c.op === undefined ? [l.spec.op.values[0] as OpName] : l.spec.op.values;
         let sum = 0n;
         for (const op of ops) sum += OP_PARAMS[op].reduce((acc, p) => acc * size(c.params[p]), 1n);
@@ -153,14 +165,19 @@ export class CustomSpace extends DimensionalSpace {
     this.assertValid(s);
     return this.layout.flatMap((l) => {
       const n = this.pick(s, l.gate, l.spec.repeat);
-      return l.copies.slice(0, n).map((c) => {
+      return l.copies.slice(0, n).flatMap((c) => {
+        if (l.spec.block) {
+          // A saved block's fixed layers, named after the copy: body.1, body.2 … (body.2.1 … when repeated).
+          const block = this.pick(s, c.block, l.spec.block);
+          return (this.spec.blocks?.[block] ?? []).map((b, j) => ({ name: `${c.prefix}.${j + 1}`, layer: l.spec.name, op: b.op, params: { ...b.params }, connection: b.connection }));
+        }
         const op = this.pick(s, c.op, l.spec.op);
         const params: Record<string, Choice> = {};
         for (const p of OP_PARAMS[op]) {
           const f = l.spec.params[p];
           if (f) params[p] = this.pick(s, c.params[p], f);
         }
-        return { name: c.prefix, layer: l.spec.name, op, params: params as OpAttrs, connection: this.pick(s, c.connection, l.spec.connection) };
+        return [{ name: c.prefix, layer: l.spec.name, op, params: params as OpAttrs, connection: this.pick(s, c.connection, l.spec.connection) }];
       });
     });
   }
@@ -176,6 +193,11 @@ export class CustomSpace extends DimensionalSpace {
     }
     const key = this.layout
       .map((l) => {
+        // A block layer's copies are the saved blocks' names: `body:[resblock]>[resblock]`.
+        if (l.spec.block) {
+          const n = this.pick(c, l.gate, l.spec.repeat);
+          return `${l.spec.name}:${l.copies.slice(0, n).map((x) => `[${this.pick(c, x.block, l.spec.block as Field<string>)}]`).join('>')}`;
+        }
         const showConn = l.spec.connection.choice || l.spec.connection.values[0] !== 'sequential';
         const copies = (byLayer.get(l.spec.name) ?? []).map((x) => {
           const tokens = OP_PARAM_NAMES.flatMap((p) => {
@@ -212,7 +234,13 @@ export class CustomSpace extends DimensionalSpace {
       if (!part.startsWith(`${name}:`)) throw bad(`layer ${li + 1} must start with '${name}:', got '${part}'`);
       const copies = part.slice(name.length + 1).split('>');
       choose(l.spec.repeat, l.gate, copies.length, `layer '${name}' repeat`);
-      copies.forEach((text, j) => this.parseCopy(text, l.spec, l.copies[j] as Copy, choose, bad));
+      copies.forEach((text, j) => {
+        const block = l.spec.block;
+        if (!block) return this.parseCopy(text, l.spec, l.copies[j] as Copy, choose, bad);
+        const m = /^\[([^\]]+)\]$/.exec(text);
+        if (!m) throw bad(`'${text}' in ${(l.copies[j] as Copy).prefix} must be a saved block's name in brackets, e.g. [${block.values[0]}]`);
+        choose(block, (l.copies[j] as Copy).block, m[1] as string, `${(l.copies[j] as Copy).prefix} block`);
+      });
     });
     return this.canonical(s);
   }
@@ -248,7 +276,7 @@ export class CustomSpace extends DimensionalSpace {
   }
 }
 
-/** Reads a space document (YAML or JSON); `source` names it in error messages. */
-export function parseSpaceDocument(text: string, source: string): CustomSpace {
-  return new CustomSpace(checkSpaceDocument(text, source));
+/** Reads a space document (YAML or JSON); `source` names it in error messages; `blocks`: the saved blocks it may include. */
+export function parseSpaceDocument(text: string, source: string, blocks: BlockLibrary = {}): CustomSpace {
+  return new CustomSpace(checkSpaceDocument(text, source, blocks));
 }

@@ -6,6 +6,7 @@ import {
 } from '../../../shared/ops.js';
 import type { Choice } from '../../../shared/types/index.js';
 import { quoteText } from '../text.js';
+import type { BlockLayer, BlockLibrary } from './blocks.js';
 
 /**
  * The schema checker for search-space documents (format: see custom.ts). It walks the YAML node tree
@@ -27,6 +28,8 @@ export interface LayerSpec {
   readonly connection: Field<Connection>;
   /** The params given in the document; each applies to the ops (of `op`) that accept it. */
   readonly params: { readonly [P in OpParam]?: Field<Choice> };
+  /** A layer that includes saved blocks (`block: NAME` or a list): their layers replace `op`, params and connection. */
+  readonly block?: Field<string>;
 }
 
 export interface SpaceSpec {
@@ -35,6 +38,8 @@ export interface SpaceSpec {
   /** Height, width, channels. */
   readonly input?: readonly [number, number, number];
   readonly layers: readonly LayerSpec[];
+  /** The layers of each saved block the document includes, by name. */
+  readonly blocks?: Readonly<Record<string, readonly BlockLayer[]>>;
 }
 
 /** One problem of a document; line and col are 1-based. */
@@ -53,14 +58,14 @@ export const MAX_PROBLEMS_SHOWN = 20;
 const SPACE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const LAYER_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const TOP_FIELDS = ['name', 'title', 'input', 'connections', 'layers'] as const;
-const LAYER_FIELDS = ['name', 'op', 'repeat', 'connection', ...OP_PARAM_NAMES] as const;
+const LAYER_FIELDS = ['name', 'op', 'repeat', 'connection', ...OP_PARAM_NAMES, 'block'] as const;
 
 export function formatProblem(source: string, p: SpaceProblem): string {
   return `${source}:${p.line}:${p.col}: ${p.path}: ${p.message}`;
 }
 
 /** Parses and checks a document: either a spec or every problem found (never both). */
-export function validateSpaceDocument(text: string): { spec?: SpaceSpec; problems: SpaceProblem[] } {
+export function validateSpaceDocument(text: string, blocks: BlockLibrary = {}): { spec?: SpaceSpec; problems: SpaceProblem[] } {
   if (text.length > MAX_DOCUMENT_CHARS) {
     const message = `the document has ${text.length.toLocaleString('en-US')} characters; a space document may have at most ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')}`;
     return { problems: [{ line: 1, col: 1, path: '(root)', message }] };
@@ -70,15 +75,15 @@ export function validateSpaceDocument(text: string): { spec?: SpaceSpec; problem
   const problems: (SpaceProblem & { offset: number })[] = [];
   const at = (offset: number, path: string, message: string) => problems.push({ ...lc.linePos(offset), offset, path, message });
   for (const e of doc.errors) at(e.pos[0], 'syntax error', e.message);
-  const spec = problems.length === 0 ? new Walker(doc, lc, at).root() : undefined;
+  const spec = problems.length === 0 ? new Walker(doc, lc, at, blocks).root() : undefined;
   if (!spec && problems.length === 0) at(0, '(root)', 'not a valid space document');
   problems.sort((a, b) => a.offset - b.offset);
   return problems.length ? { problems: problems.map(({ line, col, path, message }) => ({ line, col, path, message })) } : { spec, problems: [] };
 }
 
 /** The checked spec of a document; throws NasError('invalid-space') listing every problem. */
-export function checkSpaceDocument(text: string, source: string): SpaceSpec {
-  const { spec, problems } = validateSpaceDocument(text);
+export function checkSpaceDocument(text: string, source: string, blocks: BlockLibrary = {}): SpaceSpec {
+  const { spec, problems } = validateSpaceDocument(text, blocks);
   if (!spec) {
     const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => formatProblem(source, p));
     const more = problems.length - shown.length;
@@ -188,7 +193,24 @@ class Walker {
     private readonly doc: Document,
     private readonly lc: LineCounter,
     private readonly at: (offset: number, path: string, message: string) => void,
+    private readonly blocks: BlockLibrary = {},
   ) {}
+
+  /** The included blocks' layers, by name. */
+  private readonly used: Record<string, readonly BlockLayer[]> = {};
+
+  /** A saved block's name; unknown ones are named with the saved ones (or how to save one). */
+  private readonly blockCheck: Check<string> = (n) => {
+    const v = scalar(n);
+    if (typeof v !== 'string') return { error: `expected a saved block's name, got ${describe(n)}` };
+    const def = Object.hasOwn(this.blocks, v) ? this.blocks[v] : undefined;
+    if (!def) {
+      const names = Object.keys(this.blocks).sort();
+      return { error: `unknown block ${quote(v)} (${names.length ? `${suggest(v, names) ? `did you mean '${suggest(v, names)}'? ` : ''}saved blocks: ${names.join(', ')}` : "no blocks are saved: 'frontier blocks save <study> --trial N --name NAME' saves one"})` };
+    }
+    this.used[v] = def.layers;
+    return { value: v };
+  };
 
   /** Anchored nodes by name, in document order (collected once, see `res`). */
   private anchors: Map<string, { start: number; node: YNode }[]> | undefined;
@@ -312,7 +334,8 @@ class Walker {
       : { values: ['sequential' as const], choice: false };
     const layers = f.has('layers') ? this.layers(get('layers'), connections) : undefined;
     if (name === undefined || !layers || !connections) return undefined;
-    return { name, ...(title !== undefined && { title }), ...(input && { input }), layers };
+    const blocks = Object.keys(this.used).length ? { blocks: { ...this.used } } : {};
+    return { name, ...(title !== undefined && { title }), ...(input && { input }), layers, ...blocks };
   }
 
   private input(raw: YNode): [number, number, number] | undefined {
@@ -343,6 +366,7 @@ class Walker {
     const map = this.res(raw);
     if (!isMap(map)) return void this.report(raw, path, `expected a layer (a mapping with name and op), got ${describe(map)}`);
     const f = this.entries(map, path, LAYER_FIELDS);
+    if (f.has('block')) return this.blockLayer(map, f, path, index);
     let ok = this.required(map, f, path, ['name', 'op']);
     const e = (k: string) => f.get(k) as Entry;
     let name: string | undefined;
@@ -374,5 +398,30 @@ class Walker {
     }
     if (!ok || name === undefined || !op || !repeat || !connection) return undefined;
     return { name, op, repeat, connection, params };
+  }
+
+  private layerName(f: Map<string, Entry>, path: string, index: number): string | undefined {
+    const e = f.get('name') as Entry;
+    const name = this.name(e.value, `${path}.name`, LAYER_NAME, "a letter or '_', then letters, digits, '_' and '-'");
+    const first = name === undefined ? undefined : this.layerNames.get(name);
+    if (first !== undefined) this.report(e.value, `${path}.name`, `duplicate layer name '${name}' (first used by layers[${first}])`);
+    else if (name !== undefined) this.layerNames.set(name, index);
+    return first === undefined ? name : undefined;
+  }
+
+  /** `{ name, block: NAME | [NAMES], repeat? }`: saved blocks, whose layers are fixed. */
+  private blockLayer(map: YAMLMap, f: Map<string, Entry>, path: string, index: number): LayerSpec | undefined {
+    let ok = this.required(map, f, path, ['name']);
+    for (const [k, e] of f) {
+      if (k === 'name' || k === 'block' || k === 'repeat') continue;
+      this.report(e.key, `${path}.${k}`, `a block layer takes only name, block and repeat (the saved block fixes its layers' ${k === 'op' ? 'ops' : k})`);
+      ok = false;
+    }
+    const name = f.has('name') ? this.layerName(f, path, index) : undefined;
+    const block = this.field((f.get('block') as Entry).value, `${path}.block`, this.blockCheck);
+    const repeat = f.has('repeat') ? this.field((f.get('repeat') as Entry).value, `${path}.repeat`, positiveInt(MAX_REPEAT)) : { values: [1], choice: false };
+    if (!ok || name === undefined || !block || !repeat) return undefined;
+    const first = this.used[block.values[0] as string]?.[0];
+    return { name, op: { values: [first?.op ?? 'Identity'], choice: false }, repeat, connection: { values: ['sequential'], choice: false }, params: {}, block };
   }
 }
