@@ -65,5 +65,11 @@ describe('frontier search --space kws (the real binary, built-in keyword set)', 
     const exported = JSON.parse(cli(['export', id, '--format', 'json'], { db }).stdout) as { spec: { evaluator: { audio: Record<string, unknown> } }; trials: { metrics: Record<string, number> }[] };
     expect(exported.spec.evaluator.audio).toMatchObject({ kind: 'logmel', nMels: 20, windowMs: 30 });
     expect(exported.trials[0]?.metrics.val_accuracy).toBeGreaterThanOrEqual(0);
+    // Retraining and exporting the trial see the stored features: 49 frames × 20 log-mel bands.
+    const retrained = cli(['retrain', id, '--trial', '0', '--epochs', '1'], { db });
+    expect(retrained.code, retrained.stderr).toBe(0);
+    const tflite = cli(['export', id, '--trial', '0', '--format', 'tflite', '--out', join(dir, 'kws.tflite')], { db });
+    expect(tflite.code, tflite.stderr).toBe(0);
+    expect(tflite.stdout).toContain('Array(1) { Array(49) { Array(20) { FloatArray(1) } } }');
   }, 120_000);
 });
