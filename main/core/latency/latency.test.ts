@@ -120,6 +120,12 @@ describe('lookup-table predictor', () => {
     expect(m.predict({ key: 'x', sample: [] } as never).ms).toBeCloseTo(7.7);
   });
 
+  it('never predicts less than the slowest kernel measured alone (a fit extrapolating below it)', () => {
+    const t: LookupTable = { deviceId: 'd', entries, fit: { scale: 1, perKernel: -1, overhead: 0 } };
+    expect(kernelSum(t, g)).toMatchObject({ sum: 4, max: 2 });
+    expect(predictGraph(t, g).ms).toBe(2); // 4 − 6 = −2 fitted
+  });
+
   it('recovers the overhead model from exact data and keeps the plain sum with none', () => {
     const rows = [[10, 5], [20, 8], [4, 3], [30, 12], [15, 6]].map(([sum, count]) => ({ sum: sum!, count: count!, measured: 0.9 * sum! - 0.2 * count! + 1.5 }));
     const fit = fitLatency(rows, 1e-9, 5);

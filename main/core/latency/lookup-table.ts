@@ -38,22 +38,31 @@ export function lookup(t: LookupTable, op: string, key: string): number | undefi
   return t.entries[op]?.[key];
 }
 
-/** Σ of the kernel latencies of a graph and how many kernels it has. */
-export function kernelSum(t: Pick<LookupTable, 'entries'>, graph: ModelGraph): { sum: number; count: number; missing: string[] } {
+/** Σ of the kernel latencies of a graph, the largest of them, and how many kernels it has. */
+export function kernelSum(t: Pick<LookupTable, 'entries'>, graph: ModelGraph): { sum: number; max: number; count: number; missing: string[] } {
   let sum = 0;
+  let max = 0;
   const missing: string[] = [];
   const ks = latencyKernels(graph);
   for (const k of ks) {
     const v = t.entries[k.op]?.[k.key];
     if (v === undefined) missing.push(`${k.op}|${k.key}`);
-    else sum += v;
+    else {
+      sum += v;
+      max = Math.max(max, v);
+    }
   }
-  return { sum, count: ks.length, missing };
+  return { sum, max, count: ks.length, missing };
 }
 
+/**
+ * The fitted latency, never below the graph's slowest kernel measured alone: that measurement is
+ * the kernel's work plus one invocation's cost, both of which the whole model also pays. (A fit on
+ * few noisy calibration models can otherwise extrapolate below zero for small models.)
+ */
 export function predictGraph(t: LookupTable, graph: ModelGraph): LatencyEstimate {
-  const { sum, count, missing } = kernelSum(t, graph);
-  return { ms: t.fit.scale * sum + t.fit.perKernel * count + t.fit.overhead, missing };
+  const { sum, max, count, missing } = kernelSum(t, graph);
+  return { ms: Math.max(t.fit.scale * sum + t.fit.perKernel * count + t.fit.overhead, max), missing };
 }
 
 /** Solves the small normal equations A x = b (Gaussian elimination with partial pivoting). */
