@@ -82,6 +82,13 @@ export function enumerateSpace(space: SearchSpace, limit = 20_000): Architecture
   return [...out.values()];
 }
 
+/** What buildLookupTable needs of a profiler: AdbDeviceProfiler (phones) or LocalOnnxProfiler (this machine). */
+export interface TableProfiler {
+  measure(id: string, ops: readonly OpSpec[], token?: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<OpLatency[]>;
+  /** A whole graph's median latency; `softmax` as the exported model has it. */
+  measureGraph(id: string, graph: ModelGraph, subject: string, token: CancellationToken, softmax: boolean): Promise<{ readonly medianMs: number }>;
+}
+
 export interface LutBuildOptions {
   readonly space: SearchSpace;
   readonly graph: GraphOptions;
@@ -125,7 +132,7 @@ export interface LutFile {
  * `heldOut` other measured architectures.
  */
 export async function buildLookupTable(
-  profiler: AdbDeviceProfiler,
+  profiler: TableProfiler,
   deviceId: string,
   o: LutBuildOptions,
   token: CancellationToken = CancellationToken.None,
