@@ -11,7 +11,8 @@ import { ensureBenchmarkModel } from '../../services/devices/benchmark-tool.js';
 import { AdbDeviceService, type TrackedDevice } from '../../services/devices/device-service.js';
 import { measureFinalists } from '../../services/devices/finalists.js';
 import { readLutFile } from '../../services/devices/lut-evaluator.js';
-import { AdbDeviceProfiler, buildLookupTable, defaultModelInput, lutPath, writeLutFile } from '../../services/devices/profiler.js';
+import { LocalOnnxProfiler, LOCAL_CPU } from '../../services/devices/local-profiler.js';
+import { AdbDeviceProfiler, buildLookupTable, defaultModelInput, lutPath, writeLutFile, type TableProfiler } from '../../services/devices/profiler.js';
 import { defaultDbPath } from '../../services/paths.js';
 import { flag, list, num, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, openStore } from '../common.js';
@@ -37,7 +38,8 @@ export const DEVICE_HELP = `Usage: frontier device profile <serial> --space <spa
 'measure' re-measures a search's finalists (its Pareto front) on the phone: each is exported as a
 .tflite artifact, pushed and run with benchmark_model; the table's prediction is shown next to it.
 
-Builds the phone's latency lookup table for a search space: every distinct op configuration of the
+Builds the phone's latency lookup table for a search space (serial local:cpu: this machine's CPU,
+timed in onnxruntime, no adb): every distinct op configuration of the
 space runs alone as a one-op TFLite model under benchmark_model on the phone; the end-to-end overhead
 is fitted on a few measured architectures and the accuracy reported on others. The table is written
 next to the database (latency/<serial>.json) and used by 'frontier search --objective latency:<serial>:min'.
@@ -225,13 +227,20 @@ export async function deviceCommand(argv: readonly string[], io: CliIO): Promise
   let svc: AdbDeviceService | undefined;
   let profiler: AdbDeviceProfiler | undefined;
   try {
-    svc = await startDevices(p, io, store);
-    const d = svc.get(serial);
-    if (!d || d.state !== 'device') throw new UsageError(`device profile: ${serial} is ${d?.state ?? 'not connected'} (see 'frontier devices')`);
-    await svc.waitFor(serial, 'device', undefined, 10_000);
-    const runner = await runnerFor(svc, serial, bin, dbPath, store, io);
-    profiler = new AdbDeviceProfiler(svc, runner, config);
-    const { table: lut, report } = await buildLookupTable(profiler, serial, {
+    let tables: TableProfiler;
+    if (serial === LOCAL_CPU) {
+      // This machine's CPU: onnxruntime-node times the ops, no adb.
+      const { runs, warmupRuns, repeats, maxSpread } = config;
+      tables = new LocalOnnxProfiler({ ...(runs ? { runs } : {}), ...(warmupRuns !== undefined ? { warmupRuns } : {}), ...(repeats ? { repeats } : {}), ...(maxSpread !== undefined ? { maxSpread } : {}) });
+    } else {
+      svc = await startDevices(p, io, store);
+      const d = svc.get(serial);
+      if (!d || d.state !== 'device') throw new UsageError(`device profile: ${serial} is ${d?.state ?? 'not connected'} (see 'frontier devices')`);
+      await svc.waitFor(serial, 'device', undefined, 10_000);
+      const runner = await runnerFor(svc, serial, bin, dbPath, store, io);
+      tables = profiler = new AdbDeviceProfiler(svc, runner, config);
+    }
+    const { table: lut, report } = await buildLookupTable(tables, serial, {
       space, graph,
       ...(num(p, 'calibration', { integer: true, min: 0 }) !== undefined ? { calibration: num(p, 'calibration', { integer: true, min: 0 }) as number } : {}),
       ...(num(p, 'held-out', { integer: true, min: 0 }) !== undefined ? { heldOut: num(p, 'held-out', { integer: true, min: 0 }) as number } : {}),
