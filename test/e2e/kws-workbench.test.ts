@@ -49,6 +49,7 @@ describe.skipIf(skip !== undefined)('kws in the workbench: New search and the Tr
     await page.getByLabel('Evaluations').fill('1');
     await page.getByLabel('Wall minutes').fill('');
     await poll(() => page.locator('.form-issues').count()).toBe(0);
+    await poll(() => page.getByRole('button', { name: 'Start search' }).textContent()).toBe('Start search');
     await page.screenshot({ path: artifact('16-kws-new-search.png'), fullPage: true });
     await page.getByRole('button', { name: 'Start search' }).click();
     await page.waitForURL(/#\/study\/1$/, { timeout: 30_000 });
