@@ -133,13 +133,17 @@ describe.skipIf(skip)('latency on a phone plugged into a worker (#13)', () => {
     expect(fleet.logs.get(worker)).toMatch(/trial 1's latency on phone .*: the phone went away/);
   }, 300_000);
 
-  it('a search naming a phone no live worker has is refused before a study exists, naming the phones the workers have; resume without --redis is refused', async () => {
+  it('a search naming a phone no live worker has is refused before a study exists, naming the phones the workers have; resume without --redis is refused; --phones without adb ends clearly', async () => {
     const db = join(dir, 'none.db');
     const r = await fleet.run(['search', '--space', 'nb201', '--budget-evals', '2', '--objective', 'latency:NOPE123:min', '--redis', redis.url, '--db', db]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`frontier: no live worker of queue frontier-evals has phone NOPE123 (phones on workers: w-phone: ${phone.serial}): start 'frontier worker --redis URL --phones' on the machine it is plugged into`);
     // No database was even opened.
     expect(existsSync(db)).toBe(false);
+    // A worker asked for phones where there is no adb says so and ends (nothing left running).
+    const noAdb = await fleet.run(['worker', '--redis', redis.url, '--phones', '--no-training'], { env: { ...fleet.env, FRONTIER_ADB: join(dir, 'no-adb') }, timeoutMs: 30_000 });
+    expect(noAdb.code).toBe(2);
+    expect(noAdb.stderr).toContain(`frontier: adb binary ${join(dir, 'no-adb')} does not exist or is not executable`);
     // Such a study, resumed without Redis, says how to resume it (locally nothing measures that phone).
     const later = join(dir, 'later.db');
     const store = SqliteStore.open(later);

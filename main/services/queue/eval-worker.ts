@@ -97,10 +97,16 @@ export class EvalWorker {
     const self = new EvalWorker(o);
     const stall = o.stallMs ?? 30_000;
     if (o.phones) {
-      self.bench = await PhoneBench.start({
-        redisUrl: o.redisUrl, queue: self.queueName, workerId: self.id, cacheDir: o.cacheDir, waitMs: o.phoneWaitMs ?? 60_000, stallMs: stall,
-        env: o.env ?? process.env, onChange: () => self.beatSoon(), log: self.log, ...(o.benchmarkModel ? { benchmarkModel: o.benchmarkModel } : {}),
-      });
+      try {
+        self.bench = await PhoneBench.start({
+          redisUrl: o.redisUrl, queue: self.queueName, workerId: self.id, cacheDir: o.cacheDir, waitMs: o.phoneWaitMs ?? 60_000, stallMs: stall,
+          env: o.env ?? process.env, onChange: () => self.beatSoon(), log: self.log, ...(o.benchmarkModel ? { benchmarkModel: o.benchmarkModel } : {}),
+        });
+      } catch (e) {
+        // No adb here (or its server does not answer): nothing may be left running.
+        self.redis.disconnect();
+        throw e;
+      }
     }
     const worker = new Worker(self.queueName, (job, token) => self.process(job, token), {
       connection: bullConnection(o.redisUrl),
