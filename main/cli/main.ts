@@ -27,6 +27,9 @@ Commands:
   supernet search --latency-ms X --device ID
                     the best sub-network for each phone under X ms, no retraining
   space count <s>   exact size of a search space
+  blocks save <id> --trial N --name NAME / blocks list
+                    the reusable block library: a trial's layers saved by name, for space
+                    documents to include ({ name: body, block: NAME })
   devices           phones over adb: model, SoC, cores, temperatures
   device profile <serial> --space <s>
                     build the phone's latency lookup table for a space
@@ -56,6 +59,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./commands/import.js')).importCommand,
   retrain: async () => (await import('./commands/retrain.js')).retrainCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
+  blocks: async () => (await import('./commands/blocks.js')).blocksCommand,
   scale: async () => (await import('./commands/scale.js')).scaleCommand,
   supernet: async () => (await import('./commands/supernet.js')).supernetCommand,
   space: async () => (await import('./commands/space.js')).spaceCommand,

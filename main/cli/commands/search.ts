@@ -174,7 +174,7 @@ export { DEFAULT_SPACE };
 
 function spaceOf(p: Parsed, io: CliIO): Pick<StudySpec, 'space' | 'spaceOptions'> {
   if (str(p, 'space') === undefined) return DEFAULT_SPACE;
-  return spaceRef(str(p, 'space') as string, io);
+  return spaceRef(str(p, 'space') as string, io, str(p, 'db'));
 }
 
 function strategyOptions(p: Parsed): Record<string, string> {
