@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../core/rng.js';
+import { TrainEvaluator, type TrainEvaluatorSpec } from '../train/evaluator.js';
 import type { StudySpec } from '../../../shared/types/index.js';
 import { createSpace } from '../../core/spaces.js';
 import { nb201EvaluatorSpec } from '../evaluators.js';
-import { checkPhoneSpec, phoneJobModel, phoneQueueName, phoneSerials, type PhoneJobData } from './phone-protocol.js';
+import { checkPhoneSpec, phoneGraphOptions, phoneJobModel, phoneQueueName, phoneSerials, type PhoneJobData } from './phone-protocol.js';
 import { JOB_FORMAT } from './protocol.js';
 
 const spec = (metrics: string[], evaluator: StudySpec['evaluator'] = nb201EvaluatorSpec()): StudySpec => ({
@@ -49,7 +54,30 @@ describe('phone jobs', () => {
     expect(refused(job({ arch: { key: 'x', sample: [9, 9, 9, 9, 9, 9] } }))).toThrow(/^phone job refused: /);
     expect(refused(job({ graph: { input: [32, 32] as unknown as [number, number, number], classes: 10 } }))).toThrow(/no graph options/);
     expect(refused(job({ graph: { input: [32, 32, 3], classes: 0 } }))).toThrow(/no graph options/);
+    expect(refused(job({ graph: { input: [32, 32, 3], classes: 10, vocab: -1 } }))).toThrow(/vocabulary -1 is not a positive integer/);
     expect(refused(job({ space: 'no-such-space' }))).toThrow(/^phone job refused: /);
     expect(refused('text')).toThrow(/its data is not an object/);
+  });
+
+  it("a training search sends its data's input, classes and (text) vocabulary: the worker rebuilds the very model trained", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'frontier-phone-text-'));
+    try {
+      writeFileSync(join(dir, 'train.tsv'), ['text\tlabel', ...Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'alpha' : 'omega'} item ${i}\t${i % 2 ? 'a' : 'b'}`)].join('\n'));
+      const evaluator = { kind: 'train', data: dir, val: 10, epochs: 1, batchSize: 8, backend: 'cpu', text: { length: 12, merges: 20 } } satisfies TrainEvaluatorSpec;
+      const s: StudySpec = { ...spec(['latency:R58M'], evaluator), space: 'text' };
+      const ev = new TrainEvaluator(s, evaluator);
+      try {
+        const space = createSpace('text', {});
+        const a = space.freeze(space.sample(new Rng(1)));
+        const options = phoneGraphOptions(s, ev)(a);
+        expect(options.vocab).toBeGreaterThan(2);
+        const rebuilt = phoneJobModel({ ...job(), serial: 'R58M', space: 'text', arch: { key: a.key, sample: [...a.sample] }, graph: options }, 'R58M').graph;
+        expect(rebuilt).toEqual(ev.graphOf(a));
+      } finally {
+        ev.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

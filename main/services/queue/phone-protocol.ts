@@ -55,7 +55,9 @@ export function phoneGraphOptions(spec: StudySpec, local: Evaluator): (a: Archit
   const e = spec.evaluator as { nb201?: GraphOptions['nb201']; mobilenet?: GraphOptions['mobilenet'] };
   return (a) => {
     const g: ModelGraph = local.graphOf(a);
-    return { input: g.input, classes: g.classes, ...(e.nb201 ? { nb201: e.nb201 } : {}), ...(e.mobilenet ? { mobilenet: e.mobilenet } : {}) };
+    // Text data: the Embedding's rows are the tokenizer's vocabulary.
+    const vocab = g.nodes.find((n) => n.op === 'Embedding')?.attrs.vocab;
+    return { input: g.input, classes: g.classes, ...(vocab !== undefined ? { vocab } : {}), ...(e.nb201 ? { nb201: e.nb201 } : {}), ...(e.mobilenet ? { mobilenet: e.mobilenet } : {}) };
   };
 }
 
@@ -99,6 +101,7 @@ export function phoneJobModel(data: unknown, serial: string): { job: PhoneJobDat
     throw bad('no graph options (input [H, W, C] and classes)');
   }
   if ((g.nb201 !== undefined && !isObject(g.nb201)) || (g.mobilenet !== undefined && !isObject(g.mobilenet))) throw bad('macro options are not objects');
+  if (g.vocab !== undefined && (!Number.isInteger(g.vocab) || (g.vocab as number) < 1 || (g.vocab as number) > 1_000_000)) throw bad(`vocabulary ${String(g.vocab)} is not a positive integer`);
   try {
     const space = createSpace(data.space, (data.spaceOptions as Record<string, unknown> | undefined) ?? {});
     const sample = arch.sample as number[];
