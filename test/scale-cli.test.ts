@@ -143,7 +143,7 @@ describe('frontier search --strategy progressive, then frontier scale', () => {
     expect(phone.stderr).toContain("target 'latency:pixel=5': latency targets are measured on this machine");
     const scaledAgain = cli(['scale', '2', '--trial', '2', '--flops', '1M'], { db, cwd: dir });
     expect(scaledAgain.code).toBe(2);
-    expect(scaledAgain.stderr.trim()).toBe('frontier: compound scaling needs a trial of the mobilenet space (global depth and width multipliers); study 2 searched scaled');
+    expect(scaledAgain.stderr.trim()).toBe('frontier: compound scaling needs a trial of the mobilenet space or of a space document; study 2 searched scaled');
     expect(read(db, '3').rec).toBeUndefined();
   });
 });

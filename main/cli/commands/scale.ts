@@ -11,7 +11,8 @@ import { UsageError, type CliIO } from '../io.js';
 
 export const SCALE_HELP = `Usage: frontier scale <id> --trial N (--flops LIST | --targets LIST) [options] [--db PATH]
 
-Compound scaling (EfficientNet) of a trial of a mobilenet search: its depth (blocks per stage
+Compound scaling (EfficientNet) of a trial of a mobilenet search (or of a space document's, in
+width and resolution only, α = 1): its depth (blocks per stage
 ⌈d·n⌉), width (channels rounded to multiples of 8, or --divisor) and input resolution (images
 resized, bilinear) grow or shrink together as d = α^φ, w = β^φ, r = γ^φ. First the coefficients:
 a small grid of α, β, γ ≥ 1 with α·β²·γ² ≈ 2 (FLOPs about double per step of φ), each model at
@@ -20,7 +21,7 @@ whose model fits it, trained with the search's settings. Each model is a trial o
 (the source named in its notes), with its measured accuracy, latency, FLOPs and params.
 
 Options:
-  --trial N               the trial to scale (a complete trial of a mobilenet search)
+  --trial N               the trial to scale (a complete trial of a mobilenet or space-document search)
   --flops LIST            FLOPs tiers, e.g. 20M,40M,80M (multiply-adds, as 'flops' everywhere)
   --targets LIST          targets: flops:N, params:N, latency:local=MS (batch-1 ms measured here)
   --coefficients A,B,G    use these α, β, γ (e.g. EfficientNet's 1.2,1.1,1.15) instead of the grid

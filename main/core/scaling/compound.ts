@@ -50,6 +50,8 @@ export interface GridOptions {
   readonly step?: number;
   /** Smallest coefficient (default 1.1: every dimension grows; EfficientNet's own are 1.1 to 1.2). */
   readonly min?: number;
+  /** false: α stays 1 (architectures without stages to deepen, e.g. a space document's); β²·γ² ≈ factor. */
+  readonly depth?: boolean;
   /** Candidates kept, spread evenly over the admissible ones in (α, β, γ) order (default 6). */
   readonly limit?: number;
 }
@@ -69,7 +71,7 @@ export function coefficientGrid(o: GridOptions = {}): Coefficients[] {
   }
   const axis = (max: number) => Array.from({ length: Math.floor((max - min) / step + 1e-9) + 1 }, (_, i) => round2(min + i * step));
   const all: Coefficients[] = [];
-  for (const alpha of axis(2)) for (const beta of axis(1.5)) for (const gamma of axis(1.5)) {
+  for (const alpha of o.depth === false ? [1] : axis(2)) for (const beta of axis(1.5)) for (const gamma of axis(1.5)) {
     const c = { alpha, beta, gamma };
     if (Math.abs(flopsFactor(c) - factor) <= tol + 1e-12) all.push(c);
   }

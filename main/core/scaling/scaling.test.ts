@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { customGraph } from '../graph/custom.js';
+import { Rng } from '../rng.js';
+import { parseSpaceDocument } from '../spaces/custom.js';
 import { graphCost } from '../graph/cost.js';
 import { mobilenetGraph } from '../graph/mobilenet.js';
 import { MobilenetSpace } from '../spaces/mobilenet.js';
@@ -117,6 +121,33 @@ describe('the scaled space and its models', () => {
     expect(() => s.parse(`${KEY} @d9,w1,r1`)).toThrow('depth multiplier 9 is not one of 0.25..4 by 0.01');
     expect(() => s.parse('w1:k3e6/w1:k3e6/w1:k3e6/w1:k3e6 @d1,w1,r1')).toThrow(`scales w1:k3e6/w1:k3e6/w1:k3e6/w1:k3e6, this space scales ${KEY}`);
     expect(scaledInput([28, 20, 3], 1.15)).toEqual([32, 23, 3]);
-    expect(() => new ScaledSpace({ base: { space: 'nb201', key: 'x' } })).toThrow('compound scaling needs a mobilenet architecture');
+    expect(() => new ScaledSpace({ base: { space: 'nb201', key: 'x' } })).toThrow('compound scaling needs a mobilenet or space-document architecture');
+  });
+});
+
+describe('scaling an architecture of a space document (width and resolution)', () => {
+  const document = readFileSync(new URL('../../../resources/spaces/tiny-cnn.yaml', import.meta.url), 'utf8');
+  const doc = parseSpaceDocument(document, 'tiny-cnn.yaml');
+  const arch = doc.freeze(doc.sample(new Rng(3)));
+  const s = new ScaledSpace({ base: { space: 'custom', spaceOptions: { document, source: 'tiny-cnn.yaml' }, key: arch.key } });
+
+  it('at w = r = 1 builds the document\'s network; filters scale by round_filters, inputs by r; depth stays 1', () => {
+    expect(s.graph(s.sampleOf({ depth: 1, width: 1, resolution: 1 }), INPUT, 10)).toEqual(customGraph(doc, arch.sample, INPUT, 10));
+    const g = s.graph(s.sampleOf({ depth: 1, width: 1.25, resolution: 1.15 }), INPUT, 10);
+    expect(g.input).toEqual([32, 32, 1]);
+    const stem = doc.layers(arch.sample)[0]?.params.filters as number;
+    expect(g.nodes.find((n) => n.id === 'stem.conv')?.attrs.filters).toBe(roundFilters(stem, 1.25));
+    expect(graphCost(g).flops).toBeGreaterThan(1.3 * graphCost(customGraph(doc, arch.sample, INPUT, 10)).flops);
+    expect(() => s.graph(s.sampleOf({ depth: 1.2, width: 1, resolution: 1 }), INPUT, 10)).toThrow('scales in width and resolution only: its depth multiplier must be 1, got 1.2');
+    expect(s.parse(s.freeze(s.sampleOf({ depth: 1, width: 1.25, resolution: 1.15 })).key)).toEqual(s.sampleOf({ depth: 1, width: 1.25, resolution: 1.15 }));
+  });
+
+  it('its coefficient grid keeps α at 1 with β²·γ² ≈ 2', () => {
+    const grid = coefficientGrid({ depth: false, limit: 100 });
+    expect(grid.length).toBeGreaterThan(2);
+    for (const c of grid) {
+      expect(c.alpha).toBe(1);
+      expect(Math.abs(c.beta ** 2 * c.gamma ** 2 - 2)).toBeLessThanOrEqual(0.1 + 1e-9);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,10 @@ import type { StudySpec } from '../../../shared/types/index.js';
 import { CancellationTokenSource } from '../../core/cancellation.js';
 import { InMemoryStore } from '../../core/in-memory-store.js';
 import { EFFICIENTNET_COEFFICIENTS, multipliersAt, parseTargets } from '../../core/scaling/compound.js';
+import { graphCost } from '../../core/graph/cost.js';
+import { customGraph } from '../../core/graph/custom.js';
+import { Rng } from '../../core/rng.js';
+import { parseSpaceDocument } from '../../core/spaces/custom.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { ScaledSpace } from '../../core/scaling/space.js';
 import { runScale } from './scale-study.js';
@@ -62,6 +66,27 @@ describe('runScale', () => {
     expect(store.getStudy(r.studyId)?.progress.evals).toBe(2);
   }, 120_000);
 
+  it('scales a space document\'s trial in width and resolution only (α = 1)', async () => {
+    const document = readFileSync(new URL('../../../resources/spaces/tiny-cnn.yaml', import.meta.url), 'utf8');
+    const doc = parseSpaceDocument(document, 'tiny-cnn.yaml');
+    const arch = doc.freeze(doc.sample(new Rng(3)));
+    const store = new InMemoryStore();
+    const id = store.createStudy({
+      name: 'doc', space: 'custom', spaceOptions: { document, source: 'tiny-cnn.yaml' }, strategy: 'random', objectives: [{ metric: 'val_accuracy', direction: 'max' }], constraints: [], report: [],
+      budget: { evals: 1 }, seed: 2, evaluator: { kind: 'train', maxTrain: 200, val: 100, epochs: 1 },
+    }, 0).id;
+    store.finishTrial(id, store.createTrial(id, arch, 0), { state: 'complete', metrics: { val_accuracy: 0.4 }, fidelity: {}, cost: 1, finishedAt: 1 }, { progress: { evals: 1, failed: 0, rejected: 0, costSeconds: 1, wallMs: 1 }, strategyState: null });
+    await expect(runScale(store, { ...base, targets: parseTargets('flops:1M') })).rejects.toThrow('scale: study 1 searched a space document, whose architectures scale in width and resolution only: give α = 1');
+    const f0 = graphCost(customGraph(doc, arch.sample, [28, 28, 1], 10)).flops;
+    const r = await runScale(store, { ...base, coefficients: { alpha: 1, beta: 1.2, gamma: 1.2 }, targets: parseTargets(`flops:${3 * f0}`) });
+    const [t] = store.getTrials(r.studyId);
+    expect(store.getStudy(r.studyId)?.spec.spaceOptions).toMatchObject({ base: { space: 'custom', key: arch.key } });
+    expect([t?.state, t?.error, t?.metrics.depth_mult, t?.metrics.within_budget]).toEqual(['complete', undefined, 1, 1]);
+    expect(t?.metrics.width_mult).toBeGreaterThan(1.1);
+    expect(t?.metrics.flops).toBeLessThanOrEqual(3 * f0);
+    expect(t?.metrics.flops).toBeGreaterThan(2 * f0);
+  }, 120_000);
+
   it('a stop keeps the study with what finished and says so; the model in flight is abandoned', async () => {
     const store = source();
     const cts = new CancellationTokenSource();
@@ -73,7 +98,7 @@ describe('runScale', () => {
     expect(store.getTrials('2').map((t) => [t.state, t.error])).toEqual([['failed', 'interrupted: scaling stopped before this model finished']]);
   }, 60_000);
 
-  it('refuses a trial that is not a complete mobilenet trial of a training search, and a target nothing fits, with the reason', async () => {
+  it('refuses a trial that is not a complete trial of a training search, and a target nothing fits, with the reason', async () => {
     const targets = parseTargets('flops:1M');
     await expect(runScale(source(), { ...base, trial: 1, targets })).rejects.toThrow('trial 1 of study 1 is failed, not complete: only a complete trial is scaled');
     await expect(runScale(source(), { ...base, trial: 7, targets })).rejects.toThrow('study 1 has no trial 7');

@@ -76,8 +76,8 @@ function sourceOf(store: Store, o: ScaleOptions) {
   const t = store.getTrial(rec.id, o.trial);
   if (!t) throw new NasError('not-found', `study ${rec.id} has no trial ${o.trial}`);
   if (t.state !== 'complete') throw new NasError('invalid-input', `trial ${o.trial} of study ${rec.id} is ${t.state}, not complete: only a complete trial is scaled`);
-  if (rec.spec.space !== 'mobilenet') {
-    throw new NasError('invalid-input', `compound scaling needs a trial of the mobilenet space (global depth and width multipliers); study ${rec.id} searched ${rec.spec.space}`);
+  if (rec.spec.space !== 'mobilenet' && rec.spec.space !== 'custom') {
+    throw new NasError('invalid-input', `compound scaling needs a trial of the mobilenet space or of a space document; study ${rec.id} searched ${rec.spec.space}`);
   }
   if (rec.spec.evaluator.kind !== 'train') throw new NasError('invalid-input', `study ${rec.id} did not train its candidates (evaluator ${rec.spec.evaluator.kind}): nothing to scale them on`);
   return { rec, trial: t, e: rec.spec.evaluator as unknown as TrainEvaluatorSpec };
@@ -91,9 +91,12 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
     throw new NasError('invalid-input', `scale: coefficients α ${given.alpha}, β ${given.beta}, γ ${given.gamma} must each be ≥ 1 with α·β²·γ² > 1 (the model must grow with φ; EfficientNet: 1.2, 1.1, 1.15)`);
   }
   const { rec: src, trial: srcTrial, e } = sourceOf(store, o);
+  // A space document's architecture scales in width and resolution only (α = 1).
+  const deep = src.spec.space === 'mobilenet';
+  if (!deep && given && given.alpha !== 1) throw new NasError('invalid-input', `scale: study ${src.id} searched a space document, whose architectures scale in width and resolution only: give α = 1 (e.g. --coefficients 1,1.2,1.2)`);
   const now = o.now ?? Date.now;
   const token = o.token ?? CancellationToken.None;
-  const spaceOptions: ScaledSpaceOptions = { base: { space: 'mobilenet', spaceOptions: src.spec.spaceOptions ?? {}, key: srcTrial.key }, divisor: o.divisor ?? 8 };
+  const spaceOptions: ScaledSpaceOptions = { base: { space: deep ? 'mobilenet' : 'custom', spaceOptions: src.spec.spaceOptions ?? {}, key: srcTrial.key }, divisor: o.divisor ?? 8 };
   const space = new ScaledSpace(spaceOptions as unknown as Record<string, unknown>);
   const setting: ScaledSetting = {
     space,
@@ -112,7 +115,7 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
   const baseFlops = baseCost.flops as number;
   // The grid at φ = 1, less the models whose rounding takes them far over α·β²·γ² times the base.
   const factor = o.grid?.factor ?? 2;
-  const grid = o.coefficients ? [] : coefficientGrid(o.grid).filter((c) => (scaledCost(setting, multipliersAt(c, 1)).flops as number) <= GRID_FLOPS_SLACK * factor * baseFlops);
+  const grid = o.coefficients ? [] : coefficientGrid({ ...o.grid, depth: deep }).filter((c) => (scaledCost(setting, multipliersAt(c, 1)).flops as number) <= GRID_FLOPS_SLACK * factor * baseFlops);
   if (!o.coefficients && grid.length === 0) throw new NasError('invalid-input', `no coefficients of the grid keep the FLOPs of trial ${o.trial} within ${GRID_FLOPS_SLACK * factor}× after channel rounding; give --coefficients or a smaller --divisor`);
 
   const spec: StudySpec = {
@@ -122,7 +125,7 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
     strategy: 'compound-scaling',
     strategyOptions: {
       source: { studyId: src.id, trial: o.trial, key: srcTrial.key },
-      method: o.coefficients ? 'given coefficients' : `EfficientNet grid: α·β²·γ² within ${o.grid?.tolerance ?? 0.1} of ${factor}, α, β, γ ≥ 1, FLOPs after rounding ≤ ${GRID_FLOPS_SLACK * factor}× the base; the most accurate after ${gridTrain.epochs} epoch(s) on ${o.gridTrain ?? 2000} images`,
+      method: o.coefficients ? 'given coefficients' : `EfficientNet grid${deep ? '' : ' (α = 1: a space document scales in width and resolution)'}: α·β²·γ² within ${o.grid?.tolerance ?? 0.1} of ${factor}, α, β, γ ≥ 1, FLOPs after rounding ≤ ${GRID_FLOPS_SLACK * factor}× the base; the most accurate after ${gridTrain.epochs} epoch(s) on ${o.gridTrain ?? 2000} images`,
       targets: o.targets.map((t) => t.label),
       ...(o.coefficients ? { coefficients: o.coefficients } : {}),
     },
