@@ -4,8 +4,14 @@ import type { ProfileProgress } from '../../shared/ipc/contract.js';
 import { delay } from '../core/cancellation.js';
 import { InMemoryStore } from '../core/in-memory-store.js';
 import { createNasHost } from './index.js';
-import { profileGraph, type ProfileBackend } from './profiling.js';
+import { AdbProfileBackend, profileGraph, type ProfileBackend } from './profiling.js';
 import { createSpace } from '../core/spaces.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CancellationToken } from '../core/cancellation.js';
+import { LOCAL_CPU } from '../services/devices/local-profiler.js';
+import { lutPath, type LutFile } from '../services/devices/profiler.js';
 
 /** A backend that measures `kernels` configurations, one per tick, then fails or finishes as told. */
 function backend(o: { kernels: number; fail?: string; online?: readonly string[] }): ProfileBackend {
@@ -73,4 +79,25 @@ describe('profileGraph', () => {
     expect(profileGraph(createSpace('text', {}), {} as never)).toEqual({ input: [64, 1, 1], classes: 10, vocab: 512 });
     expect(profileGraph(createSpace('mobilenet', {}), {} as never)).toEqual({ input: [32, 32, 3], classes: 10 });
   });
+});
+
+describe('AdbProfileBackend on local:cpu', () => {
+  it("builds this machine's table with onnxruntime, without a phone, and reports it (#16)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'frontier-local-profile-'));
+    try {
+      const phones = { get: () => undefined } as never; // no phone is consulted for local:cpu
+      const b = new AdbProfileBackend(phones, { dbPath: join(dir, 'frontier.db') });
+      expect(() => b.check(LOCAL_CPU)).not.toThrow();
+      const space = createSpace('text', { widths: [16], depths: [1], kernels: [3], heads: [2], ffn: [32] });
+      const phases: string[] = [];
+      const report = await b.build(LOCAL_CPU, space, { runs: 4, warmup: 1, repeats: 2, maxSpread: 10, calibration: 2, heldOut: 1 }, CancellationToken.None, (phase) => phases.push(phase));
+      expect(report).not.toBeNull();
+      expect(new Set(phases)).toEqual(new Set(['kernels', 'calibration', 'held-out']));
+      const lut = JSON.parse(readFileSync(lutPath(join(dir, 'frontier.db'), LOCAL_CPU), 'utf8')) as LutFile;
+      expect(lut).toMatchObject({ space: 'text', graph: { input: [64, 1, 1], vocab: 512 }, table: { deviceId: LOCAL_CPU } });
+      expect(Object.keys(lut.table.entries)).toEqual(expect.arrayContaining(['Embedding', 'LayerNorm', 'Attention']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

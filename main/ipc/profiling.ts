@@ -18,7 +18,8 @@ import type { Store } from '../core/store.js';
 import { BenchmarkRunner, type MeasurementEvent } from '../services/devices/benchmark-runner.js';
 import { ensureBenchmarkModel } from '../services/devices/benchmark-tool.js';
 import type { AdbDeviceService } from '../services/devices/device-service.js';
-import { AdbDeviceProfiler, buildLookupTable, defaultModelInput, lutPath, writeLutFile } from '../services/devices/profiler.js';
+import { LocalOnnxProfiler, LOCAL_CPU } from '../services/devices/local-profiler.js';
+import { AdbDeviceProfiler, buildLookupTable, defaultModelInput, lutPath, writeLutFile, type TableProfiler } from '../services/devices/profiler.js';
 import { readLatencyReport } from './devices.js';
 
 export type MeasurePhase = 'kernels' | 'calibration' | 'held-out';
@@ -46,7 +47,8 @@ export function profileGraph(space: SearchSpace, settings: ProfileSettings): Gra
 
 /**
  * Profiles phones tracked by the adb device service with benchmark_model, writing the table next to
- * the database (`lutPath`), exactly as `frontier device profile` does.
+ * the database (`lutPath`), exactly as `frontier device profile` does; `local:cpu` (this machine) is
+ * timed in onnxruntime (LocalOnnxProfiler), without a phone.
  */
 export class AdbProfileBackend implements ProfileBackend {
   constructor(
@@ -60,6 +62,7 @@ export class AdbProfileBackend implements ProfileBackend {
   ) {}
 
   check(serial: string): void {
+    if (serial === LOCAL_CPU) return;
     const d = this.phones.get(serial);
     if (!d || d.state !== 'device') throw new DeviceUnavailable(`phone ${serial} is ${d?.state === undefined || d.state === 'absent' ? 'not connected' : d.state}: plug it in with USB debugging on (or adb connect it), then try again`);
   }
@@ -69,6 +72,13 @@ export class AdbProfileBackend implements ProfileBackend {
     onProgress: (phase: MeasurePhase, done: number, total: number) => void,
     onNote: (message: string) => void = () => undefined,
   ): Promise<DeviceLatencyReport | null> {
+    if (serial === LOCAL_CPU) {
+      const local = new LocalOnnxProfiler({
+        ...(settings.runs !== undefined ? { runs: settings.runs } : {}), ...(settings.warmup !== undefined ? { warmupRuns: settings.warmup } : {}),
+        ...(settings.repeats !== undefined ? { repeats: settings.repeats } : {}), ...(settings.maxSpread !== undefined ? { maxSpread: settings.maxSpread } : {}),
+      });
+      return this.tableOf(local, serial, space, settings, token, onProgress);
+    }
     await this.phones.waitFor(serial, 'device', token, 10_000);
     const abi = this.phones.get(serial)?.facts?.abi ?? 'unknown';
     const tool = this.o.benchmarkBinary ?? (await ensureBenchmarkModel(abi, join(dirname(this.o.dbPath), 'tools')));
@@ -85,18 +95,25 @@ export class AdbProfileBackend implements ProfileBackend {
     };
     const profiler = new AdbDeviceProfiler(this.phones, runner, config);
     try {
-      const graph = profileGraph(space, settings);
-      const { table, report } = await buildLookupTable(profiler, serial, {
-        space, graph,
-        ...(settings.calibration !== undefined ? { calibration: settings.calibration } : {}),
-        ...(settings.heldOut !== undefined ? { heldOut: settings.heldOut } : {}),
-      }, token, onProgress);
-      if (token.isCancellationRequested) throw new Cancelled();
-      writeLutFile(lutPath(this.o.dbPath, serial), { version: 1, table, space: space.id, graph, report, createdAt: Date.now() });
-      return readLatencyReport(this.o.dbPath, serial);
+      return await this.tableOf(profiler, serial, space, settings, token, onProgress);
     } finally {
       profiler.dispose();
     }
+  }
+
+  private async tableOf(
+    profiler: TableProfiler, serial: string, space: SearchSpace, settings: ProfileSettings, token: CancellationToken,
+    onProgress: (phase: MeasurePhase, done: number, total: number) => void,
+  ): Promise<DeviceLatencyReport | null> {
+    const graph = profileGraph(space, settings);
+    const { table, report } = await buildLookupTable(profiler, serial, {
+      space, graph,
+      ...(settings.calibration !== undefined ? { calibration: settings.calibration } : {}),
+      ...(settings.heldOut !== undefined ? { heldOut: settings.heldOut } : {}),
+    }, token, onProgress);
+    if (token.isCancellationRequested) throw new Cancelled();
+    writeLutFile(lutPath(this.o.dbPath, serial), { version: 1, table, space: space.id, graph, report, createdAt: Date.now() });
+    return readLatencyReport(this.o.dbPath, serial);
   }
 }
 
