@@ -127,6 +127,8 @@ describe.skipIf(skip !== undefined)('exports and reports in the workbench', () =
     const panel = page.getByRole('region', { name: 'Model exports' });
     await poll(() => panel.locator('tr[data-export]').count()).toBe(2);
     expect(await panel.locator('tr[data-export]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-export')))).toEqual(['tflite', 'onnx']);
+    // The refusal on the trial screen does not follow to the study's list.
+    expect(await panel.getByRole('alert').count()).toBe(0);
     const download = page.waitForEvent('download', { timeout: 120_000 });
     await page.getByRole('button', { name: 'Report' }).click();
     const saved = await download;

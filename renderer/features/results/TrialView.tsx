@@ -76,7 +76,8 @@ export function TrialView({ id, number }: { id: StudyId; number: number }) {
         <button type="button" onClick={() => download(`study${id}-trial${t.number}.json`, JSON.stringify({ study: detail.study, trial: t, decisions: detail.decisions }, null, 2), 'application/json')}>
           Export JSON
         </button>
-        {[...new Set(detail.exports)].map((k) => (
+        {/* A TensorFlow.js export is a folder: it is listed with its path under Exports, not downloaded. */}
+        {[...new Set(detail.exports)].filter((k) => k !== 'tfjs').map((k) => (
           <button
             type="button"
             key={k}

@@ -16,7 +16,8 @@ export interface DeployActions {
 export const createDeploySlice: StateCreator<NasStore, [], [], DeployState & DeployActions> = (set, get) => ({
   ...initialDeployState,
   async loadExports(id) {
-    if (get().deployStudy !== id) set({ ...initialDeployState, deployStudy: id });
+    // A failed export of another screen is not this list's problem.
+    set(get().deployStudy !== id ? { ...initialDeployState, deployStudy: id } : { exportError: null });
     try {
       const exports = await nas().deploy.exports({ id });
       if (get().deployStudy === id) set({ exports, exportsLoaded: true });
