@@ -204,6 +204,20 @@ describe.skipIf(skip)('evaluation workers through Redis (#13)', () => {
     }
   }, 300_000);
 
+  it('asha with training on a worker: each trial is trained for the epochs it asks for', async () => {
+    const w = fleet.spawn(['worker', '--redis', redis.url, '--backend', 'torch', '--queue', 'training-mf', '--id', 'w-train-mf'], { ready: /worker \S+ ready/ });
+    await w.ready;
+    const db = join(dir, 'asha-train.db');
+    const r = await fleet.run(['search', '--space', 'nb201', '--data', 'builtin:fashion-mnist', '--strategy', 'asha', '--epochs', '3', '--patience', '0', '--max-train', '100', '--val', '50',
+      '--objective', 'val_accuracy:max', '--budget-evals', '5', '--concurrency', '1', '--redis', redis.url, '--queue', 'training-mf', '--db', db], { timeoutMs: 240_000 });
+    expect(r.code, `${r.stderr}\n${fleet.logs.get(w.proc)}`).toBe(0);
+    const trials = trialsOf(db);
+    expect(trials.map((t) => t.state)).toEqual(Array(5).fill('complete'));
+    // The rungs' epochs were asked for (asha starts low), and each trial trained exactly those.
+    expect(Math.min(...trials.map((t) => t.metrics.fidelity!))).toBeLessThan(3);
+    for (const t of trials) expect(t.metrics.epochs).toBe(t.metrics.fidelity);
+  }, 300_000);
+
   it('with a password: a worker with the right one evaluates, a wrong one is refused clearly', async () => {
     const wrong = await fleet.run(['worker', '--redis', secured.url.replace('s3cret%20pass', 'nope'), '--no-training'], { timeoutMs: 30_000 });
     expect(wrong.code).toBe(1);
