@@ -125,9 +125,16 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
     strategy: 'compound-scaling',
     strategyOptions: {
       source: { studyId: src.id, trial: o.trial, key: srcTrial.key },
-      method: o.coefficients ? 'given coefficients' : `EfficientNet grid${deep ? '' : ' (α = 1: a space document scales in width and resolution)'}: α·β²·γ² within ${o.grid?.tolerance ?? 0.1} of ${factor}, α, β, γ ≥ 1, FLOPs after rounding ≤ ${GRID_FLOPS_SLACK * factor}× the base; the most accurate after ${gridTrain.epochs} epoch(s) on ${o.gridTrain ?? 2000} images`,
+      method: o.coefficients ? 'given coefficients' : `EfficientNet grid${deep ? '' : ' (α = 1: a space document scales in width and resolution)'}: α·β²·γ² within ${o.grid?.tolerance ?? 0.1} of ${factor}, α, β, γ ≥ ${o.grid?.min ?? 1.1}, FLOPs after rounding ≤ ${GRID_FLOPS_SLACK * factor}× the base; the most accurate after ${gridTrain.epochs} epoch(s) on ${o.gridTrain ?? 2000} images`,
       targets: o.targets.map((t) => t.label),
       ...(o.coefficients ? { coefficients: o.coefficients } : {}),
+      // What `frontier scale` was given, for the command that runs it again (reproduce.ts).
+      settings: {
+        ...(o.grid?.limit !== undefined ? { grid: o.grid.limit } : {}), ...(o.grid?.tolerance !== undefined ? { tolerance: o.grid.tolerance } : {}),
+        ...(o.gridEpochs !== undefined ? { gridEpochs: o.gridEpochs } : {}), ...(o.gridTrain !== undefined ? { gridTrain: o.gridTrain } : {}),
+        ...(o.epochs !== undefined ? { epochs: o.epochs } : {}), ...(o.maxTrain !== undefined ? { maxTrain: o.maxTrain } : {}),
+        ...(o.divisor !== undefined ? { divisor: o.divisor } : {}), ...(o.backend !== undefined ? { backend: o.backend } : {}),
+      },
     },
     objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric: 'flops', direction: 'min' }],
     constraints: [],
