@@ -15,6 +15,7 @@ import { MOBILENET_DEFAULTS } from '../../core/spaces/mobilenet.js';
 import type { Store } from '../../core/store.js';
 import { summarize } from '../../core/summary.js';
 import { NB201_TABLES } from '../evaluators.js';
+import { scaleReproduceCommand } from '../scaling/reproduce.js';
 import { renderReportHtml, type ReportData } from './report.js';
 
 /** The shell-quoted form of an argument. */
@@ -24,6 +25,8 @@ function q(a: string): string {
 
 /** A `frontier search` command line that runs the same search again. */
 export function reproduceCommand(spec: StudySpec): string {
+  // A compound-scaling study is made by `frontier scale`, not `frontier search`.
+  if (spec.space === 'scaled') return scaleReproduceCommand(spec, q);
   const args: string[] = ['frontier', 'search'];
   const defaultSpace = JSON.stringify({ stages: MOBILENET_DEFAULTS.stages.map((st) => ({ ...st, depths: [1, 2] })) });
   const notes: string[] = [];

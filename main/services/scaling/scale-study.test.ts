@@ -12,6 +12,7 @@ import { Rng } from '../../core/rng.js';
 import { parseSpaceDocument } from '../../core/spaces/custom.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { ScaledSpace } from '../../core/scaling/space.js';
+import { reproduceCommand } from '../export/study-report.js';
 import { runScale } from './scale-study.js';
 import { probeLatency, scaledGraph } from './train-scaled.js';
 
@@ -64,6 +65,8 @@ describe('runScale', () => {
     expect([0, 1]).toContain(l?.metrics.within_budget);
     expect(store.getStudy(r.studyId)?.status).toBe('complete');
     expect(store.getStudy(r.studyId)?.progress.evals).toBe(2);
+    // A report's reproduce command is the frontier scale that made it.
+    expect(reproduceCommand(store.getStudy(r.studyId)?.spec as StudySpec)).toBe(`frontier scale 1 --trial 0 --targets params:20k,latency:local=${ms} --coefficients 1.2,1.1,1.15 --epochs 1 --max-train 200 --name 'compound scaling of study 1 trial 0'`);
   }, 120_000);
 
   it('scales a space document\'s trial in width and resolution only (α = 1)', async () => {
