@@ -8,10 +8,12 @@
 //   embedding lookup cannot run there. Arm NN runs the file exported with `inputAt: 'embed'`: every
 //   op after the embedding (LayerNorm as MEAN/SUB/L2_NORMALIZATION/MUL/ADD, 2-head Attention as
 //   SPLIT/RESHAPE/MUL/MEAN/SOFTMAX/CONCATENATION, 1-D convs, max over time, Dense), fed the embedding
-//   rows the tfjs reference looks up. The full text graph, ids in, is verified in onnxruntime
+//   rows the tfjs reference looks up. Of the full TFLite file this test checks the embedding's
+//   lowering structurally (CAST → RESHAPE → GATHER on axis 0 over the embeddings table) and that no
+//   normalisation is baked in before it. The full text TFLite file, ids in, runs numerically in the
+//   TensorFlow Lite C++ interpreter compiled to WebAssembly (test/tflite-wasm-export.test.ts, with
+//   speech and image files too); the full text graph is also verified in onnxruntime
 //   (test/export-seq-onnx.test.ts) and in tfjs's graph-model runtime (test/export-tfjs.test.ts).
-//   Of the full TFLite file this test checks the embedding's lowering structurally (CAST → RESHAPE
-//   → GATHER on axis 0 over the embeddings table) and that no normalisation is baked in before it.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../main/core/rng.js';
 import { exportTflite } from '../main/services/export/tflite.js';
