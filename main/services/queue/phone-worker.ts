@@ -76,6 +76,7 @@ export class PhoneBench {
         drainDelay: 1,
       });
       w.on('error', (e) => this.o.log(`phone ${serial} queue connection: ${errorMessage(e)}`));
+      w.on('failed', (job, e) => this.o.log(`phone ${serial}: measurement of trial ${String((job?.data as { trial?: unknown } | undefined)?.trial)} failed (try ${job?.attemptsMade ?? '?'}): ${e.message}`));
       this.workers.set(serial, w);
       this.o.log(`phone ${serial} online: taking its latency jobs`);
     }

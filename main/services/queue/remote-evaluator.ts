@@ -177,7 +177,9 @@ export class RemoteEvaluator implements Evaluator {
       arch: { key: a.key, sample: [...a.sample] }, graph,
     }, token)));
     const metrics: Record<string, number> = { ...r.metrics };
-    const fidelity: Record<string, string> = typeof r.fidelity === 'string' ? Object.fromEntries(Object.keys(r.metrics).map((k) => [k, r.fidelity as string])) : { ...r.fidelity };
+    // One fidelity for all (e.g. 'table') becomes one per metric, the metrics known up front included.
+    const all = typeof r.fidelity === 'string' ? r.fidelity : undefined;
+    const fidelity: Record<string, string> = all !== undefined ? Object.fromEntries([...Object.keys(this.known(a)), ...Object.keys(r.metrics)].map((k) => [k, all])) : { ...(r.fidelity as Record<string, string>) };
     for (const m of measured) {
       this.record(m.sample, trial);
       metrics[`latency:${m.sample.deviceId}`] = m.sample.medianMs;
