@@ -13,7 +13,7 @@ const nodeBuiltinPatterns = ['node:*', ...NODE_BUILTINS];
 const IO_PACKAGES = ['better-sqlite3', 'electron', '@devicefarmer/adbkit', '@tensorflow/*', 'redis', 'ioredis'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-artifacts/**', 'bin/**', '.gpu/**', '.gl/**', '.whl/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-artifacts/**', 'bin/**', '.gpu/**', '.gl/**', '.whl/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
