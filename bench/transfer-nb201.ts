@@ -12,6 +12,11 @@
  *
  *   node --import tsx bench/transfer-nb201.ts [--seeds 50] [--strategies evolution,local,random]
  *     [--source-evals 100] [--k 5] [--evals 300] [--out FILE]
+ *
+ * A contender `bananas+prior` (or `bo+prior`) is the predictor warm-up instead: the warm run's
+ * predictor is pre-trained on every trial of the source search (strategy option prior, as
+ * `frontier search --predictor-warm-start ID`), nothing re-evaluated. Runs of only such contenders
+ * write their own section (transfer-nb201-predictor).
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -23,6 +28,7 @@ import { InMemoryStore } from '../main/core/in-memory-store.js';
 import { createSpace } from '../main/core/spaces.js';
 import { createStrategy, STRATEGIES } from '../main/core/strategies.js';
 import { transferSet } from '../main/core/strategies/warm-start.js';
+import { PRIOR_STRATEGIES, priorFrom } from '../main/core/predictors/prior.js';
 import { Study } from '../main/core/study.js';
 import { parseCsv } from '../main/core/table.js';
 import { createEvaluator, nb201EvaluatorSpec } from '../main/services/evaluators.js';
@@ -49,7 +55,13 @@ const SOURCE_EVALS = whole('source-evals', values['source-evals'], 1);
 const K = whole('k', values.k, 1);
 const EVALS = whole('evals', values.evals, 1);
 const names = (values.strategies ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-for (const n of names) if (!Object.hasOwn(STRATEGIES, n)) throw new Error(`unknown strategy '${n}' (choose from ${Object.keys(STRATEGIES).join(', ')})`);
+const PRIOR = '+prior';
+const base = (n: string) => (n.endsWith(PRIOR) ? n.slice(0, -PRIOR.length) : n);
+for (const n of names) {
+  if (!Object.hasOwn(STRATEGIES, base(n))) throw new Error(`unknown strategy '${base(n)}' (choose from ${Object.keys(STRATEGIES).join(', ')})`);
+  if (n.endsWith(PRIOR) && !PRIOR_STRATEGIES.includes(base(n))) throw new Error(`${n}: only ${PRIOR_STRATEGIES.join(' and ')} have a predictor to warm up`);
+}
+const predictorOnly = names.every((n) => n.endsWith(PRIOR));
 
 const SOURCE = { fitness: 'c10_valid_12ep', cost: 'train_time_200ep_c10valid*0.06' };
 const TARGET = { fitness: 'c100_valid_12ep', cost: 'train_time_200ep_c100*0.06' };
@@ -114,10 +126,13 @@ for (let seed = 0; seed < SEEDS; seed++) {
   const source = await run(spec(SOURCE, 'evolution', SOURCE_EVALS, 1000 + seed));
   const keys = transferSet(source, [{ metric: SOURCE.fitness, direction: 'max' }], K);
   if (keys.length !== K) throw new Error(`the source search handed on ${keys.length} architectures, not ${K}`);
+  // The predictor warm-up's option: every trial of the source search, scored by its fitness.
+  const sourceStudy = { spec: { space: 'nb201', objectives: [{ metric: SOURCE.fitness, direction: 'max' as const }] } };
+  const prior = priorFrom({ getStudy: () => sourceStudy, getTrials: () => source }, ['source'], 'nb201');
   for (const name of names) {
-    const cold = await run(spec(TARGET, name, EVALS, seed));
-    const warm = await run(spec(TARGET, name, EVALS, seed, { warmStart: keys }));
-    if (name === names[0]) seedFitness.push(Math.max(...warm.slice(0, keys.length).map((t) => t.metrics[TARGET.fitness] ?? -Infinity)));
+    const cold = await run(spec(TARGET, base(name), EVALS, seed));
+    const warm = await run(spec(TARGET, base(name), EVALS, seed, name.endsWith(PRIOR) ? prior : { warmStart: keys }));
+    if (name === names[0] && !predictorOnly) seedFitness.push(Math.max(...warm.slice(0, keys.length).map((t) => t.metrics[TARGET.fitness] ?? -Infinity)));
     const t = tally.get(name) as Tally;
     targets.forEach((tg, i) => {
       (t.cold[i] as number[]).push(toTarget(cold, tg.value));
@@ -144,7 +159,21 @@ for (const name of names) {
     rows.push(`| ${name} | ${tg.label} (≥ ${tg.value.toFixed(2)}) | ${mean(c).toFixed(1)} / ${median(c)} (${reached(c)}) | ${mean(w).toFixed(1)} / ${median(w)} (${reached(w)}) | ${(mean(c) / mean(w)).toFixed(2)}× |`);
   });
 }
-const body = `## Transfer: warm start on NAS-Bench-201 (CIFAR-10 → CIFAR-100)
+const body = predictorOnly ? `## Transfer: predictor warm-up on NAS-Bench-201 (CIFAR-10 → CIFAR-100)
+
+Command: \`node --import tsx bench/transfer-nb201.ts --seeds ${SEEDS} --strategies ${names.join(',')} --source-evals ${SOURCE_EVALS} --evals ${EVALS}\`
+(${SEEDS} seeds per contender; ${seconds.toFixed(0)} s on ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}).
+Per seed, a CIFAR-10 evolution search (fitness \`${SOURCE.fitness}\`, ${SOURCE_EVALS} evaluations) hands on every trial it
+evaluated, scored by its fitness, as the strategy option \`prior\` (as \`frontier search --predictor-warm-start ID\`): the
+CIFAR-100 search's predictor is pre-trained on them, so its first asks are the model's picks; nothing is re-evaluated. Cold
+and warm runs of the CIFAR-100 search (fitness \`${TARGET.fitness}\`) share the seed, interleaved, up to ${EVALS} evaluations.
+Cells: mean / median evaluations until the fitness first reaches the target (a run that never does counts ${EVALS + 1}), and the
+share of runs that reached it. Targets: percentiles of \`${TARGET.fitness}\` over all ${all.length.toLocaleString('en-US')} architectures.
+
+| strategy | target | cold: mean / median (reached) | predictor warm-up: mean / median (reached) | cold / warm (mean) |
+|---|---|---|---|---|
+${rows.join('\n')}
+` : `## Transfer: warm start on NAS-Bench-201 (CIFAR-10 → CIFAR-100)
 
 Command: \`node --import tsx bench/transfer-nb201.ts --seeds ${SEEDS} --strategies ${names.join(',')} --source-evals ${SOURCE_EVALS} --k ${K} --evals ${EVALS}\`
 (${SEEDS} seeds per contender; ${seconds.toFixed(0)} s on ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}).
@@ -161,4 +190,4 @@ Best CIFAR-100 fitness among the ${K} seeds themselves: mean ${mean(seedFitness)
 ${rows.join('\n')}
 `;
 process.stdout.write(`${body}\n`);
-writeSection(values.out ?? fileURLToPath(new URL('RESULTS.md', import.meta.url)), 'transfer-nb201', body);
+writeSection(values.out ?? fileURLToPath(new URL('RESULTS.md', import.meta.url)), predictorOnly ? 'transfer-nb201-predictor' : 'transfer-nb201', body);
