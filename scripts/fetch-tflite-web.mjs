@@ -37,7 +37,11 @@ mkdirSync(cache, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'frontier-tflite-web-'));
 try {
   const pack = spawnSync('npm', ['pack', TFLITE_WEB_PACKAGE, '--json', '--pack-destination', work], { encoding: 'utf8', timeout: 300_000 });
-  if (pack.status !== 0) fail(`npm pack ${TFLITE_WEB_PACKAGE} failed (status ${pack.status ?? pack.signal}): ${(pack.stderr || pack.error?.message || '').trim().split('\n').slice(-5).join(' | ')}`);
+  if (pack.status !== 0) {
+    const lines = (pack.stderr || pack.error?.message || '').trim().split('\n');
+    const key = lines.filter((l) => /\b(code|errno|request to|404|E[A-Z]{3,})\b/.test(l)).slice(0, 3);
+    fail(`npm pack ${TFLITE_WEB_PACKAGE} failed (status ${pack.status ?? pack.signal}; the npm registry must be reachable): ${(key.length ? key : lines.slice(-3)).join(' | ')}`);
+  }
   const info = JSON.parse(pack.stdout);
   const tgz = join(work, info[0]?.filename ?? '');
   if (!existsSync(tgz)) fail(`npm pack did not write the tarball (${tgz})`);
