@@ -27,6 +27,8 @@ Options:
   --coefficients A,B,G    use these α, β, γ (e.g. EfficientNet's 1.2,1.1,1.15) instead of the grid
   --grid N                grid models tried (default 4), spread over the admissible coefficients
   --tolerance X           accepted |α·β²·γ² − 2| (default 0.1)
+  --grid-min X            smallest α, β, γ of the grid (default 1.1; 1 also tries leaving a
+                          dimension unscaled)
   --grid-epochs N         epochs of each grid model (default 1)
   --grid-train N          training images of each grid model (default 2000)
   --epochs N              epochs of each target's model (default: the search's)
@@ -65,7 +67,7 @@ function progressLine(e: ScaleProgress, last: { t: number }): string | undefined
 
 export async function scaleCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const p = parse('scale', argv, {
-    ...DB_OPTION, trial: { type: 'string' }, flops: { type: 'string' }, targets: { type: 'string' }, coefficients: { type: 'string' }, grid: { type: 'string' }, tolerance: { type: 'string' },
+    ...DB_OPTION, trial: { type: 'string' }, flops: { type: 'string' }, targets: { type: 'string' }, coefficients: { type: 'string' }, grid: { type: 'string' }, tolerance: { type: 'string' }, 'grid-min': { type: 'string' },
     'grid-epochs': { type: 'string' }, 'grid-train': { type: 'string' }, epochs: { type: 'string' }, 'max-train': { type: 'string' }, divisor: { type: 'string' }, backend: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' },
   }, 1);
   if (flag(p, 'help')) {
@@ -80,6 +82,7 @@ export async function scaleCommand(argv: readonly string[], io: CliIO): Promise<
   const given = str(p, 'coefficients');
   const gridN = num(p, 'grid', { integer: true, min: 1, max: 100 });
   const tolerance = num(p, 'tolerance', { min: 0.001, max: 1 });
+  const gridMin = num(p, 'grid-min', { min: 1, max: 1.45 });
   const opt = (name: string, min = 1) => num(p, name, { integer: true, min });
   const gridEpochs = opt('grid-epochs');
   const gridTrain = opt('grid-train');
@@ -100,7 +103,7 @@ export async function scaleCommand(argv: readonly string[], io: CliIO): Promise<
     const r = await runScale(store, {
       studyId: rec.id, trial, targets, cwd: io.cwd, cacheDir: path.join(path.dirname(db), 'resized'), token: cts.token,
       ...(given ? { coefficients: coefficients(given) } : {}),
-      grid: { limit: gridN ?? 4, ...(tolerance !== undefined ? { tolerance } : {}) },
+      grid: { limit: gridN ?? 4, ...(tolerance !== undefined ? { tolerance } : {}), ...(gridMin !== undefined ? { min: gridMin } : {}) },
       ...(gridEpochs !== undefined ? { gridEpochs } : {}), ...(gridTrain !== undefined ? { gridTrain } : {}),
       ...(epochs !== undefined ? { epochs } : {}), ...(maxTrain !== undefined ? { maxTrain } : {}),
       ...(divisor !== undefined ? { divisor } : {}), ...(backend ? { backend } : {}), ...(str(p, 'name') ? { name: str(p, 'name') as string } : {}),

@@ -130,7 +130,7 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
       ...(o.coefficients ? { coefficients: o.coefficients } : {}),
       // What `frontier scale` was given, for the command that runs it again (reproduce.ts).
       settings: {
-        ...(o.grid?.limit !== undefined ? { grid: o.grid.limit } : {}), ...(o.grid?.tolerance !== undefined ? { tolerance: o.grid.tolerance } : {}),
+        ...(o.grid?.limit !== undefined ? { grid: o.grid.limit } : {}), ...(o.grid?.tolerance !== undefined ? { tolerance: o.grid.tolerance } : {}), ...(o.grid?.min !== undefined ? { gridMin: o.grid.min } : {}),
         ...(o.gridEpochs !== undefined ? { gridEpochs: o.gridEpochs } : {}), ...(o.gridTrain !== undefined ? { gridTrain: o.gridTrain } : {}),
         ...(o.epochs !== undefined ? { epochs: o.epochs } : {}), ...(o.maxTrain !== undefined ? { maxTrain: o.maxTrain } : {}),
         ...(o.divisor !== undefined ? { divisor: o.divisor } : {}), ...(o.backend !== undefined ? { backend: o.backend } : {}),
