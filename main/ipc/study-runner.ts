@@ -40,7 +40,7 @@ export function budgetFraction(rec: StudyRecord): number {
  * a GPU; the tfjs backends train on the CPU), null for evaluators that train nothing (tables).
  */
 export function acceleratorOf(e: EvaluatorSpec, torch: () => { info(): { cuda: boolean } } | string = loadTorch): 'cuda' | 'cpu' | null {
-  if (e.kind !== 'train' && e.kind !== 'supernet') return null;
+  if (e.kind !== 'train' && e.kind !== 'supernet' && e.kind !== 'supernet-finetune') return null;
   const backend = (e as { backend?: unknown }).backend;
   if (backend !== undefined && backend !== 'auto' && backend !== 'torch') return 'cpu';
   const t = torch();

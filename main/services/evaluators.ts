@@ -8,6 +8,7 @@ import { resolveResource } from './resources.js';
 import { readUserText, statUserPath } from './user-file.js';
 import { TrainEvaluator, type EvaluatorContext, type TrainEvaluatorSpec } from './train/evaluator.js';
 import { createSupernetEvaluator } from './train/supernet-study.js';
+import { createFinetuneEvaluator } from './train/supernet-finetune.js';
 
 export type { EvaluatorContext } from './train/evaluator.js';
 
@@ -97,6 +98,8 @@ export const EVALUATORS: Record<string, EvaluatorFactory> = {
   train: (spec, ctx) => new TrainEvaluator(spec, spec.evaluator as TrainEvaluatorSpec, ctx),
   /** Sub-networks of a trained once-for-all supernet, scored with its shared weights (train/supernet-study.ts). */
   supernet: (spec) => createSupernetEvaluator(spec),
+  /** The top sub-networks of a supernet search fine-tuned from their inherited weights (train/supernet-finetune.ts). */
+  'supernet-finetune': (spec, ctx) => createFinetuneEvaluator(spec, ctx),
 };
 
 export function createEvaluator(spec: StudySpec, ctx?: EvaluatorContext): Evaluator {
