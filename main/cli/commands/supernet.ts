@@ -19,9 +19,11 @@ import { DB_OPTION, dbPath, openStore } from '../common.js';
 import { fmt, table } from '../format.js';
 import { UsageError, type CliIO } from '../io.js';
 import { runWithProgress } from '../run-study.js';
+import { finetuneCommand } from './supernet-finetune.js';
 
 export const SUPERNET_HELP = `Usage: frontier supernet train [options]
        frontier supernet search --latency-ms X (--device ID | --table FILE)... [options]
+       frontier supernet finetune <study> --top K [--epochs N]   (see its --help)
 
 Once-for-all weight sharing over the mobilenet space: train one supernet (the largest network; every
 sub-network uses slices of its weights), then find the best sub-network for each phone under a
@@ -286,7 +288,8 @@ export async function supernetCommand(argv: readonly string[], io: CliIO): Promi
     io.out(SUPERNET_HELP);
     return 0;
   }
-  if (sub !== 'train' && sub !== 'search') throw new UsageError(`supernet: unknown subcommand '${sub}' (train or search; see 'frontier supernet --help')`);
+  if (sub === 'finetune') return finetuneCommand(rest, io);
+  if (sub !== 'train' && sub !== 'search') throw new UsageError(`supernet: unknown subcommand '${sub}' (train, search or finetune; see 'frontier supernet --help')`);
   const p = parse(`supernet ${sub}`, rest, OPTIONS);
   if (flag(p, 'help')) {
     io.out(SUPERNET_HELP);
