@@ -65,6 +65,7 @@ describe('frontier blocks', () => {
     const a = space.freeze(sample);
     store.finishTrial(id, store.createTrial(id, a, 1), { state: 'complete', metrics: { val_accuracy: 0.9 }, fidelity: {}, cost: 1, finishedAt: 2 }, { progress, strategyState: null });
     store.finishTrial(id, store.createTrial(id, space.freeze(space.sample(rng)), 3), { state: 'failed', metrics: {}, fidelity: {}, cost: 1, finishedAt: 4, error: 'boom' }, { progress, strategyState: null });
+    store.createStudy({ ...spec, name: 'cells', space: 'nb201', spaceOptions: {} }, 5);
     store.close();
   }
 
@@ -108,6 +109,7 @@ describe('frontier blocks', () => {
       [['blocks', 'save', '1', '--trial', '0', '--name', 'x', '--layers', 'nope'], "frontier: the custom:src space has no layer 'nope' (its layers: stem, body, head)\n"],
       [['blocks', 'save', '7', '--trial', '0', '--name', 'x'], "frontier: blocks save: no study with id '7' (see 'frontier runs')\n"],
       [['blocks', 'frob'], "frontier: blocks: unknown subcommand 'frob' (save or list)\n"],
+      [['blocks', 'save', '2', '--trial', '0', '--name', 'x'], 'frontier: blocks save: study 2 searched the nb201 space; blocks are saved from searches of a space document (.yaml/.json) or of mobilenet, whose layers another document can include\n'],
     ];
     for (const [args, err] of cases) expect(await run(args), args.join(' ')).toEqual({ code: 2, stdout: '', stderr: err });
     expect(existsSync(join(dir, 'blocks', 'x.json'))).toBe(false);
@@ -116,7 +118,7 @@ describe('frontier blocks', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("frontier: typo.yaml:4:12: layers[0].block: unknown block 'bestt' (did you mean 'best'? saved blocks: best, body_only)\n");
     const store = SqliteStore.open(db, { readonly: true });
-    expect(store.listStudies()).toHaveLength(1);
+    expect(store.listStudies()).toHaveLength(2);
     store.close();
   });
 });

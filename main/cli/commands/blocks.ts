@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { blockFromTrial, blockNameProblem, describeBlock, type BlockDef } from '../../core/spaces/blocks.js';
 import { CustomSpace } from '../../core/spaces/custom.js';
+import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { createSpace } from '../../core/spaces.js';
 import { loadBlockLibrary, saveBlock } from '../../services/blocks.js';
 import { flag, parse, str } from '../args.js';
@@ -12,7 +13,8 @@ export const BLOCKS_HELP = `Usage: frontier blocks save <study> --trial N --name
        frontier blocks list [--json] [--db PATH]
 
 The reusable block library: the layers of a good architecture of a past search (of a space
-document), saved by name, for other space documents to include:
+document, or of mobilenet: its stem and stages s1, s2 … as MBConv layers), saved by name, for
+space documents to include:
 
   layers:
     - name: body
@@ -26,7 +28,8 @@ Blocks are files in the blocks/ folder beside the database.
 save options:
   --trial N           the trial whose architecture is saved (a complete one; see 'frontier show')
   --name NAME         the block's name (a letter or '_', then letters, digits, '_' and '-')
-  --layers L1,L2      only these layers of the space document (default: all of them)
+  --layers L1,L2      only these layers (a document's layer names; mobilenet: stem, s1, s2 …;
+                      default: all of them)
   --force             replace a saved block of the same name
 `;
 
@@ -55,14 +58,16 @@ export async function blocksCommand(argv: readonly string[], io: CliIO): Promise
   try {
     const rec = requireStudy(store, study, 'blocks save');
     const space = createSpace(rec.spec.space, rec.spec.spaceOptions ?? {});
-    if (!(space instanceof CustomSpace)) throw new UsageError(`blocks save: study ${rec.id} searched the ${space.id} space; blocks are saved from searches of a space document (.yaml/.json), whose layers another document can include`);
+    if (!(space instanceof CustomSpace) && !(space instanceof MobilenetSpace)) throw new UsageError(`blocks save: study ${rec.id} searched the ${space.id} space; blocks are saved from searches of a space document (.yaml/.json) or of mobilenet, whose layers another document can include`);
     const trial = store.getTrial(rec.id, Number(trialText));
     if (!trial) throw new UsageError(`blocks save: study ${rec.id} has no trial ${trialText}`);
     if (trial.state !== 'complete') throw new UsageError(`blocks save: trial ${trialText} of study ${rec.id} is ${trial.state}: only complete trials' blocks are saved`);
+    // A mobilenet search's stem stride (its evaluator's macro setting) is part of its network.
+    const stemStride = (rec.spec.evaluator as { mobilenet?: { stemStride?: number } }).mobilenet?.stemStride;
     const def: BlockDef = {
       name,
-      layers: blockFromTrial(space, trial.sample, only),
-      source: { study: rec.id, studyName: rec.spec.name, trial: trial.number, space: space.id, architecture: trial.key, layers: only ?? space.spec.layers.map((l) => l.name), metrics: trial.metrics },
+      layers: blockFromTrial(space, trial.sample, only, { stemStride }),
+      source: { study: rec.id, studyName: rec.spec.name, trial: trial.number, space: space.id, architecture: trial.key, layers: only ?? 'all', metrics: trial.metrics },
       createdAt: Date.now(),
     };
     const file = saveBlock(dataDir(io, str(p, 'db')), def, { replace: flag(p, 'force') });

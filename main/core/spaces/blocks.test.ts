@@ -5,6 +5,8 @@ import { Rng } from '../rng.js';
 import { createSpace } from '../spaces.js';
 import { blockFromTrial, checkBlockDef, describeBlock, type BlockLibrary } from './blocks.js';
 import { parseSpaceDocument } from './custom.js';
+import { MobilenetSpace } from './mobilenet.js';
+import { Nb201Space } from './nb201.js';
 
 const SOURCE = `name: src
 layers:
@@ -80,6 +82,21 @@ describe('block library in space documents', () => {
     expect(mix.layers(s).map((l) => l.name)).toEqual(['stem', ...body.map((_, j) => `cell.1.${j + 1}`), 'cell.2.1', 'head']);
     expect(() => mix.parse('stem:Conv2D(f8)|cell:[wide]|head:GlobalAvgPool')).toThrow("cell.1 block 'wide' is not allowed (choices: plain, body)");
     expect(() => mix.parse('stem:Conv2D(f8)|cell:Conv2D|head:GlobalAvgPool')).toThrow("'Conv2D' in cell.1 must be a saved block's name in brackets, e.g. [plain]");
+  });
+
+  it('a mobilenet trial saved as a block builds the mobilenet network (stem stride included); stages alone', () => {
+    const mob = new MobilenetSpace();
+    const rng = new Rng(8);
+    let sample = mob.sample(rng);
+    while (!mob.stages(sample).some((st) => st.blocks.some((b) => b.se)) || !mob.stages(sample).some((st) => st.blocks.length > 1)) sample = mob.sample(rng);
+    const all = blockFromTrial(mob, sample, undefined, { stemStride: 2 });
+    const reuse = parseSpaceDocument('name: reuse\nlayers:\n  - name: net\n    block: mb\n', 'reuse.yaml', lib({ mb: all }));
+    const o = { input: [28, 28, 1] as const, classes: 10 };
+    expect(anonymous(buildGraph(reuse, reuse.freeze([]), o))).toEqual(anonymous(buildGraph(mob, mob.freeze(sample), { ...o, mobilenet: { stemStride: 2 } })));
+    const s2 = blockFromTrial(mob, sample, ['s2']);
+    expect(s2).toEqual(mob.stages(sample)[1]!.blocks.map((b, j) => ({ op: 'MBConv', params: { kernel: b.kernel, stride: j === 0 ? mob.stages(sample)[1]!.stride : 1, filters: mob.stages(sample)[1]!.channels, expansion: b.expansion, se: b.se }, connection: 'sequential' })));
+    expect(() => blockFromTrial(mob, sample, ['s9'])).toThrow("the mobilenet space has no layer 's9' (its layers: stem, s1, s2, s3, s4)");
+    expect(() => blockFromTrial(new Nb201Space(), [0, 0, 0, 0, 0, 0])).toThrow('blocks are saved from searches of a space document or of mobilenet, whose layers a document can include; the nb201 space has no such layers');
   });
 
   it('names an unknown block with the saved ones, and what a block layer cannot take', () => {

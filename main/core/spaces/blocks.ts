@@ -8,8 +8,11 @@
 import { NasError } from '../../../shared/errors.js';
 import { ACTIVATIONS, CONNECTIONS, OP_PARAM_TYPES, OP_PARAMS, isLayerOpName, type Connection, type OpAttrs, type OpName, type OpParam } from '../../../shared/ops.js';
 import type { Sample } from '../../../shared/types/index.js';
+import { MOBILENET_STEM } from '../graph/mobilenet.js';
+import type { SearchSpace } from '../search-space.js';
 import { quoteText } from '../text.js';
-import type { CustomSpace } from './custom.js';
+import { CustomSpace } from './custom.js';
+import { MobilenetSpace } from './mobilenet.js';
 
 export const BLOCK_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
@@ -37,17 +40,38 @@ export function blockNameProblem(name: string): string | undefined {
 }
 
 /**
- * A block of a trial of a custom space: its concrete layers (inactive copies left out), or only those
- * of the document layers named in `only` (in the space's order). Throws naming an unknown layer.
+ * A block of a trial: its concrete layers, or only those of the layers named in `only` (in the space's
+ * order; throws naming an unknown one). A space document's layers (inactive copies left out), or a
+ * mobilenet network's: `stem` (3×3 Conv2D, ReLU6, stride `stemStride`) and stages `s1` … as MBConv
+ * layers, so a document including the whole block builds the mobilenet trial's graph.
  */
-export function blockFromTrial(space: CustomSpace, sample: Sample, only?: readonly string[]): BlockLayer[] {
-  const names = space.spec.layers.map((l) => l.name);
+export function blockFromTrial(space: SearchSpace, sample: Sample, only?: readonly string[], o: { stemStride?: number } = {}): BlockLayer[] {
+  let all: { layer: string; block: BlockLayer }[];
+  let names: string[];
+  if (space instanceof CustomSpace) {
+    names = space.spec.layers.map((l) => l.name);
+    all = space.layers(sample).map((l) => ({ layer: l.layer, block: { op: l.op, params: { ...l.params }, connection: l.connection } }));
+  } else if (space instanceof MobilenetSpace) {
+    const stages = space.stages(sample);
+    names = ['stem', ...stages.map((_, i) => `s${i + 1}`)];
+    all = [
+      { layer: 'stem', block: { op: 'Conv2D', params: { kernel: 3, stride: o.stemStride ?? 1, filters: MOBILENET_STEM, activation: 'relu6' }, connection: 'sequential' } },
+      ...stages.flatMap((st, i) =>
+        st.blocks.map((b, j) => ({
+          layer: `s${i + 1}`,
+          block: { op: 'MBConv' as const, params: { kernel: b.kernel, stride: j === 0 ? st.stride : 1, filters: st.channels, expansion: b.expansion, se: b.se }, connection: 'sequential' as const },
+        })),
+      ),
+    ];
+  } else {
+    throw new NasError('invalid-input', `blocks are saved from searches of a space document or of mobilenet, whose layers a document can include; the ${space.id} space has no such layers`);
+  }
   for (const n of only ?? []) {
     if (!names.includes(n)) throw new NasError('invalid-input', `the ${space.id} space has no layer '${n}' (its layers: ${names.join(', ')})`);
   }
-  const layers = space.layers(sample).filter((l) => !only || only.includes(l.layer));
+  const layers = all.filter((l) => !only || only.includes(l.layer)).map((l) => l.block);
   if (layers.length === 0) throw new NasError('invalid-input', `the chosen layers of this architecture are all inactive: nothing to save`);
-  return layers.map((l) => ({ op: l.op, params: { ...l.params }, connection: l.connection }));
+  return layers;
 }
 
 function paramProblem(p: OpParam, v: unknown): string | undefined {
