@@ -159,7 +159,8 @@ LatencyOutcome measureLatency(GraphNet& net, int warmup, int runs, double maxMs,
   c10::InferenceMode inference;
   const auto& in = net.spec().input;
   auto gen = at::detail::createCPUGenerator(1);
-  torch::Tensor x = torch::randn({1, in[2], in[0], in[1]}, gen, torch::TensorOptions().dtype(torch::kFloat32)).to(net.device());
+  // Uniform in [0, 1): also valid token ids (0 or 1) for a text model's Embedding (as tfjs latency.ts).
+  torch::Tensor x = torch::rand({1, in[2], in[0], in[1]}, gen, torch::TensorOptions().dtype(torch::kFloat32)).to(net.device());
   auto once = [&] {
     torch::Tensor y = net.forward(x, false);
     synchronize(net.device());
