@@ -107,6 +107,10 @@ describe.skipIf(skip)('frontier supernet finetune', () => {
     } finally {
       store.close();
     }
+    // The fine-tuned weights are the trial's: it exports like a retrained one.
+    const exported = await run(['export', out.study, '--trial', '0', '--format', 'onnx', '--out', join(dir, 'best.onnx')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(existsSync(join(dir, 'best.onnx'))).toBe(true);
   }, 120_000);
 
   it('fine-tunes on the tfjs fallback from the same inherited weights', async () => {
