@@ -18,6 +18,9 @@ const never = new CancellationTokenSource().token;
 const loaded = loadTorch();
 const noTorch = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
 
+/** The fidelity of one metric (an evaluation gives one for all, or one per metric). */
+const metricFidelity = (f: string | Readonly<Record<string, string>>, m: string) => (typeof f === 'string' ? f : f[m]);
+
 describe.each<[BackendName, boolean]>([
   ['wasm', false],
   ['torch', noTorch],
@@ -30,7 +33,7 @@ describe.each<[BackendName, boolean]>([
     try {
       const curve = async (e: TrainEvaluator, fidelity?: number) => {
         const points: CurvePoint[] = [];
-        const r = await e.evaluate(arch, (p) => points.push(p), never, fidelity === undefined ? undefined : { number: 0, fidelity });
+        const r = await e.evaluate(arch, (p) => points.push(p), never, fidelity === undefined ? undefined : { studyId: 'rung-continue', number: 0, fidelity });
         return { r, steps: (m: string) => points.filter((p) => p.metric === m) };
       };
       const low = await curve(ev, 1);
@@ -39,11 +42,11 @@ describe.each<[BackendName, boolean]>([
       // Two more epochs, reported as epochs 2 and 3, charged for their own time.
       expect(high.steps('val_accuracy').map((p) => p.step)).toEqual([2, 3]);
       expect(high.r.metrics.epochs).toBe(3);
-      expect(high.r.fidelity?.val_accuracy).toBe('epochs:3 (continued from 1)');
+      expect(metricFidelity(high.r.fidelity, 'val_accuracy')).toBe('epochs:3 (continued from 1)');
       expect(high.r.cost as number).toBeGreaterThan(0);
       const base = await curve(scratch);
       expect(base.steps('val_accuracy').map((p) => p.step)).toEqual([1, 2]);
-      expect(base.r.fidelity?.val_accuracy).toBe('epochs:2');
+      expect(metricFidelity(base.r.fidelity, 'val_accuracy')).toBe('epochs:2');
       // Same 2-epoch schedule and seed; only the start differs: from the lower rung's weights the first
       // epoch's training loss is lower than from a fresh initialisation.
       expect(high.steps('train_loss')[0]?.value as number).toBeLessThan(base.steps('train_loss')[0]?.value as number);
