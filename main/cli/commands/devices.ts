@@ -70,7 +70,7 @@ const ADB_OPTIONS = {
   ...DB_OPTION,
 } as const;
 
-async function startDevices(p: Parsed, io: CliIO, store: ReturnType<typeof openStore>): Promise<AdbDeviceService> {
+export async function startDevices(p: Parsed, io: CliIO, store: ReturnType<typeof openStore>): Promise<AdbDeviceService> {
   // The command's environment (not necessarily this process's): $FRONTIER_ADB, $ANDROID_ADB_SERVER_PORT.
   const port = num(p, 'adb-port', { integer: true, min: 1 }) ?? (io.env['ANDROID_ADB_SERVER_PORT'] ? Number(io.env['ANDROID_ADB_SERVER_PORT']) : undefined);
   const adbPath = str(p, 'adb') || io.env['FRONTIER_ADB'] || undefined;
