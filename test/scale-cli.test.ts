@@ -137,10 +137,11 @@ describe('frontier search --strategy progressive, then frontier scale', () => {
 
   it('refuses what it cannot scale, with one line and exit 2', () => {
     const noTarget = cli(['scale', '1', '--trial', '0'], { db, cwd: dir });
-    expect([noTarget.code, noTarget.stderr.trim()]).toEqual([2, "frontier: scale: give the targets: --flops 20M,40M,80M or --targets flops:20M,latency:local=2 (see 'frontier scale --help')"]);
-    const phone = cli(['scale', '1', '--trial', '0', '--targets', 'latency:pixel=5'], { db, cwd: dir });
+    expect([noTarget.code, noTarget.stderr.trim()]).toEqual([2, "frontier: scale: give the targets: --flops 20M,40M,80M or --targets flops:20M,latency:local=2,latency:<serial>=5 (see 'frontier scale --help')"]);
+    // (Phone targets, and a phone that is not there: test/scale-phones.test.ts, with its own adb server.)
+    const phone = cli(['scale', '1', '--trial', '0', '--targets', 'latency:my phone=5'], { db, cwd: dir });
     expect(phone.code).toBe(2);
-    expect(phone.stderr).toContain("target 'latency:pixel=5': latency targets are measured on this machine");
+    expect(phone.stderr).toContain("target 'latency:my phone=5': 'my phone' is not a phone's adb serial");
     const scaledAgain = cli(['scale', '2', '--trial', '2', '--flops', '1M'], { db, cwd: dir });
     expect(scaledAgain.code).toBe(2);
     expect(scaledAgain.stderr.trim()).toBe('frontier: compound scaling needs a trial of the mobilenet space or of a space document; study 2 searched scaled');

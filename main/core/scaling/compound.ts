@@ -125,9 +125,8 @@ export function parseCount(text: string, what: string): number {
 }
 
 /**
- * Targets written `flops:20M`, `params:150k`, `latency:local=1.5` (milliseconds measured here),
- * comma-separated. A phone's latency (`latency:pixel=5`) needs a lookup table of the scaled shapes,
- * which a phone profile of the searched space does not have: refused with that reason.
+ * Targets written `flops:20M`, `params:150k`, `latency:local=1.5` (milliseconds measured here) or
+ * `latency:<serial>=5` (milliseconds measured on that phone, by adb serial), comma-separated.
  */
 export function parseTargets(text: string): ScaleTarget[] {
   const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -136,15 +135,13 @@ export function parseTargets(text: string): ScaleTarget[] {
     const lat = /^latency:([^=]+)=(.+)$/.exec(p);
     if (lat) {
       const device = (lat[1] as string).trim();
-      if (device !== 'local') {
-        throw new NasError('invalid-input', `target '${p}': latency targets are measured on this machine (latency:local=MS); a phone's lookup table holds only the kernels of the searched shapes, not those of scaled models`);
-      }
+      if (!/^[A-Za-z0-9._:-]+$/.test(device)) throw new NasError('invalid-input', `target '${p}': '${device}' is not a phone's adb serial (see 'frontier devices') nor 'local'`);
       const ms = Number(lat[2]);
       if (!(ms > 0) || !Number.isFinite(ms)) throw new NasError('invalid-input', `target '${p}': the latency must be a positive number of milliseconds`);
       return { kind: 'latency', device, value: ms, label: p };
     }
     const m = /^(flops|params):(.+)$/.exec(p);
-    if (!m) throw new NasError('invalid-input', `target '${p}' must be flops:N, params:N or latency:local=MS`);
+    if (!m) throw new NasError('invalid-input', `target '${p}' must be flops:N, params:N, latency:local=MS or latency:<serial>=MS`);
     return { kind: m[1] as 'flops' | 'params', value: parseCount(m[2] as string, `target ${m[1]}`), label: p };
   });
 }

@@ -71,15 +71,19 @@ describe('compound coefficients', () => {
     expect(fitPhi(EFFICIENTNET_COEFFICIENTS, () => false)).toBeUndefined();
   });
 
-  it('parses targets, refusing phones and bad numbers with a reason', () => {
+  it('parses targets (FLOPs, params, latency here or on phones by serial), refusing bad ones with a reason', () => {
     expect(parseTargets('flops:20M, params:150k,latency:local=1.5')).toEqual([
       { kind: 'flops', value: 20e6, label: 'flops:20M' },
       { kind: 'params', value: 150e3, label: 'params:150k' },
       { kind: 'latency', device: 'local', value: 1.5, label: 'latency:local=1.5' },
     ]);
-    expect(() => parseTargets('latency:pixel=5')).toThrow("target 'latency:pixel=5': latency targets are measured on this machine");
+    expect(parseTargets('latency:R5CT1234=5,latency:127.0.0.1:5555=12')).toEqual([
+      { kind: 'latency', device: 'R5CT1234', value: 5, label: 'latency:R5CT1234=5' }, { kind: 'latency', device: '127.0.0.1:5555', value: 12, label: 'latency:127.0.0.1:5555=12' },
+    ]);
+    expect(() => parseTargets('latency:my phone=5')).toThrow("target 'latency:my phone=5': 'my phone' is not a phone's adb serial");
+    expect(() => parseTargets('latency:pixel=fast')).toThrow("target 'latency:pixel=fast': the latency must be a positive number of milliseconds");
     expect(() => parseTargets('flops:lots')).toThrow("target flops 'lots' must be a positive number");
-    expect(() => parseTargets('speed:3')).toThrow("target 'speed:3' must be flops:N, params:N or latency:local=MS");
+    expect(() => parseTargets('speed:3')).toThrow("target 'speed:3' must be flops:N, params:N, latency:local=MS or latency:<serial>=MS");
   });
 });
 

@@ -7,7 +7,7 @@ interface ScaleSettings {
   readonly settings?: Readonly<Record<string, string | number>>;
 }
 
-const FLAGS: readonly [string, string][] = [['grid', 'grid'], ['tolerance', 'tolerance'], ['gridMin', 'grid-min'], ['gridEpochs', 'grid-epochs'], ['gridTrain', 'grid-train'], ['epochs', 'epochs'], ['maxTrain', 'max-train'], ['divisor', 'divisor'], ['backend', 'backend']];
+const FLAGS: readonly [string, string][] = [['grid', 'grid'], ['tolerance', 'tolerance'], ['gridMin', 'grid-min'], ['gridEpochs', 'grid-epochs'], ['gridTrain', 'grid-train'], ['epochs', 'epochs'], ['maxTrain', 'max-train'], ['divisor', 'divisor'], ['backend', 'backend'], ['runs', 'runs'], ['warmup', 'warmup'], ['repeats', 'repeats'], ['phoneWait', 'phone-wait']];
 
 /** The `frontier scale` command line that made a compound-scaling study (space `scaled`), its words quoted by `q`. */
 export function scaleReproduceCommand(spec: StudySpec, q: (word: string) => string): string {

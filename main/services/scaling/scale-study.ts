@@ -5,6 +5,9 @@
  * accurate kept; or coefficients the user gives. Then one model per target (a FLOPs, parameter or
  * local latency budget): the largest φ whose model fits it, trained with the source search's
  * settings. Every model is a trial with its measured metrics, its multipliers and its phase.
+ * A phone's latency target (`latency:<serial>=MS`) is fitted on the phone itself: each candidate
+ * is exported to TFLite and measured with benchmark_model (phone-latency.ts), and the chosen
+ * model's measurement is its trial's `latency:<serial>` metric and stored latency sample.
  */
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
 import type { CurvePoint, StudyProgress, StudySpec } from '../../../shared/types/index.js';
@@ -14,9 +17,11 @@ import { ScaledSpace, type ScaledSpaceOptions } from '../../core/scaling/space.j
 import type { Store } from '../../core/store.js';
 import { PHASE_METRIC } from '../../core/study.js';
 import { DEFAULT_DATASET } from '../data/builtin.js';
+import { latencyMetric } from '../../core/latency/lookup-table.js';
 import type { BackendName } from '../train/backend.js';
 import type { TrainEvaluatorSpec } from '../train/evaluator.js';
 import { TRAIN_DEFAULTS, type TrainOptions } from '../train/trainer.js';
+import { storePhoneSample, type PhoneLatency, type PhoneLatencyProbe } from './phone-latency.js';
 import { probeLatency, scaledCost, scaledGraph, trainScaled, type ScaledSetting } from './train-scaled.js';
 
 export interface ScaleOptions {
@@ -35,6 +40,8 @@ export interface ScaleOptions {
   /** Channel rounding (default 8). */
   readonly divisor?: number;
   readonly backend?: BackendName;
+  /** Measures on phones, for `latency:<serial>` targets (required when there are any). */
+  readonly phones?: PhoneLatencyProbe;
   /** Folder relative data paths are resolved against, and where resized copies are cached. */
   readonly cwd: string;
   readonly cacheDir: string;
@@ -46,8 +53,10 @@ export interface ScaleOptions {
 
 export type ScaleProgress =
   | { readonly kind: 'start'; readonly studyId: string; readonly models: number; readonly baseFlops: number }
-  | { readonly kind: 'model'; readonly phase: 'grid' | 'target'; readonly index: number; readonly of: number; readonly label: string; readonly multipliers: Multipliers; readonly flops: number; readonly point?: CurvePoint; readonly done?: { readonly trial: number; readonly valAccuracy?: number; readonly latencyMs?: number; readonly error?: string } }
-  | { readonly kind: 'chosen'; readonly coefficients: Coefficients; readonly by: 'grid' | 'given'; readonly valAccuracy?: number };
+  | { readonly kind: 'model'; readonly phase: 'grid' | 'target'; readonly index: number; readonly of: number; readonly label: string; readonly multipliers: Multipliers; readonly flops: number; readonly point?: CurvePoint; readonly done?: { readonly trial: number; readonly valAccuracy?: number; readonly latencyMs?: number; readonly phone?: { readonly serial: string; readonly ms: number }; readonly error?: string } }
+  | { readonly kind: 'chosen'; readonly coefficients: Coefficients; readonly by: 'grid' | 'given'; readonly valAccuracy?: number }
+  /** A candidate of a phone target measured (or found in the cache) while fitting φ. */
+  | { readonly kind: 'probe'; readonly label: string; readonly serial: string; readonly phi: number; readonly multipliers: Multipliers; readonly ms: number; readonly cached: boolean };
 
 export interface ScaledModel {
   readonly trial: number;
@@ -91,6 +100,12 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
     throw new NasError('invalid-input', `scale: coefficients α ${given.alpha}, β ${given.beta}, γ ${given.gamma} must each be ≥ 1 with α·β²·γ² > 1 (the model must grow with φ; EfficientNet: 1.2, 1.1, 1.15)`);
   }
   const { rec: src, trial: srcTrial, e } = sourceOf(store, o);
+  const phoneTargets = o.targets.filter(isPhoneTarget);
+  if (phoneTargets.length > 0) {
+    if (!o.phones) throw new NasError('invalid-input', `target '${phoneTargets[0]?.label}': a phone's latency is measured on the phone, and no phones were given`);
+    // Every phone must be there before anything is trained.
+    for (const t of phoneTargets) o.phones.ensureOnline(t.device as string);
+  }
   // A space document's architecture scales in width and resolution only (α = 1).
   const deep = src.spec.space === 'mobilenet';
   if (!deep && given && given.alpha !== 1) throw new NasError('invalid-input', `scale: study ${src.id} searched a space document, whose architectures scale in width and resolution only: give α = 1 (e.g. --coefficients 1,1.2,1.2)`);
@@ -134,11 +149,12 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
         ...(o.gridEpochs !== undefined ? { gridEpochs: o.gridEpochs } : {}), ...(o.gridTrain !== undefined ? { gridTrain: o.gridTrain } : {}),
         ...(o.epochs !== undefined ? { epochs: o.epochs } : {}), ...(o.maxTrain !== undefined ? { maxTrain: o.maxTrain } : {}),
         ...(o.divisor !== undefined ? { divisor: o.divisor } : {}), ...(o.backend !== undefined ? { backend: o.backend } : {}),
+        ...(phoneTargets.length > 0 ? o.phones?.settings : {}),
       },
     },
     objectives: [{ metric: 'val_accuracy', direction: 'max' }, { metric: 'flops', direction: 'min' }],
     constraints: [],
-    report: ['test_accuracy', 'latency_ms', 'params', 'depth_mult', 'width_mult', 'resolution', 'phi', PHASE_METRIC, 'budget', 'within_budget'],
+    report: ['test_accuracy', 'latency_ms', ...new Set(phoneTargets.map((t) => latencyMetric(t.device as string))), 'params', 'depth_mult', 'width_mult', 'resolution', 'phi', PHASE_METRIC, 'budget', 'within_budget'],
     budget: { evals: grid.length + o.targets.length },
     seed: src.spec.seed,
     evaluator: { ...e, kind: 'train' },
@@ -154,9 +170,11 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
   o.onProgress?.({ kind: 'start', studyId: study.id, models: total, baseFlops });
 
   /** Trains, scores and records one model as a trial. */
-  const record = async (phase: 'grid' | 'target', index: number, label: string, c: Coefficients, phi: number, m: Multipliers, extra: Record<string, number>, fidelity: Record<string, string>): Promise<ScaledModel> => {
+  const record = async (phase: 'grid' | 'target', index: number, label: string, c: Coefficients, phi: number, m: Multipliers, extra: Record<string, number>, fidelity: Record<string, string>, phone?: PhoneLatency): Promise<ScaledModel> => {
     const arch = space.freeze(space.sampleOf(m));
     const n = store.createTrial(study.id, arch, now());
+    // Measured on the phone while fitting φ: its trial's latency there, stored as a search stores it.
+    if (phone) storePhoneSample(store, phone, study.id, n);
     const flops = scaledCost(setting, m).flops as number;
     const of = phase === 'grid' ? grid.length : o.targets.length;
     const tell = (rest: Partial<Extract<ScaleProgress, { kind: 'model' }>>) => o.onProgress?.({ kind: 'model', phase, index, of, label, multipliers: m, flops, ...rest });
@@ -181,7 +199,7 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
       model = { trial: n, phase, label, key: arch.key, multipliers: m, phi, metrics: scaling, state: 'failed', error: errorMessage(err) };
     }
     models.push(model);
-    tell({ done: { trial: n, ...(model.metrics.val_accuracy !== undefined ? { valAccuracy: model.metrics.val_accuracy } : {}), ...(model.metrics.latency_ms !== undefined ? { latencyMs: model.metrics.latency_ms } : {}), ...(model.error ? { error: model.error } : {}) } });
+    tell({ done: { trial: n, ...(model.metrics.val_accuracy !== undefined ? { valAccuracy: model.metrics.val_accuracy } : {}), ...(model.metrics.latency_ms !== undefined ? { latencyMs: model.metrics.latency_ms } : {}), ...(phone ? { phone: { serial: phone.serial, ms: phone.medianMs } } : {}), ...(model.error ? { error: model.error } : {}) } });
     return model;
   };
 
@@ -198,12 +216,20 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
     } else o.onProgress?.({ kind: 'chosen', coefficients: chosen, by: 'given' });
     const c = chosen;
     for (const [i, t] of o.targets.entries()) {
-      const fit = await fitTarget(setting, c, t, token);
+      const fit = await fitTarget(setting, c, t, token, o.phones, (probe) => o.onProgress?.({ kind: 'probe', label: t.label, ...probe }));
+      if (!fit && isPhoneTarget(t)) {
+        const m = multipliersAt(c, PHONE_PHI_MIN);
+        const least = await (o.phones as PhoneLatencyProbe).latency(t.device as string, scaledGraph(setting, m), space.freeze(space.sampleOf(m)).key, token); // measured: a cache hit
+        throw new NasError('invalid-input', `no scaling of trial ${o.trial} fits ${t.label}: the smallest tried (φ = ${PHONE_PHI_MIN}, d${m.depth} w${m.width} r${m.resolution}) takes ${least.medianMs} ms on ${t.device}`);
+      }
       if (!fit) {
         const smallest = scaledCost(setting, multipliersAt(c, -8));
         throw new NasError('invalid-input', `no scaling of trial ${o.trial} fits ${t.label}: the smallest (multipliers 0.25) has ${smallest.flops} FLOPs and ${smallest.params} params`);
       }
-      await record('target', i, t.label, c, fit.phi, fit.multipliers, { budget: t.value }, { budget: `target ${t.label}` });
+      const phone = fit.phone;
+      const phoneMetric = phone ? { [latencyMetric(phone.serial)]: phone.medianMs } : {};
+      const phoneFidelity = phone ? { [latencyMetric(phone.serial)]: `phone ${phone.serial}: benchmark_model, median of ${phone.repeatsMs.length} repeat(s) of ${phone.runs / Math.max(1, phone.repeatsMs.length)} runs (${phone.status})` } : {};
+      await record('target', i, t.label, c, fit.phi, fit.multipliers, { budget: t.value, ...phoneMetric }, { budget: `target ${t.label}`, ...phoneFidelity }, phone);
     }
     store.setStudyStatus(study.id, 'complete', now());
   } catch (err) {
@@ -215,14 +241,24 @@ export async function runScale(store: Store, o: ScaleOptions): Promise<ScaleResu
   return { studyId: study.id, coefficients: chosen, models };
 }
 
+function isPhoneTarget(t: ScaleTarget): boolean {
+  return t.kind === 'latency' && t.device !== undefined && t.device !== 'local';
+}
+
 function withinBudget(t: ScaleTarget, m: Readonly<Record<string, number>>): boolean {
-  const v = t.kind === 'latency' ? m.latency_ms : m[t.kind];
+  const v = t.kind === 'latency' ? (isPhoneTarget(t) ? m[latencyMetric(t.device as string)] : m.latency_ms) : m[t.kind];
   return v !== undefined && v <= t.value;
 }
 
-/** The largest φ whose model fits the target: FLOPs and params analytic, latency timed here on the untrained model. */
-async function fitTarget(s: ScaledSetting, c: Coefficients, t: ScaleTarget, token: CancellationToken): Promise<{ phi: number; multipliers: Multipliers } | undefined> {
+type ProbeEvent = { serial: string; phi: number; multipliers: Multipliers; ms: number; cached: boolean };
+
+/**
+ * The largest φ whose model fits the target: FLOPs and params analytic, latency timed here on the
+ * untrained model, or measured on the phone (each model once: the probe caches them).
+ */
+async function fitTarget(s: ScaledSetting, c: Coefficients, t: ScaleTarget, token: CancellationToken, phones?: PhoneLatencyProbe, onProbe?: (e: ProbeEvent) => void): Promise<{ phi: number; multipliers: Multipliers; phone?: PhoneLatency } | undefined> {
   if (t.kind !== 'latency') return fitPhi(c, (m) => (scaledCost(s, m)[t.kind] as number) <= t.value);
+  if (isPhoneTarget(t)) return fitPhone(s, c, t, t.device as string, phones as PhoneLatencyProbe, token, onProbe);
   // Timings are noisy and take a moment: bisect on a coarser range and fewer steps, timing each φ once.
   const timed = new Map<string, number>();
   const probe = async (phi: number) => {
@@ -241,4 +277,31 @@ async function fitTarget(s: ScaledSetting, c: Coefficients, t: ScaleTarget, toke
     else hi = mid;
   }
   return { phi: floorPhi(lo), multipliers: multipliersAt(c, floorPhi(lo)) };
+}
+
+/** The smallest φ a phone target tries (the largest: its opposite). */
+const PHONE_PHI_MIN = -4;
+
+/** fitTarget on a phone: bisection on φ in [-4, 4] (8 steps), each candidate measured on the phone once. */
+async function fitPhone(s: ScaledSetting, c: Coefficients, t: ScaleTarget, serial: string, phones: PhoneLatencyProbe, token: CancellationToken, onProbe?: (e: ProbeEvent) => void): Promise<{ phi: number; multipliers: Multipliers; phone: PhoneLatency } | undefined> {
+  const probe = async (phi: number): Promise<PhoneLatency> => {
+    const m = multipliersAt(c, phi);
+    const before = phones.measurements;
+    const r = await phones.latency(serial, scaledGraph(s, m), s.space.freeze(s.space.sampleOf(m)).key, token);
+    onProbe?.({ serial, phi, multipliers: m, ms: r.medianMs, cached: phones.measurements === before });
+    return r;
+  };
+  let lo = PHONE_PHI_MIN;
+  let hi = -PHONE_PHI_MIN;
+  if ((await probe(lo)).medianMs > t.value) return undefined;
+  const top = await probe(hi);
+  if (top.medianMs <= t.value) return { phi: hi, multipliers: multipliersAt(c, hi), phone: top };
+  for (let i = 0; i < 8; i++) {
+    const mid = (lo + hi) / 2;
+    if ((await probe(mid)).medianMs <= t.value) lo = mid;
+    else hi = mid;
+  }
+  const phi = floorPhi(lo);
+  // φ rounded down: the same multipliers as lo's (a cache hit) or smaller ones, measured once more.
+  return { phi, multipliers: multipliersAt(c, phi), phone: await probe(phi) };
 }
