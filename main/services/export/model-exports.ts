@@ -6,6 +6,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { ModelExport } from '../../../shared/ipc/contract.js';
 import type { ArtifactRecord, ModelGraph } from '../../../shared/types/index.js';
 import type { Store } from '../../core/store.js';
+import type { SidecarKind } from './sidecars.js';
 import { loadSnippet, MODEL_FORMATS, type ModelFormat } from './trial-export.js';
 
 export const RUNTIMES: Readonly<Record<ModelFormat, string>> = {
@@ -44,9 +45,12 @@ export function modelExport(a: ArtifactRecord, graph?: ModelGraph): ModelExport 
   const settings = a.settings ?? {};
   const g = graph ?? weightsFileGraph(String((settings.weights as { path?: unknown } | undefined)?.path ?? ''));
   const layout = settings.inputLayout === 'nhwc' || settings.inputLayout === 'nchw' ? settings.inputLayout : undefined;
+  const side = settings.sidecar as { kind?: unknown; file?: unknown } | undefined;
+  const sidecar = side && (side.kind === 'tokenizer' || side.kind === 'features') && typeof side.file === 'string' ? { kind: side.kind as SidecarKind, file: side.file } : undefined;
   const snippet = loadSnippet(format, a.path, g ?? ({ input: ['H', 'W', 'C'], classes: 'CLASSES' } as unknown as ModelGraph), {
     softmax: settings.softmax !== false,
     ...(format === 'onnx' && layout ? { inputLayout: layout } : {}),
+    ...(sidecar ? { sidecar } : {}),
   });
   return { trial: a.trialNumber as number, format, path: a.path, bytes: a.bytes, sha256: a.sha256, createdAt: a.createdAt, settings, runtime: RUNTIMES[format], snippet };
 }

@@ -10,6 +10,7 @@ import { NasError } from '../../../shared/errors.js';
 import type { ArtifactRecord, ModelGraph } from '../../../shared/types/index.js';
 import type { Store } from '../../core/store.js';
 import { exportOnnx } from './onnx.js';
+import { trialSidecar, type SidecarKind } from './sidecars.js';
 import { exportTfjs } from './tfjs-model.js';
 import { exportTflite } from './tflite.js';
 import { decodeWeightsFile } from './weights-file.js';
@@ -56,13 +57,17 @@ export function loadTrialWeights(store: Store, studyId: string, trial: number): 
   return { artifact: a, file: decodeWeightsFile(bytes, a.path) };
 }
 
-export function loadSnippet(format: ModelFormat, file: string, graph: ModelGraph, o: { softmax: boolean; inputLayout?: 'nchw' | 'nhwc' }): string {
+export function loadSnippet(format: ModelFormat, file: string, graph: ModelGraph, o: { softmax: boolean; inputLayout?: 'nchw' | 'nhwc'; sidecar?: { kind: SidecarKind; file: string } }): string {
   const [h, w, c] = graph.input;
   const name = path.basename(file);
   const out = o.softmax ? 'probabilities' : 'logits';
   // A text model takes the study tokenizer's ids as they are (no normalisation is baked in or applied).
   const vocab = graph.nodes[0]?.op === 'Embedding' ? graph.nodes[0].attrs.vocab : undefined;
-  const what = vocab !== undefined ? `token ids 0..${vocab - 1} from the study's tokenizer, as float32, not normalised` : 'normalised as in training';
+  const side = o.sidecar ? path.basename(o.sidecar.file) : undefined;
+  const what =
+    vocab !== undefined ? `token ids 0..${vocab - 1} from the study's tokenizer${side ? ` (${side}: its rules and merges)` : ''}, as float32, not normalised`
+    : o.sidecar?.kind === 'features' ? `audio features as in ${side} (settings, then (x - mean) / std)`
+    : 'normalised as in training';
   switch (format) {
     case 'onnx': {
       const shape = o.inputLayout === 'nhwc' ? `(1, ${h}, ${w}, ${c})` : `(1, ${c}, ${h}, ${w})`;
@@ -110,6 +115,8 @@ export function exportTrialModel(store: Store, o: TrialExportOptions): TrialExpo
   if (!(MODEL_FORMATS as readonly string[]).includes(o.format)) throw new NasError('invalid-input', `unknown model format '${String(o.format)}' (onnx, tfjs or tflite)`);
   const { artifact: source, file } = loadTrialWeights(store, rec.id, o.trial);
   const softmax = o.softmax ?? true;
+  // What a text or speech model needs beside it (the tokenizer; the feature settings and normalisation), made before anything is written.
+  const side = trialSidecar(rec, file.graph, source.settings ?? {}, o.out, o.format === 'tfjs');
   const metadata = { study: rec.id, trial: String(o.trial), architecture: trial.key, weightsSha256: source.sha256 };
   const description = `Frontier study ${rec.id} trial ${o.trial}: ${trial.key}`;
   const files: string[] = [];
@@ -148,10 +155,16 @@ export function exportTrialModel(store: Store, o: TrialExportOptions): TrialExpo
     sha = sha256(json, ex.weights);
     settings = { softmax, inputLayout: 'nhwc', format: 'graph-model', files: ['model.json', ex.weightsFile], modelJsonSha256: sha256(json), weightsBinSha256: sha256(ex.weights) };
   }
+  let sidecar: { kind: SidecarKind; file: string; sha256: string } | undefined;
+  if (side) {
+    const text = `${JSON.stringify(side.json, null, 1)}\n`;
+    write(side.file, text);
+    sidecar = { kind: side.kind, file: side.file, sha256: sha256(new TextEncoder().encode(text)) };
+  }
   const artifact: ArtifactRecord = {
     studyId: rec.id, trialNumber: o.trial, kind: o.format, path: o.out, bytes, sha256: sha, createdAt: o.now ?? Date.now(),
-    settings: { ...settings, architecture: trial.key, weights: { sha256: source.sha256, path: source.path, ...(source.settings ?? {}) } },
+    settings: { ...settings, architecture: trial.key, weights: { sha256: source.sha256, path: source.path, ...(source.settings ?? {}) }, ...(sidecar ? { sidecar } : {}) },
   };
   store.addArtifact(artifact);
-  return { artifact, files, snippet: loadSnippet(o.format, o.out, file.graph, { softmax, ...(o.inputLayout ? { inputLayout: o.inputLayout } : {}) }), graph: file.graph };
+  return { artifact, files, snippet: loadSnippet(o.format, o.out, file.graph, { softmax, ...(o.inputLayout ? { inputLayout: o.inputLayout } : {}), ...(sidecar ? { sidecar } : {}) }), graph: file.graph };
 }

@@ -6,7 +6,7 @@ import type { CurvePoint, ModelGraph } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import type { AudioFeatureOptions } from '../data/audio-features.js';
 import { loadDataset } from '../data/builtin.js';
-import { dataNormalisation, normalise, splitDataset } from '../data/dataset.js';
+import { dataNormalisation, normalise, splitDataset, type Normalisation } from '../data/dataset.js';
 import { textEncoding } from '../data/text-encode.js';
 import { checkTextSettings, type ByteTokenizer, type TextSettings } from '../data/tokenizer.js';
 import { setTfjsWeights, weightsFromTfjs } from '../export/tfjs-weights.js';
@@ -105,6 +105,8 @@ export interface PreparedData {
   readonly test?: TensorData;
   /** Text data: the tokenizer used (fitted on the training split, or the stored one) and the embedding's vocabulary size. */
   readonly text?: { readonly tokenizer: ByteTokenizer; readonly vocab: number };
+  /** The training split's normalisation the examples were given (the identity for text): exports write it beside speech models. */
+  readonly normalisation: Normalisation;
 }
 
 const cache = new Map<string, PreparedData>();
@@ -129,7 +131,7 @@ export function prepareData(d: DataSpec): PreparedData {
   }
   const stats = dataNormalisation(s.train);
   const t = (x: typeof data): TensorData => ({ x: normalise(x, stats), y: x.y, shape: x.shape, classes: data.classes });
-  const out: PreparedData = { train: t(s.train), val: t(s.val), ...(testData ? { test: t(testData) } : {}), ...(text ? { text } : {}) };
+  const out: PreparedData = { train: t(s.train), val: t(s.val), ...(testData ? { test: t(testData) } : {}), ...(text ? { text } : {}), normalisation: stats };
   cache.set(key, out);
   return out;
 }
