@@ -5,6 +5,7 @@ import { nonDominatedSort } from './pareto.js';
 import { Rng } from './rng.js';
 import { MobilenetSpace } from './spaces/mobilenet.js';
 import { Nb201Space } from './spaces/nb201.js';
+import { TextSpace } from './spaces/text.js';
 import { summarize } from './summary.js';
 
 const OBJ: ObjectiveSpec[] = [{ metric: 'acc', direction: 'max' }, { metric: 'lat', direction: 'min' }];
@@ -89,6 +90,33 @@ describe('studyInsights, honestly', () => {
     expect(lat.decisions[1]!.importance).toBeGreaterThan(0.5);
     const ranked = studyInsights(trials, space, { metric: 'pareto_rank', direction: 'min' }, 0.1, OBJ);
     expect(ranked).toMatchObject({ metric: 'pareto_rank', direction: 'min', total: 300 });
+  });
+});
+
+describe('studyInsights, conditional decisions (#16)', () => {
+  it("scores a decision over the trials that use it: a conv block's unused heads are not credited with the block type's effect", () => {
+    const space = new TextSpace();
+    const rng = new Rng(8);
+    const at = (name: string) => space.dims.findIndex((d) => d.name === name);
+    const trials = Array.from({ length: 600 }, (_, i) => {
+      const sample = space.sample(rng);
+      // Accuracy: transformer first blocks are better, and among them 4 heads; nothing else matters.
+      const transformer = sample[at('b1.type')] === 1;
+      return trial(i, { acc: (transformer ? 80 : 60) + (transformer && sample[at('b1.heads')] === 2 ? 10 : 0) + rng.next() }, 'complete', [...sample]);
+    });
+    const ins = studyInsights(trials, space, { metric: 'acc', direction: 'max' });
+    const d = (name: string) => ins.decisions.find((x) => x.name === name)!;
+    const transformers = trials.filter((t) => t.sample[at('b1.type')] === 1).length;
+    expect(d('b1.heads').active).toBe(transformers);
+    expect(d('b1.kernel').active).toBe(600 - transformers);
+    expect(d('embed.width').active).toBe(600);
+    // Among the transformers, heads explain most of the variance; a conv block's kernel explains none.
+    expect(d('b1.heads').importance).toBeGreaterThan(0.8);
+    expect(d('b1.kernel').importance).toBeLessThan(0.05);
+    expect(d('b1.ffn').importance).toBeLessThan(0.05);
+    expect(d('b1.heads').chance).toBeCloseTo(2 / (transformers - 1), 9);
+    // A block past every trial's depth would have no trials: importance 0, not NaN.
+    for (const x of ins.decisions) expect(Number.isFinite(x.importance)).toBe(true);
   });
 });
 

@@ -103,23 +103,34 @@ const BOOTSTRAP = { rounds: 200, seed: 7 };
 /** Fewer complete trials than this (or than 5 per choice of the largest decision) get a warning. */
 const MIN_TRIALS = 30;
 
-/** η² of each decision for `values` over `rows` (indices into trials); `sample[d][i]` the choice. */
+/**
+ * η² of each decision for `values` over `rows` (indices into trials); `choices[d][i]` the choice, −1
+ * where decision d is inactive in trial i (a block past the depth, a conv block's heads): a
+ * conditional decision is scored over the trials that use it, its variance against theirs.
+ */
 function etaSquared(rows: ArrayLike<number>, values: Float64Array, choices: Int32Array[], sizes: readonly number[]): number[] {
   const n = rows.length;
-  let mean = 0;
-  for (let r = 0; r < n; r++) mean += values[rows[r] as number] as number;
-  mean /= Math.max(1, n);
-  let total = 0;
-  for (let r = 0; r < n; r++) total += ((values[rows[r] as number] as number) - mean) ** 2;
   return choices.map((col, d) => {
     const k = sizes[d] as number;
     const sums = new Float64Array(k);
     const counts = new Float64Array(k);
+    let sum = 0;
+    let m = 0;
     for (let r = 0; r < n; r++) {
       const i = rows[r] as number;
       const c = col[i] as number;
+      if (c < 0) continue;
       sums[c]! += values[i] as number;
       counts[c]!++;
+      sum += values[i] as number;
+      m++;
+    }
+    if (m < 2) return 0;
+    const mean = sum / m;
+    let total = 0;
+    for (let r = 0; r < n; r++) {
+      const i = rows[r] as number;
+      if ((col[i] as number) >= 0) total += ((values[i] as number) - mean) ** 2;
     }
     let between = 0;
     for (let c = 0; c < k; c++) if (counts[c]) between += (counts[c] as number) * ((sums[c] as number) / (counts[c] as number) - mean) ** 2;
@@ -183,7 +194,7 @@ export function studyInsights(
   const direction = rankMetric ? 'min' : objective.direction;
   const byValue = Array.from({ length: n }, (_, i) => i).sort((a, b) => (direction === 'max' ? (values[b] as number) - (values[a] as number) : (values[a] as number) - (values[b] as number)));
   const topIdx = byValue.slice(0, Math.max(1, Math.round(n * topFraction)));
-  const choices = space.dims.map((_, d) => Int32Array.from(complete, (t) => t.sample[d] as number));
+  const choices = space.dims.map((_, d) => Int32Array.from(complete, (t) => (space.isActive(t.sample, d) ? (t.sample[d] as number) : -1)));
   const sizes = space.dims.map((d) => d.choices.length);
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const importance = etaSquared(all, values, choices, sizes);
@@ -214,14 +225,17 @@ export function studyInsights(
       return c.map((x) => (active ? x / active : 0));
     };
     const b = boot[i] as number[];
+    let active = 0;
+    for (const c of choices[i] as Int32Array) if (c >= 0) active++;
     return {
       name: d.name,
+      active,
       choices: d.choices.map(String),
       topShare: share(topIdx),
       allShare: share(byValue),
       importance: importance[i] as number,
       ...(b.length > 0 ? { importanceCi: [quantile(b, 0.025), quantile(b, 0.975)] as [number, number] } : {}),
-      chance: n > 1 ? Math.min(1, (d.choices.length - 1) / (n - 1)) : 1,
+      chance: active > 1 ? Math.min(1, (d.choices.length - 1) / (active - 1)) : 1,
     };
   });
   const needed = Math.max(MIN_TRIALS, 5 * Math.max(1, ...sizes));

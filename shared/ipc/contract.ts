@@ -230,6 +230,8 @@ export interface StudyInsights {
   readonly decisions: {
     readonly name: string;
     readonly choices: string[];
+    /** Complete trials that use this decision (fewer than `total` for a conditional one: a block past the depth, a conv block's heads); its importance is over these. */
+    readonly active?: number;
     /** Share of each choice among the top trials and among all complete trials. */
     readonly topShare: number[];
     readonly allShare: number[];
@@ -237,7 +239,7 @@ export interface StudyInsights {
     readonly importance: number;
     /** 95% bootstrap interval of the importance (resampling the complete trials). */
     readonly importanceCi?: readonly [number, number];
-    /** η² expected from a decision that does not matter at all: (choices − 1) / (trials − 1). */
+    /** η² expected from a decision that does not matter at all: (choices − 1) / (trials using it − 1). */
     readonly chance?: number;
   }[];
   /** Why the importances should not be trusted (e.g. too few trials), or absent. */
