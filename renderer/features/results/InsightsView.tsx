@@ -68,7 +68,7 @@ export function InsightsView({ id }: { id: StudyId }) {
       {insights && insights.total > 0 ? (
         <>
           <p className="muted">
-            The top {insights.top} of {insights.total} complete trials by <b>{insights.metric}</b> ({insights.direction}), against all of them. Importance: share of the variance of {insights.metric} explained by each decision (η²), with its 95% bootstrap interval; the thin mark is what a decision that does not matter would get by chance.
+            The top {insights.top} of {insights.total} complete trials by <b>{insights.metric}</b> ({insights.direction}), against all of them. Importance: share of the variance of {insights.metric} explained by each decision (η²), with its 95% bootstrap interval; the thin mark is what a decision that does not matter would get by chance; ranked by importance above it. A decision only some trials use (a block past the depth, a setting of the other block type) is scored over those trials.
           </p>
           <div className="insights">
             {ranked.map((d) => (
@@ -91,6 +91,11 @@ export function InsightsView({ id }: { id: StudyId }) {
                       {d.aboveChance === false ? <span className="muted"> · not clear of chance</span> : null}
                     </span>
                   </span>
+                  {d.active !== undefined && d.active < insights.total ? (
+                    <span className="small muted" data-testid="decision-active" title="A conditional decision (a block past the depth, a setting of the other block type): its importance is over the trials that use it">
+                      {d.active === 0 ? 'used by no trial' : `used in ${d.active} of ${insights.total} trials`}
+                    </span>
+                  ) : null}
                 </header>
                 <div className="choices">
                   {d.choices.map((c, i) => (

@@ -25,4 +25,14 @@ describe('insights', () => {
     });
     expect(ranked.map((d) => [d.name, d.aboveChance])).toEqual([['e2', true], ['e1', false], ['e3', null]]);
   });
+  it('ranks by importance above chance: a conditional decision used by as few trials as its choices comes after a real effect (#16)', () => {
+    const ranked = rankDecisions({
+      metric: 'acc', direction: 'max', top: 1, total: 10,
+      decisions: [
+        { name: 'b3.kernel', choices: ['3', '5', '7'], active: 3, topShare: [0, 0, 0], allShare: [1 / 3, 1 / 3, 1 / 3], importance: 1, importanceCi: [0, 1], chance: 1 },
+        { name: 'type', choices: ['ds-cnn', 'tc-resnet'], topShare: [0, 1], allShare: [0.7, 0.3], importance: 0.71, importanceCi: [0.56, 1], chance: 1 / 9 },
+      ],
+    });
+    expect(ranked.map((d) => d.name)).toEqual(['type', 'b3.kernel']);
+  });
 });

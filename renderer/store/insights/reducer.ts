@@ -1,6 +1,10 @@
 import type { StudyInsights } from '../../api/index.js';
 
-/** Decisions by importance, each with the choice most over-represented among the top trials. */
+/**
+ * Decisions by importance above chance (a conditional decision used by as few trials as it has
+ * choices explains everything by construction, and ranks with what it is: chance), each with the
+ * choice most over-represented among the top trials.
+ */
 export function rankDecisions(ins: StudyInsights) {
   return ins.decisions
     .map((d) => {
@@ -17,5 +21,5 @@ export function rankDecisions(ins: StudyInsights) {
       const aboveChance = d.importanceCi && d.chance !== undefined ? d.importanceCi[0] > d.chance : null;
       return { ...d, favourite: d.choices[favourite] ?? '', lift, aboveChance };
     })
-    .sort((a, b) => b.importance - a.importance || a.name.localeCompare(b.name));
+    .sort((a, b) => b.importance - (b.chance ?? 0) - (a.importance - (a.chance ?? 0)) || a.name.localeCompare(b.name));
 }
