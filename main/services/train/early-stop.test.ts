@@ -82,10 +82,10 @@ describe('training with learning-curve early stopping', () => {
 });
 
 describe('training at the epochs a multi-fidelity strategy asks for', () => {
-  it('asha trains new architectures 1 epoch and promotes the best of 3 to the full 3 epochs, each charged its own time', async () => {
+  it('asha trains new architectures 1 epoch and promotes the best of 3 to the full 3 epochs (continuing from its 1-epoch weights), each charged its own time', async () => {
     const { trials } = await run(spec('asha', 4, { epochs: 3 }, { eta: 3 }));
     expect(trials.map((t) => t.state)).toEqual(['complete', 'complete', 'complete', 'complete']);
-    expect(trials.map((t) => t.fidelity.val_accuracy)).toEqual(['epochs:1', 'epochs:1', 'epochs:1', 'epochs:3']);
+    expect(trials.map((t) => t.fidelity.val_accuracy)).toEqual(['epochs:1', 'epochs:1', 'epochs:1', 'epochs:3 (continued from 1)']);
     expect(trials.map((t) => t.metrics.epochs)).toEqual([1, 1, 1, 3]);
     const best = trials.slice(0, 3).reduce((a, b) => ((b.metrics.val_accuracy as number) > (a.metrics.val_accuracy as number) ? b : a));
     expect(trials[3]!.key).toBe(best.key);
