@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_DATASETS } from '../main/services/data/builtin.js';
 import { ROOT } from './cli-helpers.js';
 
 const config = parse(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as Record<string, unknown>;
@@ -34,7 +35,9 @@ describe('electron-builder.yml', () => {
     expect(existsSync(join(ROOT, 'resources', 'nb201', 'README.md'))).toBe(true);
     // The engine finds the shipped data there when packaged (resourcesDir reads FRONTIER_RESOURCES).
     const targets = (config.extraResources as { to: string }[]).map((r) => r.to);
-    expect(targets).toEqual(expect.arrayContaining(['nb201', 'spaces', 'fashion-mnist']));
+    expect(targets).toEqual(expect.arrayContaining(['nb201', 'spaces']));
+    // Every built-in dataset (builtin:<name> reads resources/<name>) ships with the app.
+    for (const name of Object.keys(BUILTIN_DATASETS)) expect(targets, `builtin:${name}`).toContain(name);
     expect(readFileSync(join(ROOT, 'main', 'app.ts'), 'utf8')).toMatch(/FRONTIER_RESOURCES: process\.resourcesPath/);
   });
 
