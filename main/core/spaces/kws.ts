@@ -1,6 +1,7 @@
 import { NasError } from '../../../shared/errors.js';
 import type { Architecture, Dimension, Sample } from '../../../shared/types/index.js';
 import { DimensionalSpace } from '../search-space.js';
+import { checkPositiveIntegerLists, choiceSetter, depthGatedBlockDims, keyError } from './dims.js';
 
 /**
  * Block families of the keyword-spotting space: `ds-cnn` (Zhang et al. 2017, "Hello Edge": 2-D
@@ -47,9 +48,7 @@ export interface KwsNetwork {
 function checkOptions(o: KwsOptions): void {
   const bad = (m: string) => new NasError('invalid-space', `kws space: ${m}`);
   if (o.types.length === 0 || o.types.some((t) => !KWS_BLOCK_TYPES.includes(t))) throw bad(`types must be a non-empty list of ${KWS_BLOCK_TYPES.join(', ')}`);
-  for (const [name, list] of [['stemWidths', o.stemWidths], ['depths', o.depths], ['kernels', o.kernels], ['widths', o.widths], ['strides', o.strides]] as const) {
-    if (!Array.isArray(list) || list.length === 0 || list.some((v) => !Number.isInteger(v) || v < 1)) throw bad(`${name} must be a non-empty list of positive integers`);
-  }
+  checkPositiveIntegerLists(bad, [['stemWidths', o.stemWidths], ['depths', o.depths], ['kernels', o.kernels], ['widths', o.widths], ['strides', o.strides]]);
 }
 
 /**
@@ -71,13 +70,8 @@ export class KwsSpace extends DimensionalSpace {
       { name: 'type', choices: o.types },
       { name: 'stem.width', choices: o.stemWidths },
       { name: 'depth', choices: [...o.depths].sort((a, b) => a - b) },
+      ...depthGatedBlockDims('depth', maxDepth, '', [['kernel', o.kernels], ['width', o.widths], ['stride', o.strides]]),
     ];
-    for (let b = 1; b <= maxDepth; b++) {
-      const activeIf = { dim: 'depth', gte: b };
-      dims.push({ name: `b${b}.kernel`, choices: o.kernels, activeIf });
-      dims.push({ name: `b${b}.width`, choices: o.widths, activeIf });
-      dims.push({ name: `b${b}.stride`, choices: o.strides, activeIf });
-    }
     super(dims);
     this.options = o;
   }
@@ -98,16 +92,11 @@ export class KwsSpace extends DimensionalSpace {
   }
 
   parse(key: string): Sample {
-    const bad = (why: string) => new NasError('invalid-sample', `'${key}' is not a ${this.id} architecture: ${why}`);
+    const bad = keyError(this, key);
     const m = /^([a-z-]+):(\d+)\/(.+)$/.exec(key.trim());
     if (!m) throw bad('expected <type>:<stem width>/<blocks>, e.g. tc-resnet:16/k9w24s2-k9w32s1');
     const s = this.dims.map(() => 0);
-    const set = (name: string, value: unknown, what: string) => {
-      const i = this.dimIndex(name);
-      const c = (this.dims[i] as Dimension).choices.indexOf(value as never);
-      if (c < 0) throw bad(`${what} ${String(value)} is not allowed (choices: ${(this.dims[i] as Dimension).choices.join(', ')})`);
-      s[i] = c;
-    };
+    const set = choiceSetter(this, s, bad);
     set('type', m[1], 'block type');
     set('stem.width', Number(m[2]), 'stem width');
     const blocks = (m[3] as string).split('-');

@@ -1,6 +1,7 @@
 import { NasError } from '../../../shared/errors.js';
-import type { Architecture, Dimension, Sample } from '../../../shared/types/index.js';
+import type { Architecture, Choice, Dimension, Sample } from '../../../shared/types/index.js';
 import { DimensionalSpace } from '../search-space.js';
+import { choiceSetter, depthGatedBlockDims, keyError } from './dims.js';
 
 export interface MobilenetStage {
   /** Output channels at width multiplier 1. */
@@ -79,13 +80,9 @@ export class MobilenetSpace extends DimensionalSpace {
       const p = `s${i + 1}`;
       dims.push({ name: `${p}.depth`, choices: [...st.depths].sort((a, b) => a - b) });
       dims.push({ name: `${p}.width`, choices: o.widths });
-      const maxDepth = Math.max(...st.depths);
-      for (let b = 1; b <= maxDepth; b++) {
-        const activeIf = { dim: `${p}.depth`, gte: b };
-        dims.push({ name: `${p}.b${b}.kernel`, choices: o.kernels, activeIf });
-        dims.push({ name: `${p}.b${b}.expand`, choices: o.expansions, activeIf });
-        if (o.squeezeExcite) dims.push({ name: `${p}.b${b}.se`, choices: [false, true], activeIf });
-      }
+      const blockFields: [string, readonly Choice[]][] = [['kernel', o.kernels], ['expand', o.expansions]];
+      if (o.squeezeExcite) blockFields.push(['se', [false, true]]);
+      dims.push(...depthGatedBlockDims(`${p}.depth`, Math.max(...st.depths), `${p}.`, blockFields));
     });
     super(dims);
     this.options = o;
@@ -119,16 +116,11 @@ export class MobilenetSpace extends DimensionalSpace {
   }
 
   parse(key: string): Sample {
-    const bad = (why: string) => new NasError('invalid-sample', `'${key}' is not a ${this.id} architecture: ${why}`);
+    const bad = keyError(this, key);
     const parts = key.trim().split('/');
     if (parts.length !== this.options.stages.length) throw bad(`expected ${this.options.stages.length} stages separated by /, got ${parts.length}`);
     const s = this.dims.map(() => 0);
-    const set = (name: string, value: unknown, what: string) => {
-      const i = this.dimIndex(name);
-      const c = (this.dims[i] as Dimension).choices.indexOf(value as never);
-      if (c < 0) throw bad(`${what} ${String(value)} is not allowed (choices: ${(this.dims[i] as Dimension).choices.join(', ')})`);
-      s[i] = c;
-    };
+    const set = choiceSetter(this, s, bad);
     parts.forEach((part, i) => {
       const p = `s${i + 1}`;
       const m = /^w([0-9.]+):(.+)$/.exec(part);

@@ -1,6 +1,7 @@
 import { NasError } from '../../../shared/errors.js';
 import type { Architecture, Dimension, Sample } from '../../../shared/types/index.js';
 import { DimensionalSpace } from '../search-space.js';
+import { checkPositiveIntegerLists, choiceSetter, depthGatedBlockDims, keyError } from './dims.js';
 
 export const TEXT_BLOCK_TYPES = ['conv', 'transformer'] as const;
 export type TextBlockType = (typeof TEXT_BLOCK_TYPES)[number];
@@ -41,9 +42,7 @@ export interface TextNetwork {
 
 function checkOptions(o: TextSpaceOptions): void {
   const bad = (m: string) => new NasError('invalid-space', `text space: ${m}`);
-  for (const [name, list] of [['widths', o.widths], ['depths', o.depths], ['kernels', o.kernels], ['heads', o.heads], ['ffn', o.ffn]] as const) {
-    if (!Array.isArray(list) || list.length === 0 || list.some((v) => !Number.isInteger(v) || v < 1)) throw bad(`${name} must be a non-empty list of positive integers`);
-  }
+  checkPositiveIntegerLists(bad, [['widths', o.widths], ['depths', o.depths], ['kernels', o.kernels], ['heads', o.heads], ['ffn', o.ffn]]);
   if (!Array.isArray(o.poolings) || o.poolings.length === 0 || o.poolings.some((p) => !TEXT_POOLINGS.includes(p))) throw bad(`poolings must be a non-empty list of ${TEXT_POOLINGS.join(', ')}`);
   for (const h of o.heads) for (const w of o.widths) if (w % h !== 0) throw bad(`${h} heads do not divide width ${w}`);
 }
@@ -69,14 +68,8 @@ export class TextSpace extends DimensionalSpace {
     const dims: Dimension[] = [
       { name: 'embed.width', choices: o.widths },
       { name: 'depth', choices: [...o.depths].sort((a, b) => a - b) },
+      ...depthGatedBlockDims('depth', maxDepth, '', [['type', TEXT_BLOCK_TYPES], ['kernel', o.kernels], ['heads', o.heads], ['ffn', o.ffn]]),
     ];
-    for (let b = 1; b <= maxDepth; b++) {
-      const activeIf = { dim: 'depth', gte: b };
-      dims.push({ name: `b${b}.type`, choices: TEXT_BLOCK_TYPES, activeIf });
-      dims.push({ name: `b${b}.kernel`, choices: o.kernels, activeIf });
-      dims.push({ name: `b${b}.heads`, choices: o.heads, activeIf });
-      dims.push({ name: `b${b}.ffn`, choices: o.ffn, activeIf });
-    }
     // Last, so the drawn chain (embedding, blocks, pooling) follows the network's order.
     dims.push({ name: 'pool', choices: o.poolings });
     super(dims);
@@ -121,16 +114,11 @@ export class TextSpace extends DimensionalSpace {
   }
 
   parse(key: string): Sample {
-    const bad = (why: string) => new NasError('invalid-sample', `'${key}' is not a ${this.id} architecture: ${why}`);
+    const bad = keyError(this, key);
     const m = /^w(\d+)\/([a-z]+)\/(.+)$/.exec(key.trim());
     if (!m) throw bad('expected w<width>/<pool>/<blocks>, e.g. w64/mean/c5-t2x128');
     const s = this.dims.map(() => 0);
-    const set = (name: string, value: unknown, what: string) => {
-      const i = this.dimIndex(name);
-      const c = (this.dims[i] as Dimension).choices.indexOf(value as never);
-      if (c < 0) throw bad(`${what} ${String(value)} is not allowed (choices: ${(this.dims[i] as Dimension).choices.join(', ')})`);
-      s[i] = c;
-    };
+    const set = choiceSetter(this, s, bad);
     set('embed.width', Number(m[1]), 'width');
     set('pool', m[2], 'pooling');
     const blocks = (m[3] as string).split('-');
