@@ -4,16 +4,10 @@
  * trains for real, and its Trial screen draws the network with named decisions and tensor shapes from the
  * stored feature settings. Chromium against `frontier serve`; screenshots in test-artifacts/.
  */
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../main/cli/io.js';
-import { parse } from '../../main/cli/args.js';
-import { SEARCH_OPTIONS, specFromFlags } from '../../main/cli/commands/search.js';
-import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { tempDir } from '../cli-helpers.js';
 import { artifact } from './browser.js';
-import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { cliSpec, openEmptyWorkbench, poll, readStudy, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 
@@ -25,9 +19,7 @@ describe.skipIf(skip !== undefined)('kws in the workbench: New search and the Tr
   let errors: string[] = [];
 
   beforeAll(async () => {
-    db = join(tempDir('frontier-e2e-kws-'), 'e2e.db');
-    SqliteStore.open(db).close();
-    wb = await openWorkbench(db, { viewport: { width: 1440, height: 1000 } });
+    ({ db, wb } = await openEmptyWorkbench('frontier-e2e-kws-', { viewport: { width: 1440, height: 1000 } }));
     ({ page, url, errors } = wb);
   }, 180_000);
 
@@ -56,17 +48,10 @@ describe.skipIf(skip !== undefined)('kws in the workbench: New search and the Tr
     await poll(() => page.locator('.badge').first().textContent(), 120_000).toMatch(/complete/);
 
     // The stored spec is what `frontier search --space kws` stores with the same options.
-    const io = { out: () => undefined, err: () => undefined, isTTY: false, columns: 80, env: {}, cwd: process.cwd() } as CliIO;
-    const cli = specFromFlags(parse('search', ['--space', 'kws', '--epochs', '2', '--workers', '1'], SEARCH_OPTIONS), io).evaluator as Record<string, unknown>;
-    const store = SqliteStore.open(db);
-    let ui: Record<string, unknown> | undefined;
-    let trials;
-    try {
-      ui = store.getStudy('1')?.spec.evaluator as Record<string, unknown>;
-      trials = store.getTrials('1');
-    } finally {
-      store.close();
-    }
+    const cli = cliSpec(['--space', 'kws', '--epochs', '2', '--workers', '1']).evaluator as Record<string, unknown>;
+    const stored = readStudy(db);
+    const ui = stored.study?.spec.evaluator as Record<string, unknown> | undefined;
+    const trials = stored.trials;
     for (const k of ['data', 'val', 'epochs', 'backend', 'audio']) expect(ui?.[k], k).toEqual(cli[k]);
     expect(trials).toHaveLength(1);
     expect(trials?.[0]?.state).toBe('complete');

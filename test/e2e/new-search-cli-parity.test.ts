@@ -5,24 +5,12 @@
  * as `frontier search` with the same options. Chromium against `frontier serve` on an empty SQLite database.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../main/cli/io.js';
-import { parse } from '../../main/cli/args.js';
-import { SEARCH_OPTIONS, specFromFlags } from '../../main/cli/commands/search.js';
-import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { tempDir } from '../cli-helpers.js';
 import { artifact } from './browser.js';
-import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { cliSpec, openEmptyWorkbench, poll, readStudy, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
-
-/** The spec `frontier search <argv>` would store (what it passes to createStudy). */
-function cliSpec(argv: string[]) {
-  const io = { out: () => undefined, err: () => undefined, isTTY: false, columns: 80, env: {}, cwd: process.cwd() } as CliIO;
-  return specFromFlags(parse('search', argv, SEARCH_OPTIONS), io);
-}
 
 describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept fields, keyboard)', () => {
   let wb: Workbench | undefined;
@@ -32,9 +20,7 @@ describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept f
   let errors: string[] = [];
 
   beforeAll(async () => {
-    db = join(tempDir('frontier-e2e-parity-'), 'e2e.db');
-    SqliteStore.open(db).close();
-    wb = await openWorkbench(db);
+    ({ db, wb } = await openEmptyWorkbench('frontier-e2e-parity-'));
     ({ page, url, errors } = wb);
   }, 180_000);
 
@@ -124,13 +110,7 @@ describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept f
     await page.waitForURL(/#\/study\/1$/, { timeout: 30_000 });
 
     const cli = cliSpec(['--epochs', '1', '--workers', '2', '--seed', '5', '--budget-evals', '2', '--budget-wall', '4m30s', '--name', 'parity run']);
-    const store = SqliteStore.open(db);
-    let ui;
-    try {
-      ui = store.getStudy('1')?.spec;
-    } finally {
-      store.close();
-    }
+    const ui = readStudy(db).study?.spec;
     expect(ui).toBeDefined();
     const pick = (s: typeof cli) => {
       const e = s.evaluator as Record<string, unknown>;

@@ -3,15 +3,12 @@
  * main, IPC strategy.list), checks them, and starts a search with the options set; a training space
  * also offers the zero-cost filter. Chromium against `frontier serve` on an empty SQLite database.
  */
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRATEGIES } from '../../main/core/strategies.js';
 import { strategyCatalog } from '../../main/core/strategy-docs.js';
-import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { tempDir } from '../cli-helpers.js';
 import { artifact } from './browser.js';
-import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { openEmptyWorkbench, poll, readStudy, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 
@@ -23,9 +20,7 @@ describe.skipIf(skip !== undefined)('New search: strategies and their options', 
   let errors: string[] = [];
 
   beforeAll(async () => {
-    db = join(tempDir('frontier-e2e-strategy-'), 'e2e.db');
-    SqliteStore.open(db).close();
-    wb = await openWorkbench(db);
+    ({ db, wb } = await openEmptyWorkbench('frontier-e2e-strategy-'));
     ({ page, url, errors } = wb);
   }, 180_000);
 
@@ -71,14 +66,9 @@ describe.skipIf(skip !== undefined)('New search: strategies and their options', 
     await page.waitForURL(/#\/study\/1$/);
     await poll(() => page.locator('.badge').first().textContent(), 30_000).toBe('complete');
 
-    const store = SqliteStore.open(db);
-    try {
-      const rec = store.getStudy('1');
-      expect(rec?.spec).toMatchObject({ name: 'e2e tpe', strategy: 'tpe', strategyOptions: { gamma: 0.25, startup: 5 } });
-      expect(rec?.progress.evals).toBe(30);
-    } finally {
-      store.close();
-    }
+    const rec = readStudy(db).study;
+    expect(rec?.spec).toMatchObject({ name: 'e2e tpe', strategy: 'tpe', strategyOptions: { gamma: 0.25, startup: 5 } });
+    expect(rec?.progress.evals).toBe(30);
   }, 120_000);
 
   it('a training space also offers the zero-cost filter, whose proxy is a choice', async () => {

@@ -5,16 +5,10 @@
  * decisions per block, pooling) with tensor shapes. Chromium against `frontier serve`; screenshots in
  * test-artifacts/.
  */
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../main/cli/io.js';
-import { parse } from '../../main/cli/args.js';
-import { SEARCH_OPTIONS, specFromFlags } from '../../main/cli/commands/search.js';
-import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { tempDir } from '../cli-helpers.js';
 import { artifact } from './browser.js';
-import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { cliSpec, openEmptyWorkbench, poll, readStudy, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 
@@ -26,9 +20,7 @@ describe.skipIf(skip !== undefined)('text in the workbench: New search and the T
   let errors: string[] = [];
 
   beforeAll(async () => {
-    db = join(tempDir('frontier-e2e-text-'), 'e2e.db');
-    SqliteStore.open(db).close();
-    wb = await openWorkbench(db, { viewport: { width: 1440, height: 1000 } });
+    ({ db, wb } = await openEmptyWorkbench('frontier-e2e-text-', { viewport: { width: 1440, height: 1000 } }));
     ({ page, url, errors } = wb);
   }, 180_000);
 
@@ -56,17 +48,10 @@ describe.skipIf(skip !== undefined)('text in the workbench: New search and the T
     await poll(() => page.locator('.badge').first().textContent(), 150_000).toMatch(/complete/);
 
     // The stored spec is what `frontier search --space text` stores with the same options, plus the fitted tokenizer.
-    const io = { out: () => undefined, err: () => undefined, isTTY: false, columns: 80, env: {}, cwd: process.cwd() } as CliIO;
-    const cli = specFromFlags(parse('search', ['--space', 'text', '--epochs', '1', '--workers', '1'], SEARCH_OPTIONS), io).evaluator as Record<string, unknown>;
-    const store = SqliteStore.open(db);
-    let ui: Record<string, unknown> | undefined;
-    let trials;
-    try {
-      ui = store.getStudy('1')?.spec.evaluator as Record<string, unknown>;
-      trials = store.getTrials('1');
-    } finally {
-      store.close();
-    }
+    const cli = cliSpec(['--space', 'text', '--epochs', '1', '--workers', '1']).evaluator as Record<string, unknown>;
+    const stored = readStudy(db);
+    const ui = stored.study?.spec.evaluator as Record<string, unknown> | undefined;
+    const trials = stored.trials;
     for (const k of ['data', 'val', 'epochs', 'backend']) expect(ui?.[k], k).toEqual(cli[k]);
     expect(ui?.text).toMatchObject(cli.text as object);
     expect((ui?.text as { tokenizer?: { merges: string[] } }).tokenizer?.merges).toHaveLength(254);

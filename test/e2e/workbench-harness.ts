@@ -1,10 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { parse } from '../../main/cli/args.js';
+import { SEARCH_OPTIONS, specFromFlags } from '../../main/cli/commands/search.js';
+import type { CliIO } from '../../main/cli/io.js';
 import { CancellationTokenSource } from '../../main/core/cancellation.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { createStudy, runStudy } from '../../main/services/studies.js';
 import type { StudySpec } from '../../shared/types/index.js';
+import { tempDir } from '../cli-helpers.js';
 import { startServe, stopServe } from '../serve-helpers.js';
 import { browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
 
@@ -36,6 +41,22 @@ export async function seedFinishedStudies(db: string, specs: readonly StudySpec[
     store.close();
   }
   return ids;
+}
+
+/** The spec `frontier search <argv>` would store (what it passes to createStudy). */
+export function cliSpec(argv: string[]) {
+  const io = { out: () => undefined, err: () => undefined, isTTY: false, columns: 80, env: {}, cwd: process.cwd() } as CliIO;
+  return specFromFlags(parse('search', argv, SEARCH_OPTIONS), io);
+}
+
+/** Study `id`'s record and trials as stored in `db` (the store is closed again). */
+export function readStudy(db: string, id = '1') {
+  const store = SqliteStore.open(db);
+  try {
+    return { study: store.getStudy(id), trials: store.getTrials(id) };
+  } finally {
+    store.close();
+  }
 }
 
 export interface Workbench {
@@ -89,4 +110,11 @@ export async function openWorkbench(db: string, opts: { viewport?: { width: numb
     await close();
     throw e;
   }
+}
+
+/** openWorkbench on a new empty SQLite database `e2e.db` in a temporary folder named `<prefix>…`. */
+export async function openEmptyWorkbench(prefix: string, opts: { viewport?: { width: number; height: number } } = {}): Promise<{ db: string; wb: Workbench }> {
+  const db = join(tempDir(prefix), 'e2e.db');
+  SqliteStore.open(db).close();
+  return { db, wb: await openWorkbench(db, opts) };
 }
