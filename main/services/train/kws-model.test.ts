@@ -3,6 +3,7 @@ import { buildGraph, graphCost } from '../../core/graph/index.js';
 import { Rng } from '../../core/rng.js';
 import { KwsSpace } from '../../core/spaces/kws.js';
 import { missingPeer } from '../../../test/harness/peer.js';
+import { expectModelCosts } from '../../../test/harness/tfjs-costs.js';
 import { weightsFromTfjs } from '../export/tfjs-weights.js';
 import { chooseBackend, tf } from './backend.js';
 import { buildModel } from './model.js';
@@ -10,22 +11,6 @@ import { loadTorch, TorchModel } from './torch-engine.js';
 
 const torch = loadTorch();
 const noTorch = missingPeer('libtorch (the native engine)', typeof torch === 'string' ? torch : undefined);
-
-/** Multiply-adds from the built tfjs layers' own configs and shapes (kernelSize is [k, kW]). */
-function tfjsFlops(model: tf.LayersModel): number {
-  let flops = 0;
-  for (const l of model.layers) {
-    const cls = l.getClassName();
-    if (!['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(cls)) continue;
-    const cfg = l.getConfig() as { kernelSize?: number[]; units?: number };
-    const out = (l.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
-    const inShape = (l.input as tf.SymbolicTensor).shape as number[];
-    const cin = inShape[inShape.length - 1] as number;
-    const area = (cfg.kernelSize ?? [1, 1]).reduce((a, b) => a * b, 1);
-    flops += cls === 'Conv2D' ? out * area * cin : cls === 'DepthwiseConv2D' ? out * area : cin * (cfg.units as number);
-  }
-  return flops;
-}
 
 describe('kws space: analytic costs equal the tfjs model', () => {
   beforeAll(async () => {
@@ -44,11 +29,7 @@ describe('kws space: analytic costs equal the tfjs model', () => {
       const c = graphCost(g);
       const model = buildModel(g, i);
       try {
-        expect(model.countParams(), a.key).toBe(c.params);
-        const trainable = model.trainableWeights.reduce((acc, w) => acc + w.shape.reduce((x: number, y) => x * (y as number), 1), 0);
-        expect(trainable, a.key).toBe(c.trainableParams);
-        expect(tfjsFlops(model), a.key).toBe(c.flops);
-        expect(model.outputs[0]?.shape).toEqual([null, 10]);
+        expectModelCosts(model, c, a.key, 10);
         // The graph's own shapes are the model's: the pooled features before the classifier.
         const pool = g.nodes.find((n) => n.op === 'GlobalAvgPool');
         expect(model.getLayer(pool?.id as string).outputShape, a.key).toEqual([null, ...(pool?.shape ?? [])]);

@@ -7,27 +7,9 @@ import type { SearchSpace } from '../../core/search-space.js';
 import { parseSpaceDocument } from '../../core/spaces/custom.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { Nb201Space } from '../../core/spaces/nb201.js';
+import { expectModelCosts } from '../../../test/harness/tfjs-costs.js';
 import { chooseBackend, tf } from './backend.js';
 import { buildModel } from './model.js';
-
-/** Multiply-adds counted from the built tfjs layers (their own configs and shapes, not the graph's). */
-function tfjsFlops(model: tf.LayersModel): number {
-  let flops = 0;
-  for (const l of model.layers) {
-    const cfg = l.getConfig() as { kernelSize?: number[]; units?: number };
-    const cls = l.getClassName();
-    if (!['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(cls)) continue;
-    const out = (l.outputShape as number[]).slice(1);
-    const inShape = (l.input as tf.SymbolicTensor).shape as number[];
-    const cin = inShape[inShape.length - 1] as number;
-    const numel = out.reduce((a, b) => a * b, 1);
-    const k2 = (cfg.kernelSize ?? [1, 1]).reduce((a, b) => a * b, 1);
-    if (cls === 'Conv2D') flops += numel * k2 * cin;
-    else if (cls === 'DepthwiseConv2D') flops += numel * k2;
-    else if (cls === 'Dense') flops += cin * (cfg.units as number);
-  }
-  return flops;
-}
 
 function check(space: SearchSpace, input: [number, number, number], n: number, seed: number): void {
   const rng = new Rng(seed);
@@ -37,11 +19,7 @@ function check(space: SearchSpace, input: [number, number, number], n: number, s
     const c = graphCost(g);
     const model = buildModel(g, i);
     try {
-      expect(model.countParams(), a.key).toBe(c.params);
-      const trainable = model.trainableWeights.reduce((acc, w) => acc + w.shape.reduce((x: number, y) => x * (y as number), 1), 0);
-      expect(trainable, a.key).toBe(c.trainableParams);
-      expect(tfjsFlops(model), a.key).toBe(c.flops);
-      expect(model.outputs[0]?.shape).toEqual([null, 10]);
+      expectModelCosts(model, c, a.key, 10);
     } finally {
       model.dispose();
     }
