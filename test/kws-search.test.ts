@@ -1,10 +1,10 @@
 // End to end (#16): `frontier search --space kws` through the real binary on the built-in spoken
 // keywords (espeak-ng clips → MFCC computed in the app → DS-CNN/TC-ResNet trained with tfjs wasm).
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, cli, ROOT, tempDir } from './cli-helpers.js';
+import { cli, tempDir } from './cli-helpers.js';
+import { shortSearch } from './harness/short-search.js';
 
 const dir = tempDir('frontier-kws-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,28 +12,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('frontier search --space kws (the real binary, built-in keyword set)', () => {
   it('trains a short search of keyword spotters and prints a Pareto front; the study keeps its feature settings', () => {
     const db = join(dir, 'kws.db');
-    const r = spawnSync(process.execPath, [BIN, 'search', '--space', 'kws', '--budget-evals', '3', '--epochs', '6', '--workers', '2', '--seed', '5'], {
-      cwd: ROOT,
-      env: { ...process.env, FRONTIER_DB: db },
-      encoding: 'utf8',
-      timeout: 280_000,
-      killSignal: 'SIGKILL',
-    });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/study \d+: kws space, evolution, objectives val_accuracy:max, latency_ms:min/);
-    // The best backend here: the native engine where it is built (CI), else tfjs.
-    expect(r.stderr).toMatch(/training on builtin:speech-keywords with backend (torch|wasm)/);
-    expect(r.stdout).toMatch(/study \d+ complete: evaluation budget of 3 used/);
-    expect(r.stdout).toMatch(/3 evaluations, .*; 0 failed/);
-    expect(r.stdout).toMatch(/Pareto front: [1-3] architectures?/);
-    const rows = r.stdout.split('\n').filter((l) => /^\d+\s+(ds-cnn|tc-resnet):/.test(l));
-    expect(rows.length).toBeGreaterThanOrEqual(1);
-
-    const id = /study (\d+) complete/.exec(r.stdout)?.[1] as string;
-    const exported = JSON.parse(cli(['export', id, '--format', 'json'], { db }).stdout) as {
+    const { stdout, exported } = shortSearch<{
       spec: { evaluator: Record<string, unknown> };
       trials: { state: string; key: string; metrics: Record<string, number> }[];
-    };
+    }>(db, 'kws', 'builtin:speech-keywords', 3, ['--budget-evals', '3', '--epochs', '6', '--workers', '2', '--seed', '5']);
+    const rows = stdout.split('\n').filter((l) => /^\d+\s+(ds-cnn|tc-resnet):/.test(l));
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+
     expect(exported.spec.evaluator).toMatchObject({
       kind: 'train', data: 'builtin:speech-keywords', val: 0.2, epochs: 6,
       audio: { kind: 'mfcc', sampleRate: 16000, clipMs: 1000, windowMs: 30, hopMs: 20, nMels: 40, nMfcc: 10, fmin: 20, fmax: 7600, noiseProbability: 0.8, noiseVolume: 0.1 },

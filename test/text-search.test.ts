@@ -1,10 +1,10 @@
 // End to end (#16): `frontier search --space text` through the real binary on the built-in Debian
 // package descriptions (TSV → byte tokenizer fitted on the training split → text encoders trained).
-import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, cli, ROOT, tempDir } from './cli-helpers.js';
+import { cli, tempDir } from './cli-helpers.js';
+import { shortSearch } from './harness/short-search.js';
 
 const dir = tempDir('frontier-text-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,27 +12,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('frontier search --space text (the real binary, built-in Debian descriptions)', () => {
   it('trains a short search of text encoders and prints a Pareto front; the study keeps its tokenizer', () => {
     const db = join(dir, 'text.db');
-    const r = spawnSync(process.execPath, [BIN, 'search', '--space', 'text', '--max-train', '800', '--val', '300', '--epochs', '2', '--budget-evals', '3', '--workers', '2', '--seed', '3'], {
-      cwd: ROOT,
-      env: { ...process.env, FRONTIER_DB: db },
-      encoding: 'utf8',
-      timeout: 280_000,
-      killSignal: 'SIGKILL',
-    });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/study \d+: text space, evolution, objectives val_accuracy:max, latency_ms:min/);
-    // The best backend here: the native engine where it is built (CI), else tfjs.
-    expect(r.stderr).toMatch(/training on builtin:debian-descriptions with backend (torch|wasm)/);
-    expect(r.stdout).toMatch(/study \d+ complete: evaluation budget of 3 used/);
-    expect(r.stdout).toMatch(/3 evaluations, .*; 0 failed/);
-    expect(r.stdout).toMatch(/Pareto front: [1-3] architectures?/);
-    expect(r.stdout.split('\n').filter((l) => /^\d+\s+w\d+\/(mean|max)\//.test(l)).length).toBeGreaterThanOrEqual(1);
-
-    const id = /study (\d+) complete/.exec(r.stdout)?.[1] as string;
-    const exported = JSON.parse(cli(['export', id, '--format', 'json'], { db }).stdout) as {
+    const { stdout, exported } = shortSearch<{
       spec: { evaluator: { text?: { length: number; merges: number; tokenizer?: { kind: string; merges: string[] } } } & Record<string, unknown> };
       trials: { state: string; key: string; metrics: Record<string, number> }[];
-    };
+    }>(db, 'text', 'builtin:debian-descriptions', 3, ['--max-train', '800', '--val', '300', '--epochs', '2', '--budget-evals', '3', '--workers', '2', '--seed', '3']);
+    expect(stdout.split('\n').filter((l) => /^\d+\s+w\d+\/(mean|max)\//.test(l)).length).toBeGreaterThanOrEqual(1);
+
     expect(exported.spec.evaluator).toMatchObject({ kind: 'train', data: 'builtin:debian-descriptions', val: 300, epochs: 2, text: { length: 48, merges: 254 } });
     // The tokenizer fitted on the training split is stored with the study: 254 distinct byte pairs.
     expect(exported.spec.evaluator.text?.tokenizer?.kind).toBe('bytes');
