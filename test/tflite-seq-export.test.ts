@@ -22,6 +22,7 @@ import type { ModelGraph } from '../shared/types/index.js';
 import { seqWeights, speech1dGraph, speech2dGraph, textGraph, tokenIds, TEXT_VOCAB } from './fixtures/seq-graphs.js';
 import { armnnUnavailable, runTfliteInArmnn, SYSTEM_PYTHON } from './harness/armnn/armnn.js';
 import { runGraphTfjs } from './harness/tfjs-graph.js';
+import { features, maxAbsDiff, tfliteVsTfjs } from './harness/tflite-parity.js';
 import { missingPeer } from './harness/peer.js';
 import { execFileSync } from 'node:child_process';
 import { setTfjsWeights, weightsFromTfjs } from '../main/services/export/tfjs-weights.js';
@@ -34,28 +35,6 @@ import { buildModel } from '../main/services/train/model.js';
 
 const skip = missingPeer('Arm NN', armnnUnavailable());
 const TOL = 1e-4;
-
-function features(g: ModelGraph, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: g.input[0] * g.input[1] * g.input[2] }, () => rng.next() * 2 - 1);
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-  return d;
-}
-
-async function armnnVsTfjs(g: ModelGraph, w: GraphWeights, x: Float32Array, softmax: boolean): Promise<{ diff: number; ops: readonly string[] }> {
-  const model = exportTflite(g, w, { softmax });
-  const ref = await runGraphTfjs(g, w, x, { softmax });
-  const { output, shape } = await runTfliteInArmnn(model.bytes, x);
-  expect(shape).toEqual([1, g.classes]);
-  // A constant output would compare well too: the model must compute something.
-  expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
-  return { diff: maxAbsDiff(output, ref), ops: model.ops };
-}
 
 /** The graph after node `at`: its input is that node's output. */
 function tailGraph(g: ModelGraph, at: string): ModelGraph {
@@ -78,7 +57,7 @@ describe.skipIf(skip)('TFLite export of speech and text models, checked in Arm N
     const g = speech1dGraph();
     const w = seqWeights(g, 1);
     for (const softmax of [false, true]) {
-      const r = await armnnVsTfjs(g, w, features(g, 2), softmax);
+      const r = await tfliteVsTfjs(runTfliteInArmnn, g, w, features(g, 2), softmax);
       expect(r.diff, `softmax ${softmax}`).toBeLessThanOrEqual(TOL);
     }
   });
@@ -86,7 +65,7 @@ describe.skipIf(skip)('TFLite export of speech and text models, checked in Arm N
   it('2-D convs, depthwise convs and pools with different kernels and strides along H and W, also with explicit padding', async () => {
     const g = speech2dGraph();
     const w = seqWeights(g, 3);
-    const r = await armnnVsTfjs(g, w, features(g, 4), false);
+    const r = await tfliteVsTfjs(runTfliteInArmnn, g, w, features(g, 4), false);
     expect(r.diff).toBeLessThanOrEqual(TOL);
     expect(r.ops).toEqual(['CONV_2D', 'DEPTHWISE_CONV_2D', 'MAX_POOL_2D', 'AVERAGE_POOL_2D', 'RESHAPE', 'FULLY_CONNECTED']);
     const padded = exportTflite(g, w, { softmax: false, explicitPadding: true });
@@ -144,7 +123,7 @@ describe.skipIf(skip)('TFLite export of speech and text models, checked in Arm N
     const text = new TextSpace();
     for (let i = 0; i < 3; i++) {
       const g = buildGraph(kws, kws.freeze(kws.sample(rng)), { input: [49, 10, 1], classes: 12 });
-      const r = await armnnVsTfjs(g, randomWeights(g, i), features(g, i), false);
+      const r = await tfliteVsTfjs(runTfliteInArmnn, g, randomWeights(g, i), features(g, i), false);
       expect(r.diff, `kws ${i}`).toBeLessThanOrEqual(TOL);
     }
     for (let i = 0; i < 3; i++) {

@@ -20,33 +20,11 @@ import { allOpsGraph } from './fixtures/all-ops-graph.js';
 import { seqWeights, speech1dGraph, speech2dGraph, textGraph, tokenIds, TEXT_VOCAB } from './fixtures/seq-graphs.js';
 import { missingPeer } from './harness/peer.js';
 import { runGraphTfjs } from './harness/tfjs-graph.js';
+import { features, maxAbsDiff, tfliteVsTfjs } from './harness/tflite-parity.js';
 import { runTfliteInWasm, tfliteWebUnavailable } from './harness/tflite-web.js';
 
 const skip = missingPeer('the TFLite WebAssembly interpreter', tfliteWebUnavailable());
 const TOL = 1e-4;
-
-function features(g: ModelGraph, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length: g.input[0] * g.input[1] * g.input[2] }, () => rng.next() * 2 - 1);
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-  return d;
-}
-
-/** The exported file in the interpreter vs tfjs on the same graph, weights and input. */
-async function wasmVsTfjs(g: ModelGraph, w: GraphWeights, x: Float32Array, softmax: boolean): Promise<{ diff: number; ops: readonly string[] }> {
-  const model = exportTflite(g, w, { softmax });
-  const ref = await runGraphTfjs(g, w, x, { softmax });
-  const { output, shape } = await runTfliteInWasm(model.bytes, x);
-  expect(shape).toEqual([1, g.classes]);
-  // A constant output would compare well too: the model must compute something.
-  expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
-  return { diff: maxAbsDiff(output, ref), ops: model.ops };
-}
 
 describe.skipIf(skip)('TFLite export run whole in the TFLite interpreter (WebAssembly)', () => {
   it('the whole text model from token ids (CAST → RESHAPE → GATHER, LayerNorm, 2- and 1-head Attention, 1-D conv, max over time): logits and softmax within 1e-4', async () => {
@@ -54,7 +32,7 @@ describe.skipIf(skip)('TFLite export run whole in the TFLite interpreter (WebAss
       const g = textGraph(heads);
       const w = seqWeights(g, 10 + heads);
       for (const softmax of [false, true]) {
-        const r = await wasmVsTfjs(g, w, tokenIds(1, g.input[0], 20 + heads), softmax);
+        const r = await tfliteVsTfjs(runTfliteInWasm, g, w, tokenIds(1, g.input[0], 20 + heads), softmax);
         expect(r.ops.slice(0, 3)).toEqual(['CAST', 'RESHAPE', 'GATHER']);
         expect(r.diff, `${heads} head(s), softmax ${softmax}`).toBeLessThanOrEqual(TOL);
       }
@@ -98,7 +76,7 @@ describe.skipIf(skip)('TFLite export run whole in the TFLite interpreter (WebAss
     for (let i = 0; i < 4; i++) {
       const arch = text.freeze(text.sample(rng));
       const g = buildGraph(text, arch, { input: [24, 1, 1], classes: 6, vocab: 300 });
-      const r = await wasmVsTfjs(g, randomWeights(g, i), tokenIds(1, 24, i, 300), false);
+      const r = await tfliteVsTfjs(runTfliteInWasm, g, randomWeights(g, i), tokenIds(1, 24, i, 300), false);
       expect(r.ops[2]).toBe('GATHER');
       expect(r.diff, `text ${arch.key}`).toBeLessThanOrEqual(TOL);
     }
@@ -111,7 +89,7 @@ describe.skipIf(skip)('TFLite export run whole in the TFLite interpreter (WebAss
       ['image all ops', allOpsGraph(), randomWeights(allOpsGraph(), 7)],
     ];
     for (const [name, g, w] of cases) {
-      const r = await wasmVsTfjs(g, w, features(g, 8), true);
+      const r = await tfliteVsTfjs(runTfliteInWasm, g, w, features(g, 8), true);
       expect(r.diff, name).toBeLessThanOrEqual(TOL);
     }
   });
