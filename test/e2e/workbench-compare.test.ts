@@ -9,16 +9,15 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancellationTokenSource } from '../../main/core/cancellation.js';
 import { summarize } from '../../main/core/summary.js';
 import { Rng } from '../../main/core/rng.js';
 import { createSpace } from '../../main/core/spaces.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { createStudy, runStudy } from '../../main/services/studies.js';
+import { createStudy } from '../../main/services/studies.js';
 import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
 import { artifact } from './browser.js';
-import { openWorkbench, poll, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { openWorkbench, poll, seedFinishedStudies, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 const OBJ1 = [{ metric: 'c10_valid_12ep', direction: 'max' as const }];
@@ -32,16 +31,11 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
 
   beforeAll(async () => {
     const db = join(tempDir('frontier-e2e-compare-'), 'e2e.db');
+    const specs = [1, 2, 3].map((seed) => nb201Spec({ name: `evolution seed ${seed}`, budget: { evals: 150 }, seed }));
+    specs.push(nb201Spec({ name: 'one objective', objectives: OBJ1, budget: { evals: 150 }, seed: 4 }));
+    await seedFinishedStudies(db, specs);
     const store = SqliteStore.open(db);
     try {
-      const specs = [1, 2, 3].map((seed) => nb201Spec({ name: `evolution seed ${seed}`, budget: { evals: 150 }, seed }));
-      specs.push(nb201Spec({ name: 'one objective', objectives: OBJ1, budget: { evals: 150 }, seed: 4 }));
-      for (const spec of specs) {
-        const rec = createStudy(store, spec);
-        const cts = new CancellationTokenSource();
-        await runStudy(store, rec.id, cts.token);
-        cts.dispose();
-      }
       // Study 5: stopped while a trial ran (what Study does on Stop: the trial abandoned).
       const stopped = createStudy(store, nb201Spec({ name: 'stopped mid-trial', budget: { evals: 50 } }));
       store.setStudyStatus(stopped.id, 'running', Date.now());

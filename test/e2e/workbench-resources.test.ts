@@ -8,16 +8,15 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancellationTokenSource } from '../../main/core/cancellation.js';
 import { studyResources } from '../../main/core/analysis.js';
 import { nb201EvaluatorSpec } from '../../main/services/evaluators.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { createStudy, runStudy } from '../../main/services/studies.js';
+import { createStudy } from '../../main/services/studies.js';
 import type { StudyResources } from '../../shared/ipc/contract.js';
 import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
 import { artifact } from './browser.js';
-import { openWorkbench, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { openWorkbench, seedFinishedStudies, workbenchSkipReason, type Workbench } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) => expect.poll(fn, { timeout: opts.timeout ?? 15_000, interval: 100 });
@@ -33,13 +32,10 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
 
   beforeAll(async () => {
     const db = join(tempDir('frontier-e2e-resources-'), 'e2e.db');
+    const [finished] = await seedFinishedStudies(db, [nb201Spec({ name: 'finished', strategy: 'random', budget: { evals: 60 } })]);
     const store = SqliteStore.open(db);
     try {
-      const rec = createStudy(store, nb201Spec({ name: 'finished', strategy: 'random', budget: { evals: 60 } }));
-      const cts = new CancellationTokenSource();
-      await runStudy(store, rec.id, cts.token);
-      cts.dispose();
-      done = studyResources(store.getTrials(rec.id));
+      done = studyResources(store.getTrials(finished as string));
       // Started from the workbench below, paced so that it runs for a few seconds.
       createStudy(store, nb201Spec({ name: 'paced', strategy: 'evolution', budget: { evals: 80 }, evaluator: nb201EvaluatorSpec({ pace: 0.0003 }) }));
       // Slow enough (seconds per trial) to open a trial while it runs.
