@@ -5,32 +5,18 @@
  * as `frontier search` with the same options. Chromium against `frontier serve` on an empty SQLite database.
  */
 import { availableParallelism } from 'node:os';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { artifact } from './browser.js';
-import { cliSpec, openEmptyWorkbench, poll, readStudy, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { cliSpec, emptyWorkbenchFixture, poll, readStudy, workbenchSkipReason } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 
 describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept fields, keyboard)', () => {
-  let wb: Workbench | undefined;
-  let url: URL;
-  let db: string;
-  let page: Page;
-  let errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ db, wb } = await openEmptyWorkbench('frontier-e2e-parity-'));
-    ({ page, url, errors } = wb);
-  }, 180_000);
-
-  afterAll(async () => {
-    await wb?.close();
-  });
+  const wb = emptyWorkbenchFixture('frontier-e2e-parity-');
 
   /** The accessible label of the focused element (its <label for>, or aria-label, or text). */
   const focusedLabel = (): Promise<string> =>
-    page.evaluate(`(() => {
+    wb.page.evaluate(`(() => {
       const el = document.activeElement;
       if (!el) return '';
       const byFor = el.id ? document.querySelector('label[for="' + CSS.escape(el.id) + '"]')?.textContent : undefined;
@@ -40,17 +26,18 @@ describe.skipIf(skip !== undefined)('New search = CLI (training defaults, kept f
   async function tabTo(label: string, max = 80) {
     for (let i = 0; i < max; i++) {
       if ((await focusedLabel()) === label) return;
-      await page.keyboard.press('Tab');
+      await wb.page.keyboard.press('Tab');
     }
     throw new Error(`'${label}' is not reachable with Tab (last focus: '${await focusedLabel()}')`);
   }
   async function typeInto(label: string, text: string) {
     await tabTo(label);
-    await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.type(text);
+    await wb.page.keyboard.press('ControlOrMeta+A');
+    await wb.page.keyboard.type(text);
   }
 
   it('shows the CLI defaults, keeps typed fields on a change of space, and starts the same search as `frontier search`', async () => {
+    const { db, page, url, errors } = wb;
     await page.goto(`${url.href}#/new`);
     await poll(() => page.getByTestId('space-count').textContent()).toMatch(/15,625 architectures/);
     // From the top of the page, by keyboard only.

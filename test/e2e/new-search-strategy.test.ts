@@ -3,32 +3,19 @@
  * main, IPC strategy.list), checks them, and starts a search with the options set; a training space
  * also offers the zero-cost filter. Chromium against `frontier serve` on an empty SQLite database.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STRATEGIES } from '../../main/core/strategies.js';
 import { strategyCatalog } from '../../main/core/strategy-docs.js';
 import { artifact } from './browser.js';
-import { openEmptyWorkbench, poll, readStudy, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { emptyWorkbenchFixture, poll, readStudy, workbenchSkipReason } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 
 describe.skipIf(skip !== undefined)('New search: strategies and their options', () => {
-  let wb: Workbench | undefined;
-  let url: URL;
-  let db: string;
-  let page: Page;
-  let errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ db, wb } = await openEmptyWorkbench('frontier-e2e-strategy-'));
-    ({ page, url, errors } = wb);
-  }, 180_000);
-
-  afterAll(async () => {
-    await wb?.close();
-  });
+  const wb = emptyWorkbenchFixture('frontier-e2e-strategy-');
 
   it('offers every registered strategy, shows the chosen one\'s options, checks them and starts the search with them', async () => {
+    const { db, page, url } = wb;
     await page.goto(`${url.href}#/new`);
     await poll(() => page.getByTestId('space-count').textContent()).toMatch(/15,625 architectures/);
     const strategy = page.getByLabel('Strategy', { exact: true });
@@ -72,6 +59,7 @@ describe.skipIf(skip !== undefined)('New search: strategies and their options', 
   }, 120_000);
 
   it('a training space also offers the zero-cost filter, whose proxy is a choice', async () => {
+    const { page, url, errors } = wb;
     await page.goto(`${url.href}#/new`);
     // A fresh form: the one above kept what was typed (tpe), which a change of space no longer resets.
     await page.reload();

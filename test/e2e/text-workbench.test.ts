@@ -5,30 +5,17 @@
  * decisions per block, pooling) with tensor shapes. Chromium against `frontier serve`; screenshots in
  * test-artifacts/.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { artifact } from './browser.js';
-import { cliSpec, openEmptyWorkbench, poll, readStudy, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { cliSpec, emptyWorkbenchFixture, poll, readStudy, workbenchSkipReason } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 
 describe.skipIf(skip !== undefined)('text in the workbench: New search and the Trial graph', () => {
-  let wb: Workbench | undefined;
-  let url: URL;
-  let db: string;
-  let page: Page;
-  let errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ db, wb } = await openEmptyWorkbench('frontier-e2e-text-', { viewport: { width: 1440, height: 1000 } }));
-    ({ page, url, errors } = wb);
-  }, 180_000);
-
-  afterAll(async () => {
-    await wb?.close();
-  });
+  const wb = emptyWorkbenchFixture('frontier-e2e-text-', { viewport: { width: 1440, height: 1000 } });
 
   it('New search offers text with the CLI defaults; a one-trial search trains and its trial graph has shapes', async () => {
+    const { db, page, url, errors } = wb;
     await page.goto(`${url.href}#/new`);
     const space = page.getByLabel('Dataset and space');
     await poll(() => space.locator('option[value="text"]').count()).toBe(1);

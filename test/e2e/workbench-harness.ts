@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { parse } from '../../main/cli/args.js';
 import { SEARCH_OPTIONS, specFromFlags } from '../../main/cli/commands/search.js';
 import type { CliIO } from '../../main/cli/io.js';
@@ -117,4 +117,37 @@ export async function openEmptyWorkbench(prefix: string, opts: { viewport?: { wi
   const db = join(tempDir(prefix), 'e2e.db');
   SqliteStore.open(db).close();
   return { db, wb: await openWorkbench(db, opts) };
+}
+
+/** A workbench on a new empty database, opened before the tests of the enclosing describe and closed after them. */
+export interface EmptyWorkbenchFixture {
+  readonly db: string;
+  readonly page: Page;
+  readonly url: URL;
+  /** Page errors and console errors seen so far. */
+  readonly errors: string[];
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that open openEmptyWorkbench(prefix, opts) and close it; the
+ * returned fixture's parts can be read once the hooks ran (in tests), not while the suite is collected.
+ */
+export function emptyWorkbenchFixture(prefix: string, opts: { viewport?: { width: number; height: number } } = {}): EmptyWorkbenchFixture {
+  let opened: { db: string; wb: Workbench } | undefined;
+  beforeAll(async () => {
+    opened = await openEmptyWorkbench(prefix, opts);
+  }, 180_000);
+  afterAll(async () => {
+    await opened?.wb.close();
+  });
+  const get = () => {
+    if (!opened) throw new Error('the workbench is not open yet (read the fixture inside a test)');
+    return opened;
+  };
+  return {
+    get db() { return get().db; },
+    get page() { return get().wb.page; },
+    get url() { return get().wb.url; },
+    get errors() { return get().wb.errors; },
+  };
 }
