@@ -2,6 +2,7 @@ import { NasError } from '../../../shared/errors.js';
 import { GRAPH_INPUT, type GraphNode, type ModelGraph } from '../../../shared/types/index.js';
 import { samePadding } from './tflite.js';
 import { onnxAttention, onnxEmbedding, onnxLayerNorm, type OnnxLowering } from './onnx-seq.js';
+import { lowerSeqOp, type SeqOpLowering } from './seq-ops.js';
 import { encodeOnnxModel, OnnxType, type OnnxAttr, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
 import { validateGraphForExport } from './validate.js';
 import { weightShapes, type GraphWeights, type WeightKind } from './weights.js';
@@ -130,6 +131,11 @@ export function exportOnnx(graph: ModelGraph, weights: GraphWeights, o: OnnxExpo
     return [pt, pl, pb, pr];
   };
   const lowering: OnnxLowering = { constant, emit: (opType, id, inputs, attrs) => emit(opType, id, inputs, attrs) };
+  const seq: SeqOpLowering = {
+    embedding: (...args) => onnxEmbedding(lowering, ...args),
+    layerNorm: (...args) => onnxLayerNorm(lowering, ...args),
+    attention: (...args) => onnxAttention(lowering, ...args),
+  };
 
   const input = unique('input');
   const inputShape = layout === 'nchw' ? [1, graph.input[2], graph.input[0], graph.input[1]] : [1, ...graph.input];
@@ -230,13 +236,9 @@ export function exportOnnx(graph: ModelGraph, weights: GraphWeights, o: OnnxExpo
         break;
       }
       case 'Embedding':
-        out = onnxEmbedding(lowering, node, inT(node), weight(node, 'embeddings'), a.vocab as number, a.units as number);
-        break;
       case 'LayerNorm':
-        out = onnxLayerNorm(lowering, node, inT(node), weight(node, 'gamma'), weight(node, 'beta'), a.epsilon ?? 1e-6);
-        break;
       case 'Attention':
-        out = onnxAttention(lowering, node, inT(node, 0), inT(node, 1), inT(node, 2), a.heads ?? 1);
+        out = lowerSeqOp(node, seq, inT, weight) as string;
         break;
       case 'GlobalAvgPool': {
         const p = emit('GlobalAveragePool', a.keepDims ? node.id : `${node.id}.keepdims`, [inT(node)]);

@@ -1,5 +1,6 @@
 import { NasError } from '../../../shared/errors.js';
 import { GRAPH_INPUT, type GraphNode, type ModelGraph } from '../../../shared/types/index.js';
+import { lowerSeqOp, type SeqOpLowering } from './seq-ops.js';
 import { tfjsAttention, tfjsEmbedding, tfjsLayerNorm, type TfjsLowering } from './tfjs-seq.js';
 import { validateGraphForExport } from './validate.js';
 import { weightShapes, type GraphWeights, type WeightKind } from './weights.js';
@@ -138,6 +139,11 @@ export function exportTfjs(graph: ModelGraph, weights: GraphWeights, o: TfjsExpo
     op: (type, id, input, attr) => op(type, id, input, attr as Record<string, AttrValue> | undefined).name,
     constant: (id, shape, data) => constant(id, shape, data),
   };
+  const seq: SeqOpLowering = {
+    embedding: (...args) => tfjsEmbedding(lowering, ...args),
+    layerNorm: (...args) => tfjsLayerNorm(lowering, ...args),
+    attention: (...args) => tfjsAttention(lowering, ...args),
+  };
 
   const input = unique('input');
   nodes.push({ name: input, op: 'Placeholder', attr: { dtype: T, shape: { shape: shapeAttr([-1, ...graph.input]) } } });
@@ -205,13 +211,9 @@ export function exportTfjs(graph: ModelGraph, weights: GraphWeights, o: TfjsExpo
         out = op(node.op, node.id, [inT(node)], { ksize: ints([1, k, kw, 1]), strides: ints([1, s, sw, 1]), padding: same, data_format: nhwc }).name;
         break;
       case 'Embedding':
-        out = tfjsEmbedding(lowering, node, inT(node), weight(node, 'embeddings'), a.vocab as number, a.units as number);
-        break;
       case 'LayerNorm':
-        out = tfjsLayerNorm(lowering, node, inT(node), weight(node, 'gamma'), weight(node, 'beta'), a.epsilon ?? 1e-6);
-        break;
       case 'Attention':
-        out = tfjsAttention(lowering, node, inT(node, 0), inT(node, 1), inT(node, 2), a.heads ?? 1);
+        out = lowerSeqOp(node, seq, inT, weight) as string;
         break;
       case 'GlobalAvgPool':
         out = op('Mean', node.id, [inT(node), constant(`${node.id}/axes`, [2], Int32Array.of(1, 2))], { keep_dims: { b: a.keepDims ?? false } }).name;
