@@ -6,31 +6,23 @@
  * previous / next, "on the front", a likely parent, and a stopped search's trial shown as
  * interrupted rather than failed. Screenshots in test-artifacts/.
  */
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { summarize } from '../../main/core/summary.js';
 import { Rng } from '../../main/core/rng.js';
 import { createSpace } from '../../main/core/spaces.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { createStudy } from '../../main/services/studies.js';
-import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
 import { artifact } from './browser.js';
-import { openWorkbench, poll, seedFinishedStudies, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { poll, seedFinishedStudies, workbenchFixture, workbenchSkipReason } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 const OBJ1 = [{ metric: 'c10_valid_12ep', direction: 'max' as const }];
 
 describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial detail', () => {
-  let wb: Workbench | undefined;
-  let url: URL;
-  let page: Page;
-  let errors: string[] = [];
   let frontTrial = 0;
 
-  beforeAll(async () => {
-    const db = join(tempDir('frontier-e2e-compare-'), 'e2e.db');
+  const wb = workbenchFixture('frontier-e2e-compare-', async (db) => {
     const specs = [1, 2, 3].map((seed) => nb201Spec({ name: `evolution seed ${seed}`, budget: { evals: 150 }, seed }));
     specs.push(nb201Spec({ name: 'one objective', objectives: OBJ1, budget: { evals: 150 }, seed: 4 }));
     await seedFinishedStudies(db, specs);
@@ -57,21 +49,17 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
     } finally {
       store.close();
     }
-    wb = await openWorkbench(db);
-    ({ page, url, errors } = wb);
-  }, 180_000);
-
-  afterAll(async () => {
-    await wb?.close();
   });
 
   const listCell = async (id: string, column: string) => {
+    const { page } = wb;
     const headers = (await page.locator('table[aria-label="Searches"] thead th').allTextContents()).map((t) => t.replace(/[▲▼]/g, '').trim());
     const row = page.locator('table[aria-label="Searches"] tbody tr', { has: page.locator(`td:nth-child(2):text-is("${id}")`) });
     return (await row.locator('td').nth(headers.indexOf(column)).textContent())?.trim();
   };
 
   it('shows one hypervolume in the list and in Compare; other objectives get their own chart, best-so-far', async () => {
+    const { page, url } = wb;
     await page.goto(url.href);
     await poll(() => page.locator('table[aria-label="Searches"] tbody tr').count()).toBe(6);
     const listHv = await listCell('1', 'Hypervolume');
@@ -101,6 +89,7 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
   });
 
   it('labels every axis, with whole-number epoch and evaluation ticks and a log scale', async () => {
+    const { page, url } = wb;
     await page.goto(`${url.href}#/study/1`);
     const best = page.getByRole('img', { name: 'Best c10_valid_12ep (max) over evaluations' });
     await poll(() => best.getAttribute('data-x-ticks')).toMatch(/\d/);
@@ -119,6 +108,7 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
   });
 
   it('walks trials with previous / next (and Alt+arrows), badges the front, names a likely parent', async () => {
+    const { page, url } = wb;
     await page.goto(`${url.href}#/study/1/trial/${frontTrial}`);
     await poll(() => page.getByTestId('on-front').count()).toBe(1);
     await page.getByRole('link', { name: `Trial ${frontTrial + 1} →` }).click();
@@ -132,6 +122,7 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
   });
 
   it('draws a mobilenet architecture readably at 1440×900 (full-size text, not a zoomed-out column)', async () => {
+    const { page, url } = wb;
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${url.href}#/study/6/trial/0`);
     const nodes = page.locator('.react-flow__node');
@@ -150,6 +141,7 @@ describe.skipIf(skip !== undefined)('comparing searches, reading charts, trial d
   });
 
   it('shows a stopped search’s in-flight trial as interrupted, not failed', async () => {
+    const { page, url, errors } = wb;
     await page.goto(`${url.href}#/study/5`);
     await poll(() => page.getByTestId('progress-text').textContent()).toMatch(/1 interrupted by a stop/);
     expect(await page.getByTestId('progress-text').textContent()).not.toMatch(/failed/);

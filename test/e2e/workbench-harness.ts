@@ -112,15 +112,8 @@ export async function openWorkbench(db: string, opts: { viewport?: { width: numb
   }
 }
 
-/** openWorkbench on a new empty SQLite database `e2e.db` in a temporary folder named `<prefix>…`. */
-export async function openEmptyWorkbench(prefix: string, opts: { viewport?: { width: number; height: number } } = {}): Promise<{ db: string; wb: Workbench }> {
-  const db = join(tempDir(prefix), 'e2e.db');
-  SqliteStore.open(db).close();
-  return { db, wb: await openWorkbench(db, opts) };
-}
-
-/** A workbench on a new empty database, opened before the tests of the enclosing describe and closed after them. */
-export interface EmptyWorkbenchFixture {
+/** A workbench on a seeded database, opened before the tests of the enclosing describe and closed after them. */
+export interface WorkbenchFixture {
   readonly db: string;
   readonly page: Page;
   readonly url: URL;
@@ -129,13 +122,17 @@ export interface EmptyWorkbenchFixture {
 }
 
 /**
- * Registers beforeAll/afterAll hooks that open openEmptyWorkbench(prefix, opts) and close it; the
- * returned fixture's parts can be read once the hooks ran (in tests), not while the suite is collected.
+ * Registers beforeAll/afterAll hooks: before, `seed` fills a new SQLite database `e2e.db` in a
+ * temporary folder named `<prefix>…` and openWorkbench(db, opts) opens the workbench on it; after,
+ * it is closed. The fixture's parts can be read once the hooks ran (in tests), not while the suite
+ * is collected.
  */
-export function emptyWorkbenchFixture(prefix: string, opts: { viewport?: { width: number; height: number } } = {}): EmptyWorkbenchFixture {
+export function workbenchFixture(prefix: string, seed: (db: string) => void | Promise<void>, opts: { viewport?: { width: number; height: number } } = {}): WorkbenchFixture {
   let opened: { db: string; wb: Workbench } | undefined;
   beforeAll(async () => {
-    opened = await openEmptyWorkbench(prefix, opts);
+    const db = join(tempDir(prefix), 'e2e.db');
+    await seed(db);
+    opened = { db, wb: await openWorkbench(db, opts) };
   }, 180_000);
   afterAll(async () => {
     await opened?.wb.close();
@@ -150,4 +147,9 @@ export function emptyWorkbenchFixture(prefix: string, opts: { viewport?: { width
     get url() { return get().wb.url; },
     get errors() { return get().wb.errors; },
   };
+}
+
+/** workbenchFixture on a new empty database. */
+export function emptyWorkbenchFixture(prefix: string, opts: { viewport?: { width: number; height: number } } = {}): WorkbenchFixture {
+  return workbenchFixture(prefix, (db) => SqliteStore.open(db).close(), opts);
 }

@@ -3,27 +3,19 @@
  * `frontier serve`: a bo search shows the held-out Kendall τ and Spearman ρ its checkpoint keeps (the
  * figures `frontier show` prints); a search without a predictor shows no such section.
  */
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readPredictorInsights, type PredictorInsights } from '../../main/core/predictors/insights.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
-import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
 import { artifact } from './browser.js';
-import { openWorkbench, poll, seedFinishedStudies, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { poll, seedFinishedStudies, workbenchFixture, workbenchSkipReason } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 
 describe.skipIf(skip !== undefined)('predictor quality in Insights', () => {
-  let wb: Workbench | undefined;
-  let url: URL;
-  let page: Page;
-  let errors: string[] = [];
   let stored: PredictorInsights | undefined;
 
-  beforeAll(async () => {
-    const db = join(tempDir('frontier-e2e-predictor-'), 'e2e.db');
+  const wb = workbenchFixture('frontier-e2e-predictor-', async (db) => {
     const one = [{ metric: 'c10_valid_12ep', direction: 'max' as const }];
     const [bo] = await seedFinishedStudies(db, [
       nb201Spec({ name: 'bo', strategy: 'bo', strategyOptions: { init: 5 }, objectives: one, budget: { evals: 30 } }),
@@ -35,15 +27,10 @@ describe.skipIf(skip !== undefined)('predictor quality in Insights', () => {
     } finally {
       store.close();
     }
-    wb = await openWorkbench(db);
-    ({ page, url, errors } = wb);
-  }, 180_000);
-
-  afterAll(async () => {
-    await wb?.close();
   });
 
   it("a bo search's Insights show its held-out τ and ρ, as stored in its checkpoint", async () => {
+    const { page, url } = wb;
     expect(stored?.heldOut).toBe(25);
     await page.goto(`${url.href}#/study/1/insights`);
     const section = page.getByTestId('predictor-quality');
@@ -56,6 +43,7 @@ describe.skipIf(skip !== undefined)('predictor quality in Insights', () => {
   });
 
   it('a search without a predictor shows no predictor section', async () => {
+    const { page, url, errors } = wb;
     await page.goto(`${url.href}#/study/2/insights`);
     await poll(() => page.getByTestId('importance').count()).toBe(6);
     expect(await page.getByTestId('predictor-quality').count()).toBe(0);

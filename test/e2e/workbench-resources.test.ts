@@ -5,33 +5,25 @@
  * started from the workbench shows the CPU its run takes while it runs, and live counts; the
  * detail of a trial still running shows the metrics known before training it (item 8/#3).
  */
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { studyResources } from '../../main/core/analysis.js';
 import { nb201EvaluatorSpec } from '../../main/services/evaluators.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { createStudy } from '../../main/services/studies.js';
 import type { StudyResources } from '../../shared/ipc/contract.js';
-import { tempDir } from '../cli-helpers.js';
 import { nb201Spec } from '../fixtures/nb201-spec.js';
 import { artifact } from './browser.js';
-import { openWorkbench, seedFinishedStudies, workbenchSkipReason, type Workbench } from './workbench-harness.js';
+import { seedFinishedStudies, workbenchFixture, workbenchSkipReason } from './workbench-harness.js';
 
 const skip = workbenchSkipReason();
 const poll = <T>(fn: () => T | Promise<T>, opts: { timeout?: number } = {}) => expect.poll(fn, { timeout: opts.timeout ?? 15_000, interval: 100 });
 const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 
 describe.skipIf(skip !== undefined)('resource accounting in the workbench', () => {
-  let wb: Workbench | undefined;
-  let url: URL;
-  let page: Page;
   let done: StudyResources;
-  let errors: string[] = [];
-  const row = (k: string) => page.locator(`[data-testid="resources"] tr[data-resource="${k}"] td`);
+  const row = (k: string) => wb.page.locator(`[data-testid="resources"] tr[data-resource="${k}"] td`);
 
-  beforeAll(async () => {
-    const db = join(tempDir('frontier-e2e-resources-'), 'e2e.db');
+  const wb = workbenchFixture('frontier-e2e-resources-', async (db) => {
     const [finished] = await seedFinishedStudies(db, [nb201Spec({ name: 'finished', strategy: 'random', budget: { evals: 60 } })]);
     const store = SqliteStore.open(db);
     try {
@@ -43,15 +35,10 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
     } finally {
       store.close();
     }
-    wb = await openWorkbench(db);
-    ({ page, url, errors } = wb);
-  }, 180_000);
-
-  afterAll(async () => {
-    await wb?.close();
   });
 
   it('shows what a finished search spent and how varied its architectures were, from the store', async () => {
+    const { page, url } = wb;
     expect(done.finished).toBe(60);
     await page.goto(`${url.href}#/study/1`);
     await poll(() => row('unique').textContent()).toBe(`${pct(done.uniqueFraction)} of 60`);
@@ -68,6 +55,7 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
   });
 
   it('shows the CPU of a run started here while it runs, and the counts follow it live', async () => {
+    const { page, url, errors } = wb;
     await page.goto(`${url.href}#/study/2`);
     await page.getByRole('button', { name: 'Start' }).click();
     await poll(() => row('cpu').textContent()).toMatch(/^\d+(\.\d)?% of \d+ cores · load [\d.]+$/);
@@ -86,6 +74,7 @@ describe.skipIf(skip !== undefined)('resource accounting in the workbench', () =
   }, 120_000);
 
   it('shows the metrics known before training while a trial runs, then records them with it', async () => {
+    const { page, url, errors } = wb;
     await page.goto(`${url.href}#/study/3`);
     await page.getByRole('button', { name: 'Start' }).click();
     await poll(() => page.locator('.badge').first().textContent()).toBe('running');
