@@ -1,24 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NasError } from '../../../shared/errors.js';
 import { brokenSymlink, gzipBomb, mkfifo, utf16le, withFifoUnblocked } from '../../../test/fixtures/user-files.js';
 import { loadDataset } from './builtin.js';
 import { channelStats, normalise, splitDataset, type Dataset } from './dataset.js';
 import { encodeIdx } from './idx-writer.js';
 import { readCifar, readCsvDataset, readDataset, readIdx, readImageFolder } from './readers.js';
+import { tempFiles } from '../../../test/harness/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'frontier-data-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, data: Buffer | string) => {
-  const p = join(dir, name);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, data);
-  return p;
-};
+const { dir, file } = tempFiles('frontier-data-');
 
 const images = (n: number, h = 4, w = 4) => Uint8Array.from({ length: n * h * w }, (_, i) => i % 256);
 const labels = (n: number, k = 3) => Uint8Array.from({ length: n }, (_, i) => i % k);

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { missingPeer } from '../../../test/harness/peer.js';
 import { resolveResource } from '../resources.js';
 import { AUDIO_DEFAULTS, audioOptions, FeatureExtractor, type AudioFeatureOptions } from './audio-features.js';
@@ -10,15 +9,9 @@ import { loadDataset } from './builtin.js';
 import { readDataset } from './readers.js';
 import { readSpeechFolder } from './speech.js';
 import { decodeWav, encodeWav } from './wav.js';
+import { tempFiles } from '../../../test/harness/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'frontier-speech-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, data: Buffer | string) => {
-  const p = join(dir, name);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, data);
-  return p;
-};
+const { dir, file } = tempFiles('frontier-speech-');
 const tone = (n: number, hz = 440, rate = 16000) => Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * hz * i) / rate));
 /** A WAV header with other fields (for the refusals). */
 const wavWith = (o: { rate?: number; channels?: number; bits?: number; format?: number }, dataBytes = 64) => {

@@ -1,20 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NasError } from '../../../shared/errors.js';
 import { DEBIAN_SECTIONS, loadDataset } from './builtin.js';
 import { readDataset } from './readers.js';
 import { parseDelimited, readTextDataset } from './text-reader.js';
+import { tempFiles } from '../../../test/harness/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'frontier-text-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, data: string | Buffer) => {
-  const p = join(dir, name);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, data);
-  return p;
-};
+const { dir, file } = tempFiles('frontier-text-');
 const texts = (d: { texts?: readonly string[]; x: ArrayLike<number> }) => Array.from(d.x, (i) => d.texts?.[i]);
 
 /** The NasError a call throws (fails the test when it throws none or another kind). */
