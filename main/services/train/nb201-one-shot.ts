@@ -110,6 +110,8 @@ export interface DartsRunOptions extends Omit<DartsEngineOptions, 'seed'> {
 }
 
 export interface DartsEpoch {
+  /** Read back from the checkpoint the run resumed from. */
+  readonly resumed?: boolean;
   readonly epoch: number;
   readonly trainLoss: number;
   readonly valLoss: number;
@@ -134,8 +136,11 @@ export interface DartsRunResult {
   /** The cell the final alpha gives without the guard (equal to `cell` without it). */
   readonly unguardedCell: Sample;
   readonly nb201: Nb201Lookup;
+  /** Seconds of this call (a resumed run: since it resumed). */
   readonly seconds: number;
   readonly paramCount: number;
+  /** The checkpoint's epoch when the run resumed from one. */
+  readonly resumedFrom?: number;
 }
 
 /** DARTS on the NB201 cell. Cancelled when the token fires; NasError when the loss diverges. */
@@ -148,7 +153,7 @@ export async function runDarts(data: ImageSplits, o: DartsRunOptions, onEpoch: (
     const r = await net.darts(engine, (e) => {
       const alpha = alphaFrom(e.alpha);
       const collapse = collapseReport(alpha, collapseThreshold);
-      const ep = { epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds, alpha, collapse };
+      const ep = { ...(e.resumed ? { resumed: true } : {}), epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds, alpha, collapse };
       epochs.push(ep);
       if (guard && collapse.collapsed) net.stop();
       onEpoch(ep);
@@ -173,6 +178,7 @@ export async function runDarts(data: ImageSplits, o: DartsRunOptions, onEpoch: (
       nb201: nb201Lookup(cell),
       seconds: r.seconds,
       paramCount: net.paramCount(),
+      ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}),
     };
   } finally {
     net.dispose();

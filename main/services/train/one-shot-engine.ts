@@ -40,9 +40,17 @@ export interface DartsEngineOptions {
   readonly archLr?: number;
   readonly archWeightDecay?: number;
   readonly seed?: number;
+  /**
+   * A checkpoint file: written (temp file + rename) after every epoch with the shared weights, alpha,
+   * both optimisers' states, the step and the sampler's RNG; when it exists the run resumes from it
+   * and continues exactly as if never stopped (a checkpoint of a run with other settings is refused).
+   */
+  readonly checkpoint?: string;
 }
 
 export interface DartsEpochReport {
+  /** Read back from the checkpoint (reported before the epochs this call runs). */
+  readonly resumed?: boolean;
   readonly epoch: number;
   readonly trainLoss: number;
   readonly valLoss: number;
@@ -58,6 +66,10 @@ export interface DartsEngineResult {
   readonly steps: number;
   /** Ended by stop() (the collapse guard) before its epochs. */
   readonly stopped: boolean;
+  /** The checkpoint's epoch when this call resumed one. */
+  readonly resumedFrom?: number;
+  /** A checkpoint was written. */
+  readonly checkpointed: boolean;
   readonly seconds: number;
   readonly alpha: Float32Array;
   /** epochs × 30: alpha after each completed epoch. */
@@ -90,7 +102,7 @@ function oneShotError(e: unknown): NasError {
   // The addon's argument checks throw TypeError/RangeError, its misuse errors carry a code.
   if (e instanceof NasError) return e;
   const code = (e as { code?: string }).code;
-  if (e instanceof TypeError || e instanceof RangeError || code === 'busy' || code === 'disposed' || code === 'no-data') {
+  if (e instanceof TypeError || e instanceof RangeError || code === 'busy' || code === 'disposed' || code === 'no-data' || code === 'graph') {
     return new NasError('invalid-input', `one-shot network: ${(e as Error).message}`);
   }
   return torchError(e);
