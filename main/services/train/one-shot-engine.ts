@@ -84,6 +84,8 @@ interface NativeOneShot {
   trainSampled(cells: Int32Array, o: Record<string, unknown>): Promise<{ loss: number; steps: number }>;
   evalSampled(cells: Int32Array, o: Record<string, unknown>): Promise<Float32Array>;
   alpha(): Float32Array;
+  saveState(path: string, meta: string): void;
+  loadState(path: string): string;
   paramCount(): number;
   stop(): void;
   cancel(): void;
@@ -143,6 +145,20 @@ export class Nb201OneShotNet {
 
   setData(train: OneShotExamples, val: OneShotExamples): void {
     this.wrap(() => this.m.setData(train.x, train.y, val.x, val.y));
+  }
+
+  /**
+   * Writes the state ENAS carries between calls (shared weights, alpha, the weights' optimiser, the
+   * batch orders and cursors, the RNG) and `meta` (the caller's own state) to `path`, atomically
+   * (temp file + rename). Not while a call runs.
+   */
+  saveState(path: string, meta: string): void {
+    this.wrap(() => this.m.saveState(path, meta));
+  }
+
+  /** Reads saveState's file (of a network of the same options; after setData); returns its meta. invalid-input for another network's or a damaged file. */
+  loadState(path: string): string {
+    return this.wrap(() => this.m.loadState(path));
   }
 
   /** DARTS's bi-level search; throws Cancelled when the token fires. */

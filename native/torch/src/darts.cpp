@@ -221,6 +221,7 @@ struct Nb201OneShot::State {
   std::atomic<bool> stop{false};
   // ENAS: the shared weights' optimiser and the batch cursors persist between calls.
   std::unique_ptr<torch::optim::SGD> enasOpt;
+  double enasMomentum = 0, enasWeightDecay = 0;
   torch::Tensor trPerm, vaPerm;
   int64_t trAt = 0, vaAt = 0;
   at::Generator gen;
@@ -583,7 +584,8 @@ Napi::Function Nb201OneShot::Define(Napi::Env env) {
   return DefineClass(env, "Nb201OneShot",
                      {InstanceMethod("setData", &Nb201OneShot::SetData), InstanceMethod("darts", &Nb201OneShot::Darts),
                       InstanceMethod("trainSampled", &Nb201OneShot::TrainSampled), InstanceMethod("evalSampled", &Nb201OneShot::EvalSampled),
-                      InstanceMethod("alpha", &Nb201OneShot::Alpha), InstanceMethod("paramCount", &Nb201OneShot::ParamCount),
+                      InstanceMethod("alpha", &Nb201OneShot::Alpha), InstanceMethod("saveState", &Nb201OneShot::SaveState),
+                      InstanceMethod("loadState", &Nb201OneShot::LoadState), InstanceMethod("paramCount", &Nb201OneShot::ParamCount),
                       InstanceMethod("stop", &Nb201OneShot::Stop), InstanceMethod("cancel", &Nb201OneShot::Cancel),
                       InstanceMethod("dispose", &Nb201OneShot::Dispose)});
 }
@@ -751,7 +753,11 @@ Napi::Value Nb201OneShot::TrainSampled(const Napi::CallbackInfo& info) {
       [=](const Post&) {
         OneShotNet& net = *st->net;
         std::vector<torch::Tensor> w = net.weights();
-        if (!st->enasOpt) st->enasOpt = std::make_unique<torch::optim::SGD>(w, torch::optim::SGDOptions(lr).momentum(momentum).nesterov(momentum > 0).weight_decay(wd));
+        if (!st->enasOpt) {
+          st->enasOpt = std::make_unique<torch::optim::SGD>(w, torch::optim::SGDOptions(lr).momentum(momentum).nesterov(momentum > 0).weight_decay(wd));
+          st->enasMomentum = momentum;
+          st->enasWeightDecay = wd;
+        }
         auto& g = static_cast<torch::optim::SGDOptions&>(st->enasOpt->param_groups()[0].options());
         g.lr(lr);
         double sum = 0;
@@ -831,6 +837,124 @@ Napi::Value Nb201OneShot::EvalSampled(const Napi::CallbackInfo& info) {
 Napi::Value Nb201OneShot::Alpha(const Napi::CallbackInfo& info) {
   claim(info.Env(), false);
   return floats(info.Env(), alphaValues(st_->net->alpha()));
+}
+
+namespace {
+
+std::string specSignature(const OneShotSpec& s) {
+  std::ostringstream o;
+  o << "nb201-oneshot1 in " << s.h << "x" << s.w << "x" << s.c << " classes " << s.classes << " channels " << s.channels << " cells " << s.cellsPerStage
+    << " stages " << s.stages << " stem " << (s.stem3x3 ? 3 : 1);
+  return o.str();
+}
+
+}  // namespace
+
+// The state ENAS carries between calls (shared weights, alpha, the weights' optimiser, the batch
+// orders, cursors and RNG), with the caller's own text (its controller), written atomically.
+Napi::Value Nb201OneShot::SaveState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env, false);
+  if (!info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(env, "saveState(path, meta): path and meta must be text");
+  const std::string path = info[0].As<Napi::String>().Utf8Value(), meta = info[1].As<Napi::String>().Utf8Value();
+  State& s = *st_;
+  try {
+    torch::serialize::OutputArchive a;
+    a.write("signature", c10::IValue(specSignature(s.net->spec())));
+    a.write("meta", c10::IValue(meta));
+    const auto& w = s.net->weights();
+    a.write("weights", c10::IValue(static_cast<int64_t>(w.size())));
+    for (size_t i = 0; i < w.size(); ++i) a.write("w" + std::to_string(i), w[i].detach().to(torch::kCPU), true);
+    a.write("alpha", s.net->alpha().detach().to(torch::kCPU), true);
+    a.write("rng", s.gen.get_state(), true);
+    a.write("trAt", c10::IValue(s.trAt));
+    a.write("vaAt", c10::IValue(s.vaAt));
+    if (s.trPerm.defined()) a.write("trPerm", s.trPerm.to(torch::kCPU), true);
+    if (s.vaPerm.defined()) a.write("vaPerm", s.vaPerm.to(torch::kCPU), true);
+    if (s.enasOpt) {
+      a.write("enasMomentum", c10::IValue(s.enasMomentum));
+      a.write("enasWeightDecay", c10::IValue(s.enasWeightDecay));
+      torch::serialize::OutputArchive o;
+      s.enasOpt->save(o);
+      a.write("enasOpt", o);
+    }
+    const std::string tmp = path + ".tmp";
+    a.save_to(tmp);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      std::remove(tmp.c_str());
+      throw std::system_error(err, std::generic_category(), "cannot write the checkpoint " + path);
+    }
+  } catch (const c10::Error& e) {
+    throw codedError(env, "libtorch", e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw codedError(env, "libtorch", e.what());
+  }
+  return env.Undefined();
+}
+
+/** Reads saveState's file into this network (of the same spec; after setData); returns its meta text. */
+Napi::Value Nb201OneShot::LoadState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env, false);
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "loadState(path): path must be text");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  State& s = *st_;
+  torch::serialize::InputArchive a;
+  try {
+    a.load_from(path);
+  } catch (const c10::Error& e) {
+    throw codedError(env, "graph", "cannot read the one-shot checkpoint " + path + ": " + e.what_without_backtrace());
+  }
+  c10::IValue sig, meta, nw, trAt, vaAt;
+  if (!a.try_read("signature", sig) || !sig.isString() || !a.try_read("meta", meta) || !meta.isString() || !a.try_read("weights", nw) ||
+      !a.try_read("trAt", trAt) || !a.try_read("vaAt", vaAt))
+    throw codedError(env, "graph", path + " is not a Frontier one-shot checkpoint");
+  const std::string mine = specSignature(s.net->spec());
+  if (sig.toStringRef() != mine) throw codedError(env, "graph", "the checkpoint " + path + " is of another network (" + sig.toStringRef() + "), not of this one (" + mine + ")");
+  const auto& w = s.net->weights();
+  if (nw.toInt() != static_cast<int64_t>(w.size())) throw codedError(env, "graph", path + " is damaged (its weight count differs)");
+  try {
+    auto get = [&](const std::string& key) {
+      torch::Tensor t;
+      a.read(key, t, true);
+      return t;
+    };
+    const torch::Device d = s.net->device();
+    {
+      torch::NoGradGuard ng;
+      for (size_t i = 0; i < w.size(); ++i) {
+        torch::Tensor t = get("w" + std::to_string(i));
+        if (!t.sizes().equals(w[i].sizes())) throw GraphError(path + ": weight " + std::to_string(i) + " has another shape");
+        w[i].copy_(t);
+      }
+      s.net->alpha().copy_(get("alpha"));
+    }
+    s.gen.set_state(get("rng"));
+    torch::Tensor t;
+    s.trPerm = a.try_read("trPerm", t, true) ? t.to(d) : torch::Tensor();
+    torch::Tensor v;
+    s.vaPerm = a.try_read("vaPerm", v, true) ? v.to(d) : torch::Tensor();
+    s.trAt = trAt.toInt();
+    s.vaAt = vaAt.toInt();
+    c10::IValue m, wd;
+    if (a.try_read("enasMomentum", m) && a.try_read("enasWeightDecay", wd)) {
+      s.enasMomentum = m.toDouble();
+      s.enasWeightDecay = wd.toDouble();
+      std::vector<torch::Tensor> params = w;
+      s.enasOpt = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(0.01).momentum(s.enasMomentum).nesterov(s.enasMomentum > 0).weight_decay(s.enasWeightDecay));
+      torch::serialize::InputArchive o;
+      a.read("enasOpt", o);
+      s.enasOpt->load(o);
+    } else {
+      s.enasOpt.reset();
+    }
+  } catch (const GraphError& e) {
+    throw codedError(env, "graph", e.what());
+  } catch (const c10::Error& e) {
+    throw codedError(env, "graph", "the checkpoint " + path + " is damaged: " + e.what_without_backtrace());
+  }
+  return Napi::String::New(env, meta.toStringRef());
 }
 
 Napi::Value Nb201OneShot::ParamCount(const Napi::CallbackInfo& info) {

@@ -1,12 +1,14 @@
-// DARTS checkpoint/resume on the real libtorch engine: a run cancelled after an epoch and resumed from
-// its checkpoint ends with the same alpha (bit for bit), epoch records and derived cell as a run never
-// stopped; a checkpoint of another run or a damaged one is refused with a clear error.
+// DARTS and ENAS checkpoint/resume on the real libtorch engine: a run cancelled after an epoch and
+// resumed from its checkpoint ends with the same alpha / controller (bit for bit), epoch records and
+// derived cell as a run never stopped; a checkpoint of another run or a damaged one is refused.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Cancelled, NasError } from '../shared/errors.js';
 import { CancellationTokenSource } from '../main/core/cancellation.js';
-import { oneShotSplits, runDarts, type DartsRunOptions, type DartsRunResult, type ImageSplits } from '../main/services/train/nb201-one-shot.js';
+import {
+  oneShotSplits, runDarts, runEnas, type DartsRunOptions, type DartsRunResult, type EnasRunOptions, type EnasRunResult, type ImageSplits,
+} from '../main/services/train/nb201-one-shot.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
 import { tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
@@ -67,5 +69,24 @@ describe.skipIf(skip)('DARTS checkpoint and resume', () => {
     const damaged = runDarts(d, { ...base(1), checkpoint: bad });
     await expect(damaged).rejects.toMatchObject({ code: 'invalid-input' });
     await expect(damaged).rejects.toThrow(/cannot read the DARTS checkpoint/);
+  }, 60_000);
+
+  it('ENAS: stopped after epoch 2 and resumed, it ends as the uninterrupted run; another run\'s checkpoint is refused', async () => {
+    const d = data();
+    const dir = tempDir();
+    const o: EnasRunOptions = { epochs: 5, seed: 5, controllerSteps: 3, batchSize: 32, finalSamples: 3, network: { channels: 4 } };
+    const strip = (r: EnasRunResult) => ({ ...r, seconds: 0, resumedFrom: 0, epochs: r.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, meanReward: e.meanReward, probabilities: e.probabilities })) });
+    const whole = await runEnas(d, o);
+    const checkpoint = join(dir, 'enas.ckpt');
+    const cts = new CancellationTokenSource();
+    await expect(runEnas(d, { ...o, checkpoint }, (e) => {
+      if (e.epoch === 2) cts.cancel();
+    }, cts.token)).rejects.toBeInstanceOf(Cancelled);
+    expect(readdirSync(dir)).toEqual(['enas.ckpt']);
+    await expect(runEnas(d, { ...o, seed: 6, checkpoint })).rejects.toThrow(/is of another ENAS run/);
+    const resumed = await runEnas(d, { ...o, checkpoint });
+    expect(resumed.resumedFrom).toBe(2);
+    expect(resumed.epochs.map((e) => e.resumed === true)).toEqual([true, true, false, false, false]);
+    expect(strip(resumed)).toEqual(strip(whole));
   }, 60_000);
 });
