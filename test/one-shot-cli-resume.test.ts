@@ -12,6 +12,28 @@ const loaded = loadTorch();
 const skip = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
 const RUN = ['darts', '--epochs', '8', '--train', '256', '--val', '128', '--channels', '4', '--seed', '3'];
 
+/** Starts `args`, sends SIGINT once stderr shows `when`; the exit code and stderr (the child is killed in any case). */
+async function interrupted(args: string[], db: string, when: RegExp): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let sent = false;
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (!sent && when.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    return { code, stderr };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 interface DartsDoc {
   study: string | null;
   archStr: string;
@@ -73,5 +95,27 @@ describe.skipIf(skip)('frontier darts --resume', () => {
     expect(existsSync(`${checkpoint}.json`)).toBe(false);
     const show = json<{ best: Record<string, { architecture: string }> }>(cli(['show', doc.study as string, '--json'], { db }));
     expect(show.best.c10_test?.architecture).toBe(whole.archStr);
+  }, 120_000);
+
+  it('enas: Ctrl-C keeps the checkpoint; --resume gives the uninterrupted run\'s controller and cell', async () => {
+    const ENAS = ['enas', '--epochs', '6', '--controller-steps', '3', '--train', '256', '--val', '128', '--channels', '4', '--seed', '3'];
+    type EnasDoc = { study: string; archStr: string; sharedAccuracy: number; resumedFrom?: number; probabilities: number[][]; epochs: { epoch: number; meanReward: number; trainLoss: number; probabilities: number[][] }[] };
+    const whole = json<EnasDoc>(cli([...ENAS, '--json'], { db: join(tempDir(), 'a.db') }));
+    const db = join(tempDir(), 'f.db');
+    const stop = await interrupted(ENAS, db, /epoch 2\/6/);
+    expect(stop.code, stop.stderr).toBe(130);
+    const m = /ENAS stopped after epoch (\d)\/6: checkpoint kept at (\S+)\ncontinue with: frontier enas --resume \S+/.exec(stop.stderr);
+    expect(m, stop.stderr).not.toBeNull();
+    const checkpoint = m?.[2] as string;
+    expect(dirname(checkpoint)).toBe(join(dirname(db), 'enas'));
+    expect(cli(['darts', '--resume', checkpoint], { db }).stderr).toMatch(/does not describe a DARTS run/);
+    const r = cli(['enas', '--resume', checkpoint, '--json'], { db });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = json<EnasDoc>(r);
+    expect(doc.resumedFrom).toBe(Number(m?.[1]));
+    const strip = (d: EnasDoc) => ({ archStr: d.archStr, sharedAccuracy: d.sharedAccuracy, probabilities: d.probabilities, epochs: d.epochs.map((e) => [e.epoch, e.meanReward, e.trainLoss, e.probabilities]) });
+    expect(strip(doc)).toEqual(strip(whole));
+    expect(existsSync(checkpoint)).toBe(false);
+    expect(cli(['runs'], { db }).stdout).toMatch(/enas on builtin:fashion-mnist/);
   }, 120_000);
 });

@@ -64,7 +64,13 @@ the derived cell and its looked-up NAS-Bench-201 CIFAR-10/100 test accuracy. Sto
 
 Options:
   --controller-steps N     controller updates per epoch (default 20), of 8 cells each
+  --resume FILE            continue a stopped run from its checkpoint, with its settings (only
+                           --name, --db, --json and --no-store may be given with it)
 ${COMMON_HELP}
+
+Every epoch writes a checkpoint (shared weights, the weights' optimiser, the batch orders and RNG,
+the controller) to enas/ beside the database; Ctrl-C keeps it and prints the --resume line. A resumed
+run ends exactly as one never stopped. The checkpoint is removed once the run has ended.
 `;
 
 const OPTIONS = {
@@ -157,35 +163,57 @@ function store(io: CliIO, p: Parsed, c: Common, kind: 'darts' | 'enas', options:
   }
 }
 
-/** What a DARTS checkpoint's run was given, beside it as <checkpoint>.json. */
-interface DartsResumeInfo {
-  readonly version: 1;
-  readonly kind: 'darts';
-  readonly common: Common;
-  readonly order: 1 | 2;
-  readonly guard: boolean;
-  readonly archLr: number;
-}
+/** What a DARTS or ENAS checkpoint's run was given, beside it as <checkpoint>.json. */
+type ResumeInfo =
+  | { readonly version: 1; readonly kind: 'darts'; readonly common: Common; readonly order: 1 | 2; readonly guard: boolean; readonly archLr: number }
+  | { readonly version: 1; readonly kind: 'enas'; readonly common: Common; readonly controllerSteps: number };
 
 const infoPath = (checkpoint: string) => `${checkpoint}.json`;
 
-function writeResumeInfo(checkpoint: string, info: DartsResumeInfo): void {
+function writeResumeInfo(checkpoint: string, info: ResumeInfo): void {
   mkdirSync(dirname(checkpoint), { recursive: true });
   const tmp = `${infoPath(checkpoint)}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`);
   renameSync(tmp, infoPath(checkpoint));
 }
 
-function readResumeInfo(checkpoint: string): DartsResumeInfo {
-  if (!existsSync(checkpoint)) throw new UsageError(`darts --resume: no DARTS checkpoint at ${checkpoint}`);
-  let info: DartsResumeInfo;
+function readResumeInfo<K extends ResumeInfo['kind']>(checkpoint: string, kind: K): Extract<ResumeInfo, { kind: K }> {
+  const what = kind === 'darts' ? 'DARTS' : 'ENAS';
+  if (!existsSync(checkpoint)) throw new UsageError(`${kind} --resume: no ${what} checkpoint at ${checkpoint}`);
+  let info: ResumeInfo;
   try {
-    info = JSON.parse(readFileSync(infoPath(checkpoint), 'utf8')) as DartsResumeInfo;
+    info = JSON.parse(readFileSync(infoPath(checkpoint), 'utf8')) as ResumeInfo;
   } catch (e) {
-    throw new UsageError(`darts --resume: cannot read ${infoPath(checkpoint)}, the settings of the run of ${checkpoint}: ${errorMessage(e)}`);
+    throw new UsageError(`${kind} --resume: cannot read ${infoPath(checkpoint)}, the settings of the run of ${checkpoint}: ${errorMessage(e)}`);
   }
-  if (info?.version !== 1 || info.kind !== 'darts' || typeof info.common?.data !== 'string') throw new UsageError(`darts --resume: ${infoPath(checkpoint)} does not describe a DARTS run`);
-  return info;
+  if (info?.version !== 1 || info.kind !== kind || typeof info.common?.data !== 'string') throw new UsageError(`${kind} --resume: ${infoPath(checkpoint)} does not describe ${kind === 'darts' ? 'a DARTS' : 'an ENAS'} run`);
+  return info as Extract<ResumeInfo, { kind: K }>;
+}
+
+/** --resume's checkpoint, refusing the flags that shape a run; or a new checkpoint's path beside the database. */
+function checkpointOf(kind: 'darts' | 'enas', p: Parsed, io: CliIO, seed: () => number): { checkpoint: string; resuming: boolean } {
+  const ref = str(p, 'resume');
+  if (ref !== undefined) {
+    const other = Object.keys(p.values).filter((k) => p.values[k] !== undefined && !RESUME_KEEPS.has(k));
+    if (other.length > 0) throw new UsageError(`${kind} --resume continues the run with its own settings: drop ${other.map((k) => `--${k}`).join(', ')}`);
+    return { checkpoint: resolve(io.cwd, ref), resuming: true };
+  }
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return { checkpoint: join(dirname(dbPath(io, str(p, 'db'))), kind, `${kind}-${stamp}-s${seed()}-${process.pid}.ckpt`), resuming: false };
+}
+
+/** Ctrl-C or a failure: the checkpoint of the last epoch stays (with how to continue); a fresh run stopped before its first epoch leaves nothing. */
+function onStopped(io: CliIO, p: Parsed, kind: 'darts' | 'enas', c: { checkpoint: string; resuming: boolean }, done: number, epochs: number, cancelled: boolean): void {
+  const what = kind === 'darts' ? 'DARTS' : 'ENAS';
+  const kept = existsSync(c.checkpoint) && (c.resuming || done > 0);
+  if (!kept) {
+    if (!c.resuming) removeCheckpoint(c.checkpoint);
+    if (cancelled) io.err(`${what} stopped before its first epoch ended: nothing stored\n`);
+    return;
+  }
+  const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
+  if (cancelled) io.err(`${what} stopped after epoch ${done}/${epochs}: checkpoint kept at ${c.checkpoint}\ncontinue with: frontier ${kind} --resume ${c.checkpoint}${db}\n`);
+  else io.err(`the checkpoint of epoch ${done}/${epochs} stays at ${c.checkpoint}\n`);
 }
 
 function removeCheckpoint(checkpoint: string): void {
@@ -201,29 +229,15 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
     io.out(DARTS_HELP);
     return 0;
   }
-  const resumeRef = str(p, 'resume');
-  let c: Common;
-  let order: 1 | 2;
-  let guard: boolean;
-  let archLr: number;
-  let checkpoint: string;
-  if (resumeRef !== undefined) {
-    const other = Object.keys(p.values).filter((k) => p.values[k] !== undefined && !RESUME_KEEPS.has(k));
-    if (other.length > 0) throw new UsageError(`darts --resume continues the run with its own settings: drop ${other.map((k) => `--${k}`).join(', ')}`);
-    checkpoint = resolve(io.cwd, resumeRef);
-    const info = readResumeInfo(checkpoint);
-    ({ common: c, order, guard, archLr } = info);
-  } else {
-    c = common(p, io);
-    order = (num(p, 'order', { integer: true, min: 1, max: 2 }) ?? 1) as 1 | 2;
-    guard = flag(p, 'guard');
-    archLr = num(p, 'arch-lr', { min: 1e-6, max: 10 }) ?? 3e-3;
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-    checkpoint = join(dirname(dbPath(io, str(p, 'db'))), 'darts', `darts-${stamp}-s${c.seed}-${process.pid}.ckpt`);
-  }
+  const ck = checkpointOf('darts', p, io, () => common(p, io).seed);
+  const { checkpoint } = ck;
+  const info = ck.resuming
+    ? readResumeInfo(checkpoint, 'darts')
+    : { version: 1 as const, kind: 'darts' as const, common: common(p, io), order: (num(p, 'order', { integer: true, min: 1, max: 2 }) ?? 1) as 1 | 2, guard: flag(p, 'guard'), archLr: num(p, 'arch-lr', { min: 1e-6, max: 10 }) ?? 3e-3 };
+  const { common: c, order, guard, archLr } = info;
   const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
-  if (resumeRef === undefined) writeResumeInfo(checkpoint, { version: 1, kind: 'darts', common: c, order, guard, archLr });
-  if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${resumeRef !== undefined ? `, resuming ${checkpoint}` : ''}\n`);
+  if (!ck.resuming) writeResumeInfo(checkpoint, info);
+  if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
   const line = progress(io, 'darts', c.epochs);
   let done = 0;
   let resumedAt = 0;
@@ -240,18 +254,9 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
       line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`, resumedAt);
     }, cts.token));
   } catch (e) {
-    if (e instanceof Cancelled) {
-      if (resumeRef === undefined && (done === 0 || !existsSync(checkpoint))) {
-        removeCheckpoint(checkpoint);
-        io.err('DARTS stopped before its first epoch ended: nothing stored\n');
-      } else {
-        io.err(`DARTS stopped after epoch ${done}/${c.epochs}: checkpoint kept at ${checkpoint}\ncontinue with: frontier darts --resume ${checkpoint}${str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : ''}\n`);
-      }
-      return 130;
-    }
-    // A fresh run that ends before its first epoch leaves nothing; a resumed run's checkpoint is never removed by a failure.
-    if (resumeRef === undefined && (done === 0 || !existsSync(checkpoint))) removeCheckpoint(checkpoint);
-    else if (existsSync(checkpoint)) io.err(`the checkpoint of epoch ${done}/${c.epochs} stays at ${checkpoint}\n`);
+    // A resumed run's checkpoint is never removed by a failure.
+    onStopped(io, p, 'darts', ck, done, c.epochs, e instanceof Cancelled);
+    if (e instanceof Cancelled) return 130;
     throw e;
   }
   const id = store(io, p, c, 'darts', options, r);
@@ -272,30 +277,42 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
 }
 
 export async function enasCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parse('enas', argv, { ...OPTIONS, 'controller-steps': { type: 'string' } });
+  const p = parse('enas', argv, { ...OPTIONS, 'controller-steps': { type: 'string' }, resume: { type: 'string' } });
   if (flag(p, 'help')) {
     io.out(ENAS_HELP);
     return 0;
   }
-  const c = common(p, io);
-  const controllerSteps = num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 20;
+  const ck = checkpointOf('enas', p, io, () => common(p, io).seed);
+  const { checkpoint } = ck;
+  const info = ck.resuming
+    ? readResumeInfo(checkpoint, 'enas')
+    : { version: 1 as const, kind: 'enas' as const, common: common(p, io), controllerSteps: num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 20 };
+  const { common: c, controllerSteps } = info;
   const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
-  if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs\n`);
+  if (!ck.resuming) writeResumeInfo(checkpoint, info);
+  if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
   const line = progress(io, 'enas', c.epochs);
+  let done = 0;
+  let resumedAt = 0;
   const options = { epochs: c.epochs, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
   let r: EnasRunResult;
   try {
-    r = await interruptible(io, 'ENAS', (cts) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network }, (e) => {
-      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`);
+    r = await interruptible(io, 'ENAS', (cts) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, (e) => {
+      done = e.epoch;
+      if (e.resumed) {
+        resumedAt = e.epoch;
+        return;
+      }
+      if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`enas: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
+      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`, resumedAt);
     }, cts.token));
   } catch (e) {
-    if (e instanceof Cancelled) {
-      io.err('ENAS stopped: nothing stored\n');
-      return 130;
-    }
+    onStopped(io, p, 'enas', ck, done, c.epochs, e instanceof Cancelled);
+    if (e instanceof Cancelled) return 130;
     throw e;
   }
   const id = store(io, p, c, 'enas', options, r);
+  removeCheckpoint(checkpoint);
   if (flag(p, 'json')) {
     io.out(`${JSON.stringify({ study: id ?? null, ...r }, null, 2)}\n`);
     return 0;
