@@ -83,7 +83,7 @@ describe.skipIf(skip)('frontier darts / enas', () => {
     expect(existsSync(db)).toBe(false);
   });
 
-  it('Ctrl-C stops a run: exit 130, nothing stored', async () => {
+  it('Ctrl-C stops a run: exit 130, no study stored, the checkpoint of its last epoch kept', async () => {
     const db = join(tempDir(), 'f.db');
     const child = spawn(process.execPath, [BIN, 'darts', '--epochs', '10000', ...TINY], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -100,7 +100,7 @@ describe.skipIf(skip)('frontier darts / enas', () => {
         child.on('exit', (c) => resolve(c));
       });
       expect(code, stderr).toBe(130);
-      expect(stderr).toMatch(/DARTS stopped: nothing stored/);
+      expect(stderr).toMatch(/DARTS stopped after epoch \d+\/10000: checkpoint kept at \S+\.ckpt\ncontinue with: frontier darts --resume /);
       expect(cli(['runs', '--json'], { db }).stdout).not.toMatch(/darts/);
     } finally {
       child.kill('SIGKILL');

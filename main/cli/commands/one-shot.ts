@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
-import { Cancelled } from '../../../shared/errors.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Cancelled, errorMessage } from '../../../shared/errors.js';
 import { CancellationTokenSource } from '../../core/cancellation.js';
 import { softmax, type Alpha } from '../../core/one-shot/nb201-alpha.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
@@ -9,9 +10,9 @@ import {
   type DartsRunResult, type EnasRunResult, type NetworkOptions,
 } from '../../services/train/nb201-one-shot.js';
 import { flag, formatDuration, num, parse, str, type Parsed } from '../args.js';
-import { DB_OPTION, openStore } from '../common.js';
+import { DB_OPTION, dbPath, openStore } from '../common.js';
 import { table } from '../format.js';
-import type { CliIO } from '../io.js';
+import { UsageError, type CliIO } from '../io.js';
 
 const COMMON_HELP = `  --epochs N               search epochs (default 10)
   --seed N                 seed of the split, the weights and the sampling (default 0)
@@ -44,7 +45,13 @@ Options:
                            and keep the epoch before (DARTS+ early stopping), then at most 2 edges
                            of skip_connect or avg_pool_3x3 (P-DARTS's skip limit, extended to pools)
   --arch-lr X              alpha's Adam learning rate (default 3e-3; DARTS: 3e-4 over 50 epochs)
+  --resume FILE            continue a stopped run from its checkpoint, with its settings (only
+                           --name, --db, --json and --no-store may be given with it)
 ${COMMON_HELP}
+
+Every epoch writes a checkpoint (shared weights, alpha, both optimisers' states, the step and the
+sampler's RNG) to darts/ beside the database; Ctrl-C keeps it and prints the --resume line. A resumed
+run ends exactly as one never stopped. The checkpoint is removed once the run has ended.
 `;
 
 export const ENAS_HELP = `Usage: frontier enas [options]
@@ -57,7 +64,13 @@ the derived cell and its looked-up NAS-Bench-201 CIFAR-10/100 test accuracy. Sto
 
 Options:
   --controller-steps N     controller updates per epoch (default 20), of 8 cells each
+  --resume FILE            continue a stopped run from its checkpoint, with its settings (only
+                           --name, --db, --json and --no-store may be given with it)
 ${COMMON_HELP}
+
+Every epoch writes a checkpoint (shared weights, the weights' optimiser, the batch orders and RNG,
+the controller) to enas/ beside the database; Ctrl-C keeps it and prints the --resume line. A resumed
+run ends exactly as one never stopped. The checkpoint is removed once the run has ended.
 `;
 
 const OPTIONS = {
@@ -117,11 +130,11 @@ function interruptible<T>(io: CliIO, what: string, f: (cts: CancellationTokenSou
 }
 
 /** One progress line per epoch (stderr): percentage, ETA and what the epoch changed. */
-function progress(io: CliIO, label: string, epochs: number): (epoch: number, detail: string) => void {
+function progress(io: CliIO, label: string, epochs: number): (epoch: number, detail: string, from?: number) => void {
   const start = Date.now();
-  return (epoch, detail) => {
+  return (epoch, detail, from = 0) => {
     const elapsed = Date.now() - start;
-    const eta = (elapsed / epoch) * (epochs - epoch);
+    const eta = (elapsed / Math.max(1, epoch - from)) * (epochs - epoch);
     const width = 20;
     const fill = Math.round((epoch / epochs) * width);
     io.err(`${label} ${'█'.repeat(fill)}${'░'.repeat(width - fill)} ${String(Math.floor((epoch / epochs) * 100)).padStart(3)}%  epoch ${epoch}/${epochs}  ${detail}  ETA ${formatDuration(eta)}\n`);
@@ -150,33 +163,104 @@ function store(io: CliIO, p: Parsed, c: Common, kind: 'darts' | 'enas', options:
   }
 }
 
+/** What a DARTS or ENAS checkpoint's run was given, beside it as <checkpoint>.json. */
+type ResumeInfo =
+  | { readonly version: 1; readonly kind: 'darts'; readonly common: Common; readonly order: 1 | 2; readonly guard: boolean; readonly archLr: number }
+  | { readonly version: 1; readonly kind: 'enas'; readonly common: Common; readonly controllerSteps: number };
+
+const infoPath = (checkpoint: string) => `${checkpoint}.json`;
+
+function writeResumeInfo(checkpoint: string, info: ResumeInfo): void {
+  mkdirSync(dirname(checkpoint), { recursive: true });
+  const tmp = `${infoPath(checkpoint)}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`);
+  renameSync(tmp, infoPath(checkpoint));
+}
+
+function readResumeInfo<K extends ResumeInfo['kind']>(checkpoint: string, kind: K): Extract<ResumeInfo, { kind: K }> {
+  const what = kind === 'darts' ? 'DARTS' : 'ENAS';
+  if (!existsSync(checkpoint)) throw new UsageError(`${kind} --resume: no ${what} checkpoint at ${checkpoint}`);
+  let info: ResumeInfo;
+  try {
+    info = JSON.parse(readFileSync(infoPath(checkpoint), 'utf8')) as ResumeInfo;
+  } catch (e) {
+    throw new UsageError(`${kind} --resume: cannot read ${infoPath(checkpoint)}, the settings of the run of ${checkpoint}: ${errorMessage(e)}`);
+  }
+  if (info?.version !== 1 || info.kind !== kind || typeof info.common?.data !== 'string') throw new UsageError(`${kind} --resume: ${infoPath(checkpoint)} does not describe ${kind === 'darts' ? 'a DARTS' : 'an ENAS'} run`);
+  return info as Extract<ResumeInfo, { kind: K }>;
+}
+
+/** --resume's checkpoint, refusing the flags that shape a run; or a new checkpoint's path beside the database. */
+function checkpointOf(kind: 'darts' | 'enas', p: Parsed, io: CliIO, seed: () => number): { checkpoint: string; resuming: boolean } {
+  const ref = str(p, 'resume');
+  if (ref !== undefined) {
+    const other = Object.keys(p.values).filter((k) => p.values[k] !== undefined && !RESUME_KEEPS.has(k));
+    if (other.length > 0) throw new UsageError(`${kind} --resume continues the run with its own settings: drop ${other.map((k) => `--${k}`).join(', ')}`);
+    return { checkpoint: resolve(io.cwd, ref), resuming: true };
+  }
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return { checkpoint: join(dirname(dbPath(io, str(p, 'db'))), kind, `${kind}-${stamp}-s${seed()}-${process.pid}.ckpt`), resuming: false };
+}
+
+/** Ctrl-C or a failure: the checkpoint of the last epoch stays (with how to continue); a fresh run stopped before its first epoch leaves nothing. */
+function onStopped(io: CliIO, p: Parsed, kind: 'darts' | 'enas', c: { checkpoint: string; resuming: boolean }, done: number, epochs: number, cancelled: boolean): void {
+  const what = kind === 'darts' ? 'DARTS' : 'ENAS';
+  const kept = existsSync(c.checkpoint) && (c.resuming || done > 0);
+  if (!kept) {
+    if (!c.resuming) removeCheckpoint(c.checkpoint);
+    if (cancelled) io.err(`${what} stopped before its first epoch ended: nothing stored\n`);
+    return;
+  }
+  const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
+  if (cancelled) io.err(`${what} stopped after epoch ${done}/${epochs}: checkpoint kept at ${c.checkpoint}\ncontinue with: frontier ${kind} --resume ${c.checkpoint}${db}\n`);
+  else io.err(`the checkpoint of epoch ${done}/${epochs} stays at ${c.checkpoint}\n`);
+}
+
+function removeCheckpoint(checkpoint: string): void {
+  rmSync(checkpoint, { force: true });
+  rmSync(infoPath(checkpoint), { force: true });
+}
+
+const RESUME_KEEPS = new Set(['resume', 'name', 'db', 'json', 'no-store', 'help']);
+
 export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parse('darts', argv, { ...OPTIONS, order: { type: 'string' }, guard: { type: 'boolean' }, 'arch-lr': { type: 'string' } });
+  const p = parse('darts', argv, { ...OPTIONS, order: { type: 'string' }, guard: { type: 'boolean' }, 'arch-lr': { type: 'string' }, resume: { type: 'string' } });
   if (flag(p, 'help')) {
     io.out(DARTS_HELP);
     return 0;
   }
-  const c = common(p, io);
-  const order = num(p, 'order', { integer: true, min: 1, max: 2 }) ?? 1;
-  const guard = flag(p, 'guard');
-  const archLr = num(p, 'arch-lr', { min: 1e-6, max: 10 }) ?? 3e-3;
+  const ck = checkpointOf('darts', p, io, () => common(p, io).seed);
+  const { checkpoint } = ck;
+  const info = ck.resuming
+    ? readResumeInfo(checkpoint, 'darts')
+    : { version: 1 as const, kind: 'darts' as const, common: common(p, io), order: (num(p, 'order', { integer: true, min: 1, max: 2 }) ?? 1) as 1 | 2, guard: flag(p, 'guard'), archLr: num(p, 'arch-lr', { min: 1e-6, max: 10 }) ?? 3e-3 };
+  const { common: c, order, guard, archLr } = info;
   const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
-  if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs\n`);
+  if (!ck.resuming) writeResumeInfo(checkpoint, info);
+  if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
   const line = progress(io, 'darts', c.epochs);
+  let done = 0;
+  let resumedAt = 0;
   const options = { order, guard, epochs: c.epochs, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
   let r: DartsRunResult;
   try {
-    r = await interruptible(io, 'DARTS', (cts) => runDarts(data, { order: order as 1 | 2, guard, epochs: c.epochs, seed: c.seed, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network }, (e) => {
-      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`);
+    r = await interruptible(io, 'DARTS', (cts) => runDarts(data, { order, guard, epochs: c.epochs, seed: c.seed, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, (e) => {
+      done = e.epoch;
+      if (e.resumed) {
+        resumedAt = e.epoch;
+        return;
+      }
+      if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`darts: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
+      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`, resumedAt);
     }, cts.token));
   } catch (e) {
-    if (e instanceof Cancelled) {
-      io.err('DARTS stopped: nothing stored\n');
-      return 130;
-    }
+    // A resumed run's checkpoint is never removed by a failure.
+    onStopped(io, p, 'darts', ck, done, c.epochs, e instanceof Cancelled);
+    if (e instanceof Cancelled) return 130;
     throw e;
   }
   const id = store(io, p, c, 'darts', options, r);
+  removeCheckpoint(checkpoint);
   if (flag(p, 'json')) {
     io.out(`${JSON.stringify({ study: id ?? null, ...r, alpha: r.alpha, epochs: r.epochs.map((e) => ({ ...e })) }, null, 2)}\n`);
     return 0;
@@ -193,30 +277,42 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
 }
 
 export async function enasCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parse('enas', argv, { ...OPTIONS, 'controller-steps': { type: 'string' } });
+  const p = parse('enas', argv, { ...OPTIONS, 'controller-steps': { type: 'string' }, resume: { type: 'string' } });
   if (flag(p, 'help')) {
     io.out(ENAS_HELP);
     return 0;
   }
-  const c = common(p, io);
-  const controllerSteps = num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 20;
+  const ck = checkpointOf('enas', p, io, () => common(p, io).seed);
+  const { checkpoint } = ck;
+  const info = ck.resuming
+    ? readResumeInfo(checkpoint, 'enas')
+    : { version: 1 as const, kind: 'enas' as const, common: common(p, io), controllerSteps: num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 20 };
+  const { common: c, controllerSteps } = info;
   const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
-  if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs\n`);
+  if (!ck.resuming) writeResumeInfo(checkpoint, info);
+  if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
   const line = progress(io, 'enas', c.epochs);
+  let done = 0;
+  let resumedAt = 0;
   const options = { epochs: c.epochs, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
   let r: EnasRunResult;
   try {
-    r = await interruptible(io, 'ENAS', (cts) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network }, (e) => {
-      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`);
+    r = await interruptible(io, 'ENAS', (cts) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, (e) => {
+      done = e.epoch;
+      if (e.resumed) {
+        resumedAt = e.epoch;
+        return;
+      }
+      if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`enas: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
+      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`, resumedAt);
     }, cts.token));
   } catch (e) {
-    if (e instanceof Cancelled) {
-      io.err('ENAS stopped: nothing stored\n');
-      return 130;
-    }
+    onStopped(io, p, 'enas', ck, done, c.epochs, e instanceof Cancelled);
+    if (e instanceof Cancelled) return 130;
     throw e;
   }
   const id = store(io, p, c, 'enas', options, r);
+  removeCheckpoint(checkpoint);
   if (flag(p, 'json')) {
     io.out(`${JSON.stringify({ study: id ?? null, ...r }, null, 2)}\n`);
     return 0;

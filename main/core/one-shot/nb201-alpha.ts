@@ -141,6 +141,12 @@ export function parameterFreeTrend(history: readonly Alpha[]): number {
  * softmax(logits); `update` is REINFORCE with a moving-average baseline and an entropy bonus, the
  * reward being a cell's validation accuracy with the shared weights.
  */
+export interface EnasControllerState {
+  readonly logits: number[][];
+  readonly baseline: number | null;
+  readonly rng: readonly number[];
+}
+
 export class EnasController {
   private logits: number[][];
   private baseline: number | null = null;
@@ -153,6 +159,21 @@ export class EnasController {
 
   probabilities(): number[][] {
     return this.logits.map(softmax);
+  }
+
+  /** Everything the policy's future depends on (logits, baseline, sampler), for a checkpoint. */
+  state(): EnasControllerState {
+    return { logits: this.logits.map((row) => [...row]), baseline: this.baseline, rng: [...this.rng] };
+  }
+
+  /** Continues from a state() of a controller with the same options. */
+  restore(s: EnasControllerState): void {
+    const ok = Array.isArray(s?.logits) && s.logits.length === NB201_EDGES.length && s.logits.every((row) => Array.isArray(row) && row.length === NB201_OPS.length && row.every(Number.isFinite))
+      && (s.baseline === null || Number.isFinite(s.baseline)) && Array.isArray(s.rng) && s.rng.length === 4 && s.rng.every(Number.isInteger);
+    if (!ok) throw new NasError('invalid-input', 'not an ENAS controller state');
+    this.logits = s.logits.map((row) => [...row]);
+    this.baseline = s.baseline;
+    this.rng = [s.rng[0], s.rng[1], s.rng[2], s.rng[3]] as RngState;
   }
 
   sample(n: number): Sample[] {

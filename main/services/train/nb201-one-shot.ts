@@ -3,12 +3,13 @@
  * shared-weight network (one-shot-engine.ts); the derived cell's CIFAR-10/100 accuracies are looked
  * up in the shipped NAS-Bench-201 table, an independent score of a search run on other data.
  */
+import { existsSync } from 'node:fs';
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
 import type { CurvePoint, Sample } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import {
   alphaFrom, collapseReport, discretise, EnasController, guardedCell, parameterFreeTrend,
-  type Alpha, type CollapseReport, type GuardDecision,
+  type Alpha, type CollapseReport, type EnasControllerState, type GuardDecision,
 } from '../../core/one-shot/nb201-alpha.js';
 import { NB201_EDGES, NB201_OPS, nb201ArchStr } from '../../core/spaces/nb201.js';
 import type { Store } from '../../core/store.js';
@@ -110,6 +111,8 @@ export interface DartsRunOptions extends Omit<DartsEngineOptions, 'seed'> {
 }
 
 export interface DartsEpoch {
+  /** Read back from the checkpoint the run resumed from. */
+  readonly resumed?: boolean;
   readonly epoch: number;
   readonly trainLoss: number;
   readonly valLoss: number;
@@ -134,8 +137,11 @@ export interface DartsRunResult {
   /** The cell the final alpha gives without the guard (equal to `cell` without it). */
   readonly unguardedCell: Sample;
   readonly nb201: Nb201Lookup;
+  /** Seconds of this call (a resumed run: since it resumed). */
   readonly seconds: number;
   readonly paramCount: number;
+  /** The checkpoint's epoch when the run resumed from one. */
+  readonly resumedFrom?: number;
 }
 
 /** DARTS on the NB201 cell. Cancelled when the token fires; NasError when the loss diverges. */
@@ -148,7 +154,7 @@ export async function runDarts(data: ImageSplits, o: DartsRunOptions, onEpoch: (
     const r = await net.darts(engine, (e) => {
       const alpha = alphaFrom(e.alpha);
       const collapse = collapseReport(alpha, collapseThreshold);
-      const ep = { epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds, alpha, collapse };
+      const ep = { ...(e.resumed ? { resumed: true } : {}), epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds, alpha, collapse };
       epochs.push(ep);
       if (guard && collapse.collapsed) net.stop();
       onEpoch(ep);
@@ -173,6 +179,7 @@ export async function runDarts(data: ImageSplits, o: DartsRunOptions, onEpoch: (
       nb201: nb201Lookup(cell),
       seconds: r.seconds,
       paramCount: net.paramCount(),
+      ...(r.resumedFrom !== undefined ? { resumedFrom: r.resumedFrom } : {}),
     };
   } finally {
     net.dispose();
@@ -197,9 +204,24 @@ export interface EnasRunOptions {
   /** Cells sampled at the end and scored on the whole validation split, with the policy's most probable one (default 10). */
   readonly finalSamples?: number;
   readonly network?: NetworkOptions;
+  /**
+   * A checkpoint file, written after every epoch (the network's state with the controller's and the
+   * epochs' records, atomically); when it exists the run resumes from it and continues exactly.
+   */
+  readonly checkpoint?: string;
+}
+
+/** What an ENAS checkpoint holds besides the network's state. */
+interface EnasCheckpointMeta {
+  readonly version: 1;
+  readonly settings: string;
+  readonly epochs: EnasEpoch[];
+  readonly controller: EnasControllerState;
 }
 
 export interface EnasEpoch {
+  /** Read back from the checkpoint the run resumed from. */
+  readonly resumed?: boolean;
   readonly epoch: number;
   readonly trainLoss: number;
   /** Mean reward (validation-batch accuracy) of the epoch's controller samples. */
@@ -218,6 +240,8 @@ export interface EnasRunResult {
   readonly probabilities: number[][];
   readonly nb201: Nb201Lookup;
   readonly seconds: number;
+  /** The checkpoint's epoch when the run resumed from one. */
+  readonly resumedFrom?: number;
 }
 
 /** ENAS on the NB201 cell: controller and shared-weight updates in alternation. */
@@ -240,7 +264,30 @@ export async function runEnas(data: ImageSplits, o: EnasRunOptions, onEpoch: (e:
     const lr = o.lr ?? 0.05;
     const lrMin = Math.min(o.lrMin ?? 0.001, lr);
     const epochs: EnasEpoch[] = [];
-    for (let ep = 1; ep <= o.epochs; ep++) {
+    // Everything that shapes the run: a checkpoint of other settings is refused.
+    const { checkpoint, network: _n, ...rest } = o;
+    const settings = JSON.stringify({ ...rest, network: o.network ?? {}, train: data.train.y.length, val: data.val.y.length, input: data.input, classes: data.classes });
+    let resumedFrom: number | undefined;
+    if (checkpoint !== undefined && existsSync(checkpoint)) {
+      let meta: EnasCheckpointMeta;
+      try {
+        meta = JSON.parse(net.loadState(checkpoint)) as EnasCheckpointMeta;
+      } catch (e) {
+        if (e instanceof NasError) throw e;
+        throw new NasError('invalid-input', `${checkpoint} is damaged: ${errorMessage(e)}`);
+      }
+      if (meta.version !== 1 || !Array.isArray(meta.epochs)) throw new NasError('invalid-input', `${checkpoint} is not an ENAS checkpoint`);
+      if (meta.settings !== settings) throw new NasError('invalid-input', `the checkpoint ${checkpoint} is of another ENAS run (${meta.settings}), not of this one (${settings})`);
+      if (meta.epochs.length > o.epochs) throw new NasError('invalid-input', `the checkpoint ${checkpoint} is past this run's last epoch`);
+      ctl.restore(meta.controller);
+      resumedFrom = meta.epochs.length;
+      for (const e of meta.epochs) {
+        const r = { ...e, resumed: true };
+        epochs.push(r);
+        onEpoch(r);
+      }
+    }
+    for (let ep = epochs.length + 1; ep <= o.epochs; ep++) {
       if (token?.isCancellationRequested) throw new Cancelled();
       const te = Date.now();
       const epLr = lrMin + ((lr - lrMin) * (1 + Math.cos((Math.PI * (ep - 1)) / o.epochs))) / 2;
@@ -257,6 +304,10 @@ export async function runEnas(data: ImageSplits, o: EnasRunOptions, onEpoch: (e:
       }
       const e = { epoch: ep, trainLoss: t.loss, meanReward: rewardN ? rewardSum / rewardN : NaN, probabilities: ctl.probabilities(), seconds: (Date.now() - te) / 1000 };
       epochs.push(e);
+      if (checkpoint !== undefined) {
+        const meta: EnasCheckpointMeta = { version: 1, settings, epochs: epochs.map(({ resumed: _r, ...x }) => x), controller: ctl.state() };
+        net.saveState(checkpoint, JSON.stringify(meta));
+      }
       onEpoch(e);
     }
     // The derived cell: the policy's most probable cell and a few samples, scored on the whole validation split.
@@ -265,7 +316,10 @@ export async function runEnas(data: ImageSplits, o: EnasRunOptions, onEpoch: (e:
     let best = 0;
     for (let i = 1; i < candidates.length; i++) if ((acc[i] as number) > (acc[best] as number)) best = i;
     const cell = candidates[best] as Sample;
-    return { epochs, cell, archStr: nb201ArchStr(cell), sharedAccuracy: acc[best] as number, probabilities: ctl.probabilities(), nb201: nb201Lookup(cell), seconds: (Date.now() - t0) / 1000 };
+    return {
+      epochs, cell, archStr: nb201ArchStr(cell), sharedAccuracy: acc[best] as number, probabilities: ctl.probabilities(), nb201: nb201Lookup(cell), seconds: (Date.now() - t0) / 1000,
+      ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    };
   } finally {
     net.dispose();
   }

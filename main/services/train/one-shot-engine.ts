@@ -40,9 +40,17 @@ export interface DartsEngineOptions {
   readonly archLr?: number;
   readonly archWeightDecay?: number;
   readonly seed?: number;
+  /**
+   * A checkpoint file: written (temp file + rename) after every epoch with the shared weights, alpha,
+   * both optimisers' states, the step and the sampler's RNG; when it exists the run resumes from it
+   * and continues exactly as if never stopped (a checkpoint of a run with other settings is refused).
+   */
+  readonly checkpoint?: string;
 }
 
 export interface DartsEpochReport {
+  /** Read back from the checkpoint (reported before the epochs this call runs). */
+  readonly resumed?: boolean;
   readonly epoch: number;
   readonly trainLoss: number;
   readonly valLoss: number;
@@ -58,6 +66,10 @@ export interface DartsEngineResult {
   readonly steps: number;
   /** Ended by stop() (the collapse guard) before its epochs. */
   readonly stopped: boolean;
+  /** The checkpoint's epoch when this call resumed one. */
+  readonly resumedFrom?: number;
+  /** A checkpoint was written. */
+  readonly checkpointed: boolean;
   readonly seconds: number;
   readonly alpha: Float32Array;
   /** epochs × 30: alpha after each completed epoch. */
@@ -72,6 +84,8 @@ interface NativeOneShot {
   trainSampled(cells: Int32Array, o: Record<string, unknown>): Promise<{ loss: number; steps: number }>;
   evalSampled(cells: Int32Array, o: Record<string, unknown>): Promise<Float32Array>;
   alpha(): Float32Array;
+  saveState(path: string, meta: string): void;
+  loadState(path: string): string;
   paramCount(): number;
   stop(): void;
   cancel(): void;
@@ -90,7 +104,7 @@ function oneShotError(e: unknown): NasError {
   // The addon's argument checks throw TypeError/RangeError, its misuse errors carry a code.
   if (e instanceof NasError) return e;
   const code = (e as { code?: string }).code;
-  if (e instanceof TypeError || e instanceof RangeError || code === 'busy' || code === 'disposed' || code === 'no-data') {
+  if (e instanceof TypeError || e instanceof RangeError || code === 'busy' || code === 'disposed' || code === 'no-data' || code === 'graph') {
     return new NasError('invalid-input', `one-shot network: ${(e as Error).message}`);
   }
   return torchError(e);
@@ -131,6 +145,20 @@ export class Nb201OneShotNet {
 
   setData(train: OneShotExamples, val: OneShotExamples): void {
     this.wrap(() => this.m.setData(train.x, train.y, val.x, val.y));
+  }
+
+  /**
+   * Writes the state ENAS carries between calls (shared weights, alpha, the weights' optimiser, the
+   * batch orders and cursors, the RNG) and `meta` (the caller's own state) to `path`, atomically
+   * (temp file + rename). Not while a call runs.
+   */
+  saveState(path: string, meta: string): void {
+    this.wrap(() => this.m.saveState(path, meta));
+  }
+
+  /** Reads saveState's file (of a network of the same options; after setData); returns its meta. invalid-input for another network's or a damaged file. */
+  loadState(path: string): string {
+    return this.wrap(() => this.m.loadState(path));
   }
 
   /** DARTS's bi-level search; throws Cancelled when the token fires. */

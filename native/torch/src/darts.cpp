@@ -2,8 +2,12 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <string>
 #include <system_error>
@@ -160,9 +164,22 @@ struct DartsConfig {
   double lr = 0.025, lrMin = 0.001, momentum = 0.9, weightDecay = 3e-4, gradClip = 5;
   double archLr = 3e-4, archWeightDecay = 1e-3;
   uint64_t seed = 0;
+  std::string checkpoint;  // empty: none; else resumed from when it exists, written after every epoch
+
+  /** Everything that shapes the run, stored in its checkpoint: a checkpoint of another run is refused. */
+  std::string signature(const OneShotSpec& s, int64_t ntr, int64_t nva) const {
+    std::ostringstream o;
+    o.precision(17);
+    o << "darts1 in " << s.h << "x" << s.w << "x" << s.c << " classes " << s.classes << " channels " << s.channels << " cells " << s.cellsPerStage
+      << " stages " << s.stages << " stem " << (s.stem3x3 ? 3 : 1) << " data " << ntr << "+" << nva << " epochs " << epochs << " order " << order
+      << " batch " << batchSize << " steps " << stepsPerEpoch << " lr " << lr << ".." << lrMin << " momentum " << momentum << " wd " << weightDecay
+      << " clip " << gradClip << " archLr " << archLr << " archWd " << archWeightDecay << " seed " << seed;
+    return o.str();
+  }
 };
 
 struct DartsEpoch {
+  bool resumed = false;  // read back from the checkpoint, not run by this call
   int epoch = 0;
   double trainLoss = 0, valLoss = 0, valAccuracy = 0, seconds = 0;
   std::vector<float> alpha;
@@ -171,6 +188,8 @@ struct DartsEpoch {
 struct DartsOutcome {
   int epochs = 0;
   int64_t steps = 0;
+  int resumedFrom = -1;  // the checkpoint's epoch when resumed
+  bool checkpointed = false;
   bool stopped = false;
   int64_t divergedAt = -1;
   std::string divergedLoss;
@@ -202,6 +221,7 @@ struct Nb201OneShot::State {
   std::atomic<bool> stop{false};
   // ENAS: the shared weights' optimiser and the batch cursors persist between calls.
   std::unique_ptr<torch::optim::SGD> enasOpt;
+  double enasMomentum = 0, enasWeightDecay = 0;
   torch::Tensor trPerm, vaPerm;
   int64_t trAt = 0, vaAt = 0;
   at::Generator gen;
@@ -223,6 +243,96 @@ struct Nb201OneShot::State {
 
 namespace {
 
+/** Where a DARTS run stands after an epoch: what its checkpoint holds besides the tensors. */
+struct DartsPosition {
+  int epoch = 0;
+  int64_t step = 0, vaAt = 0;
+  torch::Tensor vaPerm;           // the validation order being consumed (undefined before the first step)
+  std::vector<double> stats;      // per epoch: trainLoss, valLoss, valAccuracy, seconds
+  std::vector<float> history;     // per epoch: 30 alpha values
+};
+
+/** Writes the run's state (weights, alpha, both optimisers, RNG, position) to `path` atomically (temp file + rename). */
+void saveDarts(const std::string& path, const std::string& signature, OneShotNet& net, torch::optim::Optimizer& wOpt, torch::optim::Optimizer& aOpt,
+               at::Generator& gen, const DartsPosition& p) {
+  torch::serialize::OutputArchive a;
+  a.write("signature", c10::IValue(signature));
+  a.write("epoch", c10::IValue(static_cast<int64_t>(p.epoch)));
+  a.write("step", c10::IValue(p.step));
+  a.write("vaAt", c10::IValue(p.vaAt));
+  const auto& w = net.weights();
+  a.write("weights", c10::IValue(static_cast<int64_t>(w.size())));
+  for (size_t i = 0; i < w.size(); ++i) a.write("w" + std::to_string(i), w[i].detach().to(torch::kCPU), true);
+  a.write("alpha", net.alpha().detach().to(torch::kCPU), true);
+  if (p.vaPerm.defined()) a.write("vaPerm", p.vaPerm.to(torch::kCPU), true);
+  a.write("rng", gen.get_state(), true);
+  a.write("stats", torch::tensor(p.stats, torch::kFloat64), true);
+  a.write("history", torch::tensor(p.history, torch::kFloat32), true);
+  torch::serialize::OutputArchive wo, ao;
+  wOpt.save(wo);
+  aOpt.save(ao);
+  a.write("wOpt", wo);
+  a.write("aOpt", ao);
+  const std::string tmp = path + ".tmp";
+  a.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::system_error(errno, std::generic_category(), "cannot write the DARTS checkpoint " + path);
+  }
+}
+
+/** Reads a checkpoint of this very run (same signature) into the network, the optimisers and the generator. */
+DartsPosition loadDarts(const std::string& path, const std::string& signature, OneShotNet& net, torch::optim::Optimizer& wOpt, torch::optim::Optimizer& aOpt,
+                        at::Generator& gen) {
+  torch::serialize::InputArchive a;
+  try {
+    a.load_from(path);
+  } catch (const c10::Error& e) {
+    throw GraphError("cannot read the DARTS checkpoint " + path + ": " + e.what_without_backtrace());
+  }
+  c10::IValue sig, epoch, step, vaAt, nw;
+  if (!a.try_read("signature", sig) || !sig.isString() || !a.try_read("epoch", epoch) || !a.try_read("step", step) || !a.try_read("vaAt", vaAt) ||
+      !a.try_read("weights", nw))
+    throw GraphError(path + " is not a Frontier DARTS checkpoint");
+  if (sig.toStringRef() != signature)
+    throw GraphError("the checkpoint " + path + " is of another DARTS run (" + sig.toStringRef() + "), not of this one (" + signature + ")");
+  const auto& w = net.weights();
+  if (nw.toInt() != static_cast<int64_t>(w.size())) throw GraphError(path + " holds " + std::to_string(nw.toInt()) + " weight tensors, this network " + std::to_string(w.size()));
+  DartsPosition p;
+  p.epoch = static_cast<int>(epoch.toInt());
+  p.step = step.toInt();
+  p.vaAt = vaAt.toInt();
+  // A fresh tensor per read: reading into one already holding another tensor's storage fails.
+  auto get = [&](const std::string& key) {
+    torch::Tensor t;
+    a.read(key, t, true);
+    return t;
+  };
+  {
+    torch::NoGradGuard ng;
+    for (size_t i = 0; i < w.size(); ++i) {
+      torch::Tensor t = get("w" + std::to_string(i));
+      if (!t.sizes().equals(w[i].sizes())) throw GraphError(path + ": weight " + std::to_string(i) + " has another shape");
+      w[i].copy_(t);
+    }
+    net.alpha().copy_(get("alpha"));
+  }
+  torch::Tensor vp;
+  if (a.try_read("vaPerm", vp, true)) p.vaPerm = vp.to(net.device());
+  gen.set_state(get("rng"));
+  torch::Tensor stats = get("stats").contiguous(), history = get("history").contiguous();
+  p.stats.assign(stats.data_ptr<double>(), stats.data_ptr<double>() + stats.numel());
+  p.history.assign(history.data_ptr<float>(), history.data_ptr<float>() + history.numel());
+  torch::serialize::InputArchive wo, ao;
+  a.read("wOpt", wo);
+  a.read("aOpt", ao);
+  wOpt.load(wo);
+  aOpt.load(ao);
+  if (p.stats.size() != static_cast<size_t>(p.epoch) * 4 || p.history.size() != static_cast<size_t>(p.epoch) * kEdges * kOps)
+    throw GraphError(path + " is damaged (its per-epoch records do not match its epoch " + std::to_string(p.epoch) + ")");
+  return p;
+}
+
 DartsOutcome runDarts(Nb201OneShot::State& s, const DartsConfig& c, const std::function<void(const DartsEpoch&)>& report,
                       const std::function<bool()>& cancelled) {
   auto t0 = Clock::now();
@@ -242,7 +352,39 @@ DartsOutcome runDarts(Nb201OneShot::State& s, const DartsConfig& c, const std::f
   torch::Tensor vaPerm;
   int64_t vaAt = nva;
   auto ce = [](const torch::Tensor& logits, const torch::Tensor& y) { return at::cross_entropy_loss(logits, y); };
-  for (int epoch = 1; epoch <= c.epochs; ++epoch) {
+  const std::string signature = c.checkpoint.empty() ? std::string() : c.signature(net.spec(), ntr, nva);
+  std::vector<double> stats;
+  int first = 1;
+  if (!c.checkpoint.empty() && std::ifstream(c.checkpoint).good()) {
+    DartsPosition p;
+    try {
+      p = loadDarts(c.checkpoint, signature, net, wOpt, aOpt, gen);
+    } catch (const c10::Error& e) {
+      throw GraphError("the checkpoint " + c.checkpoint + " is damaged: " + e.what_without_backtrace());
+    }
+    if (p.epoch > c.epochs) throw GraphError("the checkpoint " + c.checkpoint + " is past this run's last epoch");
+    step = p.step;
+    vaAt = p.vaPerm.defined() ? p.vaAt : nva;
+    vaPerm = p.vaPerm;
+    stats = p.stats;
+    out.history = p.history;
+    out.epochs = p.epoch;
+    out.resumedFrom = p.epoch;
+    first = p.epoch + 1;
+    // The epochs read back are reported first (flagged), so the caller's record is that of one run.
+    for (int e = 0; e < p.epoch; ++e) {
+      DartsEpoch r;
+      r.resumed = true;
+      r.epoch = e + 1;
+      r.trainLoss = stats[e * 4];
+      r.valLoss = stats[e * 4 + 1];
+      r.valAccuracy = stats[e * 4 + 2];
+      r.seconds = stats[e * 4 + 3];
+      r.alpha.assign(out.history.begin() + e * kEdges * kOps, out.history.begin() + (e + 1) * kEdges * kOps);
+      report(r);
+    }
+  }
+  for (int epoch = first; epoch <= c.epochs; ++epoch) {
     auto te = Clock::now();
     torch::Tensor trPerm = torch::randperm(ntr, gen, torch::TensorOptions().dtype(torch::kInt64)).to(net.device());
     torch::Tensor lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(net.device()));
@@ -355,6 +497,18 @@ DartsOutcome runDarts(Nb201OneShot::State& s, const DartsConfig& c, const std::f
     r.seconds = std::chrono::duration<double>(Clock::now() - te).count();
     out.history.insert(out.history.end(), r.alpha.begin(), r.alpha.end());
     out.epochs = epoch;
+    stats.insert(stats.end(), {r.trainLoss, r.valLoss, r.valAccuracy, r.seconds});
+    if (!c.checkpoint.empty()) {
+      DartsPosition p;
+      p.epoch = epoch;
+      p.step = step;
+      p.vaAt = vaAt;
+      p.vaPerm = vaPerm;
+      p.stats = stats;
+      p.history = out.history;
+      saveDarts(c.checkpoint, signature, net, wOpt, aOpt, gen, p);
+      out.checkpointed = true;
+    }
     report(r);
   }
   out.steps = step;
@@ -430,7 +584,8 @@ Napi::Function Nb201OneShot::Define(Napi::Env env) {
   return DefineClass(env, "Nb201OneShot",
                      {InstanceMethod("setData", &Nb201OneShot::SetData), InstanceMethod("darts", &Nb201OneShot::Darts),
                       InstanceMethod("trainSampled", &Nb201OneShot::TrainSampled), InstanceMethod("evalSampled", &Nb201OneShot::EvalSampled),
-                      InstanceMethod("alpha", &Nb201OneShot::Alpha), InstanceMethod("paramCount", &Nb201OneShot::ParamCount),
+                      InstanceMethod("alpha", &Nb201OneShot::Alpha), InstanceMethod("saveState", &Nb201OneShot::SaveState),
+                      InstanceMethod("loadState", &Nb201OneShot::LoadState), InstanceMethod("paramCount", &Nb201OneShot::ParamCount),
                       InstanceMethod("stop", &Nb201OneShot::Stop), InstanceMethod("cancel", &Nb201OneShot::Cancel),
                       InstanceMethod("dispose", &Nb201OneShot::Dispose)});
 }
@@ -529,6 +684,10 @@ Napi::Value Nb201OneShot::Darts(const Napi::CallbackInfo& info) {
   c.archLr = numOpt(o, "archLr", c.archLr, 1e-9, 10);
   c.archWeightDecay = numOpt(o, "archWeightDecay", c.archWeightDecay, 0, 1);
   c.seed = static_cast<uint64_t>(intOpt(o, "seed", 0, 0, 1LL << 52));
+  if (o.Has("checkpoint") && !o.Get("checkpoint").IsUndefined()) {
+    if (!o.Get("checkpoint").IsString() || o.Get("checkpoint").As<Napi::String>().Utf8Value().empty()) throw Napi::TypeError::New(env, "'checkpoint' must be a file path");
+    c.checkpoint = o.Get("checkpoint").As<Napi::String>().Utf8Value();
+  }
   onEpoch_.Reset();
   if (info[1].IsFunction()) onEpoch_ = Napi::Persistent(info[1].As<Napi::Function>());
   st_->cancel = false;
@@ -543,6 +702,7 @@ Napi::Value Nb201OneShot::Darts(const Napi::CallbackInfo& info) {
         auto report = [&](const DartsEpoch& r) {
           postProgress(post, &onEpoch_, [r](Napi::Object& p) {
             p.Set("epoch", r.epoch);
+            if (r.resumed) p.Set("resumed", true);
             p.Set("trainLoss", r.trainLoss);
             p.Set("valLoss", r.valLoss);
             p.Set("valAccuracy", r.valAccuracy);
@@ -559,6 +719,8 @@ Napi::Value Nb201OneShot::Darts(const Napi::CallbackInfo& info) {
         o.Set("epochs", r.epochs);
         o.Set("steps", static_cast<double>(r.steps));
         o.Set("stopped", r.stopped);
+        if (r.resumedFrom >= 0) o.Set("resumedFrom", r.resumedFrom);
+        o.Set("checkpointed", r.checkpointed);
         o.Set("seconds", r.seconds);
         o.Set("alpha", floats(env, r.alpha));
         o.Set("history", floats(env, r.history));
@@ -591,7 +753,11 @@ Napi::Value Nb201OneShot::TrainSampled(const Napi::CallbackInfo& info) {
       [=](const Post&) {
         OneShotNet& net = *st->net;
         std::vector<torch::Tensor> w = net.weights();
-        if (!st->enasOpt) st->enasOpt = std::make_unique<torch::optim::SGD>(w, torch::optim::SGDOptions(lr).momentum(momentum).nesterov(momentum > 0).weight_decay(wd));
+        if (!st->enasOpt) {
+          st->enasOpt = std::make_unique<torch::optim::SGD>(w, torch::optim::SGDOptions(lr).momentum(momentum).nesterov(momentum > 0).weight_decay(wd));
+          st->enasMomentum = momentum;
+          st->enasWeightDecay = wd;
+        }
         auto& g = static_cast<torch::optim::SGDOptions&>(st->enasOpt->param_groups()[0].options());
         g.lr(lr);
         double sum = 0;
@@ -671,6 +837,124 @@ Napi::Value Nb201OneShot::EvalSampled(const Napi::CallbackInfo& info) {
 Napi::Value Nb201OneShot::Alpha(const Napi::CallbackInfo& info) {
   claim(info.Env(), false);
   return floats(info.Env(), alphaValues(st_->net->alpha()));
+}
+
+namespace {
+
+std::string specSignature(const OneShotSpec& s) {
+  std::ostringstream o;
+  o << "nb201-oneshot1 in " << s.h << "x" << s.w << "x" << s.c << " classes " << s.classes << " channels " << s.channels << " cells " << s.cellsPerStage
+    << " stages " << s.stages << " stem " << (s.stem3x3 ? 3 : 1);
+  return o.str();
+}
+
+}  // namespace
+
+// The state ENAS carries between calls (shared weights, alpha, the weights' optimiser, the batch
+// orders, cursors and RNG), with the caller's own text (its controller), written atomically.
+Napi::Value Nb201OneShot::SaveState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env, false);
+  if (!info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(env, "saveState(path, meta): path and meta must be text");
+  const std::string path = info[0].As<Napi::String>().Utf8Value(), meta = info[1].As<Napi::String>().Utf8Value();
+  State& s = *st_;
+  try {
+    torch::serialize::OutputArchive a;
+    a.write("signature", c10::IValue(specSignature(s.net->spec())));
+    a.write("meta", c10::IValue(meta));
+    const auto& w = s.net->weights();
+    a.write("weights", c10::IValue(static_cast<int64_t>(w.size())));
+    for (size_t i = 0; i < w.size(); ++i) a.write("w" + std::to_string(i), w[i].detach().to(torch::kCPU), true);
+    a.write("alpha", s.net->alpha().detach().to(torch::kCPU), true);
+    a.write("rng", s.gen.get_state(), true);
+    a.write("trAt", c10::IValue(s.trAt));
+    a.write("vaAt", c10::IValue(s.vaAt));
+    if (s.trPerm.defined()) a.write("trPerm", s.trPerm.to(torch::kCPU), true);
+    if (s.vaPerm.defined()) a.write("vaPerm", s.vaPerm.to(torch::kCPU), true);
+    if (s.enasOpt) {
+      a.write("enasMomentum", c10::IValue(s.enasMomentum));
+      a.write("enasWeightDecay", c10::IValue(s.enasWeightDecay));
+      torch::serialize::OutputArchive o;
+      s.enasOpt->save(o);
+      a.write("enasOpt", o);
+    }
+    const std::string tmp = path + ".tmp";
+    a.save_to(tmp);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      std::remove(tmp.c_str());
+      throw std::system_error(err, std::generic_category(), "cannot write the checkpoint " + path);
+    }
+  } catch (const c10::Error& e) {
+    throw codedError(env, "libtorch", e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw codedError(env, "libtorch", e.what());
+  }
+  return env.Undefined();
+}
+
+/** Reads saveState's file into this network (of the same spec; after setData); returns its meta text. */
+Napi::Value Nb201OneShot::LoadState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env, false);
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "loadState(path): path must be text");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  State& s = *st_;
+  torch::serialize::InputArchive a;
+  try {
+    a.load_from(path);
+  } catch (const c10::Error& e) {
+    throw codedError(env, "graph", "cannot read the one-shot checkpoint " + path + ": " + e.what_without_backtrace());
+  }
+  c10::IValue sig, meta, nw, trAt, vaAt;
+  if (!a.try_read("signature", sig) || !sig.isString() || !a.try_read("meta", meta) || !meta.isString() || !a.try_read("weights", nw) ||
+      !a.try_read("trAt", trAt) || !a.try_read("vaAt", vaAt))
+    throw codedError(env, "graph", path + " is not a Frontier one-shot checkpoint");
+  const std::string mine = specSignature(s.net->spec());
+  if (sig.toStringRef() != mine) throw codedError(env, "graph", "the checkpoint " + path + " is of another network (" + sig.toStringRef() + "), not of this one (" + mine + ")");
+  const auto& w = s.net->weights();
+  if (nw.toInt() != static_cast<int64_t>(w.size())) throw codedError(env, "graph", path + " is damaged (its weight count differs)");
+  try {
+    auto get = [&](const std::string& key) {
+      torch::Tensor t;
+      a.read(key, t, true);
+      return t;
+    };
+    const torch::Device d = s.net->device();
+    {
+      torch::NoGradGuard ng;
+      for (size_t i = 0; i < w.size(); ++i) {
+        torch::Tensor t = get("w" + std::to_string(i));
+        if (!t.sizes().equals(w[i].sizes())) throw GraphError(path + ": weight " + std::to_string(i) + " has another shape");
+        w[i].copy_(t);
+      }
+      s.net->alpha().copy_(get("alpha"));
+    }
+    s.gen.set_state(get("rng"));
+    torch::Tensor t;
+    s.trPerm = a.try_read("trPerm", t, true) ? t.to(d) : torch::Tensor();
+    torch::Tensor v;
+    s.vaPerm = a.try_read("vaPerm", v, true) ? v.to(d) : torch::Tensor();
+    s.trAt = trAt.toInt();
+    s.vaAt = vaAt.toInt();
+    c10::IValue m, wd;
+    if (a.try_read("enasMomentum", m) && a.try_read("enasWeightDecay", wd)) {
+      s.enasMomentum = m.toDouble();
+      s.enasWeightDecay = wd.toDouble();
+      std::vector<torch::Tensor> params = w;
+      s.enasOpt = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(0.01).momentum(s.enasMomentum).nesterov(s.enasMomentum > 0).weight_decay(s.enasWeightDecay));
+      torch::serialize::InputArchive o;
+      a.read("enasOpt", o);
+      s.enasOpt->load(o);
+    } else {
+      s.enasOpt.reset();
+    }
+  } catch (const GraphError& e) {
+    throw codedError(env, "graph", e.what());
+  } catch (const c10::Error& e) {
+    throw codedError(env, "graph", "the checkpoint " + path + " is damaged: " + e.what_without_backtrace());
+  }
+  return Napi::String::New(env, meta.toStringRef());
 }
 
 Napi::Value Nb201OneShot::ParamCount(const Napi::CallbackInfo& info) {

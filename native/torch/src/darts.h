@@ -84,6 +84,8 @@ class Nb201OneShot : public Napi::ObjectWrap<Nb201OneShot> {
   Napi::Value TrainSampled(const Napi::CallbackInfo& info);
   Napi::Value EvalSampled(const Napi::CallbackInfo& info);
   Napi::Value Alpha(const Napi::CallbackInfo& info);
+  Napi::Value SaveState(const Napi::CallbackInfo& info);
+  Napi::Value LoadState(const Napi::CallbackInfo& info);
   Napi::Value ParamCount(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
