@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Cancelled, errorMessage } from '../../../shared/errors.js';
-import { CancellationTokenSource } from '../../core/cancellation.js';
+import { CancellationTokenSource, type CancellationToken } from '../../core/cancellation.js';
 import { softmax, type Alpha } from '../../core/one-shot/nb201-alpha.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
 import {
   oneShotSplits, recordOneShotRun, runDarts, runEnas,
-  type DartsRunResult, type EnasRunResult, type NetworkOptions,
+  type DartsEpoch, type DartsRunResult, type EnasEpoch, type EnasRunResult, type NetworkOptions,
 } from '../../services/train/nb201-one-shot.js';
 import { flag, formatDuration, num, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, dbPath, openStore } from '../common.js';
@@ -111,7 +111,7 @@ function common(p: Parsed, io: CliIO): Common {
   };
 }
 
-/** Ctrl-C cancels the run (nothing is stored); a second one quits. */
+/** Ctrl-C cancels the run (the last finished epoch's checkpoint stays, see onStopped); a second one quits. */
 function interruptible<T>(io: CliIO, what: string, f: (cts: CancellationTokenSource) => Promise<T>): Promise<T> {
   const cts = new CancellationTokenSource();
   let interrupts = 0;
@@ -216,6 +216,37 @@ function onStopped(io: CliIO, p: Parsed, kind: 'darts' | 'enas', c: { checkpoint
   else io.err(`the checkpoint of epoch ${done}/${epochs} stays at ${c.checkpoint}\n`);
 }
 
+/**
+ * Runs a DARTS or ENAS search under Ctrl-C with one progress line per epoch; the epochs a resumed run
+ * replays from its checkpoint are not printed again, the first new one says where it resumed. Stopped
+ * or failed, the checkpoint is handled by onStopped (a resumed run's is never removed by a failure).
+ * Returns undefined when stopped by Ctrl-C.
+ */
+async function runEpochs<E extends { readonly epoch: number; readonly resumed?: boolean }, R>(
+  io: CliIO, p: Parsed, kind: 'darts' | 'enas', ck: { checkpoint: string; resuming: boolean }, epochs: number,
+  run: (onEpoch: (e: E) => void, token: CancellationToken) => Promise<R>, detail: (e: E) => string,
+): Promise<{ result: R } | undefined> {
+  const line = progress(io, kind, epochs);
+  let done = 0;
+  let resumedAt = 0;
+  try {
+    const result = await interruptible(io, kind === 'darts' ? 'DARTS' : 'ENAS', (cts) => run((e) => {
+      done = e.epoch;
+      if (e.resumed) {
+        resumedAt = e.epoch;
+        return;
+      }
+      if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`${kind}: resumed after epoch ${resumedAt}/${epochs} from the checkpoint\n`);
+      line(e.epoch, detail(e), resumedAt);
+    }, cts.token));
+    return { result };
+  } catch (e) {
+    onStopped(io, p, kind, ck, done, epochs, e instanceof Cancelled);
+    if (e instanceof Cancelled) return undefined;
+    throw e;
+  }
+}
+
 function removeCheckpoint(checkpoint: string): void {
   rmSync(checkpoint, { force: true });
   rmSync(infoPath(checkpoint), { force: true });
@@ -238,27 +269,12 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
   const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
   if (!ck.resuming) writeResumeInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
-  const line = progress(io, 'darts', c.epochs);
-  let done = 0;
-  let resumedAt = 0;
   const options = { order, guard, epochs: c.epochs, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
-  let r: DartsRunResult;
-  try {
-    r = await interruptible(io, 'DARTS', (cts) => runDarts(data, { order, guard, epochs: c.epochs, seed: c.seed, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, (e) => {
-      done = e.epoch;
-      if (e.resumed) {
-        resumedAt = e.epoch;
-        return;
-      }
-      if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`darts: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
-      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`, resumedAt);
-    }, cts.token));
-  } catch (e) {
-    // A resumed run's checkpoint is never removed by a failure.
-    onStopped(io, p, 'darts', ck, done, c.epochs, e instanceof Cancelled);
-    if (e instanceof Cancelled) return 130;
-    throw e;
-  }
+  const run = await runEpochs(io, p, 'darts', ck, c.epochs,
+    (onEpoch, token) => runDarts(data, { order, guard, epochs: c.epochs, seed: c.seed, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, onEpoch, token),
+    (e: DartsEpoch) => `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`);
+  if (!run) return 130;
+  const r: DartsRunResult = run.result;
   const id = store(io, p, c, 'darts', options, r);
   removeCheckpoint(checkpoint);
   if (flag(p, 'json')) {
@@ -291,26 +307,12 @@ export async function enasCommand(argv: readonly string[], io: CliIO): Promise<n
   const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
   if (!ck.resuming) writeResumeInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
-  const line = progress(io, 'enas', c.epochs);
-  let done = 0;
-  let resumedAt = 0;
   const options = { epochs: c.epochs, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
-  let r: EnasRunResult;
-  try {
-    r = await interruptible(io, 'ENAS', (cts) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, (e) => {
-      done = e.epoch;
-      if (e.resumed) {
-        resumedAt = e.epoch;
-        return;
-      }
-      if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`enas: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
-      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`, resumedAt);
-    }, cts.token));
-  } catch (e) {
-    onStopped(io, p, 'enas', ck, done, c.epochs, e instanceof Cancelled);
-    if (e instanceof Cancelled) return 130;
-    throw e;
-  }
+  const run = await runEpochs(io, p, 'enas', ck, c.epochs,
+    (onEpoch, token) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, onEpoch, token),
+    (e: EnasEpoch) => `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`);
+  if (!run) return 130;
+  const r: EnasRunResult = run.result;
   const id = store(io, p, c, 'enas', options, r);
   removeCheckpoint(checkpoint);
   if (flag(p, 'json')) {
