@@ -33,11 +33,15 @@ describe.skipIf(skip !== undefined)('a search run by the CLI, in the workbench',
     for (let i = 0; i < 200; i++) {
       await sleep(100);
       if (!existsSync(db)) continue;
-      const s = SqliteStore.open(db, { readonly: true });
+      // The file exists a moment before the CLI has created its tables: not ready yet, look again.
+      let s: SqliteStore | undefined;
       try {
+        s = SqliteStore.open(db, { readonly: true });
         if (s.getStudy('1') && s.countTrials('1', ['complete']) > 2) break;
+      } catch (e) {
+        if (!/no such table/.test(String(e))) throw e;
       } finally {
-        s.close();
+        s?.close();
       }
     }
     ({ child: serve, url } = await startServe(db));
