@@ -43,3 +43,25 @@ export function json<T = Record<string, unknown>>(r: CliResult): T {
     throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
 }
+
+/** Starts `args`, sends SIGINT once stderr shows `when`; the exit code and stderr (the child is killed in any case). */
+export async function interrupted(args: readonly string[], db: string, when: RegExp): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let sent = false;
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (!sent && when.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    return { code, stderr };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}

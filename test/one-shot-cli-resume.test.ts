@@ -1,38 +1,15 @@
 // `frontier darts` checkpoints every epoch; Ctrl-C keeps the checkpoint and `frontier darts --resume`
 // continues it: the real binary, the real libtorch engine, the built-in Fashion-MNIST, a SQLite file.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, json, ROOT, tempDir } from './cli-helpers.js';
+import { cli, interrupted, json, tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
 
 const loaded = loadTorch();
 const skip = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
 const RUN = ['darts', '--epochs', '8', '--train', '256', '--val', '128', '--channels', '4', '--seed', '3'];
-
-/** Starts `args`, sends SIGINT once stderr shows `when`; the exit code and stderr (the child is killed in any case). */
-async function interrupted(args: string[], db: string, when: RegExp): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let sent = false;
-  try {
-    const code = await new Promise<number | null>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (!sent && when.test(stderr)) {
-          sent = true;
-          child.kill('SIGINT');
-        }
-      });
-      child.on('exit', (c) => resolve(c));
-    });
-    return { code, stderr };
-  } finally {
-    child.kill('SIGKILL');
-  }
-}
 
 interface DartsDoc {
   study: string | null;
@@ -46,33 +23,16 @@ describe.skipIf(skip)('frontier darts --resume', () => {
   it('Ctrl-C after an epoch keeps its checkpoint; --resume ends as the run never stopped, then removes it', async () => {
     const whole = json<DartsDoc>(cli([...RUN, '--json'], { db: join(tempDir(), 'a.db') }));
     const db = join(tempDir(), 'f.db');
-    const child = spawn(process.execPath, [BIN, ...RUN], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let sent = false;
-    let checkpoint: string;
-    try {
-      const code = await new Promise<number | null>((resolve) => {
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-          if (!sent && /epoch 2\/8/.test(stderr)) {
-            sent = true;
-            child.kill('SIGINT');
-          }
-        });
-        child.on('exit', (c) => resolve(c));
-      });
-      expect(code, stderr).toBe(130);
-      const m = /DARTS stopped after epoch (\d)\/8: checkpoint kept at (\S+)\ncontinue with: frontier darts --resume (\S+)/.exec(stderr);
-      expect(m, stderr).not.toBeNull();
-      checkpoint = m?.[2] as string;
-      expect(m?.[3]).toBe(checkpoint);
-      expect(dirname(checkpoint)).toBe(join(dirname(db), 'darts'));
-      expect(existsSync(checkpoint)).toBe(true);
-      expect(existsSync(`${checkpoint}.json`)).toBe(true);
-      expect(cli(['runs', '--json'], { db }).stdout).not.toMatch(/darts/);
-    } finally {
-      child.kill('SIGKILL');
-    }
+    const { code, stderr } = await interrupted(RUN, db, /epoch 2\/8/);
+    expect(code, stderr).toBe(130);
+    const m = /DARTS stopped after epoch (\d)\/8: checkpoint kept at (\S+)\ncontinue with: frontier darts --resume (\S+)/.exec(stderr);
+    expect(m, stderr).not.toBeNull();
+    const checkpoint = m?.[2] as string;
+    expect(m?.[3]).toBe(checkpoint);
+    expect(dirname(checkpoint)).toBe(join(dirname(db), 'darts'));
+    expect(existsSync(checkpoint)).toBe(true);
+    expect(existsSync(`${checkpoint}.json`)).toBe(true);
+    expect(cli(['runs', '--json'], { db }).stdout).not.toMatch(/darts/);
 
     // Settings come from the checkpoint: none that shape the run may be given again.
     const clash = cli(['darts', '--resume', checkpoint, '--epochs', '3'], { db });

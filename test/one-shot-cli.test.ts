@@ -1,10 +1,9 @@
 // `frontier darts` and `frontier enas` end to end: the real binary, the real libtorch engine, the
 // built-in Fashion-MNIST, the shipped NAS-Bench-201 table, a SQLite file; tiny sizes.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, json, ROOT, tempDir } from './cli-helpers.js';
+import { cli, interrupted, json, ROOT, tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
 import { main } from '../main/cli/main.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
@@ -85,25 +84,9 @@ describe.skipIf(skip)('frontier darts / enas', () => {
 
   it('Ctrl-C stops a run: exit 130, no study stored, the checkpoint of its last epoch kept', async () => {
     const db = join(tempDir(), 'f.db');
-    const child = spawn(process.execPath, [BIN, 'darts', '--epochs', '10000', ...TINY], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let sent = false;
-    try {
-      const code = await new Promise<number | null>((resolve) => {
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-          if (!sent && /epoch 1\/10000/.test(stderr)) {
-            sent = true;
-            child.kill('SIGINT');
-          }
-        });
-        child.on('exit', (c) => resolve(c));
-      });
-      expect(code, stderr).toBe(130);
-      expect(stderr).toMatch(/DARTS stopped after epoch \d+\/10000: checkpoint kept at \S+\.ckpt\ncontinue with: frontier darts --resume /);
-      expect(cli(['runs', '--json'], { db }).stdout).not.toMatch(/darts/);
-    } finally {
-      child.kill('SIGKILL');
-    }
+    const { code, stderr } = await interrupted(['darts', '--epochs', '10000', ...TINY], db, /epoch 1\/10000/);
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/DARTS stopped after epoch \d+\/10000: checkpoint kept at \S+\.ckpt\ncontinue with: frontier darts --resume /);
+    expect(cli(['runs', '--json'], { db }).stdout).not.toMatch(/darts/);
   }, 120_000);
 });
