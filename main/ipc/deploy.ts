@@ -8,6 +8,7 @@ import type { Store } from '../core/store.js';
 import { listModelExports, modelExport } from '../services/export/model-exports.js';
 import { findChromium, writeStudyReport } from '../services/export/study-report.js';
 import { exportTrialModel, type ModelFormat } from '../services/export/trial-export.js';
+import { ensureInheritedWeights } from '../services/train/supernet-inherit.js';
 import type { ServiceSchemas } from './server.js';
 
 type DeployApi = NasApi['deploy'];
@@ -56,6 +57,7 @@ export class DeployService implements DeployApi {
     const rec = this.rec(id);
     const now = (this.opts.now ?? Date.now)();
     const out = path.join(this.dir('exports'), 'exports', `study${rec.id}`, `trial${number}-${stamp(now)}${EXT[format]}`);
+    await ensureInheritedWeights(this.store, rec.id, number, { now: () => now });
     const r = exportTrialModel(this.store, { studyId: rec.id, trial: number, format, out, now });
     return modelExport(r.artifact, r.graph);
   }

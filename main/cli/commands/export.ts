@@ -4,6 +4,7 @@ import { errorMessage } from '../../../shared/errors.js';
 import type { StudyRecord, TrialRecord } from '../../../shared/types/index.js';
 import { summarize } from '../../core/summary.js';
 import { exportTrialModel, MODEL_FORMATS, type ModelFormat } from '../../services/export/trial-export.js';
+import { ensureInheritedWeights } from '../../services/train/supernet-inherit.js';
 import { flag, parse, str } from '../args.js';
 import { DB_OPTION, openStore, requireStudy, studyJson } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -61,7 +62,7 @@ export async function exportCommand(argv: readonly string[], io: CliIO): Promise
     return 0;
   }
   const format = str(p, 'format');
-  if (str(p, 'trial') !== undefined || (MODEL_FORMATS as readonly string[]).includes(format ?? '')) return exportModel(p, io);
+  if (str(p, 'trial') !== undefined || (MODEL_FORMATS as readonly string[]).includes(format ?? '')) return await exportModel(p, io);
   for (const o of ['no-softmax', 'opset', 'input-layout']) {
     if (p.values[o] !== undefined) throw new UsageError(`export: --${o} is an option of model exports (--trial N --format onnx|tfjs|tflite)`);
   }
@@ -87,7 +88,7 @@ export async function exportCommand(argv: readonly string[], io: CliIO): Promise
   }
 }
 
-function exportModel(p: ReturnType<typeof parse>, io: CliIO): number {
+async function exportModel(p: ReturnType<typeof parse>, io: CliIO): Promise<number> {
   const format = str(p, 'format');
   if (!(MODEL_FORMATS as readonly string[]).includes(format ?? '')) throw new UsageError(`export: a trial exports as --format onnx, tfjs or tflite${format ? `, got '${format}'` : ''}`);
   const trialText = str(p, 'trial');
@@ -103,14 +104,17 @@ function exportModel(p: ReturnType<typeof parse>, io: CliIO): number {
   const store = openStore(io, str(p, 'db'));
   try {
     const rec = requireStudy(store, p.positionals[0], 'export');
+    // A supernet search's trial exports with the weights it inherits from the supernet.
+    await ensureInheritedWeights(store, rec.id, Number(trialText), { onCut: () => io.err(`cutting trial ${trialText}'s weights out of the supernet (BatchNorm recalibrated)…\n`) });
     const r = exportTrialModel(store, {
       studyId: rec.id, trial: Number(trialText), format: format as ModelFormat, out: resolve(io.cwd, out), softmax: !flag(p, 'no-softmax'),
       ...(opsetText ? { opset: Number(opsetText) as 10 | 13 } : {}), ...(layout ? { inputLayout: layout as 'nchw' | 'nhwc' } : {}),
     });
-    const w = r.artifact.settings?.weights as { valAccuracy?: number; testAccuracy?: number; epochs?: number; trainExamples?: number; source?: string; worker?: string } | undefined;
+    const w = r.artifact.settings?.weights as { valAccuracy?: number; testAccuracy?: number; epochs?: number; trainExamples?: number; source?: string; worker?: string; supernetSteps?: number } | undefined;
     io.out(`exported trial ${trialText} of study ${rec.id} (${r.artifact.settings?.architecture as string}) as ${format}: ${r.files.join(', ')}\n`);
     io.out(`${r.artifact.bytes} bytes, sha256 ${r.artifact.sha256}\n`);
-    if (w?.valAccuracy !== undefined) io.out(`weights: ${w.source === 'search' ? `trained by the search${w.worker ? ` on worker ${w.worker}` : ''},` : 'retrained'} ${w.epochs} epochs on ${w.trainExamples} images, val_accuracy ${w.valAccuracy.toFixed(4)}${w.testAccuracy !== undefined ? `, test_accuracy ${w.testAccuracy.toFixed(4)}` : ''}\n`);
+    if (w?.source === 'supernet' && w.valAccuracy !== undefined) io.out(`weights: inherited from the supernet (${w.supernetSteps} training steps, BatchNorm recalibrated), val_accuracy ${w.valAccuracy.toFixed(4)}\n`);
+    else if (w?.valAccuracy !== undefined) io.out(`weights: ${w.source === 'search' ? `trained by the search${w.worker ? ` on worker ${w.worker}` : ''},` : 'retrained'} ${w.epochs} epochs on ${w.trainExamples} images, val_accuracy ${w.valAccuracy.toFixed(4)}${w.testAccuracy !== undefined ? `, test_accuracy ${w.testAccuracy.toFixed(4)}` : ''}\n`);
     io.out(`\nload it:\n${r.snippet}\n`);
     return 0;
   } finally {
