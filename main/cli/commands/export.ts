@@ -17,7 +17,9 @@ CSV, or the whole study (settings, summary, trials) as JSON, to FILE or standard
 
 onnx, tfjs, tflite: the trained model of one trial, from the weights 'frontier retrain' keeps, or
 those a worker sent back for a trial it trained ('search --redis'); a search on this machine keeps
-each candidate's metrics, not its weights: retrain the trial first. The export is
+each candidate's metrics, not its weights: retrain the trial first. A trial of a supernet search
+('frontier supernet search') exports with the weights it inherits from the supernet (cut out after
+its BatchNorm statistics are recalibrated, and kept as the trial's weights). The export is
 recorded in the database (source trial, format, options, the weights it came from, SHA-256) and a
 snippet that loads it is printed.
   onnx     PATH is the .onnx file (opset 13, input 'input' float32 [N, C, H, W], output
