@@ -6,9 +6,13 @@ import { softmax, type Alpha } from '../../core/one-shot/nb201-alpha.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
 import {
-  oneShotSplits, recordOneShotRun, runDarts, runEnas,
-  type DartsEpoch, type DartsRunResult, type EnasEpoch, type EnasRunResult, type NetworkOptions,
+  oneShotSplits, runDarts, runEnas,
+  type DartsEpoch, type DartsRunResult, type EnasEpoch, type EnasRunResult, type ImageSplits, type NetworkOptions,
 } from '../../services/train/nb201-one-shot.js';
+import { isOneShotStrategy, OneShotStudyRecorder } from '../../services/train/one-shot-study.js';
+import { processLease } from '../../services/lease.js';
+import type { Store } from '../../core/store.js';
+import type { StudyRecord } from '../../../shared/types/index.js';
 import { flag, formatDuration, num, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, dbPath, openStore } from '../common.js';
 import { table } from '../format.js';
@@ -49,9 +53,11 @@ Options:
                            --name, --db, --json and --no-store may be given with it)
 ${COMMON_HELP}
 
-Every epoch writes a checkpoint (shared weights, alpha, both optimisers' states, the step and the
-sampler's RNG) to darts/ beside the database; Ctrl-C keeps it and prints the --resume line. A resumed
-run ends exactly as one never stopped. The checkpoint is removed once the run has ended.
+The study is stored as the run goes (each epoch's alpha, losses and collapse indicator), so the
+workbench shows it live. Every epoch writes a checkpoint (shared weights, alpha, both optimisers'
+states, the step and the sampler's RNG) to darts/ beside the database; Ctrl-C (or a kill) keeps it,
+and 'frontier resume <study>' continues the run, ending exactly as one never stopped. The checkpoint
+is removed once the run has ended.
 `;
 
 export const ENAS_HELP = `Usage: frontier enas [options]
@@ -68,9 +74,10 @@ Options:
                            --name, --db, --json and --no-store may be given with it)
 ${COMMON_HELP}
 
-Every epoch writes a checkpoint (shared weights, the weights' optimiser, the batch orders and RNG,
-the controller) to enas/ beside the database; Ctrl-C keeps it and prints the --resume line. A resumed
-run ends exactly as one never stopped. The checkpoint is removed once the run has ended.
+The study is stored as the run goes (each epoch's mean reward and controller probabilities). Every
+epoch writes a checkpoint (shared weights, the weights' optimiser, the batch orders and RNG, the
+controller) to enas/ beside the database; Ctrl-C (or a kill) keeps it, and 'frontier resume <study>'
+continues the run, ending exactly as one never stopped. The checkpoint is removed once the run has ended.
 `;
 
 const OPTIONS = {
@@ -152,15 +159,35 @@ function lookupLines(r: DartsRunResult | EnasRunResult): string {
   return `NAS-Bench-201 (200 epochs, mean over seeds): CIFAR-10 test ${r.nb201.c10_test.toFixed(2)}%, CIFAR-100 test ${r.nb201.c100_test.toFixed(2)}% (index ${r.nb201.index})\n`;
 }
 
-function store(io: CliIO, p: Parsed, c: Common, kind: 'darts' | 'enas', options: Record<string, unknown>, r: DartsRunResult | EnasRunResult): string | undefined {
+/** A run's checkpoint file, and whether the run resumes from it. */
+type Ck = { readonly checkpoint: string; readonly resuming: boolean };
+
+/** The run's study, stored as it runs (see one-shot-study.ts); a resumed run continues the study of its checkpoint. */
+interface Recording {
+  readonly store: Store;
+  readonly rec: OneShotStudyRecorder;
+}
+
+function startRecording(io: CliIO, p: Parsed, c: Common, kind: 'darts' | 'enas', options: Record<string, unknown>, ck: Ck): Recording | undefined {
   if (flag(p, 'no-store')) return undefined;
-  const s = openStore(io, str(p, 'db'));
+  const store = openStore(io, str(p, 'db'));
   try {
+    const mine = ck.resuming ? store.listStudies().find((r) => isOneShotStrategy(r.spec.strategy) && r.spec.strategyOptions?.checkpoint === ck.checkpoint) : undefined;
     const name = str(p, 'name');
-    return recordOneShotRun(s, { kind, seed: c.seed, data: c.data, options, ...(name !== undefined ? { name } : {}) }, r);
-  } finally {
-    s.close();
+    const rec = mine
+      ? OneShotStudyRecorder.reopen(store, mine)
+      : OneShotStudyRecorder.start(store, { kind, seed: c.seed, data: c.data, epochs: c.epochs, options, checkpoint: ck.checkpoint, ...(name !== undefined ? { name } : {}) });
+    return { store, rec };
+  } catch (e) {
+    store.close();
+    throw e;
   }
+}
+
+/** The study of a run stopped before its first epoch ended holds nothing: it goes. */
+function dropRecording(r: Recording): void {
+  r.rec.dispose();
+  r.store.deleteStudy(r.rec.id, Date.now(), processLease().policy);
 }
 
 /** What a DARTS or ENAS checkpoint's run was given, beside it as <checkpoint>.json. */
@@ -202,36 +229,56 @@ function checkpointOf(kind: 'darts' | 'enas', p: Parsed, io: CliIO, seed: () => 
   return { checkpoint: join(dirname(dbPath(io, str(p, 'db'))), kind, `${kind}-${stamp}-s${seed()}-${process.pid}.ckpt`), resuming: false };
 }
 
-/** Ctrl-C or a failure: the checkpoint of the last epoch stays (with how to continue); a fresh run stopped before its first epoch leaves nothing. */
-function onStopped(io: CliIO, p: Parsed, kind: 'darts' | 'enas', c: { checkpoint: string; resuming: boolean }, done: number, epochs: number, cancelled: boolean): void {
+/**
+ * Ctrl-C or a failure: the checkpoint of the last epoch stays (with how to continue) and the study is
+ * stopped (resumable) or failed; a fresh run stopped before its first epoch leaves nothing.
+ */
+function onStopped(io: CliIO, p: Parsed, kind: 'darts' | 'enas', c: Ck, done: number, epochs: number, error: unknown, r: Recording | undefined): void {
   const what = kind === 'darts' ? 'DARTS' : 'ENAS';
+  const cancelled = error instanceof Cancelled;
   const kept = existsSync(c.checkpoint) && (c.resuming || done > 0);
+  if (r && !cancelled) r.rec.failed(error);
   if (!kept) {
     if (!c.resuming) removeCheckpoint(c.checkpoint);
+    if (r && cancelled) {
+      if (c.resuming) r.rec.stopped();
+      else dropRecording(r);
+    }
     if (cancelled) io.err(`${what} stopped before its first epoch ended: nothing stored\n`);
     return;
   }
   const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
-  if (cancelled) io.err(`${what} stopped after epoch ${done}/${epochs}: checkpoint kept at ${c.checkpoint}\ncontinue with: frontier ${kind} --resume ${c.checkpoint}${db}\n`);
+  if (r && cancelled) r.rec.stopped();
+  const resume = r ? `frontier resume ${r.rec.id}${db} (or: frontier ${kind} --resume ${c.checkpoint}${db})` : `frontier ${kind} --resume ${c.checkpoint}${db}`;
+  if (cancelled) io.err(`${what} stopped after epoch ${done}/${epochs}: checkpoint kept at ${c.checkpoint}\ncontinue with: ${resume}\n`);
   else io.err(`the checkpoint of epoch ${done}/${epochs} stays at ${c.checkpoint}\n`);
 }
 
 /**
  * Runs a DARTS or ENAS search under Ctrl-C with one progress line per epoch; the epochs a resumed run
- * replays from its checkpoint are not printed again, the first new one says where it resumed. Stopped
- * or failed, the checkpoint is handled by onStopped (a resumed run's is never removed by a failure).
+ * replays from its checkpoint are not printed again, the first new one says where it resumed. Each
+ * epoch is written to the run's study as it ends. Stopped or failed, the checkpoint and the study are
+ * handled by onStopped (a resumed run's checkpoint is never removed by a failure).
  * Returns undefined when stopped by Ctrl-C.
  */
-async function runEpochs<E extends { readonly epoch: number; readonly resumed?: boolean }, R>(
-  io: CliIO, p: Parsed, kind: 'darts' | 'enas', ck: { checkpoint: string; resuming: boolean }, epochs: number,
+async function runEpochs<E extends DartsEpoch | EnasEpoch, R>(
+  io: CliIO, p: Parsed, kind: 'darts' | 'enas', ck: Ck, epochs: number, r: Recording | undefined,
   run: (onEpoch: (e: E) => void, token: CancellationToken) => Promise<R>, detail: (e: E) => string,
 ): Promise<{ result: R } | undefined> {
   const line = progress(io, kind, epochs);
   let done = 0;
   let resumedAt = 0;
+  // A write that failed (e.g. the study's lease was taken over) stops the run and is what it reports.
+  let lost: unknown;
   try {
     const result = await interruptible(io, kind === 'darts' ? 'DARTS' : 'ENAS', (cts) => run((e) => {
       done = e.epoch;
+      try {
+        r?.rec.epoch(e);
+      } catch (err) {
+        lost ??= err;
+        cts.cancel();
+      }
       if (e.resumed) {
         resumedAt = e.epoch;
         return;
@@ -239,11 +286,13 @@ async function runEpochs<E extends { readonly epoch: number; readonly resumed?: 
       if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`${kind}: resumed after epoch ${resumedAt}/${epochs} from the checkpoint\n`);
       line(e.epoch, detail(e), resumedAt);
     }, cts.token));
+    if (lost !== undefined) throw lost;
     return { result };
   } catch (e) {
-    onStopped(io, p, kind, ck, done, epochs, e instanceof Cancelled);
-    if (e instanceof Cancelled) return undefined;
-    throw e;
+    const why = lost ?? e;
+    onStopped(io, p, kind, ck, done, epochs, why, r);
+    if (why instanceof Cancelled) return undefined;
+    throw why;
   }
 }
 
@@ -270,12 +319,24 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
   if (!ck.resuming) writeResumeInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
   const options = { order, guard, epochs: c.epochs, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
-  const run = await runEpochs(io, p, 'darts', ck, c.epochs,
+  const rec = startRecording(io, p, c, 'darts', options, ck);
+  try {
+    return await dartsRun(io, p, ck, c, data, { order, guard, archLr }, rec);
+  } finally {
+    rec?.store.close();
+  }
+}
+
+async function dartsRun(io: CliIO, p: Parsed, ck: Ck, c: Common, data: ImageSplits, o: { order: 1 | 2; guard: boolean; archLr: number }, rec: Recording | undefined): Promise<number> {
+  const { checkpoint } = ck;
+  const { order, guard, archLr } = o;
+  const run = await runEpochs(io, p, 'darts', ck, c.epochs, rec,
     (onEpoch, token) => runDarts(data, { order, guard, epochs: c.epochs, seed: c.seed, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, onEpoch, token),
     (e: DartsEpoch) => `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`);
   if (!run) return 130;
   const r: DartsRunResult = run.result;
-  const id = store(io, p, c, 'darts', options, r);
+  rec?.rec.complete(r);
+  const id = rec?.rec.id;
   removeCheckpoint(checkpoint);
   if (flag(p, 'json')) {
     io.out(`${JSON.stringify({ study: id ?? null, ...r, alpha: r.alpha, epochs: r.epochs.map((e) => ({ ...e })) }, null, 2)}\n`);
@@ -308,12 +369,23 @@ export async function enasCommand(argv: readonly string[], io: CliIO): Promise<n
   if (!ck.resuming) writeResumeInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
   const options = { epochs: c.epochs, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
-  const run = await runEpochs(io, p, 'enas', ck, c.epochs,
+  const rec = startRecording(io, p, c, 'enas', options, ck);
+  try {
+    return await enasRun(io, p, ck, c, data, controllerSteps, rec);
+  } finally {
+    rec?.store.close();
+  }
+}
+
+async function enasRun(io: CliIO, p: Parsed, ck: Ck, c: Common, data: ImageSplits, controllerSteps: number, rec: Recording | undefined): Promise<number> {
+  const { checkpoint } = ck;
+  const run = await runEpochs(io, p, 'enas', ck, c.epochs, rec,
     (onEpoch, token) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, onEpoch, token),
     (e: EnasEpoch) => `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`);
   if (!run) return 130;
   const r: EnasRunResult = run.result;
-  const id = store(io, p, c, 'enas', options, r);
+  rec?.rec.complete(r);
+  const id = rec?.rec.id;
   removeCheckpoint(checkpoint);
   if (flag(p, 'json')) {
     io.out(`${JSON.stringify({ study: id ?? null, ...r }, null, 2)}\n`);
@@ -325,4 +397,16 @@ export async function enasCommand(argv: readonly string[], io: CliIO): Promise<n
   io.out(lookupLines(r));
   io.out(`${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'} in ${formatDuration(r.seconds * 1000)}${id ? `; stored as study ${id} (frontier show ${id})` : ''}\n`);
   return 0;
+}
+
+/**
+ * `frontier resume <id>` of a DARTS or ENAS study: continues its run from the checkpoint the study
+ * names (as `--resume FILE`), into the same study.
+ */
+export function resumeOneShotStudy(rec: StudyRecord, io: CliIO, o: { readonly db?: string; readonly json: boolean }): Promise<number> {
+  const kind = rec.spec.strategy === 'enas' ? 'enas' : 'darts';
+  const checkpoint = rec.spec.strategyOptions?.checkpoint;
+  if (typeof checkpoint !== 'string') throw new UsageError(`resume: study ${rec.id} was stored after its ${kind} run had ended: it has no checkpoint to continue from`);
+  if (!existsSync(checkpoint)) throw new UsageError(`resume: the checkpoint of study ${rec.id}, ${checkpoint}, is gone (deleted or moved): its ${kind} run cannot be continued`);
+  return (kind === 'darts' ? dartsCommand : enasCommand)(['--resume', checkpoint, ...(o.db !== undefined ? ['--db', o.db] : []), ...(o.json ? ['--json'] : [])], io);
 }

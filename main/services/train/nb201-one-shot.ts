@@ -5,17 +5,16 @@
  */
 import { existsSync } from 'node:fs';
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
-import type { CurvePoint, Sample } from '../../../shared/types/index.js';
+import type { Sample } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import {
   alphaFrom, collapseReport, discretise, EnasController, guardedCell, parameterFreeTrend,
   type Alpha, type CollapseReport, type EnasControllerState, type GuardDecision,
 } from '../../core/one-shot/nb201-alpha.js';
-import { NB201_EDGES, NB201_OPS, nb201ArchStr } from '../../core/spaces/nb201.js';
-import type { Store } from '../../core/store.js';
+import { nb201ArchStr } from '../../core/spaces/nb201.js';
 import { channelStats, normalise, splitDataset, type Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/builtin.js';
-import { loadCsv, NB201_TABLES, nb201EvaluatorSpec } from '../evaluators.js';
+import { loadCsv, NB201_TABLES } from '../evaluators.js';
 import { Nb201OneShotNet, type DartsEngineOptions, type OneShotExamples, type OneShotNetOptions } from './one-shot-engine.js';
 
 /** The NAS-Bench-201 results of one cell (200-epoch means over the benchmark's seeds, %). */
@@ -323,74 +322,4 @@ export async function runEnas(data: ImageSplits, o: EnasRunOptions, onEpoch: (e:
   } finally {
     net.dispose();
   }
-}
-
-/** What a stored one-shot run was given (kept in the study's strategyOptions). */
-export interface OneShotRunSettings {
-  readonly kind: 'darts' | 'enas';
-  readonly name?: string;
-  readonly seed: number;
-  readonly data: string;
-  readonly options: Record<string, unknown>;
-}
-
-/**
- * Stores a finished DARTS or ENAS run as a study of the nb201 space (strategy `darts` / `enas`):
- * one complete trial, the derived cell, with its looked-up NAS-Bench-201 accuracies (`c10_test`, the
- * objective, `c100_test`, …) and the search's own numbers, plus per-epoch curves (DARTS: every
- * alpha_<edge>_<op>, the mixed network's validation accuracy and the parameter-free weight; ENAS:
- * the mean reward and each p_<edge>_<op>). Browsable with show/export and the workbench; not
- * resumable (the run is stored once it has ended). Returns the study id.
- */
-export function recordOneShotRun(store: Store, s: OneShotRunSettings, r: DartsRunResult | EnasRunResult, now = Date.now()): string {
-  const darts = 'order' in r;
-  const rec = store.createStudy({
-    name: s.name ?? `${s.kind}${darts ? ` (order ${r.order})` : ''} on ${s.data}`,
-    space: 'nb201',
-    strategy: s.kind,
-    strategyOptions: { ...s.options, data: s.data },
-    objectives: [{ metric: 'c10_test', direction: 'max' }],
-    constraints: [],
-    report: ['c100_test', 'c10_valid', 'c100_valid', darts ? 'search_val_accuracy' : 'shared_val_accuracy', ...(darts ? ['parameter_free_share', 'parameter_free_trend'] : []), 'search_seconds'],
-    budget: { evals: 1 },
-    seed: s.seed,
-    evaluator: nb201EvaluatorSpec(),
-  }, now);
-  store.setStudyStatus(rec.id, 'running', now);
-  try {
-    const n = store.createTrial(rec.id, { key: r.archStr, sample: r.cell }, now);
-    const curve: CurvePoint[] = [];
-    const edges = NB201_EDGES.map(([to, from]) => `${to}<-${from}`);
-    if (darts) {
-      for (const e of r.epochs) {
-        curve.push({ step: e.epoch, metric: 'search_val_accuracy', value: e.valAccuracy }, { step: e.epoch, metric: 'train_loss', value: e.trainLoss }, { step: e.epoch, metric: 'parameter_free_weight', value: e.collapse.parameterFreeWeight });
-        e.alpha.forEach((row, i) => row.forEach((v, k) => curve.push({ step: e.epoch, metric: `alpha_${edges[i]}_${NB201_OPS[k]}`, value: v })));
-      }
-    } else {
-      for (const e of r.epochs) {
-        curve.push({ step: e.epoch, metric: 'mean_reward', value: e.meanReward }, { step: e.epoch, metric: 'train_loss', value: e.trainLoss });
-        e.probabilities.forEach((row, i) => row.forEach((v, k) => curve.push({ step: e.epoch, metric: `p_${edges[i]}_${NB201_OPS[k]}`, value: v })));
-      }
-    }
-    store.appendCurve(rec.id, n, curve);
-    const metrics: Record<string, number> = {
-      c10_test: r.nb201.c10_test, c100_test: r.nb201.c100_test, c10_valid: r.nb201.c10_valid, c100_valid: r.nb201.c100_valid, search_seconds: r.seconds,
-      ...(darts
-        ? { search_val_accuracy: r.epochs.at(-1)?.valAccuracy ?? NaN, parameter_free_share: r.collapse.parameterFreeShare, parameter_free_trend: r.parameterFreeTrend }
-        : { shared_val_accuracy: r.sharedAccuracy }),
-    };
-    const table = 'NAS-Bench-201 table (CIFAR, 200 epochs)';
-    const searched = `${s.kind} on ${s.data}`;
-    const fidelity = Object.fromEntries(Object.keys(metrics).map((k) => [k, k.startsWith('c10') || k.startsWith('c100') ? table : searched]));
-    const finishedAt = now + Math.round(r.seconds * 1000);
-    store.finishTrial(rec.id, n, { state: 'complete', metrics, fidelity, cost: r.seconds, finishedAt }, {
-      progress: { evals: 1, failed: 0, rejected: 0, costSeconds: r.seconds, wallMs: Math.round(r.seconds * 1000) },
-      strategyState: darts ? { alpha: r.alpha, guard: r.guard ?? null, unguardedCell: r.unguardedCell } : { probabilities: r.probabilities },
-    });
-    store.setStudyStatus(rec.id, 'complete', finishedAt);
-  } catch (e) {
-    store.setStudyStatus(rec.id, 'failed', Date.now(), errorMessage(e));
-    throw e;
-  }
-  return rec.id;
 }
