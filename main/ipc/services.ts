@@ -231,6 +231,8 @@ export class StudyService implements StudyApi {
     if (this.runner.isActive(id)) return;
     this.refuseIfElsewhere(id);
     if (rec.status === 'complete' || rec.status === 'failed') throw new NasError('store-conflict', `study ${id} is ${rec.status} and cannot be resumed`);
+    // A DARTS/ENAS run continues from its checkpoint in the CLI, not as a search of this runner.
+    if (rec.spec.strategy === 'darts' || rec.spec.strategy === 'enas') throw new NasError('invalid-input', `study ${id} is a ${rec.spec.strategy} run: continue it with 'frontier resume ${id}'`);
     this.runner.start(id);
   }
 
