@@ -16,6 +16,8 @@ import { createInsightsSlice, type InsightsActions } from './insights/action.js'
 import type { InsightsState } from './insights/initialState.js';
 import { createLiveSlice, type LiveActions } from './live/action.js';
 import type { LiveState } from './live/initialState.js';
+import { createOneShotSlice, type OneShotActions } from './oneShot/action.js';
+import type { OneShotState } from './oneShot/initialState.js';
 import { createStudiesSlice, type StudiesActions } from './studies/action.js';
 import type { StudiesState } from './studies/initialState.js';
 import { applyProgress, applyStatus } from './studies/reducer.js';
@@ -28,7 +30,7 @@ import type { WorkersSliceState } from './workers/initialState.js';
 
 export type NasStore = UiState & UiActions & StudiesState & StudiesActions & LiveState & LiveActions & FormState & FormActions &
   TrialState & TrialActions & CompareState & CompareActions & DevicesState & DevicesActions & InsightsState & InsightsActions &
-  WorkersSliceState & WorkersActions & DeployState & DeployActions;
+  WorkersSliceState & WorkersActions & DeployState & DeployActions & OneShotState & OneShotActions;
 
 export const useNas = create<NasStore>()((...a) => ({
   ...createUiSlice(...a),
@@ -41,6 +43,7 @@ export const useNas = create<NasStore>()((...a) => ({
   ...createInsightsSlice(...a),
   ...createWorkersSlice(...a),
   ...createDeploySlice(...a),
+  ...createOneShotSlice(...a),
 }));
 
 /** Routes main's events into the store; returns the unsubscribe function. */

@@ -1,0 +1,14 @@
+import type { NasStore } from '../index.js';
+import { archWeights, type ArchWeights } from './reducer.js';
+
+let memo: { curve: unknown; kind: string; out: ArchWeights } | undefined;
+
+export const oneShotSelectors = {
+  /** The open study's architecture weights over epochs (memoised on the curve), or null for a search of another kind. */
+  weights(s: NasStore): ArchWeights | null {
+    const strategy = s.detail?.strategy;
+    if (strategy !== 'darts' && strategy !== 'enas') return null;
+    if (memo?.curve !== s.oneShotCurve || memo.kind !== strategy) memo = { curve: s.oneShotCurve, kind: strategy, out: archWeights(s.oneShotCurve, strategy) };
+    return memo.out;
+  },
+};
