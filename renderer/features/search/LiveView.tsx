@@ -7,6 +7,7 @@ import { ScatterCanvas } from '../charts/ScatterCanvas.js';
 import { fmt, PALETTE } from '../common/format.js';
 import { Empty, ErrorNote, Panel, ProgressBar, StatusBadge, WhenVisible } from '../common/widgets.js';
 import { TrialsTable } from './TrialsTable.js';
+import { OneShotPanels } from './OneShotPanels.js';
 import { ParallelCoords, type PcColumn } from '../charts/ParallelCoords.js';
 import { SlicePlot } from '../results/SlicePlot.js';
 import { TrialFilters } from '../results/TrialFilters.js';
@@ -84,7 +85,9 @@ export function LiveView({ id }: { id: StudyId }) {
   const budgetText = [budget.evals ? `${detail.progress.evals.toLocaleString('en-US')} / ${budget.evals.toLocaleString('en-US')} evaluations` : `${detail.progress.evals.toLocaleString('en-US')} evaluations`, budget.seconds ? `${fmt(detail.progress.costSeconds)} / ${fmt(budget.seconds)} simulated s` : null, budget.wallMs ? `${fmt(detail.progress.wallMs / 1000)} / ${fmt(budget.wallMs / 1000)} wall s` : null].filter(Boolean).join(' · ');
   const canStop = detail.active;
   // A search another process runs (its lease is live) can be watched here, not resumed.
-  const canResume = !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
+  // A DARTS/ENAS run continues from its checkpoint with `frontier resume` (OneShotPanels says so).
+  const oneShot = detail.strategy === 'darts' || detail.strategy === 'enas';
+  const canResume = !oneShot && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
 
   return (
     <div className="screen" data-screen="live">
@@ -137,6 +140,7 @@ export function LiveView({ id }: { id: StudyId }) {
         </div>
       </div>
       <div className="panels">
+        {oneShot ? <OneShotPanels id={id} /> : null}
         <Panel
           title={frontAxes ? 'Pareto front' : 'Trials'}
           className="wide"

@@ -1,0 +1,115 @@
+/**
+ * A DARTS study in the workbench (`frontier serve` in Debian Chromium): the architecture-weights
+ * heat map shows the store's softmax(alpha) per edge and operation, moves on when another process
+ * writes a new epoch, and once the run ends shows the derived cell with its NAS-Bench-201 lookup.
+ * The run is written by this test process through the same recorder `frontier darts` uses, so
+ * its values are known here. Screenshots in test-artifacts/one-shot-*.png.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CollapseReport } from '../../main/core/one-shot/nb201-alpha.js';
+import { SqliteStore } from '../../main/services/sqlite-store.js';
+import type { DartsEpoch, DartsRunResult } from '../../main/services/train/nb201-one-shot.js';
+import { OneShotStudyRecorder } from '../../main/services/train/one-shot-study.js';
+import { tempDir } from '../cli-helpers.js';
+import { startServe, stopServe } from '../serve-helpers.js';
+import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+
+const skip = browserSkipReason();
+if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 200 });
+
+const EDGES = ['1<-0', '2<-0', '2<-1', '3<-0', '3<-1', '3<-2'];
+const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
+/** Epoch n's alpha: edge e favours operation (e + n) % 5 more and more. */
+const alpha = (n: number) => EDGES.map((_, e) => OPS.map((_, k) => (k === (e + n) % 5 ? 0.4 * n : 0.05 * k)));
+const softmax = (row: number[]) => {
+  const ex = row.map(Math.exp);
+  const s = ex.reduce((a, b) => a + b, 0);
+  return ex.map((v) => v / s);
+};
+const collapse = { parameterFreeEdges: 2, skipEdges: 1, parameterFreeWeight: 0.42, parameterFreeShare: 2 / 6, collapsed: false } as CollapseReport;
+const epoch = (n: number): DartsEpoch => ({ epoch: n, trainLoss: 2.3 - 0.2 * n, valLoss: 2.4 - 0.2 * n, valAccuracy: 0.1 * n, seconds: 1, alpha: alpha(n), collapse });
+
+describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
+  let serve: ChildProcess | undefined;
+  let url: URL;
+  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
+  let page: Page;
+  let store: SqliteStore | undefined;
+  let rec: OneShotStudyRecorder | undefined;
+  const db = join(tempDir('frontier-e2e-darts-'), 'f.db');
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    store = SqliteStore.open(db);
+    rec = OneShotStudyRecorder.start(store, { kind: 'darts', seed: 0, data: 'builtin:fashion-mnist', epochs: 6, options: { order: 1 }, checkpoint: '/nowhere/darts.ckpt' });
+    for (const n of [1, 2, 3]) rec.epoch(epoch(n));
+    // Study 2: a run stopped (Ctrl-C) after 2 epochs.
+    const stopped = OneShotStudyRecorder.start(store, { kind: 'darts', seed: 1, data: 'builtin:fashion-mnist', epochs: 6, options: { order: 2 }, checkpoint: '/nowhere/darts2.ckpt' });
+    for (const n of [1, 2]) stopped.epoch(epoch(n));
+    stopped.stopped();
+    ({ child: serve, url } = await startServe(db));
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    rec?.dispose();
+    store?.close();
+    await browser?.close();
+    if (serve) await stopServe(serve);
+  });
+
+  const cell = (edge: string, op: string) => page.locator(`[data-testid="arch-weights"] tr[data-edge="${edge}"] td[data-op="${op}"]`);
+
+  it('shows softmax(alpha) per edge from the store, follows a new epoch, then the derived cell and its lookup', async () => {
+    await page.goto(`${url.href}#/study/1`);
+    await poll(() => page.locator('.toolbar .badge').textContent()).toBe('running elsewhere');
+    await poll(() => page.locator('[data-testid="weights-epoch"]').textContent()).toBe('3');
+    expect(await page.locator('[data-testid="arch-weights"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-edge')))).toEqual(EDGES);
+    for (const [e, edge] of EDGES.entries()) {
+      const w = softmax(alpha(3)[e] as number[]);
+      for (const [k, op] of OPS.entries()) expect(await cell(edge, op).textContent()).toBe((w[k] as number).toFixed(3));
+      // The outlined operation: the strongest, 'none' excluded.
+      const best = OPS.map((_, k) => k).filter((k) => k > 0).sort((a, b) => (w[b] as number) - (w[a] as number))[0] as number;
+      expect(await cell(edge, OPS[best] as string).getAttribute('data-chosen')).toBe('true');
+    }
+    expect(await page.locator('[data-edge-chart]').count()).toBe(6);
+    expect(await page.locator('[data-testid="collapse"]').textContent()).toMatch(/Collapse indicator: 2\/6 edges take a parameter-free operation \(their weight 0\.42\)/);
+    await page.screenshot({ path: artifact('one-shot-01-darts-live.png'), fullPage: true });
+
+    // Another epoch written by the run: the view moves on to it without a reload.
+    rec!.epoch(epoch(4));
+    await poll(() => page.locator('[data-testid="weights-epoch"]').textContent()).toBe('4');
+    const w4 = softmax(alpha(4)[5] as number[]);
+    expect(await cell('3<-2', 'nor_conv_1x1').textContent()).toBe((w4[2] as number).toFixed(3));
+    // The slider goes back to an earlier epoch's weights.
+    await page.getByRole('slider', { name: 'Epoch' }).fill('0');
+    await poll(() => page.locator('[data-testid="weights-epoch"]').textContent()).toBe('1');
+    expect(await cell('1<-0', 'skip_connect').textContent()).toBe((softmax(alpha(1)[0] as number[])[1] as number).toFixed(3));
+
+    // The run ends: the derived cell and its NAS-Bench-201 accuracies.
+    const arch = '|skip_connect~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|';
+    const sample = [1, 2, 3, 4, 2, 3];
+    rec!.complete({
+      order: 1, epochs: [1, 2, 3, 4].map(epoch), alpha: alpha(4), cell: sample, archStr: arch, collapse, parameterFreeTrend: 0, unguardedCell: sample,
+      nb201: { index: 1234, c10_valid: 88.5, c10_test: 91.25, c100_valid: 66.5, c100_test: 67.75 }, seconds: 4, paramCount: 100,
+    } as unknown as DartsRunResult);
+    await poll(() => page.locator('[data-testid="derived-arch"]').textContent()).toBe(arch);
+    expect(await page.locator('[data-testid="nb201-lookup"] tr[data-metric="c10_test"] td').textContent()).toBe('91.25%');
+    expect(await page.locator('[data-testid="nb201-lookup"] tr[data-metric="c100_test"] td').textContent()).toBe('67.75%');
+    await page.getByRole('slider', { name: 'Epoch' }).fill('3');
+    await poll(() => page.locator('[data-testid="weights-epoch"]').textContent()).toBe('4');
+    await page.screenshot({ path: artifact('one-shot-02-darts-complete.png'), fullPage: true });
+  }, 90_000);
+
+  it('a stopped DARTS study says how to continue it, and offers no Resume of a search', async () => {
+    await page.goto(`${url.href}#/study/2`);
+    await poll(() => page.locator('[data-testid="one-shot-resume"]').textContent()).toBe('This DARTS run was stopped after epoch 2: continue it from its checkpoint with frontier resume 2.');
+    expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
+    expect(await page.locator('[data-testid="weights-epoch"]').textContent()).toBe('2');
+  }, 30_000);
+});
