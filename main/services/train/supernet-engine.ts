@@ -20,6 +20,7 @@ import { latencyMetric, type LatencyModel } from '../../core/latency/lookup-tabl
 import type { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { activeOf, supernetSpec, type SupernetSpec } from '../../core/supernet.js';
 import { MapWeights } from '../export/weights.js';
+import type { SupernetEngine } from './supernet-api.js';
 import { newNativeSupernet, toNasError, TorchModel, type NativeSupernet, type TorchExamples } from './torch-engine.js';
 import { DivergedError } from './trainer.js';
 
@@ -84,7 +85,7 @@ export interface SubnetScoreOptions {
 
 const labels = (y: ArrayLike<number>) => (y instanceof Int32Array ? y : Int32Array.from(y));
 
-export class Supernet {
+export class Supernet implements SupernetEngine {
   readonly spec: SupernetSpec;
   private readonly n: NativeSupernet;
   private readonly stemStride: number;
@@ -204,7 +205,7 @@ export interface SupernetEvaluatorOptions extends SubnetScoreOptions {
  */
 export class SupernetEvaluator implements Evaluator {
   constructor(
-    readonly supernet: Supernet,
+    readonly supernet: SupernetEngine,
     private readonly o: SupernetEvaluatorOptions = {},
   ) {}
 

@@ -24,7 +24,7 @@ import { chooseBackend, tf } from './backend.js';
 import type { EvaluatorContext } from './evaluator.js';
 import { buildModel } from './model.js';
 import { openSupernet, type SupernetEvaluatorSpec } from './supernet-study.js';
-import type { Supernet } from './supernet-engine.js';
+import type { SupernetEngine as Supernet } from './supernet-api.js';
 import { defaultTorchDevice, TorchModel } from './torch-engine.js';
 import { evaluateModel, trainModel, type TensorData, type TrainOptions, type TrainResult } from './trainer.js';
 import type { PreparedData } from './trial.js';

@@ -17,7 +17,9 @@ import { MobilenetSpace, type MobilenetOptions } from '../../core/spaces/mobilen
 import { DEFAULT_DATASET } from '../data/builtin.js';
 import { readLutFile } from '../devices/lut-evaluator.js';
 import { LATENCY_DEFAULTS } from './latency.js';
+import type { SupernetEngine } from './supernet-api.js';
 import { Supernet, SupernetEvaluator } from './supernet-engine.js';
+import { isTfjsCheckpoint, TfjsSupernet } from './supernet-tfjs.js';
 import { prepareData, type PreparedData } from './trial.js';
 
 /** What a supernet checkpoint was trained on (`<checkpoint>.json`). */
@@ -64,12 +66,13 @@ export function supernetData(meta: Pick<SupernetMeta, 'data' | 'cwd' | 'val' | '
   return prepareData({ ref: meta.data, val: meta.val, seed: meta.seed, cwd: meta.cwd, ...(meta.maxTrain !== undefined ? { maxTrain: meta.maxTrain } : {}) });
 }
 
-/** A supernet with the checkpoint's weights and its data loaded. */
-export function openSupernet(checkpoint: string, o: { threads?: number } = {}): { supernet: Supernet; meta: SupernetMeta; data: PreparedData } {
+/** A supernet with the checkpoint's weights and its data loaded, on the engine that wrote the checkpoint (libtorch, or the tfjs fallback). */
+export function openSupernet(checkpoint: string, o: { threads?: number } = {}): { supernet: SupernetEngine; meta: SupernetMeta; data: PreparedData } {
   const meta = readSupernetMeta(checkpoint);
   const space = new MobilenetSpace(meta.spaceOptions);
   const data = supernetData(meta);
-  const supernet = new Supernet(space, { input: meta.input, classes: meta.classes, stemStride: meta.stemStride, seed: meta.seed, device: 'cpu', threads: o.threads ?? 1 });
+  const options = { input: meta.input, classes: meta.classes, stemStride: meta.stemStride, seed: meta.seed };
+  const supernet: SupernetEngine = isTfjsCheckpoint(checkpoint) ? new TfjsSupernet(space, options) : new Supernet(space, { ...options, device: 'cpu', threads: o.threads ?? 1 });
   try {
     supernet.loadCheckpoint(checkpoint);
     supernet.setData(data.train, data.val);
@@ -98,7 +101,7 @@ class OwnedSupernetEvaluator implements Evaluator {
   private readonly inner: SupernetEvaluator;
 
   constructor(
-    private readonly supernet: Supernet,
+    private readonly supernet: SupernetEngine,
     latency: readonly LatencyModel[],
     private readonly local: boolean,
     calibrationBatches?: number,
