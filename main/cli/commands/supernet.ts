@@ -11,7 +11,9 @@ import { readLutFile } from '../../services/devices/lut-evaluator.js';
 import { lutPath } from '../../services/devices/profiler.js';
 import { exportTflite } from '../../services/export/tflite.js';
 import { createStudy } from '../../services/studies.js';
+import type { SupernetEngine } from '../../services/train/supernet-api.js';
 import { Supernet } from '../../services/train/supernet-engine.js';
+import { isTfjsCheckpoint, TfjsSupernet } from '../../services/train/supernet-tfjs.js';
 import { DEFAULT_SUPERNET_DATA, LOCAL_LATENCY, openSupernet, readSupernetMeta, supernetData, writeSupernetMeta, type SupernetEvaluatorSpec, type SupernetMeta } from '../../services/train/supernet-study.js';
 import { loadTorch } from '../../services/train/torch-engine.js';
 import { flag, formatDuration, list, num, parse, str, type Parsed } from '../args.js';
@@ -27,7 +29,8 @@ export const SUPERNET_HELP = `Usage: frontier supernet train [options]
 
 Once-for-all weight sharing over the mobilenet space: train one supernet (the largest network; every
 sub-network uses slices of its weights), then find the best sub-network for each phone under a
-latency target in seconds, without retraining. Needs the native libtorch engine.
+latency target in seconds, without retraining. Runs on the native libtorch engine, or on tfjs
+(slower, same supernet) where libtorch is missing or with --backend tfjs.
 
 supernet train: trains with the sandwich rule (the largest, the smallest and N random sub-networks
 per step, the others learning the largest's outputs: in-place distillation) and progressive shrinking
@@ -44,7 +47,9 @@ again resumes from the checkpoint.
   --sandwich N|uniform  random sub-networks per step besides largest and smallest (default 2);
                         uniform: one random sub-network per step
   --stem-stride 1|2     (default 2: quarter-size activations, fast on a CPU)
-  --threads N           intra-op threads (default: CPU cores, at most 4)
+  --backend torch|tfjs  the engine (default torch when built, else tfjs); a checkpoint resumes
+                        on the engine that wrote it (search reads either)
+  --threads N           intra-op threads of libtorch (default: CPU cores, at most 4)
   --seed N              (default 0)
   --out FILE            the checkpoint (default: supernets/mobilenet-s<seed>.ckpt beside the database);
                         <FILE>.json records what it was trained on
@@ -68,7 +73,7 @@ const OPTIONS = {
   ...DB_OPTION,
   data: { type: 'string' }, val: { type: 'string' }, 'max-train': { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' },
   lr: { type: 'string' }, optimizer: { type: 'string' }, sandwich: { type: 'string' }, 'stem-stride': { type: 'string' }, threads: { type: 'string' },
-  seed: { type: 'string' }, out: { type: 'string' }, 'latency-ms': { type: 'string' }, device: { type: 'string', multiple: true }, table: { type: 'string', multiple: true },
+  seed: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'latency-ms': { type: 'string' }, device: { type: 'string', multiple: true }, table: { type: 'string', multiple: true },
   supernet: { type: 'string' }, evals: { type: 'string' }, strategy: { type: 'string' }, export: { type: 'string' }, json: { type: 'boolean' },
 } as const;
 
@@ -102,8 +107,22 @@ function progressLine(io: CliIO, label: string): (done: number, total: number, d
   };
 }
 
+/** The engine of `supernet train`: --backend, else libtorch when it loads, else tfjs (said on stderr). */
+function trainBackend(p: Parsed, io: CliIO, out: string): 'torch' | 'tfjs' {
+  const b = str(p, 'backend');
+  if (b !== undefined && b !== 'torch' && b !== 'tfjs') throw new UsageError(`--backend must be torch or tfjs, got '${b}'`);
+  const written = existsSync(out) ? (isTfjsCheckpoint(out) ? 'tfjs' : 'torch') : undefined;
+  if (written && b && b !== written) throw new UsageError(`supernet train: ${out} was written by the ${written} engine, not ${b}; give --backend ${written} to resume it, or another --out`);
+  const want = b ?? written;
+  if (want === 'torch') requireTorch();
+  if (want) return want;
+  const t = loadTorch();
+  if (typeof t !== 'string') return 'torch';
+  io.err(`supernet: ${t}; training on tfjs instead (the same supernet, slower)\n`);
+  return 'tfjs';
+}
+
 async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
-  requireTorch();
   const seed = num(p, 'seed', { integer: true, min: 0 }) ?? 0;
   const data = str(p, 'data');
   const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? 10_000;
@@ -114,6 +133,7 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const stemStride = num(p, 'stem-stride', { integer: true, min: 1, max: 2 }) ?? 2;
   const steps = num(p, 'steps', { integer: true, min: 1 }) ?? 1500;
   const out = str(p, 'out') !== undefined ? path.resolve(io.cwd, str(p, 'out') as string) : defaultCheckpoint(io, p, seed);
+  const backend = trainBackend(p, io, out);
   const settings = {
     data: data === undefined ? DEFAULT_SUPERNET_DATA : data.startsWith('builtin:') ? data : path.resolve(io.cwd, data),
     cwd: io.cwd,
@@ -132,7 +152,7 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const input = prepared.train.shape;
   const classes = prepared.train.classes;
   const threads = num(p, 'threads', { integer: true, min: 1 }) ?? Math.min(4, availableParallelism());
-  const supernet = new Supernet(space, { input, classes, stemStride, seed, device: 'cpu', threads });
+  const supernet: SupernetEngine = backend === 'torch' ? new Supernet(space, { input, classes, stemStride, seed, device: 'cpu', threads }) : new TfjsSupernet(space, { input, classes, stemStride, seed });
   const cts = new CancellationTokenSource();
   const onSigint = () => {
     io.err('\nstopping: writing the checkpoint…\n');
@@ -146,7 +166,7 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
     supernet.setData(prepared.train, prepared.val);
     const before = existsSync(out) ? readSupernetMeta(out) : undefined;
     if (!before) writeSupernetMeta(out, meta(0, 0));
-    io.err(`${before ? `resuming the supernet at ${out} from its checkpoint` : `training a supernet of the mobilenet space (${supernet.paramCount()} weights) into ${out}`}: ${prepared.train.y.length} training images of ${settings.data}, ${input.join('×')}, ${classes} classes\n`);
+    io.err(`${before ? `resuming the supernet at ${out} from its checkpoint` : `training a supernet of the mobilenet space (${supernet.paramCount()} weights) into ${out}`} on ${backend}: ${prepared.train.y.length} training images of ${settings.data}, ${input.join('×')}, ${classes} classes\n`);
     const show = progressLine(io, 'supernet');
     const startedAt = Date.now();
     let startStep = -1;
@@ -203,12 +223,17 @@ function bestUnder(trials: readonly TrialRecord[], metric: string, ms: number): 
 }
 
 async function searchCommand(p: Parsed, io: CliIO): Promise<number> {
-  requireTorch();
   const ms = num(p, 'latency-ms', { min: 0 });
   if (ms === undefined) throw new UsageError(`supernet search: give the latency target --latency-ms X (see 'frontier supernet --help')`);
   const seed = num(p, 'seed', { integer: true, min: 0 }) ?? 0;
   const checkpoint = str(p, 'supernet') !== undefined ? path.resolve(io.cwd, str(p, 'supernet') as string) : defaultCheckpoint(io, p, seed);
   const meta = readSupernetMeta(checkpoint);
+  // A tfjs checkpoint is searched on tfjs; libtorch is needed for the native one, and to time sub-networks here (--device local).
+  if (!isTfjsCheckpoint(checkpoint)) requireTorch();
+  else if (list(p, 'device').includes('local')) {
+    const t = loadTorch();
+    if (typeof t === 'string') throw new NasError('device-unavailable', `supernet search: --device local times each sub-network with libtorch, which is not available (${t}); give a latency table instead (--device ID or --table FILE)`);
+  }
   const db = dbPath(io, str(p, 'db'));
   const devices: { id: string; table?: string }[] = [];
   for (const d of list(p, 'device')) {
