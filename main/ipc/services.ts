@@ -36,6 +36,7 @@ import { summarize } from '../core/summary.js';
 import { createEvaluator, loadCsv, NB201_OBJECTIVES, NB201_TABLES, nb201EvaluatorSpec, studyMetrics } from '../services/evaluators.js';
 import { createStudy } from '../services/studies.js';
 import { liveLease, processLease } from '../services/lease.js';
+import { interruptOneShotRun, isOneShotStrategy } from '../services/train/one-shot-study.js';
 import { studyBusy } from '../core/store-rules.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { check } from '../../shared/ipc/schema.js';
@@ -258,7 +259,9 @@ export class StudyService implements StudyApi {
   }
 
   async stop({ id }: { id: StudyId }): Promise<void> {
-    this.rec(id);
+    const rec = this.rec(id);
+    // A DARTS/ENAS run of the CLI on this machine: stopped as Ctrl-C stops it (checkpoint kept).
+    if (!this.runner.isActive(id) && isOneShotStrategy(rec.spec.strategy)) return interruptOneShotRun(this.store, id);
     await this.runner.stop(id);
   }
 

@@ -13,7 +13,9 @@ import type { CollapseReport } from '../../main/core/one-shot/nb201-alpha.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import type { DartsEpoch, DartsRunResult } from '../../main/services/train/nb201-one-shot.js';
 import { OneShotStudyRecorder } from '../../main/services/train/one-shot-study.js';
-import { tempDir } from '../cli-helpers.js';
+import { loadTorch } from '../../main/services/train/torch-engine.js';
+import { cliAsync, tempDir } from '../cli-helpers.js';
+import { missingPeer } from '../harness/peer.js';
 import { startServe, stopServe } from '../serve-helpers.js';
 import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
 
@@ -32,6 +34,9 @@ const softmax = (row: number[]) => {
 };
 const collapse = { parameterFreeEdges: 2, skipEdges: 1, parameterFreeWeight: 0.42, parameterFreeShare: 2 / 6, collapsed: false } as CollapseReport;
 const epoch = (n: number): DartsEpoch => ({ epoch: n, trainLoss: 2.3 - 0.2 * n, valLoss: 2.4 - 0.2 * n, valAccuracy: 0.1 * n, seconds: 1, alpha: alpha(n), collapse });
+
+const loaded = loadTorch();
+const noTorch = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
 
 describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
   let serve: ChildProcess | undefined;
@@ -112,4 +117,27 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
     expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
     expect(await page.locator('[data-testid="weights-epoch"]').textContent()).toBe('2');
   }, 30_000);
+
+  it.skipIf(noTorch)('a `frontier darts` run shows its epochs live, and Stop stops it as Ctrl-C does (study stopped, checkpoint kept)', async () => {
+    const run = cliAsync(['darts', '--epochs', '10000', '--train', '200', '--val', '100', '--channels', '4'], { db });
+    let stderr = '';
+    run.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => run.once('exit', (c) => r(c)));
+    try {
+      await poll(() => /epoch 1\/10000/.test(stderr)).toBe(true);
+      await page.goto(`${url.href}#/study/3`);
+      await poll(async () => Number(await page.locator('[data-testid="weights-epoch"]').textContent().catch(() => '0'))).toBeGreaterThanOrEqual(2);
+      expect(await page.locator('[data-testid="arch-weights"] tbody tr').count()).toBe(6);
+      await page.screenshot({ path: artifact('one-shot-03-cli-run-live.png'), fullPage: true });
+      await page.getByRole('button', { name: 'Stop' }).click();
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/DARTS stopped after epoch \d+\/10000: checkpoint kept at \S+\.ckpt\ncontinue with: frontier resume 3 /);
+      const done = Number(/DARTS stopped after epoch (\d+)/.exec(stderr)?.[1]);
+      await poll(() => page.locator('[data-testid="one-shot-resume"]').textContent()).toBe(`This DARTS run was stopped after epoch ${done}: continue it from its checkpoint with frontier resume 3.`);
+      expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+      await page.screenshot({ path: artifact('one-shot-04-cli-run-stopped.png'), fullPage: true });
+    } finally {
+      run.kill('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -14,12 +14,13 @@
  * - progress.evals counts the epochs done (budget.evals is the run's epochs), and
  *   strategyOptions.checkpoint names the run's checkpoint file, from which `frontier resume` continues.
  */
+import { hostname } from 'node:os';
 import { errorMessage, NasError } from '../../../shared/errors.js';
 import type { CurvePoint, StudyProgress, StudyRecord } from '../../../shared/types/index.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
 import type { Store } from '../../core/store.js';
 import { nb201EvaluatorSpec } from '../evaluators.js';
-import { processLease } from '../lease.js';
+import { liveLease, processLease } from '../lease.js';
 import type { DartsEpoch, DartsRunResult, EnasEpoch, EnasRunResult } from './nb201-one-shot.js';
 
 /** What a stored one-shot run was given (kept in the study's strategyOptions). */
@@ -205,5 +206,22 @@ export class OneShotStudyRecorder {
     } catch {
       // The store is gone: the lease goes stale and the next run takes it over.
     }
+  }
+}
+
+/**
+ * Stops the DARTS/ENAS run another process on this machine runs (`frontier darts|enas`, which holds
+ * the study's lease) as Ctrl-C does: SIGINT, after which it ends the epoch under way, keeps its
+ * checkpoint and leaves the study stopped (resumable). Returns at once; nothing when no live
+ * process runs the study. A run on another host is refused with where to stop it.
+ */
+export function interruptOneShotRun(store: Store, id: string): void {
+  const l = liveLease(store, id);
+  if (!l) return;
+  if (l.host !== hostname() || l.pid === process.pid) throw new NasError('invalid-input', `study ${id} is run by process ${l.pid} on ${l.host}: stop it there`);
+  try {
+    process.kill(l.pid, 'SIGINT');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw new NasError('invalid-input', `cannot stop process ${l.pid}, which runs study ${id}: ${errorMessage(e)}`);
   }
 }

@@ -83,10 +83,11 @@ export function LiveView({ id }: { id: StudyId }) {
   const metrics = Object.keys(points.metrics);
   const budget = detail.budget;
   const budgetText = [budget.evals ? `${detail.progress.evals.toLocaleString('en-US')} / ${budget.evals.toLocaleString('en-US')} evaluations` : `${detail.progress.evals.toLocaleString('en-US')} evaluations`, budget.seconds ? `${fmt(detail.progress.costSeconds)} / ${fmt(budget.seconds)} simulated s` : null, budget.wallMs ? `${fmt(detail.progress.wallMs / 1000)} / ${fmt(budget.wallMs / 1000)} wall s` : null].filter(Boolean).join(' · ');
-  const canStop = detail.active;
   // A search another process runs (its lease is live) can be watched here, not resumed.
   // A DARTS/ENAS run continues from its checkpoint with `frontier resume` (OneShotPanels says so).
   const oneShot = detail.strategy === 'darts' || detail.strategy === 'enas';
+  // …and the CLI's run of it on this machine is stopped from here as Ctrl-C stops it.
+  const canStop = detail.active || (oneShot && !!detail.runningElsewhere);
   const canResume = !oneShot && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
 
   return (
