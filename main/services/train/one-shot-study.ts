@@ -16,11 +16,12 @@
  */
 import { hostname } from 'node:os';
 import { errorMessage, NasError } from '../../../shared/errors.js';
-import type { CurvePoint, StudyProgress, StudyRecord } from '../../../shared/types/index.js';
+import type { CurvePoint, StudyRecord } from '../../../shared/types/index.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
 import type { Store } from '../../core/store.js';
 import { nb201EvaluatorSpec } from '../evaluators.js';
-import { liveLease, processLease } from '../lease.js';
+import { liveLease } from '../lease.js';
+import { StudyHold } from './study-hold.js';
 import type { DartsEpoch, DartsRunResult, EnasEpoch, EnasRunResult } from './nb201-one-shot.js';
 
 /** What a stored one-shot run was given (kept in the study's strategyOptions). */
@@ -64,28 +65,15 @@ export function epochPoints(e: DartsEpoch | EnasEpoch): CurvePoint[] {
  * the wall time); a lost lease makes the next write throw StudyBusy.
  */
 export class OneShotStudyRecorder {
-  private readonly timer: ReturnType<typeof setInterval>;
-  private released = false;
-  private readonly started = Date.now();
-
   private constructor(
     private readonly store: Store,
-    readonly id: string,
-    private readonly owner: string,
+    private readonly hold: StudyHold,
     /** The last epoch in the search trial's curve. */
     private lastEpoch: number,
-    private progress: StudyProgress,
-    heartbeatMs: number,
-  ) {
-    this.timer = setInterval(() => {
-      try {
-        this.store.renewLease(this.id, this.owner, Date.now());
-        this.store.updateProgress(this.id, this.current());
-      } catch {
-        // A busy database: the next beat tries again; a lost lease: the next write says so.
-      }
-    }, heartbeatMs);
-    this.timer.unref?.();
+  ) {}
+
+  get id(): string {
+    return this.hold.id;
   }
 
   /** A new study (status running) with its search trial, under this process's lease. */
@@ -104,10 +92,10 @@ export class OneShotStudyRecorder {
       seed: s.seed,
       evaluator: nb201EvaluatorSpec(),
     }, now);
-    const owner = OneShotStudyRecorder.lease(store, rec.id, now);
+    const hold = StudyHold.take(store, rec.id, rec.progress, now);
     store.setStudyStatus(rec.id, 'running', now);
     store.createTrial(rec.id, { key: `${s.kind} search`, sample: [] }, now);
-    return new OneShotStudyRecorder(store, rec.id, owner, 0, rec.progress, processLease().heartbeatMs);
+    return new OneShotStudyRecorder(store, hold, 0);
   }
 
   /**
@@ -119,26 +107,15 @@ export class OneShotStudyRecorder {
     if (rec.status === 'complete' || rec.status === 'failed') throw new NasError('invalid-input', `study ${rec.id} is ${rec.status}: it cannot be resumed`);
     const search = store.getTrial(rec.id, SEARCH_TRIAL);
     if (!search || search.state !== 'running') throw new NasError('invalid-input', `study ${rec.id} has no running search trial: it cannot be resumed`);
-    const owner = OneShotStudyRecorder.lease(store, rec.id, now);
+    const hold = StudyHold.take(store, rec.id, rec.progress, now);
     try {
       store.setStudyStatus(rec.id, 'running', now);
       const lastEpoch = store.getCurve(rec.id, SEARCH_TRIAL).reduce((m, p) => Math.max(m, p.step), 0);
-      return new OneShotStudyRecorder(store, rec.id, owner, lastEpoch, rec.progress, processLease().heartbeatMs);
+      return new OneShotStudyRecorder(store, hold, lastEpoch);
     } catch (e) {
-      store.releaseLease(rec.id, owner);
+      hold.release();
       throw e;
     }
-  }
-
-  private static lease(store: Store, id: string, now: number): string {
-    const { holder, policy } = processLease();
-    const owner = `${holder.pid}.${now.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
-    store.acquireLease(id, { ...holder, owner }, now, policy);
-    return owner;
-  }
-
-  private current(): StudyProgress {
-    return { ...this.progress, wallMs: this.progress.wallMs + (Date.now() - this.started) };
   }
 
   /** An epoch's record (a resumed run's replayed epochs are written only when the study lacks them). */
@@ -146,14 +123,14 @@ export class OneShotStudyRecorder {
     if (e.epoch <= this.lastEpoch) return;
     this.store.appendCurve(this.id, SEARCH_TRIAL, epochPoints(e));
     this.lastEpoch = e.epoch;
-    this.progress = { ...this.progress, evals: e.epoch, costSeconds: this.progress.costSeconds + e.seconds };
-    this.store.updateProgress(this.id, this.current());
+    this.hold.progress = { ...this.hold.progress, evals: e.epoch, costSeconds: this.hold.progress.costSeconds + e.seconds };
+    this.store.updateProgress(this.id, this.hold.current());
   }
 
   /** The run ended: the search trial is finished, the derived cell stored as trial 1, the study complete. */
   complete(r: DartsRunResult | EnasRunResult, now = Date.now()): void {
     const darts = 'order' in r;
-    const progress = { ...this.current(), evals: r.epochs.length };
+    const progress = { ...this.hold.current(), evals: r.epochs.length };
     try {
       const searched = darts
         ? { search_val_accuracy: r.epochs.at(-1)?.valAccuracy ?? NaN, parameter_free_share: r.collapse.parameterFreeShare, parameter_free_trend: r.parameterFreeTrend }
@@ -179,7 +156,7 @@ export class OneShotStudyRecorder {
   /** Stopped (Ctrl-C): resumable from the checkpoint with `frontier resume <id>`. */
   stopped(now = Date.now()): void {
     try {
-      this.store.updateProgress(this.id, this.current());
+      this.store.updateProgress(this.id, this.hold.current());
       this.store.setStudyStatus(this.id, 'stopped', now);
     } finally {
       this.dispose();
@@ -198,14 +175,7 @@ export class OneShotStudyRecorder {
 
   /** Stops the heartbeat and drops the lease (a study left `running` is then a dead run's: resumable). */
   dispose(): void {
-    if (this.released) return;
-    this.released = true;
-    clearInterval(this.timer);
-    try {
-      this.store.releaseLease(this.id, this.owner);
-    } catch {
-      // The store is gone: the lease goes stale and the next run takes it over.
-    }
+    this.hold.release();
   }
 }
 
