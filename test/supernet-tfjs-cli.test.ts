@@ -41,6 +41,9 @@ describe('frontier supernet on tfjs', () => {
     const bad = cli(['supernet', 'train', '--steps', '4', '--backend', 'jax', ...small]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--backend must be torch or tfjs, got 'jax'/);
+    const threads = cli(['supernet', 'train', '--steps', '4', '--backend', 'tfjs', '--threads', '2', ...small]);
+    expect(threads.code).toBe(2);
+    expect(threads.stderr).toMatch(/--threads sets libtorch's threads/);
   }, 120_000);
 
   it('supernet search reads the tfjs checkpoint (local timing needs libtorch: a clear error without it)', (ctx) => {

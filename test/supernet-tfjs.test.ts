@@ -3,7 +3,7 @@
 // every kind of slicing), weight sharing that is real (a step on a small sub-network moves only the
 // slices it reads of the shared variables, and their gradients are those slices'), training that
 // learns, BatchNorm recalibration that helps, and a cancelled training that resumes exactly.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { weightShapes } from '../main/services/export/weights.js';
 import { tf } from '../main/services/train/backend.js';
 import { readTfjsCheckpoint, TfjsSupernet } from '../main/services/train/supernet-tfjs.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
+import { DivergedError } from '../main/services/train/trainer.js';
 import { TOY_CLASSES, TOY_INPUT, toyData, toySpace, toySupernet } from './fixtures/supernet-toy.js';
 import { missingPeer } from './harness/peer.js';
 
@@ -77,8 +78,12 @@ describe.skipIf(noTorch)('tfjs supernet = native supernet', () => {
     const native = toySupernet();
     const t = tfjsSupernet(42);
     try {
-      await native.train({ steps: 4, batchSize: 32, lr: 0.01, seed: 7, reportEvery: 1 }, () => undefined, never); // trained weights and statistics
+      const nativeCkpt = join(dir, 'native.ckpt');
+      await native.train({ steps: 4, batchSize: 32, lr: 0.01, seed: 7, reportEvery: 1, checkpoint: nativeCkpt }, () => undefined, never); // trained weights and statistics
       const w = native.weights().map;
+      expect(t.loadCheckpoint(nativeCkpt), 'a native checkpoint, read through libtorch').toBe(4);
+      expect(maxDiff(t.weights().map.get('s1.b1.project.bn/movingMean') as Float32Array, w.get('s1.b1.project.bn/movingMean') as Float32Array)).toBe(0);
+      t.setWeights(new Map([...w].map(([k, v]) => [k, new Float32Array(v.length)])));
       expect([...t.weights().map.keys()].sort()).toEqual([...w.keys()].sort());
       expect(t.paramCount()).toBe(native.paramCount());
       t.setWeights(w);
@@ -165,12 +170,14 @@ describe('tfjs supernet', () => {
       const { largest } = extremes(space);
       const start = await t.evaluate(largest, { calibrationBatches: 2, calibrationBatchSize: 32 });
       const losses: number[] = [];
+      const tensors = tf.memory().numTensors;
       const r = await t.train({ steps: 12, batchSize: 32, lr: 0.01, seed: 7, sandwich: 1, checkpoint: ckpt, checkpointEvery: 12, reportEvery: 1 }, (p) => losses.push(p.loss), never);
       expect(r.steps).toBe(12);
       expect(losses).toHaveLength(12);
       const end = await t.evaluate(largest, { calibrationBatches: 2, calibrationBatchSize: 32 });
       expect(end.loss, `validation loss of the largest network: ${start.loss} before training, ${end.loss} after`).toBeLessThan(start.loss * 0.7);
       expect(end.accuracy).toBeGreaterThan(start.accuracy);
+      expect(tf.memory().numTensors, 'training and scoring leak no tensors').toBe(tensors);
       const without: number[] = [];
       const withCal: number[] = [];
       for (const a of archs().slice(0, 6)) {
@@ -225,6 +232,12 @@ describe('tfjs supernet', () => {
       writeFileSync(broken, readFileSync(ckpt).subarray(0, 4000));
       expect(() => straight.loadCheckpoint(broken)).toThrow(/is damaged/);
       await expect(straight.train({ ...o, steps: 1, momentum: 0.5 } as never, () => undefined, never)).rejects.toThrow(/option 'momentum' is not supported by the tfjs engine/);
+      // A NaN loss stops the training with DivergedError, and no checkpoint of the broken weights is written.
+      const nan = join(dir, 'nan.ckpt');
+      const bias = straight.weights().map.get('head.logits/bias') as Float32Array;
+      straight.setWeights(new Map([['head.logits/bias', new Float32Array(bias.length).fill(Number.NaN)]]));
+      await expect(straight.train({ ...o, checkpoint: nan }, () => undefined, never)).rejects.toBeInstanceOf(DivergedError);
+      expect(existsSync(nan)).toBe(false);
     } finally {
       straight.dispose();
     }

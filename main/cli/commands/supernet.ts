@@ -134,6 +134,7 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const steps = num(p, 'steps', { integer: true, min: 1 }) ?? 1500;
   const out = str(p, 'out') !== undefined ? path.resolve(io.cwd, str(p, 'out') as string) : defaultCheckpoint(io, p, seed);
   const backend = trainBackend(p, io, out);
+  if (backend === 'tfjs' && str(p, 'threads') !== undefined) throw new UsageError(`--threads sets libtorch's threads; the tfjs supernet runs on tfjs's backend (one thread in Node's WebAssembly)`);
   const settings = {
     data: data === undefined ? DEFAULT_SUPERNET_DATA : data.startsWith('builtin:') ? data : path.resolve(io.cwd, data),
     cwd: io.cwd,
