@@ -37,6 +37,7 @@ import { createEvaluator, loadCsv, NB201_OBJECTIVES, NB201_TABLES, nb201Evaluato
 import { createStudy } from '../services/studies.js';
 import { liveLease, processLease } from '../services/lease.js';
 import { interruptOneShotRun, isOneShotStrategy } from '../services/train/one-shot-study.js';
+import { SUPERNET_TRAIN } from '../services/train/supernet-train-study.js';
 import { studyBusy } from '../core/store-rules.js';
 import type { LutFile } from '../services/devices/profiler.js';
 import { check } from '../../shared/ipc/schema.js';
@@ -232,8 +233,8 @@ export class StudyService implements StudyApi {
     if (this.runner.isActive(id)) return;
     this.refuseIfElsewhere(id);
     if (rec.status === 'complete' || rec.status === 'failed') throw new NasError('store-conflict', `study ${id} is ${rec.status} and cannot be resumed`);
-    // A DARTS/ENAS run continues from its checkpoint in the CLI, not as a search of this runner.
-    if (rec.spec.strategy === 'darts' || rec.spec.strategy === 'enas') throw new NasError('invalid-input', `study ${id} is a ${rec.spec.strategy} run: continue it with 'frontier resume ${id}'`);
+    // A DARTS/ENAS run or a supernet's training continues from its checkpoint in the CLI, not as a search of this runner.
+    if (isOneShotStrategy(rec.spec.strategy) || rec.spec.strategy === SUPERNET_TRAIN) throw new NasError('invalid-input', `study ${id} is a ${rec.spec.strategy} run: continue it with 'frontier resume ${id}'`);
     this.runner.start(id);
   }
 
@@ -260,8 +261,8 @@ export class StudyService implements StudyApi {
 
   async stop({ id }: { id: StudyId }): Promise<void> {
     const rec = this.rec(id);
-    // A DARTS/ENAS run of the CLI on this machine: stopped as Ctrl-C stops it (checkpoint kept).
-    if (!this.runner.isActive(id) && isOneShotStrategy(rec.spec.strategy)) return interruptOneShotRun(this.store, id);
+    // A DARTS/ENAS run or supernet training of the CLI on this machine: stopped as Ctrl-C stops it (checkpoint kept).
+    if (!this.runner.isActive(id) && (isOneShotStrategy(rec.spec.strategy) || rec.spec.strategy === SUPERNET_TRAIN)) return interruptOneShotRun(this.store, id);
     await this.runner.stop(id);
   }
 

@@ -5,14 +5,17 @@ import { runWithProgress } from '../run-study.js';
 import { studyBusy } from '../../core/store-rules.js';
 import { liveLease } from '../../services/lease.js';
 import { isOneShotStrategy } from '../../services/train/one-shot-study.js';
+import { SUPERNET_TRAIN } from '../../services/train/supernet-train-study.js';
 import { resumeOneShotStudy } from './one-shot.js';
+import { resumeSupernetTraining } from './supernet.js';
 import { phoneSerials } from '../../services/queue/phone-protocol.js';
 import { remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
 
 export const RESUME_HELP = `Usage: frontier resume <id> [--db PATH] [--json] [--redis URL [--queue NAME]]
 
 Continues a stopped or killed search from its last finished trial (a DARTS or ENAS run: from the
-checkpoint of its last epoch, ending exactly as a run never stopped): no finished trial is lost or
+checkpoint of its last epoch, ending exactly as a run never stopped; a supernet's training: from its
+last checkpoint): no finished trial is lost or
 repeated, and with one trial at a time the result is the same as an uninterrupted run. A search
 that another live process is running is refused (naming its pid and host); one left by a process
 that died on this machine, or silent for 30 s, is taken over. With --redis URL the trials are
@@ -33,7 +36,9 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     if (rec.status === 'failed') throw new UsageError(`resume: study ${rec.id} failed and cannot be resumed: ${rec.error ?? 'unknown error'}`);
     const held = liveLease(store, rec.id);
     if (held) throw studyBusy(held, Date.now());
-    if (isOneShotStrategy(rec.spec.strategy)) return await resumeOneShotStudy(rec, io, { ...(str(p, 'db') !== undefined ? { db: str(p, 'db') } : {}), json: flag(p, 'json') });
+    const cliRun = { ...(str(p, 'db') !== undefined ? { db: str(p, 'db') } : {}), json: flag(p, 'json') };
+    if (isOneShotStrategy(rec.spec.strategy)) return await resumeOneShotStudy(rec, io, cliRun);
+    if (rec.spec.strategy === SUPERNET_TRAIN) return await resumeSupernetTraining(rec, io, cliRun);
     if (!flag(p, 'json')) io.err(`resuming study ${rec.id} at ${rec.progress.evals} evaluations\n`);
     const redis = str(p, 'redis');
     const phones = phoneSerials(rec.spec);

@@ -15,7 +15,10 @@ import type { SupernetEngine } from '../../services/train/supernet-api.js';
 import { Supernet } from '../../services/train/supernet-engine.js';
 import { isTfjsCheckpoint, TfjsSupernet } from '../../services/train/supernet-tfjs.js';
 import { DEFAULT_SUPERNET_DATA, LOCAL_LATENCY, openSupernet, readSupernetMeta, supernetData, writeSupernetMeta, type SupernetEvaluatorSpec, type SupernetMeta } from '../../services/train/supernet-study.js';
+import { SupernetTrainRecorder } from '../../services/train/supernet-train-study.js';
 import { loadTorch } from '../../services/train/torch-engine.js';
+import { Rng } from '../../core/rng.js';
+import type { Architecture, StudyRecord } from '../../../shared/types/index.js';
 import { flag, formatDuration, list, num, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, dbPath, openStore } from '../common.js';
 import { fmt, table } from '../format.js';
@@ -36,7 +39,9 @@ supernet train: trains with the sandwich rule (the largest, the smallest and N r
 per step, the others learning the largest's outputs: in-place distillation) and progressive shrinking
 (the largest alone for the first 20% of the steps, then elastic kernels, depths, then everything),
 checkpointing weights and optimizer state every 50 steps and on Ctrl-C; running the same command
-again resumes from the checkpoint.
+again (or 'frontier resume <study>') resumes from the checkpoint. Stored as a study as it trains (the
+loss per step; then the largest, the smallest and 4 sampled sub-networks scored with the shared
+weights), shown live by the workbench.
   --data REF            dataset (default ${DEFAULT_SUPERNET_DATA})
   --val N               validation examples held out (default 1000)
   --max-train N         training examples at most (default 10000; 0: all)
@@ -153,12 +158,25 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const input = prepared.train.shape;
   const classes = prepared.train.classes;
   const threads = num(p, 'threads', { integer: true, min: 1 }) ?? Math.min(4, availableParallelism());
+  const batchSize = num(p, 'batch-size', { integer: true, min: 2 }) ?? 64;
+  const lr = num(p, 'lr', { min: 1e-9 }) ?? 3e-3;
+  // The study of this training, stored as it trains (a stopped or killed one is continued).
+  const store = openStore(io, str(p, 'db'));
+  let rec: SupernetTrainRecorder;
+  try {
+    rec = SupernetTrainRecorder.open(store, { checkpoint: out, steps, data: settings.data, seed, options: { val: settings.val, maxTrain, stemStride, batchSize, lr, optimizer, sandwich: sandwichText, backend, threads } });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
   const supernet: SupernetEngine = backend === 'torch' ? new Supernet(space, { input, classes, stemStride, seed, device: 'cpu', threads }) : new TfjsSupernet(space, { input, classes, stemStride, seed });
   const cts = new CancellationTokenSource();
   const onSigint = () => {
     io.err('\nstopping: writing the checkpoint…\n');
     cts.cancel();
   };
+  // A write to the study that failed (e.g. its lease was taken over) stops the training.
+  let lost: unknown;
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   mkdirSync(path.dirname(out), { recursive: true });
@@ -173,28 +191,40 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
     let startStep = -1;
     const r = await supernet.train({
       steps, seed, checkpoint: out, checkpointEvery: 50, reportEvery: 5,
-      batchSize: num(p, 'batch-size', { integer: true, min: 2 }) ?? 64,
-      lr: num(p, 'lr', { min: 1e-9 }) ?? 3e-3,
+      batchSize,
+      lr,
       optimizer,
       sandwich: sandwichText === 'uniform' ? 'uniform' : Number(sandwichText),
     }, (pr) => {
       if (startStep < 0) startStep = pr.step - 5;
+      try {
+        rec.step(pr);
+      } catch (e) {
+        lost ??= e;
+        cts.cancel();
+      }
       show(pr.step, pr.steps, `step ${pr.step}/${pr.steps} loss ${pr.loss.toFixed(3)}`, startStep, startedAt);
     }, cts.token).catch((e: unknown) => {
-      if (e instanceof NasError && e.code === 'cancelled') {
-        io.err(`supernet train: ${e.message}; run the same command again to resume\n`);
+      if (lost === undefined && e instanceof NasError && e.code === 'cancelled') {
+        rec.stopped();
+        io.err(`supernet train: ${e.message}; run the same command again, or 'frontier resume ${rec.id}', to resume\n`);
         return undefined;
       }
-      throw e;
+      throw lost ?? e;
     });
     if (!r) return 130;
+    rec.trained(r);
     writeSupernetMeta(out, meta(r.steps, (before?.trainSeconds ?? 0) + r.seconds));
     const { largest, smallest } = extremes(space);
     const rows: string[][] = [];
-    for (const [name, a] of [['largest', largest], ['smallest', smallest]] as const) {
+    // The extremes and a few sub-networks sampled at random, each stored as it is scored.
+    for (const [name, a] of [['largest', largest], ['smallest', smallest], ...sampledSubnets(space, seed, SAMPLED_SUBNETS).map((x) => ['sampled', x] as const)] as const) {
+      const t0 = Date.now();
       const e = await supernet.evaluate(a);
+      rec.scored(a, e.accuracy, (Date.now() - t0) / 1000);
       rows.push([name, a.key, e.accuracy.toFixed(4)]);
     }
+    rec.complete();
     if (flag(p, 'json')) {
       io.out(JSON.stringify({ checkpoint: out, steps: r.steps, resumedFrom: r.resumedFrom ?? null, seconds: r.seconds, loss: r.loss, extremes: rows.map(([n, k, acc]) => ({ name: n, architecture: k, valAccuracy: Number(acc) })) }, null, 2) + '\n');
     } else {
@@ -203,12 +233,54 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
       io.out(`checkpoint: ${out}\nsearch it: frontier supernet search --supernet ${out} --device local --latency-ms 5\n`);
     }
     return 0;
+  } catch (e) {
+    try {
+      rec.failed(e);
+    } catch {
+      // The study is not this run's any more (its lease was lost): the error says so.
+    }
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     cts.dispose();
     supernet.dispose();
+    rec.dispose();
+    store.close();
   }
+}
+
+/** Sub-networks scored after training besides the largest and the smallest. */
+const SAMPLED_SUBNETS = 4;
+
+/** `n` distinct sub-networks drawn uniformly (seeded), for the study's record of the trained supernet. */
+function sampledSubnets(space: MobilenetSpace, seed: number, n: number): Architecture[] {
+  const rng = new Rng(seed + 7919);
+  const out = new Map<string, Architecture>();
+  for (let tries = 0; out.size < n && tries < n * 20; tries++) {
+    const a = space.freeze(space.dims.map((d) => rng.int(d.choices.length)));
+    out.set(a.key, a);
+  }
+  return [...out.values()];
+}
+
+/**
+ * `frontier resume <id>` of a supernet training study: 'supernet train' again with its settings and
+ * checkpoint (the training continues from the checkpoint's step, into the same study).
+ */
+export function resumeSupernetTraining(rec: StudyRecord, io: CliIO, o: { readonly db?: string; readonly json: boolean }): Promise<number> {
+  const opt = rec.spec.strategyOptions ?? {};
+  const checkpoint = opt.checkpoint;
+  if (typeof checkpoint !== 'string' || (!existsSync(checkpoint) && !existsSync(`${checkpoint}.json`))) {
+    throw new UsageError(`resume: the checkpoint of study ${rec.id}, ${String(checkpoint)}, is gone (deleted or moved): its supernet training cannot be continued`);
+  }
+  const args = ['train', '--out', checkpoint, '--steps', String(rec.spec.budget.evals), '--data', String(opt.data), '--seed', String(rec.spec.seed),
+    ...(['val', 'maxTrain', 'stemStride', 'batchSize', 'lr', 'optimizer', 'sandwich', 'backend', 'threads'] as const).flatMap((k) => {
+      const flagName = { val: 'val', maxTrain: 'max-train', stemStride: 'stem-stride', batchSize: 'batch-size', lr: 'lr', optimizer: 'optimizer', sandwich: 'sandwich', backend: 'backend', threads: 'threads' }[k];
+      return opt[k] === undefined ? [] : [`--${flagName}`, String(opt[k])];
+    }),
+    ...(o.db !== undefined ? ['--db', o.db] : []), ...(o.json ? ['--json'] : [])];
+  return supernetCommand(args, io);
 }
 
 /** The best complete trial within the target: highest val_accuracy among those meeting the constraint. */
