@@ -26,6 +26,18 @@ export interface SearchSpace {
   /** A fixed-length numeric encoding (one-hot per dimension, zeros for inactive ones). */
   features(s: Sample): number[];
   count(): bigint;
+  /**
+   * Optional: a string equal for samples that compute the same function although their keys differ
+   * (isomorphic cells; operations that a `none` cuts off from the output). Strategies that use it
+   * never spend an evaluation on an equivalent of an architecture already asked. Without it, the key
+   * is the only identity (see `equivalenceKey`).
+   */
+  equivalenceKey?(s: Sample): string;
+}
+
+/** The space's equivalence key of a sample, or its key when the space defines no equivalence. */
+export function equivalenceKey(space: SearchSpace, s: Sample): string {
+  return space.equivalenceKey ? space.equivalenceKey(s) : space.freeze(s).key;
 }
 
 /**
