@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NasError } from '../../../shared/errors.js';
 import { sampleProblems } from '../../../test/fixtures/space-checks.js';
 import { Rng } from '../rng.js';
-import { enumerate } from '../search-space.js';
-import { NB201_OPS, Nb201Space, nb201ArchStr, parseNb201ArchStr } from './nb201.js';
+import { enumerate, equivalenceKey } from '../search-space.js';
+import { isNb201Dense, NB201_OPS, Nb201Space, nb201ArchStr, parseNb201ArchStr, sampleNb201Dense } from './nb201.js';
 
 interface Row {
   readonly index: number;
@@ -106,6 +106,39 @@ describe('Nb201Space', () => {
     expect(iso('000300')).not.toBe(iso('000000'));
     expect(iso('000300')).not.toBe(iso('000200'));
     expect(iso('100030')).not.toBe(iso('100020'));
+  });
+
+  it('equivalenceKey (what strategies dedupe by) is the isomorphism key; a space without one falls back to the key', async () => {
+    const eq = (code: string) => equivalenceKey(space, [...code].map(Number));
+    expect(eq('100030')).toBe(eq('000300'));
+    expect(eq('343000')).toBe(eq('000000'));
+    expect(eq('100340')).toBe(eq('100430'));
+    expect(eq('000300')).not.toBe(eq('000200'));
+    expect(eq('333333')).not.toBe(eq('333332'));
+    for (const s of [[3, 3, 3, 1, 3, 2], [0, 4, 1, 2, 0, 3]]) expect(equivalenceKey(space, s)).toBe(space.isomorphismKey(s));
+    const { MobilenetSpace } = await import('./mobilenet.js');
+    const m = new MobilenetSpace();
+    const s = m.sample(new Rng(3));
+    expect(equivalenceKey(m, s)).toBe(m.freeze(s).key);
+  });
+
+  it('sampleNb201Dense draws uniformly among the 729 cells with a skip or a convolution on every edge', () => {
+    const rng = new Rng(5);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 729 * 20; i++) {
+      const s = sampleNb201Dense(rng);
+      expect(space.validate(s)).toBeUndefined();
+      expect(isNb201Dense(s)).toBe(true);
+      counts.set(s.join(''), (counts.get(s.join('')) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(729);
+    // 20 expected per cell; a uniform draw stays well within 2..45.
+    expect(Math.min(...counts.values())).toBeGreaterThan(2);
+    expect(Math.max(...counts.values())).toBeLessThan(45);
+    expect(enumerate(space).filter((s) => isNb201Dense(s)).length).toBe(729);
+    expect(isNb201Dense([1, 2, 3, 1, 2, 3])).toBe(true);
+    expect(isNb201Dense([1, 2, 3, 1, 2, 0])).toBe(false);
+    expect(isNb201Dense([4, 2, 3, 1, 2, 3])).toBe(false);
   });
 
   it('parse(freeze(s).key) round-trips for all 15,625 cells', () => {

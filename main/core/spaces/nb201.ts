@@ -1,5 +1,6 @@
 import { NasError } from '../../../shared/errors.js';
 import type { Architecture, Dimension, Sample } from '../../../shared/types/index.js';
+import type { Rng } from '../rng.js';
 import { DimensionalSpace } from '../search-space.js';
 
 /** The five NAS-Bench-201 operations, in the order of the benchmark's `ops` digit codes. */
@@ -62,6 +63,14 @@ export class Nb201Space extends DimensionalSpace {
     return node[3] as string;
   }
 
+  /**
+   * Cells that compute the same function share this key (the isomorphism key): a search need not
+   * evaluate more than one of them (the benchmark's tables give them the same figures).
+   */
+  equivalenceKey(s: Sample): string {
+    return this.isomorphismKey(s);
+  }
+
   /** Number of distinct cells up to the benchmark's isomorphism (6,466). */
   countUnique(): number {
     const keys = new Set<string>();
@@ -72,6 +81,23 @@ export class Nb201Space extends DimensionalSpace {
     }
     return keys.size;
   }
+}
+
+/** Operation codes of a dense cell (see sampleNb201Dense): skip, 1×1 and 3×3 convolutions. */
+const DENSE_OPS = [1, 2, 3] as const;
+
+/**
+ * A uniform draw among the 3^6 = 729 dense NB201 cells: a convolution (1×1, 3×3) or a skip on every
+ * edge, no `none` (every node feeds the output) and no pooling (every path but pure skips learns).
+ * A structure-only prior for a search's first cells: it reads no accuracy.
+ */
+export function sampleNb201Dense(rng: Rng): Sample {
+  return NB201_EDGES.map(() => DENSE_OPS[rng.int(DENSE_OPS.length)] as number);
+}
+
+/** Whether a cell is dense (see sampleNb201Dense). */
+export function isNb201Dense(s: Sample): boolean {
+  return s.length === NB201_EDGES.length && s.every((v) => (DENSE_OPS as readonly number[]).includes(v));
 }
 
 export function nb201ArchStr(s: Sample): string {
