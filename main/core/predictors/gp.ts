@@ -168,18 +168,29 @@ export class GaussianProcess implements Predictor {
     const n = f.x.length;
     const mean: number[] = [];
     const std: number[] = [];
+    // Encodings are mostly zeros (one-hot, path): ⟨q, x⟩ over q's non-zeros, ‖q − x‖² = ‖q‖² + ‖x‖² − 2⟨q, x⟩.
+    const xx = f.x.map((r) => dot(r, r));
+    const nz: number[] = [];
     for (const q of xs) {
+      nz.length = 0;
+      for (let j = 0; j < q.length; j++) if (q[j] !== 0) nz.push(j);
+      let qq = 0;
+      for (const j of nz) qq += (q[j] as number) ** 2;
       const ks = new Float64Array(n);
       let mu = 0;
       for (let i = 0; i < n; i++) {
-        ks[i] = (1 - f.linear) * Math.exp(-sqDist(q, f.x[i] as number[]) / f.lengthscale) + (f.linear * dot(q, f.x[i] as number[])) / f.norm;
+        const xi = f.x[i] as number[];
+        let qx = 0;
+        for (const j of nz) qx += (q[j] as number) * (xi[j] as number);
+        const d2 = Math.max(0, qq + (xx[i] as number) - 2 * qx);
+        ks[i] = (1 - f.linear) * Math.exp(-d2 / f.lengthscale) + (f.linear * qx) / f.norm;
         mu += (ks[i] as number) * (f.alpha[i] as number);
       }
       const v = forward(f.chol, n, ks);
       let vv = 0;
       for (let i = 0; i < n; i++) vv += (v[i] as number) ** 2;
       mean.push(f.mean + f.scale * mu);
-      const prior = 1 - f.linear + (f.linear * dot(q, q)) / f.norm;
+      const prior = 1 - f.linear + (f.linear * qq) / f.norm;
       std.push(f.scale * Math.sqrt(Math.max(0, prior - vv)));
     }
     return { mean, std };
