@@ -13,6 +13,9 @@ import type { CollapseReport } from '../../main/core/one-shot/nb201-alpha.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import type { DartsEpoch, DartsRunResult } from '../../main/services/train/nb201-one-shot.js';
 import { OneShotStudyRecorder } from '../../main/services/train/one-shot-study.js';
+import { SupernetTrainRecorder } from '../../main/services/train/supernet-train-study.js';
+import { MobilenetSpace } from '../../main/core/spaces/mobilenet.js';
+import { extremes } from '../../main/core/supernet.js';
 import { loadTorch } from '../../main/services/train/torch-engine.js';
 import { cliAsync, tempDir } from '../cli-helpers.js';
 import { missingPeer } from '../harness/peer.js';
@@ -45,6 +48,7 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
   let page: Page;
   let store: SqliteStore | undefined;
   let rec: OneShotStudyRecorder | undefined;
+  let trainer: SupernetTrainRecorder | undefined;
   const db = join(tempDir('frontier-e2e-darts-'), 'f.db');
 
   beforeAll(async () => {
@@ -56,6 +60,9 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
     const stopped = OneShotStudyRecorder.start(store, { kind: 'darts', seed: 1, data: 'builtin:fashion-mnist', epochs: 6, options: { order: 2 }, checkpoint: '/nowhere/darts2.ckpt' });
     for (const n of [1, 2]) stopped.epoch(epoch(n));
     stopped.stopped();
+    // Study 3: a supernet training at step 10 of 60.
+    trainer = SupernetTrainRecorder.open(store, { checkpoint: '/nowhere/net.ckpt', steps: 60, data: 'builtin:fashion-mnist', seed: 0, options: {} });
+    for (const step of [5, 10]) trainer.step({ step, loss: 3 - step / 20, lr: 0.003 });
     ({ child: serve, url } = await startServe(db));
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -63,6 +70,7 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
 
   afterAll(async () => {
     rec?.dispose();
+    trainer?.dispose();
     store?.close();
     await browser?.close();
     if (serve) await stopServe(serve);
@@ -118,6 +126,23 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
     expect(await page.locator('[data-testid="weights-epoch"]').textContent()).toBe('2');
   }, 30_000);
 
+  it('a supernet training shows its steps and loss live, then the sub-networks scored with their accuracies', async () => {
+    await page.goto(`${url.href}#/study/3`);
+    await poll(() => page.locator('[data-testid="supernet-steps"]').textContent()).toBe('Step 10 of 60 · loss 2.500');
+    trainer!.step({ step: 15, loss: 2.25, lr: 0.003 });
+    await poll(() => page.locator('[data-testid="supernet-steps"]').textContent()).toBe('Step 15 of 60 · loss 2.250');
+    const space = new MobilenetSpace();
+    const { largest, smallest } = extremes(space);
+    trainer!.trained({ steps: 60, loss: 1.5, seconds: 30 });
+    trainer!.scored(largest, 0.8125, 1);
+    trainer!.scored(smallest, 0.5, 1);
+    trainer!.complete();
+    await poll(() => page.locator('[data-testid="supernet-subnets"] tbody tr').count()).toBe(2);
+    expect(await page.locator('[data-testid="supernet-subnets"] tr[data-trial="1"]').textContent()).toBe(`1${largest.key}0.8125`);
+    expect(await page.locator('[data-testid="supernet-subnets"] tr[data-trial="2"]').textContent()).toBe(`2${smallest.key}0.5000`);
+    await page.screenshot({ path: artifact('one-shot-05-supernet-training.png'), fullPage: true });
+  }, 60_000);
+
   it.skipIf(noTorch)('a `frontier darts` run shows its epochs live, and Stop stops it as Ctrl-C does (study stopped, checkpoint kept)', async () => {
     const run = cliAsync(['darts', '--epochs', '10000', '--train', '200', '--val', '100', '--channels', '4'], { db });
     let stderr = '';
@@ -125,15 +150,15 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
     const exited = new Promise<number | null>((r) => run.once('exit', (c) => r(c)));
     try {
       await poll(() => /epoch 1\/10000/.test(stderr)).toBe(true);
-      await page.goto(`${url.href}#/study/3`);
+      await page.goto(`${url.href}#/study/4`);
       await poll(async () => Number(await page.locator('[data-testid="weights-epoch"]').textContent().catch(() => '0'))).toBeGreaterThanOrEqual(2);
       expect(await page.locator('[data-testid="arch-weights"] tbody tr').count()).toBe(6);
       await page.screenshot({ path: artifact('one-shot-03-cli-run-live.png'), fullPage: true });
       await page.getByRole('button', { name: 'Stop' }).click();
       expect(await exited).toBe(130);
-      expect(stderr).toMatch(/DARTS stopped after epoch \d+\/10000: checkpoint kept at \S+\.ckpt\ncontinue with: frontier resume 3 /);
+      expect(stderr).toMatch(/DARTS stopped after epoch \d+\/10000: checkpoint kept at \S+\.ckpt\ncontinue with: frontier resume 4 /);
       const done = Number(/DARTS stopped after epoch (\d+)/.exec(stderr)?.[1]);
-      await poll(() => page.locator('[data-testid="one-shot-resume"]').textContent()).toBe(`This DARTS run was stopped after epoch ${done}: continue it from its checkpoint with frontier resume 3.`);
+      await poll(() => page.locator('[data-testid="one-shot-resume"]').textContent()).toBe(`This DARTS run was stopped after epoch ${done}: continue it from its checkpoint with frontier resume 4.`);
       expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
       await page.screenshot({ path: artifact('one-shot-04-cli-run-stopped.png'), fullPage: true });
     } finally {

@@ -8,6 +8,7 @@ import { fmt, PALETTE } from '../common/format.js';
 import { Empty, ErrorNote, Panel, ProgressBar, StatusBadge, WhenVisible } from '../common/widgets.js';
 import { TrialsTable } from './TrialsTable.js';
 import { OneShotPanels } from './OneShotPanels.js';
+import { SupernetPanels } from './SupernetPanels.js';
 import { ParallelCoords, type PcColumn } from '../charts/ParallelCoords.js';
 import { SlicePlot } from '../results/SlicePlot.js';
 import { TrialFilters } from '../results/TrialFilters.js';
@@ -84,11 +85,12 @@ export function LiveView({ id }: { id: StudyId }) {
   const budget = detail.budget;
   const budgetText = [budget.evals ? `${detail.progress.evals.toLocaleString('en-US')} / ${budget.evals.toLocaleString('en-US')} evaluations` : `${detail.progress.evals.toLocaleString('en-US')} evaluations`, budget.seconds ? `${fmt(detail.progress.costSeconds)} / ${fmt(budget.seconds)} simulated s` : null, budget.wallMs ? `${fmt(detail.progress.wallMs / 1000)} / ${fmt(budget.wallMs / 1000)} wall s` : null].filter(Boolean).join(' · ');
   // A search another process runs (its lease is live) can be watched here, not resumed.
-  // A DARTS/ENAS run continues from its checkpoint with `frontier resume` (OneShotPanels says so).
+  // A DARTS/ENAS run or a supernet training continues from its checkpoint with `frontier resume`
+  // (its panels say so); the CLI's run of it on this machine is stopped from here as Ctrl-C stops it.
   const oneShot = detail.strategy === 'darts' || detail.strategy === 'enas';
-  // …and the CLI's run of it on this machine is stopped from here as Ctrl-C stops it.
-  const canStop = detail.active || (oneShot && !!detail.runningElsewhere);
-  const canResume = !oneShot && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
+  const cliRun = oneShot || detail.strategy === 'supernet-train';
+  const canStop = detail.active || (cliRun && !!detail.runningElsewhere);
+  const canResume = !cliRun && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
 
   return (
     <div className="screen" data-screen="live">
@@ -142,6 +144,7 @@ export function LiveView({ id }: { id: StudyId }) {
       </div>
       <div className="panels">
         {oneShot ? <OneShotPanels id={id} /> : null}
+        {detail.strategy === 'supernet-train' ? <SupernetPanels id={id} /> : null}
         <Panel
           title={frontAxes ? 'Pareto front' : 'Trials'}
           className="wide"

@@ -16,7 +16,7 @@ import { Empty, ErrorNote, Panel } from '../common/widgets.js';
  */
 export function OneShotPanels({ id }: { id: StudyId }) {
   const w = useNas(oneShotSelectors.weights);
-  const derived = useNas((s) => s.oneShotDerived);
+  const derived = useNas((s) => s.oneShotTrials[0] ?? null);
   const error = useNas((s) => s.oneShotError);
   const detail = useNas((s) => s.detail);
   const { openOneShot, closeOneShot } = useNas.getState();

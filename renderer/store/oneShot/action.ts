@@ -5,7 +5,7 @@ import type { NasStore } from '../index.js';
 import { initialOneShotState, type OneShotState } from './initialState.js';
 
 export interface OneShotActions {
-  /** Reads a DARTS/ENAS study's epochs, and again every POLL_MS while it runs (here or in another process). */
+  /** Reads a DARTS/ENAS study's epochs (a supernet training's steps), and again every POLL_MS while it runs (here or in another process). */
   openOneShot(id: StudyId): Promise<void>;
   closeOneShot(): void;
 }
@@ -18,8 +18,8 @@ export const createOneShotSlice: StateCreator<NasStore, [], [], OneShotState & O
     timer = undefined;
   };
   const read = async (id: StudyId, gen: number) => {
-    const [curve, trials] = await Promise.all([nas().study.curve({ id, number: 0 }), nas().study.trials({ id, offset: 1, limit: 1 })]);
-    if (gen === generation) set({ oneShotCurve: curve, oneShotDerived: trials[0] ?? null, oneShotError: null });
+    const [curve, trials] = await Promise.all([nas().study.curve({ id, number: 0 }), nas().study.trials({ id, offset: 1, limit: 1000 })]);
+    if (gen === generation) set({ oneShotCurve: curve, oneShotTrials: trials, oneShotError: null });
   };
   // Read on each tick; another follows while the study was running when the tick began (or its
   // detail is not loaded yet), so the epochs written just before the run ended are read too.

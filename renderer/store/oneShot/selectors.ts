@@ -12,3 +12,14 @@ export const oneShotSelectors = {
     return memo.out;
   },
 };
+
+let lossMemo: { curve: unknown; out: { steps: number[]; loss: number[] } } | undefined;
+
+/** A supernet training's loss per reported step (trial 0's curve). */
+export function trainingLoss(s: NasStore): { steps: number[]; loss: number[] } {
+  if (lossMemo?.curve !== s.oneShotCurve) {
+    const pts = s.oneShotCurve.filter((p) => p.metric === 'loss').sort((a, b) => a.step - b.step);
+    lossMemo = { curve: s.oneShotCurve, out: { steps: pts.map((p) => p.step), loss: pts.map((p) => p.value) } };
+  }
+  return lossMemo.out;
+}

@@ -1,0 +1,78 @@
+import { useEffect, useMemo } from 'react';
+import type { StudyId } from '../../api/index.js';
+import { useNas } from '../../store/index.js';
+import { trainingLoss } from '../../store/oneShot/selectors.js';
+import { LineChart } from '../charts/LineChart.js';
+import { PALETTE } from '../common/format.js';
+import { Empty, ErrorNote, Panel } from '../common/widgets.js';
+
+/**
+ * A supernet training's own panels (`frontier supernet train`, stored as it trains): the loss over
+ * the optimizer steps, and the sub-networks scored with the trained shared weights. Read again
+ * every few seconds while it runs (oneShot slice).
+ */
+export function SupernetPanels({ id }: { id: StudyId }) {
+  const detail = useNas((s) => s.detail);
+  const loss = useNas(trainingLoss);
+  const scored = useNas((s) => s.oneShotTrials);
+  const error = useNas((s) => s.oneShotError);
+  const theme = useNas((s) => s.theme);
+  const { openOneShot, closeOneShot } = useNas.getState();
+  useEffect(() => {
+    void openOneShot(id);
+    return () => closeOneShot();
+  }, [id, openOneShot, closeOneShot]);
+  const series = useMemo(() => [{ label: 'loss', color: PALETTE[0] as string, values: loss.loss }], [loss]);
+  if (!detail) return null;
+  const steps = detail.budget.evals ?? 0;
+  const stopped = !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running');
+  return (
+    <>
+      {error ? <ErrorNote message={error} /> : null}
+      {stopped ? (
+        <p className="note wide" data-testid="supernet-resume">
+          This training {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} at step {loss.steps.at(-1) ?? 0}: continue it from its checkpoint with <code>frontier resume {id}</code>.
+        </p>
+      ) : null}
+      <Panel title="Supernet training">
+        <p data-testid="supernet-steps">
+          Step <b>{loss.steps.at(-1) ?? 0}</b> of {steps}
+          {loss.loss.length > 0 ? <> · loss {(loss.loss.at(-1) as number).toFixed(3)}</> : null}
+        </p>
+        {loss.steps.length > 1 ? (
+          <LineChart label="Supernet training loss over steps" x={loss.steps} series={series} xLabel="step" yLabel="loss" integerX height={200} theme={theme} />
+        ) : (
+          <Empty>Waiting for the first progress report.</Empty>
+        )}
+      </Panel>
+      <Panel title={`Sub-networks scored (${scored.length})`}>
+        {scored.length > 0 ? (
+          <table className="grid compact" aria-label="Sub-networks scored with the shared weights" data-testid="supernet-subnets">
+            <thead>
+              <tr>
+                <th scope="col">trial</th>
+                <th scope="col">sub-network</th>
+                <th scope="col">val_accuracy (shared weights)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {scored.map((t) => (
+                <tr key={t.number} data-trial={t.number}>
+                  <td>
+                    <a href={`#/study/${id}/trial/${t.number}`}>{t.number}</a>
+                  </td>
+                  <td>
+                    <code>{t.key}</code>
+                  </td>
+                  <td>{t.metrics.val_accuracy !== undefined ? t.metrics.val_accuracy.toFixed(4) : t.state}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <Empty>Scored once the training has ended: the largest, the smallest and a few sampled sub-networks.</Empty>
+        )}
+      </Panel>
+    </>
+  );
+}
