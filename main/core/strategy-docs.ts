@@ -14,6 +14,7 @@ const choice = (meaning: string, dflt: string, choices: readonly string[]): Doc 
 
 const MODEL: Record<string, Doc> = {
   init: int('random architectures before the first model is fitted', '10', '≥ 1'),
+  draws: choice("where random architectures (the first `init` and the randomShare candidates) come from: uniform over the space, or dense (NAS-Bench-201 only): the 729 cells with a skip or a 1×1/3×3 convolution on every edge (no 'none', no pooling), a prior on the cell's operations that reads no accuracy; mutations and neighbours still reach every cell", 'uniform', ['uniform', 'dense']),
   candidates: int('candidates scored by the acquisition function per ask', '100', '1..100000'),
   parents: int('best architectures mutated into candidates', '5', '≥ 1'),
   neighbours: int('1: every one-step neighbour of those best architectures is a candidate too (a local search ranked by the model); 0: only random mutations', '1 (bo), 0 (bananas)', '0..1'),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NasError } from '../../../shared/errors.js';
 import type { ObjectiveSpec, Sample } from '../../../shared/types/index.js';
 import { readPredictorInsights } from '../predictors/insights.js';
-import { Nb201Space } from '../spaces/nb201.js';
+import { isNb201Dense, Nb201Space } from '../spaces/nb201.js';
 import { createStrategy } from '../strategies.js';
 import type { Strategy } from '../strategy.js';
 
@@ -39,6 +39,7 @@ const VARIANTS: [string, string, Record<string, unknown>][] = [
   ['bananas', 'bananas', {}],
   ['bananas (predictor gbt)', 'bananas', { predictor: 'gbt' }],
   ['bo', 'bo', {}],
+  ['bo (draws dense)', 'bo', { draws: 'dense' }],
   ['tpe', 'tpe', {}],
 ];
 
@@ -150,6 +151,81 @@ describe('predictor-guided strategies (bananas, bo)', () => {
       expect((err as NasError).code).toBe('invalid-input');
       expect((err as NasError).message).toMatch(msg);
     }
+  });
+
+  for (const name of ['bo', 'bananas']) {
+    it(`${name} never asks a cell equivalent to one told or pending (NB201 isomorphism)`, () => {
+      // One cell of every equivalence class but 40 is told; every later ask must come from those 40
+      // classes (each an equivalence class of several cells at most), asked once each.
+      const byClass = new Map<string, Sample[]>();
+      for (let code = 0; code < 15625; code++) {
+        const s = [...code.toString(5).padStart(6, '0')].map(Number);
+        const k = NB201.isomorphismKey(s);
+        byClass.set(k, [...(byClass.get(k) ?? []), s]);
+      }
+      const classes = [...byClass.keys()];
+      // Left untold: classes of several cells, so that a strategy blind to equivalence has equivalents of told cells to pick from.
+      const multi = classes.filter((k) => (byClass.get(k) as Sample[]).length >= 2);
+      const open = new Set(multi.filter((_, i) => i % Math.floor(multi.length / 40) === 0).slice(0, 40));
+      expect(open.size).toBe(40);
+      const s = make(name, 5, { init: 5 });
+      for (const k of classes) {
+        if (open.has(k)) continue;
+        const a = NB201.freeze((byClass.get(k) as Sample[])[0] as Sample);
+        s.tell({ sample: a.sample, key: a.key, state: 'complete', values: [score(a.sample)] });
+      }
+      const asked = new Set<string>();
+      for (let i = 0; i < 40; i += 2) {
+        // Two asks pending at a time: the second must not be equivalent to the first either.
+        const pair = [s.ask({ finished: i, pending: 0 }) as Sample, s.ask({ finished: i, pending: 1 }) as Sample];
+        for (const x of pair) {
+          const k = NB201.isomorphismKey(x);
+          expect(open.has(k), `ask ${NB201.freeze(x).key} is equivalent to a told cell`).toBe(true);
+          expect(asked.has(k), `ask ${NB201.freeze(x).key} is equivalent to an earlier ask`).toBe(false);
+          asked.add(k);
+        }
+        for (const x of pair) {
+          const a = NB201.freeze(x);
+          s.tell({ sample: a.sample, key: a.key, state: 'complete', values: [score(a.sample)] });
+        }
+      }
+      expect(asked.size).toBe(40);
+    });
+  }
+
+  it('draws dense: the first `init` asks are distinct dense NB201 cells (no none, no pooling), later asks may be any cell', () => {
+    for (const name of ['bo', 'bananas']) {
+      const { keys } = run(make(name, 6, { draws: 'dense', init: 10, randomShare: 1, goodShare: 0, neighbours: 0 }), 40);
+      const first = keys.slice(0, 10).map((k) => NB201.parse(k));
+      expect(first.every((x) => isNb201Dense(x)), `${name}: ${keys.slice(0, 10).join(' ')}`).toBe(true);
+      expect(new Set(first.map((x) => NB201.isomorphismKey(x))).size).toBe(10);
+      // Uniform draws: a random cell is dense with probability 729/15625, so ten in a row are not chance.
+      const uniform = run(make(name, 6, { init: 10 }), 10).keys.map((k) => NB201.parse(k));
+      expect(uniform.filter((x) => isNb201Dense(x)).length).toBeLessThan(4);
+      // With only random candidates (no mutations, no neighbours) the model picks among dense cells only.
+      expect(keys.slice(10).every((k) => isNb201Dense(NB201.parse(k)))).toBe(true);
+    }
+    // The default candidates (mutations, neighbours) leave the dense cells.
+    const { keys } = run(make('bo', 6, { draws: 'dense' }), 40);
+    expect(keys.slice(10).some((k) => !isNb201Dense(NB201.parse(k)))).toBe(true);
+  });
+
+  it('draws dense: deterministic under its seed, and a snapshot through JSON continues identically', () => {
+    const opts = { draws: 'dense', init: 5 };
+    const a = run(make('bo', 9, opts), 25).keys;
+    expect(run(make('bo', 9, opts), 25).keys).toEqual(a);
+    expect(run(make('bo', 9), 25).keys.slice(0, 5)).not.toEqual(a.slice(0, 5));
+    const first = make('bo', 9, opts);
+    run(first, 12);
+    const restored = make('bo', 9, opts);
+    restored.restore(JSON.parse(JSON.stringify(first.snapshot())));
+    expect(run(restored, 13).keys).toEqual(a.slice(12));
+  });
+
+  it('draws: a bad value, or dense outside NAS-Bench-201, is refused readably', async () => {
+    expect(() => make('bo', 1, { draws: 'sparse' })).toThrow(/'draws' must be one of uniform, dense, got sparse/);
+    const { MobilenetSpace } = await import('../spaces/mobilenet.js');
+    expect(() => createStrategy('bananas', { space: new MobilenetSpace(), objectives: ONE, seed: 1, options: { draws: 'dense' } })).toThrow(/'dense' draws NAS-Bench-201 cells, not available for space mobilenet/);
   });
 
   it('the NB201 path encoding is refused for other spaces', async () => {

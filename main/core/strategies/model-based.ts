@@ -2,7 +2,9 @@
  * The machinery shared by the predictor-guided strategies (BANANAS, GP-BO): random initial samples,
  * then per ask a predictor fitted on the complete trials (refitted every `refit` new results),
  * candidates made by mutating the best architectures plus some random ones, and the candidate with
- * the best acquisition value that was neither told nor is pending. Several objectives: the target is
+ * the best acquisition value that was neither told nor is pending, nor equivalent to one (where the
+ * space defines equivalence: NB201's isomorphic cells compute the same function, so one is enough).
+ * Random architectures come from the whole space or (option `draws`) a structure-only prior. Several objectives: the target is
  * a ParEGO scalarisation (augmented Chebyshev of the normalised objectives) with weights drawn anew
  * at each refit. Everything derives from the snapshot (told data in order, rng state, seed), so a
  * restored strategy refits the same model and asks the same architectures.
@@ -19,6 +21,8 @@ import { kendallTau, normalQuantile, ranks, spearman } from '../predictors/rank.
 import { priorForFit, readPrior, type PriorPoint } from '../predictors/prior.js';
 import type { Predictor } from '../predictors/types.js';
 import { Rng, type RngState } from '../rng.js';
+import { equivalenceKey, type SearchSpace } from '../search-space.js';
+import { sampleNb201Dense } from '../spaces/nb201.js';
 import { numberOption, type FinishedTrial, type Strategy, type StrategyContext, type StudyView } from '../strategy.js';
 import { score } from './fitness.js';
 
@@ -69,7 +73,14 @@ export interface ModelDefaults {
 }
 
 /** The options every model-based strategy reads (see `--help`). */
-export const MODEL_OPTIONS = ['init', 'candidates', 'parents', 'neighbours', 'randomShare', 'goodShare', 'patience', 'acquisition', 'beta', 'refit', 'encoding', 'transform'] as const;
+export const MODEL_OPTIONS = ['init', 'draws', 'candidates', 'parents', 'neighbours', 'randomShare', 'goodShare', 'patience', 'acquisition', 'beta', 'refit', 'encoding', 'transform'] as const;
+
+/**
+ * Where random architectures come from: `uniform` the whole space; `dense` (NAS-Bench-201 only) the
+ * 3^6 = 729 cells with a convolution or a skip on every edge (no `none`, no pooling): a prior on the
+ * cell's operations that reads no accuracy. Mutations and neighbours still reach every cell.
+ */
+export const DRAWS = ['uniform', 'dense'] as const;
 
 /** How targets are transformed before fitting: `rank` maps them to normal quantiles of their ranks (a Gaussian copula), `none` keeps them. */
 export const TRANSFORMS = ['rank', 'none'] as const;
@@ -118,6 +129,8 @@ export abstract class ModelBasedStrategy implements Strategy {
   private readonly encode: Encoder;
   private readonly maxPoints: number;
   private readonly neighbours: boolean;
+  /** Where random architectures (the initial design, the random candidates) are drawn from. */
+  private readonly draws: (typeof DRAWS)[number];
   private readonly transform: (typeof TRANSFORMS)[number];
   /** Scores of architectures from earlier searches (option `prior`) that pre-train the predictor. */
   private readonly prior: readonly PriorPoint[];
@@ -137,6 +150,8 @@ export abstract class ModelBasedStrategy implements Strategy {
     this.refit = wholeOption(ctx, 'refit', defaults.refit, 1);
     this.maxPoints = defaults.maxPoints;
     this.neighbours = wholeOption(ctx, 'neighbours', defaults.neighbours, 0, 1) === 1;
+    this.draws = choiceOption(ctx, 'draws', DRAWS, 'uniform');
+    if (this.draws === 'dense' && ctx.space.id !== 'nb201') throw new RangeError(`strategy option 'draws': 'dense' draws NAS-Bench-201 cells, not available for space ${ctx.space.id}; use uniform`);
     this.transform = choiceOption(ctx, 'transform', TRANSFORMS, 'rank');
     this.encode = encoderFor(ctx.space, choiceOption<EncodingName>(ctx, 'encoding', ENCODINGS, 'auto'));
     this.prior = readPrior(ctx.options.prior, ctx.space);
@@ -192,19 +207,35 @@ export abstract class ModelBasedStrategy implements Strategy {
     this.seenCache = undefined;
   }
 
+  /** The identity under which architectures count as asked: the space's equivalence key (see SearchSpace.equivalenceKey). */
+  private eq(s: Sample): string {
+    return equivalenceKey(this.ctx.space, s);
+  }
+
+  /** Equivalence keys of the told and pending architectures. */
   private seen(): Set<string> {
     const c = this.seenCache;
     if (c && c.told === this.s.told.length && c.pending === this.s.pending.length) return c.keys;
-    const keys = new Set<string>([...this.s.told.map((t) => t.key), ...this.s.pending.map((p) => p.key)]);
+    const space = this.ctx.space;
+    const keys = new Set<string>([...this.s.told.map((t) => this.eq(t.sample)), ...this.s.pending.map((p) => (space.equivalenceKey ? this.eq(space.parse(p.key)) : p.key))]);
     this.seenCache = { told: this.s.told.length, pending: this.s.pending.length, keys };
     return keys;
   }
 
+  /** A random architecture: uniform over the space, or (draws dense) over the NB201 cells of convolutions and skips. */
+  private draw(rng: Rng): Sample {
+    return this.draws === 'dense' ? sampleNb201Dense(rng) : this.ctx.space.sample(rng);
+  }
+
   private randomUnseen(rng: Rng): Sample {
     const seen = this.seen();
-    let s = this.ctx.space.sample(rng);
-    for (let tries = 0; tries < 100 && seen.has(this.ctx.space.freeze(s).key); tries++) s = this.ctx.space.sample(rng);
-    return s;
+    let s = this.draw(rng);
+    // Every prior cell asked already: the rest of the space.
+    for (let tries = 0; tries < 200 && seen.has(this.eq(s)); tries++) s = tries < 100 ? this.draw(rng) : this.ctx.space.sample(rng);
+    if (!seen.has(this.eq(s))) return s;
+    // Nearly every architecture asked already: in a small space, pick among the rest by enumeration.
+    const rest = unseenOfSmallSpace(this.ctx.space, seen, (x) => this.eq(x));
+    return rest.length > 0 ? (rest[rng.int(rest.length)] as Sample) : s;
   }
 
   private ensureModel(completes: readonly Told[]): Model {
@@ -257,7 +288,7 @@ export abstract class ModelBasedStrategy implements Strategy {
       .slice(0, this.parents)
       .map((i) => completes[i] as Told);
     parents.push(...priorTop.slice(0, this.parents - parents.length));
-    for (const p of priorTop) if (!seen.has(p.key)) fresh.set(p.key, p.sample.slice());
+    for (const p of priorTop) if (!seen.has(this.eq(p.sample))) fresh.set(this.eq(p.sample), p.sample.slice());
     // Stalled (no new best for `patience` results): leave the incumbent's basin, score global candidates only.
     let bestAt = 0;
     for (let i = 1; i < y.length; i++) if ((y[i] as number) > (y[bestAt] as number)) bestAt = i;
@@ -278,7 +309,7 @@ export abstract class ModelBasedStrategy implements Strategy {
     if (this.neighbours && !stalled) {
       for (const parent of parents) {
         for (const s of space.neighbours(parent.sample)) {
-          const key = space.freeze(s).key;
+          const key = this.eq(s);
           if (!seen.has(key) && !fresh.has(key)) fresh.set(key, s);
         }
       }
@@ -294,9 +325,9 @@ export abstract class ModelBasedStrategy implements Strategy {
         // Every other candidate is two steps away: one step alone soon exhausts a parent's neighbourhood.
         if (i % 2 === 1) s = space.mutate(s, rng);
       } else {
-        s = space.sample(rng);
+        s = this.draw(rng);
       }
-      const key = space.freeze(s).key;
+      const key = this.eq(s);
       if (!seen.has(key) && !fresh.has(key)) fresh.set(key, s);
     }
     if (fresh.size === 0) return undefined;
@@ -307,6 +338,31 @@ export abstract class ModelBasedStrategy implements Strategy {
     for (let i = 1; i < acq.length; i++) if ((acq[i] as number) > (acq[bi] as number)) bi = i;
     return { sample: cands[bi] as Sample, pred: q.mean[bi] as number, ...(model.scal ? { scal: model.scal } : {}) };
   }
+}
+
+/** Spaces up to this many raw combinations of choices are enumerated when random draws find nothing new. */
+const ENUMERABLE = 100_000;
+
+/** One architecture of each equivalence class not in `seen`, for a space small enough to enumerate (else none). */
+function unseenOfSmallSpace(space: SearchSpace, seen: ReadonlySet<string>, eq: (s: Sample) => string): Sample[] {
+  const sizes = space.dims.map((d) => d.choices.length);
+  const total = sizes.reduce((a, b) => a * b, 1);
+  if (total > ENUMERABLE) return [];
+  const out: Sample[] = [];
+  const classes = new Set<string>();
+  for (let i = 0; i < total; i++) {
+    const s: number[] = [];
+    for (let d = sizes.length - 1, c = i; d >= 0; d--) {
+      s[d] = c % (sizes[d] as number);
+      c = Math.floor(c / (sizes[d] as number));
+    }
+    if (space.validate(s)) continue;
+    const k = eq(s);
+    if (seen.has(k) || classes.has(k)) continue;
+    classes.add(k);
+    out.push(space.freeze(s).sample.slice());
+  }
+  return out;
 }
 
 /** Re-exported from predictors/rank.ts, where it moved. */
