@@ -1,11 +1,17 @@
 // ENAS on the mobilenet supernet (real libtorch): the native trainSubnets trains exactly the
 // sub-networks it is given (every weight and statistic outside all of them stays as it was, those
 // inside change), and a small ENAS run on toy data alternates the two phases, stays a function of
-// its seed and raises its reward.
+// its seed and raises its reward; with a latency target its reward is MnasNet's, from a lookup
+// table of this machine's CPU (onnxruntime-node).
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cancelled } from '../shared/errors.js';
+import type { Architecture } from '../shared/types/index.js';
 import { CancellationTokenSource } from '../main/core/cancellation.js';
 import type { MobilenetSpace } from '../main/core/spaces/mobilenet.js';
+import { buildGraph } from '../main/core/graph/index.js';
+import { LookupTableLatencyModel } from '../main/core/latency/lookup-table.js';
+import { LocalOnnxProfiler, LOCAL_CPU } from '../main/services/devices/local-profiler.js';
+import { buildLookupTable } from '../main/services/devices/profiler.js';
 import { runEnasMobilenet } from '../main/services/train/enas-mobilenet.js';
 import type { Supernet } from '../main/services/train/supernet-engine.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
@@ -110,5 +116,22 @@ describe.skipIf(skip)('ENAS on the mobilenet supernet (libtorch)', () => {
     const again = await run();
     expect(again.r.architecture.key).toBe(r.architecture.key);
     expect(again.epochs).toEqual(epochs);
+  }, 120_000);
+
+  it("hardware-aware: the reward is MnasNet's acc·(lat/target)^w, the latency from this CPU's lookup table", async () => {
+    const graph = { input: TOY_INPUT, classes: TOY_CLASSES };
+    const profiler = new LocalOnnxProfiler({ runs: 5, warmupRuns: 1, repeats: 2, maxSpread: 10 });
+    const { table } = await buildLookupTable(profiler, LOCAL_CPU, { space, graph, calibration: 2, heldOut: 2, samples: 100, seed: 1 });
+    const model = new LookupTableLatencyModel(table, (a) => buildGraph(space, a, graph));
+    const ms = (a: Architecture) => model.predict(a).ms;
+    // A quarter of the smallest sub-network's latency: every reward is cut by the latency term (about halved).
+    const targetMs = ms(space.freeze(space.parse('w0.5:k3e1/w0.5:k3e1'))) / 4;
+    const data = { train: toyData(256, 3), val: toyData(128, 4), input: TOY_INPUT, classes: TOY_CLASSES, source: 'toy' };
+    const r = await runEnasMobilenet(data, { epochs: 2, seed: 4, controllerSteps: 2, controllerBatch: 4, batchSize: 32, rewardVal: 128, space, latency: { model, targetMs, weight: -0.5 } });
+    expect(r.latencyMs).toBe(ms(r.architecture));
+    expect(r.latencyMs).toBeGreaterThan(targetMs);
+    expect(r.reward).toBeCloseTo(r.sharedAccuracy * ((r.latencyMs as number) / targetMs) ** -0.5, 10);
+    expect(r.reward).toBeLessThan(r.sharedAccuracy);
+    expect(Math.max(...r.epochs.map((e) => e.bestReward))).toBeLessThan(0.6); // acc ≤ 1, lat/target ≈ 4 or more
   }, 120_000);
 });
