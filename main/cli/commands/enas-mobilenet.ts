@@ -23,13 +23,15 @@ import { interruptible, progress } from './one-shot-progress.js';
 export const MOBILENET_ONLY = ['stem-stride', 'latency-ms', 'device', 'latency-weight', 'controller-lr'] as const;
 export const NB201_ONLY = ['channels', 'cells', 'resume'] as const;
 
-export const ENAS_MOBILENET_HELP = `Options of --space mobilenet (ENAS over the mobilenet space's sub-networks: depth and width per
-stage, kernel, expansion and squeeze-excite per block; the shared weights are a once-for-all
-supernet, each shared-weight step trains the sub-network the controller sampled, the controller's
-reward is a sub-network's accuracy with the shared weights on the validation split's first 256
-examples after BatchNorm recalibration on 2 training batches). The result is the controller's most
-probable sub-network, its shared-weight accuracy on the whole validation split, params and FLOPs.
-No checkpoint: Ctrl-C stops and stores nothing. --channels, --cells and --resume are NB201's only.
+export const ENAS_MOBILENET_HELP = `--space mobilenet: ENAS over the mobilenet space's sub-networks (depth and width per stage;
+kernel, expansion and squeeze-excite per block). The shared weights are a once-for-all supernet
+(native libtorch); each shared-weight step trains the sub-network the controller sampled, and the
+controller's reward is a sampled sub-network's accuracy with the shared weights on the validation
+split's first 256 examples, after BatchNorm recalibration on 2 training batches. Prints one line per
+epoch (mean reward, best so far), the controller's policy, the derived architecture (its most
+probable sub-network), that sub-network's shared-weight accuracy on the whole validation split,
+params and FLOPs. Stored as a study. No checkpoint: Ctrl-C stops and stores nothing. Takes the
+options above but --channels, --cells and --resume, and:
   --controller-steps N     controller updates per epoch (default 10), of 8 sub-networks each
   --controller-lr X        the controller's REINFORCE step size (default 0.1)
   --stem-stride 1|2        stride of the stem (default 1; 2 quarters every activation)

@@ -58,11 +58,12 @@ run ends exactly as one never stopped. The checkpoint is removed once the run ha
 
 export const ENAS_HELP = `Usage: frontier enas [--space nb201|mobilenet] [options]
 
---space nb201 (default): ENAS on the NAS-Bench-201 cell: one shared-weight network; each step trains the cell a REINFORCE
-controller samples (one operation per edge), and the controller learns from the validation accuracy
-of the cells it samples, in alternation. The derived cell is the best of the controller's most
-probable cell and 10 samples on the whole validation split. Prints the controller's probabilities,
-the derived cell and its looked-up NAS-Bench-201 CIFAR-10/100 test accuracy. Stored as a study.
+--space nb201 (default): ENAS on the NAS-Bench-201 cell: one shared-weight network; each step
+trains the cell a REINFORCE controller samples (one operation per edge), and the controller learns
+from the validation accuracy of the cells it samples, in alternation. The derived cell is the best of
+the controller's most probable cell and 10 samples on the whole validation split. Prints the
+controller's probabilities, the derived cell and its looked-up NAS-Bench-201 CIFAR-10/100 test
+accuracy. Stored as a study.
 
 Options:
   --controller-steps N     controller updates per epoch (default 20), of 8 cells each
@@ -74,7 +75,6 @@ Every epoch writes a checkpoint (shared weights, the weights' optimiser, the bat
 the controller) to enas/ beside the database; Ctrl-C keeps it and prints the --resume line. A resumed
 run ends exactly as one never stopped. The checkpoint is removed once the run has ended.
 
---space mobilenet: the common options above but --channels and --cells, and
 ${ENAS_MOBILENET_HELP}`;
 
 const OPTIONS = {
