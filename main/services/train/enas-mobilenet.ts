@@ -183,7 +183,7 @@ export function recordEnasMobilenetRun(store: Store, s: EnasMobilenetSettings, r
     const curve: CurvePoint[] = r.epochs.flatMap((e) => [
       { step: e.epoch, metric: 'mean_reward', value: e.meanReward }, { step: e.epoch, metric: 'best_reward', value: e.bestReward },
       { step: e.epoch, metric: 'train_loss', value: e.trainLoss }, { step: e.epoch, metric: 'policy_entropy', value: e.entropy },
-    ]);
+    ]).filter((c) => Number.isFinite(c.value)); // no rewards in an epoch without controller steps
     store.appendCurve(rec.id, n, curve);
     const metrics: Record<string, number> = {
       shared_val_accuracy: r.sharedAccuracy, shared_val_loss: r.sharedLoss, params: r.params, flops: r.flops, search_seconds: r.seconds,
