@@ -37,6 +37,7 @@ Commands:
                     re-measure a search's finalists on the phone
   darts / enas      DARTS or ENAS on the NAS-Bench-201 cell, on your data; the derived cell's
                     CIFAR-10/100 accuracy looked up in the NAS-Bench-201 table
+                    (enas --space mobilenet: ENAS over the mobilenet space's supernet)
   serve             the workbench UI in a browser (local HTTP server)
   worker --redis URL
                     evaluate trials for searches on other machines ('search --redis URL')

@@ -14,7 +14,8 @@
         "src/model_object.cpp",
         "src/darts.cpp",
         "src/supernet.cpp",
-        "src/supernet_object.cpp"
+        "src/supernet_object.cpp",
+        "src/supernet_subnets.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Cancelled, errorMessage } from '../../../shared/errors.js';
-import { CancellationTokenSource, type CancellationToken } from '../../core/cancellation.js';
+import type { CancellationToken } from '../../core/cancellation.js';
 import { softmax, type Alpha } from '../../core/one-shot/nb201-alpha.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
 import { DEFAULT_DATASET } from '../../services/data/builtin.js';
@@ -17,6 +17,8 @@ import { flag, formatDuration, num, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, dbPath, openStore } from '../common.js';
 import { table } from '../format.js';
 import { UsageError, type CliIO } from '../io.js';
+import { interruptible, progress } from './one-shot-progress.js';
+import { ENAS_MOBILENET_HELP, enasMobilenetCommand, MOBILENET_ONLY, NB201_ONLY } from './enas-mobilenet.js';
 
 const COMMON_HELP = `  --epochs N               search epochs (default 10)
   --seed N                 seed of the split, the weights and the sampling (default 0)
@@ -60,13 +62,14 @@ and 'frontier resume <study>' continues the run, ending exactly as one never sto
 is removed once the run has ended.
 `;
 
-export const ENAS_HELP = `Usage: frontier enas [options]
+export const ENAS_HELP = `Usage: frontier enas [--space nb201|mobilenet] [options]
 
-ENAS on the NAS-Bench-201 cell: one shared-weight network; each step trains the cell a REINFORCE
-controller samples (one operation per edge), and the controller learns from the validation accuracy
-of the cells it samples, in alternation. The derived cell is the best of the controller's most
-probable cell and 10 samples on the whole validation split. Prints the controller's probabilities,
-the derived cell and its looked-up NAS-Bench-201 CIFAR-10/100 test accuracy. Stored as a study.
+--space nb201 (default): ENAS on the NAS-Bench-201 cell: one shared-weight network; each step
+trains the cell a REINFORCE controller samples (one operation per edge), and the controller learns
+from the validation accuracy of the cells it samples, in alternation. The derived cell is the best of
+the controller's most probable cell and 10 samples on the whole validation split. Prints the
+controller's probabilities, the derived cell and its looked-up NAS-Bench-201 CIFAR-10/100 test
+accuracy. Stored as a study.
 
 Options:
   --controller-steps N     controller updates per epoch (default 20), of 8 cells each
@@ -78,7 +81,8 @@ The study is stored as the run goes (each epoch's mean reward and controller pro
 epoch writes a checkpoint (shared weights, the weights' optimiser, the batch orders and RNG, the
 controller) to enas/ beside the database; Ctrl-C (or a kill) keeps it, and 'frontier resume <study>'
 continues the run, ending exactly as one never stopped. The checkpoint is removed once the run has ended.
-`;
+
+${ENAS_MOBILENET_HELP}`;
 
 const OPTIONS = {
   epochs: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, train: { type: 'string' }, val: { type: 'string' },
@@ -87,7 +91,7 @@ const OPTIONS = {
   ...DB_OPTION,
 } as const;
 
-interface Common {
+export interface Common {
   epochs: number;
   seed: number;
   data: string;
@@ -115,36 +119,6 @@ function common(p: Parsed, io: CliIO): Common {
     },
     batchSize: num(p, 'batch-size', { integer: true, min: 2, max: 4096 }) ?? 64,
     lr: num(p, 'lr', { min: 1e-6, max: 10 }),
-  };
-}
-
-/** Ctrl-C cancels the run (the last finished epoch's checkpoint stays, see onStopped); a second one quits. */
-function interruptible<T>(io: CliIO, what: string, f: (cts: CancellationTokenSource) => Promise<T>): Promise<T> {
-  const cts = new CancellationTokenSource();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130);
-    io.err(`\nstopping ${what}… (Ctrl-C again to quit now)\n`);
-    cts.cancel();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  return f(cts).finally(() => {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    cts.dispose();
-  });
-}
-
-/** One progress line per epoch (stderr): percentage, ETA and what the epoch changed. */
-function progress(io: CliIO, label: string, epochs: number): (epoch: number, detail: string, from?: number) => void {
-  const start = Date.now();
-  return (epoch, detail, from = 0) => {
-    const elapsed = Date.now() - start;
-    const eta = (elapsed / Math.max(1, epoch - from)) * (epochs - epoch);
-    const width = 20;
-    const fill = Math.round((epoch / epochs) * width);
-    io.err(`${label} ${'█'.repeat(fill)}${'░'.repeat(width - fill)} ${String(Math.floor((epoch / epochs) * 100)).padStart(3)}%  epoch ${epoch}/${epochs}  ${detail}  ETA ${formatDuration(eta)}\n`);
   };
 }
 
@@ -354,11 +328,20 @@ async function dartsRun(io: CliIO, p: Parsed, ck: Ck, c: Common, data: ImageSpli
 }
 
 export async function enasCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const p = parse('enas', argv, { ...OPTIONS, 'controller-steps': { type: 'string' }, resume: { type: 'string' } });
+  const p = parse('enas', argv, {
+    ...OPTIONS, 'controller-steps': { type: 'string' }, resume: { type: 'string' }, space: { type: 'string' },
+    'stem-stride': { type: 'string' }, 'latency-ms': { type: 'string' }, device: { type: 'string' }, 'latency-weight': { type: 'string' }, 'controller-lr': { type: 'string' },
+  });
   if (flag(p, 'help')) {
     io.out(ENAS_HELP);
     return 0;
   }
+  const space = str(p, 'space') ?? 'nb201';
+  if (space !== 'nb201' && space !== 'mobilenet') throw new UsageError(`enas: --space must be nb201 or mobilenet, got '${space}'`);
+  const given = (names: readonly string[]) => names.filter((k) => p.values[k] !== undefined).map((k) => `--${k}`);
+  const wrong = given(space === 'mobilenet' ? NB201_ONLY : MOBILENET_ONLY);
+  if (wrong.length > 0) throw new UsageError(`enas: ${wrong.join(', ')} ${wrong.length === 1 ? 'is an option' : 'are options'} of --space ${space === 'mobilenet' ? 'nb201' : 'mobilenet'}, not of --space ${space} (see 'frontier enas --help')`);
+  if (space === 'mobilenet') return enasMobilenetCommand(p, io, common(p, io));
   const ck = checkpointOf('enas', p, io, () => common(p, io).seed);
   const { checkpoint } = ck;
   const info = ck.resuming

@@ -83,6 +83,19 @@ export interface SubnetScoreOptions {
   readonly valLimit?: number;
 }
 
+/** trainSubnets: SGD settings and where the batches start. */
+export interface SubnetStepsOptions {
+  readonly lr: number;
+  readonly batchSize?: number;
+  /** Nesterov momentum (default 0.9). */
+  readonly momentum?: number;
+  /** Default 0: weights outside the sub-networks trained so far never change. */
+  readonly weightDecay?: number;
+  readonly seed?: number;
+  /** Steps done before this call (the batch order continues from there). */
+  readonly firstStep?: number;
+}
+
 const labels = (y: ArrayLike<number>) => (y instanceof Int32Array ? y : Int32Array.from(y));
 
 export class Supernet implements SupernetEngine {
@@ -122,6 +135,29 @@ export class Supernet implements SupernetEngine {
     if (r.cancelled) throw new Cancelled(`supernet training cancelled at step ${r.steps}${r.checkpointed ? ` (checkpoint ${o.checkpoint})` : ''}`);
     if (r.divergedAt !== undefined) throw new DivergedError(r.divergedAt, Number(r.divergedLoss));
     return { steps: r.steps, ...(r.resumedFrom >= 0 ? { resumedFrom: r.resumedFrom } : {}), loss: r.loss, seconds: r.seconds, imagesPerSecond: r.imagesPerSecond };
+  }
+
+  /**
+   * ENAS's shared-weight phase: one SGD step (Nesterov momentum) per given architecture, in order,
+   * each on the next training batch (batches follow (seed, firstStep + i), as in `train`). Only the
+   * given sub-networks' slices of the weights get gradients; the optimizer's momentum persists
+   * across calls. Cancelled between steps.
+   */
+  async trainSubnets(archs: readonly Architecture[], o: SubnetStepsOptions, token?: CancellationToken): Promise<{ steps: number; loss: number }> {
+    const active = archs.map((a) => activeOf(this.space, a));
+    if (token?.isCancellationRequested) throw new Cancelled();
+    const sub = token?.onCancellationRequested(() => this.n.cancel());
+    let r: Awaited<ReturnType<NativeSupernet['trainSubnets']>>;
+    try {
+      r = await this.n.trainSubnets(active, { ...o });
+    } catch (e) {
+      throw toNasError(e);
+    } finally {
+      sub?.dispose();
+    }
+    if (r.cancelled) throw new Cancelled(`shared-weight training cancelled after ${r.steps} steps`);
+    if (r.divergedAt !== undefined) throw new DivergedError(r.divergedAt, Number(r.divergedLoss));
+    return { steps: r.steps, loss: r.loss };
   }
 
   /** Recalibrates the sub-network's BatchNorm statistics, then its validation accuracy and loss. */

@@ -75,6 +75,7 @@ export interface NativeSupernet {
     steps: number; resumedFrom: number; loss: number; seconds: number; imagesPerSecond: number; cancelled: boolean; checkpointed: boolean; divergedAt?: number; divergedLoss?: string;
   }>;
   evaluate(active: unknown, o: Record<string, unknown>): Promise<{ accuracy: number; loss: number }>;
+  trainSubnets(subnets: unknown[], o: Record<string, unknown>): Promise<{ steps: number; loss: number; cancelled: boolean; divergedAt?: number; divergedLoss?: string }>;
   predict(active: unknown, x: Float32Array): Float32Array;
   getWeights(): Record<string, Float32Array>;
   subnetWeights(active: unknown): Record<string, Float32Array>;

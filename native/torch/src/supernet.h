@@ -95,6 +95,25 @@ struct SupernetTrainOutcome {
   bool checkpointed = false;
 };
 
+/** ENAS's shared-weight phase (trainSubnets): one SGD step per given sub-network. */
+struct SubnetStepsConfig {
+  int64_t batchSize = 64;
+  double lr = 0.05;
+  double momentum = 0.9;  // Nesterov when > 0
+  double weightDecay = 0;
+  uint64_t seed = 0;
+  /** The run's step count before this call: batches are a function of (seed, step), as in `train`. */
+  int64_t firstStep = 0;
+};
+
+struct SubnetStepsOutcome {
+  int64_t steps = 0;  // steps done by this call
+  double loss = 0;    // their mean training loss
+  bool cancelled = false;
+  int64_t divergedAt = -1;
+  std::string divergedLoss;
+};
+
 class Supernet {
  public:
   Supernet(SupernetSpec spec, uint64_t seed, torch::Device device);
@@ -125,6 +144,14 @@ class Supernet {
 
   SupernetTrainOutcome train(const Examples& data, const SupernetTrainConfig& c, const std::function<void(const SupernetProgress&)>& report,
                              const std::function<bool()>& cancelled);
+
+  /**
+   * One SGD step per sub-network of `nets`, in order, each on the next training batch: the
+   * sub-networks an ENAS controller sampled, and only they, are trained (only their slices get
+   * gradients; with weight decay 0 every other weight and statistic stays as it was). The optimizer
+   * (and its momentum) persists across calls. Defined in supernet_subnets.cpp.
+   */
+  SubnetStepsOutcome trainSubnets(const Examples& data, const std::vector<ActiveNet>& nets, const SubnetStepsConfig& c, const std::function<bool()>& cancelled);
 
   /** Loads the weights (and statistics) of a checkpoint written by `train`; returns its step. */
   int64_t loadCheckpoint(const std::string& path);
@@ -157,6 +184,7 @@ class Supernet {
   std::vector<std::vector<Block>> blocks_;
   torch::Tensor headW_, headB_;
   int recalibrating_ = -1;
+  std::unique_ptr<torch::optim::SGD> subnetOpt_;  // trainSubnets' optimizer
 };
 
 }  // namespace frontier

@@ -69,6 +69,7 @@ Napi::Function SupernetObject::Define(Napi::Env env) {
   return DefineClass(env, "Supernet",
                      {InstanceMethod("paramCount", &SupernetObject::ParamCount), InstanceMethod("setData", &SupernetObject::SetData),
                       InstanceMethod("train", &SupernetObject::Train), InstanceMethod("evaluate", &SupernetObject::Evaluate),
+                      InstanceMethod("trainSubnets", &SupernetObject::TrainSubnets),
                       InstanceMethod("predict", &SupernetObject::Predict), InstanceMethod("getWeights", &SupernetObject::GetWeights),
                       InstanceMethod("subnetWeights", &SupernetObject::SubnetWeights), InstanceMethod("setWeights", &SupernetObject::SetWeights),
                       InstanceMethod("loadCheckpoint", &SupernetObject::LoadCheckpoint), InstanceMethod("cancel", &SupernetObject::Cancel),
@@ -196,6 +197,54 @@ Napi::Value SupernetObject::Train(const Napi::CallbackInfo& info) {
         onProgress_.Reset();
         release();
       });
+}
+
+// trainSubnets(subnets, {lr, batchSize, momentum, weightDecay, seed, firstStep}): one SGD step per
+// given sub-network (ENAS's shared-weight phase); resolves {steps, loss, cancelled, divergedAt?}.
+Napi::Value SupernetObject::TrainSubnets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  if (!train_) throw Napi::Error::New(env, "setData(...) first: the supernet has no training data");
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "trainSubnets(subnets, options): subnets must be an array of sub-networks");
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<ActiveNet> nets;
+  for (uint32_t i = 0; i < list.Length(); ++i) nets.push_back(readActive(env, list.Get(i)));
+  guarded(env, [&] {
+    for (const auto& a : nets) net(env).check(a);
+  });
+  Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  SubnetStepsConfig c;
+  c.batchSize = intAttr(o, "batchSize", c.batchSize);
+  c.lr = numAttr(o, "lr", c.lr);
+  c.momentum = numAttr(o, "momentum", c.momentum);
+  c.weightDecay = numAttr(o, "weightDecay", c.weightDecay);
+  c.seed = static_cast<uint64_t>(intAttr(o, "seed", 0));
+  c.firstStep = intAttr(o, "firstStep", 0);
+  if (c.batchSize < 2 || !(c.lr > 0) || c.momentum < 0 || c.momentum >= 1 || c.weightDecay < 0 || c.firstStep < 0)
+    throw Napi::RangeError::New(env, "trainSubnets options out of range (batchSize >= 2, lr > 0, 0 <= momentum < 1, weightDecay >= 0, firstStep >= 0)");
+  cancel_->store(false);
+  busy_ = true;
+  Ref();
+  auto netp = net_;
+  auto data = train_;
+  auto cancel = cancel_;
+  auto jobs = jobs_;
+  return runOnThread<SubnetStepsOutcome>(
+      env, jobs_, threads_, netp->device(),
+      [=](const Post&) {
+        SubnetStepsOutcome out = netp->trainSubnets(*data, nets, c, [&] { return cancel->load() || jobs->stopping(); });
+        if (runningJobs() == 1) trimAllocatorCache();
+        return out;
+      },
+      [](Napi::Env env, SubnetStepsOutcome& r) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("steps", static_cast<double>(r.steps));
+        o.Set("loss", r.loss);
+        o.Set("cancelled", r.cancelled);
+        setDiverged(o, r.divergedAt, r.divergedLoss);
+        return o;
+      },
+      [this]() { release(); });
 }
 
 Napi::Value SupernetObject::Evaluate(const Napi::CallbackInfo& info) {

@@ -24,6 +24,7 @@ class SupernetObject : public Napi::ObjectWrap<SupernetObject> {
   Napi::Value ParamCount(const Napi::CallbackInfo& info);
   Napi::Value SetData(const Napi::CallbackInfo& info);
   Napi::Value Train(const Napi::CallbackInfo& info);
+  Napi::Value TrainSubnets(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value GetWeights(const Napi::CallbackInfo& info);
