@@ -87,7 +87,7 @@ export function LiveView({ id }: { id: StudyId }) {
   // A search another process runs (its lease is live) can be watched here, not resumed.
   // A DARTS/ENAS run or a supernet training continues from its checkpoint with `frontier resume`
   // (its panels say so); the CLI's run of it on this machine is stopped from here as Ctrl-C stops it.
-  const oneShot = detail.strategy === 'darts' || detail.strategy === 'enas';
+  const oneShot = (detail.strategy === 'darts' || detail.strategy === 'enas') && detail.space === 'nb201';
   const cliRun = oneShot || detail.strategy === 'supernet-train';
   const canStop = detail.active || (cliRun && !!detail.runningElsewhere);
   const canResume = !cliRun && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
