@@ -35,7 +35,7 @@ describe.skipIf(skip)('supernet training as a stored, resumable study', () => {
     const dir = tempDir('frontier-supernet-study-');
     const db = join(dir, 'f.db');
     const ckpt = join(dir, 'net.ckpt');
-    const args = ['supernet', 'train', '--steps', '60', '--max-train', '200', '--val', '64', '--batch-size', '8', '--threads', '1', '--out', ckpt];
+    const args = ['supernet', 'train', '--steps', '60', '--max-train', '200', '--val', '64', '--batch-size', '8', '--sandwich', 'uniform', '--threads', '1', '--out', ckpt];
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
