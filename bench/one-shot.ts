@@ -15,7 +15,7 @@
  *
  * Sizes (2 busy cores): a mobilenet space with depths 1–2 per stage (kernels 3/5/7, expansions
  * 1/3/6, widths 0.5/0.75/1, squeeze-excite), 28×28 inputs with a stride-2 stem, 3,000 training,
- * 1,000 validation and 1,000 test images; 400 supernet steps (largest + smallest + 2 random
+ * 1,000 validation and 1,000 test images; 800 supernet steps (largest + smallest + 2 random
  * sub-networks each), standalone candidates and references 2 epochs; about 15–20 minutes on 2 cores
  * shared with other work.
  */
@@ -41,7 +41,7 @@ const quick = process.argv.includes('--quick');
 const SEED = 0;
 const SIZES = quick
   ? { maxTrain: 600, val: 200, test: 300, steps: 20, tauNets: 4, standaloneEpochs: 1, scoreNets: 5, supernetEvals: 10 }
-  : { maxTrain: 3000, val: 1000, test: 1000, steps: 400, tauNets: 20, standaloneEpochs: 2, scoreNets: 20, supernetEvals: 60 };
+  : { maxTrain: 3000, val: 1000, test: 1000, steps: 800, tauNets: 20, standaloneEpochs: 2, scoreNets: 20, supernetEvals: 60 };
 const BATCH = 64;
 const LR = 3e-3;
 const SANDWICH = 2;
