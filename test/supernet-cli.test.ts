@@ -34,6 +34,17 @@ describe.skipIf(skip)('frontier supernet', () => {
     const other = cli(['supernet', 'train', '--steps', '5', ...small, '--seed', '4']);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/holds a supernet trained with other data or settings.*give another --out/);
+
+    const shrink = cli(['supernet', 'train', '--steps', '5', ...small, '--shrink', 'sideways']);
+    expect(shrink.code).toBe(2);
+    expect(shrink.stderr).toMatch(/--shrink must be none or progressive, got 'sideways'/);
+    // The training's study keeps its schedule (every dimension elastic from the first step by default), for resume.
+    const studies = cli(['runs', '--json', '--db', db]);
+    expect(studies.code, studies.stderr).toBe(0);
+    const id = json<{ id: string; strategy: string }[]>(studies).find((r) => r.strategy === 'supernet-train')?.id;
+    expect(id).toBeDefined();
+    const spec = json<{ spec: { strategyOptions: Record<string, unknown> } }>(cli(['export', id as string, '--format', 'json', '--db', db]));
+    expect(spec.spec.strategyOptions.shrink).toBe('none');
   }, 240_000);
 
   it('searches the best sub-network per device under a latency target, stored as a study', () => {

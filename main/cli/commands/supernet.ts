@@ -36,9 +36,8 @@ latency target in seconds, without retraining. Runs on the native libtorch engin
 (slower, same supernet) where libtorch is missing or with --backend tfjs.
 
 supernet train: trains with the sandwich rule (the largest, the smallest and N random sub-networks
-per step, the others learning the largest's outputs: in-place distillation) and progressive shrinking
-(the largest alone for the first 20% of the steps, then elastic kernels, depths, then everything),
-checkpointing weights and optimizer state every 50 steps and on Ctrl-C; running the same command
+per step, the others learning the largest's outputs: in-place distillation), every dimension elastic
+from the first step (or --shrink progressive), checkpointing weights and optimizer state every 50 steps and on Ctrl-C; running the same command
 again (or 'frontier resume <study>') resumes from the checkpoint. Stored as a study as it trains (the
 loss per step; then the largest, the smallest and 4 sampled sub-networks scored with the shared
 weights), shown live by the workbench.
@@ -51,6 +50,12 @@ weights), shown live by the workbench.
   --optimizer adam|sgd  (default adam)
   --sandwich N|uniform  random sub-networks per step besides largest and smallest (default 2);
                         uniform: one random sub-network per step
+  --shrink none|progressive
+                        none (default): every dimension elastic from the first step; progressive:
+                        the largest alone for the first 20% of the steps, then elastic kernels,
+                        depths, then everything (once-for-all's progressive shrinking; under one
+                        cosine schedule it leaves the mixed sub-networks few steps at a low rate:
+                        bench/RESULTS.md one-shot)
   --stem-stride 1|2     (default 2: quarter-size activations, fast on a CPU)
   --backend torch|tfjs  the engine (default torch when built, else tfjs); a checkpoint resumes
                         on the engine that wrote it (search reads either)
@@ -77,7 +82,7 @@ latency constraint applied before scoring), then the best sub-network of each de
 const OPTIONS = {
   ...DB_OPTION,
   data: { type: 'string' }, val: { type: 'string' }, 'max-train': { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' },
-  lr: { type: 'string' }, optimizer: { type: 'string' }, sandwich: { type: 'string' }, 'stem-stride': { type: 'string' }, threads: { type: 'string' },
+  lr: { type: 'string' }, optimizer: { type: 'string' }, sandwich: { type: 'string' }, shrink: { type: 'string' }, 'stem-stride': { type: 'string' }, threads: { type: 'string' },
   seed: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'latency-ms': { type: 'string' }, device: { type: 'string', multiple: true }, table: { type: 'string', multiple: true },
   supernet: { type: 'string' }, evals: { type: 'string' }, strategy: { type: 'string' }, export: { type: 'string' }, json: { type: 'boolean' },
 } as const;
@@ -133,6 +138,8 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? 10_000;
   const sandwichText = str(p, 'sandwich') ?? '2';
   if (sandwichText !== 'uniform' && !/^\d{1,2}$/.test(sandwichText)) throw new UsageError(`--sandwich must be a number of random sub-networks or 'uniform', got '${sandwichText}'`);
+  const shrink = str(p, 'shrink') ?? 'none';
+  if (shrink !== 'none' && shrink !== 'progressive') throw new UsageError(`--shrink must be none or progressive, got '${shrink}'`);
   const optimizer = str(p, 'optimizer') ?? 'adam';
   if (optimizer !== 'adam' && optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, got '${optimizer}'`);
   const stemStride = num(p, 'stem-stride', { integer: true, min: 1, max: 2 }) ?? 2;
@@ -164,7 +171,7 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const store = openStore(io, str(p, 'db'));
   let rec: SupernetTrainRecorder;
   try {
-    rec = SupernetTrainRecorder.open(store, { checkpoint: out, steps, data: settings.data, seed, options: { val: settings.val, maxTrain, stemStride, batchSize, lr, optimizer, sandwich: sandwichText, backend, threads } });
+    rec = SupernetTrainRecorder.open(store, { checkpoint: out, steps, data: settings.data, seed, options: { val: settings.val, maxTrain, stemStride, batchSize, lr, optimizer, sandwich: sandwichText, shrink, backend, threads } });
   } catch (e) {
     store.close();
     throw e;
@@ -195,6 +202,7 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
       lr,
       optimizer,
       sandwich: sandwichText === 'uniform' ? 'uniform' : Number(sandwichText),
+      progressive: shrink === 'progressive',
     }, (pr) => {
       if (startStep < 0) startStep = pr.step - 5;
       try {
@@ -275,6 +283,8 @@ export function resumeSupernetTraining(rec: StudyRecord, io: CliIO, o: { readonl
     throw new UsageError(`resume: the checkpoint of study ${rec.id}, ${String(checkpoint)}, is gone (deleted or moved): its supernet training cannot be continued`);
   }
   const args = ['train', '--out', checkpoint, '--steps', String(rec.spec.budget.evals), '--data', String(opt.data), '--seed', String(rec.spec.seed),
+    // A study from before --shrink was trained with progressive shrinking, then the only schedule.
+    '--shrink', String(opt.shrink ?? 'progressive'),
     ...(['val', 'maxTrain', 'stemStride', 'batchSize', 'lr', 'optimizer', 'sandwich', 'backend', 'threads'] as const).flatMap((k) => {
       const flagName = { val: 'val', maxTrain: 'max-train', stemStride: 'stem-stride', batchSize: 'batch-size', lr: 'lr', optimizer: 'optimizer', sandwich: 'sandwich', backend: 'backend', threads: 'threads' }[k];
       return opt[k] === undefined ? [] : [`--${flagName}`, String(opt[k])];
