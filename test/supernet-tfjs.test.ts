@@ -19,6 +19,7 @@ import { loadTorch } from '../main/services/train/torch-engine.js';
 import { DivergedError } from '../main/services/train/trainer.js';
 import { TOY_CLASSES, TOY_INPUT, toyData, toySpace, toySupernet } from './fixtures/supernet-toy.js';
 import { missingPeer } from './harness/peer.js';
+import { mean, recalibrationEffect } from './harness/supernet-recalibration.js';
 
 const loaded = loadTorch();
 const noTorch = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
@@ -178,19 +179,10 @@ describe('tfjs supernet', () => {
       expect(end.loss, `validation loss of the largest network: ${start.loss} before training, ${end.loss} after`).toBeLessThan(start.loss * 0.7);
       expect(end.accuracy).toBeGreaterThan(start.accuracy);
       expect(tf.memory().numTensors, 'training and scoring leak no tensors').toBe(tensors);
-      const without: number[] = [];
-      const withCal: number[] = [];
-      for (const a of archs().slice(0, 6)) {
-        t.loadCheckpoint(ckpt); // the statistics training left (a mixture over sub-networks)
-        const stale = (await t.evaluate(a, { calibrationBatches: 0 })).accuracy;
-        const statsBefore = t.subnetWeights(a).map.get('s2.b1.project.bn/movingMean') as Float32Array;
-        const fresh = (await t.evaluate(a, { calibrationBatches: 4, calibrationBatchSize: 32 })).accuracy;
-        const statsAfter = t.subnetWeights(a).map.get('s2.b1.project.bn/movingMean') as Float32Array;
-        expect(maxDiff(statsBefore, statsAfter), `${a.key}: recalibration moved its statistics`).toBeGreaterThan(1e-4);
-        without.push(stale);
-        withCal.push(fresh);
-      }
-      const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+      const cal = await recalibrationEffect(t, ckpt, archs().slice(0, 6), 4);
+      for (const x of cal) expect(x.moved, `${x.key}: recalibration moved its statistics`).toBeGreaterThan(1e-4);
+      const without = cal.map((x) => x.without);
+      const withCal = cal.map((x) => x.with);
       expect(mean(withCal), `accuracy with recalibration ${withCal.join(', ')} vs without ${without.join(', ')}`).toBeGreaterThan(mean(without));
     } finally {
       t.dispose();

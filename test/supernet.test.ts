@@ -21,6 +21,7 @@ import { ROOT } from './cli-helpers.js';
 import { toyData, toySpace, toySupernet } from './fixtures/supernet-toy.js';
 import { missingPeer } from './harness/peer.js';
 import { runGraphTfjs } from './harness/tfjs-graph.js';
+import { mean, recalibrationEffect } from './harness/supernet-recalibration.js';
 
 const loaded = loadTorch();
 const skip = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
@@ -148,19 +149,10 @@ describe.skipIf(skip)('once-for-all supernet (libtorch)', () => {
     const ckpt = join(dir, 'bn.ckpt');
     try {
       await train(s, 40, ckpt);
-      const without: number[] = [];
-      const withCal: number[] = [];
-      for (const a of archs(6, 14)) {
-        s.loadCheckpoint(ckpt); // the statistics training left (a mixture over sub-networks)
-        const stale = (await s.evaluate(a, { calibrationBatches: 0 })).accuracy;
-        const statsBefore = s.subnetWeights(a).map.get('s2.b1.project.bn/movingMean') as Float32Array;
-        const fresh = (await s.evaluate(a, { calibrationBatches: 8, calibrationBatchSize: 32 })).accuracy;
-        const statsAfter = s.subnetWeights(a).map.get('s2.b1.project.bn/movingMean') as Float32Array;
-        expect(maxDiff(statsBefore, statsAfter), `${a.key}: recalibration moved its statistics`).toBeGreaterThan(1e-4);
-        without.push(stale);
-        withCal.push(fresh);
-      }
-      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      const r = await recalibrationEffect(s, ckpt, archs(6, 14), 8);
+      for (const x of r) expect(x.moved, `${x.key}: recalibration moved its statistics`).toBeGreaterThan(1e-4);
+      const without = r.map((x) => x.without);
+      const withCal = r.map((x) => x.with);
       expect(mean(withCal), `accuracy with recalibration ${withCal.join(', ')} vs without ${without.join(', ')}`).toBeGreaterThan(mean(without));
     } finally {
       s.dispose();

@@ -6,11 +6,12 @@
  */
 import type { Architecture, ModelGraph } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
+import { buildGraph } from '../../core/graph/index.js';
 import type { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import type { SupernetSpec } from '../../core/supernet.js';
 import type { MapWeights } from '../export/weights.js';
 import type { SubnetScoreOptions, SupernetProgress, SupernetTrainOptions, SupernetTrainResult } from './supernet-engine.js';
-import type { TorchExamples, TorchModel } from './torch-engine.js';
+import { TorchModel, type TorchExamples } from './torch-engine.js';
 
 export interface SupernetEngine {
   readonly space: MobilenetSpace;
@@ -36,4 +37,21 @@ export interface SupernetEngine {
   /** Loads a checkpoint's weights and statistics (not its optimizer state); returns its step. */
   loadCheckpoint(path: string): number;
   dispose(): void;
+}
+
+/** A sub-network's standalone model graph: what buildGraph gives the architecture with the supernet's input, classes and stem. */
+export function subnetGraph(space: MobilenetSpace, spec: SupernetSpec, a: Architecture): ModelGraph {
+  return buildGraph(space, a, { input: spec.input, classes: spec.classes, mobilenet: { stemStride: spec.stemStride } });
+}
+
+/** A sub-network as an ordinary libtorch model with the weights it inherits from `e` (the caller disposes it). */
+export function standaloneSubnet(e: Pick<SupernetEngine, 'graph' | 'subnetWeights'>, a: Architecture, o: { device?: string; threads?: number } = {}): TorchModel {
+  const m = new TorchModel(e.graph(a), { device: o.device ?? 'cpu', threads: o.threads ?? 1 });
+  try {
+    m.setWeights(e.subnetWeights(a).map);
+  } catch (err) {
+    m.dispose();
+    throw err;
+  }
+  return m;
 }

@@ -14,13 +14,12 @@ import { Cancelled, NasError } from '../../../shared/errors.js';
 import type { Architecture, ModelGraph } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import type { EvaluationResult, Evaluator } from '../../core/evaluator.js';
-import { buildGraph } from '../../core/graph/index.js';
 import { costMetrics, graphCost } from '../../core/graph/cost.js';
 import { latencyMetric, type LatencyModel } from '../../core/latency/lookup-table.js';
 import type { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { activeOf, supernetSpec, type SupernetSpec } from '../../core/supernet.js';
 import { MapWeights } from '../export/weights.js';
-import type { SupernetEngine } from './supernet-api.js';
+import { standaloneSubnet, subnetGraph, type SupernetEngine } from './supernet-api.js';
 import { newNativeSupernet, toNasError, TorchModel, type NativeSupernet, type TorchExamples } from './torch-engine.js';
 import { DivergedError } from './trainer.js';
 
@@ -195,19 +194,12 @@ export class Supernet implements SupernetEngine {
 
   /** The sub-network's standalone model graph (what buildGraph gives the architecture). */
   graph(a: Architecture): ModelGraph {
-    return buildGraph(this.space, a, { input: this.o.input, classes: this.o.classes, mobilenet: { stemStride: this.stemStride } });
+    return subnetGraph(this.space, this.spec, a);
   }
 
   /** The sub-network as an ordinary model with its inherited weights (the caller disposes it). */
   standalone(a: Architecture, o: { device?: string; threads?: number } = {}): TorchModel {
-    const m = new TorchModel(this.graph(a), { device: o.device ?? 'cpu', threads: o.threads ?? 1 });
-    try {
-      m.setWeights(this.subnetWeights(a).map);
-    } catch (e) {
-      m.dispose();
-      throw e;
-    }
-    return m;
+    return standaloneSubnet(this, a, o);
   }
 
   /** Loads a checkpoint's weights and statistics (not its optimizer state); returns its step. */

@@ -24,13 +24,12 @@ import { existsSync, openSync, readSync, closeSync, readFileSync, renameSync, wr
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
 import type { Architecture, ModelGraph } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
-import { buildGraph } from '../../core/graph/index.js';
 import { Rng } from '../../core/rng.js';
 import type { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { activeOf, supernetSpec, type ActiveStage, type SupernetSpec } from '../../core/supernet.js';
 import { MapWeights } from '../export/weights.js';
 import { chooseBackend, tf } from './backend.js';
-import type { SupernetEngine } from './supernet-api.js';
+import { standaloneSubnet, subnetGraph, type SupernetEngine } from './supernet-api.js';
 import { Supernet, type SubnetScoreOptions, type SupernetOptions, type SupernetProgress, type SupernetTrainOptions, type SupernetTrainResult } from './supernet-engine.js';
 import { loadTorch, TorchModel, type TorchExamples } from './torch-engine.js';
 import { DivergedError } from './trainer.js';
@@ -554,18 +553,11 @@ export class TfjsSupernet implements SupernetEngine {
   }
 
   graph(a: Architecture): ModelGraph {
-    return buildGraph(this.space, a, { input: this.o.input, classes: this.o.classes, mobilenet: { stemStride: this.stemStride } });
+    return subnetGraph(this.space, this.spec, a);
   }
 
   standalone(a: Architecture, o: { device?: string; threads?: number } = {}): TorchModel {
-    const m = new TorchModel(this.graph(a), { device: o.device ?? 'cpu', threads: o.threads ?? 1 });
-    try {
-      m.setWeights(this.subnetWeights(a).map);
-    } catch (e) {
-      m.dispose();
-      throw e;
-    }
-    return m;
+    return standaloneSubnet(this, a, o);
   }
 
   /** Loads a checkpoint's weights and statistics: one of this engine, or (through the native engine, when it is there) of libtorch. */
