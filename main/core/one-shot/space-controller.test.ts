@@ -65,6 +65,26 @@ describe('SpaceController (ENAS controller over a space)', () => {
     expect(run(3).next).not.toEqual(run(4).next);
   });
 
+  it('continues from its state() (through JSON) exactly as if never stopped; a state of another space is refused', () => {
+    const reward = (a: Architecture) => (a.sample[dim('s1.width')] === 1 ? 0.8 : 0.6) + a.sample[dim('s2.b1.kernel')]! * 0.05;
+    const straight = new SpaceController(space, { seed: 9 });
+    train(straight, reward, 6);
+    const first = new SpaceController(space, { seed: 9 });
+    train(first, reward, 3);
+    expect(first.baselineValue()).not.toBeNull();
+    const saved = JSON.parse(JSON.stringify(first.state())) as ReturnType<SpaceController['state']>;
+    train(first, reward, 2); // what a killed run did after its checkpoint is lost
+    const resumed = new SpaceController(space, { seed: 9 });
+    resumed.restore(saved);
+    train(resumed, reward, 3);
+    expect(resumed.probabilities()).toEqual(straight.probabilities());
+    expect(resumed.baselineValue()).toBe(straight.baselineValue());
+    expect(resumed.sample(4).map((a) => a.key)).toEqual(straight.sample(4).map((a) => a.key));
+    const small = new MobilenetSpace({ stages: [{ channels: 16, stride: 1, depths: [1] }], kernels: [3], expansions: [1], widths: [1], squeezeExcite: false });
+    expect(() => new SpaceController(small, { seed: 9 }).restore(saved)).toThrow(/not a state of an ENAS controller over the mobilenet space/);
+    expect(() => resumed.restore({ ...saved, variance: -1 })).toThrow(/not a state/);
+  });
+
   it('refuses mismatched batches, non-finite rewards and bad settings', () => {
     const ctl = new SpaceController(space, { seed: 1 });
     const [a] = ctl.sample(1) as [Architecture];

@@ -29,6 +29,14 @@ function softmax(row: readonly number[]): number[] {
   return e.map((v) => v / z);
 }
 
+/** Everything a SpaceController's future depends on (a checkpoint's part): the policy, the baseline and running variance (its optimiser state), the sampler. */
+export interface SpaceControllerState {
+  readonly logits: number[][];
+  readonly baseline: number | null;
+  readonly variance: number;
+  readonly rng: readonly number[];
+}
+
 export class SpaceController {
   private logits: number[][];
   private baseline: number | null = null;
@@ -50,6 +58,29 @@ export class SpaceController {
   /** The policy: per decision, the probability of each choice. */
   probabilities(): number[][] {
     return this.logits.map(softmax);
+  }
+
+  /** The rewards' moving average (null before the first update). */
+  baselineValue(): number | null {
+    return this.baseline;
+  }
+
+  state(): SpaceControllerState {
+    return { logits: this.logits.map((row) => [...row]), baseline: this.baseline, variance: this.variance, rng: [...this.rng] };
+  }
+
+  /** Continues from a state() of a controller of the same space and options (invalid-input when it does not fit the space). */
+  restore(s: SpaceControllerState): void {
+    const dims = this.space.dims;
+    const ok = Array.isArray(s?.logits) && s.logits.length === dims.length
+      && s.logits.every((row, d) => Array.isArray(row) && row.length === (dims[d] as { choices: readonly unknown[] }).choices.length && row.every(Number.isFinite))
+      && (s.baseline === null || Number.isFinite(s.baseline)) && Number.isFinite(s.variance) && s.variance >= 0
+      && Array.isArray(s.rng) && s.rng.length === 4 && s.rng.every(Number.isInteger);
+    if (!ok) throw new NasError('invalid-input', `not a state of an ENAS controller over the ${this.space.id} space`);
+    this.logits = s.logits.map((row) => [...row]);
+    this.baseline = s.baseline;
+    this.variance = s.variance;
+    this.rng = [s.rng[0], s.rng[1], s.rng[2], s.rng[3]] as RngState;
   }
 
   /** Mean entropy per decision (nats): log(choices) at the start, 0 once the policy is certain. */
