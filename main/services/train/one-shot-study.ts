@@ -13,10 +13,12 @@
  *   (`c10_test`, the objective, …), as `recordOneShotRun` always stored it.
  * - progress.evals counts the epochs done (budget.evals is the run's epochs), and
  *   strategyOptions.checkpoint names the run's checkpoint file, from which `frontier resume` continues.
+ * A run on another space (ENAS on the mobilenet supernet) gives its study's own spec (`study`), its
+ * epochs' curve points (`points`) and its derived trial (`finish`); the rest is the same.
  */
 import { hostname } from 'node:os';
 import { errorMessage, NasError } from '../../../shared/errors.js';
-import type { CurvePoint, StudyRecord } from '../../../shared/types/index.js';
+import type { CurvePoint, StudyRecord, StudySpec } from '../../../shared/types/index.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
 import type { Store } from '../../core/store.js';
 import { nb201EvaluatorSpec } from '../evaluators.js';
@@ -34,6 +36,24 @@ export interface OneShotRunSettings {
   readonly options: Record<string, unknown>;
   /** The run's checkpoint file (strategyOptions.checkpoint): where a resumed run continues from. */
   readonly checkpoint?: string;
+  /** A run on another space than the NB201 cell: its study's name, space, objectives, reported metrics and evaluator. */
+  readonly study?: Pick<StudySpec, 'name' | 'space' | 'objectives' | 'report' | 'evaluator'>;
+}
+
+/** An epoch of a run on another space, with its own curve points. */
+export interface PointsEpoch {
+  readonly epoch: number;
+  readonly seconds: number;
+  readonly points: readonly CurvePoint[];
+}
+
+/** The derived architecture a run on another space ends with (stored as trial 1). */
+export interface DerivedTrial {
+  readonly key: string;
+  readonly sample: readonly number[];
+  readonly metrics: Record<string, number>;
+  readonly fidelity: Record<string, string>;
+  readonly strategyState: unknown;
 }
 
 /** The search's own trial (its curve is the per-epoch record). */
@@ -91,6 +111,7 @@ export class OneShotStudyRecorder {
       budget: { evals: s.epochs },
       seed: s.seed,
       evaluator: nb201EvaluatorSpec(),
+      ...s.study,
     }, now);
     const hold = StudyHold.take(store, rec.id, rec.progress, now);
     store.setStudyStatus(rec.id, 'running', now);
@@ -119,9 +140,9 @@ export class OneShotStudyRecorder {
   }
 
   /** An epoch's record (a resumed run's replayed epochs are written only when the study lacks them). */
-  epoch(e: DartsEpoch | EnasEpoch): void {
+  epoch(e: DartsEpoch | EnasEpoch | PointsEpoch): void {
     if (e.epoch <= this.lastEpoch) return;
-    this.store.appendCurve(this.id, SEARCH_TRIAL, epochPoints(e));
+    this.store.appendCurve(this.id, SEARCH_TRIAL, 'points' in e ? e.points : epochPoints(e));
     this.lastEpoch = e.epoch;
     this.hold.progress = { ...this.hold.progress, evals: e.epoch, costSeconds: this.hold.progress.costSeconds + e.seconds };
     this.store.updateProgress(this.id, this.hold.current());
@@ -130,23 +151,28 @@ export class OneShotStudyRecorder {
   /** The run ended: the search trial is finished, the derived cell stored as trial 1, the study complete. */
   complete(r: DartsRunResult | EnasRunResult, now = Date.now()): void {
     const darts = 'order' in r;
-    const progress = { ...this.hold.current(), evals: r.epochs.length };
+    const searched = darts
+      ? { search_val_accuracy: r.epochs.at(-1)?.valAccuracy ?? NaN, parameter_free_share: r.collapse.parameterFreeShare, parameter_free_trend: r.parameterFreeTrend }
+      : { shared_val_accuracy: r.sharedAccuracy };
+    const finite = Object.fromEntries(Object.entries(searched).filter(([, v]) => Number.isFinite(v)));
+    const metrics: Record<string, number> = {
+      c10_test: r.nb201.c10_test, c100_test: r.nb201.c100_test, c10_valid: r.nb201.c10_valid, c100_valid: r.nb201.c100_valid, search_seconds: this.hold.progress.costSeconds, ...finite,
+    };
+    const table = 'NAS-Bench-201 table (CIFAR, 200 epochs)';
+    const fidelity = Object.fromEntries(Object.keys(metrics).map((k) => [k, k.startsWith('c10') || k.startsWith('c100') ? table : `${darts ? 'darts' : 'enas'} search`]));
+    this.finish({ metrics: finite, seconds: r.seconds, epochs: r.epochs.length }, {
+      key: r.archStr, sample: r.cell, metrics, fidelity,
+      strategyState: darts ? { alpha: r.alpha, guard: r.guard ?? null, unguardedCell: r.unguardedCell } : { probabilities: r.probabilities },
+    }, now);
+  }
+
+  /** The run ended: the search trial is finished with `search`'s metrics, `derived` stored as trial 1, the study complete. */
+  finish(search: { readonly metrics: Record<string, number>; readonly seconds: number; readonly epochs: number }, derived: DerivedTrial, now = Date.now()): void {
+    const progress = { ...this.hold.current(), evals: search.epochs };
     try {
-      const searched = darts
-        ? { search_val_accuracy: r.epochs.at(-1)?.valAccuracy ?? NaN, parameter_free_share: r.collapse.parameterFreeShare, parameter_free_trend: r.parameterFreeTrend }
-        : { shared_val_accuracy: r.sharedAccuracy };
-      const finite = Object.fromEntries(Object.entries(searched).filter(([, v]) => Number.isFinite(v)));
-      this.store.finishTrial(this.id, SEARCH_TRIAL, { state: 'complete', metrics: finite, fidelity: {}, cost: r.seconds, finishedAt: now }, { progress, strategyState: null });
-      const n = this.store.createTrial(this.id, { key: r.archStr, sample: r.cell }, now);
-      const metrics: Record<string, number> = {
-        c10_test: r.nb201.c10_test, c100_test: r.nb201.c100_test, c10_valid: r.nb201.c10_valid, c100_valid: r.nb201.c100_valid, search_seconds: progress.costSeconds, ...finite,
-      };
-      const table = 'NAS-Bench-201 table (CIFAR, 200 epochs)';
-      const fidelity = Object.fromEntries(Object.keys(metrics).map((k) => [k, k.startsWith('c10') || k.startsWith('c100') ? table : `${darts ? 'darts' : 'enas'} search`]));
-      this.store.finishTrial(this.id, n, { state: 'complete', metrics, fidelity, cost: 0, finishedAt: now }, {
-        progress,
-        strategyState: darts ? { alpha: r.alpha, guard: r.guard ?? null, unguardedCell: r.unguardedCell } : { probabilities: r.probabilities },
-      });
+      this.store.finishTrial(this.id, SEARCH_TRIAL, { state: 'complete', metrics: search.metrics, fidelity: {}, cost: search.seconds, finishedAt: now }, { progress, strategyState: null });
+      const n = this.store.createTrial(this.id, { key: derived.key, sample: derived.sample }, now);
+      this.store.finishTrial(this.id, n, { state: 'complete', metrics: derived.metrics, fidelity: derived.fidelity, cost: 0, finishedAt: now }, { progress, strategyState: derived.strategyState });
       this.store.setStudyStatus(this.id, 'complete', now);
     } finally {
       this.dispose();
