@@ -1,19 +1,22 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { Cancelled, errorMessage } from '../../../shared/errors.js';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Cancelled } from '../../../shared/errors.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import { softmax, type Alpha } from '../../core/one-shot/nb201-alpha.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
-import { DEFAULT_DATASET } from '../../services/data/builtin.js';
 import {
-  oneShotSplits, runDarts, runEnas,
-  type DartsEpoch, type DartsRunResult, type EnasEpoch, type EnasRunResult, type ImageSplits, type NetworkOptions,
+  runDarts, runEnas,
+  type DartsEpoch, type DartsRunResult, type EnasEpoch, type EnasRunResult, type ImageSplits,
 } from '../../services/train/nb201-one-shot.js';
+import {
+  newCheckpointPath, readCommon, readNewRunInfo, readRunInfo, removeCheckpoint, runSplits, studyOptions, writeRunInfo,
+  type OneShotCommon, type OneShotRunInfo, type SettingsReader,
+} from '../../services/train/one-shot-run.js';
 import { isOneShotStrategy, OneShotStudyRecorder } from '../../services/train/one-shot-study.js';
 import { processLease } from '../../services/lease.js';
 import type { Store } from '../../core/store.js';
 import type { StudyRecord } from '../../../shared/types/index.js';
-import { flag, formatDuration, num, parse, str, type Parsed } from '../args.js';
+import { flag, formatDuration, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, dbPath, openStore } from '../common.js';
 import { table } from '../format.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -91,35 +94,16 @@ const OPTIONS = {
   ...DB_OPTION,
 } as const;
 
-export interface Common {
-  epochs: number;
-  seed: number;
-  data: string;
-  train: number;
-  val: number;
-  downsample: number;
-  network: NetworkOptions;
-  batchSize: number;
-  lr: number | undefined;
+/** The options both commands share (see services/train/one-shot-run.ts, which reads and checks them). */
+export type Common = OneShotCommon;
+
+/** The command's flags as the settings of a run (errors name the flag: `--epochs must be …`). */
+function cliReader(p: Parsed): SettingsReader {
+  return { text: (name) => str(p, name), flag: (name) => flag(p, name), label: (name) => `--${name}` };
 }
 
 function common(p: Parsed, io: CliIO): Common {
-  const data = str(p, 'data') ?? DEFAULT_DATASET;
-  return {
-    epochs: num(p, 'epochs', { integer: true, min: 1, max: 10_000 }) ?? 10,
-    seed: num(p, 'seed', { integer: true, min: 0, max: 2 ** 31 }) ?? 0,
-    data: data.startsWith('builtin:') ? data : resolve(io.cwd, data),
-    train: num(p, 'train', { integer: true, min: 2 }) ?? 2000,
-    val: num(p, 'val', { integer: true, min: 2 }) ?? 1000,
-    downsample: num(p, 'downsample', { integer: true, min: 1, max: 16 }) ?? 2,
-    network: {
-      channels: num(p, 'channels', { integer: true, min: 1, max: 256 }) ?? 8,
-      cellsPerStage: num(p, 'cells', { integer: true, min: 1, max: 16 }) ?? 1,
-      threads: num(p, 'threads', { integer: true, min: 1, max: 256 }) ?? 1,
-    },
-    batchSize: num(p, 'batch-size', { integer: true, min: 2, max: 4096 }) ?? 64,
-    lr: num(p, 'lr', { min: 1e-6, max: 10 }),
-  };
+  return readCommon(cliReader(p), io.cwd);
 }
 
 const EDGE_NAMES = NB201_EDGES.map(([to, from]) => `${to}<-${from}`);
@@ -165,30 +149,11 @@ function dropRecording(r: Recording): void {
 }
 
 /** What a DARTS or ENAS checkpoint's run was given, beside it as <checkpoint>.json. */
-type ResumeInfo =
-  | { readonly version: 1; readonly kind: 'darts'; readonly common: Common; readonly order: 1 | 2; readonly guard: boolean; readonly archLr: number }
-  | { readonly version: 1; readonly kind: 'enas'; readonly common: Common; readonly controllerSteps: number };
-
-const infoPath = (checkpoint: string) => `${checkpoint}.json`;
-
-function writeResumeInfo(checkpoint: string, info: ResumeInfo): void {
-  mkdirSync(dirname(checkpoint), { recursive: true });
-  const tmp = `${infoPath(checkpoint)}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`);
-  renameSync(tmp, infoPath(checkpoint));
-}
+type ResumeInfo = OneShotRunInfo;
 
 function readResumeInfo<K extends ResumeInfo['kind']>(checkpoint: string, kind: K): Extract<ResumeInfo, { kind: K }> {
-  const what = kind === 'darts' ? 'DARTS' : 'ENAS';
-  if (!existsSync(checkpoint)) throw new UsageError(`${kind} --resume: no ${what} checkpoint at ${checkpoint}`);
-  let info: ResumeInfo;
-  try {
-    info = JSON.parse(readFileSync(infoPath(checkpoint), 'utf8')) as ResumeInfo;
-  } catch (e) {
-    throw new UsageError(`${kind} --resume: cannot read ${infoPath(checkpoint)}, the settings of the run of ${checkpoint}: ${errorMessage(e)}`);
-  }
-  if (info?.version !== 1 || info.kind !== kind || typeof info.common?.data !== 'string') throw new UsageError(`${kind} --resume: ${infoPath(checkpoint)} does not describe ${kind === 'darts' ? 'a DARTS' : 'an ENAS'} run`);
-  return info as Extract<ResumeInfo, { kind: K }>;
+  if (!existsSync(checkpoint)) throw new UsageError(`${kind} --resume: no ${kind === 'darts' ? 'DARTS' : 'ENAS'} checkpoint at ${checkpoint}`);
+  return readRunInfo(checkpoint, kind);
 }
 
 /** --resume's checkpoint, refusing the flags that shape a run; or a new checkpoint's path beside the database. */
@@ -199,8 +164,7 @@ function checkpointOf(kind: 'darts' | 'enas', p: Parsed, io: CliIO, seed: () => 
     if (other.length > 0) throw new UsageError(`${kind} --resume continues the run with its own settings: drop ${other.map((k) => `--${k}`).join(', ')}`);
     return { checkpoint: resolve(io.cwd, ref), resuming: true };
   }
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  return { checkpoint: join(dirname(dbPath(io, str(p, 'db'))), kind, `${kind}-${stamp}-s${seed()}-${process.pid}.ckpt`), resuming: false };
+  return { checkpoint: newCheckpointPath(dirname(dbPath(io, str(p, 'db'))), kind, seed()), resuming: false };
 }
 
 /**
@@ -270,9 +234,9 @@ async function runEpochs<E extends DartsEpoch | EnasEpoch, R>(
   }
 }
 
-function removeCheckpoint(checkpoint: string): void {
-  rmSync(checkpoint, { force: true });
-  rmSync(infoPath(checkpoint), { force: true });
+/** A new run's settings from the command's flags. */
+function readRunInfoOf(kind: 'darts' | 'enas', p: Parsed, io: CliIO): ResumeInfo {
+  return readNewRunInfo(kind, cliReader(p), io.cwd);
 }
 
 const RESUME_KEEPS = new Set(['resume', 'name', 'db', 'json', 'no-store', 'help']);
@@ -287,13 +251,12 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
   const { checkpoint } = ck;
   const info = ck.resuming
     ? readResumeInfo(checkpoint, 'darts')
-    : { version: 1 as const, kind: 'darts' as const, common: common(p, io), order: (num(p, 'order', { integer: true, min: 1, max: 2 }) ?? 1) as 1 | 2, guard: flag(p, 'guard'), archLr: num(p, 'arch-lr', { min: 1e-6, max: 10 }) ?? 3e-3 };
+    : (readRunInfoOf('darts', p, io) as Extract<ResumeInfo, { kind: 'darts' }>);
   const { common: c, order, guard, archLr } = info;
-  const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
-  if (!ck.resuming) writeResumeInfo(checkpoint, info);
+  const data = runSplits(info, io.cwd);
+  if (!ck.resuming) writeRunInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
-  const options = { order, guard, epochs: c.epochs, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
-  const rec = startRecording(io, p, c, 'darts', options, ck);
+  const rec = startRecording(io, p, c, 'darts', studyOptions(info), ck);
   try {
     return await dartsRun(io, p, ck, c, data, { order, guard, archLr }, rec);
   } finally {
@@ -346,13 +309,12 @@ export async function enasCommand(argv: readonly string[], io: CliIO): Promise<n
   const { checkpoint } = ck;
   const info = ck.resuming
     ? readResumeInfo(checkpoint, 'enas')
-    : { version: 1 as const, kind: 'enas' as const, common: common(p, io), controllerSteps: num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 20 };
+    : (readRunInfoOf('enas', p, io) as Extract<ResumeInfo, { kind: 'enas' }>);
   const { common: c, controllerSteps } = info;
-  const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
-  if (!ck.resuming) writeResumeInfo(checkpoint, info);
+  const data = runSplits(info, io.cwd);
+  if (!ck.resuming) writeRunInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
-  const options = { epochs: c.epochs, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), train: c.train, val: c.val, downsample: c.downsample, ...c.network };
-  const rec = startRecording(io, p, c, 'enas', options, ck);
+  const rec = startRecording(io, p, c, 'enas', studyOptions(info), ck);
   try {
     return await enasRun(io, p, ck, c, data, controllerSteps, rec);
   } finally {
