@@ -26,7 +26,7 @@
  * - In memory (tests): `shared/ipc/messages.ts` message pairs.
  */
 import type { NasErrorData } from '../errors.js';
-import type { StrategyCatalog } from '../strategy-info.js';
+import type { StrategyCatalog, StrategyOptionInfo } from '../strategy-info.js';
 import type {
   BudgetSpec,
   CurvePoint,
@@ -445,6 +445,25 @@ export interface StudyReportFile {
   readonly pdf: { readonly path: string; readonly bytes: number; readonly sha256: string; readonly base64: string } | { readonly missing: string };
 }
 
+/** A one-shot run the New search form can start: DARTS or ENAS on the NB201 cell (`frontier darts|enas`). */
+export interface OneShotRunInfo {
+  readonly kind: 'darts' | 'enas';
+  readonly title: string;
+  readonly summary: string;
+  /** Its settings (the CLI's options, same names, ranges and defaults); the dataset is `data`. */
+  readonly settings: readonly StrategyOptionInfo[];
+  /** The dataset when none is given. */
+  readonly data: string;
+}
+
+export interface OneShotStartRequest {
+  readonly kind: 'darts' | 'enas';
+  /** The study's name (default: what `frontier darts|enas` names it). */
+  readonly name?: string;
+  /** Settings as typed, by name (`epochs`, `seed`, `order`, `guard`, `data`, …); absent or '' takes the default. */
+  readonly settings: Readonly<Record<string, string | number | boolean>>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The API
 
@@ -510,6 +529,16 @@ export interface NasApi {
     /** Every registered search strategy with its options, and the options every strategy takes. */
     list(): Promise<StrategyCatalog>;
   };
+  readonly oneShot: {
+    /** The one-shot runs this process can start, with their settings. */
+    list(): Promise<OneShotRunInfo[]>;
+    /**
+     * Checks the settings (a bad one rejects with `invalid-input` naming it; nothing is stored), then
+     * starts the run in this process as a study (status `running`), resolving to its id. Its epochs
+     * are stored as they end; `study.stop` stops it (checkpoint kept), `study.resume` continues it.
+     */
+    start(req: OneShotStartRequest): Promise<StudyId>;
+  };
   readonly device: {
     /** Phones and local backends known now (phones come from the devices service when plugged in). */
     list(): Promise<DeviceInfo[]>;
@@ -566,6 +595,7 @@ export const NAS_METHODS = {
   deploy: { exports: true, exportModel: true, report: true },
   space: { list: true, describe: true, count: true, validate: true },
   strategy: { list: true },
+  oneShot: { list: true, start: true },
   device: { list: true, latency: true, profile: true, cancel: true },
   workers: { list: true, connect: true },
 } as const satisfies MethodTable;
