@@ -50,6 +50,7 @@ export async function composeHost(store: Store, dbPath: string, opts: ComposeOpt
     latencyTables: () => listLatencyTables(dbPath),
     ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
     deploy: { dataDir: path.dirname(path.resolve(dbPath)), source: dbPath },
+    dataDir: path.dirname(path.resolve(dbPath)),
   });
   return {
     nas,

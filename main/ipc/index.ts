@@ -10,6 +10,7 @@ import { NasServer } from './server.js';
 import { DEPLOY_SCHEMAS, DeployService, type DeployOptions } from './deploy.js';
 import { DeviceService, SpaceService, StudyService } from './services.js';
 import { StrategyService, STRATEGY_SCHEMAS } from './strategies.js';
+import { ONE_SHOT_SCHEMAS, OneShotRuns, OneShotService } from './one-shot.js';
 import { StudyRunner } from './study-runner.js';
 import { WorkersService } from './workers.js';
 
@@ -38,6 +39,8 @@ export interface NasHostOptions {
   readonly redisUrl?: string;
   /** Where the Trial screen's exports and the Report button's files go (issue #15); without it they are refused. */
   readonly deploy?: DeployOptions;
+  /** Where DARTS/ENAS runs started from the workbench keep their checkpoints (the database's folder); without it they are refused. */
+  readonly dataDir?: string;
 }
 
 export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost {
@@ -53,12 +56,17 @@ export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost 
     opts.progressEveryMs,
   );
   const devices: DeviceSource = opts.devices ?? new StoreDeviceSource(store);
-  const studies = new StudyService(store, runner, opts.latencyTables);
+  const oneShot = new OneShotRuns(store, {
+    onProgress: (e) => server.emit('onDidStudyProgress', e),
+    onStatus: (id, status, error) => server.emit('onDidChangeStudyStatus', { id, status, ...(error !== undefined ? { error } : {}) }),
+  }, opts.dataDir);
+  const studies = new StudyService(store, runner, opts.latencyTables, oneShot);
   const disposables = new DisposableStore();
   server.registerService('study', wrapCreate(studies, server), STUDY_SCHEMAS);
   server.registerService('deploy', new DeployService(store, opts.deploy ?? {}), DEPLOY_SCHEMAS);
   server.registerService('space', new SpaceService(), SPACE_SCHEMAS);
   server.registerService('strategy', new StrategyService(), STRATEGY_SCHEMAS);
+  server.registerService('oneShot', new OneShotService(oneShot), ONE_SHOT_SCHEMAS);
   const profiles = new ProfileJobs(opts.profiles, (p) => server.emit('onDidProfileProgress', p));
   server.registerService('device', new DeviceService(devices, opts.latencyReports, profiles), DEVICE_SCHEMAS);
   const workers = new WorkersService(opts.redisUrl);
@@ -70,7 +78,7 @@ export function createNasHost(store: Store, opts: NasHostOptions = {}): NasHost 
     server,
     runner,
     async shutdown() {
-      await Promise.all([runner.dispose(), profiles.dispose()]);
+      await Promise.all([runner.dispose(), profiles.dispose(), oneShot.dispose()]);
       disposables.dispose();
     },
     dispose() {

@@ -46,6 +46,7 @@ import { ProfileJobs } from './profiling.js';
 import { studySpecSchema } from './schemas.js';
 import { latencyBreakdown } from './latency.js';
 import { budgetFraction, type StudyRunner } from './study-runner.js';
+import { OneShotRuns } from './one-shot.js';
 
 /** The form field of a strategy option's error: `strategyOptions.<name>` when the message names one ("strategy option 'gamma' must…"). */
 function optionField(message: string): string {
@@ -102,7 +103,14 @@ export class StudyService implements StudyApi {
     private readonly store: Store,
     private readonly runner: StudyRunner,
     private readonly latencyTables: () => readonly LutFile[] = () => [],
+    /** DARTS/ENAS runs started in this process (New search), stopped and resumed here. */
+    private readonly oneShot?: OneShotRuns,
   ) {}
+
+  /** Whether this process runs the study (a search of the runner, or a DARTS/ENAS run). */
+  private active(id: string): boolean {
+    return this.runner.isActive(id) || (this.oneShot?.isActive(id) ?? false);
+  }
 
   private rec(id: string): StudyRecord {
     const r = this.store.getStudy(id);
@@ -171,7 +179,7 @@ export class StudyService implements StudyApi {
       ...(rec.startedAt !== undefined ? { startedAt: rec.startedAt } : {}),
       ...(rec.finishedAt !== undefined ? { finishedAt: rec.finishedAt } : {}),
       ...(rec.error !== undefined ? { error: rec.error } : {}),
-      active: this.runner.isActive(rec.id),
+      active: this.active(rec.id),
       ...this.elsewhere(rec),
       ...(rec.notes !== undefined ? { notes: rec.notes } : {}),
       ...(rec.tags !== undefined ? { tags: rec.tags } : {}),
@@ -180,7 +188,7 @@ export class StudyService implements StudyApi {
 
   /** `runningElsewhere` when a live process other than this one holds the study's lease. */
   private elsewhere(rec: StudyRecord): { runningElsewhere?: StudyListItem['runningElsewhere'] } {
-    if (rec.status !== 'running' || this.runner.isActive(rec.id)) return {};
+    if (rec.status !== 'running' || this.active(rec.id)) return {};
     const l = liveLease(this.store, rec.id);
     return l ? { runningElsewhere: { pid: l.pid, host: l.host, heartbeatAt: l.heartbeatAt } } : {};
   }
@@ -222,7 +230,7 @@ export class StudyService implements StudyApi {
 
   async start({ id }: { id: StudyId }): Promise<void> {
     const rec = this.rec(id);
-    if (this.runner.isActive(id)) return;
+    if (this.active(id)) return;
     this.refuseIfElsewhere(id);
     if (rec.status !== 'created') throw new NasError('store-conflict', `study ${id} is ${rec.status}; only a new study can be started (resume a stopped one)`);
     this.runner.start(id);
@@ -230,10 +238,12 @@ export class StudyService implements StudyApi {
 
   async resume({ id }: { id: StudyId }): Promise<void> {
     const rec = this.rec(id);
-    if (this.runner.isActive(id)) return;
+    if (this.active(id)) return;
     this.refuseIfElsewhere(id);
     if (rec.status === 'complete' || rec.status === 'failed') throw new NasError('store-conflict', `study ${id} is ${rec.status} and cannot be resumed`);
-    // A DARTS/ENAS run or a supernet's training continues from its checkpoint in the CLI, not as a search of this runner.
+    // A DARTS/ENAS run on the NB201 cell continues here from its checkpoint (as `frontier resume` does).
+    if (this.oneShot && OneShotRuns.handles(rec)) return this.oneShot.resume(rec);
+    // Other one-shot runs (a supernet's training, ENAS on mobilenet) continue from their checkpoints in the CLI.
     if (isOneShotStrategy(rec.spec.strategy) || rec.spec.strategy === SUPERNET_TRAIN) throw new NasError('invalid-input', `study ${id} is a ${rec.spec.strategy} run: continue it with 'frontier resume ${id}'`);
     this.runner.start(id);
   }
@@ -252,7 +262,7 @@ export class StudyService implements StudyApi {
 
   async delete({ id }: { id: StudyId }): Promise<void> {
     this.rec(id);
-    if (this.runner.isActive(id)) throw new NasError('store-conflict', `study ${id} is running here: stop it before deleting it`);
+    if (this.active(id)) throw new NasError('store-conflict', `study ${id} is running here: stop it before deleting it`);
     // StudyBusy (naming pid and host) while another live process runs it.
     this.store.deleteStudy(id, Date.now(), processLease().policy);
     this.summaries.delete(id);
@@ -261,6 +271,8 @@ export class StudyService implements StudyApi {
 
   async stop({ id }: { id: StudyId }): Promise<void> {
     const rec = this.rec(id);
+    // A DARTS/ENAS run of this process: cancelled, it ends stopped with its checkpoint kept.
+    if (this.oneShot?.isActive(id)) return this.oneShot.stop(id);
     // A DARTS/ENAS run or supernet training of the CLI on this machine: stopped as Ctrl-C stops it (checkpoint kept).
     if (!this.runner.isActive(id) && (isOneShotStrategy(rec.spec.strategy) || rec.spec.strategy === SUPERNET_TRAIN)) return interruptOneShotRun(this.store, id);
     await this.runner.stop(id);

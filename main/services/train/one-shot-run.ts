@@ -19,7 +19,7 @@ import {
   oneShotSplits, runDarts, runEnas,
   type DartsEpoch, type DartsRunResult, type EnasEpoch, type EnasRunResult, type ImageSplits, type NetworkOptions,
 } from './nb201-one-shot.js';
-import { isOneShotStrategy, OneShotStudyRecorder } from './one-shot-study.js';
+import { isOneShotStrategy, OneShotStudyRecorder, SEARCH_TRIAL } from './one-shot-study.js';
 
 export type OneShotKind = 'darts' | 'enas';
 
@@ -268,7 +268,9 @@ export function resumeStoredOneShot(store: Store, rec: StudyRecord, hooks: Store
   const kind = rec.spec.strategy;
   const checkpoint = rec.spec.strategyOptions?.checkpoint;
   if (typeof checkpoint !== 'string') throw new NasError('invalid-input', `study ${rec.id} was stored after its ${kind} run had ended: it has no checkpoint to continue from`);
-  if (!existsSync(infoPath(checkpoint))) throw new NasError('invalid-input', `the checkpoint of study ${rec.id}, ${checkpoint}, is gone (deleted or moved): its ${kind} run cannot be continued`);
+  // Before its first epoch ended a run has no checkpoint yet (it starts again); after, it needs it.
+  const gone = !existsSync(infoPath(checkpoint)) || (store.getCurve(rec.id, SEARCH_TRIAL).length > 0 && !existsSync(checkpoint));
+  if (gone) throw new NasError('invalid-input', `the checkpoint of study ${rec.id}, ${checkpoint}, is gone (deleted or moved): its ${kind} run cannot be continued`);
   const info = readRunInfo(checkpoint, kind, `resume of study ${rec.id}`);
   const data = runSplits(info);
   const recorder = OneShotStudyRecorder.reopen(store, rec);

@@ -1,0 +1,149 @@
+/**
+ * DARTS started, stopped and resumed over the contract (issue #12): `oneShot.start` runs it in this
+ * (main) process into a real SQLite file, its epochs arrive in the study as they end, `study.stop`
+ * leaves it stopped with its checkpoint, `study.resume` continues it, and it ends exactly as the
+ * same run never stopped (alpha, derived cell, lookup). Bad settings are refused, naming the setting,
+ * with nothing stored. Tiny runs (256 + 128 images, 4 channels) on the native engine.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallResult, NasEventName } from '../../shared/ipc/contract.js';
+import type { StudyRecord } from '../../shared/types/index.js';
+import { missingPeer } from '../../test/harness/peer.js';
+import { processLease } from '../services/lease.js';
+import { SqliteStore } from '../services/sqlite-store.js';
+import { loadTorch } from '../services/train/torch-engine.js';
+import { createNasHost, type NasHost } from './index.js';
+
+const loaded = loadTorch();
+const noTorch = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
+
+const TINY = { train: '256', val: '128', channels: '4', seed: '3', epochs: '8' };
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000, interval: 20 });
+
+describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, resume', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let host: NasHost;
+  const events: { name: NasEventName; payload: unknown }[] = [];
+  const children: ChildProcess[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'frontier-oneshot-ipc-'));
+    store = SqliteStore.open(join(dir, 'frontier.db'));
+    host = createNasHost(store, { dataDir: dir });
+    host.server.onEvent((name, payload) => void events.push({ name, payload }));
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await host?.shutdown();
+    store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = (channel: string, arg?: unknown): Promise<CallResult> => host.server.call(channel, arg);
+  const ok = async <T>(channel: string, arg?: unknown): Promise<T> => {
+    const r = await call(channel, arg);
+    if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+    return r.value as T;
+  };
+  const study = (id: string): StudyRecord => store.getStudy(id)!;
+  const epochsStored = (id: string): number => new Set(store.getCurve(id, 0).map((p) => p.step)).size;
+  const statuses = (id: string): string[] => events.filter((e) => e.name === 'onDidChangeStudyStatus' && (e.payload as { id: string }).id === id).map((e) => (e.payload as { status: string }).status);
+  /** What the run ended with: the derived cell (trial 1) with its metrics and alpha, and every epoch's record. */
+  const outcome = (id: string) => {
+    const t = store.getTrial(id, 1)!;
+    return { key: t.key, sample: t.sample, metrics: t.metrics, state: store.getCheckpoint(id)?.strategyState, curve: store.getCurve(id, 0).map((p) => [p.step, p.metric, p.value]) };
+  };
+
+  it('a bad setting is refused with what is wrong, and nothing is stored', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ epochs: '0' }, /^epochs must be a whole number in 1\.\.10000, got '0'$/],
+      [{ order: 3 }, /^order must be a whole number in 1\.\.2, got '3'$/],
+      [{ 'arch-lr': 'fast' }, /^arch-lr must be a number in 0\.000001\.\.10, got 'fast'$/],
+      [{ guard: 'maybe' }, /^guard must be on or off, got 'maybe'$/],
+      [{ 'controller-steps': 5 }, /^darts: unknown setting 'controller-steps' \(settings: order, guard, arch-lr, data/],
+      [{ data: join(dir, 'no-such-folder') }, /no-such-folder/],
+      [{ train: '256', val: '100000' }, /too few/],
+    ];
+    for (const [settings, re] of cases) {
+      const r = await call('nas:oneShot.start', { kind: 'darts', settings });
+      expect(r.ok, JSON.stringify(settings)).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('invalid-input');
+        expect(r.error.message).toMatch(re);
+      }
+    }
+    expect((await call('nas:oneShot.start', { kind: 'nas', settings: {} })).ok).toBe(false);
+    expect(store.listStudies()).toEqual([]);
+    // The form's settings: the CLI's defaults and ranges.
+    const kinds = await ok<{ kind: string; settings: { name: string; default: string; range: string }[] }[]>('nas:oneShot.list');
+    expect(kinds.map((k) => k.kind)).toEqual(['darts', 'enas']);
+    expect(kinds[0]!.settings.find((o) => o.name === 'epochs')).toMatchObject({ default: '10', range: '1..10000' });
+  });
+
+  it('stopped after its first epochs and resumed, it ends as the same run never stopped', async () => {
+    // The same run, never stopped.
+    const whole = await ok<string>('nas:oneShot.start', { kind: 'darts', name: 'uninterrupted', settings: TINY });
+    expect((await ok<{ active: boolean }>('nas:study.get', { id: whole })).active).toBe(true);
+    await poll(() => study(whole).status).toBe('complete');
+    expect(study(whole).spec.name).toBe('uninterrupted');
+    expect(epochsStored(whole)).toBe(8);
+    const checkpointOfWhole = study(whole).spec.strategyOptions?.checkpoint as string;
+    expect(existsSync(checkpointOfWhole)).toBe(false);
+
+    const id = await ok<string>('nas:oneShot.start', { kind: 'darts', settings: TINY });
+    expect(study(id).status).toBe('running');
+    const checkpoint = study(id).spec.strategyOptions?.checkpoint as string;
+    expect(checkpoint.startsWith(join(dir, 'darts'))).toBe(true);
+    // Epoch records arrive over the contract while it runs (what the live panels read).
+    await poll(async () => new Set((await ok<{ step: number }[]>('nas:study.curve', { id, number: 0 })).map((p) => p.step)).size).toBeGreaterThanOrEqual(1);
+    await ok('nas:study.stop', { id });
+    expect(study(id).status).toBe('stopped');
+    const done = epochsStored(id);
+    expect(done).toBeGreaterThanOrEqual(1);
+    expect(done).toBeLessThan(8);
+    expect(existsSync(checkpoint)).toBe(true);
+    expect((await ok<{ active: boolean }>('nas:study.get', { id })).active).toBe(false);
+    expect(statuses(id)).toEqual(['running', 'stopped']);
+
+    await ok('nas:study.resume', { id });
+    expect((await ok<{ active: boolean }>('nas:study.get', { id })).active).toBe(true);
+    await poll(() => study(id).status).toBe('complete');
+    expect(statuses(id)).toEqual(['running', 'stopped', 'running', 'complete']);
+    expect(existsSync(checkpoint)).toBe(false);
+    const a = outcome(whole);
+    const b = outcome(id);
+    expect(b.key).toBe(a.key);
+    expect((a.state as { alpha: number[][] }).alpha).toHaveLength(6);
+    expect(b.state).toEqual(a.state);
+    expect(b.metrics.c10_test).toBe(a.metrics.c10_test);
+    expect(b.curve.filter(([, m]) => String(m).startsWith('alpha_'))).toEqual(a.curve.filter(([, m]) => String(m).startsWith('alpha_')));
+    expect(events.some((e) => e.name === 'onDidStudyProgress' && (e.payload as { id: string; progress: { evals: number } }).id === id && (e.payload as { progress: { evals: number } }).progress.evals === 8)).toBe(true);
+    // A complete run is not resumed again.
+    expect(await call('nas:study.resume', { id })).toMatchObject({ ok: false, error: { code: 'store-conflict' } });
+  }, 120_000);
+
+  it('resume is refused while another live process runs the study, and when its checkpoint is gone', async () => {
+    const id = await ok<string>('nas:oneShot.start', { kind: 'darts', settings: { ...TINY, epochs: '1000' } });
+    await poll(() => epochsStored(id)).toBeGreaterThanOrEqual(1);
+    await ok('nas:study.stop', { id });
+    // Another live process on this machine holds its lease (as `frontier resume` would).
+    const other = spawn('sleep', ['30']);
+    children.push(other);
+    const lease = store.acquireLease(id, { pid: other.pid!, host: hostname(), owner: 'other' }, Date.now(), processLease().policy);
+    const busy = await call('nas:study.resume', { id });
+    expect(busy).toMatchObject({ ok: false, error: { code: 'study-busy' } });
+    expect(busy.ok ? '' : busy.error.message).toContain(String(other.pid));
+    store.releaseLease(id, lease.lease.owner);
+    // Its checkpoint deleted (the settings beside it kept): a clear refusal, the study left stopped.
+    const checkpoint = study(id).spec.strategyOptions?.checkpoint as string;
+    expect(existsSync(`${checkpoint}.json`)).toBe(true);
+    rmSync(checkpoint, { force: true });
+    expect(await call('nas:study.resume', { id })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: `the checkpoint of study ${id}, ${checkpoint}, is gone (deleted or moved): its darts run cannot be continued` } });
+    expect(study(id).status).toBe('stopped');
+  }, 60_000);
+});

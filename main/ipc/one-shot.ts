@@ -1,0 +1,137 @@
+/**
+ * The `oneShot` namespace and the DARTS/ENAS runs of this process (issue #12): the New search form
+ * starts them here, in the main (engine) process, through the services `frontier darts|enas` use
+ * (services/train/one-shot-run.ts: the same settings table, runDarts/runEnas, the same study records
+ * and checkpoint files), so the workbench's live panels, `frontier show` and `frontier resume` all
+ * see the same thing. `study.stop` of such a run cancels it (it ends `stopped`, the checkpoint of its
+ * last finished epoch kept) and `study.resume` continues it from that checkpoint.
+ */
+import { NasError } from '../../shared/errors.js';
+import type { NasApi, OneShotRunInfo, OneShotStartRequest, StudyId } from '../../shared/ipc/contract.js';
+import { s } from '../../shared/ipc/schema.js';
+import type { Disposable } from '../core/lifecycle.js';
+import type { Store } from '../core/store.js';
+import { DEFAULT_DATASET } from '../services/data/builtin.js';
+import {
+  formReader, newCheckpointPath, oneShotSettingsInfo, readNewRunInfo, resumeStoredOneShot, startStoredOneShot,
+  type OneShotKind, type StoredOneShotRun,
+} from '../services/train/one-shot-run.js';
+import type { StudyRecord } from '../../shared/types/index.js';
+import type { ServiceSchemas } from './server.js';
+import type { RunnerListener } from './study-runner.js';
+
+type RunnerStatusListener = Pick<RunnerListener, 'onStatus' | 'onProgress'>;
+
+const TITLES: Record<OneShotKind, { title: string; summary: string }> = {
+  darts: {
+    title: 'DARTS on the NB201 cell',
+    summary: 'A network whose cell edges mix the five NAS-Bench-201 operations with softmax(alpha) weights; weights and alpha trained in alternation, then discretised. The derived cell is scored in the NAS-Bench-201 table.',
+  },
+  enas: {
+    title: 'ENAS on the NB201 cell',
+    summary: 'One shared-weight network; a REINFORCE controller samples cells and learns from their validation accuracy. The derived cell is scored in the NAS-Bench-201 table.',
+  },
+};
+
+/**
+ * The DARTS/ENAS runs going on in this process, one per study. `dataDir` holds their checkpoints
+ * (`<dataDir>/darts/…`, as `frontier darts` keeps them beside the database); without it nothing
+ * can be started or resumed here.
+ */
+export class OneShotRuns implements Disposable {
+  private readonly running = new Map<string, StoredOneShotRun>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly listener: RunnerStatusListener,
+    private readonly dataDir: string | undefined,
+  ) {}
+
+  isActive(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** Whether `study.resume` of this study is for this class (a DARTS/ENAS run on the NB201 cell). */
+  static handles(rec: StudyRecord): boolean {
+    return (rec.spec.strategy === 'darts' || rec.spec.strategy === 'enas') && rec.spec.space === 'nb201';
+  }
+
+  start(req: OneShotStartRequest): StudyId {
+    const dir = this.requireDir();
+    const info = readNewRunInfo(req.kind, formReader(req.kind, req.settings), process.cwd());
+    const name = req.name?.trim();
+    const run = startStoredOneShot(this.store, { info, checkpoint: newCheckpointPath(dir, req.kind, info.common.seed), ...(name ? { name } : {}), onEpoch: () => this.progress(run.id) });
+    this.track(run);
+    return run.id as StudyId;
+  }
+
+  /** Continues a stopped or killed run from its checkpoint (StudyBusy while another live process runs it). */
+  resume(rec: StudyRecord): void {
+    if (this.running.has(rec.id)) return;
+    const run = resumeStoredOneShot(this.store, rec, { onEpoch: () => this.progress(rec.id) });
+    this.track(run);
+  }
+
+  /** Cancels the run; resolves once its study is stopped (or ended otherwise). */
+  async stop(id: string): Promise<void> {
+    const r = this.running.get(id);
+    if (!r) return;
+    r.cancel();
+    await r.done;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const r of all) r.cancel();
+    await Promise.allSettled(all.map((r) => r.done));
+  }
+
+  private requireDir(): string {
+    if (this.dataDir === undefined) throw new NasError('invalid-input', 'this workbench has no data folder for checkpoints: run DARTS/ENAS with frontier darts|enas');
+    return this.dataDir;
+  }
+
+  private track(run: StoredOneShotRun): void {
+    this.running.set(run.id, run);
+    this.listener.onStatus(run.id as StudyId, 'running');
+    void run.done.then((o) => {
+      this.running.delete(run.id);
+      this.progress(run.id);
+      this.listener.onStatus(run.id as StudyId, o.status, o.status === 'failed' ? o.error : undefined);
+    });
+  }
+
+  private progress(id: string): void {
+    try {
+      const rec = this.store.getStudy(id);
+      if (!rec) return;
+      const epochs = rec.spec.budget.evals ?? 1;
+      this.listener.onProgress({ id: id as StudyId, progress: rec.progress, fraction: rec.status === 'complete' ? 1 : Math.min(1, rec.progress.evals / epochs), etaMs: null, throughput: null });
+    } catch {
+      // A progress event is a courtesy: the screens read the store again anyway.
+    }
+  }
+}
+
+/** `oneShot.list` and `oneShot.start` over the runs. */
+type OneShotApi = NasApi['oneShot'];
+
+export class OneShotService implements OneShotApi {
+  constructor(private readonly runs: OneShotRuns) {}
+
+  async list(): Promise<OneShotRunInfo[]> {
+    return (['darts', 'enas'] as const).map((kind) => ({ kind, ...TITLES[kind], settings: oneShotSettingsInfo(kind), data: DEFAULT_DATASET }));
+  }
+
+  async start(req: OneShotStartRequest): Promise<StudyId> {
+    return this.runs.start(req);
+  }
+}
+
+const settingValue = (v: unknown, p: string): string | undefined =>
+  typeof v === 'string' ? (v.length > 2000 ? `${p} is too long` : undefined) : typeof v === 'number' || typeof v === 'boolean' ? undefined : `${p} must be a number, string or boolean`;
+
+export const ONE_SHOT_SCHEMAS: ServiceSchemas<'oneShot'> = {
+  list: s.none(),
+  start: s.object({ kind: s.literal('darts', 'enas'), name: s.optional(s.string({ max: 200 })), settings: s.record(settingValue) }),
+};
