@@ -75,6 +75,15 @@ describe.skipIf(skip)('scoring rounds while a supernet trains', () => {
       // The last round (step 40, on the copy) equals scoring the trained engine itself.
       const last = rounds.at(-1) as ScoringRound;
       for (const [i, m] of panel.entries()) expect((await net.evaluate(m.arch)).accuracy).toBe(last.subnets[i]?.valAccuracy);
+
+      // A run resumed from the checkpoint of a round's step scores that round only when it is not stored.
+      const again: ScoringRound[] = [];
+      const stored = new ScoringRounds({ scorer, panel, every: EVERY, checkpoint: join(dir, 'net.ckpt'), stored: [10, 20, 30, 40], onRound: (r) => again.push(r) });
+      await stored.recover();
+      expect(again).toEqual([]);
+      const missing = new ScoringRounds({ scorer, panel, every: EVERY, checkpoint: join(dir, 'net.ckpt'), stored: [10, 20, 30], onRound: (r) => again.push(r) });
+      await missing.recover();
+      expect(again.map((r) => [r.step, r.subnets])).toEqual([[40, last.subnets]]);
     } finally {
       plain.dispose();
       net.dispose();

@@ -1,7 +1,8 @@
 // `frontier supernet train` is a study stored as it trains: another process reads its loss per
 // step from the SQLite file while it runs; killed, `frontier resume <study>` continues the training
-// from its checkpoint into the same study, which ends with the scored sub-networks. Real binary,
-// real libtorch engine, tiny sizes.
+// from its checkpoint into the same study, which ends with the scored sub-networks. Every 10 steps
+// a round scores the panel of sub-networks: each round is stored once, killed or not, with the
+// same panel. Real binary, real libtorch engine, tiny sizes.
 import { spawn } from 'node:child_process';
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, cli, json, ROOT, tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
 import { SqliteStore } from '../main/services/sqlite-store.js';
+import { roundsOf } from '../shared/supernet-rounds.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
 
 const loaded = loadTorch();
@@ -35,7 +37,7 @@ describe.skipIf(skip)('supernet training as a stored, resumable study', () => {
     const dir = tempDir('frontier-supernet-study-');
     const db = join(dir, 'f.db');
     const ckpt = join(dir, 'net.ckpt');
-    const args = ['supernet', 'train', '--steps', '60', '--max-train', '200', '--val', '64', '--batch-size', '8', '--sandwich', 'uniform', '--threads', '1', '--out', ckpt];
+    const args = ['supernet', 'train', '--steps', '60', '--max-train', '200', '--val', '64', '--batch-size', '8', '--sandwich', 'uniform', '--threads', '1', '--score-every', '10', '--out', ckpt];
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
@@ -80,6 +82,18 @@ describe.skipIf(skip)('supernet training as a stored, resumable study', () => {
       expect(scored.length).toBe(6);
       expect(scored[0]?.key).toMatch(/^w1:k7e6se/);
       for (const t of scored) expect(t.metrics.val_accuracy).toBeGreaterThanOrEqual(0);
+      // The rounds: every 10 steps, each once across the kill, the same panel (the sub-networks
+      // scored at the end); the last, of step 60's weights, scores as they do.
+      const rounds = roundsOf(s.getCurve('1', 0));
+      expect(rounds.map((r) => r.step)).toEqual([10, 20, 30, 40, 50, 60]);
+      for (const r of rounds) {
+        expect(r.subnets.map((x) => x.label)).toEqual(['largest', 'smallest', 'sampled1', 'sampled2', 'sampled3', 'sampled4']);
+        expect(r.subnets.map((x) => x.key)).toEqual(scored.map((t) => t.key));
+        for (const x of r.subnets) expect(x.valAccuracy).toBeGreaterThanOrEqual(0);
+        expect(r.seconds).toBeGreaterThan(0);
+      }
+      expect(rounds.at(-1)?.subnets.map((x) => x.valAccuracy)).toEqual(scored.map((t) => t.metrics.val_accuracy));
+      expect(existsSync(`${ckpt}.rounds`)).toBe(false);
       expect(s.getStudy('1')?.progress.evals).toBe(60);
     } finally {
       s.close();

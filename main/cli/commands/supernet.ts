@@ -15,10 +15,11 @@ import type { SupernetEngine } from '../../services/train/supernet-api.js';
 import { Supernet } from '../../services/train/supernet-engine.js';
 import { isTfjsCheckpoint, TfjsSupernet } from '../../services/train/supernet-tfjs.js';
 import { DEFAULT_SUPERNET_DATA, LOCAL_LATENCY, openSupernet, readSupernetMeta, supernetData, writeSupernetMeta, type SupernetEvaluatorSpec, type SupernetMeta } from '../../services/train/supernet-study.js';
+import { defaultScoreEvery, roundCadence, sampledSubnets, ScoringRounds, scoringPanel } from '../../services/train/supernet-rounds.js';
 import { SupernetTrainRecorder } from '../../services/train/supernet-train-study.js';
 import { loadTorch } from '../../services/train/torch-engine.js';
-import { Rng } from '../../core/rng.js';
-import type { Architecture, StudyRecord } from '../../../shared/types/index.js';
+import type { ScoringRound } from '../../../shared/supernet-rounds.js';
+import type { StudyRecord } from '../../../shared/types/index.js';
 import { flag, formatDuration, list, num, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, dbPath, openStore } from '../common.js';
 import { fmt, table } from '../format.js';
@@ -39,8 +40,10 @@ supernet train: trains with the sandwich rule (the largest, the smallest and N r
 per step, the others learning the largest's outputs: in-place distillation), every dimension elastic
 from the first step (or --shrink progressive), checkpointing weights and optimizer state every 50 steps and on Ctrl-C; running the same command
 again (or 'frontier resume <study>') resumes from the checkpoint. Stored as a study as it trains (the
-loss per step; then the largest, the smallest and 4 sampled sub-networks scored with the shared
-weights), shown live by the workbench.
+loss per step; every --score-every steps a round scoring a fixed panel, the largest, the smallest and
+--score-sampled sub-networks drawn once, with that step's shared weights after BatchNorm
+recalibration, on a copy: the training is exactly as without; then the largest, the smallest and 4
+sampled sub-networks scored with the trained weights), shown live by the workbench.
   --data REF            dataset (default ${DEFAULT_SUPERNET_DATA})
   --val N               validation examples held out (default 1000)
   --max-train N         training examples at most (default 10000; 0: all)
@@ -56,6 +59,9 @@ weights), shown live by the workbench.
                         depths, then everything (once-for-all's progressive shrinking; under one
                         cosine schedule it leaves the mixed sub-networks few steps at a low rate:
                         bench/RESULTS.md one-shot)
+  --score-every N       steps between scoring rounds (default: every 10% of the steps, at
+                        least 50; 0: none)
+  --score-sampled N     random sub-networks in the panel besides largest and smallest (default 4)
   --stem-stride 1|2     (default 2: quarter-size activations, fast on a CPU)
   --backend torch|tfjs  the engine (default torch when built, else tfjs); a checkpoint resumes
                         on the engine that wrote it (search reads either)
@@ -82,7 +88,7 @@ latency constraint applied before scoring), then the best sub-network of each de
 const OPTIONS = {
   ...DB_OPTION,
   data: { type: 'string' }, val: { type: 'string' }, 'max-train': { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' },
-  lr: { type: 'string' }, optimizer: { type: 'string' }, sandwich: { type: 'string' }, shrink: { type: 'string' }, 'stem-stride': { type: 'string' }, threads: { type: 'string' },
+  lr: { type: 'string' }, optimizer: { type: 'string' }, sandwich: { type: 'string' }, shrink: { type: 'string' }, 'score-every': { type: 'string' }, 'score-sampled': { type: 'string' }, 'stem-stride': { type: 'string' }, threads: { type: 'string' },
   seed: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'latency-ms': { type: 'string' }, device: { type: 'string', multiple: true }, table: { type: 'string', multiple: true },
   supernet: { type: 'string' }, evals: { type: 'string' }, strategy: { type: 'string' }, export: { type: 'string' }, json: { type: 'boolean' },
 } as const;
@@ -144,6 +150,8 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   if (optimizer !== 'adam' && optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, got '${optimizer}'`);
   const stemStride = num(p, 'stem-stride', { integer: true, min: 1, max: 2 }) ?? 2;
   const steps = num(p, 'steps', { integer: true, min: 1 }) ?? 1500;
+  const scoreEvery = num(p, 'score-every', { integer: true, min: 0 }) ?? defaultScoreEvery(steps);
+  const scoreSampled = num(p, 'score-sampled', { integer: true, min: 0, max: 20 }) ?? SAMPLED_SUBNETS;
   const out = str(p, 'out') !== undefined ? path.resolve(io.cwd, str(p, 'out') as string) : defaultCheckpoint(io, p, seed);
   const backend = trainBackend(p, io, out);
   if (backend === 'tfjs' && str(p, 'threads') !== undefined) throw new UsageError(`--threads sets libtorch's threads; the tfjs supernet runs on tfjs's backend (one thread in Node's WebAssembly)`);
@@ -171,12 +179,17 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const store = openStore(io, str(p, 'db'));
   let rec: SupernetTrainRecorder;
   try {
-    rec = SupernetTrainRecorder.open(store, { checkpoint: out, steps, data: settings.data, seed, options: { val: settings.val, maxTrain, stemStride, batchSize, lr, optimizer, sandwich: sandwichText, shrink, backend, threads } });
+    rec = SupernetTrainRecorder.open(store, { checkpoint: out, steps, data: settings.data, seed, options: { val: settings.val, maxTrain, stemStride, batchSize, lr, optimizer, sandwich: sandwichText, shrink, backend, threads, scoreEvery, scoreSampled } });
   } catch (e) {
     store.close();
     throw e;
   }
-  const supernet: SupernetEngine = backend === 'torch' ? new Supernet(space, { input, classes, stemStride, seed, device: 'cpu', threads }) : new TfjsSupernet(space, { input, classes, stemStride, seed });
+  const engine = (): SupernetEngine => (backend === 'torch' ? new Supernet(space, { input, classes, stemStride, seed, device: 'cpu', threads }) : new TfjsSupernet(space, { input, classes, stemStride, seed }));
+  const supernet = engine();
+  // Rounds are scored on a second engine (same threads: libtorch's thread count is per process)
+  // from the checkpoint of their step, so that the training is exactly as without them.
+  let scorer: SupernetEngine | undefined;
+  let rounds: ScoringRounds | undefined;
   const cts = new CancellationTokenSource();
   const onSigint = () => {
     io.err('\nstopping: writing the checkpoint…\n');
@@ -190,6 +203,12 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const meta = (trainedSteps: number, trainSeconds: number): SupernetMeta => ({ version: 1, space: 'mobilenet', spaceOptions: {}, ...settings, input, classes, steps, trainedSteps, trainSeconds });
   try {
     supernet.setData(prepared.train, prepared.val);
+    if (scoreEvery > 0) {
+      scorer = engine();
+      scorer.setData(prepared.train, prepared.val);
+      const r = (rounds = new ScoringRounds({ scorer, panel: scoringPanel(space, seed, scoreSampled), every: scoreEvery, checkpoint: out, stored: rec.roundSteps(), onRound: (x) => rec.round(x) }));
+      await r.recover();
+    }
     const before = existsSync(out) ? readSupernetMeta(out) : undefined;
     if (!before) writeSupernetMeta(out, meta(0, 0));
     io.err(`${before ? `resuming the supernet at ${out} from its checkpoint` : `training a supernet of the mobilenet space (${supernet.paramCount()} weights) into ${out}`} on ${backend}: ${prepared.train.y.length} training images of ${settings.data}, ${input.join('×')}, ${classes} classes\n`);
@@ -197,7 +216,7 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
     const startedAt = Date.now();
     let startStep = -1;
     const r = await supernet.train({
-      steps, seed, checkpoint: out, checkpointEvery: 50, reportEvery: 5,
+      steps, seed, checkpoint: out, ...roundCadence(scoreEvery, { checkpointEvery: 50, reportEvery: 5 }),
       batchSize,
       lr,
       optimizer,
@@ -207,20 +226,24 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
       if (startStep < 0) startStep = pr.step - 5;
       try {
         rec.step(pr);
+        rounds?.at(pr.step);
+        if (rounds?.failure !== undefined) throw rounds.failure;
       } catch (e) {
         lost ??= e;
         cts.cancel();
       }
-      show(pr.step, pr.steps, `step ${pr.step}/${pr.steps} loss ${pr.loss.toFixed(3)}`, startStep, startedAt);
-    }, cts.token).catch((e: unknown) => {
-      if (lost === undefined && e instanceof NasError && e.code === 'cancelled') {
+      show(pr.step, pr.steps, `step ${pr.step}/${pr.steps} loss ${pr.loss.toFixed(3)}${roundText(rounds?.latest)}`, startStep, startedAt);
+    }, cts.token).catch(async (e: unknown) => {
+      await rounds?.stop();
+      if (lost === undefined && rounds?.failure === undefined && e instanceof NasError && e.code === 'cancelled') {
         rec.stopped();
         io.err(`supernet train: ${e.message}; run the same command again, or 'frontier resume ${rec.id}', to resume\n`);
         return undefined;
       }
-      throw lost ?? e;
+      throw lost ?? rounds?.failure ?? e;
     });
     if (!r) return 130;
+    await rounds?.finish();
     rec.trained(r);
     writeSupernetMeta(out, meta(r.steps, (before?.trainSeconds ?? 0) + r.seconds));
     const { largest, smallest } = extremes(space);
@@ -251,7 +274,9 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    await rounds?.stop();
     cts.dispose();
+    scorer?.dispose();
     supernet.dispose();
     rec.dispose();
     store.close();
@@ -261,15 +286,11 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
 /** Sub-networks scored after training besides the largest and the smallest. */
 const SAMPLED_SUBNETS = 4;
 
-/** `n` distinct sub-networks drawn uniformly (seeded), for the study's record of the trained supernet. */
-function sampledSubnets(space: MobilenetSpace, seed: number, n: number): Architecture[] {
-  const rng = new Rng(seed + 7919);
-  const out = new Map<string, Architecture>();
-  for (let tries = 0; out.size < n && tries < n * 20; tries++) {
-    const a = space.freeze(space.dims.map((d) => rng.int(d.choices.length)));
-    out.set(a.key, a);
-  }
-  return [...out.values()];
+/** The latest scoring round, briefly, for the progress line. */
+function roundText(r: ScoringRound | undefined): string {
+  if (!r) return '';
+  const acc = (label: string) => r.subnets.find((s) => s.label === label)?.valAccuracy.toFixed(3) ?? '?';
+  return ` · @${r.step} largest ${acc('largest')} smallest ${acc('smallest')}`;
 }
 
 /**
@@ -285,8 +306,8 @@ export function resumeSupernetTraining(rec: StudyRecord, io: CliIO, o: { readonl
   const args = ['train', '--out', checkpoint, '--steps', String(rec.spec.budget.evals), '--data', String(opt.data), '--seed', String(rec.spec.seed),
     // A study from before --shrink was trained with progressive shrinking, then the only schedule.
     '--shrink', String(opt.shrink ?? 'progressive'),
-    ...(['val', 'maxTrain', 'stemStride', 'batchSize', 'lr', 'optimizer', 'sandwich', 'backend', 'threads'] as const).flatMap((k) => {
-      const flagName = { val: 'val', maxTrain: 'max-train', stemStride: 'stem-stride', batchSize: 'batch-size', lr: 'lr', optimizer: 'optimizer', sandwich: 'sandwich', backend: 'backend', threads: 'threads' }[k];
+    ...(['val', 'maxTrain', 'stemStride', 'batchSize', 'lr', 'optimizer', 'sandwich', 'backend', 'threads', 'scoreEvery', 'scoreSampled'] as const).flatMap((k) => {
+      const flagName = { val: 'val', maxTrain: 'max-train', stemStride: 'stem-stride', batchSize: 'batch-size', lr: 'lr', optimizer: 'optimizer', sandwich: 'sandwich', backend: 'backend', threads: 'threads', scoreEvery: 'score-every', scoreSampled: 'score-sampled' }[k];
       return opt[k] === undefined ? [] : [`--${flagName}`, String(opt[k])];
     }),
     ...(o.db !== undefined ? ['--db', o.db] : []), ...(o.json ? ['--json'] : [])];

@@ -52,9 +52,9 @@ export function scoringPanel(space: MobilenetSpace, seed: number, sampled: numbe
   ];
 }
 
-/** The default round interval: every 10% of the steps. */
+/** The default round interval: every 10% of the steps, at least 50 (a round of a short run would cost more than its steps). */
 export function defaultScoreEvery(steps: number): number {
-  return Math.max(1, Math.round(steps / 10));
+  return Math.max(50, Math.round(steps / 10));
 }
 
 /**

@@ -2,13 +2,16 @@
  * `frontier supernet train` as a study stored as it trains (space mobilenet, strategy
  * `supernet-train`), under the study's one-writer lease (StudyHold):
  * - trial 0, key `supernet training`, no sample: the training; its curve gets `loss` and `lr` at
- *   each progress report (step = optimizer step); finished with the last loss when training ends.
+ *   each progress report (step = optimizer step), and the scoring rounds of a fixed panel of
+ *   sub-networks every K steps (shared/supernet-rounds.ts: `panel_seconds`,
+ *   `panel_val_accuracy:<label>:<key>`); finished with the last loss when training ends.
  * - trials 1…: the sub-networks scored with the trained shared weights (largest, smallest, a few
  *   sampled at random), each stored as it is scored, `val_accuracy` (BatchNorm recalibrated).
  * - progress.evals counts the steps done (budget.evals: the steps asked for); strategyOptions holds
  *   the checkpoint and the command's settings, from which `frontier resume <study>` continues.
  */
 import { errorMessage } from '../../../shared/errors.js';
+import { roundPoints, roundsOf, type ScoringRound } from '../../../shared/supernet-rounds.js';
 import type { Architecture, StudyRecord } from '../../../shared/types/index.js';
 import type { Store } from '../../core/store.js';
 import { StudyHold } from './study-hold.js';
@@ -87,6 +90,18 @@ export class SupernetTrainRecorder {
     this.store.appendCurve(this.id, TRAINING_TRIAL, [{ step: p.step, metric: 'loss', value: p.loss }, { step: p.step, metric: 'lr', value: p.lr }]);
     this.lastStep = p.step;
     this.hold.progress = { ...this.hold.progress, evals: p.step };
+    this.store.updateProgress(this.id, this.hold.current());
+  }
+
+  /** Steps of the scoring rounds stored so far. */
+  roundSteps(): Set<number> {
+    return new Set(roundsOf(this.store.getCurve(this.id, TRAINING_TRIAL)).map((r) => r.step));
+  }
+
+  /** A scoring round during the training, stored at once (a step stored already is skipped). */
+  round(r: ScoringRound): void {
+    if (this.roundSteps().has(r.step)) return;
+    this.store.appendCurve(this.id, TRAINING_TRIAL, roundPoints(r));
     this.store.updateProgress(this.id, this.hold.current());
   }
 
