@@ -52,7 +52,7 @@ describe.skipIf(skip)('frontier enas --space mobilenet', () => {
     const cases: [string[], RegExp][] = [
       [['enas', '--space', 'darts'], /--space must be nb201 or mobilenet, got 'darts'/],
       [['enas', '--space', 'mobilenet', '--channels', '8', '--cells', '2'], /--channels, --cells are options of --space nb201, not of --space mobilenet/],
-      [['enas', '--space', 'mobilenet', '--resume', 'x.ckpt'], /--resume is an option of --space nb201, not of --space mobilenet/],
+      [['enas', '--space', 'mobilenet', '--resume', 'x.ckpt'], /enas --resume: no ENAS checkpoint at \S+x\.ckpt/],
       [['enas', '--stem-stride', '2'], /--stem-stride is an option of --space mobilenet, not of --space nb201/],
       [['enas', '--space', 'mobilenet', '--stem-stride', '3'], /--stem-stride must be a whole number in 1\.\.2, got '3'/],
       [['enas', '--space', 'mobilenet', '--latency-ms', '5'], /needs both --latency-ms X and --device ID/],
@@ -71,11 +71,13 @@ describe.skipIf(skip)('frontier enas --space mobilenet', () => {
     expect(existsSync(db)).toBe(false);
   });
 
-  it('Ctrl-C stops a run: exit 130, nothing stored', async () => {
+  it('Ctrl-C stops a run: exit 130, the checkpoint of its last epoch kept, its study stopped (resumable)', async () => {
     const db = join(tempDir(), 'f.db');
     const { code, stderr } = await interrupted(['enas', '--epochs', '10000', ...TINY], db, /epoch 1\/10000/);
     expect(code, stderr).toBe(130);
-    expect(stderr).toMatch(/ENAS stopped after epoch \d+\/10000: nothing stored/);
-    expect(existsSync(db)).toBe(false);
+    const m = /ENAS stopped after epoch \d+\/10000: checkpoint kept at (\S+)\ncontinue with: frontier resume 1/.exec(stderr);
+    expect(m, stderr).not.toBeNull();
+    expect(existsSync(m?.[1] as string)).toBe(true);
+    expect(json<{ id: string; status: string }[]>(cli(['runs', '--json'], { db })).map((x) => [x.id, x.status])).toEqual([['1', 'stopped']]);
   }, 120_000);
 });

@@ -102,7 +102,8 @@ describe.skipIf(skip)('ENAS on the mobilenet supernet (libtorch)', () => {
     const data = { train: toyData(256, 3), val: toyData(128, 4), input: TOY_INPUT, classes: TOY_CLASSES, source: 'toy' };
     const run = async () => {
       const epochs: number[] = [];
-      const r = await runEnasMobilenet(data, { epochs: 4, seed: 4, controllerSteps: 4, controllerBatch: 4, batchSize: 32, rewardVal: 128, space }, (e) => epochs.push(e.meanReward));
+      // lr 0.1: the shared weights' SGD momentum restarts every epoch (checkpointable), and an epoch here is 8 steps.
+      const r = await runEnasMobilenet(data, { epochs: 4, seed: 4, controllerSteps: 4, controllerBatch: 4, batchSize: 32, rewardVal: 128, space, lr: 0.1 }, (e) => epochs.push(e.meanReward));
       return { r, epochs };
     };
     const { r, epochs } = await run();

@@ -3,15 +3,22 @@
  * once-for-all supernet as the shared weights (services/train/enas-mobilenet.ts). Called by
  * enasCommand (one-shot.ts) once it has parsed and checked the options.
  */
-import { existsSync } from 'node:fs';
-import { Cancelled } from '../../../shared/errors.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Cancelled, errorMessage } from '../../../shared/errors.js';
+import type { StudyRecord } from '../../../shared/types/index.js';
 import { buildGraph } from '../../core/graph/index.js';
 import { LookupTableLatencyModel } from '../../core/latency/lookup-table.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { readLutFile } from '../../services/devices/lut-evaluator.js';
 import { lutPath } from '../../services/devices/profiler.js';
 import { oneShotSplits } from '../../services/train/nb201-one-shot.js';
-import { recordEnasMobilenetRun, runEnasMobilenet, type EnasLatencyReward, type EnasMobilenetResult } from '../../services/train/enas-mobilenet.js';
+import {
+  checkEnasMobilenetCheckpoint, enasMobilenetDerived, enasMobilenetPoints, enasMobilenetStudy, runEnasMobilenet, type EnasLatencyReward, type EnasMobilenetEpoch, type EnasMobilenetResult,
+} from '../../services/train/enas-mobilenet.js';
+import { processLease } from '../../services/lease.js';
+import { isOneShotStrategy, OneShotStudyRecorder } from '../../services/train/one-shot-study.js';
+import type { Store } from '../../core/store.js';
 import { flag, formatDuration, num, str, type Parsed } from '../args.js';
 import { dbPath, openStore } from '../common.js';
 import { table } from '../format.js';
@@ -21,7 +28,7 @@ import { interruptible, progress } from './one-shot-progress.js';
 
 /** Options only the mobilenet space takes, and those only the NB201 cell takes. */
 export const MOBILENET_ONLY = ['stem-stride', 'latency-ms', 'device', 'latency-weight', 'controller-lr'] as const;
-export const NB201_ONLY = ['channels', 'cells', 'resume'] as const;
+export const NB201_ONLY = ['channels', 'cells'] as const;
 
 export const ENAS_MOBILENET_HELP = `--space mobilenet: ENAS over the mobilenet space's sub-networks (depth and width per stage;
 kernel, expansion and squeeze-excite per block). The shared weights are a once-for-all supernet
@@ -30,8 +37,13 @@ controller's reward is a sampled sub-network's accuracy with the shared weights 
 split's first 256 examples, after BatchNorm recalibration on 2 training batches. Prints one line per
 epoch (mean reward, best so far), the controller's policy, the derived architecture (its most
 probable sub-network), that sub-network's shared-weight accuracy on the whole validation split,
-params and FLOPs. Stored as a study. No checkpoint: Ctrl-C stops and stores nothing. Takes the
-options above but --channels, --cells and --resume, and:
+params and FLOPs. Stored as a study as it runs (each epoch's rewards, baseline, policy entropy,
+the controller's probabilities and the derived architecture with its shared-weight accuracy).
+Every epoch writes a checkpoint (the supernet's weights and statistics, the controller's state and
+RNG, the epochs' records) to enas/ beside the database; the shared weights' SGD momentum restarts
+each epoch. Ctrl-C (or a kill) keeps the checkpoint and 'frontier resume <study>' (or --resume FILE
+with --space mobilenet) continues the run, ending exactly as one never stopped; the checkpoint is
+removed once the run has ended. Takes the options above but --channels and --cells, and:
   --controller-steps N     controller updates per epoch (default 10), of 8 sub-networks each
   --controller-lr X        the controller's REINFORCE step size (default 0.1)
   --stem-stride 1|2        stride of the stem (default 1; 2 quarters every activation)
@@ -40,10 +52,8 @@ options above but --channels, --cells and --resume, and:
   --latency-weight W       w (default -0.07)
 `;
 
-function latencyReward(p: Parsed, io: CliIO, space: MobilenetSpace): { reward: EnasLatencyReward; device: string } | undefined {
-  const ms = num(p, 'latency-ms', { min: 1e-6 });
-  const device = str(p, 'device');
-  const weight = num(p, 'latency-weight', { min: -10, max: 0 });
+function latencyReward(given: { ms?: number | undefined; device?: string | undefined; weight?: number | undefined } | undefined, p: Parsed, io: CliIO, space: MobilenetSpace): { reward: EnasLatencyReward; device: string } | undefined {
+  const { ms, device, weight } = given ?? {};
   if (ms === undefined && device === undefined) {
     if (weight !== undefined) throw new UsageError('enas: --latency-weight goes with --latency-ms X --device ID');
     return undefined;
@@ -66,47 +76,166 @@ function policyTable(space: MobilenetSpace, r: EnasMobilenetResult): string {
   return table(['decision', 'derived', 'probabilities (choice order)'], rows);
 }
 
-export async function enasMobilenetCommand(p: Parsed, io: CliIO, c: Common): Promise<number> {
-  const space = new MobilenetSpace();
-  const stemStride = num(p, 'stem-stride', { integer: true, min: 1, max: 2 }) ?? 1;
-  const controllerSteps = num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 10;
+/** What a run was given, beside its checkpoint as <checkpoint>.json (what --resume continues with). */
+interface ResumeInfo {
+  readonly version: 1;
+  readonly kind: 'enas-mobilenet';
+  readonly common: Common;
+  readonly controllerSteps: number;
+  readonly controllerLr?: number;
+  readonly stemStride: number;
+  readonly latency?: { readonly ms: number; readonly device: string; readonly weight?: number };
+}
+
+const infoPath = (checkpoint: string) => `${checkpoint}.json`;
+/** The flags --resume may be given with (the run's own settings come from its checkpoint). */
+const RESUME_KEEPS = new Set(['resume', 'space', 'name', 'db', 'json', 'no-store', 'help']);
+
+function readResumeInfo(checkpoint: string): ResumeInfo {
+  if (!existsSync(checkpoint)) throw new UsageError(`enas --resume: no ENAS checkpoint at ${checkpoint}`);
+  let info: ResumeInfo;
+  try {
+    info = JSON.parse(readFileSync(infoPath(checkpoint), 'utf8')) as ResumeInfo;
+  } catch (e) {
+    throw new UsageError(`enas --resume: cannot read ${infoPath(checkpoint)}, the settings of the run of ${checkpoint}: ${errorMessage(e)}`);
+  }
+  if (info?.version !== 1 || info.kind !== 'enas-mobilenet' || typeof info.common?.data !== 'string') throw new UsageError(`enas --resume: ${infoPath(checkpoint)} does not describe an ENAS run on the mobilenet space`);
+  return info;
+}
+
+function writeResumeInfo(checkpoint: string, info: ResumeInfo): void {
+  mkdirSync(dirname(checkpoint), { recursive: true });
+  const tmp = `${infoPath(checkpoint)}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`);
+  renameSync(tmp, infoPath(checkpoint));
+}
+
+function removeCheckpoint(checkpoint: string): void {
+  rmSync(checkpoint, { force: true });
+  rmSync(infoPath(checkpoint), { force: true });
+}
+
+/** The study of this checkpoint's run (a resumed run continues it), or a new one; undefined with --no-store. */
+interface Recording {
+  readonly store: Store;
+  readonly rec: OneShotStudyRecorder;
+}
+
+function startRecording(io: CliIO, p: Parsed, info: ResumeInfo, checkpoint: string, resuming: boolean): Recording | undefined {
+  if (flag(p, 'no-store')) return undefined;
+  const store = openStore(io, str(p, 'db'));
+  try {
+    const mine = resuming ? store.listStudies().find((r) => isOneShotStrategy(r.spec.strategy) && r.spec.strategyOptions?.checkpoint === checkpoint) : undefined;
+    if (mine) return { store, rec: OneShotStudyRecorder.reopen(store, mine) };
+    const c = info.common;
+    const name = str(p, 'name');
+    const options = {
+      space: 'mobilenet', epochs: c.epochs, controllerSteps: info.controllerSteps, batchSize: c.batchSize, stemStride: info.stemStride, train: c.train, val: c.val, downsample: c.downsample,
+      ...(c.lr !== undefined ? { lr: c.lr } : {}), ...(info.controllerLr !== undefined ? { controllerLr: info.controllerLr } : {}),
+      ...(info.latency ? { latencyMs: info.latency.ms, device: info.latency.device, latencyWeight: info.latency.weight ?? -0.07 } : {}),
+    };
+    const study = enasMobilenetStudy(c.data, info.latency?.device);
+    const rec = OneShotStudyRecorder.start(store, {
+      kind: 'enas', seed: c.seed, data: c.data, epochs: c.epochs, options, checkpoint, study: { ...study, ...(name !== undefined ? { name } : {}) },
+    });
+    return { store, rec };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+/** --resume's checkpoint and its run's settings, or a new run's settings from the flags and its checkpoint's path beside the database. */
+function settingsOf(p: Parsed, io: CliIO, c: Common): { info: ResumeInfo; checkpoint: string; resuming: boolean } {
+  const ref = str(p, 'resume');
+  if (ref !== undefined) {
+    const other = Object.keys(p.values).filter((k) => p.values[k] !== undefined && !RESUME_KEEPS.has(k));
+    if (other.length > 0) throw new UsageError(`enas --resume continues the run with its own settings: drop ${other.map((k) => `--${k}`).join(', ')}`);
+    const checkpoint = resolve(io.cwd, ref);
+    return { info: readResumeInfo(checkpoint), checkpoint, resuming: true };
+  }
+  const ms = num(p, 'latency-ms', { min: 1e-6 });
+  const device = str(p, 'device');
+  const weight = num(p, 'latency-weight', { min: -10, max: 0 });
   const controllerLr = num(p, 'controller-lr', { min: 0, max: 100 });
-  const lat = latencyReward(p, io, space);
+  const info: ResumeInfo = {
+    version: 1, kind: 'enas-mobilenet', common: c,
+    controllerSteps: num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 10,
+    stemStride: num(p, 'stem-stride', { integer: true, min: 1, max: 2 }) ?? 1,
+    ...(controllerLr !== undefined ? { controllerLr } : {}),
+    ...(ms !== undefined && device !== undefined ? { latency: { ms, device, ...(weight !== undefined ? { weight } : {}) } } : {}),
+  };
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return { info, checkpoint: join(dirname(dbPath(io, str(p, 'db'))), 'enas', `enas-mobilenet-${stamp}-s${c.seed}-${process.pid}.ckpt`), resuming: false };
+}
+
+export async function enasMobilenetCommand(p: Parsed, io: CliIO, flags: Common): Promise<number> {
+  const space = new MobilenetSpace();
+  const { info, checkpoint, resuming } = settingsOf(p, io, flags);
+  const c = info.common;
+  // A new run's flags are checked by latencyReward; a resumed run's come from its settings file.
+  const lat = latencyReward(resuming ? info.latency : { ms: num(p, 'latency-ms', { min: 1e-6 }), device: str(p, 'device'), weight: num(p, 'latency-weight', { min: -10, max: 0 }) }, p, io, space);
   const json = flag(p, 'json');
   const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
+  if (!resuming) writeResumeInfo(checkpoint, info);
+  // A damaged checkpoint is refused before its study is touched (it stays as it was, resumable once the file is back).
+  else checkEnasMobilenetCheckpoint(checkpoint);
   const rewardText = lat ? ` × (latency on ${lat.device} / ${lat.reward.targetMs} ms)^${lat.reward.weight ?? -0.07}` : '';
-  if (!json) io.err(`ENAS on the mobilenet space, ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs; reward: shared-weight accuracy (BatchNorm recalibrated)${rewardText}\n`);
+  if (!json) io.err(`ENAS on the mobilenet space, ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs; reward: shared-weight accuracy (BatchNorm recalibrated)${rewardText}${resuming ? `; resuming ${checkpoint}` : ''}\n`);
+  const recording = startRecording(io, p, info, checkpoint, resuming);
+  try {
+    return await run(io, p, space, { info, checkpoint, resuming }, data, lat, recording);
+  } finally {
+    recording?.store.close();
+  }
+}
+
+async function run(
+  io: CliIO, p: Parsed, space: MobilenetSpace, ck: { info: ResumeInfo; checkpoint: string; resuming: boolean }, data: ReturnType<typeof oneShotSplits>,
+  lat: { reward: EnasLatencyReward; device: string } | undefined, recording: Recording | undefined,
+): Promise<number> {
+  const rec = recording?.rec;
+  const { info, checkpoint, resuming } = ck;
+  const c = info.common;
+  const json = flag(p, 'json');
   const line = progress(io, 'enas', c.epochs);
   let done = 0;
+  let resumedAt = 0;
+  // A write that failed (e.g. the study's lease was taken over) stops the run and is what it reports.
+  let lost: unknown;
   let r: EnasMobilenetResult;
   try {
     r = await interruptible(io, 'ENAS', (cts) => runEnasMobilenet(data, {
-      epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, stemStride, threads: c.network.threads, space,
-      ...(c.lr !== undefined ? { lr: c.lr } : {}), ...(controllerLr !== undefined ? { controllerLr } : {}), ...(lat ? { latency: lat.reward } : {}),
-    }, (e) => {
+      epochs: c.epochs, seed: c.seed, controllerSteps: info.controllerSteps, batchSize: c.batchSize, stemStride: info.stemStride, threads: c.network.threads, space, checkpoint,
+      ...(c.lr !== undefined ? { lr: c.lr } : {}), ...(info.controllerLr !== undefined ? { controllerLr: info.controllerLr } : {}), ...(lat ? { latency: lat.reward } : {}),
+    }, (e: EnasMobilenetEpoch) => {
       done = e.epoch;
-      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}  best so far ${e.bestReward.toFixed(3)}  policy entropy ${e.entropy.toFixed(2)}`);
+      try {
+        rec?.epoch({ epoch: e.epoch, seconds: e.seconds, points: enasMobilenetPoints(space, e) });
+      } catch (err) {
+        lost ??= err;
+        cts.cancel();
+      }
+      if (e.resumed) {
+        resumedAt = e.epoch;
+        return;
+      }
+      if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`enas: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
+      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}  best so far ${e.bestReward.toFixed(3)}  policy entropy ${e.entropy.toFixed(2)}  derived ${e.derivedAccuracy.toFixed(3)}`, resumedAt);
     }, cts.token));
+    if (lost !== undefined) throw lost;
   } catch (e) {
-    if (!(e instanceof Cancelled)) throw e;
-    io.err(`ENAS stopped after epoch ${done}/${c.epochs}: nothing stored\n`);
-    return 130;
+    const why = lost ?? e;
+    stopped(io, p, checkpoint, resuming, done, c.epochs, why, recording);
+    if (why instanceof Cancelled) return 130;
+    throw why;
   }
-  const options = {
-    space: 'mobilenet', epochs: c.epochs, controllerSteps, batchSize: c.batchSize, stemStride, train: c.train, val: c.val, downsample: c.downsample,
-    ...(c.lr !== undefined ? { lr: c.lr } : {}), ...(controllerLr !== undefined ? { controllerLr } : {}),
-    ...(lat ? { latencyMs: lat.reward.targetMs, device: lat.device, latencyWeight: lat.reward.weight ?? -0.07 } : {}),
-  };
-  let id: string | undefined;
-  if (!flag(p, 'no-store')) {
-    const s = openStore(io, str(p, 'db'));
-    try {
-      const name = str(p, 'name');
-      id = recordEnasMobilenetRun(s, { seed: c.seed, data: c.data, options, ...(name !== undefined ? { name } : {}) }, r, lat?.device);
-    } finally {
-      s.close();
-    }
-  }
+  // The search trial keeps the last epoch's numbers; the objective (shared_val_accuracy) is the derived trial's alone.
+  const last = r.epochs.at(-1);
+  const searched = Object.fromEntries(Object.entries({ mean_reward: last?.meanReward ?? NaN, derived_accuracy: last?.derivedAccuracy ?? NaN }).filter(([, v]) => Number.isFinite(v)));
+  rec?.finish({ metrics: searched, seconds: r.seconds, epochs: r.epochs.length }, enasMobilenetDerived(r, lat?.device));
+  const id = rec?.id;
+  removeCheckpoint(checkpoint);
   if (json) {
     const probabilities = Object.fromEntries(space.dims.map((d, i) => [d.name, r.probabilities[i]]));
     io.out(`${JSON.stringify({ study: id ?? null, ...r, architecture: r.architecture.key, sample: r.architecture.sample, probabilities }, null, 2)}\n`);
@@ -118,4 +247,42 @@ export async function enasMobilenetCommand(p: Parsed, io: CliIO, c: Common): Pro
     + `${r.latencyMs !== undefined ? `, latency ${r.latencyMs.toFixed(2)} ms on ${lat?.device} (lookup table), reward ${(r.reward as number).toFixed(3)}` : ''}\n`);
   io.out(`${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'} in ${formatDuration(r.seconds * 1000)}${id ? `; stored as study ${id} (frontier show ${id})` : ''}\n`);
   return 0;
+}
+
+/**
+ * Ctrl-C or a failure: the checkpoint of the last finished epoch stays (with how to continue) and the
+ * study is stopped (resumable) or failed; a fresh run stopped before its first epoch leaves nothing.
+ */
+function stopped(io: CliIO, p: Parsed, checkpoint: string, resuming: boolean, done: number, epochs: number, error: unknown, recording: Recording | undefined): void {
+  const rec = recording?.rec;
+  const cancelled = error instanceof Cancelled;
+  if (rec && !cancelled) rec.failed(error);
+  if (!existsSync(checkpoint) || (!resuming && done === 0)) {
+    if (!resuming) removeCheckpoint(checkpoint);
+    if (rec && cancelled) {
+      if (resuming) rec.stopped();
+      else {
+        rec.dispose();
+        (recording as Recording).store.deleteStudy(rec.id, Date.now(), processLease().policy);
+      }
+    }
+    if (cancelled) io.err('ENAS stopped before its first epoch ended: nothing stored\n');
+    return;
+  }
+  if (rec && cancelled) rec.stopped();
+  const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
+  const resume = rec ? `frontier resume ${rec.id}${db} (or: frontier enas --space mobilenet --resume ${checkpoint}${db})` : `frontier enas --space mobilenet --resume ${checkpoint}${db}`;
+  if (cancelled) io.err(`ENAS stopped after epoch ${done}/${epochs}: checkpoint kept at ${checkpoint}\ncontinue with: ${resume}\n`);
+  else io.err(`the checkpoint of epoch ${done}/${epochs} stays at ${checkpoint}\n`);
+}
+
+/**
+ * `frontier resume <id>` of an ENAS study of the mobilenet space: the `frontier enas` arguments that
+ * continue its run from the checkpoint the study names, into the same study.
+ */
+export function enasMobilenetResumeArgs(rec: StudyRecord, o: { readonly db?: string; readonly json: boolean }): string[] {
+  const checkpoint = rec.spec.strategyOptions?.checkpoint;
+  if (typeof checkpoint !== 'string') throw new UsageError(`resume: study ${rec.id} was stored after its ENAS run had ended: it has no checkpoint to continue from`);
+  if (!existsSync(checkpoint)) throw new UsageError(`resume: the checkpoint of study ${rec.id}, ${checkpoint}, is gone (deleted or moved): its ENAS run cannot be continued`);
+  return ['--space', 'mobilenet', '--resume', checkpoint, ...(o.db !== undefined ? ['--db', o.db] : []), ...(o.json ? ['--json'] : [])];
 }

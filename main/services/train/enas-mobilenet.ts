@@ -6,16 +6,28 @@
  * statistics recalibrated on a few training batches first, then scored on a fixed validation subset),
  * optionally times MnasNet's latency term (lat/target)^w from a device's lookup table. The derived
  * architecture is the controller's argmax, scored on the whole validation split.
+ *
+ * Each epoch ends with the derived architecture of the moment scored as a reward is, and (with
+ * `checkpoint`) a checkpoint of everything the run's future depends on: the supernet's weights and
+ * BatchNorm statistics, the controller's state (policy, baseline, running variance, sampler RNG), the
+ * best reward so far and the epochs' records, written atomically (temp file + rename). A run given an
+ * existing checkpoint continues from it and ends exactly as a run never stopped. The shared weights'
+ * SGD momentum restarts at every epoch (each epoch trains a fresh native supernet holding the
+ * weights): the native engine keeps trainSubnets' momentum to itself, so an epoch boundary is the
+ * one point where the whole state can be written and read back; batch orders follow (seed, step).
  */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
-import type { Architecture, CurvePoint } from '../../../shared/types/index.js';
+import type { Architecture, CurvePoint, StudySpec } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import { costMetrics, graphCost } from '../../core/graph/cost.js';
 import { latencyMetric, type LatencyModel } from '../../core/latency/lookup-table.js';
-import { SpaceController } from '../../core/one-shot/space-controller.js';
+import { SpaceController, type SpaceControllerState } from '../../core/one-shot/space-controller.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
-import type { Store } from '../../core/store.js';
 import type { ImageSplits } from './nb201-one-shot.js';
+import type { DerivedTrial } from './one-shot-study.js';
 import { Supernet } from './supernet-engine.js';
 
 /** A hardware-aware reward: accuracy · (latency / target)^weight, latency from a lookup table. */
@@ -48,9 +60,13 @@ export interface EnasMobilenetOptions {
   readonly latency?: EnasLatencyReward;
   /** The space (default: the mobilenet space's defaults). */
   readonly space?: MobilenetSpace;
+  /** Checkpoint file, written after every epoch; when it exists the run resumes from it (one of other settings is refused). */
+  readonly checkpoint?: string;
 }
 
 export interface EnasMobilenetEpoch {
+  /** Read back from the checkpoint the run resumed from (not run again). */
+  readonly resumed?: boolean;
   readonly epoch: number;
   readonly trainLoss: number;
   /** Mean reward of the epoch's controller samples, and the best reward any sample has had so far (with its architecture). */
@@ -59,6 +75,13 @@ export interface EnasMobilenetEpoch {
   readonly bestKey: string;
   /** The policy's mean entropy per decision after the epoch (nats). */
   readonly entropy: number;
+  /** The controller's baseline (the rewards' moving average) after the epoch; null before any update. */
+  readonly baseline: number | null;
+  /** The policy after the epoch: per decision (the space's dims), the probability of each choice. */
+  readonly probabilities: number[][];
+  /** The derived architecture after the epoch (the policy's argmax) and its reward-fidelity accuracy (the shared weights on the reward's validation examples). */
+  readonly derivedKey: string;
+  readonly derivedAccuracy: number;
   readonly seconds: number;
 }
 
@@ -75,7 +98,10 @@ export interface EnasMobilenetResult {
   readonly latencyMs?: number;
   readonly reward?: number;
   readonly probabilities: number[][];
+  /** Seconds of this call (a resumed run: since it resumed). */
   readonly seconds: number;
+  /** The checkpoint's epoch when the run resumed from one. */
+  readonly resumedFrom?: number;
 }
 
 function checkInt(v: number | undefined, name: string, min: number): void {
@@ -95,26 +121,66 @@ export async function runEnasMobilenet(data: ImageSplits, o: EnasMobilenetOption
   const t0 = Date.now();
   const space = o.space ?? new MobilenetSpace();
   const ctl = new SpaceController(space, { seed: o.seed, ...(o.controllerLr !== undefined ? { lr: o.controllerLr } : {}), ...(o.entropy !== undefined ? { entropy: o.entropy } : {}) });
-  const net = new Supernet(space, { input: data.input, classes: data.classes, stemStride: o.stemStride ?? 1, seed: o.seed, device: 'cpu', threads: o.threads ?? 1 });
+  // A fresh native supernet (and so a fresh trainSubnets optimizer) per epoch, holding the weights `w`.
+  const fresh = (w?: ReadonlyMap<string, Float32Array>): Supernet => {
+    const n = new Supernet(space, { input: data.input, classes: data.classes, stemStride: o.stemStride ?? 1, seed: o.seed, device: 'cpu', threads: o.threads ?? 1 });
+    try {
+      n.setData(data.train, data.val);
+      if (w) n.setWeights(w);
+    } catch (e) {
+      n.dispose();
+      throw e;
+    }
+    return n;
+  };
   const latencyOf = (a: Architecture): number => {
     const p = (lat as EnasLatencyReward).model.predict(a);
     if (p.missing.length > 0) throw new NasError('invalid-input', `the latency table of ${(lat as EnasLatencyReward).model.deviceId} has no entry for ${p.missing.slice(0, 3).join(', ')}${p.missing.length > 3 ? ', …' : ''} (profile the device again with --space mobilenet)`);
     return p.ms;
   };
   const rewardOf = (acc: number, a: Architecture) => (lat ? acc * (latencyOf(a) / lat.targetMs) ** (lat.weight ?? -0.07) : acc);
+  const bs = o.batchSize ?? 64;
+  const steps = o.stepsPerEpoch ?? Math.max(1, Math.floor(data.train.y.length / bs));
+  const lr = o.lr ?? 0.05;
+  const lrMin = Math.min(o.lrMin ?? 0.001, lr);
+  const scoring = { calibrationBatches: o.rewardCalibration ?? 2, calibrationBatchSize: 64, valLimit: o.rewardVal ?? 256 };
+  const { checkpoint, space: _s, latency: _l, threads: _t, ...rest } = o;
+  // Everything that shapes the run: a checkpoint of other settings is refused.
+  const settings = JSON.stringify({
+    ...rest, space: space.options, train: data.train.y.length, val: data.val.y.length, input: data.input, classes: data.classes,
+    latency: lat ? { device: lat.model.deviceId, targetMs: lat.targetMs, weight: lat.weight ?? -0.07 } : null,
+  });
+  const epochs: EnasMobilenetEpoch[] = [];
+  let bestReward = -Infinity;
+  let bestKey = '';
+  let resumedFrom: number | undefined;
+  let net: Supernet;
+  if (checkpoint !== undefined && existsSync(checkpoint)) {
+    const ck = readEnasMobilenetCheckpoint(checkpoint);
+    if (ck.meta.settings !== settings) throw new NasError('invalid-input', `the checkpoint ${checkpoint} is of another ENAS run (${ck.meta.settings}), not of this one (${settings})`);
+    if (ck.meta.epochs.length > o.epochs) throw new NasError('invalid-input', `the checkpoint ${checkpoint} is past this run's last epoch`);
+    ctl.restore(ck.meta.controller);
+    bestReward = ck.meta.bestReward ?? -Infinity;
+    bestKey = ck.meta.bestKey;
+    resumedFrom = ck.meta.epochs.length;
+    net = fresh(ck.weights);
+    for (const e of ck.meta.epochs) {
+      const r = { ...e, resumed: true };
+      epochs.push(r);
+      onEpoch(r);
+    }
+  } else {
+    net = fresh();
+  }
   try {
-    net.setData(data.train, data.val);
-    const bs = o.batchSize ?? 64;
-    const steps = o.stepsPerEpoch ?? Math.max(1, Math.floor(data.train.y.length / bs));
-    const lr = o.lr ?? 0.05;
-    const lrMin = Math.min(o.lrMin ?? 0.001, lr);
-    const scoring = { calibrationBatches: o.rewardCalibration ?? 2, calibrationBatchSize: 64, valLimit: o.rewardVal ?? 256 };
-    const epochs: EnasMobilenetEpoch[] = [];
-    let bestReward = -Infinity;
-    let bestKey = '';
-    for (let ep = 1; ep <= o.epochs; ep++) {
+    for (let ep = epochs.length + 1; ep <= o.epochs; ep++) {
       if (token?.isCancellationRequested) throw new Cancelled();
       const te = Date.now();
+      if (ep > (resumedFrom ?? 0) + 1) {
+        const w = net.weights().map;
+        net.dispose();
+        net = fresh(w);
+      }
       const epLr = lrMin + ((lr - lrMin) * (1 + Math.cos((Math.PI * (ep - 1)) / o.epochs))) / 2;
       const t = await net.trainSubnets(ctl.sample(steps), { lr: epLr, batchSize: bs, seed: o.seed, firstStep: (ep - 1) * steps }, token);
       let sum = 0;
@@ -131,8 +197,19 @@ export async function runEnasMobilenet(data: ImageSplits, o: EnasMobilenetOption
         sum += rewards.reduce((x, y) => x + y, 0);
         n += rewards.length;
       }
-      const e: EnasMobilenetEpoch = { epoch: ep, trainLoss: t.loss, meanReward: n ? sum / n : NaN, bestReward: n || bestKey ? bestReward : NaN, bestKey, entropy: ctl.entropy(), seconds: (Date.now() - te) / 1000 };
+      const derived = ctl.best();
+      const derivedAccuracy = (await net.evaluate(derived, scoring, token)).accuracy;
+      const e: EnasMobilenetEpoch = {
+        epoch: ep, trainLoss: t.loss, meanReward: n ? sum / n : NaN, bestReward: n || bestKey ? bestReward : NaN, bestKey, entropy: ctl.entropy(),
+        baseline: ctl.baselineValue(), probabilities: ctl.probabilities(), derivedKey: derived.key, derivedAccuracy, seconds: (Date.now() - te) / 1000,
+      };
       epochs.push(e);
+      if (checkpoint !== undefined) {
+        const meta: EnasMobilenetCheckpointMeta = {
+          version: 1, settings, epochs: epochs.map(({ resumed: _r, ...x }) => x), controller: ctl.state(), bestReward: Number.isFinite(bestReward) ? bestReward : null, bestKey,
+        };
+        writeEnasMobilenetCheckpoint(checkpoint, meta, net.weights().map);
+      }
       onEpoch(e);
     }
     const architecture = ctl.best();
@@ -142,63 +219,134 @@ export async function runEnasMobilenet(data: ImageSplits, o: EnasMobilenetOption
     return {
       epochs, architecture, sharedAccuracy: score.accuracy, sharedLoss: score.loss, params: cost.params as number, flops: cost.flops as number,
       ...(latencyMs !== undefined ? { latencyMs, reward: rewardOf(score.accuracy, architecture) } : {}),
-      probabilities: ctl.probabilities(), seconds: (Date.now() - t0) / 1000,
+      probabilities: ctl.probabilities(), seconds: (Date.now() - t0) / 1000, ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
   } finally {
     net.dispose();
   }
 }
 
-/** What a stored mobilenet ENAS run was given (kept in the study's strategyOptions). */
-export interface EnasMobilenetSettings {
-  readonly name?: string;
-  readonly seed: number;
-  readonly data: string;
-  readonly options: Record<string, unknown>;
+/** What an ENAS (mobilenet) checkpoint holds besides the supernet's weights. */
+interface EnasMobilenetCheckpointMeta {
+  readonly version: 1;
+  readonly settings: string;
+  readonly epochs: EnasMobilenetEpoch[];
+  readonly controller: SpaceControllerState;
+  readonly bestReward: number | null;
+  readonly bestKey: string;
+}
+
+const MAGIC = 'FRONTIER-ENAS-MOBILENET-1\n';
+
+/**
+ * Writes a checkpoint atomically: MAGIC, a JSON header line (the meta, each weight's name and
+ * length, the SHA-256 of the weights' bytes), then the weights as float32; to a temp file, flushed,
+ * then renamed over the old one, so a kill at any moment leaves the old checkpoint or the new one.
+ */
+function writeEnasMobilenetCheckpoint(path: string, meta: EnasMobilenetCheckpointMeta, weights: ReadonlyMap<string, Float32Array>): void {
+  const names = [...weights.keys()].sort();
+  const parts = names.map((k) => {
+    const w = weights.get(k) as Float32Array;
+    return Buffer.from(w.buffer, w.byteOffset, w.byteLength);
+  });
+  const hash = createHash('sha256');
+  for (const b of parts) hash.update(b);
+  const header = JSON.stringify({ meta, weights: names.map((k) => [k, (weights.get(k) as Float32Array).length]), sha256: hash.digest('hex') });
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, `${MAGIC}${header}\n`);
+    for (const b of parts) writeSync(fd, b);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Checks a checkpoint reads back whole (invalid-input naming the file and what is wrong), before a resumed run touches its study. */
+export function checkEnasMobilenetCheckpoint(path: string): { readonly epochs: number } {
+  return { epochs: readEnasMobilenetCheckpoint(path).meta.epochs.length };
+}
+
+/** Reads a checkpoint back; invalid-input naming the file when it is not one, or is damaged (truncated, altered). */
+function readEnasMobilenetCheckpoint(path: string): { meta: EnasMobilenetCheckpointMeta; weights: Map<string, Float32Array> } {
+  const bad = (why: string) => new NasError('invalid-input', `the ENAS checkpoint ${path} ${why}: it cannot be resumed from`);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw bad(`cannot be read (${errorMessage(e)})`);
+  }
+  if (buf.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) throw bad('is not an ENAS (mobilenet) checkpoint');
+  const eol = buf.indexOf(10, MAGIC.length);
+  let head: { meta: EnasMobilenetCheckpointMeta; weights: [string, number][]; sha256: string };
+  try {
+    if (eol < 0) throw new Error('no header');
+    head = JSON.parse(buf.subarray(MAGIC.length, eol).toString('utf8')) as typeof head;
+  } catch (e) {
+    throw bad(`is damaged (${errorMessage(e)})`);
+  }
+  const m = head?.meta;
+  if (m?.version !== 1 || typeof m.settings !== 'string' || !Array.isArray(m.epochs) || !Array.isArray(head.weights) || typeof head.sha256 !== 'string') throw bad('is damaged (its header is incomplete)');
+  const body = buf.subarray(eol + 1);
+  const total = head.weights.reduce((a, [, n]) => a + n * 4, 0);
+  if (body.length !== total) throw bad(`is damaged (${body.length} bytes of weights, ${total} expected: truncated?)`);
+  if (createHash('sha256').update(body).digest('hex') !== head.sha256) throw bad('is damaged (its weights do not match their checksum)');
+  const weights = new Map<string, Float32Array>();
+  let at = 0;
+  for (const [name, n] of head.weights) {
+    const w = new Float32Array(n);
+    Buffer.from(w.buffer).set(body.subarray(at, at + n * 4));
+    weights.set(name, w);
+    at += n * 4;
+  }
+  return { meta: m, weights };
 }
 
 /**
- * Stores a finished mobilenet ENAS run as a study of the mobilenet space (strategy `enas`): one
- * complete trial, the derived architecture, with its shared-weight validation accuracy (the
- * objective), params, FLOPs (and the table's latency and the reward with a latency target), plus
- * per-epoch curves (mean and best reward, training loss, the policy's entropy). Returns the study id.
+ * How a mobilenet ENAS run is stored (OneShotStudyRecorder, one-shot-study.ts): a study of the
+ * mobilenet space, strategy `enas`, the objective the derived architecture's shared-weight
+ * validation accuracy. Its search trial's curve gets, per epoch (step = epoch): `mean_reward`,
+ * `best_reward`, `baseline`, `policy_entropy`, `train_loss` (shared weights), `derived_accuracy` (the
+ * derived architecture of the moment, scored as a reward is), `p_<decision>_<choice>` (the
+ * controller's probabilities) and `d_<decision>` (the derived architecture's choice index, for the
+ * decisions active in it).
  */
-export function recordEnasMobilenetRun(store: Store, s: EnasMobilenetSettings, r: EnasMobilenetResult, latencyDevice?: string, now = Date.now()): string {
+export function enasMobilenetStudy(data: string, latencyDevice?: string): Pick<StudySpec, 'name' | 'space' | 'objectives' | 'report' | 'evaluator'> {
   const latMetric = latencyDevice !== undefined ? latencyMetric(latencyDevice) : undefined;
-  const rec = store.createStudy({
-    name: s.name ?? `enas (mobilenet) on ${s.data}`,
+  return {
+    name: `enas (mobilenet) on ${data}`,
     space: 'mobilenet',
-    strategy: 'enas',
-    strategyOptions: { ...s.options, data: s.data },
     objectives: [{ metric: 'shared_val_accuracy', direction: 'max' }],
-    constraints: [],
     report: ['params', 'flops', ...(latMetric ? [latMetric, 'reward'] : []), 'shared_val_loss', 'search_seconds'],
-    budget: { evals: 1 },
-    seed: s.seed,
-    evaluator: { kind: 'shared-weights', method: 'enas', data: s.data },
-  }, now);
-  store.setStudyStatus(rec.id, 'running', now);
-  try {
-    const n = store.createTrial(rec.id, { key: r.architecture.key, sample: r.architecture.sample }, now);
-    const curve: CurvePoint[] = r.epochs.flatMap((e) => [
-      { step: e.epoch, metric: 'mean_reward', value: e.meanReward }, { step: e.epoch, metric: 'best_reward', value: e.bestReward },
-      { step: e.epoch, metric: 'train_loss', value: e.trainLoss }, { step: e.epoch, metric: 'policy_entropy', value: e.entropy },
-    ]).filter((c) => Number.isFinite(c.value)); // no rewards in an epoch without controller steps
-    store.appendCurve(rec.id, n, curve);
-    const metrics: Record<string, number> = {
-      shared_val_accuracy: r.sharedAccuracy, shared_val_loss: r.sharedLoss, params: r.params, flops: r.flops, search_seconds: r.seconds,
-      ...(latMetric && r.latencyMs !== undefined ? { [latMetric]: r.latencyMs, reward: r.reward as number } : {}),
-    };
-    const fidelity = Object.fromEntries(Object.keys(metrics).map((k) => [k, k === latMetric ? 'lut' : k === 'params' || k === 'flops' ? 'analytic' : 'enas shared weights']));
-    const finishedAt = now + Math.round(r.seconds * 1000);
-    store.finishTrial(rec.id, n, { state: 'complete', metrics, fidelity, cost: r.seconds, finishedAt }, {
-      progress: { evals: 1, failed: 0, rejected: 0, costSeconds: r.seconds, wallMs: Math.round(r.seconds * 1000) },
-      strategyState: { probabilities: r.probabilities },
-    });
-    store.setStudyStatus(rec.id, 'complete', finishedAt);
-  } catch (e) {
-    store.setStudyStatus(rec.id, 'failed', Date.now(), errorMessage(e));
-    throw e;
-  }
-  return rec.id;
+    evaluator: { kind: 'shared-weights', method: 'enas', data },
+  };
+}
+
+/** An epoch's curve points (see enasMobilenetStudy). */
+export function enasMobilenetPoints(space: MobilenetSpace, e: EnasMobilenetEpoch): CurvePoint[] {
+  const step = e.epoch;
+  const out: CurvePoint[] = [
+    { step, metric: 'mean_reward', value: e.meanReward }, { step, metric: 'best_reward', value: e.bestReward }, { step, metric: 'baseline', value: e.baseline ?? NaN },
+    { step, metric: 'policy_entropy', value: e.entropy }, { step, metric: 'train_loss', value: e.trainLoss }, { step, metric: 'derived_accuracy', value: e.derivedAccuracy },
+  ];
+  const derived = space.parse(e.derivedKey);
+  space.dims.forEach((d, i) => {
+    d.choices.forEach((c, k) => out.push({ step, metric: `p_${d.name}_${String(c)}`, value: (e.probabilities[i] as number[])[k] as number }));
+    if (space.isActive(derived, i)) out.push({ step, metric: `d_${d.name}`, value: derived[i] as number });
+  });
+  return out.filter((c) => Number.isFinite(c.value)); // no rewards in an epoch without controller steps
+}
+
+/** The derived architecture's trial (trial 1 of the study): shared-weight accuracy, params, FLOPs, and with a latency reward the table's latency and the reward. */
+export function enasMobilenetDerived(r: EnasMobilenetResult, latencyDevice?: string): DerivedTrial {
+  const latMetric = latencyDevice !== undefined ? latencyMetric(latencyDevice) : undefined;
+  const metrics: Record<string, number> = {
+    shared_val_accuracy: r.sharedAccuracy, shared_val_loss: r.sharedLoss, params: r.params, flops: r.flops, search_seconds: r.seconds,
+    ...(latMetric && r.latencyMs !== undefined ? { [latMetric]: r.latencyMs, reward: r.reward as number } : {}),
+  };
+  const fidelity = Object.fromEntries(Object.keys(metrics).map((k) => [k, k === latMetric ? 'lut' : k === 'params' || k === 'flops' ? 'analytic' : 'enas shared weights']));
+  return { key: r.architecture.key, sample: r.architecture.sample, metrics, fidelity, strategyState: { probabilities: r.probabilities } };
 }
