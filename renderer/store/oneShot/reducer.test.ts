@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { archWeights, collapseCount, derivedOps, nb201ArchString, softmax } from './reducer.js';
+import { roundPoints } from '../../../shared/supernet-rounds.js';
+import { archWeights, collapseCount, derivedOps, nb201ArchString, panelSeries, softmax } from './reducer.js';
 
 const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
 const EDGES = ['1<-0', '2<-0', '2<-1', '3<-0', '3<-1', '3<-2'];
@@ -34,5 +35,21 @@ describe('oneShot reducer', () => {
     expect(nb201ArchString(EDGES, OPS, chosen)).toBe('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|avg_pool_3x3~0|avg_pool_3x3~1|avg_pool_3x3~2|');
     expect(collapseCount(chosen, OPS)).toBe(3);
     expect(softmax([0, 0])).toEqual([0.5, 0.5]);
+  });
+});
+
+describe('supernet panel rounds', () => {
+  it('gives one series per panel member over the rounds, null where a round lacks it', () => {
+    const curve = [
+      ...roundPoints({ step: 10, seconds: 1, subnets: [{ label: 'largest', key: 'A', valAccuracy: 0.5 }, { label: 'smallest', key: 'B', valAccuracy: 0.25 }] }),
+      { step: 10, metric: 'loss', value: 2 },
+      ...roundPoints({ step: 20, seconds: 3, subnets: [{ label: 'largest', key: 'A', valAccuracy: 0.75 }] }),
+    ];
+    expect(panelSeries(curve)).toEqual({
+      steps: [10, 20],
+      members: [{ label: 'largest', key: 'A', values: [0.5, 0.75] }, { label: 'smallest', key: 'B', values: [0.25, null] }],
+      lastSeconds: 3,
+    });
+    expect(panelSeries([{ step: 5, metric: 'loss', value: 1 }])).toEqual({ steps: [], members: [], lastSeconds: null });
   });
 });

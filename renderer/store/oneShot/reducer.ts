@@ -1,3 +1,4 @@
+import { roundsOf } from '../../../shared/supernet-rounds.js';
 import type { CurvePoint } from '../../../shared/types/index.js';
 
 /** NAS-Bench-201's parameter-free operations: a cell taken by them has collapsed (DARTS's failure mode). */
@@ -89,4 +90,26 @@ export function nb201ArchString(edges: readonly string[], ops: readonly string[]
 /** How many edges' derived operation is parameter-free (the collapse indicator), of how many. */
 export function collapseCount(chosen: readonly number[], ops: readonly string[]): number {
   return chosen.filter((k) => PARAMETER_FREE.has(ops[k] as string)).length;
+}
+
+/**
+ * A supernet training's scoring rounds as chart series: the rounds' steps and, per panel member
+ * (in the order the first round lists them), its accuracy at each step (null where a round lacks it).
+ */
+export interface PanelSeries {
+  readonly steps: readonly number[];
+  readonly members: readonly { readonly label: string; readonly key: string; readonly values: readonly (number | null)[] }[];
+  /** The last round's seconds of scoring. */
+  readonly lastSeconds: number | null;
+}
+
+export function panelSeries(curve: readonly CurvePoint[]): PanelSeries {
+  const rounds = roundsOf(curve);
+  const members: { label: string; key: string }[] = [];
+  for (const r of rounds) for (const s of r.subnets) if (!members.some((m) => m.label === s.label && m.key === s.key)) members.push({ label: s.label, key: s.key });
+  return {
+    steps: rounds.map((r) => r.step),
+    members: members.map((m) => ({ ...m, values: rounds.map((r) => r.subnets.find((s) => s.label === m.label && s.key === m.key)?.valAccuracy ?? null) })),
+    lastSeconds: rounds.at(-1)?.seconds ?? null,
+  };
 }

@@ -1,5 +1,5 @@
 import type { NasStore } from '../index.js';
-import { archWeights, type ArchWeights } from './reducer.js';
+import { archWeights, panelSeries, type ArchWeights, type PanelSeries } from './reducer.js';
 
 let memo: { curve: unknown; kind: string; out: ArchWeights } | undefined;
 
@@ -22,4 +22,12 @@ export function trainingLoss(s: NasStore): { steps: number[]; loss: number[] } {
     lossMemo = { curve: s.oneShotCurve, out: { steps: pts.map((p) => p.step), loss: pts.map((p) => p.value) } };
   }
   return lossMemo.out;
+}
+
+let panelMemo: { curve: unknown; out: PanelSeries } | undefined;
+
+/** A supernet training's scoring rounds (trial 0's curve): the panel's accuracy over steps. */
+export function panelRounds(s: NasStore): PanelSeries {
+  if (panelMemo?.curve !== s.oneShotCurve) panelMemo = { curve: s.oneShotCurve, out: panelSeries(s.oneShotCurve) };
+  return panelMemo.out;
 }
