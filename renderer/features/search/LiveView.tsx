@@ -7,6 +7,7 @@ import { ScatterCanvas } from '../charts/ScatterCanvas.js';
 import { fmt, PALETTE } from '../common/format.js';
 import { Empty, ErrorNote, Panel, ProgressBar, StatusBadge, WhenVisible } from '../common/widgets.js';
 import { TrialsTable } from './TrialsTable.js';
+import { EnasMobilenetPanels } from './EnasMobilenetPanels.js';
 import { OneShotPanels } from './OneShotPanels.js';
 import { SupernetPanels } from './SupernetPanels.js';
 import { ParallelCoords, type PcColumn } from '../charts/ParallelCoords.js';
@@ -88,7 +89,9 @@ export function LiveView({ id }: { id: StudyId }) {
   // A DARTS/ENAS run or a supernet training continues from its checkpoint with `frontier resume`
   // (its panels say so); the CLI's run of it on this machine is stopped from here as Ctrl-C stops it.
   const oneShot = (detail.strategy === 'darts' || detail.strategy === 'enas') && detail.space === 'nb201';
-  const cliRun = oneShot || detail.strategy === 'supernet-train';
+  // ENAS on the mobilenet space runs in the CLI only: stopped from here, resumed with `frontier resume`.
+  const enasMobilenet = detail.strategy === 'enas' && detail.space === 'mobilenet';
+  const cliRun = oneShot || enasMobilenet || detail.strategy === 'supernet-train';
   const canStop = detail.active || (cliRun && !!detail.runningElsewhere);
   const canResume = !cliRun && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
 
@@ -144,6 +147,7 @@ export function LiveView({ id }: { id: StudyId }) {
       </div>
       <div className="panels">
         {oneShot ? <OneShotPanels id={id} /> : null}
+        {enasMobilenet ? <EnasMobilenetPanels id={id} /> : null}
         {detail.strategy === 'supernet-train' ? <SupernetPanels id={id} /> : null}
         <Panel
           title={frontAxes ? 'Pareto front' : 'Trials'}
