@@ -4,7 +4,7 @@
 // checkpoint is a clear error that leaves the study as it was. The real binary, the real libtorch
 // engine, the built-in Fashion-MNIST, a SQLite file; tiny sizes.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../main/services/sqlite-store.js';
@@ -104,6 +104,8 @@ describe.skipIf(skip)('frontier enas --space mobilenet: stored as it runs, check
     expect(clash.code).toBe(2);
     expect(clash.stderr).toMatch(/enas --resume continues the run with its own settings: drop --epochs/);
 
+    // A kill in the middle of writing the next checkpoint leaves a partial temp file beside it: ignored, then replaced.
+    writeFileSync(`${ckpt}.tmp`, 'FRONTIER-ENAS-MOBILENET-1\n{"meta":');
     const r = cli(['resume', '1', '--json'], { db });
     expect(r.code, r.stderr).toBe(0);
     const doc = json<Doc>(r);
@@ -115,6 +117,7 @@ describe.skipIf(skip)('frontier enas --space mobilenet: stored as it runs, check
     expect(strip(doc)).toEqual(strip(whole));
     expect(existsSync(ckpt)).toBe(false);
     expect(existsSync(`${ckpt}.json`)).toBe(false);
+    expect(readdirSync(ckdir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const done = stored(db);
     expect(done.status).toBe('complete');
     expect(done.epochs).toEqual([1, 2, 3, 4]);
