@@ -18,6 +18,8 @@ import { createLiveSlice, type LiveActions } from './live/action.js';
 import type { LiveState } from './live/initialState.js';
 import { createOneShotSlice, type OneShotActions } from './oneShot/action.js';
 import type { OneShotState } from './oneShot/initialState.js';
+import { createOneShotFormSlice, type OneShotFormActions } from './oneShotForm/action.js';
+import type { OneShotFormState } from './oneShotForm/initialState.js';
 import { createStudiesSlice, type StudiesActions } from './studies/action.js';
 import type { StudiesState } from './studies/initialState.js';
 import { applyProgress, applyStatus } from './studies/reducer.js';
@@ -30,7 +32,7 @@ import type { WorkersSliceState } from './workers/initialState.js';
 
 export type NasStore = UiState & UiActions & StudiesState & StudiesActions & LiveState & LiveActions & FormState & FormActions &
   TrialState & TrialActions & CompareState & CompareActions & DevicesState & DevicesActions & InsightsState & InsightsActions &
-  WorkersSliceState & WorkersActions & DeployState & DeployActions & OneShotState & OneShotActions;
+  WorkersSliceState & WorkersActions & DeployState & DeployActions & OneShotState & OneShotActions & OneShotFormState & OneShotFormActions;
 
 export const useNas = create<NasStore>()((...a) => ({
   ...createUiSlice(...a),
@@ -44,6 +46,7 @@ export const useNas = create<NasStore>()((...a) => ({
   ...createWorkersSlice(...a),
   ...createDeploySlice(...a),
   ...createOneShotSlice(...a),
+  ...createOneShotFormSlice(...a),
 }));
 
 /** Routes main's events into the store; returns the unsubscribe function. */

@@ -60,7 +60,7 @@ export const ONE_SHOT_NUMBERS = {
   cells: { integer: true, min: 1, max: 16, default: 1, meaning: 'cells per stage (NAS-Bench-201: 5)' },
   threads: { integer: true, min: 1, max: 256, default: 1, meaning: 'intra-op threads' },
   'batch-size': { integer: true, min: 2, max: 4096, default: 64, meaning: 'examples per step' },
-  lr: { min: 1e-6, max: 10, meaning: "weights' learning rate, cosine to 0.001 (DARTS 0.025, ENAS 0.05)" },
+  lr: { min: 1e-6, max: 10, meaning: "weights' learning rate, cosine to 0.001" },
   order: { integer: true, min: 1, max: 2, default: 1, meaning: 'DARTS first order, or second order (unrolled step; ~2.5x slower)' },
   'arch-lr': { min: 1e-6, max: 10, default: 3e-3, meaning: "alpha's Adam learning rate" },
   'controller-steps': { integer: true, min: 0, max: 100_000, default: 20, meaning: 'controller updates per epoch, of 8 cells each' },
@@ -156,7 +156,8 @@ export function oneShotSettingsInfo(kind: OneShotKind): StrategyOptionInfo[] {
     const o: NumberSetting = ONE_SHOT_NUMBERS[name as OneShotNumber];
     if (name === 'order') return { name, meaning: o.meaning, default: '1', range: '1 | 2', kind: 'choice', choices: ['1', '2'] };
     const range = o.min !== undefined && o.max !== undefined ? `${o.min}..${o.max}` : o.min !== undefined ? `≥ ${o.min}` : '';
-    return { name, meaning: o.meaning, default: o.default !== undefined ? String(o.default) : 'DARTS 0.025, ENAS 0.05', range, kind: o.integer ? 'integer' : 'number' };
+    const fallback = name === 'lr' ? (kind === 'darts' ? '0.025' : '0.05') : '';
+    return { name, meaning: o.meaning, default: o.default !== undefined ? String(o.default) : fallback, range, kind: o.integer ? 'integer' : 'number' };
   });
 }
 

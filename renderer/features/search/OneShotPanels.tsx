@@ -19,7 +19,8 @@ export function OneShotPanels({ id }: { id: StudyId }) {
   const derived = useNas((s) => s.oneShotTrials[0] ?? null);
   const error = useNas((s) => s.oneShotError);
   const detail = useNas((s) => s.detail);
-  const { openOneShot, closeOneShot } = useNas.getState();
+  const { openOneShot, closeOneShot, followOneShot } = useNas.getState();
+  const running = detail?.status === 'running';
   // null: follow the latest epoch (the view moves on as epochs arrive).
   const [picked, setPicked] = useState<number | null>(null);
 
@@ -27,6 +28,10 @@ export function OneShotPanels({ id }: { id: StudyId }) {
     void openOneShot(id);
     return () => closeOneShot();
   }, [id, openOneShot, closeOneShot]);
+  // Resumed from this page: its epochs are read again as they arrive.
+  useEffect(() => {
+    if (running) followOneShot(id);
+  }, [id, running, followOneShot]);
 
   if (!w) return null;
   const last = w.epochs.length - 1;
@@ -38,7 +43,7 @@ export function OneShotPanels({ id }: { id: StudyId }) {
       {error ? <ErrorNote message={error} /> : null}
       {detail && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running') ? (
         <p className="note wide" data-testid="one-shot-resume">
-          This {w.kind === 'darts' ? 'DARTS' : 'ENAS'} run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} after epoch {w.epochs.at(-1) ?? 0}: continue it from its checkpoint with <code>frontier resume {id}</code>.
+          This {w.kind === 'darts' ? 'DARTS' : 'ENAS'} run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} after epoch {w.epochs.at(-1) ?? 0}: Resume continues it from its checkpoint (or <code>frontier resume {id}</code> in a terminal).
         </p>
       ) : null}
       <Panel

@@ -8,6 +8,8 @@ export interface OneShotActions {
   /** Reads a DARTS/ENAS study's epochs (a supernet training's steps), and again every POLL_MS while it runs (here or in another process). */
   openOneShot(id: StudyId): Promise<void>;
   closeOneShot(): void;
+  /** Reads the open study again every POLL_MS once more (it was resumed after its reading had stopped). */
+  followOneShot(id: StudyId): void;
 }
 
 export const createOneShotSlice: StateCreator<NasStore, [], [], OneShotState & OneShotActions> = (set, get) => {
@@ -48,6 +50,10 @@ export const createOneShotSlice: StateCreator<NasStore, [], [], OneShotState & O
         if (gen === generation) set({ oneShotError: (e as Error).message });
       }
       if (gen === generation) tick(id, gen);
+    },
+    followOneShot(id) {
+      if (get().oneShotId !== id || timer) return;
+      tick(id, generation);
     },
     closeOneShot() {
       generation++;
