@@ -128,13 +128,26 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
     expect(await page.locator('.toolbar .badge').textContent()).toBe('stopped');
   }, 30_000);
 
-  it('a supernet training shows its steps and loss live, then the sub-networks scored with their accuracies', async () => {
+  it('a supernet training shows its steps, loss and panel rounds live, then the sub-networks scored with their accuracies', async () => {
     await page.goto(`${url.href}#/study/3`);
     await poll(() => page.locator('[data-testid="supernet-steps"]').textContent()).toBe('Step 10 of 60 · loss 2.500');
-    trainer!.step({ step: 15, loss: 2.25, lr: 0.003 });
-    await poll(() => page.locator('[data-testid="supernet-steps"]').textContent()).toBe('Step 15 of 60 · loss 2.250');
+    await poll(() => page.getByText('Waiting for the first scoring round').count()).toBe(1);
     const space = new MobilenetSpace();
     const { largest, smallest } = extremes(space);
+    const round = (step: number, l: number, s: number) => ({ step, seconds: 1.25, subnets: [{ label: 'largest', key: largest.key, valAccuracy: l }, { label: 'smallest', key: smallest.key, valAccuracy: s }] });
+    // The panel's rounds, as the training stores them: the latest in the table, all of them on the chart.
+    trainer!.round(round(10, 0.5, 0.25));
+    const rounds = page.locator('[data-testid="supernet-rounds"]');
+    await poll(() => rounds.getAttribute('data-step')).toBe('10');
+    expect(await rounds.locator('tr[data-label="largest"]').textContent()).toBe(`largest${largest.key}0.5000`);
+    expect(await page.getByRole('img', { name: 'Validation accuracy of the panel of sub-networks over steps' }).count()).toBe(0);
+    trainer!.step({ step: 15, loss: 2.25, lr: 0.003 });
+    trainer!.round(round(15, 0.625, 0.375));
+    await poll(() => page.locator('[data-testid="supernet-steps"]').textContent()).toBe('Step 15 of 60 · loss 2.250');
+    await poll(() => rounds.getAttribute('data-step')).toBe('15');
+    expect(await rounds.locator('caption').textContent()).toBe('Latest round: step 15 (2 rounds so far, scored in 1.3 s), the shared weights of that step, BatchNorm recalibrated');
+    expect(await rounds.locator('tr[data-label="smallest"]').textContent()).toBe(`smallest${smallest.key}0.3750`);
+    await poll(() => page.getByRole('img', { name: 'Validation accuracy of the panel of sub-networks over steps' }).count()).toBe(1);
     trainer!.trained({ steps: 60, loss: 1.5, seconds: 30 });
     trainer!.scored(largest, 0.8125, 1);
     trainer!.scored(smallest, 0.5, 1);
@@ -143,24 +156,37 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
     expect(await page.locator('[data-testid="supernet-subnets"] tr[data-trial="1"]').textContent()).toBe(`1${largest.key}0.8125`);
     expect(await page.locator('[data-testid="supernet-subnets"] tr[data-trial="2"]').textContent()).toBe(`2${smallest.key}0.5000`);
     await page.screenshot({ path: artifact('one-shot-05-supernet-training.png'), fullPage: true });
+
+    // A training stored before the rounds (none in its curve) still opens, and says so.
+    const old = SupernetTrainRecorder.open(store!, { checkpoint: '/nowhere/old.ckpt', steps: 20, data: 'builtin:fashion-mnist', seed: 0, options: {} });
+    old.step({ step: 20, loss: 1.75, lr: 0.001 });
+    old.trained({ steps: 20, loss: 1.75, seconds: 10 });
+    old.scored(largest, 0.75, 1);
+    old.complete();
+    await page.goto(`${url.href}#/study/${old.id}`);
+    await poll(() => page.locator('[data-testid="supernet-steps"]').textContent()).toBe('Step 20 of 20 · loss 1.750');
+    expect(await page.getByText('No scoring rounds were recorded during this training').count()).toBe(1);
+    expect(await page.locator('[data-testid="supernet-subnets"] tbody tr').count()).toBe(1);
+    expect(await page.locator('[data-testid="supernet-rounds"]').count()).toBe(0);
   }, 60_000);
 
   it.skipIf(noTorch)('a `frontier darts` run shows its epochs live, and Stop stops it as Ctrl-C does (study stopped, checkpoint kept)', async () => {
+    const id = String(store!.listStudies().length + 1);
     const run = cliAsync(['darts', '--epochs', '10000', '--train', '200', '--val', '100', '--channels', '4'], { db });
     let stderr = '';
     run.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => run.once('exit', (c) => r(c)));
     try {
       await poll(() => /epoch 1\/10000/.test(stderr)).toBe(true);
-      await page.goto(`${url.href}#/study/4`);
+      await page.goto(`${url.href}#/study/${id}`);
       await poll(async () => Number(await page.locator('[data-testid="weights-epoch"]').textContent().catch(() => '0'))).toBeGreaterThanOrEqual(2);
       expect(await page.locator('[data-testid="arch-weights"] tbody tr').count()).toBe(6);
       await page.screenshot({ path: artifact('one-shot-03-cli-run-live.png'), fullPage: true });
       await page.getByRole('button', { name: 'Stop' }).click();
       expect(await exited).toBe(130);
-      expect(stderr).toMatch(/DARTS stopped after epoch \d+\/10000: checkpoint kept at \S+\.ckpt\ncontinue with: frontier resume 4 /);
+      expect(stderr).toMatch(new RegExp(`DARTS stopped after epoch \\d+/10000: checkpoint kept at \\S+\\.ckpt\\ncontinue with: frontier resume ${id} `));
       const done = Number(/DARTS stopped after epoch (\d+)/.exec(stderr)?.[1]);
-      await poll(() => page.locator('[data-testid="one-shot-resume"]').textContent()).toBe(`This DARTS run was stopped after epoch ${done}: Resume continues it from its checkpoint (or frontier resume 4 in a terminal).`);
+      await poll(() => page.locator('[data-testid="one-shot-resume"]').textContent()).toBe(`This DARTS run was stopped after epoch ${done}: Resume continues it from its checkpoint (or frontier resume ${id} in a terminal).`);
       expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
       await page.screenshot({ path: artifact('one-shot-04-cli-run-stopped.png'), fullPage: true });
     } finally {
