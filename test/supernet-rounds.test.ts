@@ -1,17 +1,19 @@
 // Scoring rounds while a supernet trains (#12): every K steps a fixed panel of sub-networks is
 // scored with that step's shared weights, on a second engine loaded from the checkpoint of that
-// step, so that the training is bit for bit the training without rounds. Real libtorch engine,
-// the toy space of supernet.test.ts.
+// step, so that the training is bit for bit the training without rounds. Real libtorch engine
+// (and the tfjs one, briefly), the toy space of supernet.test.ts.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScoringRound } from '../shared/supernet-rounds.js';
 import { CancellationTokenSource } from '../main/core/cancellation.js';
 import { roundCadence, ScoringRounds, scoringPanel } from '../main/services/train/supernet-rounds.js';
-import type { Supernet, SupernetTrainOptions } from '../main/services/train/supernet-engine.js';
+import type { SupernetEngine } from '../main/services/train/supernet-api.js';
+import type { SupernetTrainOptions } from '../main/services/train/supernet-engine.js';
+import { TfjsSupernet } from '../main/services/train/supernet-tfjs.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
 import { tempDir } from './cli-helpers.js';
-import { toySpace, toySupernet } from './fixtures/supernet-toy.js';
+import { TOY_CLASSES, TOY_INPUT, toyData, toySpace, toySupernet } from './fixtures/supernet-toy.js';
 import { missingPeer } from './harness/peer.js';
 
 const loaded = loadTorch();
@@ -23,12 +25,12 @@ const BASE: SupernetTrainOptions = { steps: STEPS, batchSize: 32, lr: 0.01, seed
 const panel = scoringPanel(toySpace(), 7, 2);
 
 /** Trains `net` into `checkpoint` with rounds every EVERY steps (stored into `out`); `stopAt`: cancelled at that step's report. */
-async function trainWithRounds(net: Supernet, scorer: Supernet, checkpoint: string, out: ScoringRound[], stopAt?: number) {
-  const rounds = new ScoringRounds({ scorer, panel, every: EVERY, checkpoint, stored: out.map((r) => r.step), onRound: (r) => out.push(r) });
+async function trainWithRounds(net: SupernetEngine, scorer: SupernetEngine, checkpoint: string, out: ScoringRound[], stopAt?: number, o: SupernetTrainOptions = BASE, every = EVERY) {
+  const rounds = new ScoringRounds({ scorer, panel, every, checkpoint, stored: out.map((r) => r.step), onRound: (r) => out.push(r) });
   await rounds.recover();
   const cts = new CancellationTokenSource();
   try {
-    const r = await net.train({ ...BASE, checkpoint, ...roundCadence(EVERY, BASE as { checkpointEvery: number; reportEvery: number }) }, (p) => {
+    const r = await net.train({ ...o, checkpoint, ...roundCadence(every, o as { checkpointEvery: number; reportEvery: number }) }, (p) => {
       rounds.at(p.step);
       if (p.step === stopAt) cts.cancel();
     }, cts.token);
@@ -135,4 +137,35 @@ describe.skipIf(skip)('scoring rounds while a supernet trains', () => {
       plain.dispose();
     }
   }, 90_000);
+});
+
+describe('scoring rounds while a supernet trains on tfjs', () => {
+  const tfjsSupernet = () => {
+    const s = new TfjsSupernet(toySpace(), { input: TOY_INPUT, classes: TOY_CLASSES, seed: 1 });
+    s.setData(toyData(256, 3), toyData(64, 4));
+    return s;
+  };
+
+  it('scores the panel every K steps and leaves the training exactly as without', async () => {
+    const dir = tempDir('frontier-rounds-tfjs-');
+    const o: SupernetTrainOptions = { ...BASE, steps: 8, sandwich: 1, reportEvery: 4 };
+    const plain = tfjsSupernet();
+    const net = tfjsSupernet();
+    const scorer = tfjsSupernet();
+    try {
+      const a = await plain.train({ ...o, checkpoint: join(dir, 'plain.ckpt') }, () => undefined, new CancellationTokenSource().token);
+      const rounds: ScoringRound[] = [];
+      const b = await trainWithRounds(net, scorer, join(dir, 'net.ckpt'), rounds, undefined, o, 4);
+      expect(rounds.map((r) => r.step)).toEqual([4, 8]);
+      for (const r of rounds) expect(r.subnets.map((x) => x.key)).toEqual(panel.map((m) => m.key));
+      expect(b.loss).toBe(a.loss);
+      expect(bits(net.weights().map)).toEqual(bits(plain.weights().map));
+      const last = rounds.at(-1) as ScoringRound;
+      for (const [i, m] of panel.entries()) expect((await net.evaluate(m.arch)).accuracy).toBe(last.subnets[i]?.valAccuracy);
+    } finally {
+      plain.dispose();
+      net.dispose();
+      scorer.dispose();
+    }
+  }, 60_000);
 });
