@@ -177,9 +177,9 @@ export async function runEnasMobilenet(data: ImageSplits, o: EnasMobilenetOption
       if (token?.isCancellationRequested) throw new Cancelled();
       const te = Date.now();
       if (ep > (resumedFrom ?? 0) + 1) {
-        const w = net.weights().map;
+        const next = fresh(net.weights().map);
         net.dispose();
-        net = fresh(w);
+        net = next;
       }
       const epLr = lrMin + ((lr - lrMin) * (1 + Math.cos((Math.PI * (ep - 1)) / o.epochs))) / 2;
       const t = await net.trainSubnets(ctl.sample(steps), { lr: epLr, batchSize: bs, seed: o.seed, firstStep: (ep - 1) * steps }, token);
