@@ -1,22 +1,17 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { NasError } from '../../../shared/errors.js';
 import type { StudySpec, TrialRecord } from '../../../shared/types/index.js';
-import { CancellationTokenSource } from '../../core/cancellation.js';
 import { latencyMetric } from '../../core/latency/lookup-table.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
-import { extremes } from '../../core/supernet.js';
 import { readLutFile } from '../../services/devices/lut-evaluator.js';
 import { lutPath } from '../../services/devices/profiler.js';
 import { exportTflite } from '../../services/export/tflite.js';
 import { createStudy } from '../../services/studies.js';
-import type { SupernetEngine } from '../../services/train/supernet-api.js';
-import { Supernet } from '../../services/train/supernet-engine.js';
-import { isTfjsCheckpoint, TfjsSupernet } from '../../services/train/supernet-tfjs.js';
-import { DEFAULT_SUPERNET_DATA, LOCAL_LATENCY, openSupernet, readSupernetMeta, supernetData, writeSupernetMeta, type SupernetEvaluatorSpec, type SupernetMeta } from '../../services/train/supernet-study.js';
-import { defaultScoreEvery, roundCadence, sampledSubnets, ScoringRounds, scoringPanel } from '../../services/train/supernet-rounds.js';
-import { SupernetTrainRecorder } from '../../services/train/supernet-train-study.js';
+import { isTfjsCheckpoint } from '../../services/train/supernet-tfjs.js';
+import { DEFAULT_SUPERNET_DATA, LOCAL_LATENCY, openSupernet, readSupernetMeta, type SupernetEvaluatorSpec } from '../../services/train/supernet-study.js';
+import { readSupernetTrainRun, startStoredSupernetTraining } from '../../services/train/supernet-train-run.js';
+import type { SettingsReader } from '../../services/train/one-shot-run.js';
 import { loadTorch } from '../../services/train/torch-engine.js';
 import type { ScoringRound } from '../../../shared/supernet-rounds.js';
 import type { StudyRecord } from '../../../shared/types/index.js';
@@ -123,139 +118,47 @@ function progressLine(io: CliIO, label: string): (done: number, total: number, d
   };
 }
 
-/** The engine of `supernet train`: --backend, else libtorch when it loads, else tfjs (said on stderr). */
-function trainBackend(p: Parsed, io: CliIO, out: string): 'torch' | 'tfjs' {
-  const b = str(p, 'backend');
-  if (b !== undefined && b !== 'torch' && b !== 'tfjs') throw new UsageError(`--backend must be torch or tfjs, got '${b}'`);
-  const written = existsSync(out) ? (isTfjsCheckpoint(out) ? 'tfjs' : 'torch') : undefined;
-  if (written && b && b !== written) throw new UsageError(`supernet train: ${out} was written by the ${written} engine, not ${b}; give --backend ${written} to resume it, or another --out`);
-  const want = b ?? written;
-  if (want === 'torch') requireTorch();
-  if (want) return want;
-  const t = loadTorch();
-  if (typeof t !== 'string') return 'torch';
-  io.err(`supernet: ${t}; training on tfjs instead (the same supernet, slower)\n`);
-  return 'tfjs';
-}
-
 async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
-  const seed = num(p, 'seed', { integer: true, min: 0 }) ?? 0;
-  const data = str(p, 'data');
-  const maxTrain = num(p, 'max-train', { integer: true, min: 0 }) ?? 10_000;
-  const sandwichText = str(p, 'sandwich') ?? '2';
-  if (sandwichText !== 'uniform' && !/^\d{1,2}$/.test(sandwichText)) throw new UsageError(`--sandwich must be a number of random sub-networks or 'uniform', got '${sandwichText}'`);
-  const shrink = str(p, 'shrink') ?? 'none';
-  if (shrink !== 'none' && shrink !== 'progressive') throw new UsageError(`--shrink must be none or progressive, got '${shrink}'`);
-  const optimizer = str(p, 'optimizer') ?? 'adam';
-  if (optimizer !== 'adam' && optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, got '${optimizer}'`);
-  const stemStride = num(p, 'stem-stride', { integer: true, min: 1, max: 2 }) ?? 2;
-  const steps = num(p, 'steps', { integer: true, min: 1 }) ?? 1500;
-  const scoreEvery = num(p, 'score-every', { integer: true, min: 0 }) ?? defaultScoreEvery(steps);
-  const scoreSampled = num(p, 'score-sampled', { integer: true, min: 0, max: 20 }) ?? SAMPLED_SUBNETS;
-  const out = str(p, 'out') !== undefined ? path.resolve(io.cwd, str(p, 'out') as string) : defaultCheckpoint(io, p, seed);
-  const backend = trainBackend(p, io, out);
-  if (backend === 'tfjs' && str(p, 'threads') !== undefined) throw new UsageError(`--threads sets libtorch's threads; the tfjs supernet runs on tfjs's backend (one thread in Node's WebAssembly)`);
-  const settings = {
-    data: data === undefined ? DEFAULT_SUPERNET_DATA : data.startsWith('builtin:') ? data : path.resolve(io.cwd, data),
+  const reader: SettingsReader = { text: (name) => str(p, name), flag: (name) => flag(p, name), label: (name) => `--${name}` };
+  const run = readSupernetTrainRun(reader, {
     cwd: io.cwd,
-    val: num(p, 'val', { min: 0 }) ?? 1000,
-    ...(maxTrain > 0 ? { maxTrain } : {}),
-    seed,
-    stemStride,
-  };
-  if (existsSync(out)) {
-    const old = readSupernetMeta(out);
-    const same = old.data === settings.data && old.val === settings.val && old.maxTrain === (maxTrain > 0 ? maxTrain : undefined) && old.seed === seed && old.stemStride === stemStride;
-    if (!same) throw new UsageError(`supernet train: ${out} holds a supernet trained with other data or settings (${old.data}, val ${old.val}, max-train ${old.maxTrain ?? 'all'}, seed ${old.seed}, stem stride ${old.stemStride}); give another --out`);
-  }
-  const prepared = supernetData(settings);
-  const space = new MobilenetSpace();
-  const input = prepared.train.shape;
-  const classes = prepared.train.classes;
-  const threads = num(p, 'threads', { integer: true, min: 1 }) ?? Math.min(4, availableParallelism());
-  const batchSize = num(p, 'batch-size', { integer: true, min: 2 }) ?? 64;
-  const lr = num(p, 'lr', { min: 1e-9 }) ?? 3e-3;
+    checkpoint: (seed) => (str(p, 'out') !== undefined ? path.resolve(io.cwd, str(p, 'out') as string) : defaultCheckpoint(io, p, seed)),
+    warn: (m) => io.err(`${m}\n`),
+  });
+  const out = run.checkpoint;
   // The study of this training, stored as it trains (a stopped or killed one is continued).
   const store = openStore(io, str(p, 'db'));
-  let rec: SupernetTrainRecorder;
+  const show = progressLine(io, 'supernet');
+  const startedAt = Date.now();
+  let startStep = -1;
+  let training: ReturnType<typeof startStoredSupernetTraining>;
   try {
-    rec = SupernetTrainRecorder.open(store, { checkpoint: out, steps, data: settings.data, seed, options: { val: settings.val, maxTrain, stemStride, batchSize, lr, optimizer, sandwich: sandwichText, shrink, backend, threads, scoreEvery, scoreSampled } });
+    training = startStoredSupernetTraining(store, run, {
+      onStart: (x) => io.err(`${x.resuming ? `resuming the supernet at ${out} from its checkpoint` : `training a supernet of the mobilenet space (${x.paramCount} weights) into ${out}`} on ${run.backend}: ${x.trainImages} training images of ${run.data}, ${x.input.join('×')}, ${x.classes} classes\n`),
+      onStep: (pr, latest) => {
+        if (startStep < 0) startStep = pr.step - 5;
+        show(pr.step, pr.steps, `step ${pr.step}/${pr.steps} loss ${pr.loss.toFixed(3)}${roundText(latest)}`, startStep, startedAt);
+      },
+    });
   } catch (e) {
     store.close();
     throw e;
   }
-  const engine = (): SupernetEngine => (backend === 'torch' ? new Supernet(space, { input, classes, stemStride, seed, device: 'cpu', threads }) : new TfjsSupernet(space, { input, classes, stemStride, seed }));
-  const supernet = engine();
-  // Rounds are scored on a second engine (same threads: libtorch's thread count is per process)
-  // from the checkpoint of their step, so that the training is exactly as without them.
-  let scorer: SupernetEngine | undefined;
-  let rounds: ScoringRounds | undefined;
-  const cts = new CancellationTokenSource();
   const onSigint = () => {
     io.err('\nstopping: writing the checkpoint…\n');
-    cts.cancel();
+    training.cancel();
   };
-  // A write to the study that failed (e.g. its lease was taken over) stops the training.
-  let lost: unknown;
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  mkdirSync(path.dirname(out), { recursive: true });
-  const meta = (trainedSteps: number, trainSeconds: number): SupernetMeta => ({ version: 1, space: 'mobilenet', spaceOptions: {}, ...settings, input, classes, steps, trainedSteps, trainSeconds });
   try {
-    supernet.setData(prepared.train, prepared.val);
-    if (scoreEvery > 0) {
-      scorer = engine();
-      scorer.setData(prepared.train, prepared.val);
-      const r = (rounds = new ScoringRounds({ scorer, panel: scoringPanel(space, seed, scoreSampled), every: scoreEvery, checkpoint: out, stored: rec.roundSteps(), onRound: (x) => rec.round(x) }));
-      await r.recover();
+    const o = await training.done;
+    if (o.status === 'stopped') {
+      io.err(`supernet train: ${o.message}; run the same command again, or 'frontier resume ${training.id}', to resume\n`);
+      return 130;
     }
-    const before = existsSync(out) ? readSupernetMeta(out) : undefined;
-    if (!before) writeSupernetMeta(out, meta(0, 0));
-    io.err(`${before ? `resuming the supernet at ${out} from its checkpoint` : `training a supernet of the mobilenet space (${supernet.paramCount()} weights) into ${out}`} on ${backend}: ${prepared.train.y.length} training images of ${settings.data}, ${input.join('×')}, ${classes} classes\n`);
-    const show = progressLine(io, 'supernet');
-    const startedAt = Date.now();
-    let startStep = -1;
-    const r = await supernet.train({
-      steps, seed, checkpoint: out, ...roundCadence(scoreEvery, { checkpointEvery: 50, reportEvery: 5 }),
-      batchSize,
-      lr,
-      optimizer,
-      sandwich: sandwichText === 'uniform' ? 'uniform' : Number(sandwichText),
-      progressive: shrink === 'progressive',
-    }, (pr) => {
-      if (startStep < 0) startStep = pr.step - 5;
-      try {
-        rec.step(pr);
-        rounds?.at(pr.step);
-        if (rounds?.failure !== undefined) throw rounds.failure;
-      } catch (e) {
-        lost ??= e;
-        cts.cancel();
-      }
-      show(pr.step, pr.steps, `step ${pr.step}/${pr.steps} loss ${pr.loss.toFixed(3)}${roundText(rounds?.latest)}`, startStep, startedAt);
-    }, cts.token).catch(async (e: unknown) => {
-      await rounds?.stop();
-      if (lost === undefined && rounds?.failure === undefined && e instanceof NasError && e.code === 'cancelled') {
-        rec.stopped();
-        io.err(`supernet train: ${e.message}; run the same command again, or 'frontier resume ${rec.id}', to resume\n`);
-        return undefined;
-      }
-      throw lost ?? rounds?.failure ?? e;
-    });
-    if (!r) return 130;
-    await rounds?.finish();
-    rec.trained(r);
-    writeSupernetMeta(out, meta(r.steps, (before?.trainSeconds ?? 0) + r.seconds));
-    const { largest, smallest } = extremes(space);
-    const rows: string[][] = [];
-    // The extremes and a few sub-networks sampled at random, each stored as it is scored.
-    for (const [name, a] of [['largest', largest], ['smallest', smallest], ...sampledSubnets(space, seed, SAMPLED_SUBNETS).map((x) => ['sampled', x] as const)] as const) {
-      const t0 = Date.now();
-      const e = await supernet.evaluate(a);
-      rec.scored(a, e.accuracy, (Date.now() - t0) / 1000);
-      rows.push([name, a.key, e.accuracy.toFixed(4)]);
-    }
-    rec.complete();
+    if (o.status === 'failed') throw o.error;
+    const r = o.result;
+    const rows = o.scored.map((x) => [x.name, x.architecture.key, x.valAccuracy.toFixed(4)]);
     if (flag(p, 'json')) {
       io.out(JSON.stringify({ checkpoint: out, steps: r.steps, resumedFrom: r.resumedFrom ?? null, seconds: r.seconds, loss: r.loss, extremes: rows.map(([n, k, acc]) => ({ name: n, architecture: k, valAccuracy: Number(acc) })) }, null, 2) + '\n');
     } else {
@@ -264,27 +167,12 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
       io.out(`checkpoint: ${out}\nsearch it: frontier supernet search --supernet ${out} --device local --latency-ms 5\n`);
     }
     return 0;
-  } catch (e) {
-    try {
-      rec.failed(e);
-    } catch {
-      // The study is not this run's any more (its lease was lost): the error says so.
-    }
-    throw e;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    await rounds?.stop();
-    cts.dispose();
-    scorer?.dispose();
-    supernet.dispose();
-    rec.dispose();
     store.close();
   }
 }
-
-/** Sub-networks scored after training besides the largest and the smallest. */
-const SAMPLED_SUBNETS = 4;
 
 /** The latest scoring round, briefly, for the progress line. */
 function roundText(r: ScoringRound | undefined): string {

@@ -41,7 +41,8 @@ export type OneShotRunInfo =
   | { readonly version: 1; readonly kind: 'darts'; readonly common: OneShotCommon; readonly order: 1 | 2; readonly guard: boolean; readonly archLr: number }
   | { readonly version: 1; readonly kind: 'enas'; readonly common: OneShotCommon; readonly controllerSteps: number };
 
-interface NumberSetting {
+/** A numeric setting's range and default (a table of them per command). */
+export interface NumberSetting {
   readonly integer?: boolean;
   readonly min?: number;
   readonly max?: number;
@@ -87,9 +88,13 @@ export interface SettingsReader {
 
 /** A numeric setting checked against ONE_SHOT_NUMBERS; undefined when not given. */
 export function readNumber(r: SettingsReader, name: OneShotNumber): number | undefined {
+  return checkNumber(r, name, ONE_SHOT_NUMBERS[name]);
+}
+
+/** A numeric setting checked against its range (NasError invalid-input naming it); undefined when not given. */
+export function checkNumber(r: SettingsReader, name: string, o: NumberSetting): number | undefined {
   const raw = r.text(name);
   if (raw === undefined) return undefined;
-  const o: NumberSetting = ONE_SHOT_NUMBERS[name];
   const v = Number(raw);
   const { min, max } = o;
   if (raw.trim() === '' || !Number.isFinite(v) || (o.integer && !Number.isSafeInteger(v)) || (min !== undefined && v < min) || (max !== undefined && v > max)) {
@@ -127,9 +132,13 @@ export function readNewRunInfo(kind: OneShotKind, r: SettingsReader, cwd: string
 
 /** A form's settings (text, numbers or booleans by setting name) as a reader; unknown names are refused. */
 export function formReader(kind: OneShotKind, settings: Readonly<Record<string, string | number | boolean>>): SettingsReader {
-  const known = ONE_SHOT_SETTINGS[kind];
+  return settingsReader(kind, ONE_SHOT_SETTINGS[kind], settings);
+}
+
+/** A form's settings of `what` as a reader, `known` being the names it takes (others are refused). */
+export function settingsReader(what: string, known: readonly string[], settings: Readonly<Record<string, string | number | boolean>>): SettingsReader {
   const unknown = Object.keys(settings).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new NasError('invalid-input', `${kind}: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (settings: ${known.join(', ')})`);
+  if (unknown.length > 0) throw new NasError('invalid-input', `${what}: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (settings: ${known.join(', ')})`);
   return {
     text(name) {
       const v = settings[name];
