@@ -445,9 +445,9 @@ export interface StudyReportFile {
   readonly pdf: { readonly path: string; readonly bytes: number; readonly sha256: string; readonly base64: string } | { readonly missing: string };
 }
 
-/** A one-shot run the New search form can start: DARTS or ENAS on the NB201 cell (`frontier darts|enas`). */
+/** A one-shot run the New search form can start: DARTS or ENAS on the NB201 cell (`frontier darts|enas`), a supernet's training on the mobilenet space (`frontier supernet train`). */
 export interface OneShotRunInfo {
-  readonly kind: 'darts' | 'enas';
+  readonly kind: 'darts' | 'enas' | 'supernet';
   readonly title: string;
   readonly summary: string;
   /** Its settings (the CLI's options, same names, ranges and defaults); the dataset is `data`. */
@@ -457,10 +457,10 @@ export interface OneShotRunInfo {
 }
 
 export interface OneShotStartRequest {
-  readonly kind: 'darts' | 'enas';
-  /** The study's name (default: what `frontier darts|enas` names it). */
+  readonly kind: 'darts' | 'enas' | 'supernet';
+  /** The study's name (default: what the CLI names it). */
   readonly name?: string;
-  /** Settings as typed, by name (`epochs`, `seed`, `order`, `guard`, `data`, …); absent or '' takes the default. */
+  /** Settings as typed, by the CLI's option names (`epochs`, `seed`, `order`, `guard`, `steps`, `data`, …); absent or '' takes the default. */
   readonly settings: Readonly<Record<string, string | number | boolean>>;
 }
 
