@@ -81,7 +81,7 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     expect(store.listStudies()).toEqual([]);
     // The form's settings: the CLI's defaults and ranges.
     const kinds = await ok<{ kind: string; settings: { name: string; default: string; range: string }[] }[]>('nas:oneShot.list');
-    expect(kinds.map((k) => k.kind)).toEqual(['darts', 'enas']);
+    expect(kinds.map((k) => k.kind)).toEqual(['darts', 'enas', 'supernet']);
     expect(kinds[0]!.settings.find((o) => o.name === 'epochs')).toMatchObject({ default: '10', range: '1..10000' });
   });
 
@@ -146,4 +146,35 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     expect(await call('nas:study.resume', { id })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: `the checkpoint of study ${id}, ${checkpoint}, is gone (deleted or moved): its darts run cannot be continued` } });
     expect(study(id).status).toBe('stopped');
   }, 60_000);
+
+  it('a supernet training: a bad setting is refused; started, stopped after some steps and resumed, it trains to the end and scores its sub-networks', async () => {
+    const bad = await call('nas:oneShot.start', { kind: 'supernet', settings: { sandwich: 'many' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-input', message: "sandwich must be a number of random sub-networks or 'uniform', got 'many'" } });
+    expect(await call('nas:oneShot.start', { kind: 'supernet', settings: { steps: '0' } })).toMatchObject({ ok: false, error: { message: "steps must be a whole number ≥ 1, got '0'" } });
+    const before = store.listStudies().length;
+    const settings = { steps: '60', 'max-train': '200', val: '64', 'batch-size': '8', sandwich: 'uniform', threads: '1', 'score-every': '20' };
+    const id = await ok<string>('nas:oneShot.start', { kind: 'supernet', name: 'ui supernet', settings });
+    expect(store.listStudies().length).toBe(before + 1);
+    expect(study(id)).toMatchObject({ status: 'running', spec: { strategy: 'supernet-train', name: 'ui supernet', budget: { evals: 60 } } });
+    const checkpoint = study(id).spec.strategyOptions?.checkpoint as string;
+    expect(checkpoint.startsWith(join(dir, 'supernets'))).toBe(true);
+    const steps = () => store.getCurve(id, 0).filter((p) => p.metric === 'loss').map((p) => p.step);
+    await poll(() => steps().length).toBeGreaterThanOrEqual(2);
+    await ok('nas:study.stop', { id });
+    expect(study(id).status).toBe('stopped');
+    const stoppedAt = Math.max(...steps());
+    expect(stoppedAt).toBeLessThan(60);
+    expect(existsSync(`${checkpoint}.json`)).toBe(true);
+    await ok('nas:study.resume', { id });
+    await poll(() => study(id).status).toBe('complete');
+    expect(statuses(id)).toEqual(['running', 'stopped', 'running', 'complete']);
+    // Every step's loss once, to the last; the panel's rounds; the sub-networks scored with the trained weights.
+    const all = steps();
+    expect(new Set(all).size).toBe(all.length);
+    expect(Math.max(...all)).toBe(60);
+    expect(new Set(store.getCurve(id, 0).filter((p) => p.metric === 'panel_seconds').map((p) => p.step))).toEqual(new Set([20, 40, 60]));
+    const scored = store.getTrials(id).filter((t) => t.number > 0);
+    expect(scored).toHaveLength(6);
+    for (const t of scored) expect(t.metrics.val_accuracy).toBeGreaterThan(0);
+  }, 180_000);
 });

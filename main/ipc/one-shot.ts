@@ -6,23 +6,30 @@
  * see the same thing. `study.stop` of such a run cancels it (it ends `stopped`, the checkpoint of its
  * last finished epoch kept) and `study.resume` continues it from that checkpoint.
  */
-import { NasError } from '../../shared/errors.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage, NasError } from '../../shared/errors.js';
 import type { NasApi, OneShotRunInfo, OneShotStartRequest, StudyId } from '../../shared/ipc/contract.js';
 import { s } from '../../shared/ipc/schema.js';
 import type { Disposable } from '../core/lifecycle.js';
 import type { Store } from '../core/store.js';
 import { DEFAULT_DATASET } from '../services/data/builtin.js';
 import {
-  formReader, newCheckpointPath, oneShotSettingsInfo, readNewRunInfo, resumeStoredOneShot, startStoredOneShot,
-  type OneShotKind, type StoredOneShotRun,
+  formReader, newCheckpointPath, oneShotSettingsInfo, readNewRunInfo, resumeStoredOneShot, settingsReader, startStoredOneShot,
 } from '../services/train/one-shot-run.js';
+import {
+  readSupernetTrainRun, startStoredSupernetTraining, studyReader, SUPERNET_SETTINGS, supernetSettingsInfo,
+} from '../services/train/supernet-train-run.js';
+import { SUPERNET_TRAIN } from '../services/train/supernet-train-study.js';
 import type { StudyRecord } from '../../shared/types/index.js';
 import type { ServiceSchemas } from './server.js';
 import type { RunnerListener } from './study-runner.js';
 
 type RunnerStatusListener = Pick<RunnerListener, 'onStatus' | 'onProgress'>;
 
-const TITLES: Record<OneShotKind, { title: string; summary: string }> = {
+type Kind = OneShotStartRequest['kind'];
+
+const TITLES: Record<Kind, { title: string; summary: string }> = {
   darts: {
     title: 'DARTS on the NB201 cell',
     summary: 'A network whose cell edges mix the five NAS-Bench-201 operations with softmax(alpha) weights; weights and alpha trained in alternation, then discretised. The derived cell is scored in the NAS-Bench-201 table.',
@@ -31,7 +38,18 @@ const TITLES: Record<OneShotKind, { title: string; summary: string }> = {
     title: 'ENAS on the NB201 cell',
     summary: 'One shared-weight network; a REINFORCE controller samples cells and learns from their validation accuracy. The derived cell is scored in the NAS-Bench-201 table.',
   },
+  supernet: {
+    title: 'Supernet training on the mobilenet space',
+    summary: 'Once-for-all weight sharing: one supernet trained with the sandwich rule (every sub-network uses slices of its weights), a panel of sub-networks scored as it trains, then the largest, the smallest and a few sampled ones scored with the trained weights.',
+  },
 };
+
+/** A run of this process, whatever its kind: how to stop it and when it has ended. */
+interface Running {
+  readonly id: string;
+  cancel(): void;
+  readonly done: Promise<{ status: 'complete' | 'stopped' | 'failed'; error?: string }>;
+}
 
 /**
  * The DARTS/ENAS runs going on in this process, one per study. `dataDir` holds their checkpoints
@@ -39,7 +57,7 @@ const TITLES: Record<OneShotKind, { title: string; summary: string }> = {
  * can be started or resumed here.
  */
 export class OneShotRuns implements Disposable {
-  private readonly running = new Map<string, StoredOneShotRun>();
+  private readonly running = new Map<string, Running>();
 
   constructor(
     private readonly store: Store,
@@ -51,25 +69,50 @@ export class OneShotRuns implements Disposable {
     return this.running.has(id);
   }
 
-  /** Whether `study.resume` of this study is for this class (a DARTS/ENAS run on the NB201 cell). */
+  /** Whether `study.resume` of this study is for this class (DARTS/ENAS on the NB201 cell, a supernet's training). */
   static handles(rec: StudyRecord): boolean {
-    return (rec.spec.strategy === 'darts' || rec.spec.strategy === 'enas') && rec.spec.space === 'nb201';
+    return ((rec.spec.strategy === 'darts' || rec.spec.strategy === 'enas') && rec.spec.space === 'nb201') || rec.spec.strategy === SUPERNET_TRAIN;
   }
 
   start(req: OneShotStartRequest): StudyId {
     const dir = this.requireDir();
-    const info = readNewRunInfo(req.kind, formReader(req.kind, req.settings), process.cwd());
     const name = req.name?.trim();
+    if (req.kind === 'supernet') {
+      const reader = settingsReader('supernet', ['data', ...SUPERNET_SETTINGS], req.settings);
+      // A new training of its own (a checkpoint of the same seed from before is not taken over).
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+      const run = readSupernetTrainRun(reader, { cwd: process.cwd(), checkpoint: (seed) => join(dir, 'supernets', `mobilenet-s${seed}-${stamp}-${Math.random().toString(36).slice(2, 6)}.ckpt`), warn: () => undefined });
+      return this.startSupernet(run, name);
+    }
+    const info = readNewRunInfo(req.kind, formReader(req.kind, req.settings), process.cwd());
     const run = startStoredOneShot(this.store, { info, checkpoint: newCheckpointPath(dir, req.kind, info.common.seed), ...(name ? { name } : {}), onEpoch: () => this.progress(run.id) });
-    this.track(run);
+    this.track({ id: run.id, cancel: run.cancel, done: run.done.then((o) => (o.status === 'failed' ? { status: 'failed', error: o.error } : { status: o.status })) });
     return run.id as StudyId;
   }
 
   /** Continues a stopped or killed run from its checkpoint (StudyBusy while another live process runs it). */
   resume(rec: StudyRecord): void {
     if (this.running.has(rec.id)) return;
+    if (rec.spec.strategy === SUPERNET_TRAIN) {
+      const opt = rec.spec.strategyOptions ?? {};
+      const checkpoint = opt.checkpoint;
+      if (typeof checkpoint !== 'string' || (!existsSync(checkpoint) && !existsSync(`${checkpoint}.json`))) {
+        throw new NasError('invalid-input', `the checkpoint of study ${rec.id}, ${String(checkpoint)}, is gone (deleted or moved): its supernet training cannot be continued`);
+      }
+      const run = readSupernetTrainRun(studyReader(opt, rec.spec.budget.evals, rec.spec.seed), { cwd: process.cwd(), checkpoint: () => checkpoint, warn: () => undefined });
+      this.startSupernet(run, undefined);
+      return;
+    }
     const run = resumeStoredOneShot(this.store, rec, { onEpoch: () => this.progress(rec.id) });
-    this.track(run);
+    this.track({ id: run.id, cancel: run.cancel, done: run.done.then((o) => (o.status === 'failed' ? { status: 'failed', error: o.error } : { status: o.status })) });
+  }
+
+  private startSupernet(s: Parameters<typeof startStoredSupernetTraining>[1], name: string | undefined): StudyId {
+    let id = '';
+    const t = startStoredSupernetTraining(this.store, s, { ...(name ? { name } : {}), onStep: () => this.progress(id) });
+    id = t.id;
+    this.track({ id, cancel: t.cancel, done: t.done.then((o) => (o.status === 'failed' ? { status: 'failed', error: errorMessage(o.error) } : { status: o.status })) });
+    return id as StudyId;
   }
 
   /** Cancels the run; resolves once its study is stopped (or ended otherwise). */
@@ -91,13 +134,13 @@ export class OneShotRuns implements Disposable {
     return this.dataDir;
   }
 
-  private track(run: StoredOneShotRun): void {
+  private track(run: Running): void {
     this.running.set(run.id, run);
     this.listener.onStatus(run.id as StudyId, 'running');
     void run.done.then((o) => {
       this.running.delete(run.id);
       this.progress(run.id);
-      this.listener.onStatus(run.id as StudyId, o.status, o.status === 'failed' ? o.error : undefined);
+      this.listener.onStatus(run.id as StudyId, o.status, o.error);
     });
   }
 
@@ -120,7 +163,7 @@ export class OneShotService implements OneShotApi {
   constructor(private readonly runs: OneShotRuns) {}
 
   async list(): Promise<OneShotRunInfo[]> {
-    return (['darts', 'enas'] as const).map((kind) => ({ kind, ...TITLES[kind], settings: oneShotSettingsInfo(kind), data: DEFAULT_DATASET }));
+    return (['darts', 'enas', 'supernet'] as const).map((kind) => ({ kind, ...TITLES[kind], settings: kind === 'supernet' ? supernetSettingsInfo() : oneShotSettingsInfo(kind), data: DEFAULT_DATASET }));
   }
 
   async start(req: OneShotStartRequest): Promise<StudyId> {
@@ -133,5 +176,5 @@ const settingValue = (v: unknown, p: string): string | undefined =>
 
 export const ONE_SHOT_SCHEMAS: ServiceSchemas<'oneShot'> = {
   list: s.none(),
-  start: s.object({ kind: s.literal('darts', 'enas'), name: s.optional(s.string({ max: 200 })), settings: s.record(settingValue) }),
+  start: s.object({ kind: s.literal('darts', 'enas', 'supernet'), name: s.optional(s.string({ max: 200 })), settings: s.record(settingValue) }),
 };
