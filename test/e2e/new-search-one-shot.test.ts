@@ -23,9 +23,14 @@ describe.skipIf(skip !== undefined || noTorch)('New search: a DARTS run on the N
   it('is refused with a bad setting, then starts, shows its weights epoch by epoch, stops and resumes to the end', async () => {
     const { db, page, url } = wb;
     await page.goto(`${url.href}#/new`);
-    await poll(() => page.getByLabel('Run').locator('option').count()).toBe(3);
-    await page.getByLabel('Run').selectOption('darts');
+    await poll(() => page.getByLabel('Run').locator('option').count()).toBe(4);
+    // A supernet training offers frontier supernet train's settings, with its defaults.
+    await page.getByLabel('Run').selectOption('supernet');
     const form = page.getByTestId('one-shot-form');
+    await poll(() => form.getByLabel('Steps', { exact: true }).getAttribute('placeholder')).toBe('1500');
+    expect(await form.getByRole('button', { name: 'Start training' }).count()).toBe(1);
+    await page.getByLabel('Run').selectOption('darts');
+    await poll(() => form.getByLabel('Epochs').getAttribute('placeholder')).toBe('10');
     await form.getByLabel('Name').fill('ui darts');
     await form.getByLabel('Epochs').fill('0');
     await form.getByLabel('Training images').fill('256');

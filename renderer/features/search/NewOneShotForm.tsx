@@ -8,10 +8,13 @@ import { ErrorNote } from '../common/widgets.js';
 const LABELS: Record<string, string> = {
   epochs: 'Epochs', seed: 'Seed', order: 'Order', guard: 'Collapse guard', 'arch-lr': 'Alpha learning rate', 'controller-steps': 'Controller steps',
   train: 'Training images', val: 'Validation images', downsample: 'Downsample', channels: 'Channels', cells: 'Cells per stage',
-  'batch-size': 'Batch size', lr: 'Weights learning rate', threads: 'Threads',
+  'batch-size': 'Batch size', lr: 'Learning rate', threads: 'Threads',
+  steps: 'Steps', sandwich: 'Sandwich', shrink: 'Shrinking', 'max-train': 'Training images (at most)', optimizer: 'Optimizer',
+  'stem-stride': 'Stem stride', 'score-every': 'Score the panel every (steps)', 'score-sampled': 'Panel: sampled sub-networks', backend: 'Engine',
 };
 /** Shown at once; the others under "More settings". */
-const MAIN = new Set(['epochs', 'seed', 'order', 'guard', 'arch-lr', 'controller-steps', 'train', 'val']);
+const MAIN = new Set(['epochs', 'seed', 'order', 'guard', 'arch-lr', 'controller-steps', 'train', 'val', 'steps', 'sandwich', 'shrink', 'max-train', 'score-every']);
+const START: Record<string, string> = { darts: 'Start DARTS', enas: 'Start ENAS', supernet: 'Start training' };
 
 function Field({ label, field, hint, children }: { label: string; field: string; hint?: ReactNode; children: (id: string, invalid: boolean) => ReactNode }) {
   const id = useId();
@@ -91,8 +94,8 @@ export function NewOneShotForm() {
     >
       <fieldset>
         <legend>{info.title}</legend>
-        <p className="hint">{info.summary} The same run as <code>frontier {info.kind}</code>: stop it from its page (its checkpoint is kept) and resume it there.</p>
-        <Field label="Name" field="name" hint={`default: ${info.kind}${info.kind === 'darts' ? ' (order …)' : ''} on the data`}>
+        <p className="hint">{info.summary} The same run as <code>frontier {info.kind === 'supernet' ? 'supernet train' : info.kind}</code>: stop it from its page (its checkpoint is kept) and resume it there.</p>
+        <Field label="Name" field="name" hint={`default: ${info.kind === 'supernet' ? 'supernet training' : `${info.kind}${info.kind === 'darts' ? ' (order …)' : ''}`} on the data`}>
           {(id, invalid) => <input id={id} aria-invalid={invalid} value={draft.name} onChange={(e) => editOneShot({ name: e.target.value })} />}
         </Field>
         <Field label="Data" field="data" hint="builtin:fashion-mnist, or a path on this machine: a .csv file or a folder of IDX files, CIFAR batches or one sub-folder of images per class">
@@ -111,7 +114,7 @@ export function NewOneShotForm() {
           ))}
         </div>
         <details open={info.settings.some((o) => !MAIN.has(o.name) && (draft.settings[o.name] ?? '') !== '') || (issue !== null && !MAIN.has(issue.field) && issue.field !== '' && issue.field !== 'data')}>
-          <summary>More settings (network, batch, learning rate, threads)</summary>
+          <summary>More settings ({info.kind === 'supernet' ? 'batch, learning rate, optimizer, engine, threads' : 'network, batch, learning rate, threads'})</summary>
           <div className="row">
             {info.settings.filter((o) => !MAIN.has(o.name)).map((o) => (
               <Setting key={o.name} o={o} />
@@ -130,7 +133,7 @@ export function NewOneShotForm() {
       ) : null}
       <div className="form-actions">
         <button type="submit" className="primary" disabled={submitting}>
-          {submitting ? 'Starting…' : `Start ${info.kind === 'darts' ? 'DARTS' : 'ENAS'}`}
+          {submitting ? 'Starting…' : START[info.kind]}
         </button>
         <a className="button" href="#/">
           Cancel
