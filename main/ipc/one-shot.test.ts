@@ -127,6 +127,14 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     expect(await call('nas:study.resume', { id })).toMatchObject({ ok: false, error: { code: 'store-conflict' } });
   }, 120_000);
 
+  it('an ENAS run starts and ends with its derived cell looked up', async () => {
+    const id = await ok<string>('nas:oneShot.start', { kind: 'enas', settings: { ...TINY, epochs: '2', 'controller-steps': '2' } });
+    expect(study(id).spec).toMatchObject({ strategy: 'enas', space: 'nb201', strategyOptions: { controllerSteps: 2, epochs: 2 } });
+    await poll(() => study(id).status).toBe('complete');
+    expect(store.getCurve(id, 0).filter((p) => p.metric === 'mean_reward').map((p) => p.step)).toEqual([1, 2]);
+    expect(store.getTrial(id, 1)?.metrics.c10_test).toBeGreaterThan(0);
+  }, 60_000);
+
   it('resume is refused while another live process runs the study, and when its checkpoint is gone', async () => {
     const id = await ok<string>('nas:oneShot.start', { kind: 'darts', settings: { ...TINY, epochs: '1000' } });
     await poll(() => epochsStored(id)).toBeGreaterThanOrEqual(1);
