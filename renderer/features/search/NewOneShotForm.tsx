@@ -77,7 +77,7 @@ export function NewOneShotForm() {
     void loadOneShotRuns();
   }, [loadOneShotRuns]);
 
-  if (!info) return <p className="muted">Loading…</p>;
+  if (!info) return issue ? <ErrorNote message={issue.message} /> : <p className="muted">Loading…</p>;
   const submit = async () => {
     const id = await submitOneShot();
     if (id) navigate({ name: 'study', id });

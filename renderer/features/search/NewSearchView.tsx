@@ -60,7 +60,7 @@ function RunPicker() {
   const runs = useNas((s) => s.oneShotRuns);
   const { editOneShot, loadOneShotRuns } = useNas.getState();
   useEffect(() => {
-    void loadOneShotRuns().catch(() => undefined);
+    void loadOneShotRuns();
   }, [loadOneShotRuns]);
   return (
     <div className="form">

@@ -5,7 +5,7 @@ import { initialOneShotFormState, type OneShotDraft, type OneShotFormState } fro
 import { issueOf, toStartRequest } from './reducer.js';
 
 export interface OneShotFormActions {
-  /** The one-shot runs main can start (kept once loaded). */
+  /** The one-shot runs main can start (kept once loaded; a failure is the form's issue). */
   loadOneShotRuns(): Promise<void>;
   editOneShot(patch: Partial<OneShotDraft>): void;
   /** Starts the chosen run in main; resolves to its study's id, or null when main refused the settings (oneShotIssue says why). */
@@ -16,7 +16,11 @@ export const createOneShotFormSlice: StateCreator<NasStore, [], [], OneShotFormS
   ...initialOneShotFormState,
   async loadOneShotRuns() {
     if (get().oneShotRuns) return;
-    set({ oneShotRuns: await nas().oneShot.list() });
+    try {
+      set({ oneShotRuns: await nas().oneShot.list() });
+    } catch (e) {
+      set({ oneShotIssue: { field: '', message: `cannot list the one-shot runs: ${e instanceof Error ? e.message : String(e)}` } });
+    }
   },
   editOneShot(patch) {
     set({ oneShotDraft: { ...get().oneShotDraft, ...patch }, oneShotIssue: null });
