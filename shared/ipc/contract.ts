@@ -454,6 +454,8 @@ export interface OneShotRunInfo {
   readonly settings: readonly StrategyOptionInfo[];
   /** The dataset when none is given. */
   readonly data: string;
+  /** Values the form starts with where the CLI's default is long for a first run on the built-in data (e.g. a supernet's steps). */
+  readonly suggested: Readonly<Record<string, string>>;
 }
 
 export interface OneShotStartRequest {

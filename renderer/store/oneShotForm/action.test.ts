@@ -5,7 +5,7 @@ import { useNas } from '../index.js';
 import { initialOneShotFormState } from './initialState.js';
 
 const DARTS: OneShotRunInfo = {
-  kind: 'darts', title: 'DARTS on the NB201 cell', summary: '', data: 'builtin:fashion-mnist',
+  kind: 'darts', title: 'DARTS on the NB201 cell', summary: '', data: 'builtin:fashion-mnist', suggested: {},
   settings: [{ name: 'epochs', meaning: '', default: '10', range: '1..10000', kind: 'integer' }],
 };
 
@@ -37,6 +37,17 @@ describe('one-shot form actions', () => {
     expect(await useNas.getState().submitOneShot()).toBe('7');
     expect(host.calls.at(-1)).toEqual({ kind: 'darts', name: 'mine', settings: { epochs: '3' } });
     expect(useNas.getState().oneShotSubmitting).toBe(false);
+  });
+
+  it('a kind of run chosen starts from its own suggested settings', async () => {
+    const supernet: OneShotRunInfo = { ...DARTS, kind: 'supernet', suggested: { steps: '300' } };
+    setNas(mockHost(async () => '1', async () => [DARTS, supernet]).bridge);
+    await useNas.getState().loadOneShotRuns();
+    useNas.getState().editOneShot({ run: 'darts', settings: { epochs: '3' } });
+    useNas.getState().editOneShot({ run: 'supernet' });
+    expect(useNas.getState().oneShotDraft.settings).toEqual({ steps: '300' });
+    useNas.getState().editOneShot({ run: 'darts' });
+    expect(useNas.getState().oneShotDraft.settings).toEqual({});
   });
 
   it('says so when main cannot list the runs', async () => {

@@ -23,7 +23,11 @@ export const createOneShotFormSlice: StateCreator<NasStore, [], [], OneShotFormS
     }
   },
   editOneShot(patch) {
-    set({ oneShotDraft: { ...get().oneShotDraft, ...patch }, oneShotIssue: null });
+    const cur = get().oneShotDraft;
+    const next = { ...cur, ...patch };
+    // Another kind of run: its own settings, starting from main's suggestions.
+    if (patch.run !== undefined && patch.run !== cur.run && patch.settings === undefined) next.settings = { ...(get().oneShotRuns?.find((r) => r.kind === patch.run)?.suggested ?? {}) };
+    set({ oneShotDraft: next, oneShotIssue: null });
   },
   async submitOneShot() {
     const { oneShotDraft: d, oneShotRuns } = get();

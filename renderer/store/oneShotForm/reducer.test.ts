@@ -3,7 +3,7 @@ import type { OneShotRunInfo } from '../../api/index.js';
 import { issueOf, toStartRequest } from './reducer.js';
 
 const darts: OneShotRunInfo = {
-  kind: 'darts', title: 'DARTS', summary: '', data: 'builtin:fashion-mnist',
+  kind: 'darts', title: 'DARTS', summary: '', data: 'builtin:fashion-mnist', suggested: {},
   settings: [
     { name: 'order', meaning: '', default: '1', range: '1 | 2', kind: 'choice', choices: ['1', '2'] },
     { name: 'epochs', meaning: '', default: '10', range: '1..10000', kind: 'integer' },
