@@ -1,10 +1,11 @@
 /**
- * The `oneShot` namespace and the DARTS/ENAS runs of this process (issue #12): the New search form
- * starts them here, in the main (engine) process, through the services `frontier darts|enas` use
- * (services/train/one-shot-run.ts: the same settings table, runDarts/runEnas, the same study records
- * and checkpoint files), so the workbench's live panels, `frontier show` and `frontier resume` all
- * see the same thing. `study.stop` of such a run cancels it (it ends `stopped`, the checkpoint of its
- * last finished epoch kept) and `study.resume` continues it from that checkpoint.
+ * The `oneShot` namespace and the one-shot runs of this process (issue #12): DARTS/ENAS on the NB201
+ * cell and a supernet's training on the mobilenet space. The New search form starts them here, in the
+ * main (engine) process, through the services `frontier darts|enas` and `frontier supernet train` use
+ * (services/train/one-shot-run.ts, supernet-train-run.ts: the same settings tables, runDarts/runEnas
+ * and the supernet engine, the same study records and checkpoint files), so the workbench's live
+ * panels, `frontier show` and `frontier resume` all see the same thing. `study.stop` of such a run
+ * cancels it (it ends `stopped`, its checkpoint kept) and `study.resume` continues it from there.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,9 +60,9 @@ interface Running {
 }
 
 /**
- * The DARTS/ENAS runs going on in this process, one per study. `dataDir` holds their checkpoints
- * (`<dataDir>/darts/…`, as `frontier darts` keeps them beside the database); without it nothing
- * can be started or resumed here.
+ * The one-shot runs going on in this process, one per study. `dataDir` holds the checkpoints of
+ * those started here (`<dataDir>/darts/…`, `supernets/…`, as the CLI keeps them beside the
+ * database); without it none can be started here (a stored one is resumed from its own checkpoint).
  */
 export class OneShotRuns implements Disposable {
   private readonly running = new Map<string, Running>();
@@ -137,7 +138,7 @@ export class OneShotRuns implements Disposable {
   }
 
   private requireDir(): string {
-    if (this.dataDir === undefined) throw new NasError('invalid-input', 'this workbench has no data folder for checkpoints: run DARTS/ENAS with frontier darts|enas');
+    if (this.dataDir === undefined) throw new NasError('invalid-input', 'this workbench has no data folder for checkpoints: start one-shot runs from the command line (frontier darts|enas, frontier supernet train)');
     return this.dataDir;
   }
 
