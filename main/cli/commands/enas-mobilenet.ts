@@ -3,23 +3,22 @@
  * once-for-all supernet as the shared weights (services/train/enas-mobilenet.ts). Called by
  * enasCommand (one-shot.ts) once it has parsed and checked the options.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { Cancelled, errorMessage } from '../../../shared/errors.js';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Cancelled } from '../../../shared/errors.js';
 import type { StudyRecord } from '../../../shared/types/index.js';
-import { buildGraph } from '../../core/graph/index.js';
-import { LookupTableLatencyModel } from '../../core/latency/lookup-table.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
-import { readLutFile } from '../../services/devices/lut-evaluator.js';
 import { lutPath } from '../../services/devices/profiler.js';
-import { oneShotSplits } from '../../services/train/nb201-one-shot.js';
+import type { ImageSplits } from '../../services/train/nb201-one-shot.js';
+import { checkEnasMobilenetCheckpoint, type EnasLatencyReward, type EnasMobilenetEpoch, type EnasMobilenetResult } from '../../services/train/enas-mobilenet.js';
 import {
-  checkEnasMobilenetCheckpoint, enasMobilenetDerived, enasMobilenetPoints, enasMobilenetStudy, runEnasMobilenet, type EnasLatencyReward, type EnasMobilenetEpoch, type EnasMobilenetResult,
-} from '../../services/train/enas-mobilenet.js';
-import { processLease } from '../../services/lease.js';
-import { isOneShotStrategy, OneShotStudyRecorder } from '../../services/train/one-shot-study.js';
+  enasMobilenetSplits, latencyReward, newEnasMobilenetCheckpoint, openEnasMobilenetStudy, readEnasMobilenetRunInfo, readLatencySettings,
+  readNewEnasMobilenetRun, runEnasMobilenetStudy, settleEnasMobilenet, writeEnasMobilenetRunInfo, type EnasMobilenetRunInfo,
+} from '../../services/train/enas-mobilenet-run.js';
+import type { SettingsReader } from '../../services/train/one-shot-run.js';
+import type { OneShotStudyRecorder } from '../../services/train/one-shot-study.js';
 import type { Store } from '../../core/store.js';
-import { flag, formatDuration, num, str, type Parsed } from '../args.js';
+import { flag, formatDuration, str, type Parsed } from '../args.js';
 import { dbPath, openStore } from '../common.js';
 import { table } from '../format.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -52,20 +51,6 @@ removed once the run has ended. Takes the options above but --channels and --cel
   --latency-weight W       w (default -0.07)
 `;
 
-function latencyReward(given: { ms?: number | undefined; device?: string | undefined; weight?: number | undefined } | undefined, p: Parsed, io: CliIO, space: MobilenetSpace): { reward: EnasLatencyReward; device: string } | undefined {
-  const { ms, device, weight } = given ?? {};
-  if (ms === undefined && device === undefined) {
-    if (weight !== undefined) throw new UsageError('enas: --latency-weight goes with --latency-ms X --device ID');
-    return undefined;
-  }
-  if (ms === undefined || device === undefined) throw new UsageError('enas: a hardware-aware reward needs both --latency-ms X and --device ID (a phone with a latency table)');
-  const file = lutPath(dbPath(io, str(p, 'db')), device);
-  if (!existsSync(file)) throw new UsageError(`enas: no latency table of ${device} at ${file}; build it with 'frontier device profile ${device} --space mobilenet'`);
-  const lut = readLutFile(file);
-  if (lut.space !== space.id) throw new UsageError(`enas: the latency table ${file} was built for space ${lut.space}, not mobilenet ('frontier device profile ${device} --space mobilenet')`);
-  return { reward: { model: new LookupTableLatencyModel(lut.table, (a) => buildGraph(space, a, lut.graph)), targetMs: ms, ...(weight !== undefined ? { weight } : {}) }, device };
-}
-
 function policyTable(space: MobilenetSpace, r: EnasMobilenetResult): string {
   const s = r.architecture.sample;
   const rows = space.dims.flatMap((d, i) => {
@@ -76,43 +61,19 @@ function policyTable(space: MobilenetSpace, r: EnasMobilenetResult): string {
   return table(['decision', 'derived', 'probabilities (choice order)'], rows);
 }
 
-/** What a run was given, beside its checkpoint as <checkpoint>.json (what --resume continues with). */
-interface ResumeInfo {
-  readonly version: 1;
-  readonly kind: 'enas-mobilenet';
-  readonly common: Common;
-  readonly controllerSteps: number;
-  readonly controllerLr?: number;
-  readonly stemStride: number;
-  readonly latency?: { readonly ms: number; readonly device: string; readonly weight?: number };
-}
+type ResumeInfo = EnasMobilenetRunInfo;
 
-const infoPath = (checkpoint: string) => `${checkpoint}.json`;
 /** The flags --resume may be given with (the run's own settings come from its checkpoint). */
 const RESUME_KEEPS = new Set(['resume', 'space', 'name', 'db', 'json', 'no-store', 'help']);
 
 function readResumeInfo(checkpoint: string): ResumeInfo {
   if (!existsSync(checkpoint)) throw new UsageError(`enas --resume: no ENAS checkpoint at ${checkpoint}`);
-  let info: ResumeInfo;
-  try {
-    info = JSON.parse(readFileSync(infoPath(checkpoint), 'utf8')) as ResumeInfo;
-  } catch (e) {
-    throw new UsageError(`enas --resume: cannot read ${infoPath(checkpoint)}, the settings of the run of ${checkpoint}: ${errorMessage(e)}`);
-  }
-  if (info?.version !== 1 || info.kind !== 'enas-mobilenet' || typeof info.common?.data !== 'string') throw new UsageError(`enas --resume: ${infoPath(checkpoint)} does not describe an ENAS run on the mobilenet space`);
-  return info;
+  return readEnasMobilenetRunInfo(checkpoint);
 }
 
-function writeResumeInfo(checkpoint: string, info: ResumeInfo): void {
-  mkdirSync(dirname(checkpoint), { recursive: true });
-  const tmp = `${infoPath(checkpoint)}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`);
-  renameSync(tmp, infoPath(checkpoint));
-}
-
-function removeCheckpoint(checkpoint: string): void {
-  rmSync(checkpoint, { force: true });
-  rmSync(infoPath(checkpoint), { force: true });
+/** The command's flags as the settings of a run (errors name the flag: `--epochs must be …`). */
+function cliReader(p: Parsed): SettingsReader {
+  return { text: (name) => str(p, name), flag: (name) => flag(p, name), label: (name) => `--${name}` };
 }
 
 /** The study of this checkpoint's run (a resumed run continues it), or a new one; undefined with --no-store. */
@@ -125,20 +86,7 @@ function startRecording(io: CliIO, p: Parsed, info: ResumeInfo, checkpoint: stri
   if (flag(p, 'no-store')) return undefined;
   const store = openStore(io, str(p, 'db'));
   try {
-    const mine = resuming ? store.listStudies().find((r) => isOneShotStrategy(r.spec.strategy) && r.spec.strategyOptions?.checkpoint === checkpoint) : undefined;
-    if (mine) return { store, rec: OneShotStudyRecorder.reopen(store, mine) };
-    const c = info.common;
-    const name = str(p, 'name');
-    const options = {
-      space: 'mobilenet', epochs: c.epochs, controllerSteps: info.controllerSteps, batchSize: c.batchSize, stemStride: info.stemStride, train: c.train, val: c.val, downsample: c.downsample,
-      ...(c.lr !== undefined ? { lr: c.lr } : {}), ...(info.controllerLr !== undefined ? { controllerLr: info.controllerLr } : {}),
-      ...(info.latency ? { latencyMs: info.latency.ms, device: info.latency.device, latencyWeight: info.latency.weight ?? -0.07 } : {}),
-    };
-    const study = enasMobilenetStudy(c.data, info.latency?.device);
-    const rec = OneShotStudyRecorder.start(store, {
-      kind: 'enas', seed: c.seed, data: c.data, epochs: c.epochs, options, checkpoint, study: { ...study, ...(name !== undefined ? { name } : {}) },
-    });
-    return { store, rec };
+    return { store, rec: openEnasMobilenetStudy(store, info, checkpoint, { resuming, name: str(p, 'name') }) };
   } catch (e) {
     store.close();
     throw e;
@@ -154,19 +102,8 @@ function settingsOf(p: Parsed, io: CliIO, c: Common): { info: ResumeInfo; checkp
     const checkpoint = resolve(io.cwd, ref);
     return { info: readResumeInfo(checkpoint), checkpoint, resuming: true };
   }
-  const ms = num(p, 'latency-ms', { min: 1e-6 });
-  const device = str(p, 'device');
-  const weight = num(p, 'latency-weight', { min: -10, max: 0 });
-  const controllerLr = num(p, 'controller-lr', { min: 0, max: 100 });
-  const info: ResumeInfo = {
-    version: 1, kind: 'enas-mobilenet', common: c,
-    controllerSteps: num(p, 'controller-steps', { integer: true, min: 0, max: 100_000 }) ?? 10,
-    stemStride: num(p, 'stem-stride', { integer: true, min: 1, max: 2 }) ?? 1,
-    ...(controllerLr !== undefined ? { controllerLr } : {}),
-    ...(ms !== undefined && device !== undefined ? { latency: { ms, device, ...(weight !== undefined ? { weight } : {}) } } : {}),
-  };
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  return { info, checkpoint: join(dirname(dbPath(io, str(p, 'db'))), 'enas', `enas-mobilenet-${stamp}-s${c.seed}-${process.pid}.ckpt`), resuming: false };
+  const info = readNewEnasMobilenetRun(cliReader(p), c);
+  return { info, checkpoint: newEnasMobilenetCheckpoint(dirname(dbPath(io, str(p, 'db'))), c.seed), resuming: false };
 }
 
 export async function enasMobilenetCommand(p: Parsed, io: CliIO, flags: Common): Promise<number> {
@@ -174,10 +111,10 @@ export async function enasMobilenetCommand(p: Parsed, io: CliIO, flags: Common):
   const { info, checkpoint, resuming } = settingsOf(p, io, flags);
   const c = info.common;
   // A new run's flags are checked by latencyReward; a resumed run's come from its settings file.
-  const lat = latencyReward(resuming ? info.latency : { ms: num(p, 'latency-ms', { min: 1e-6 }), device: str(p, 'device'), weight: num(p, 'latency-weight', { min: -10, max: 0 }) }, p, io, space);
+  const lat = latencyReward(resuming ? info.latency : readLatencySettings(cliReader(p)), (device) => lutPath(dbPath(io, str(p, 'db')), device), space);
   const json = flag(p, 'json');
-  const data = oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, cwd: io.cwd });
-  if (!resuming) writeResumeInfo(checkpoint, info);
+  const data = enasMobilenetSplits(info, io.cwd);
+  if (!resuming) writeEnasMobilenetRunInfo(checkpoint, info);
   // A damaged checkpoint is refused before its study is touched (it stays as it was, resumable once the file is back).
   else checkEnasMobilenetCheckpoint(checkpoint);
   const rewardText = lat ? ` × (latency on ${lat.device} / ${lat.reward.targetMs} ms)^${lat.reward.weight ?? -0.07}` : '';
@@ -191,7 +128,7 @@ export async function enasMobilenetCommand(p: Parsed, io: CliIO, flags: Common):
 }
 
 async function run(
-  io: CliIO, p: Parsed, space: MobilenetSpace, ck: { info: ResumeInfo; checkpoint: string; resuming: boolean }, data: ReturnType<typeof oneShotSplits>,
+  io: CliIO, p: Parsed, space: MobilenetSpace, ck: { info: ResumeInfo; checkpoint: string; resuming: boolean }, data: ImageSplits,
   lat: { reward: EnasLatencyReward; device: string } | undefined, recording: Recording | undefined,
 ): Promise<number> {
   const rec = recording?.rec;
@@ -199,43 +136,22 @@ async function run(
   const c = info.common;
   const json = flag(p, 'json');
   const line = progress(io, 'enas', c.epochs);
-  let done = 0;
   let resumedAt = 0;
-  // A write that failed (e.g. the study's lease was taken over) stops the run and is what it reports.
-  let lost: unknown;
-  let r: EnasMobilenetResult;
-  try {
-    r = await interruptible(io, 'ENAS', (cts) => runEnasMobilenet(data, {
-      epochs: c.epochs, seed: c.seed, controllerSteps: info.controllerSteps, batchSize: c.batchSize, stemStride: info.stemStride, threads: c.network.threads, space, checkpoint,
-      ...(c.lr !== undefined ? { lr: c.lr } : {}), ...(info.controllerLr !== undefined ? { controllerLr: info.controllerLr } : {}), ...(lat ? { latency: lat.reward } : {}),
-    }, (e: EnasMobilenetEpoch) => {
-      done = e.epoch;
-      try {
-        rec?.epoch({ epoch: e.epoch, seconds: e.seconds, points: enasMobilenetPoints(space, e) });
-      } catch (err) {
-        lost ??= err;
-        cts.cancel();
-      }
-      if (e.resumed) {
-        resumedAt = e.epoch;
-        return;
-      }
-      if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`enas: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
-      line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}  best so far ${e.bestReward.toFixed(3)}  policy entropy ${e.entropy.toFixed(2)}  derived ${e.derivedAccuracy.toFixed(3)}`, resumedAt);
-    }, cts.token));
-    if (lost !== undefined) throw lost;
-  } catch (e) {
-    const why = lost ?? e;
-    stopped(io, p, checkpoint, resuming, done, c.epochs, why, recording);
-    if (why instanceof Cancelled) return 130;
-    throw why;
+  const end = await interruptible(io, 'ENAS', (cts) => runEnasMobilenetStudy({ info, checkpoint, data, latency: lat, space }, rec, cts, (e: EnasMobilenetEpoch) => {
+    if (e.resumed) {
+      resumedAt = e.epoch;
+      return;
+    }
+    if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`enas: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
+    line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}  best so far ${e.bestReward.toFixed(3)}  policy entropy ${e.entropy.toFixed(2)}  derived ${e.derivedAccuracy.toFixed(3)}`, resumedAt);
+  }));
+  if (end.status !== 'complete') {
+    stopped(io, p, checkpoint, resuming, end.done, c.epochs, end.error, recording);
+    if (end.error instanceof Cancelled) return 130;
+    throw end.error;
   }
-  // The search trial keeps the last epoch's numbers; the objective (shared_val_accuracy) is the derived trial's alone.
-  const last = r.epochs.at(-1);
-  const searched = Object.fromEntries(Object.entries({ mean_reward: last?.meanReward ?? NaN, derived_accuracy: last?.derivedAccuracy ?? NaN }).filter(([, v]) => Number.isFinite(v)));
-  rec?.finish({ metrics: searched, seconds: r.seconds, epochs: r.epochs.length }, enasMobilenetDerived(r, lat?.device));
+  const r = end.result;
   const id = rec?.id;
-  removeCheckpoint(checkpoint);
   if (json) {
     const probabilities = Object.fromEntries(space.dims.map((d, i) => [d.name, r.probabilities[i]]));
     io.out(`${JSON.stringify({ study: id ?? null, ...r, architecture: r.architecture.key, sample: r.architecture.sample, probabilities }, null, 2)}\n`);
@@ -256,20 +172,10 @@ async function run(
 function stopped(io: CliIO, p: Parsed, checkpoint: string, resuming: boolean, done: number, epochs: number, error: unknown, recording: Recording | undefined): void {
   const rec = recording?.rec;
   const cancelled = error instanceof Cancelled;
-  if (rec && !cancelled) rec.failed(error);
-  if (!existsSync(checkpoint) || (!resuming && done === 0)) {
-    if (!resuming) removeCheckpoint(checkpoint);
-    if (rec && cancelled) {
-      if (resuming) rec.stopped();
-      else {
-        rec.dispose();
-        (recording as Recording).store.deleteStudy(rec.id, Date.now(), processLease().policy);
-      }
-    }
+  if (!settleEnasMobilenet({ store: recording?.store, rec, checkpoint, resuming, done, error, dropEmpty: true })) {
     if (cancelled) io.err('ENAS stopped before its first epoch ended: nothing stored\n');
     return;
   }
-  if (rec && cancelled) rec.stopped();
   const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
   const resume = rec ? `frontier resume ${rec.id}${db} (or: frontier enas --space mobilenet --resume ${checkpoint}${db})` : `frontier enas --space mobilenet --resume ${checkpoint}${db}`;
   if (cancelled) io.err(`ENAS stopped after epoch ${done}/${epochs}: checkpoint kept at ${checkpoint}\ncontinue with: ${resume}\n`);
