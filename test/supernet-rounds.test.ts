@@ -91,7 +91,10 @@ describe.skipIf(skip)('scoring rounds while a supernet trains', () => {
       expect(b.loss).toBe(a.loss);
       expect(bits(net.weights().map)).toEqual(bits(plain.weights().map));
 
-      // The last round (step 40, on the copy) equals scoring the trained engine itself.
+      // A snapshot file name without its step: refused before anything is trained.
+      await expect(scorer.train({ ...BASE, snapshotEvery: 5, snapshotPath: join(dir, 'snap.ckpt') }, () => undefined, new CancellationTokenSource().token)).rejects.toThrow(/snapshotEvery needs snapshotPath, a file name with \{step\} in it/);
+
+      // The last round (step 40, on its snapshot) equals scoring the trained engine itself.
       const last = rounds.at(-1) as ScoringRound;
       for (const [i, m] of panel.entries()) expect((await net.evaluate(m.arch)).accuracy).toBe(last.subnets[i]?.valAccuracy);
 
@@ -177,6 +180,7 @@ describe('scoring rounds while a supernet trains on tfjs', () => {
       const rounds: ScoringRound[] = [];
       const b = await trainWithRounds(net, scorer, join(dir, 'net.ckpt'), rounds, undefined, o, 4);
       expect(rounds.map((r) => r.step)).toEqual([4, 8]);
+      await expect(scorer.train({ ...o, snapshotEvery: 4, snapshotPath: join(dir, 'snap.ckpt') }, () => undefined, new CancellationTokenSource().token)).rejects.toThrow(/snapshotEvery needs snapshotPath, a file name with \{step\} in it/);
       for (const r of rounds) expect(r.subnets.map((x) => x.key)).toEqual(panel.map((m) => m.key));
       expect(b.loss).toBe(a.loss);
       expect(bits(net.weights().map)).toEqual(bits(plain.weights().map));
