@@ -1,8 +1,11 @@
 // ENAS on the mobilenet supernet (real libtorch): the native trainSubnets trains exactly the
 // sub-networks it is given (every weight and statistic outside all of them stays as it was, those
-// inside change), and a small ENAS run on toy data alternates the two phases, stays a function of
+// inside change), its momentum saved and loaded (saveSubnetState) continues exactly, and a small ENAS run on toy data alternates the two phases, stays a function of
 // its seed and raises its reward; with a latency target its reward is MnasNet's, from a lookup
 // table of this machine's CPU (onnxruntime-node).
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cancelled } from '../shared/errors.js';
 import type { Architecture } from '../shared/types/index.js';
@@ -13,7 +16,7 @@ import { LookupTableLatencyModel } from '../main/core/latency/lookup-table.js';
 import { LocalOnnxProfiler, LOCAL_CPU } from '../main/services/devices/local-profiler.js';
 import { buildLookupTable } from '../main/services/devices/profiler.js';
 import { runEnasMobilenet } from '../main/services/train/enas-mobilenet.js';
-import type { Supernet } from '../main/services/train/supernet-engine.js';
+import { Supernet } from '../main/services/train/supernet-engine.js';
 import { loadTorch } from '../main/services/train/torch-engine.js';
 import { TOY_CLASSES, TOY_INPUT, toyData, toySpace, toySupernet } from './fixtures/supernet-toy.js';
 import { missingPeer } from './harness/peer.js';
@@ -98,12 +101,48 @@ describe.skipIf(skip)('ENAS on the mobilenet supernet (libtorch)', () => {
     await expect(s.trainSubnets([a], { lr: 0 })).rejects.toThrow(/out of range/);
   }, 60_000);
 
+  it("trainSubnets' momentum saved and loaded (saveSubnetState): a copy of the weights with it continues exactly, without it not; another supernet's state or a wrong file is refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subnet-state-'));
+    try {
+      const a = space.freeze(space.parse('w0.5:k3e3/w1:k5e3se'));
+      const b = space.freeze(space.parse('w1:k5e1se-k3e3/w0.5:k3e1'));
+      const s = supernet();
+      const file = join(dir, 'state');
+      // Before any trainSubnets: no optimizer yet, saved and loaded as none.
+      s.saveSubnetState(file);
+      await s.trainSubnets([a, b, a], { lr: 0.05, batchSize: 32, seed: 1 });
+      s.saveSubnetState(file);
+      expect(readdirSync(dir)).toEqual(['state']); // written through a temp file, renamed
+      const w = s.weights().map;
+      const withState = supernet();
+      withState.setWeights(w);
+      withState.loadSubnetState(file);
+      const without = supernet();
+      without.setWeights(w);
+      const next = { lr: 0.05, batchSize: 32, seed: 1, firstStep: 3 };
+      for (const n of [s, withState, without]) await n.trainSubnets([b, a, b], next);
+      const same = (x: Supernet, y: Supernet) => [...x.weights().map].every(([k, v]) => (y.weights().map.get(k) as Float32Array).every((u, i) => u === v[i]));
+      expect(same(withState, s)).toBe(true);
+      expect(same(without, s)).toBe(false);
+      // Another supernet's state, a training checkpoint, a missing file: refused, naming the file.
+      const other = new Supernet(space, { input: [16, 16, 1], classes: TOY_CLASSES, seed: 1, device: 'cpu', threads: 1 });
+      open.push(other);
+      expect(() => other.loadSubnetState(file)).toThrow(/the trainSubnets state \S+state is of another supernet/);
+      const ckpt = join(dir, 'train.ckpt');
+      await without.train({ steps: 1, batchSize: 32, seed: 1, checkpoint: ckpt }, () => undefined, new CancellationTokenSource().token);
+      expect(() => s.loadSubnetState(ckpt)).toThrow(/train\.ckpt is not a supernet's trainSubnets state/);
+      expect(() => s.loadCheckpoint(file)).toThrow(/state is not a Frontier supernet checkpoint/);
+      expect(() => s.loadSubnetState(join(dir, 'gone'))).toThrow(/cannot read the trainSubnets state \S+gone/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('a small ENAS run: one line per epoch, reward rising, the argmax derived and scored, the same under the same seed', async () => {
     const data = { train: toyData(256, 3), val: toyData(128, 4), input: TOY_INPUT, classes: TOY_CLASSES, source: 'toy' };
     const run = async () => {
       const epochs: number[] = [];
-      // lr 0.1: the shared weights' SGD momentum restarts every epoch (checkpointable), and an epoch here is 8 steps.
-      const r = await runEnasMobilenet(data, { epochs: 4, seed: 4, controllerSteps: 4, controllerBatch: 4, batchSize: 32, rewardVal: 128, space, lr: 0.1 }, (e) => epochs.push(e.meanReward));
+      const r = await runEnasMobilenet(data, { epochs: 4, seed: 4, controllerSteps: 4, controllerBatch: 4, batchSize: 32, rewardVal: 128, space }, (e) => epochs.push(e.meanReward));
       return { r, epochs };
     };
     const { r, epochs } = await run();

@@ -1,13 +1,14 @@
 // Scoring rounds while a supernet trains (#12): every K steps a fixed panel of sub-networks is
-// scored with that step's shared weights, on a second engine loaded from the checkpoint of that
-// step, so that the training is bit for bit the training without rounds. Real libtorch engine
+// scored with that step's shared weights, on a second engine loaded from the snapshot the training
+// wrote at that step, so that the training is bit for bit the training without rounds and a round's
+// step is exact however late the progress reports are handled. Real libtorch engine
 // (and the tfjs one, briefly), the toy space of supernet.test.ts.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScoringRound } from '../shared/supernet-rounds.js';
 import { CancellationTokenSource } from '../main/core/cancellation.js';
-import { roundCadence, ScoringRounds, scoringPanel } from '../main/services/train/supernet-rounds.js';
+import { ScoringRounds, scoringPanel } from '../main/services/train/supernet-rounds.js';
 import type { SupernetEngine } from '../main/services/train/supernet-api.js';
 import type { SupernetTrainOptions } from '../main/services/train/supernet-engine.js';
 import { TfjsSupernet } from '../main/services/train/supernet-tfjs.js';
@@ -24,14 +25,18 @@ const EVERY = 10;
 const BASE: SupernetTrainOptions = { steps: STEPS, batchSize: 32, lr: 0.01, seed: 7, checkpointEvery: 50, reportEvery: 5 };
 const panel = scoringPanel(toySpace(), 7, 2);
 
-/** Trains `net` into `checkpoint` with rounds every EVERY steps (stored into `out`); `stopAt`: cancelled at that step's report. */
-async function trainWithRounds(net: SupernetEngine, scorer: SupernetEngine, checkpoint: string, out: ScoringRound[], stopAt?: number, o: SupernetTrainOptions = BASE, every = EVERY) {
+/**
+ * Trains `net` into `checkpoint` with rounds every EVERY steps (stored into `out`); `stopAt`: cancelled
+ * at that step's report; `late`: the reports are not handed to the rounds (as when the JS thread
+ * lags far behind the training), which find the snapshots at the end.
+ */
+async function trainWithRounds(net: SupernetEngine, scorer: SupernetEngine, checkpoint: string, out: ScoringRound[], stopAt?: number, o: SupernetTrainOptions = BASE, every = EVERY, late = false) {
   const rounds = new ScoringRounds({ scorer, panel, every, checkpoint, stored: out.map((r) => r.step), onRound: (r) => out.push(r) });
   await rounds.recover();
   const cts = new CancellationTokenSource();
   try {
-    const r = await net.train({ ...o, checkpoint, ...roundCadence(every, o as { checkpointEvery: number; reportEvery: number }) }, (p) => {
-      rounds.at(p.step);
+    const r = await net.train({ ...o, checkpoint, ...rounds.snapshots() }, (p) => {
+      if (!late) rounds.at();
       if (p.step === stopAt) cts.cancel();
     }, cts.token);
     await rounds.finish();
@@ -66,15 +71,30 @@ describe.skipIf(skip)('scoring rounds while a supernet trains', () => {
       expect(panel.map((m) => m.label)).toEqual(['largest', 'smallest', 'sampled1', 'sampled2']);
       // The toy task is learnt: the largest beats chance (4 classes) by the end.
       expect(rounds.at(-1)?.subnets[0]?.valAccuracy).toBeGreaterThan(0.5);
-      // The copies of the checkpoints are gone once their rounds are stored.
+      // The snapshots are gone once their rounds are stored.
       expect(existsSync(join(dir, 'net.ckpt.rounds'))).toBe(false);
+
+      // Reports at steps that are not round steps (every 7), checkpoints only every 50, and handled
+      // only once the training has ended: the same rounds, each of its own step.
+      const lateNet = toySupernet();
+      try {
+        const lateRounds: ScoringRound[] = [];
+        await trainWithRounds(lateNet, scorer, join(dir, 'late.ckpt'), lateRounds, undefined, { ...BASE, reportEvery: 7 }, EVERY, true);
+        expect(lateRounds.map((r) => ({ ...r, seconds: 0 }))).toEqual(rounds.map((r) => ({ ...r, seconds: 0 })));
+        expect(existsSync(join(dir, 'late.ckpt.rounds'))).toBe(false);
+      } finally {
+        lateNet.dispose();
+      }
 
       // The training with rounds is the training without, bit for bit (weights, BatchNorm statistics, loss).
       expect(b.steps).toBe(a.steps);
       expect(b.loss).toBe(a.loss);
       expect(bits(net.weights().map)).toEqual(bits(plain.weights().map));
 
-      // The last round (step 40, on the copy) equals scoring the trained engine itself.
+      // A snapshot file name without its step: refused before anything is trained.
+      await expect(scorer.train({ ...BASE, snapshotEvery: 5, snapshotPath: join(dir, 'snap.ckpt') }, () => undefined, new CancellationTokenSource().token)).rejects.toThrow(/snapshotEvery needs snapshotPath, a file name with \{step\} in it/);
+
+      // The last round (step 40, on its snapshot) equals scoring the trained engine itself.
       const last = rounds.at(-1) as ScoringRound;
       for (const [i, m] of panel.entries()) expect((await net.evaluate(m.arch)).accuracy).toBe(last.subnets[i]?.valAccuracy);
 
@@ -100,14 +120,17 @@ describe.skipIf(skip)('scoring rounds while a supernet trains', () => {
     const first = toySupernet();
     const scorer1 = toySupernet();
     try {
-      // Stopped at the report of step 20: its round is queued but not scored; its checkpoint copy stays.
+      // Stopped at the report of step 20: its round is queued but not scored; its snapshot stays.
       await expect(trainWithRounds(first, scorer1, ckpt, rounds, 20)).rejects.toMatchObject({ code: 'cancelled' });
     } finally {
       first.dispose();
       scorer1.dispose();
     }
     expect(rounds.map((r) => r.step)).toEqual([10]);
-    expect(readdirSync(join(dir, 'net.ckpt.rounds'))).toEqual(['step-20.ckpt']);
+    // (The training may have run a round or two past the cancel before it saw it: those snapshots stay too.)
+    const left = readdirSync(join(dir, 'net.ckpt.rounds'));
+    expect(left).toContain('step-20.ckpt');
+    expect(left.filter((f) => !/^step-(20|30|40)\.ckpt$/.test(f))).toEqual([]);
 
     const second = toySupernet();
     const scorer2 = toySupernet();
@@ -157,6 +180,7 @@ describe('scoring rounds while a supernet trains on tfjs', () => {
       const rounds: ScoringRound[] = [];
       const b = await trainWithRounds(net, scorer, join(dir, 'net.ckpt'), rounds, undefined, o, 4);
       expect(rounds.map((r) => r.step)).toEqual([4, 8]);
+      await expect(scorer.train({ ...o, snapshotEvery: 4, snapshotPath: join(dir, 'snap.ckpt') }, () => undefined, new CancellationTokenSource().token)).rejects.toThrow(/snapshotEvery needs snapshotPath, a file name with \{step\} in it/);
       for (const r of rounds) expect(r.subnets.map((x) => x.key)).toEqual(panel.map((m) => m.key));
       expect(b.loss).toBe(a.loss);
       expect(bits(net.weights().map)).toEqual(bits(plain.weights().map));

@@ -38,9 +38,9 @@ epoch (mean reward, best so far), the controller's policy, the derived architect
 probable sub-network), that sub-network's shared-weight accuracy on the whole validation split,
 params and FLOPs. Stored as a study as it runs (each epoch's rewards, baseline, policy entropy,
 the controller's probabilities and the derived architecture with its shared-weight accuracy).
-Every epoch writes a checkpoint (the supernet's weights and statistics, the controller's state and
-RNG, the epochs' records) to enas/ beside the database; the shared weights' SGD momentum restarts
-each epoch. Ctrl-C (or a kill) keeps the checkpoint and 'frontier resume <study>' (or --resume FILE
+Every epoch writes a checkpoint (the supernet's weights and statistics, the shared weights' SGD
+momentum, the controller's state and RNG, the epochs' records) to enas/ beside the database.
+Ctrl-C (or a kill) keeps the checkpoint and 'frontier resume <study>' (or --resume FILE
 with --space mobilenet) continues the run, ending exactly as one never stopped; the checkpoint is
 removed once the run has ended. Takes the options above but --channels and --cells, and:
   --controller-steps N     controller updates per epoch (default 10), of 8 sub-networks each

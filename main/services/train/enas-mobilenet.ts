@@ -10,15 +10,16 @@
  * Each epoch ends with the derived architecture of the moment scored as a reward is, and (with
  * `checkpoint`) a checkpoint of everything the run's future depends on: the supernet's weights and
  * BatchNorm statistics, the controller's state (policy, baseline, running variance, sampler RNG), the
- * best reward so far and the epochs' records, written atomically (temp file + rename). A run given an
- * existing checkpoint continues from it and ends exactly as a run never stopped. The shared weights'
- * SGD momentum restarts at every epoch (each epoch trains a fresh native supernet holding the
- * weights): the native engine keeps trainSubnets' momentum to itself, so an epoch boundary is the
- * one point where the whole state can be written and read back; batch orders follow (seed, step).
+ * best reward so far, the epochs' records, and the shared weights' SGD momentum (trainSubnets'
+ * optimizer state, Supernet.saveSubnetState), written atomically (temp file + rename). One native
+ * supernet trains through all the epochs, so the momentum carries over from epoch to epoch; a run
+ * given an existing checkpoint loads weights and momentum into a new one and ends exactly as a run
+ * never stopped (batch orders follow (seed, step)).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
 import type { Architecture, CurvePoint, StudySpec } from '../../../shared/types/index.js';
 import type { CancellationToken } from '../../core/cancellation.js';
@@ -121,17 +122,28 @@ export async function runEnasMobilenet(data: ImageSplits, o: EnasMobilenetOption
   const t0 = Date.now();
   const space = o.space ?? new MobilenetSpace();
   const ctl = new SpaceController(space, { seed: o.seed, ...(o.controllerLr !== undefined ? { lr: o.controllerLr } : {}), ...(o.entropy !== undefined ? { entropy: o.entropy } : {}) });
-  // A fresh native supernet (and so a fresh trainSubnets optimizer) per epoch, holding the weights `w`.
-  const fresh = (w?: ReadonlyMap<string, Float32Array>): Supernet => {
+  // The run's one native supernet; resumed, it gets the checkpoint's weights `w` and momentum `state`
+  // (the bytes of a saveSubnetState file, passed through a file in `scratch`).
+  let scratch: string | undefined;
+  const stateFile = (): string => join((scratch ??= mkdtempSync(join(tmpdir(), 'frontier-enas-'))), 'momentum');
+  const build = (w?: ReadonlyMap<string, Float32Array>, state?: Buffer): Supernet => {
     const n = new Supernet(space, { input: data.input, classes: data.classes, stemStride: o.stemStride ?? 1, seed: o.seed, device: 'cpu', threads: o.threads ?? 1 });
     try {
       n.setData(data.train, data.val);
       if (w) n.setWeights(w);
+      if (state) {
+        writeFileSync(stateFile(), state);
+        n.loadSubnetState(stateFile());
+      }
     } catch (e) {
       n.dispose();
       throw e;
     }
     return n;
+  };
+  const momentum = (n: Supernet): Buffer => {
+    n.saveSubnetState(stateFile());
+    return readFileSync(stateFile());
   };
   const latencyOf = (a: Architecture): number => {
     const p = (lat as EnasLatencyReward).model.predict(a);
@@ -154,33 +166,28 @@ export async function runEnasMobilenet(data: ImageSplits, o: EnasMobilenetOption
   let bestReward = -Infinity;
   let bestKey = '';
   let resumedFrom: number | undefined;
-  let net: Supernet;
-  if (checkpoint !== undefined && existsSync(checkpoint)) {
-    const ck = readEnasMobilenetCheckpoint(checkpoint);
-    if (ck.meta.settings !== settings) throw new NasError('invalid-input', `the checkpoint ${checkpoint} is of another ENAS run (${ck.meta.settings}), not of this one (${settings})`);
-    if (ck.meta.epochs.length > o.epochs) throw new NasError('invalid-input', `the checkpoint ${checkpoint} is past this run's last epoch`);
-    ctl.restore(ck.meta.controller);
-    bestReward = ck.meta.bestReward ?? -Infinity;
-    bestKey = ck.meta.bestKey;
-    resumedFrom = ck.meta.epochs.length;
-    net = fresh(ck.weights);
-    for (const e of ck.meta.epochs) {
-      const r = { ...e, resumed: true };
-      epochs.push(r);
-      onEpoch(r);
-    }
-  } else {
-    net = fresh();
-  }
+  let net: Supernet | undefined;
   try {
+    if (checkpoint !== undefined && existsSync(checkpoint)) {
+      const ck = readEnasMobilenetCheckpoint(checkpoint);
+      if (ck.meta.settings !== settings) throw new NasError('invalid-input', `the checkpoint ${checkpoint} is of another ENAS run (${ck.meta.settings}), not of this one (${settings})`);
+      if (ck.meta.epochs.length > o.epochs) throw new NasError('invalid-input', `the checkpoint ${checkpoint} is past this run's last epoch`);
+      ctl.restore(ck.meta.controller);
+      bestReward = ck.meta.bestReward ?? -Infinity;
+      bestKey = ck.meta.bestKey;
+      resumedFrom = ck.meta.epochs.length;
+      net = build(ck.weights, ck.state);
+      for (const e of ck.meta.epochs) {
+        const r = { ...e, resumed: true };
+        epochs.push(r);
+        onEpoch(r);
+      }
+    } else {
+      net = build();
+    }
     for (let ep = epochs.length + 1; ep <= o.epochs; ep++) {
       if (token?.isCancellationRequested) throw new Cancelled();
       const te = Date.now();
-      if (ep > (resumedFrom ?? 0) + 1) {
-        const next = fresh(net.weights().map);
-        net.dispose();
-        net = next;
-      }
       const epLr = lrMin + ((lr - lrMin) * (1 + Math.cos((Math.PI * (ep - 1)) / o.epochs))) / 2;
       const t = await net.trainSubnets(ctl.sample(steps), { lr: epLr, batchSize: bs, seed: o.seed, firstStep: (ep - 1) * steps }, token);
       let sum = 0;
@@ -206,9 +213,9 @@ export async function runEnasMobilenet(data: ImageSplits, o: EnasMobilenetOption
       epochs.push(e);
       if (checkpoint !== undefined) {
         const meta: EnasMobilenetCheckpointMeta = {
-          version: 1, settings, epochs: epochs.map(({ resumed: _r, ...x }) => x), controller: ctl.state(), bestReward: Number.isFinite(bestReward) ? bestReward : null, bestKey,
+          version: 2, settings, epochs: epochs.map(({ resumed: _r, ...x }) => x), controller: ctl.state(), bestReward: Number.isFinite(bestReward) ? bestReward : null, bestKey,
         };
-        writeEnasMobilenetCheckpoint(checkpoint, meta, net.weights().map);
+        writeEnasMobilenetCheckpoint(checkpoint, meta, net.weights().map, momentum(net));
       }
       onEpoch(e);
     }
@@ -222,13 +229,15 @@ export async function runEnasMobilenet(data: ImageSplits, o: EnasMobilenetOption
       probabilities: ctl.probabilities(), seconds: (Date.now() - t0) / 1000, ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
   } finally {
-    net.dispose();
+    net?.dispose();
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   }
 }
 
 /** What an ENAS (mobilenet) checkpoint holds besides the supernet's weights. */
 interface EnasMobilenetCheckpointMeta {
-  readonly version: 1;
+  /** 2: with the momentum state; 1 (before it): without, the momentum starts afresh where such a checkpoint is resumed. */
+  readonly version: 1 | 2;
   readonly settings: string;
   readonly epochs: EnasMobilenetEpoch[];
   readonly controller: SpaceControllerState;
@@ -240,18 +249,20 @@ const MAGIC = 'FRONTIER-ENAS-MOBILENET-1\n';
 
 /**
  * Writes a checkpoint atomically: MAGIC, a JSON header line (the meta, each weight's name and
- * length, the SHA-256 of the weights' bytes), then the weights as float32; to a temp file, flushed,
- * then renamed over the old one, so a kill at any moment leaves the old checkpoint or the new one.
+ * length, the momentum state's length, the SHA-256 of all the bytes after the header), then the
+ * weights as float32, then the momentum state (a saveSubnetState file's bytes); to a temp file,
+ * flushed, then renamed over the old one, so a kill at any moment leaves the old checkpoint or the new one.
  */
-function writeEnasMobilenetCheckpoint(path: string, meta: EnasMobilenetCheckpointMeta, weights: ReadonlyMap<string, Float32Array>): void {
+function writeEnasMobilenetCheckpoint(path: string, meta: EnasMobilenetCheckpointMeta, weights: ReadonlyMap<string, Float32Array>, state: Buffer): void {
   const names = [...weights.keys()].sort();
   const parts = names.map((k) => {
     const w = weights.get(k) as Float32Array;
     return Buffer.from(w.buffer, w.byteOffset, w.byteLength);
   });
+  parts.push(state);
   const hash = createHash('sha256');
   for (const b of parts) hash.update(b);
-  const header = JSON.stringify({ meta, weights: names.map((k) => [k, (weights.get(k) as Float32Array).length]), sha256: hash.digest('hex') });
+  const header = JSON.stringify({ meta, weights: names.map((k) => [k, (weights.get(k) as Float32Array).length]), state: state.length, sha256: hash.digest('hex') });
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
@@ -271,7 +282,7 @@ export function checkEnasMobilenetCheckpoint(path: string): { readonly epochs: n
 }
 
 /** Reads a checkpoint back; invalid-input naming the file when it is not one, or is damaged (truncated, altered). */
-function readEnasMobilenetCheckpoint(path: string): { meta: EnasMobilenetCheckpointMeta; weights: Map<string, Float32Array> } {
+function readEnasMobilenetCheckpoint(path: string): { meta: EnasMobilenetCheckpointMeta; weights: Map<string, Float32Array>; state?: Buffer } {
   const bad = (why: string) => new NasError('invalid-input', `the ENAS checkpoint ${path} ${why}: it cannot be resumed from`);
   let buf: Buffer;
   try {
@@ -281,7 +292,7 @@ function readEnasMobilenetCheckpoint(path: string): { meta: EnasMobilenetCheckpo
   }
   if (buf.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) throw bad('is not an ENAS (mobilenet) checkpoint');
   const eol = buf.indexOf(10, MAGIC.length);
-  let head: { meta: EnasMobilenetCheckpointMeta; weights: [string, number][]; sha256: string };
+  let head: { meta: EnasMobilenetCheckpointMeta; weights: [string, number][]; state?: number; sha256: string };
   try {
     if (eol < 0) throw new Error('no header');
     head = JSON.parse(buf.subarray(MAGIC.length, eol).toString('utf8')) as typeof head;
@@ -289,10 +300,13 @@ function readEnasMobilenetCheckpoint(path: string): { meta: EnasMobilenetCheckpo
     throw bad(`is damaged (${errorMessage(e)})`);
   }
   const m = head?.meta;
-  if (m?.version !== 1 || typeof m.settings !== 'string' || !Array.isArray(m.epochs) || !Array.isArray(head.weights) || typeof head.sha256 !== 'string') throw bad('is damaged (its header is incomplete)');
+  if ((m?.version !== 1 && m?.version !== 2) || typeof m.settings !== 'string' || !Array.isArray(m.epochs) || !Array.isArray(head.weights) || typeof head.sha256 !== 'string') throw bad('is damaged (its header is incomplete)');
+  const stateBytes = m.version === 2 ? head.state : 0;
+  if (!(Number.isInteger(stateBytes) && (stateBytes as number) >= 0)) throw bad('is damaged (its header is incomplete)');
   const body = buf.subarray(eol + 1);
-  const total = head.weights.reduce((a, [, n]) => a + n * 4, 0);
-  if (body.length !== total) throw bad(`is damaged (${body.length} bytes of weights, ${total} expected: truncated?)`);
+  const weightBytes = head.weights.reduce((a, [, n]) => a + n * 4, 0);
+  const total = weightBytes + (stateBytes as number);
+  if (body.length !== total) throw bad(`is damaged (${body.length} bytes of weights and momentum, ${total} expected: truncated?)`);
   if (createHash('sha256').update(body).digest('hex') !== head.sha256) throw bad('is damaged (its weights do not match their checksum)');
   const weights = new Map<string, Float32Array>();
   let at = 0;
@@ -302,7 +316,7 @@ function readEnasMobilenetCheckpoint(path: string): { meta: EnasMobilenetCheckpo
     weights.set(name, w);
     at += n * 4;
   }
-  return { meta: m, weights };
+  return { meta: m, weights, ...(m.version === 2 ? { state: Buffer.from(body.subarray(weightBytes)) } : {}) };
 }
 
 /**

@@ -55,6 +55,14 @@ export interface SupernetTrainOptions {
   readonly checkpoint?: string;
   readonly checkpointEvery?: number;
   readonly reportEvery?: number;
+  /**
+   * Every `snapshotEvery` steps (default 0: never) the weights and statistics of that step (no
+   * optimizer state) go to a file of their own, `snapshotPath` with `{step}` replaced by the step,
+   * written atomically (temp file + rename) before that step's checkpoint and progress report;
+   * loadCheckpoint reads one. The training computes exactly the same with or without them.
+   */
+  readonly snapshotEvery?: number;
+  readonly snapshotPath?: string;
 }
 
 export interface SupernetProgress {
@@ -157,6 +165,20 @@ export class Supernet implements SupernetEngine {
     if (r.cancelled) throw new Cancelled(`shared-weight training cancelled after ${r.steps} steps`);
     if (r.divergedAt !== undefined) throw new DivergedError(r.divergedAt, Number(r.divergedLoss));
     return { steps: r.steps, loss: r.loss };
+  }
+
+  /**
+   * Saves trainSubnets' optimizer state (the shared weights' momentum buffers, not the weights) to
+   * `path`, atomically (temp file + rename); loadSubnetState reads it back into a supernet of the
+   * same spec, so that a run whose weights are kept elsewhere continues with its momentum exactly.
+   */
+  saveSubnetState(path: string): void {
+    this.wrap(() => this.n.saveSubnetState(path));
+  }
+
+  /** Loads a saveSubnetState file (invalid-input when it is not one, or is of another supernet). */
+  loadSubnetState(path: string): void {
+    this.wrap(() => this.n.loadSubnetState(path));
   }
 
   /** Recalibrates the sub-network's BatchNorm statistics, then its validation accuracy and loss. */

@@ -4,18 +4,20 @@
  * that step's shared weights after BatchNorm recalibration, on the validation split.
  *
  * The training is not touched: a round is scored on a second engine of the same kind (`scorer`),
- * into which the checkpoint the training wrote at that step is loaded. The training's weights,
- * optimizer state, BatchNorm statistics and random draws are therefore exactly those of a run
- * without rounds; roundCadence makes the training write a checkpoint and report progress at every
- * round's step (neither changes what it computes).
+ * into which the snapshot the training wrote at that step is loaded. The training writes a snapshot
+ * of its weights and BatchNorm statistics every K steps (`snapshots()`: the engine's snapshotEvery,
+ * to `<checkpoint>.rounds/step-<N>.ckpt`, atomically, before that step's checkpoint and report),
+ * which changes nothing it computes: its weights, optimizer state, statistics and random draws are
+ * exactly those of a run without rounds, and a round's step is the step of its weights whatever
+ * the timing of the progress reports.
  *
- * At the progress report of a round's step the checkpoint is copied at once to
- * `<checkpoint>.rounds/step-<N>.ckpt` (the training goes on meanwhile) and scored in turn; the copy
- * is deleted once its round is stored. A run stopped or killed with rounds unscored leaves their
- * copies, which `recover()` scores when the training is resumed, as it does the checkpoint itself
- * when the run ended right on a round's step before scoring it: no round is lost or stored twice.
+ * At each progress report the snapshots not queued yet are queued and scored in turn (the training
+ * goes on meanwhile); each is deleted once its round is stored. A run stopped or killed with rounds
+ * unscored leaves their snapshots, which `recover()` scores when the training is resumed, as it does
+ * the checkpoint itself when it is of a round's step not stored (its snapshot gone): no round is
+ * lost or stored twice.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Cancelled, NasError } from '../../../shared/errors.js';
 import type { PanelMember, ScoringRound } from '../../../shared/supernet-rounds.js';
@@ -57,35 +59,13 @@ export function defaultScoreEvery(steps: number): number {
   return Math.max(50, Math.round(steps / 10));
 }
 
-/**
- * The training's checkpoint and report intervals with rounds every `every` steps (0: none): a
- * checkpoint and a report at each round's step. The checkpoint interval is kept when it divides
- * `every`, else the largest divisor of `every` not above it (at least 10), else `every`; the report
- * interval becomes its greatest common divisor with `every`.
- */
-export function roundCadence(every: number, base: { readonly checkpointEvery: number; readonly reportEvery: number }): { checkpointEvery: number; reportEvery: number } {
-  if (every <= 0) return { ...base };
-  let checkpointEvery = every;
-  if (every % base.checkpointEvery === 0) checkpointEvery = base.checkpointEvery;
-  else if (every > base.checkpointEvery) {
-    for (let d = base.checkpointEvery; d >= 10; d--) {
-      if (every % d === 0) {
-        checkpointEvery = d;
-        break;
-      }
-    }
-  }
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  return { checkpointEvery, reportEvery: gcd(base.reportEvery, every) };
-}
-
 export interface ScoringRoundsOptions {
   /** A second engine of the training's kind, its data set (the caller owns and disposes it). */
   readonly scorer: SupernetEngine;
   readonly panel: readonly PanelSubnet[];
   /** Steps between rounds (≥ 1). */
   readonly every: number;
-  /** The training's checkpoint file. */
+  /** The training's checkpoint file (its snapshots go to `<checkpoint>.rounds/`). */
   readonly checkpoint: string;
   /** Steps of the rounds stored already (a resumed run's). */
   readonly stored: Iterable<number>;
@@ -117,18 +97,22 @@ export class ScoringRounds {
     return this.error;
   }
 
+  /** The training's options for the rounds' snapshots (the folder is created). */
+  snapshots(): { snapshotEvery: number; snapshotPath: string } {
+    mkdirSync(this.dir, { recursive: true });
+    return { snapshotEvery: this.o.every, snapshotPath: path.join(this.dir, 'step-{step}.ckpt') };
+  }
+
   /**
    * Before the training (re)starts: scores the rounds a stopped or killed run left unscored (their
-   * copies, and the checkpoint itself when it is of a round's step not stored yet).
+   * snapshots, and the checkpoint itself when it is of a round's step not stored yet); removes a
+   * snapshot left half-written by a kill.
    */
   async recover(): Promise<void> {
     if (existsSync(this.dir)) {
-      const left = readdirSync(this.dir).flatMap((f) => {
-        const m = SNAPSHOT.exec(f);
-        return m ? [{ file: path.join(this.dir, f), step: Number(m[1]) }] : [];
-      });
-      for (const s of left.sort((a, b) => a.step - b.step)) this.enqueue(s.file, s.step);
+      for (const f of readdirSync(this.dir)) if (/^step-\d+\.ckpt\.tmp$/.test(f)) rmSync(path.join(this.dir, f), { force: true });
     }
+    this.queueSnapshots();
     await this.chain;
     if (this.error === undefined && existsSync(this.o.checkpoint)) {
       const step = this.o.scorer.loadCheckpoint(this.o.checkpoint);
@@ -137,22 +121,19 @@ export class ScoringRounds {
     this.rethrow();
   }
 
-  /** At the training's progress report of `step` (its checkpoint just written): copies it and queues its round when it is one. */
-  at(step: number): void {
-    if (!this.due(step) || this.queued.has(step) || this.error !== undefined || this.cts.token.isCancellationRequested) return;
-    const file = path.join(this.dir, `step-${step}.ckpt`);
+  /** At each progress report of the training: queues the rounds of the snapshots written since. */
+  at(): void {
+    if (this.error !== undefined || this.cts.token.isCancellationRequested) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
-      copyFileSync(this.o.checkpoint, file);
+      this.queueSnapshots();
     } catch (e) {
-      this.error ??= new NasError('invalid-input', `cannot keep the checkpoint of step ${step} for its scoring round (${file}): ${(e as Error).message}`);
-      return;
+      this.error ??= new NasError('invalid-input', `cannot read the scoring rounds' snapshots in ${this.dir}: ${(e as Error).message}`);
     }
-    this.enqueue(file, step);
   }
 
   /** Waits for the queued rounds (the training has ended); throws the first failure. */
   async finish(): Promise<void> {
+    this.at();
     await this.chain;
     this.rethrow();
     this.tidy();
@@ -166,6 +147,16 @@ export class ScoringRounds {
 
   private due(step: number): boolean {
     return step > 0 && step % this.o.every === 0 && !this.stored.has(step);
+  }
+
+  /** Queues the snapshots in the folder not queued yet, in step order. */
+  private queueSnapshots(): void {
+    if (!existsSync(this.dir)) return;
+    const left = readdirSync(this.dir).flatMap((f) => {
+      const m = SNAPSHOT.exec(f);
+      return m && !this.queued.has(Number(m[1])) ? [{ file: path.join(this.dir, f), step: Number(m[1]) }] : [];
+    });
+    for (const x of left.sort((a, b) => a.step - b.step)) this.enqueue(x.file, x.step);
   }
 
   private enqueue(file: string, step: number): void {

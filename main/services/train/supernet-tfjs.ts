@@ -47,7 +47,7 @@ const EPSILON = 1e-3;
 const BN_MOMENTUM = 0.1; // libtorch's convention (Keras 0.9)
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-7 };
 const SGD_MOMENTUM = 0.9;
-const TRAIN_KEYS = new Set(['steps', 'batchSize', 'lr', 'optimizer', 'weightDecay', 'schedule', 'sandwich', 'distill', 'progressive', 'seed', 'checkpoint', 'checkpointEvery', 'reportEvery']);
+const TRAIN_KEYS = new Set(['steps', 'batchSize', 'lr', 'optimizer', 'weightDecay', 'schedule', 'sandwich', 'distill', 'progressive', 'seed', 'checkpoint', 'checkpointEvery', 'reportEvery', 'snapshotEvery', 'snapshotPath']);
 const MAGIC = 'FRONTIER-SUPERNET-TFJS\n';
 
 /** Hidden channels of an MBConv (as supernet.cpp and mobilenet.ts): max(1, round(cin·e)). */
@@ -346,7 +346,10 @@ export class TfjsSupernet implements SupernetEngine {
       batchSize: o.batchSize ?? 64, lr: o.lr ?? 3e-3, optimizer: o.optimizer ?? 'adam', weightDecay: o.weightDecay ?? 0,
       cosine: (o.schedule ?? 'cosine') === 'cosine', sandwich: o.sandwich === 'uniform' ? -1 : (o.sandwich ?? 2), seed: o.seed ?? 0,
       distill: o.distill ?? true, progressive: o.progressive ?? true, checkpointEvery: o.checkpointEvery ?? 50, reportEvery: o.reportEvery ?? 10,
+      snapshotEvery: o.snapshotEvery ?? 0,
     };
+    if (!(Number.isInteger(c.snapshotEvery) && c.snapshotEvery >= 0)) throw new NasError('invalid-input', 'snapshotEvery must be >= 0');
+    if (c.snapshotEvery > 0 && !o.snapshotPath?.includes('{step}')) throw new NasError('invalid-input', 'snapshotEvery needs snapshotPath, a file name with {step} in it (each snapshot\'s step)');
     if (!Number.isInteger(c.batchSize) || c.batchSize < 2 || !(c.lr > 0) || !(c.weightDecay >= 0) || !Number.isInteger(c.sandwich) || c.sandwich < -1 || !(c.checkpointEvery >= 1) || !(c.reportEvery >= 1)) {
       throw new NasError('invalid-input', 'supernet train options out of range');
     }
@@ -418,6 +421,7 @@ export class TfjsSupernet implements SupernetEngine {
         images += bs * nets.length;
         windowLoss += loss;
         windowSteps++;
+        if (c.snapshotEvery > 0 && step % c.snapshotEvery === 0) writeTfjsCheckpoint((o.snapshotPath as string).replace('{step}', String(step)), { signature: supernetSignature(this.spec), step, weights: this.weightMap() });
         if (step % c.checkpointEvery === 0 || step === o.steps) checkpoint();
         if (step % c.reportEvery === 0 || step === o.steps) {
           lastLoss = windowLoss / windowSteps;

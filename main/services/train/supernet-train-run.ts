@@ -19,7 +19,7 @@ import type { Store } from '../../core/store.js';
 import { checkNumber, type NumberSetting, type SettingsReader } from './one-shot-run.js';
 import type { SupernetEngine } from './supernet-api.js';
 import { Supernet, type SupernetProgress, type SupernetTrainResult } from './supernet-engine.js';
-import { defaultScoreEvery, roundCadence, sampledSubnets, ScoringRounds, scoringPanel } from './supernet-rounds.js';
+import { defaultScoreEvery, sampledSubnets, ScoringRounds, scoringPanel } from './supernet-rounds.js';
 import { DEFAULT_SUPERNET_DATA, readSupernetMeta, supernetData, writeSupernetMeta, type SupernetMeta } from './supernet-study.js';
 import { isTfjsCheckpoint, TfjsSupernet } from './supernet-tfjs.js';
 import { SupernetTrainRecorder } from './supernet-train-study.js';
@@ -213,7 +213,7 @@ async function train(s: SupernetTrainRun, prepared: ReturnType<typeof supernetDa
   const engine = (): SupernetEngine => (s.backend === 'torch' ? new Supernet(space, { input, classes, stemStride, seed, device: 'cpu', threads: s.threads }) : new TfjsSupernet(space, { input, classes, stemStride, seed }));
   let supernet: SupernetEngine | undefined;
   // Rounds are scored on a second engine (same threads: libtorch's thread count is per process)
-  // from the checkpoint of their step, so that the training is exactly as without them.
+  // from the snapshot the training writes at their step, so that the training is exactly as without them.
   let scorer: SupernetEngine | undefined;
   let rounds: ScoringRounds | undefined;
   // A write to the study that failed (e.g. its lease was taken over) stops the training.
@@ -234,7 +234,7 @@ async function train(s: SupernetTrainRun, prepared: ReturnType<typeof supernetDa
     if (!before) writeSupernetMeta(out, meta(0, 0));
     hooks.onStart?.({ resuming: before !== undefined, paramCount: supernet.paramCount(), trainImages: prepared.train.y.length, input, classes });
     const r = await supernet.train({
-      steps: s.steps, seed, checkpoint: out, ...roundCadence(s.scoreEvery, { checkpointEvery: 50, reportEvery: 5 }),
+      steps: s.steps, seed, checkpoint: out, checkpointEvery: 50, reportEvery: 5, ...rounds?.snapshots(),
       batchSize: s.batchSize,
       lr: s.lr,
       optimizer: s.optimizer,
@@ -243,7 +243,7 @@ async function train(s: SupernetTrainRun, prepared: ReturnType<typeof supernetDa
     }, (pr) => {
       try {
         rec.step(pr);
-        rounds?.at(pr.step);
+        rounds?.at();
         if (rounds?.failure !== undefined) throw rounds.failure;
       } catch (e) {
         lost ??= e;

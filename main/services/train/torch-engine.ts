@@ -81,6 +81,8 @@ export interface NativeSupernet {
   subnetWeights(active: unknown): Record<string, Float32Array>;
   setWeights(w: Record<string, Float32Array>): void;
   loadCheckpoint(path: string): number;
+  saveSubnetState(path: string): void;
+  loadSubnetState(path: string): void;
   cancel(): void;
   dispose(): void;
 }

@@ -478,18 +478,76 @@ EvalOutcome Supernet::evaluate(const ActiveNet& a, const Examples& data, int64_t
   return {static_cast<double>(correct.item<int64_t>()) / n, lossSum.item<double>() / n};
 }
 
-void Supernet::saveCheckpoint(const std::string& path, int64_t step, torch::optim::Optimizer& opt) {
+namespace {
+
+/** Writes an archive to `path` atomically (a temp file beside it, then renamed over it). */
+void saveAtomically(torch::serialize::OutputArchive& archive, const std::string& path, const std::string& what) {
+  const std::string tmp = path + ".tmp";
+  try {
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    std::remove(tmp.c_str());
+    throw GraphError("cannot write the " + what + " " + path + ": " + e.what_without_backtrace());
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw GraphError("cannot write the " + what + " " + path);
+  }
+}
+
+}  // namespace
+
+void Supernet::saveCheckpoint(const std::string& path, int64_t step, torch::optim::Optimizer* opt) {
   torch::serialize::OutputArchive archive;
   archive.write("signature", c10::IValue(signature()));
   archive.write("step", c10::IValue(step));
   auto ts = tensors();
   for (size_t i = 0; i < ts.size(); ++i) archive.write("t" + std::to_string(i), ts[i]->detach().to(torch::kCPU), true);
-  torch::serialize::OutputArchive optimizer;
-  opt.save(optimizer);
-  archive.write("optimizer", optimizer);
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write the checkpoint " + path);
+  if (opt) {
+    torch::serialize::OutputArchive optimizer;
+    opt->save(optimizer);
+    archive.write("optimizer", optimizer);
+  }
+  saveAtomically(archive, path, opt ? "checkpoint" : "snapshot");
+}
+
+void Supernet::saveSubnetState(const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  archive.write("signature", c10::IValue(signature()));
+  archive.write("subnetState", c10::IValue(static_cast<int64_t>(subnetOpt_ ? 1 : 0)));
+  if (subnetOpt_) {
+    torch::serialize::OutputArchive optimizer;
+    subnetOpt_->save(optimizer);
+    archive.write("optimizer", optimizer);
+  }
+  saveAtomically(archive, path, "trainSubnets state");
+}
+
+void Supernet::loadSubnetState(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path, device_);
+  } catch (const c10::Error& e) {
+    throw GraphError("cannot read the trainSubnets state " + path + ": " + e.what_without_backtrace());
+  }
+  c10::IValue sig, has;
+  if (!archive.try_read("signature", sig) || !sig.isString() || !archive.try_read("subnetState", has) || !has.isInt())
+    throw GraphError(path + " is not a supernet's trainSubnets state (saveSubnetState)");
+  if (sig.toStringRef() != signature()) throw GraphError("the trainSubnets state " + path + " is of another supernet (" + sig.toStringRef() + "), not of this one (" + signature() + ")");
+  if (has.toInt() == 0) {
+    subnetOpt_.reset();
+    return;
+  }
+  torch::serialize::InputArchive optimizer;
+  if (!archive.try_read("optimizer", optimizer)) throw GraphError("the trainSubnets state " + path + " is damaged: it has no optimizer state");
+  // Options (lr, momentum) are set by each trainSubnets call; the state (momentum buffers) is what is loaded.
+  auto opt = std::make_unique<torch::optim::SGD>(parameters(), torch::optim::SGDOptions(0.05));
+  try {
+    opt->load(optimizer);
+  } catch (const c10::Error& e) {
+    throw GraphError("the trainSubnets state " + path + " does not fit this supernet: " + e.what_without_backtrace());
+  }
+  subnetOpt_ = std::move(opt);
 }
 
 namespace {
@@ -562,7 +620,7 @@ SupernetTrainOutcome Supernet::train(const Examples& data, const SupernetTrainCo
   const uint64_t seedMix = c.seed * 0x9E3779B97F4A7C15ULL;
   auto checkpoint = [&] {
     if (c.checkpoint.empty()) return;
-    saveCheckpoint(c.checkpoint, step, *opt);
+    saveCheckpoint(c.checkpoint, step, opt.get());
     out.checkpointed = true;
   };
   while (step < c.steps) {
@@ -627,6 +685,11 @@ SupernetTrainOutcome Supernet::train(const Examples& data, const SupernetTrainCo
     images += bs * static_cast<int64_t>(nets.size());
     windowLoss += stepLoss;
     ++windowSteps;
+    if (c.snapshotEvery > 0 && step % c.snapshotEvery == 0) {
+      std::string file = c.snapshotPath;
+      file.replace(file.find("{step}"), 6, std::to_string(step));
+      saveCheckpoint(file, step, nullptr);
+    }
     if (step % c.checkpointEvery == 0 || step == c.steps) checkpoint();
     if (step % c.reportEvery == 0 || step == c.steps) {
       out.loss = windowLoss / windowSteps;

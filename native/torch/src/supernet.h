@@ -76,6 +76,14 @@ struct SupernetTrainConfig {
   std::string checkpoint;  // empty: none
   int64_t checkpointEvery = 50;
   int64_t reportEvery = 10;
+  /**
+   * Every `snapshotEvery` steps (0: never) the weights and statistics of that step, without the
+   * optimizer, go to a file of their own: `snapshotPath` with "{step}" replaced by the step, written
+   * atomically (temp file + rename) before that step's checkpoint. They change nothing the training
+   * computes; loadCheckpoint reads them.
+   */
+  int64_t snapshotEvery = 0;
+  std::string snapshotPath;
 };
 
 struct SupernetProgress {
@@ -156,6 +164,15 @@ class Supernet {
   /** Loads the weights (and statistics) of a checkpoint written by `train`; returns its step. */
   int64_t loadCheckpoint(const std::string& path);
 
+  /**
+   * trainSubnets' optimizer state (its momentum buffers), saved to a file of its own (atomically:
+   * temp file + rename) and loaded back, so that a run holding the weights elsewhere continues
+   * exactly. Loading refuses a file of another supernet; a state saved before any trainSubnets
+   * call loads as none (the next call starts a fresh optimizer).
+   */
+  void saveSubnetState(const std::string& path);
+  void loadSubnetState(const std::string& path);
+
   const SupernetSpec& spec() const { return spec_; }
   torch::Device device() const { return device_; }
   /** A text form of the spec, stored in checkpoints so that a checkpoint of another supernet is refused. */
@@ -174,7 +191,8 @@ class Supernet {
   torch::Tensor bn(const torch::Tensor& x, BN& b, int64_t c, bool training);
   std::vector<torch::Tensor> parameters() const;
   std::vector<torch::Tensor*> tensors();
-  void saveCheckpoint(const std::string& path, int64_t step, torch::optim::Optimizer& opt);
+  /** `opt` null: the weights only (a snapshot). */
+  void saveCheckpoint(const std::string& path, int64_t step, torch::optim::Optimizer* opt);
 
   SupernetSpec spec_;
   torch::Device device_;

@@ -72,7 +72,9 @@ Napi::Function SupernetObject::Define(Napi::Env env) {
                       InstanceMethod("trainSubnets", &SupernetObject::TrainSubnets),
                       InstanceMethod("predict", &SupernetObject::Predict), InstanceMethod("getWeights", &SupernetObject::GetWeights),
                       InstanceMethod("subnetWeights", &SupernetObject::SubnetWeights), InstanceMethod("setWeights", &SupernetObject::SetWeights),
-                      InstanceMethod("loadCheckpoint", &SupernetObject::LoadCheckpoint), InstanceMethod("cancel", &SupernetObject::Cancel),
+                      InstanceMethod("loadCheckpoint", &SupernetObject::LoadCheckpoint),
+                      InstanceMethod("saveSubnetState", &SupernetObject::SaveSubnetState), InstanceMethod("loadSubnetState", &SupernetObject::LoadSubnetState),
+                      InstanceMethod("cancel", &SupernetObject::Cancel),
                       InstanceMethod("dispose", &SupernetObject::Dispose)});
 }
 
@@ -154,6 +156,11 @@ Napi::Value SupernetObject::Train(const Napi::CallbackInfo& info) {
   c.checkpointEvery = intAttr(o, "checkpointEvery", c.checkpointEvery);
   c.reportEvery = intAttr(o, "reportEvery", c.reportEvery);
   if (o.Has("checkpoint") && o.Get("checkpoint").IsString()) c.checkpoint = o.Get("checkpoint").As<Napi::String>().Utf8Value();
+  c.snapshotEvery = intAttr(o, "snapshotEvery", 0);
+  if (o.Has("snapshotPath") && o.Get("snapshotPath").IsString()) c.snapshotPath = o.Get("snapshotPath").As<Napi::String>().Utf8Value();
+  if (c.snapshotEvery < 0) throw Napi::RangeError::New(env, "snapshotEvery must be >= 0");
+  if (c.snapshotEvery > 0 && c.snapshotPath.find("{step}") == std::string::npos)
+    throw Napi::RangeError::New(env, "snapshotEvery needs snapshotPath, a file name with {step} in it (each snapshot's step)");
   if (c.steps < 1 || c.batchSize < 2 || !(c.lr > 0) || c.checkpointEvery < 1 || c.reportEvery < 1 || c.weightDecay < 0 || c.sandwich < -1)
     throw Napi::RangeError::New(env, "supernet train options out of range");
   onProgress_.Reset();
@@ -328,6 +335,24 @@ Napi::Value SupernetObject::LoadCheckpoint(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "loadCheckpoint(path): path must be text");
   std::string path = info[0].As<Napi::String>().Utf8Value();
   return Napi::Number::New(env, static_cast<double>(guarded(env, [&] { return net(env).loadCheckpoint(path); })));
+}
+
+Napi::Value SupernetObject::SaveSubnetState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "saveSubnetState(path): path must be text");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  guarded(env, [&] { net(env).saveSubnetState(path); });
+  return env.Undefined();
+}
+
+Napi::Value SupernetObject::LoadSubnetState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "loadSubnetState(path): path must be text");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  guarded(env, [&] { net(env).loadSubnetState(path); });
+  return env.Undefined();
 }
 
 Napi::Value SupernetObject::Cancel(const Napi::CallbackInfo& info) {

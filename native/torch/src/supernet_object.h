@@ -31,6 +31,8 @@ class SupernetObject : public Napi::ObjectWrap<SupernetObject> {
   Napi::Value SubnetWeights(const Napi::CallbackInfo& info);
   Napi::Value SetWeights(const Napi::CallbackInfo& info);
   Napi::Value LoadCheckpoint(const Napi::CallbackInfo& info);
+  Napi::Value SaveSubnetState(const Napi::CallbackInfo& info);
+  Napi::Value LoadSubnetState(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
