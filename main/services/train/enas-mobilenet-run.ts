@@ -69,15 +69,29 @@ export function readLatencySettings(r: SettingsReader): { ms?: number | undefine
 
 /** A new run's settings, every one checked (NasError invalid-input naming the setting); `common` read before (readCommon). */
 export function readNewEnasMobilenetRun(r: SettingsReader, common: OneShotCommon): EnasMobilenetRunInfo {
-  const { ms, device, weight } = readLatencySettings(r);
+  const given = readLatencySettings(r);
+  const { ms, device, weight } = given;
   const controllerLr = num(r, 'controller-lr');
-  return {
+  const info: EnasMobilenetRunInfo = {
     version: 1, kind: 'enas-mobilenet', common,
     controllerSteps: num(r, 'controller-steps') ?? 10,
     stemStride: num(r, 'stem-stride') ?? 1,
     ...(controllerLr !== undefined ? { controllerLr } : {}),
     ...(ms !== undefined && device !== undefined ? { latency: { ms, device, ...(weight !== undefined ? { weight } : {}) } } : {}),
   };
+  latencyGiven(given);
+  return info;
+}
+
+/** Whether the latency settings ask for a hardware-aware reward (NasError invalid-input when they do not go together). */
+function latencyGiven(given: { ms?: number | undefined; device?: string | undefined; weight?: number | undefined }): boolean {
+  const { ms, device, weight } = given;
+  if (ms === undefined && device === undefined) {
+    if (weight !== undefined) throw new NasError('invalid-input', 'enas: --latency-weight goes with --latency-ms X --device ID');
+    return false;
+  }
+  if (ms === undefined || device === undefined) throw new NasError('invalid-input', 'enas: a hardware-aware reward needs both --latency-ms X and --device ID (a phone with a latency table)');
+  return true;
 }
 
 /** The settings as a form offers them (defaults and ranges from the tables, the CLI's names). */
@@ -101,11 +115,7 @@ export function latencyReward(
 ): { reward: EnasLatencyReward; device: string } | undefined {
   const { ms, device, weight } = given ?? {};
   const bad = (m: string) => new NasError('invalid-input', m);
-  if (ms === undefined && device === undefined) {
-    if (weight !== undefined) throw bad('enas: --latency-weight goes with --latency-ms X --device ID');
-    return undefined;
-  }
-  if (ms === undefined || device === undefined) throw bad('enas: a hardware-aware reward needs both --latency-ms X and --device ID (a phone with a latency table)');
+  if (!latencyGiven({ ms, device, weight }) || ms === undefined || device === undefined) return undefined;
   const file = lutFile(device);
   if (!existsSync(file)) throw bad(`enas: no latency table of ${device} at ${file}; build it with 'frontier device profile ${device} --space mobilenet'`);
   const lut = readLutFile(file);
