@@ -445,9 +445,9 @@ export interface StudyReportFile {
   readonly pdf: { readonly path: string; readonly bytes: number; readonly sha256: string; readonly base64: string } | { readonly missing: string };
 }
 
-/** A one-shot run the New search form can start: DARTS or ENAS on the NB201 cell (`frontier darts|enas`), a supernet's training on the mobilenet space (`frontier supernet train`). */
+/** A one-shot run the New search form can start: DARTS or ENAS on the NB201 cell (`frontier darts|enas`), ENAS on the mobilenet space (`frontier enas --space mobilenet`), a supernet's training on the mobilenet space (`frontier supernet train`). */
 export interface OneShotRunInfo {
-  readonly kind: 'darts' | 'enas' | 'supernet';
+  readonly kind: 'darts' | 'enas' | 'enas-mobilenet' | 'supernet';
   readonly title: string;
   readonly summary: string;
   /** Its settings (the CLI's options, same names, ranges and defaults); the dataset is `data`. */
@@ -459,7 +459,7 @@ export interface OneShotRunInfo {
 }
 
 export interface OneShotStartRequest {
-  readonly kind: 'darts' | 'enas' | 'supernet';
+  readonly kind: 'darts' | 'enas' | 'enas-mobilenet' | 'supernet';
   /** The study's name (default: what the CLI names it). */
   readonly name?: string;
   /** Settings as typed, by the CLI's option names (`epochs`, `seed`, `order`, `guard`, `steps`, `data`, …); absent or '' takes the default. */
