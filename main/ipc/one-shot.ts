@@ -1,20 +1,25 @@
 /**
  * The `oneShot` namespace and the one-shot runs of this process (issue #12): DARTS/ENAS on the NB201
- * cell and a supernet's training on the mobilenet space. The New search form starts them here, in the
- * main (engine) process, through the services `frontier darts|enas` and `frontier supernet train` use
- * (services/train/one-shot-run.ts, supernet-train-run.ts: the same settings tables, runDarts/runEnas
- * and the supernet engine, the same study records and checkpoint files), so the workbench's live
+ * cell, ENAS on the mobilenet space and a supernet's training on the mobilenet space. The New search
+ * form starts them here, in the main (engine) process, through the services `frontier darts|enas`
+ * and `frontier supernet train` use (services/train/one-shot-run.ts, enas-mobilenet-run.ts,
+ * supernet-train-run.ts: the same settings tables, runDarts/runEnas/runEnasMobilenet and the
+ * supernet engine, the same study records and checkpoint files), so the workbench's live
  * panels, `frontier show` and `frontier resume` all see the same thing. `study.stop` of such a run
  * cancels it (it ends `stopped`, its checkpoint kept) and `study.resume` continues it from there.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type { NasApi, OneShotRunInfo, OneShotStartRequest, StudyId } from '../../shared/ipc/contract.js';
 import { s } from '../../shared/ipc/schema.js';
 import type { Disposable } from '../core/lifecycle.js';
 import type { Store } from '../core/store.js';
 import { DEFAULT_DATASET } from '../services/data/builtin.js';
+import { lutPath } from '../services/devices/profiler.js';
+import {
+  ENAS_MOBILENET_SETTINGS, enasMobilenetSettingsInfo, newEnasMobilenetCheckpoint, readEnasMobilenetForm, resumeStoredEnasMobilenet, startStoredEnasMobilenet,
+} from '../services/train/enas-mobilenet-run.js';
 import {
   formReader, newCheckpointPath, oneShotSettingsInfo, readNewRunInfo, resumeStoredOneShot, settingsReader, startStoredOneShot,
 } from '../services/train/one-shot-run.js';
@@ -39,6 +44,10 @@ const TITLES: Record<Kind, { title: string; summary: string }> = {
     title: 'ENAS on the NB201 cell',
     summary: 'One shared-weight network; a REINFORCE controller samples cells and learns from their validation accuracy. The derived cell is scored in the NAS-Bench-201 table.',
   },
+  'enas-mobilenet': {
+    title: 'ENAS on the mobilenet space',
+    summary: "A once-for-all supernet as the shared weights; a REINFORCE controller samples sub-networks (depth and width per stage; kernel, expansion and squeeze-excite per block) and learns from their shared-weight accuracy. The derived sub-network is the controller's most probable one.",
+  },
   supernet: {
     title: 'Supernet training on the mobilenet space',
     summary: 'Once-for-all weight sharing: one supernet trained with the sandwich rule (every sub-network uses slices of its weights), a panel of sub-networks scored as it trains, then the largest, the smallest and a few sampled ones scored with the trained weights.',
@@ -48,9 +57,13 @@ const TITLES: Record<Kind, { title: string; summary: string }> = {
 /**
  * What the form starts with: DARTS's and ENAS's defaults are short on the built-in data (10 epochs
  * of 2,000 images: under a minute); a supernet's 1,500 steps over 10,000 images take minutes on a
- * laptop's CPU, so the form offers 300 steps over 3,000 images first.
+ * laptop's CPU, so the form offers 300 steps over 3,000 images first; ENAS on the mobilenet space
+ * (a supernet step per batch, its sub-networks scored for each reward) 4 epochs over 512 images
+ * with quarter-size activations.
  */
-const SUGGESTED: Record<Kind, Record<string, string>> = { darts: {}, enas: {}, supernet: { steps: '300', 'max-train': '3000' } };
+const SUGGESTED: Record<Kind, Record<string, string>> = {
+  darts: {}, enas: {}, 'enas-mobilenet': { epochs: '4', train: '512', val: '256', 'controller-steps': '4', 'stem-stride': '2' }, supernet: { steps: '300', 'max-train': '3000' },
+};
 
 /** A run of this process, whatever its kind: how to stop it and when it has ended. */
 interface Running {
@@ -77,9 +90,9 @@ export class OneShotRuns implements Disposable {
     return this.running.has(id);
   }
 
-  /** Whether `study.resume` of this study is for this class (DARTS/ENAS on the NB201 cell, a supernet's training). */
+  /** Whether `study.resume` of this study is for this class (DARTS/ENAS on the NB201 cell, ENAS on the mobilenet space, a supernet's training). */
   static handles(rec: StudyRecord): boolean {
-    return ((rec.spec.strategy === 'darts' || rec.spec.strategy === 'enas') && rec.spec.space === 'nb201') || rec.spec.strategy === SUPERNET_TRAIN;
+    return ((rec.spec.strategy === 'darts' || rec.spec.strategy === 'enas') && rec.spec.space === 'nb201') || (rec.spec.strategy === 'enas' && rec.spec.space === 'mobilenet') || rec.spec.strategy === SUPERNET_TRAIN;
   }
 
   start(req: OneShotStartRequest): StudyId {
@@ -91,6 +104,14 @@ export class OneShotRuns implements Disposable {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
       const run = readSupernetTrainRun(reader, { cwd: process.cwd(), checkpoint: (seed) => join(dir, 'supernets', `mobilenet-s${seed}-${stamp}-${Math.random().toString(36).slice(2, 6)}.ckpt`), warn: () => undefined });
       return this.startSupernet(run, name);
+    }
+    if (req.kind === 'enas-mobilenet') {
+      const info = readEnasMobilenetForm(settingsReader('enas-mobilenet', ENAS_MOBILENET_SETTINGS, req.settings), process.cwd());
+      const run = startStoredEnasMobilenet(this.store, {
+        info, checkpoint: newEnasMobilenetCheckpoint(dir, info.common.seed), lutFile: (device) => lutPath(join(dir, 'frontier.db'), device), ...(name ? { name } : {}), onEpoch: () => this.progress(run.id),
+      });
+      this.track({ id: run.id, cancel: run.cancel, done: run.done.then((o) => (o.status === 'failed' ? { status: 'failed', error: o.error } : { status: o.status })) });
+      return run.id as StudyId;
     }
     const info = readNewRunInfo(req.kind, formReader(req.kind, req.settings), process.cwd());
     const run = startStoredOneShot(this.store, { info, checkpoint: newCheckpointPath(dir, req.kind, info.common.seed), ...(name ? { name } : {}), onEpoch: () => this.progress(run.id) });
@@ -109,6 +130,14 @@ export class OneShotRuns implements Disposable {
       }
       const run = readSupernetTrainRun(studyReader(opt, rec.spec.budget.evals, rec.spec.seed), { cwd: process.cwd(), checkpoint: () => checkpoint, warn: () => undefined });
       this.startSupernet(run, undefined);
+      return;
+    }
+    if (rec.spec.strategy === 'enas' && rec.spec.space === 'mobilenet') {
+      // A latency table is read from the database's folder (the checkpoint's parent's, <db dir>/enas/…, without one).
+      const checkpoint = rec.spec.strategyOptions?.checkpoint;
+      const dir = this.dataDir ?? (typeof checkpoint === 'string' ? dirname(dirname(checkpoint)) : process.cwd());
+      const run = resumeStoredEnasMobilenet(this.store, rec, { lutFile: (device) => lutPath(join(dir, 'frontier.db'), device), onEpoch: () => this.progress(rec.id) });
+      this.track({ id: run.id, cancel: run.cancel, done: run.done.then((o) => (o.status === 'failed' ? { status: 'failed', error: o.error } : { status: o.status })) });
       return;
     }
     const run = resumeStoredOneShot(this.store, rec, { onEpoch: () => this.progress(rec.id) });
@@ -171,7 +200,8 @@ export class OneShotService implements OneShotApi {
   constructor(private readonly runs: OneShotRuns) {}
 
   async list(): Promise<OneShotRunInfo[]> {
-    return (['darts', 'enas', 'supernet'] as const).map((kind) => ({ kind, ...TITLES[kind], settings: kind === 'supernet' ? supernetSettingsInfo() : oneShotSettingsInfo(kind), data: DEFAULT_DATASET, suggested: SUGGESTED[kind] }));
+    const settings = (kind: Kind) => (kind === 'supernet' ? supernetSettingsInfo() : kind === 'enas-mobilenet' ? enasMobilenetSettingsInfo() : oneShotSettingsInfo(kind));
+    return (['darts', 'enas', 'enas-mobilenet', 'supernet'] as const).map((kind) => ({ kind, ...TITLES[kind], settings: settings(kind), data: DEFAULT_DATASET, suggested: SUGGESTED[kind] }));
   }
 
   async start(req: OneShotStartRequest): Promise<StudyId> {
@@ -184,5 +214,5 @@ const settingValue = (v: unknown, p: string): string | undefined =>
 
 export const ONE_SHOT_SCHEMAS: ServiceSchemas<'oneShot'> = {
   list: s.none(),
-  start: s.object({ kind: s.literal('darts', 'enas', 'supernet'), name: s.optional(s.string({ max: 200 })), settings: s.record(settingValue) }),
+  start: s.object({ kind: s.literal('darts', 'enas', 'enas-mobilenet', 'supernet'), name: s.optional(s.string({ max: 200 })), settings: s.record(settingValue) }),
 };

@@ -241,9 +241,9 @@ export class StudyService implements StudyApi {
     if (this.active(id)) return;
     this.refuseIfElsewhere(id);
     if (rec.status === 'complete' || rec.status === 'failed') throw new NasError('store-conflict', `study ${id} is ${rec.status} and cannot be resumed`);
-    // A DARTS/ENAS run on the NB201 cell continues here from its checkpoint (as `frontier resume` does).
+    // A DARTS/ENAS run or a supernet's training continues here from its checkpoint (as `frontier resume` does).
     if (this.oneShot && OneShotRuns.handles(rec)) return this.oneShot.resume(rec);
-    // ENAS on the mobilenet space continues from its checkpoint in the CLI.
+    // Without the one-shot runs (no data folder), from its checkpoint in the CLI.
     if (isOneShotStrategy(rec.spec.strategy) || rec.spec.strategy === SUPERNET_TRAIN) throw new NasError('invalid-input', `study ${id} is a ${rec.spec.strategy} run: continue it with 'frontier resume ${id}'`);
     this.runner.start(id);
   }
