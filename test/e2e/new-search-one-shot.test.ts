@@ -3,7 +3,8 @@
  * SQLite database). A bad setting is refused under its field with nothing stored; a tiny run then
  * starts in the server process, its architecture-weights heat map follows the epochs as they end,
  * Stop leaves it stopped with its checkpoint, Resume continues it to the end, and the derived cell
- * shown is the one stored. Screenshots in test-artifacts/new-one-shot-*.png.
+ * shown is the one stored. ENAS on the mobilenet space is offered too and a tiny run of it ends with
+ * its derived sub-network shown. Screenshots in test-artifacts/new-one-shot-*.png.
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ describe.skipIf(skip !== undefined || noTorch)('New search: a DARTS run on the N
   it('is refused with a bad setting, then starts, shows its weights epoch by epoch, stops and resumes to the end', async () => {
     const { db, page, url } = wb;
     await page.goto(`${url.href}#/new`);
-    await poll(() => page.getByLabel('Run').locator('option').count()).toBe(4);
+    await poll(() => page.getByLabel('Run').locator('option').count()).toBe(5);
     // A supernet training offers frontier supernet train's settings, with its defaults.
     await page.getByLabel('Run').selectOption('supernet');
     const form = page.getByTestId('one-shot-form');
@@ -95,4 +96,33 @@ describe.skipIf(skip !== undefined || noTorch)('New search: a DARTS run on the N
     }
     await page.screenshot({ path: artifact('new-one-shot-04-complete.png'), fullPage: true });
   }, 240_000);
+
+  it('starts ENAS on the mobilenet space, offered with small settings for a CPU, and shows its derived sub-network', async () => {
+    const { db, page, url } = wb;
+    await page.goto(`${url.href}#/new`);
+    await page.getByLabel('Run').selectOption('enas-mobilenet');
+    const form = page.getByTestId('one-shot-form');
+    // frontier enas --space mobilenet's defaults as placeholders; the form starts from 4 epochs over 512 images.
+    await poll(() => form.getByLabel('Epochs').inputValue()).toBe('4');
+    expect(await form.getByLabel('Epochs').getAttribute('placeholder')).toBe('10');
+    expect(await form.getByLabel('Controller steps').getAttribute('placeholder')).toBe('10');
+    expect(await form.getByLabel('Training images').inputValue()).toBe('512');
+    await form.getByLabel('Epochs').fill('2');
+    await form.getByLabel('Training images').fill('128');
+    await form.getByLabel('Validation images').fill('64');
+    await form.getByLabel('Controller steps').fill('2');
+    await form.getByRole('button', { name: 'Start ENAS' }).click();
+    await poll(() => page.evaluate('location.hash')).toBe('#/study/2');
+    await poll(() => page.locator('[data-testid="derived-subnet"]').textContent(), 60_000).toMatch(/: shared-weight validation accuracy \d\.\d{3}/);
+    const s = SqliteStore.open(db);
+    try {
+      const rec = s.getStudy('2')!;
+      expect(rec.spec).toMatchObject({ strategy: 'enas', space: 'mobilenet', budget: { evals: 2 } });
+      expect(rec.status).toBe('complete');
+      expect(await page.locator('[data-testid="derived-subnet"]').textContent()).toContain(s.getTrial('2', 1)!.key);
+    } finally {
+      s.close();
+    }
+    await page.screenshot({ path: artifact('new-one-shot-05-enas-mobilenet.png'), fullPage: true });
+  }, 90_000);
 });

@@ -10,7 +10,8 @@ import { Empty, ErrorNote, Panel } from '../common/widgets.js';
  * An ENAS run on the mobilenet space (`frontier enas --space mobilenet`): its rewards over the
  * epochs, the controller's probabilities per decision (with an epoch slider; the derived
  * sub-network's choice outlined, decisions inactive in it greyed), and the derived sub-network.
- * Read again every few seconds while the run goes on (oneShot slice).
+ * Read again every few seconds while the run goes on (oneShot slice). A stopped or interrupted run
+ * is continued from its checkpoint by the page's Resume (main runs it), or `frontier resume`.
  */
 export function EnasMobilenetPanels({ id }: { id: StudyId }) {
   const curve = useNas((s) => s.oneShotCurve);
@@ -18,7 +19,8 @@ export function EnasMobilenetPanels({ id }: { id: StudyId }) {
   const error = useNas((s) => s.oneShotError);
   const detail = useNas((s) => s.detail);
   const theme = useNas((s) => s.theme);
-  const { openOneShot, closeOneShot } = useNas.getState();
+  const { openOneShot, closeOneShot, followOneShot } = useNas.getState();
+  const running = detail?.status === 'running';
   const r = useMemo(() => enasMobilenetRecords(curve), [curve]);
   // null: follow the latest epoch.
   const [picked, setPicked] = useState<number | null>(null);
@@ -27,6 +29,10 @@ export function EnasMobilenetPanels({ id }: { id: StudyId }) {
     void openOneShot(id);
     return () => closeOneShot();
   }, [id, openOneShot, closeOneShot]);
+  // Resumed from this page: its epochs are read again as they arrive.
+  useEffect(() => {
+    if (running) followOneShot(id);
+  }, [id, running, followOneShot]);
 
   const last = r.epochs.length - 1;
   const at = picked === null ? last : Math.min(picked, last);
@@ -38,7 +44,7 @@ export function EnasMobilenetPanels({ id }: { id: StudyId }) {
       {error ? <ErrorNote message={error} /> : null}
       {detail && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running') ? (
         <p className="note wide" data-testid="one-shot-resume">
-          This ENAS run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} after epoch {r.epochs.at(-1) ?? 0}: continue it from its checkpoint with <code>frontier resume {id}</code>.
+          This ENAS run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} after epoch {r.epochs.at(-1) ?? 0}: Resume continues it from its checkpoint (or <code>frontier resume {id}</code> in a terminal).
         </p>
       ) : null}
       <Panel title="Rewards" className="wide">

@@ -88,15 +88,14 @@ export function LiveView({ id }: { id: StudyId }) {
   const budget = detail.budget;
   const budgetText = [budget.evals ? `${detail.progress.evals.toLocaleString('en-US')} / ${budget.evals.toLocaleString('en-US')} evaluations` : `${detail.progress.evals.toLocaleString('en-US')} evaluations`, budget.seconds ? `${fmt(detail.progress.costSeconds)} / ${fmt(budget.seconds)} simulated s` : null, budget.wallMs ? `${fmt(detail.progress.wallMs / 1000)} / ${fmt(budget.wallMs / 1000)} wall s` : null].filter(Boolean).join(' · ');
   // A search another process runs (its lease is live) can be watched here, not resumed.
-  // A DARTS/ENAS run on the NB201 cell and a supernet training are resumed here from their
-  // checkpoints (main runs them). The CLI's run of either on this machine is stopped from here as
-  // Ctrl-C stops it.
+  // A DARTS/ENAS run (on the NB201 cell or the mobilenet space) and a supernet training are resumed
+  // here from their checkpoints (main runs them). The CLI's run of any on this machine is stopped
+  // from here as Ctrl-C stops it.
   const oneShot = (detail.strategy === 'darts' || detail.strategy === 'enas') && detail.space === 'nb201';
-  // ENAS on the mobilenet space runs in the CLI only: stopped from here, resumed with `frontier resume`.
   const enasMobilenet = detail.strategy === 'enas' && detail.space === 'mobilenet';
   const cliRun = oneShot || enasMobilenet || detail.strategy === 'supernet-train';
   const canStop = detail.active || (cliRun && !!detail.runningElsewhere);
-  const canResume = !enasMobilenet && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
+  const canResume = !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running' || detail.status === 'created');
 
   return (
     <div className="screen" data-screen="live">

@@ -10,11 +10,11 @@ const LABELS: Record<string, string> = {
   train: 'Training images', val: 'Validation images', downsample: 'Downsample', channels: 'Channels', cells: 'Cells per stage',
   'batch-size': 'Batch size', lr: 'Learning rate', threads: 'Threads',
   steps: 'Steps', sandwich: 'Sandwich', shrink: 'Shrinking', 'max-train': 'Training images (at most)', optimizer: 'Optimizer',
-  'stem-stride': 'Stem stride', 'score-every': 'Score the panel every (steps)', 'score-sampled': 'Panel: sampled sub-networks', backend: 'Engine',
+  'stem-stride': 'Stem stride', 'controller-lr': 'Controller learning rate', 'score-every': 'Score the panel every (steps)', 'score-sampled': 'Panel: sampled sub-networks', backend: 'Engine',
 };
 /** Shown at once; the others under "More settings". */
 const MAIN = new Set(['epochs', 'seed', 'order', 'guard', 'arch-lr', 'controller-steps', 'train', 'val', 'steps', 'sandwich', 'shrink', 'max-train', 'score-every']);
-const START: Record<string, string> = { darts: 'Start DARTS', enas: 'Start ENAS', supernet: 'Start training' };
+const START: Record<string, string> = { darts: 'Start DARTS', enas: 'Start ENAS', 'enas-mobilenet': 'Start ENAS', supernet: 'Start training' };
 
 function Field({ label, field, hint, children }: { label: string; field: string; hint?: ReactNode; children: (id: string, invalid: boolean) => ReactNode }) {
   const id = useId();
