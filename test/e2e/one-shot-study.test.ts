@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollapseReport } from '../../main/core/one-shot/nb201-alpha.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import type { DartsEpoch, DartsRunResult } from '../../main/services/train/nb201-one-shot.js';
+import { enasMobilenetPoints, enasMobilenetStudy } from '../../main/services/train/enas-mobilenet.js';
 import { OneShotStudyRecorder } from '../../main/services/train/one-shot-study.js';
 import { SupernetTrainRecorder } from '../../main/services/train/supernet-train-study.js';
 import { MobilenetSpace } from '../../main/core/spaces/mobilenet.js';
@@ -168,6 +169,24 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
     expect(await page.getByText('No scoring rounds were recorded during this training').count()).toBe(1);
     expect(await page.locator('[data-testid="supernet-subnets"] tbody tr').count()).toBe(1);
     expect(await page.locator('[data-testid="supernet-rounds"]').count()).toBe(0);
+
+    // A training stopped (Ctrl-C) at step 5: its page offers Resume and says so.
+    const halted = SupernetTrainRecorder.open(store!, { checkpoint: '/nowhere/halted.ckpt', steps: 20, data: 'builtin:fashion-mnist', seed: 0, options: {} });
+    halted.step({ step: 5, loss: 2, lr: 0.003 });
+    halted.stopped();
+    await page.goto(`${url.href}#/study/${halted.id}`);
+    await poll(() => page.locator('[data-testid="supernet-resume"]').textContent()).toBe(`This training was stopped at step 5: Resume continues it from its checkpoint (or frontier resume ${halted.id} in a terminal).`);
+    expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(1);
+
+    // So does an ENAS run on the mobilenet space stopped after epoch 1 (the workbench resumes it too).
+    const enas = OneShotStudyRecorder.start(store!, { kind: 'enas', seed: 0, data: 'builtin:fashion-mnist', epochs: 4, options: { space: 'mobilenet' }, checkpoint: '/nowhere/enas-m.ckpt', study: enasMobilenetStudy('builtin:fashion-mnist') });
+    const uniform = space.dims.map((d) => d.choices.map(() => 1 / d.choices.length));
+    const first = space.freeze(space.dims.map(() => 0)).key;
+    enas.epoch({ epoch: 1, seconds: 1, points: enasMobilenetPoints(space, { epoch: 1, trainLoss: 2, meanReward: 0.3, bestReward: 0.3, bestKey: first, entropy: 1, baseline: 0.3, probabilities: uniform, derivedKey: first, derivedAccuracy: 0.3, seconds: 1 }) });
+    enas.stopped();
+    await page.goto(`${url.href}#/study/${enas.id}`);
+    await poll(() => page.locator('[data-testid="one-shot-resume"]').textContent()).toBe(`This ENAS run was stopped after epoch 1: Resume continues it from its checkpoint (or frontier resume ${enas.id} in a terminal).`);
+    expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(1);
   }, 60_000);
 
   it.skipIf(noTorch)('a `frontier darts` run shows its epochs live, and Stop stops it as Ctrl-C does (study stopped, checkpoint kept)', async () => {

@@ -37,7 +37,7 @@ export function SupernetPanels({ id }: { id: StudyId }) {
       {error ? <ErrorNote message={error} /> : null}
       {stopped ? (
         <p className="note wide" data-testid="supernet-resume">
-          This training {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} at step {loss.steps.at(-1) ?? 0}: continue it from its checkpoint with <code>frontier resume {id}</code>.
+          This training {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} at step {loss.steps.at(-1) ?? 0}: Resume continues it from its checkpoint (or <code>frontier resume {id}</code> in a terminal).
         </p>
       ) : null}
       <Panel title="Supernet training">
