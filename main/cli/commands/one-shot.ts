@@ -4,12 +4,9 @@ import { Cancelled } from '../../../shared/errors.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import { softmax, type Alpha } from '../../core/one-shot/nb201-alpha.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
+import type { DartsEpoch, DartsRunResult, EnasEpoch, EnasRunResult, ImageSplits } from '../../services/train/nb201-one-shot.js';
 import {
-  runDarts, runEnas,
-  type DartsEpoch, type DartsRunResult, type EnasEpoch, type EnasRunResult, type ImageSplits,
-} from '../../services/train/nb201-one-shot.js';
-import {
-  newCheckpointPath, readCommon, readNewRunInfo, readRunInfo, removeCheckpoint, runSplits, studyOptions, writeRunInfo,
+  newCheckpointPath, readCommon, readNewRunInfo, readRunInfo, removeCheckpoint, runOneShot, runSplits, studyOptions, writeRunInfo,
   type OneShotCommon, type OneShotRunInfo, type SettingsReader,
 } from '../../services/train/one-shot-run.js';
 import { isOneShotStrategy, OneShotStudyRecorder } from '../../services/train/one-shot-study.js';
@@ -252,23 +249,22 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
   const info = ck.resuming
     ? readResumeInfo(checkpoint, 'darts')
     : (readRunInfoOf('darts', p, io) as Extract<ResumeInfo, { kind: 'darts' }>);
-  const { common: c, order, guard, archLr } = info;
+  const { common: c, order, guard } = info;
   const data = runSplits(info, io.cwd);
   if (!ck.resuming) writeRunInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
   const rec = startRecording(io, p, c, 'darts', studyOptions(info), ck);
   try {
-    return await dartsRun(io, p, ck, c, data, { order, guard, archLr }, rec);
+    return await dartsRun(io, p, ck, info, data, rec);
   } finally {
     rec?.store.close();
   }
 }
 
-async function dartsRun(io: CliIO, p: Parsed, ck: Ck, c: Common, data: ImageSplits, o: { order: 1 | 2; guard: boolean; archLr: number }, rec: Recording | undefined): Promise<number> {
+async function dartsRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, { kind: 'darts' }>, data: ImageSplits, rec: Recording | undefined): Promise<number> {
   const { checkpoint } = ck;
-  const { order, guard, archLr } = o;
-  const run = await runEpochs(io, p, 'darts', ck, c.epochs, rec,
-    (onEpoch, token) => runDarts(data, { order, guard, epochs: c.epochs, seed: c.seed, archLr, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, onEpoch, token),
+  const run = await runEpochs(io, p, 'darts', ck, info.common.epochs, rec,
+    (onEpoch: (e: DartsEpoch) => void, token) => runOneShot(info, data, checkpoint, onEpoch, token),
     (e: DartsEpoch) => `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`);
   if (!run) return 130;
   const r: DartsRunResult = run.result;
@@ -310,22 +306,22 @@ export async function enasCommand(argv: readonly string[], io: CliIO): Promise<n
   const info = ck.resuming
     ? readResumeInfo(checkpoint, 'enas')
     : (readRunInfoOf('enas', p, io) as Extract<ResumeInfo, { kind: 'enas' }>);
-  const { common: c, controllerSteps } = info;
+  const { common: c } = info;
   const data = runSplits(info, io.cwd);
   if (!ck.resuming) writeRunInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
   const rec = startRecording(io, p, c, 'enas', studyOptions(info), ck);
   try {
-    return await enasRun(io, p, ck, c, data, controllerSteps, rec);
+    return await enasRun(io, p, ck, info, data, rec);
   } finally {
     rec?.store.close();
   }
 }
 
-async function enasRun(io: CliIO, p: Parsed, ck: Ck, c: Common, data: ImageSplits, controllerSteps: number, rec: Recording | undefined): Promise<number> {
+async function enasRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, { kind: 'enas' }>, data: ImageSplits, rec: Recording | undefined): Promise<number> {
   const { checkpoint } = ck;
-  const run = await runEpochs(io, p, 'enas', ck, c.epochs, rec,
-    (onEpoch, token) => runEnas(data, { epochs: c.epochs, seed: c.seed, controllerSteps, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint }, onEpoch, token),
+  const run = await runEpochs(io, p, 'enas', ck, info.common.epochs, rec,
+    (onEpoch: (e: EnasEpoch) => void, token) => runOneShot(info, data, checkpoint, onEpoch, token),
     (e: EnasEpoch) => `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`);
   if (!run) return 130;
   const r: EnasRunResult = run.result;

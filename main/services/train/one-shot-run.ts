@@ -185,13 +185,19 @@ export function runSplits(info: OneShotRunInfo, cwd?: string): ImageSplits {
   return oneShotSplits(c.data, { train: c.train, val: c.val, seed: c.seed, downsample: c.downsample, ...(cwd !== undefined ? { cwd } : {}) });
 }
 
-/** Runs the search of `info` (runDarts or runEnas) with its checkpoint. */
-export function runOneShot(info: OneShotRunInfo, data: ImageSplits, checkpoint: string, onEpoch: (e: DartsEpoch | EnasEpoch) => void, token: CancellationToken): Promise<DartsRunResult | EnasRunResult> {
+type RunInfoOf<K extends OneShotKind> = Extract<OneShotRunInfo, { kind: K }>;
+
+/** Runs the search of `info` (runDarts or runEnas) with its checkpoint: the one mapping of a run's settings to their options. */
+export function runOneShot(info: RunInfoOf<'darts'>, data: ImageSplits, checkpoint: string, onEpoch: (e: DartsEpoch) => void, token: CancellationToken): Promise<DartsRunResult>;
+export function runOneShot(info: RunInfoOf<'enas'>, data: ImageSplits, checkpoint: string, onEpoch: (e: EnasEpoch) => void, token: CancellationToken): Promise<EnasRunResult>;
+export function runOneShot(info: OneShotRunInfo, data: ImageSplits, checkpoint: string, onEpoch: (e: DartsEpoch | EnasEpoch) => void, token: CancellationToken): Promise<DartsRunResult | EnasRunResult>;
+export function runOneShot(info: OneShotRunInfo, data: ImageSplits, checkpoint: string, onEpoch: ((e: DartsEpoch) => void) | ((e: EnasEpoch) => void), token: CancellationToken): Promise<DartsRunResult | EnasRunResult> {
   const c = info.common;
   const shared = { epochs: c.epochs, seed: c.seed, batchSize: c.batchSize, ...(c.lr !== undefined ? { lr: c.lr } : {}), network: c.network, checkpoint };
+  // The overloads pair each kind's settings with its epochs' callback.
   return info.kind === 'darts'
-    ? runDarts(data, { ...shared, order: info.order, guard: info.guard, archLr: info.archLr }, onEpoch, token)
-    : runEnas(data, { ...shared, controllerSteps: info.controllerSteps }, onEpoch, token);
+    ? runDarts(data, { ...shared, order: info.order, guard: info.guard, archLr: info.archLr }, onEpoch as (e: DartsEpoch) => void, token)
+    : runEnas(data, { ...shared, controllerSteps: info.controllerSteps }, onEpoch as (e: EnasEpoch) => void, token);
 }
 
 export const infoPath = (checkpoint: string): string => `${checkpoint}.json`;
