@@ -83,7 +83,7 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     const kinds = await ok<{ kind: string; settings: { name: string; default: string; range: string }[] }[]>('nas:oneShot.list');
     expect(kinds.map((k) => k.kind)).toEqual(['darts', 'enas', 'enas-mobilenet', 'supernet']);
     expect(kinds[0]!.settings.find((o) => o.name === 'epochs')).toMatchObject({ default: '10', range: '1..10000' });
-    expect((kinds[3] as unknown as { suggested: Record<string, string> }).suggested).toEqual({ steps: '300', 'max-train': '3000' });
+    expect((kinds[3] as unknown as { suggested: Record<string, string> }).suggested).toEqual({ steps: '1200', 'max-train': '3000' });
   });
 
   it('stopped after its first epochs and resumed, it ends as the same run never stopped', async () => {

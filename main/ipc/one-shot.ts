@@ -50,19 +50,19 @@ const TITLES: Record<Kind, { title: string; summary: string }> = {
   },
   supernet: {
     title: 'Supernet training on the mobilenet space',
-    summary: 'Once-for-all weight sharing: one supernet trained with the sandwich rule (every sub-network uses slices of its weights), a panel of sub-networks scored as it trains, then the largest, the smallest and a few sampled ones scored with the trained weights.',
+    summary: 'Once-for-all weight sharing: one supernet trained on one random sub-network per step (every sub-network uses slices of its weights), a panel of sub-networks scored as it trains, then the largest, the smallest and a few sampled ones scored with the trained weights.',
   },
 };
 
 /**
  * What the form starts with: DARTS's and ENAS's defaults are short on the built-in data (10 epochs
- * of 2,000 images: under a minute); a supernet's 1,500 steps over 10,000 images take minutes on a
- * laptop's CPU, so the form offers 300 steps over 3,000 images first; ENAS on the mobilenet space
+ * of 2,000 images: under a minute); a supernet's 6,000 steps over 10,000 images take minutes on a
+ * laptop's CPU, so the form offers 1,200 steps over 3,000 images first; ENAS on the mobilenet space
  * (a supernet step per batch, its sub-networks scored for each reward) 4 epochs over 512 images
  * with quarter-size activations.
  */
 const SUGGESTED: Record<Kind, Record<string, string>> = {
-  darts: {}, enas: {}, 'enas-mobilenet': { epochs: '4', train: '512', val: '256', 'controller-steps': '4', 'stem-stride': '2' }, supernet: { steps: '300', 'max-train': '3000' },
+  darts: {}, enas: {}, 'enas-mobilenet': { epochs: '4', train: '512', val: '256', 'controller-steps': '4', 'stem-stride': '2' }, supernet: { steps: '1200', 'max-train': '3000' },
 };
 
 /** A run of this process, whatever its kind: how to stop it and when it has ended. */

@@ -28,9 +28,9 @@ describe.skipIf(skip !== undefined || noTorch)('New search: a DARTS run on the N
     // A supernet training offers frontier supernet train's settings, with its defaults.
     await page.getByLabel('Run').selectOption('supernet');
     const form = page.getByTestId('one-shot-form');
-    // (1,500 steps over 10,000 images take minutes on a CPU: the form starts from 300 over 3,000.)
-    await poll(() => form.getByLabel('Steps', { exact: true }).getAttribute('placeholder')).toBe('1500');
-    expect(await form.getByLabel('Steps', { exact: true }).inputValue()).toBe('300');
+    // (6,000 steps over 10,000 images take minutes on a CPU: the form starts from 1,200 over 3,000.)
+    await poll(() => form.getByLabel('Steps', { exact: true }).getAttribute('placeholder')).toBe('6000');
+    expect(await form.getByLabel('Steps', { exact: true }).inputValue()).toBe('1200');
     expect(await form.getByLabel('Training images (at most)').inputValue()).toBe('3000');
     expect(await form.getByRole('button', { name: 'Start training' }).count()).toBe(1);
     await page.getByLabel('Run').selectOption('darts');

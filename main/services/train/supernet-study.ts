@@ -35,6 +35,8 @@ export interface SupernetMeta {
   readonly stemStride: number;
   readonly input: readonly [number, number, number];
   readonly classes: number;
+  /** How sub-networks were sampled (--sandwich: 'uniform' or N); absent in checkpoints from before it was recorded (N = 2). */
+  readonly sandwich?: string;
   /** Steps asked for, and reached so far. */
   readonly steps: number;
   readonly trainedSteps: number;

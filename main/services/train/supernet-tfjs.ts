@@ -48,7 +48,7 @@ const BN_MOMENTUM = 0.1; // libtorch's convention (Keras 0.9)
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-7 };
 const SGD_MOMENTUM = 0.9;
 const TRAIN_KEYS = new Set(['steps', 'batchSize', 'lr', 'optimizer', 'weightDecay', 'schedule', 'sandwich', 'distill', 'progressive', 'seed', 'checkpoint', 'checkpointEvery', 'reportEvery', 'snapshotEvery', 'snapshotPath']);
-const MAGIC = 'FRONTIER-SUPERNET-TFJS\n';
+export const TFJS_CHECKPOINT_MAGIC = 'FRONTIER-SUPERNET-TFJS\n';
 
 /** Hidden channels of an MBConv (as supernet.cpp and mobilenet.ts): max(1, round(cin·e)). */
 const hiddenOf = (cin: number, e: number) => Math.max(1, Math.floor(cin * e + 0.5));
@@ -63,7 +63,7 @@ export function supernetSignature(s: SupernetSpec): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checkpoint file: MAGIC, one line of JSON (CheckpointHeader), then each tensor's float32 values
+// Checkpoint file: TFJS_CHECKPOINT_MAGIC, one line of JSON (CheckpointHeader), then each tensor's float32 values
 // (little-endian) in the header's order. Written to <path>.tmp, then renamed.
 
 interface CheckpointHeader {
@@ -89,8 +89,8 @@ export function isTfjsCheckpoint(path: string): boolean {
   if (!existsSync(path)) return false;
   const fd = openSync(path, 'r');
   try {
-    const b = Buffer.alloc(MAGIC.length);
-    return readSync(fd, b, 0, b.length, 0) === b.length && b.toString('latin1') === MAGIC;
+    const b = Buffer.alloc(TFJS_CHECKPOINT_MAGIC.length);
+    return readSync(fd, b, 0, b.length, 0) === b.length && b.toString('latin1') === TFJS_CHECKPOINT_MAGIC;
   } finally {
     closeSync(fd);
   }
@@ -103,7 +103,7 @@ export function writeTfjsCheckpoint(path: string, c: TfjsCheckpoint): void {
     ...(c.optimizer ? { optimizer: { kind: c.optimizer.kind, steps: c.optimizer.steps } } : {}),
     tensors: all.map(([name, v]) => ({ name, length: v.length })),
   };
-  const head = Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`, 'utf8');
+  const head = Buffer.from(`${TFJS_CHECKPOINT_MAGIC}${JSON.stringify(header)}\n`, 'utf8');
   const body = all.map(([, v]) => Buffer.from(v.buffer, v.byteOffset, v.byteLength));
   const tmp = `${path}.tmp`;
   try {
@@ -122,12 +122,12 @@ export function readTfjsCheckpoint(path: string, signature?: string): TfjsCheckp
   } catch (e) {
     throw new NasError('invalid-input', `cannot read the supernet checkpoint ${path}: ${errorMessage(e)}`);
   }
-  if (buf.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) throw new NasError('invalid-input', `${path} is not a checkpoint of the tfjs supernet engine`);
-  const eol = buf.indexOf(10, MAGIC.length);
+  if (buf.subarray(0, TFJS_CHECKPOINT_MAGIC.length).toString('latin1') !== TFJS_CHECKPOINT_MAGIC) throw new NasError('invalid-input', `${path} is not a checkpoint of the tfjs supernet engine`);
+  const eol = buf.indexOf(10, TFJS_CHECKPOINT_MAGIC.length);
   let h: CheckpointHeader;
   try {
     if (eol < 0) throw new Error('no header');
-    h = JSON.parse(buf.subarray(MAGIC.length, eol).toString('utf8')) as CheckpointHeader;
+    h = JSON.parse(buf.subarray(TFJS_CHECKPOINT_MAGIC.length, eol).toString('utf8')) as CheckpointHeader;
     if (h.format !== 'frontier-supernet-tfjs' || h.version !== 1 || !Array.isArray(h.tensors) || typeof h.signature !== 'string' || !Number.isInteger(h.step)) throw new Error('unknown header');
   } catch (e) {
     throw new NasError('invalid-input', `the supernet checkpoint ${path} is damaged: ${errorMessage(e)}`);

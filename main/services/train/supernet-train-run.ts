@@ -30,7 +30,7 @@ export const SAMPLED_SUBNETS = 4;
 
 /** Every numeric setting of a supernet's training (by its CLI flag name) with its range and default. */
 export const SUPERNET_NUMBERS = {
-  steps: { integer: true, min: 1, default: 1500, meaning: 'optimizer steps in all' },
+  steps: { integer: true, min: 1, default: 6000, meaning: 'optimizer steps in all' },
   seed: { integer: true, min: 0, default: 0, meaning: 'seed of the split, the weights and the sampling' },
   val: { min: 0, default: 1000, meaning: 'validation examples held out' },
   'max-train': { integer: true, min: 0, default: 10_000, meaning: 'training examples at most (0: all)' },
@@ -77,17 +77,20 @@ export function readSupernetTrainRun(r: SettingsReader, o: { cwd: string; checkp
   const seed = num(r, 'seed') ?? 0;
   const data = r.text('data');
   const maxTrain = num(r, 'max-train') ?? 10_000;
-  const sandwich = r.text('sandwich') ?? '2';
+  const checkpoint = o.checkpoint(seed);
+  // Running the same command again continues the checkpoint as it was trained: its sampling (a
+  // checkpoint from before it was recorded had the sandwich rule, then the default) and its steps.
+  const earlier = existsSync(checkpoint) ? readSupernetMeta(checkpoint) : undefined;
+  const sandwich = r.text('sandwich') ?? (earlier ? earlier.sandwich ?? '2' : 'uniform');
   if (sandwich !== 'uniform' && !/^\d{1,2}$/.test(sandwich)) throw new NasError('invalid-input', `${r.label('sandwich')} must be a number of random sub-networks or 'uniform', got '${sandwich}'`);
   const shrink = r.text('shrink') ?? 'none';
   if (shrink !== 'none' && shrink !== 'progressive') throw new NasError('invalid-input', `${r.label('shrink')} must be none or progressive, got '${shrink}'`);
   const optimizer = r.text('optimizer') ?? 'adam';
   if (optimizer !== 'adam' && optimizer !== 'sgd') throw new NasError('invalid-input', `${r.label('optimizer')} must be adam or sgd, got '${optimizer}'`);
   const stemStride = num(r, 'stem-stride') ?? 2;
-  const steps = num(r, 'steps') ?? 1500;
+  const steps = num(r, 'steps') ?? earlier?.steps ?? SUPERNET_NUMBERS.steps.default;
   const scoreEvery = num(r, 'score-every') ?? defaultScoreEvery(steps);
   const scoreSampled = num(r, 'score-sampled') ?? SAMPLED_SUBNETS;
-  const checkpoint = o.checkpoint(seed);
   const backend = trainBackend(r, checkpoint, o.warn);
   if (backend === 'tfjs' && r.text('threads') !== undefined) throw new NasError('invalid-input', `${r.label('threads')} sets libtorch's threads; the tfjs supernet runs on tfjs's backend (one thread in Node's WebAssembly)`);
   const run: SupernetTrainRun = {
@@ -101,8 +104,8 @@ export function readSupernetTrainRun(r: SettingsReader, o: { cwd: string; checkp
     optimizer, sandwich, shrink, scoreEvery, scoreSampled,
     threads: num(r, 'threads') ?? Math.min(4, availableParallelism()),
   };
-  if (existsSync(checkpoint)) {
-    const old = readSupernetMeta(checkpoint);
+  if (earlier) {
+    const old = earlier;
     const same = old.data === run.data && old.val === run.val && old.maxTrain === (maxTrain > 0 ? maxTrain : undefined) && old.seed === seed && old.stemStride === stemStride;
     if (!same) throw new NasError('invalid-input', `supernet train: ${checkpoint} holds a supernet trained with other data or settings (${old.data}, val ${old.val}, max-train ${old.maxTrain ?? 'all'}, seed ${old.seed}, stem stride ${old.stemStride}); give another --out`);
   }
@@ -131,7 +134,7 @@ function trainBackend(r: SettingsReader, checkpoint: string, warn: (message: str
 export function supernetSettingsInfo(): StrategyOptionInfo[] {
   const choice = (name: string, meaning: string, def: string, choices: string[]): StrategyOptionInfo => ({ name, meaning, default: def, range: choices.join(' | '), kind: 'choice', choices });
   return SUPERNET_SETTINGS.map((name) => {
-    if (name === 'sandwich') return { name, meaning: "random sub-networks per step besides largest and smallest, or 'uniform' (one random sub-network per step)", default: '2', range: '0..99 | uniform', kind: 'number' };
+    if (name === 'sandwich') return { name, meaning: "random sub-networks per step besides largest and smallest, or 'uniform' (one random sub-network per step)", default: 'uniform', range: '0..99 | uniform', kind: 'number' };
     if (name === 'shrink') return choice(name, 'none: every dimension elastic from the first step; progressive: once-for-all progressive shrinking', 'none', ['none', 'progressive']);
     if (name === 'optimizer') return choice(name, 'the optimizer', 'adam', ['adam', 'sgd']);
     if (name === 'backend') return choice(name, 'the engine (default torch when built, else tfjs)', 'torch', ['torch', 'tfjs']);
@@ -219,7 +222,7 @@ async function train(s: SupernetTrainRun, prepared: ReturnType<typeof supernetDa
   // A write to the study that failed (e.g. its lease was taken over) stops the training.
   let lost: unknown;
   const settings = { data: s.data, cwd: s.cwd, val: s.val, ...(s.maxTrain > 0 ? { maxTrain: s.maxTrain } : {}), seed, stemStride };
-  const meta = (trainedSteps: number, trainSeconds: number): SupernetMeta => ({ version: 1, space: 'mobilenet', spaceOptions: {}, ...settings, input, classes, steps: s.steps, trainedSteps, trainSeconds });
+  const meta = (trainedSteps: number, trainSeconds: number): SupernetMeta => ({ version: 1, space: 'mobilenet', spaceOptions: {}, ...settings, input, classes, sandwich: s.sandwich, steps: s.steps, trainedSteps, trainSeconds });
   try {
     supernet = engine();
     mkdirSync(path.dirname(out), { recursive: true });
