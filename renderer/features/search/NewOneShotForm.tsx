@@ -9,7 +9,7 @@ const LABELS: Record<string, string> = {
   epochs: 'Epochs', seed: 'Seed', order: 'Order', guard: 'Collapse guard', 'arch-lr': 'Alpha learning rate', 'controller-steps': 'Controller steps',
   train: 'Training images', val: 'Validation images', downsample: 'Downsample', channels: 'Channels', cells: 'Cells per stage',
   'batch-size': 'Batch size', lr: 'Learning rate', threads: 'Threads',
-  steps: 'Steps', sandwich: 'Sandwich', shrink: 'Shrinking', 'max-train': 'Training images (at most)', optimizer: 'Optimizer',
+  steps: 'Steps', sandwich: 'Sampling (uniform or sandwich N)', shrink: 'Shrinking', 'max-train': 'Training images (at most)', optimizer: 'Optimizer',
   'stem-stride': 'Stem stride', 'controller-lr': 'Controller learning rate', 'score-every': 'Score the panel every (steps)', 'score-sampled': 'Panel: sampled sub-networks', backend: 'Engine',
 };
 /** Shown at once; the others under "More settings". */
