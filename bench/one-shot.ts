@@ -366,7 +366,7 @@ async function main(): Promise<void> {
     body.push('');
     body.push('| measure | value |');
     body.push('|---|---|');
-    body.push(`| supernet training | ${tr.steps} steps, uniform sampling (one random sub-network per step, no distillation), ${PROGRESSIVE ? 'progressive shrinking: largest only for the first 20%, then elastic kernel, depth, then all' : 'every dimension elastic from the first step'}): ${trainWall.toFixed(0)} s wall, ${trainCpu.toFixed(0)} s CPU |`);
+    body.push(`| supernet training | ${tr.steps} steps, uniform sampling (one random sub-network per step, no distillation; ${PROGRESSIVE ? 'progressive shrinking: largest only for the first 20%, then elastic kernel, depth, then all' : 'every dimension elastic from the first step'}): ${trainWall.toFixed(0)} s wall, ${trainCpu.toFixed(0)} s CPU |`);
     body.push(`| supernet accuracy, largest / smallest sub-network (shared weights, val) | ${accL.toFixed(3)} / ${accS.toFixed(3)} |`);
     body.push(`| sub-networks scored per second (BatchNorm recalibration on ${CAL_BATCHES}×128 training images + ${SIZES.val} validation images) | ${perSecond.toFixed(2)} |`);
     const spread = (v: number[]) => `${median(v).toFixed(3)} [${Math.min(...v).toFixed(3)}–${Math.max(...v).toFixed(3)}]`;
