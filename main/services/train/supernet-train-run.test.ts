@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { settingsReader } from './one-shot-run.js';
 import { writeSupernetMeta, type SupernetMeta } from './supernet-study.js';
 import { TFJS_CHECKPOINT_MAGIC } from './supernet-tfjs.js';
-import { readSupernetTrainRun, SUPERNET_SETTINGS } from './supernet-train-run.js';
+import { readSupernetTrainRun, studyReader, SUPERNET_SETTINGS, supernetStudyOptions } from './supernet-train-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'frontier-supernet-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,5 +42,15 @@ describe('supernet training settings', () => {
     writeFileSync(older, TFJS_CHECKPOINT_MAGIC);
     writeSupernetMeta(older, meta({}));
     expect(read(older)).toMatchObject({ sandwich: '2', steps: 900 });
+  });
+
+  it("a tfjs training's stored settings read back for its resume (libtorch's thread count is not one of them)", () => {
+    const ckpt = join(dir, 'tfjs.ckpt');
+    const first = read(ckpt, { steps: '30', 'max-train': '200' });
+    const stored = { ...supernetStudyOptions(first), data: first.data };
+    const again = readSupernetTrainRun(studyReader(stored, 30, 0), { cwd: dir, checkpoint: () => ckpt, warn: () => undefined });
+    expect(again).toMatchObject({ backend: 'tfjs', steps: 30, maxTrain: 200, sandwich: 'uniform' });
+    // A study stored before this carried the thread count for tfjs too.
+    expect(() => readSupernetTrainRun(studyReader({ ...stored, threads: 4 }, 30, 0), { cwd: dir, checkpoint: () => ckpt, warn: () => undefined })).not.toThrow();
   });
 });

@@ -147,7 +147,7 @@ export function supernetSettingsInfo(): StrategyOptionInfo[] {
 
 /** What a study of a training keeps of its settings (strategyOptions), to continue it. */
 export function supernetStudyOptions(s: SupernetTrainRun): Record<string, unknown> {
-  return { val: s.val, maxTrain: s.maxTrain, stemStride: s.stemStride, batchSize: s.batchSize, lr: s.lr, optimizer: s.optimizer, sandwich: s.sandwich, shrink: s.shrink, backend: s.backend, threads: s.threads, scoreEvery: s.scoreEvery, scoreSampled: s.scoreSampled };
+  return { val: s.val, maxTrain: s.maxTrain, stemStride: s.stemStride, batchSize: s.batchSize, lr: s.lr, optimizer: s.optimizer, sandwich: s.sandwich, shrink: s.shrink, backend: s.backend, ...(s.backend === 'torch' ? { threads: s.threads } : {}), scoreEvery: s.scoreEvery, scoreSampled: s.scoreSampled };
 }
 
 /** A stored study's settings as a reader (the CLI's names), for `frontier resume` and the workbench's Resume. */
@@ -157,6 +157,8 @@ export function studyReader(opt: Readonly<Record<string, unknown>>, steps: numbe
     // A study from before --shrink was trained with progressive shrinking, then the only schedule.
     shrink: String(opt.shrink ?? 'progressive') };
   for (const [k, flagName] of Object.entries(names)) if (opt[k] !== undefined) values[flagName] = String(opt[k]);
+  // libtorch's thread count: a study from before this stored it for tfjs trainings too, which refuse it.
+  if (opt.backend === 'tfjs') delete values.threads;
   return { text: (name) => values[name], flag: () => false, label: (name) => `--${name}` };
 }
 
