@@ -26,7 +26,7 @@ import {
 } from './enas-mobilenet.js';
 import { oneShotSplits, type ImageSplits } from './nb201-one-shot.js';
 import {
-  checkNumber, infoPath, ONE_SHOT_NUMBERS, readCommon, removeCheckpoint, type NumberSetting, type OneShotCommon, type SettingsReader,
+  checkNumber, infoPath, ONE_SHOT_NUMBERS, readCommon, removeCheckpoint, runWritingEpochs, type NumberSetting, type OneShotCommon, type SettingsReader,
 } from './one-shot-run.js';
 import { isOneShotStrategy, OneShotStudyRecorder, SEARCH_TRIAL } from './one-shot-study.js';
 
@@ -203,28 +203,13 @@ export async function runEnasMobilenetStudy(
 ): Promise<EnasMobilenetRunEnd> {
   const { info, checkpoint, data, latency: lat, space } = plan;
   const c = info.common;
-  let done = 0;
-  let lost: unknown;
-  let r: EnasMobilenetResult;
-  try {
-    r = await runEnasMobilenet(data, {
+  const end = await runWritingEpochs(cts, (e: EnasMobilenetEpoch) => rec?.epoch({ epoch: e.epoch, seconds: e.seconds, points: enasMobilenetPoints(space, e) }), onEpoch,
+    (each) => runEnasMobilenet(data, {
       epochs: c.epochs, seed: c.seed, controllerSteps: info.controllerSteps, batchSize: c.batchSize, stemStride: info.stemStride, threads: c.network.threads, space, checkpoint,
       ...(c.lr !== undefined ? { lr: c.lr } : {}), ...(info.controllerLr !== undefined ? { controllerLr: info.controllerLr } : {}), ...(lat ? { latency: lat.reward } : {}),
-    }, (e: EnasMobilenetEpoch) => {
-      done = e.epoch;
-      try {
-        rec?.epoch({ epoch: e.epoch, seconds: e.seconds, points: enasMobilenetPoints(space, e) });
-      } catch (err) {
-        lost ??= err;
-        cts.cancel();
-      }
-      onEpoch?.(e);
-    }, cts.token);
-    if (lost !== undefined) throw lost;
-  } catch (e) {
-    const why = lost ?? e;
-    return { status: why instanceof Cancelled ? 'stopped' : 'failed', error: why, done };
-  }
+    }, each, cts.token));
+  if (end.status !== 'complete') return { status: end.status, error: end.error, done: end.done };
+  const r = end.result;
   // The search trial keeps the last epoch's numbers; the objective (shared_val_accuracy) is the derived trial's alone.
   const last = r.epochs.at(-1);
   const searched = Object.fromEntries(Object.entries({ mean_reward: last?.meanReward ?? NaN, derived_accuracy: last?.derivedAccuracy ?? NaN }).filter(([, v]) => Number.isFinite(v)));

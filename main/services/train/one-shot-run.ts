@@ -232,6 +232,40 @@ export function removeCheckpoint(checkpoint: string): void {
   rmSync(infoPath(checkpoint), { force: true });
 }
 
+/** How an epoch-by-epoch run ended: stopped or failed, `done` is the last epoch it finished and `error` why. */
+export type EpochRunEnd<R> =
+  | { readonly status: 'complete'; readonly result: R; readonly done: number }
+  | { readonly status: 'stopped' | 'failed'; readonly error: unknown; readonly done: number };
+
+/**
+ * Runs `run` with an epoch callback that writes each epoch (`write`) then gives it to `onEpoch`; a
+ * write that fails (e.g. the study's lease was taken over) cancels `cts` and is what the run
+ * reports. Stopped: it ended with `Cancelled` (`cts` cancelled); any other error: failed.
+ */
+export async function runWritingEpochs<E extends { readonly epoch: number }, R>(
+  cts: CancellationTokenSource, write: (e: E) => void, onEpoch: ((e: E) => void) | undefined, run: (each: (e: E) => void) => Promise<R>,
+): Promise<EpochRunEnd<R>> {
+  let done = 0;
+  let lost: unknown;
+  try {
+    const result = await run((e) => {
+      done = e.epoch;
+      try {
+        write(e);
+      } catch (err) {
+        lost ??= err;
+        cts.cancel();
+      }
+      onEpoch?.(e);
+    });
+    if (lost !== undefined) throw lost;
+    return { status: 'complete', result, done };
+  } catch (e) {
+    const why = lost ?? e;
+    return { status: why instanceof Cancelled ? 'stopped' : 'failed', error: why, done };
+  }
+}
+
 /** How a stored run ended. */
 export type OneShotOutcome =
   | { readonly status: 'complete'; readonly result: DartsRunResult | EnasRunResult }
@@ -296,26 +330,16 @@ export function resumeStoredOneShot(store: Store, rec: StudyRecord, hooks: Store
 function drive(store: Store, rec: OneShotStudyRecorder, info: OneShotRunInfo, data: ImageSplits, checkpoint: string, onEpoch?: (e: DartsEpoch | EnasEpoch) => void): StoredOneShotRun {
   const cts = new CancellationTokenSource();
   let done = 0;
-  // A write that failed (e.g. the study's lease was taken over) stops the run and is what it reports.
-  let lost: unknown;
   const run = async (): Promise<OneShotOutcome> => {
     try {
-      const result = await runOneShot(info, data, checkpoint, (e) => {
-        done = e.epoch;
-        try {
-          rec.epoch(e);
-        } catch (err) {
-          lost ??= err;
-          cts.cancel();
-        }
-        onEpoch?.(e);
-      }, cts.token);
-      if (lost !== undefined) throw lost;
+      const end = await runWritingEpochs(cts, (e: DartsEpoch | EnasEpoch) => rec.epoch(e), onEpoch, (each) => runOneShot(info, data, checkpoint, each, cts.token));
+      done = end.done;
+      if (end.status !== 'complete') throw end.error;
+      const { result } = end;
       rec.complete(result);
       removeCheckpoint(checkpoint);
       return { status: 'complete', result };
-    } catch (e) {
-      const why = lost ?? e;
+    } catch (why) {
       if (why instanceof Cancelled) {
         // The checkpoint of the last finished epoch (none before the first) and the settings stay: resumable.
         safely(() => rec.stopped());
