@@ -1,7 +1,8 @@
-import { useEffect, useId, type ReactNode } from 'react';
+import { useEffect } from 'react';
 import type { StrategyOptionInfo } from '../../../shared/strategy-info.js';
 import { useNas } from '../../store/index.js';
 import { oneShotFormSelectors } from '../../store/oneShotForm/selectors.js';
+import { LabelledField, OptionInput, type FieldProps } from '../common/field.js';
 import { ErrorNote } from '../common/widgets.js';
 
 /** How the form names each setting (the CLI's option names are the keys). */
@@ -16,23 +17,10 @@ const LABELS: Record<string, string> = {
 const MAIN = new Set(['epochs', 'seed', 'order', 'guard', 'arch-lr', 'controller-steps', 'train', 'val', 'steps', 'sandwich', 'shrink', 'max-train', 'score-every']);
 const START: Record<string, string> = { darts: 'Start DARTS', enas: 'Start ENAS', 'enas-mobilenet': 'Start ENAS', supernet: 'Start training' };
 
-function Field({ label, field, hint, children }: { label: string; field: string; hint?: ReactNode; children: (id: string, invalid: boolean) => ReactNode }) {
-  const id = useId();
+/** A field of the form, with the issue main found with it (if any). */
+function Field(props: FieldProps) {
   const issue = useNas((s) => s.oneShotIssue);
-  const mine = issue && issue.field === field ? issue : null;
-  return (
-    <div className={`field ${mine ? 'invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children(id, Boolean(mine))}
-      {mine ? (
-        <p className="field-error" data-field={field}>
-          {mine.message}
-        </p>
-      ) : hint ? (
-        <p className="hint">{hint}</p>
-      ) : null}
-    </div>
-  );
+  return <LabelledField {...props} issue={issue && issue.field === props.field ? issue : null} />;
 }
 
 function Setting({ o }: { o: StrategyOptionInfo }) {
@@ -43,20 +31,7 @@ function Setting({ o }: { o: StrategyOptionInfo }) {
   const hint = [o.meaning, `default ${o.default}`, o.range ? `range ${o.range}` : ''].filter(Boolean).join(' · ');
   return (
     <Field label={LABELS[o.name] ?? o.name} field={o.name} hint={hint}>
-      {(id, invalid) =>
-        o.kind === 'choice' ? (
-          <select id={id} aria-invalid={invalid} value={value} onChange={(e) => set(e.target.value)}>
-            <option value="">default ({o.default})</option>
-            {(o.choices ?? []).map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        ) : (
-          <input id={id} inputMode={o.kind === 'integer' ? 'numeric' : 'decimal'} aria-invalid={invalid} value={value} placeholder={o.default} onChange={(e) => set(e.target.value)} />
-        )
-      }
+      {(id, invalid) => <OptionInput o={o} id={id} invalid={invalid} value={value} placeholder={o.default} onChange={set} />}
     </Field>
   );
 }

@@ -1,33 +1,21 @@
-import { useEffect, useId, type ReactNode } from 'react';
+import { useEffect, useId } from 'react';
 import type { StrategyOptionInfo } from '../../../shared/strategy-info.js';
 import type { ConstraintOp } from '../../../shared/types/index.js';
 import { useNas } from '../../store/index.js';
 import { issueFor, optionsOf } from '../../store/form/reducer.js';
 import { formSelectors } from '../../store/form/selectors.js';
 import { fmtCount } from '../common/format.js';
+import { LabelledField, OptionInput, type FieldProps } from '../common/field.js';
 import { ErrorNote } from '../common/widgets.js';
 import type { RunChoice } from '../../store/oneShotForm/initialState.js';
 import { NewOneShotForm } from './NewOneShotForm.js';
 
 const OPS: ConstraintOp[] = ['<=', '<', '>=', '>', '=='];
 
-function Field({ label, field, children, hint }: { label: string; field: string; children: (id: string, invalid: boolean) => ReactNode; hint?: ReactNode }) {
-  const id = useId();
+/** A field of the form, with its issue (if any). */
+function Field(props: FieldProps) {
   const issues = useNas(formSelectors.issues);
-  const issue = issueFor(issues, field);
-  return (
-    <div className={`field ${issue ? 'invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children(id, Boolean(issue))}
-      {issue ? (
-        <p className="field-error" id={`${id}-err`} data-field={field}>
-          {issue.message}
-        </p>
-      ) : hint ? (
-        <p className="hint">{hint}</p>
-      ) : null}
-    </div>
-  );
+  return <LabelledField {...props} issue={issueFor(issues, props.field)} />;
 }
 
 /** One strategy option: a number field (placeholder: its default) or a choice, with its meaning and range. */
@@ -35,20 +23,7 @@ function OptionField({ o, value, onChange }: { o: StrategyOptionInfo; value: str
   const hint = [o.meaning, o.default ? `default ${o.default}` : '', o.range ? `range ${o.range}` : ''].filter(Boolean).join(' · ');
   return (
     <Field label={o.name} field={`strategyOptions.${o.name}`} hint={hint}>
-      {(id, invalid) =>
-        o.kind === 'choice' ? (
-          <select id={id} aria-invalid={invalid} value={value} onChange={(e) => onChange(e.target.value)}>
-            <option value="">default ({o.default})</option>
-            {(o.choices ?? []).map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        ) : (
-          <input id={id} inputMode={o.kind === 'integer' ? 'numeric' : 'decimal'} aria-invalid={invalid} value={value} placeholder={o.default || 'default'} onChange={(e) => onChange(e.target.value)} />
-        )
-      }
+      {(id, invalid) => <OptionInput o={o} id={id} invalid={invalid} value={value} placeholder={o.default || 'default'} onChange={onChange} />}
     </Field>
   );
 }
