@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { StudyId } from '../../api/index.js';
 import { useNas } from '../../store/index.js';
 import { enasMobilenetRecords, type EnasMobilenetRecords } from '../../store/enasMobilenet/records.js';
 import { LineChart } from '../charts/LineChart.js';
 import { PALETTE } from '../common/format.js';
 import { Empty, ErrorNote, Panel } from '../common/widgets.js';
+import { EpochSlider, ResumeNote, useOneShotRecords } from './OneShotPieces.js';
 
 /**
  * An ENAS run on the mobilenet space (`frontier enas --space mobilenet`): its rewards over the
@@ -15,24 +16,11 @@ import { Empty, ErrorNote, Panel } from '../common/widgets.js';
  */
 export function EnasMobilenetPanels({ id }: { id: StudyId }) {
   const curve = useNas((s) => s.oneShotCurve);
-  const derived = useNas((s) => s.oneShotTrials[0] ?? null);
-  const error = useNas((s) => s.oneShotError);
-  const detail = useNas((s) => s.detail);
+  const { derived, error } = useOneShotRecords(id);
   const theme = useNas((s) => s.theme);
-  const { openOneShot, closeOneShot, followOneShot } = useNas.getState();
-  const running = detail?.status === 'running';
   const r = useMemo(() => enasMobilenetRecords(curve), [curve]);
   // null: follow the latest epoch.
   const [picked, setPicked] = useState<number | null>(null);
-
-  useEffect(() => {
-    void openOneShot(id);
-    return () => closeOneShot();
-  }, [id, openOneShot, closeOneShot]);
-  // Resumed from this page: its epochs are read again as they arrive.
-  useEffect(() => {
-    if (running) followOneShot(id);
-  }, [id, running, followOneShot]);
 
   const last = r.epochs.length - 1;
   const at = picked === null ? last : Math.min(picked, last);
@@ -42,11 +30,7 @@ export function EnasMobilenetPanels({ id }: { id: StudyId }) {
   return (
     <>
       {error ? <ErrorNote message={error} /> : null}
-      {detail && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running') ? (
-        <p className="note wide" data-testid="one-shot-resume">
-          This ENAS run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} after epoch {r.epochs.at(-1) ?? 0}: Resume continues it from its checkpoint (or <code>frontier resume {id}</code> in a terminal).
-        </p>
-      ) : null}
+      <ResumeNote id={id} what="ENAS" epoch={r.epochs.at(-1) ?? 0} />
       <Panel title="Rewards" className="wide">
         {r.epochs.length > 0 ? (
           <div className="stack">
@@ -65,15 +49,7 @@ export function EnasMobilenetPanels({ id }: { id: StudyId }) {
       <Panel
         title="Controller probabilities"
         className="wide"
-        actions={
-          r.epochs.length > 1 ? (
-            <label>
-              epoch{' '}
-              <input type="range" aria-label="Epoch" min={0} max={last} value={at} onChange={(e) => setPicked(Number(e.target.value) === last ? null : Number(e.target.value))} />{' '}
-              <b data-testid="policy-epoch">{r.epochs[at]}</b> / {r.epochs[last]}
-            </label>
-          ) : null
-        }
+        actions={<EpochSlider epochs={r.epochs} at={at} testId="policy-epoch" onPick={setPicked} />}
       >
         {at >= 0 ? <PolicyTable r={r} at={at} /> : <Empty>Waiting for the first epoch to end.</Empty>}
       </Panel>

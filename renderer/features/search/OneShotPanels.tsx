@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { StudyId } from '../../api/index.js';
 import type { TrialRecord } from '../../../shared/types/index.js';
 import { useNas } from '../../store/index.js';
@@ -7,6 +7,7 @@ import { oneShotSelectors } from '../../store/oneShot/selectors.js';
 import { LineChart } from '../charts/LineChart.js';
 import { fmt, PALETTE } from '../common/format.js';
 import { Empty, ErrorNote, Panel } from '../common/widgets.js';
+import { EpochSlider, ResumeNote, useOneShotRecords } from './OneShotPieces.js';
 
 /**
  * A DARTS or ENAS study's own panels: the architecture weights per epoch (a heat map of edges ×
@@ -16,22 +17,9 @@ import { Empty, ErrorNote, Panel } from '../common/widgets.js';
  */
 export function OneShotPanels({ id }: { id: StudyId }) {
   const w = useNas(oneShotSelectors.weights);
-  const derived = useNas((s) => s.oneShotTrials[0] ?? null);
-  const error = useNas((s) => s.oneShotError);
-  const detail = useNas((s) => s.detail);
-  const { openOneShot, closeOneShot, followOneShot } = useNas.getState();
-  const running = detail?.status === 'running';
+  const { derived, error } = useOneShotRecords(id);
   // null: follow the latest epoch (the view moves on as epochs arrive).
   const [picked, setPicked] = useState<number | null>(null);
-
-  useEffect(() => {
-    void openOneShot(id);
-    return () => closeOneShot();
-  }, [id, openOneShot, closeOneShot]);
-  // Resumed from this page: its epochs are read again as they arrive.
-  useEffect(() => {
-    if (running) followOneShot(id);
-  }, [id, running, followOneShot]);
 
   if (!w) return null;
   const last = w.epochs.length - 1;
@@ -41,23 +29,11 @@ export function OneShotPanels({ id }: { id: StudyId }) {
   return (
     <>
       {error ? <ErrorNote message={error} /> : null}
-      {detail && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running') ? (
-        <p className="note wide" data-testid="one-shot-resume">
-          This {w.kind === 'darts' ? 'DARTS' : 'ENAS'} run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} after epoch {w.epochs.at(-1) ?? 0}: Resume continues it from its checkpoint (or <code>frontier resume {id}</code> in a terminal).
-        </p>
-      ) : null}
+      <ResumeNote id={id} what={w.kind === 'darts' ? 'DARTS' : 'ENAS'} epoch={w.epochs.at(-1) ?? 0} />
       <Panel
         title="Architecture weights"
         className="wide"
-        actions={
-          w.epochs.length > 1 ? (
-            <label>
-              epoch{' '}
-              <input type="range" aria-label="Epoch" min={0} max={last} value={at} onChange={(e) => setPicked(Number(e.target.value) === last ? null : Number(e.target.value))} />{' '}
-              <b data-testid="weights-epoch">{w.epochs[at]}</b> / {w.epochs[last]}
-            </label>
-          ) : null
-        }
+        actions={<EpochSlider epochs={w.epochs} at={at} testId="weights-epoch" onPick={setPicked} />}
       >
         {rows ? (
           <>
