@@ -7,18 +7,12 @@
  * records). Bad settings are refused, naming the setting, with nothing stored. Tiny runs (128 + 64
  * images, quarter-size activations) on the native engine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallResult, NasEventName } from '../../shared/ipc/contract.js';
-import type { StudyRecord } from '../../shared/types/index.js';
+import { describe, expect, it } from 'vitest';
 import { missingPeer } from '../../test/harness/peer.js';
-import { processLease } from '../services/lease.js';
-import { SqliteStore } from '../services/sqlite-store.js';
+import { oneShotHost } from '../../test/harness/one-shot-host.js';
 import { loadTorch } from '../services/train/torch-engine.js';
-import { createNasHost, type NasHost } from './index.js';
 
 const loaded = loadTorch();
 const noTorch = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
@@ -27,41 +21,16 @@ const TINY = { epochs: '4', train: '128', val: '64', 'controller-steps': '2', 's
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000, interval: 20 });
 
 describe.skipIf(noTorch)('ENAS on the mobilenet space over the contract: start, stop, resume', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let host: NasHost;
-  const events: { name: NasEventName; payload: unknown }[] = [];
-  const children: ChildProcess[] = [];
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'frontier-enas-mobilenet-ipc-'));
-    store = SqliteStore.open(join(dir, 'frontier.db'));
-    host = createNasHost(store, { dataDir: dir });
-    host.server.onEvent((name, payload) => void events.push({ name, payload }));
-  });
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await host?.shutdown();
-    store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = (channel: string, arg?: unknown): Promise<CallResult> => host.server.call(channel, arg);
-  const ok = async <T>(channel: string, arg?: unknown): Promise<T> => {
-    const r = await call(channel, arg);
-    if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
-    return r.value as T;
-  };
-  const study = (id: string): StudyRecord => store.getStudy(id)!;
-  const epochsStored = (id: string): number => new Set(store.getCurve(id, 0).filter((p) => p.metric === 'mean_reward').map((p) => p.step)).size;
-  const statuses = (id: string): string[] => events.filter((e) => e.name === 'onDidChangeStudyStatus' && (e.payload as { id: string }).id === id).map((e) => (e.payload as { status: string }).status);
+  const h = oneShotHost('frontier-enas-mobilenet-ipc-');
+  const { call, ok, study, statuses } = h;
+  const epochsStored = (id: string): number => new Set(h.store.getCurve(id, 0).filter((p) => p.metric === 'mean_reward').map((p) => p.step)).size;
   /** What the run ended with: the derived sub-network (trial 1), the controller's final probabilities, every epoch's records. */
   const outcome = (id: string) => {
-    const t = store.getTrial(id, 1)!;
+    const t = h.store.getTrial(id, 1)!;
     return {
       key: t.key, sample: t.sample, accuracy: t.metrics.shared_val_accuracy, params: t.metrics.params, flops: t.metrics.flops,
-      probabilities: (store.getCheckpoint(id)?.strategyState as { probabilities?: number[][] } | undefined)?.probabilities,
-      curve: store.getCurve(id, 0).map((p) => [p.step, p.metric, p.value]).sort((a, b) => String(a).localeCompare(String(b))),
+      probabilities: (h.store.getCheckpoint(id)?.strategyState as { probabilities?: number[][] } | undefined)?.probabilities,
+      curve: h.store.getCurve(id, 0).map((p) => [p.step, p.metric, p.value]).sort((a, b) => String(a).localeCompare(String(b))),
     };
   };
 
@@ -79,18 +48,11 @@ describe.skipIf(noTorch)('ENAS on the mobilenet space over the contract: start, 
       [{ channels: '8' }, /^enas-mobilenet: unknown setting 'channels' \(settings: controller-steps, /],
       [{ 'latency-ms': '5' }, /needs both --latency-ms X and --device ID/],
       [{ 'latency-ms': '5', device: 'pixel9' }, /no latency table of pixel9 at \S+pixel9\.json/],
-      [{ data: join(dir, 'no-such-folder') }, /no-such-folder/],
+      [{ data: join(h.dir, 'no-such-folder') }, /no-such-folder/],
     ];
-    for (const [settings, re] of cases) {
-      const r = await call('nas:oneShot.start', { kind: 'enas-mobilenet', settings });
-      expect(r.ok, JSON.stringify(settings)).toBe(false);
-      if (!r.ok) {
-        expect(r.error.code).toBe('invalid-input');
-        expect(r.error.message).toMatch(re);
-      }
-    }
-    expect(store.listStudies()).toEqual([]);
-    expect(existsSync(join(dir, 'enas')) ? readdirSync(join(dir, 'enas')) : []).toEqual([]);
+    await h.expectRefused('enas-mobilenet', cases);
+    expect(h.store.listStudies()).toEqual([]);
+    expect(existsSync(join(h.dir, 'enas')) ? readdirSync(join(h.dir, 'enas')) : []).toEqual([]);
   });
 
   it('stopped after epoch 1, refused while another process holds it or its checkpoint is gone, resumed: ends as the same run never stopped', async () => {
@@ -102,7 +64,7 @@ describe.skipIf(noTorch)('ENAS on the mobilenet space over the contract: start, 
 
     const id = await ok<string>('nas:oneShot.start', { kind: 'enas-mobilenet', settings: TINY });
     const checkpoint = study(id).spec.strategyOptions?.checkpoint as string;
-    expect(checkpoint.startsWith(join(dir, 'enas'))).toBe(true);
+    expect(checkpoint.startsWith(join(h.dir, 'enas'))).toBe(true);
     expect((await ok<{ active: boolean }>('nas:study.get', { id })).active).toBe(true);
     await poll(() => epochsStored(id)).toBeGreaterThanOrEqual(1);
     await ok('nas:study.stop', { id });
@@ -113,13 +75,7 @@ describe.skipIf(noTorch)('ENAS on the mobilenet space over the contract: start, 
     expect(statuses(id)).toEqual(['running', 'stopped']);
 
     // Another live process on this machine holds its lease (as `frontier resume` would).
-    const other = spawn('sleep', ['30']);
-    children.push(other);
-    const lease = store.acquireLease(id, { pid: other.pid!, host: hostname(), owner: 'other' }, Date.now(), processLease().policy);
-    const busy = await call('nas:study.resume', { id });
-    expect(busy).toMatchObject({ ok: false, error: { code: 'study-busy' } });
-    expect(busy.ok ? '' : busy.error.message).toContain(String(other.pid));
-    store.releaseLease(id, lease.lease.owner);
+    await h.expectResumeBusy(id);
     // Its checkpoint moved away: a clear refusal, the study left stopped; back, it resumes.
     renameSync(checkpoint, `${checkpoint}.away`);
     expect(await call('nas:study.resume', { id })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: `the checkpoint of study ${id}, ${checkpoint}, is gone (deleted or moved): its ENAS run cannot be continued` } });

@@ -5,18 +5,12 @@
  * same run never stopped (alpha, derived cell, lookup). Bad settings are refused, naming the setting,
  * with nothing stored. Tiny runs (256 + 128 images, 4 channels) on the native engine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallResult, NasEventName } from '../../shared/ipc/contract.js';
-import type { StudyRecord } from '../../shared/types/index.js';
+import { describe, expect, it } from 'vitest';
 import { missingPeer } from '../../test/harness/peer.js';
-import { processLease } from '../services/lease.js';
-import { SqliteStore } from '../services/sqlite-store.js';
+import { oneShotHost } from '../../test/harness/one-shot-host.js';
 import { loadTorch } from '../services/train/torch-engine.js';
-import { createNasHost, type NasHost } from './index.js';
 
 const loaded = loadTorch();
 const noTorch = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
@@ -25,38 +19,13 @@ const TINY = { train: '256', val: '128', channels: '4', seed: '3', epochs: '8' }
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000, interval: 20 });
 
 describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, resume', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let host: NasHost;
-  const events: { name: NasEventName; payload: unknown }[] = [];
-  const children: ChildProcess[] = [];
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'frontier-oneshot-ipc-'));
-    store = SqliteStore.open(join(dir, 'frontier.db'));
-    host = createNasHost(store, { dataDir: dir });
-    host.server.onEvent((name, payload) => void events.push({ name, payload }));
-  });
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await host?.shutdown();
-    store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = (channel: string, arg?: unknown): Promise<CallResult> => host.server.call(channel, arg);
-  const ok = async <T>(channel: string, arg?: unknown): Promise<T> => {
-    const r = await call(channel, arg);
-    if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
-    return r.value as T;
-  };
-  const study = (id: string): StudyRecord => store.getStudy(id)!;
-  const epochsStored = (id: string): number => new Set(store.getCurve(id, 0).map((p) => p.step)).size;
-  const statuses = (id: string): string[] => events.filter((e) => e.name === 'onDidChangeStudyStatus' && (e.payload as { id: string }).id === id).map((e) => (e.payload as { status: string }).status);
+  const h = oneShotHost('frontier-oneshot-ipc-');
+  const { call, ok, study, statuses, events } = h;
+  const epochsStored = (id: string): number => new Set(h.store.getCurve(id, 0).map((p) => p.step)).size;
   /** What the run ended with: the derived cell (trial 1) with its metrics and alpha, and every epoch's record. */
   const outcome = (id: string) => {
-    const t = store.getTrial(id, 1)!;
-    return { key: t.key, sample: t.sample, metrics: t.metrics, state: store.getCheckpoint(id)?.strategyState, curve: store.getCurve(id, 0).map((p) => [p.step, p.metric, p.value]) };
+    const t = h.store.getTrial(id, 1)!;
+    return { key: t.key, sample: t.sample, metrics: t.metrics, state: h.store.getCheckpoint(id)?.strategyState, curve: h.store.getCurve(id, 0).map((p) => [p.step, p.metric, p.value]) };
   };
 
   it('a bad setting is refused with what is wrong, and nothing is stored', async () => {
@@ -66,19 +35,12 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
       [{ 'arch-lr': 'fast' }, /^arch-lr must be a number in 0\.000001\.\.10, got 'fast'$/],
       [{ guard: 'maybe' }, /^guard must be on or off, got 'maybe'$/],
       [{ 'controller-steps': 5 }, /^darts: unknown setting 'controller-steps' \(settings: order, guard, arch-lr, data/],
-      [{ data: join(dir, 'no-such-folder') }, /no-such-folder/],
+      [{ data: join(h.dir, 'no-such-folder') }, /no-such-folder/],
       [{ train: '256', val: '100000' }, /too few/],
     ];
-    for (const [settings, re] of cases) {
-      const r = await call('nas:oneShot.start', { kind: 'darts', settings });
-      expect(r.ok, JSON.stringify(settings)).toBe(false);
-      if (!r.ok) {
-        expect(r.error.code).toBe('invalid-input');
-        expect(r.error.message).toMatch(re);
-      }
-    }
+    await h.expectRefused('darts', cases);
     expect((await call('nas:oneShot.start', { kind: 'nas', settings: {} })).ok).toBe(false);
-    expect(store.listStudies()).toEqual([]);
+    expect(h.store.listStudies()).toEqual([]);
     // The form's settings: the CLI's defaults and ranges.
     const kinds = await ok<{ kind: string; settings: { name: string; default: string; range: string }[] }[]>('nas:oneShot.list');
     expect(kinds.map((k) => k.kind)).toEqual(['darts', 'enas', 'enas-mobilenet', 'supernet']);
@@ -99,7 +61,7 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     const id = await ok<string>('nas:oneShot.start', { kind: 'darts', settings: TINY });
     expect(study(id).status).toBe('running');
     const checkpoint = study(id).spec.strategyOptions?.checkpoint as string;
-    expect(checkpoint.startsWith(join(dir, 'darts'))).toBe(true);
+    expect(checkpoint.startsWith(join(h.dir, 'darts'))).toBe(true);
     // Epoch records arrive over the contract while it runs (what the live panels read).
     await poll(async () => new Set((await ok<{ step: number }[]>('nas:study.curve', { id, number: 0 })).map((p) => p.step)).size).toBeGreaterThanOrEqual(1);
     await ok('nas:study.stop', { id });
@@ -132,8 +94,8 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     const id = await ok<string>('nas:oneShot.start', { kind: 'enas', settings: { ...TINY, epochs: '2', 'controller-steps': '2' } });
     expect(study(id).spec).toMatchObject({ strategy: 'enas', space: 'nb201', strategyOptions: { controllerSteps: 2, epochs: 2 } });
     await poll(() => study(id).status).toBe('complete');
-    expect(store.getCurve(id, 0).filter((p) => p.metric === 'mean_reward').map((p) => p.step)).toEqual([1, 2]);
-    expect(store.getTrial(id, 1)?.metrics.c10_test).toBeGreaterThan(0);
+    expect(h.store.getCurve(id, 0).filter((p) => p.metric === 'mean_reward').map((p) => p.step)).toEqual([1, 2]);
+    expect(h.store.getTrial(id, 1)?.metrics.c10_test).toBeGreaterThan(0);
   }, 60_000);
 
   it('resume is refused while another live process runs the study, and when its checkpoint is gone', async () => {
@@ -141,13 +103,7 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     await poll(() => epochsStored(id)).toBeGreaterThanOrEqual(1);
     await ok('nas:study.stop', { id });
     // Another live process on this machine holds its lease (as `frontier resume` would).
-    const other = spawn('sleep', ['30']);
-    children.push(other);
-    const lease = store.acquireLease(id, { pid: other.pid!, host: hostname(), owner: 'other' }, Date.now(), processLease().policy);
-    const busy = await call('nas:study.resume', { id });
-    expect(busy).toMatchObject({ ok: false, error: { code: 'study-busy' } });
-    expect(busy.ok ? '' : busy.error.message).toContain(String(other.pid));
-    store.releaseLease(id, lease.lease.owner);
+    await h.expectResumeBusy(id);
     // Its checkpoint deleted (the settings beside it kept): a clear refusal, the study left stopped.
     const checkpoint = study(id).spec.strategyOptions?.checkpoint as string;
     expect(existsSync(`${checkpoint}.json`)).toBe(true);
@@ -160,14 +116,14 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     const bad = await call('nas:oneShot.start', { kind: 'supernet', settings: { sandwich: 'many' } });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-input', message: "sandwich must be a number of random sub-networks or 'uniform', got 'many'" } });
     expect(await call('nas:oneShot.start', { kind: 'supernet', settings: { steps: '0' } })).toMatchObject({ ok: false, error: { message: "steps must be a whole number ≥ 1, got '0'" } });
-    const before = store.listStudies().length;
+    const before = h.store.listStudies().length;
     const settings = { steps: '60', 'max-train': '200', val: '64', 'batch-size': '8', sandwich: 'uniform', threads: '1', 'score-every': '20' };
     const id = await ok<string>('nas:oneShot.start', { kind: 'supernet', name: 'ui supernet', settings });
-    expect(store.listStudies().length).toBe(before + 1);
+    expect(h.store.listStudies().length).toBe(before + 1);
     expect(study(id)).toMatchObject({ status: 'running', spec: { strategy: 'supernet-train', name: 'ui supernet', budget: { evals: 60 } } });
     const checkpoint = study(id).spec.strategyOptions?.checkpoint as string;
-    expect(checkpoint.startsWith(join(dir, 'supernets'))).toBe(true);
-    const steps = () => store.getCurve(id, 0).filter((p) => p.metric === 'loss').map((p) => p.step);
+    expect(checkpoint.startsWith(join(h.dir, 'supernets'))).toBe(true);
+    const steps = () => h.store.getCurve(id, 0).filter((p) => p.metric === 'loss').map((p) => p.step);
     await poll(() => steps().length).toBeGreaterThanOrEqual(2);
     await ok('nas:study.stop', { id });
     expect(study(id).status).toBe('stopped');
@@ -181,8 +137,8 @@ describe.skipIf(noTorch)('DARTS over the contract: start, epochs live, stop, res
     const all = steps();
     expect(new Set(all).size).toBe(all.length);
     expect(Math.max(...all)).toBe(60);
-    expect(new Set(store.getCurve(id, 0).filter((p) => p.metric === 'panel_seconds').map((p) => p.step))).toEqual(new Set([20, 40, 60]));
-    const scored = store.getTrials(id).filter((t) => t.number > 0);
+    expect(new Set(h.store.getCurve(id, 0).filter((p) => p.metric === 'panel_seconds').map((p) => p.step))).toEqual(new Set([20, 40, 60]));
+    const scored = h.store.getTrials(id).filter((t) => t.number > 0);
     expect(scored).toHaveLength(6);
     for (const t of scored) expect(t.metrics.val_accuracy).toBeGreaterThan(0);
   }, 180_000);
