@@ -6,20 +6,15 @@
  * process through the records `frontier enas --space mobilenet` writes, so its values are known here.
  * Screenshots in test-artifacts/enas-mobilenet-*.png.
  */
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MobilenetSpace } from '../../main/core/spaces/mobilenet.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import { enasMobilenetPoints, enasMobilenetStudy, type EnasMobilenetEpoch } from '../../main/services/train/enas-mobilenet.js';
 import { OneShotStudyRecorder } from '../../main/services/train/one-shot-study.js';
-import { tempDir } from '../cli-helpers.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { workbenchFixture, workbenchSkipReason } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+const skip = workbenchSkipReason();
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 200 });
 
 const space = new MobilenetSpace();
@@ -37,34 +32,22 @@ const epoch = (n: number): EnasMobilenetEpoch => ({
 });
 
 describe.skipIf(skip !== undefined)('an ENAS (mobilenet) study in the workbench', () => {
-  let serve: ChildProcess | undefined;
-  let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
-  let page: Page;
   let store: SqliteStore | undefined;
   let rec: OneShotStudyRecorder | undefined;
-  const db = join(tempDir('frontier-e2e-enas-mobilenet-'), 'f.db');
-
-  beforeAll(async () => {
-    ensureRendererBuilt();
+  const wb = workbenchFixture('frontier-e2e-enas-mobilenet-', (db) => {
     store = SqliteStore.open(db);
     rec = OneShotStudyRecorder.start(store, { kind: 'enas', seed: 0, data: 'builtin:fashion-mnist', epochs: 4, options: { space: 'mobilenet' }, checkpoint: '/nowhere/enas.ckpt', study: enasMobilenetStudy('builtin:fashion-mnist') });
     for (const n of [1, 2]) rec.epoch({ epoch: n, seconds: 1, points: enasMobilenetPoints(space, epoch(n)) });
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-  }, 120_000);
-
-  afterAll(async () => {
+  });
+  afterAll(() => {
     rec?.dispose();
     store?.close();
-    await browser?.close();
-    if (serve) await stopServe(serve);
   });
 
-  const choice = (decision: string, c: string) => page.locator(`[data-testid="policy"] tr[data-decision="${decision}"] [data-choice="${c}"]`);
+  const choice = (decision: string, c: string) => wb.page.locator(`[data-testid="policy"] tr[data-decision="${decision}"] [data-choice="${c}"]`);
 
   it('shows the policy per decision live, the derived choices outlined, then the derived sub-network', async () => {
+    const { page, url } = wb;
     await page.goto(`${url.href}#/study/1`);
     await poll(() => page.locator('.toolbar .badge').textContent()).toBe('running elsewhere');
     await poll(() => page.locator('[data-testid="policy-epoch"]').textContent()).toBe('2');

@@ -5,10 +5,7 @@
  * The run is written by this test process through the same recorder `frontier darts` uses, so
  * its values are known here. Screenshots in test-artifacts/one-shot-*.png.
  */
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CollapseReport } from '../../main/core/one-shot/nb201-alpha.js';
 import { SqliteStore } from '../../main/services/sqlite-store.js';
 import type { DartsEpoch, DartsRunResult } from '../../main/services/train/nb201-one-shot.js';
@@ -18,13 +15,12 @@ import { SupernetTrainRecorder } from '../../main/services/train/supernet-train-
 import { MobilenetSpace } from '../../main/core/spaces/mobilenet.js';
 import { extremes } from '../../main/core/supernet.js';
 import { loadTorch } from '../../main/services/train/torch-engine.js';
-import { cliAsync, tempDir } from '../cli-helpers.js';
+import { cliAsync } from '../cli-helpers.js';
 import { missingPeer } from '../harness/peer.js';
-import { startServe, stopServe } from '../serve-helpers.js';
-import { artifact, browserSkipReason, ensureRendererBuilt, launchChromium } from './browser.js';
+import { artifact } from './browser.js';
+import { workbenchFixture, workbenchSkipReason } from './workbench-harness.js';
 
-const skip = browserSkipReason();
-if (skip && process.env.CI === 'true') throw new Error(`[e2e] cannot run under CI: ${skip}`);
+const skip = workbenchSkipReason();
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 200 });
 
 const EDGES = ['1<-0', '2<-0', '2<-1', '3<-0', '3<-1', '3<-2'];
@@ -43,17 +39,10 @@ const loaded = loadTorch();
 const noTorch = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
 
 describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
-  let serve: ChildProcess | undefined;
-  let url: URL;
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
-  let page: Page;
   let store: SqliteStore | undefined;
   let rec: OneShotStudyRecorder | undefined;
   let trainer: SupernetTrainRecorder | undefined;
-  const db = join(tempDir('frontier-e2e-darts-'), 'f.db');
-
-  beforeAll(async () => {
-    ensureRendererBuilt();
+  const wb = workbenchFixture('frontier-e2e-darts-', (db) => {
     store = SqliteStore.open(db);
     rec = OneShotStudyRecorder.start(store, { kind: 'darts', seed: 0, data: 'builtin:fashion-mnist', epochs: 6, options: { order: 1 }, checkpoint: '/nowhere/darts.ckpt' });
     for (const n of [1, 2, 3]) rec.epoch(epoch(n));
@@ -64,22 +53,17 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
     // Study 3: a supernet training at step 10 of 60.
     trainer = SupernetTrainRecorder.open(store, { checkpoint: '/nowhere/net.ckpt', steps: 60, data: 'builtin:fashion-mnist', seed: 0, options: {} });
     for (const step of [5, 10]) trainer.step({ step, loss: 3 - step / 20, lr: 0.003 });
-    ({ child: serve, url } = await startServe(db));
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-  }, 120_000);
-
-  afterAll(async () => {
+  });
+  afterAll(() => {
     rec?.dispose();
     trainer?.dispose();
     store?.close();
-    await browser?.close();
-    if (serve) await stopServe(serve);
   });
 
-  const cell = (edge: string, op: string) => page.locator(`[data-testid="arch-weights"] tr[data-edge="${edge}"] td[data-op="${op}"]`);
+  const cell = (edge: string, op: string) => wb.page.locator(`[data-testid="arch-weights"] tr[data-edge="${edge}"] td[data-op="${op}"]`);
 
   it('shows softmax(alpha) per edge from the store, follows a new epoch, then the derived cell and its lookup', async () => {
+    const { page, url } = wb;
     await page.goto(`${url.href}#/study/1`);
     await poll(() => page.locator('.toolbar .badge').textContent()).toBe('running elsewhere');
     await poll(() => page.locator('[data-testid="weights-epoch"]').textContent()).toBe('3');
@@ -121,6 +105,7 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
   }, 90_000);
 
   it('a stopped DARTS study says how to continue it; Resume of one whose checkpoint is gone says so', async () => {
+    const { page, url } = wb;
     await page.goto(`${url.href}#/study/2`);
     await poll(() => page.locator('[data-testid="one-shot-resume"]').textContent()).toBe('This DARTS run was stopped after epoch 2: Resume continues it from its checkpoint (or frontier resume 2 in a terminal).');
     expect(await page.locator('[data-testid="weights-epoch"]').textContent()).toBe('2');
@@ -130,6 +115,7 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
   }, 30_000);
 
   it('a supernet training shows its steps, loss and panel rounds live, then the sub-networks scored with their accuracies', async () => {
+    const { page, url } = wb;
     await page.goto(`${url.href}#/study/3`);
     await poll(() => page.locator('[data-testid="supernet-steps"]').textContent()).toBe('Step 10 of 60 · loss 2.500');
     await poll(() => page.getByText('Waiting for the first scoring round').count()).toBe(1);
@@ -190,8 +176,9 @@ describe.skipIf(skip !== undefined)('a DARTS study in the workbench', () => {
   }, 60_000);
 
   it.skipIf(noTorch)('a `frontier darts` run shows its epochs live, and Stop stops it as Ctrl-C does (study stopped, checkpoint kept)', async () => {
+    const { page, url } = wb;
     const id = String(store!.listStudies().length + 1);
-    const run = cliAsync(['darts', '--epochs', '10000', '--train', '200', '--val', '100', '--channels', '4'], { db });
+    const run = cliAsync(['darts', '--epochs', '10000', '--train', '200', '--val', '100', '--channels', '4'], { db: wb.db });
     let stderr = '';
     run.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => run.once('exit', (c) => r(c)));
