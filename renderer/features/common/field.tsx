@@ -43,3 +43,17 @@ export function OptionInput({ o, id, invalid, value, placeholder, onChange }: { 
     <input id={id} inputMode={o.kind === 'integer' ? 'numeric' : 'decimal'} aria-invalid={invalid} value={value} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
   );
 }
+
+/** A form's submit button (saying so while it starts) and its Cancel link back to the start page. */
+export function FormActions({ label, submitting, disabled }: { label: ReactNode; submitting: boolean; disabled: boolean }) {
+  return (
+    <div className="form-actions">
+      <button type="submit" className="primary" disabled={disabled}>
+        {submitting ? 'Starting…' : label}
+      </button>
+      <a className="button" href="#/">
+        Cancel
+      </a>
+    </div>
+  );
+}

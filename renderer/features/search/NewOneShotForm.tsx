@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { StrategyOptionInfo } from '../../../shared/strategy-info.js';
 import { useNas } from '../../store/index.js';
 import { oneShotFormSelectors } from '../../store/oneShotForm/selectors.js';
-import { LabelledField, OptionInput, type FieldProps } from '../common/field.js';
+import { FormActions, LabelledField, OptionInput, type FieldProps } from '../common/field.js';
 import { ErrorNote } from '../common/widgets.js';
 
 /** How the form names each setting (the CLI's option names are the keys). */
@@ -106,14 +106,7 @@ export function NewOneShotForm() {
           </ul>
         </div>
       ) : null}
-      <div className="form-actions">
-        <button type="submit" className="primary" disabled={submitting}>
-          {submitting ? 'Starting…' : START[info.kind]}
-        </button>
-        <a className="button" href="#/">
-          Cancel
-        </a>
-      </div>
+      <FormActions label={START[info.kind]} submitting={submitting} disabled={submitting} />
     </form>
   );
 }

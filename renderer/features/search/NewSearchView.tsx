@@ -5,7 +5,7 @@ import { useNas } from '../../store/index.js';
 import { issueFor, optionsOf } from '../../store/form/reducer.js';
 import { formSelectors } from '../../store/form/selectors.js';
 import { fmtCount } from '../common/format.js';
-import { LabelledField, OptionInput, type FieldProps } from '../common/field.js';
+import { FormActions, LabelledField, OptionInput, type FieldProps } from '../common/field.js';
 import { ErrorNote } from '../common/widgets.js';
 import type { RunChoice } from '../../store/oneShotForm/initialState.js';
 import { NewOneShotForm } from './NewOneShotForm.js';
@@ -313,14 +313,7 @@ function SearchForm() {
         </div>
       ) : null}
       <ErrorNote message={submitError?.message} />
-      <div className="form-actions">
-        <button type="submit" className="primary" disabled={submitting || !runnable || (attempted && issues.length > 0)}>
-          {submitting ? 'Starting…' : checking ? 'Start search (checking…)' : 'Start search'}
-        </button>
-        <a className="button" href="#/">
-          Cancel
-        </a>
-      </div>
+      <FormActions label={checking ? 'Start search (checking…)' : 'Start search'} submitting={submitting} disabled={submitting || !runnable || (attempted && issues.length > 0)} />
     </form>
   );
 }
