@@ -1,16 +1,15 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Cancelled } from '../../../shared/errors.js';
+import { Cancelled, NasError } from '../../../shared/errors.js';
 import type { CancellationToken } from '../../core/cancellation.js';
 import { softmax, type Alpha } from '../../core/one-shot/nb201-alpha.js';
 import { NB201_EDGES, NB201_OPS } from '../../core/spaces/nb201.js';
 import type { DartsEpoch, DartsRunResult, EnasEpoch, EnasRunResult, ImageSplits } from '../../services/train/nb201-one-shot.js';
 import {
-  newCheckpointPath, readCommon, readNewRunInfo, readRunInfo, removeCheckpoint, runOneShot, runSplits, studyOptions, writeRunInfo,
+  newCheckpointPath, oneShotResumePlan, readCommon, readNewRunInfo, readRunInfo, removeCheckpoint, runOneShot, runSplits, startsOverNotice, studyOptions, writeRunInfo,
   type OneShotCommon, type OneShotRunInfo, type SettingsReader,
 } from '../../services/train/one-shot-run.js';
 import { isOneShotStrategy, OneShotStudyRecorder } from '../../services/train/one-shot-study.js';
-import { processLease } from '../../services/lease.js';
 import type { Store } from '../../core/store.js';
 import type { StudyRecord } from '../../../shared/types/index.js';
 import { flag, formatDuration, parse, str, type Parsed } from '../args.js';
@@ -58,8 +57,9 @@ ${COMMON_HELP}
 The study is stored as the run goes (each epoch's alpha, losses and collapse indicator), so the
 workbench shows it live. Every epoch writes a checkpoint (shared weights, alpha, both optimisers'
 states, the step and the sampler's RNG) to darts/ beside the database; Ctrl-C (or a kill) keeps it,
-and 'frontier resume <study>' continues the run, ending exactly as one never stopped. The checkpoint
-is removed once the run has ended.
+and 'frontier resume <study>' continues the run, ending exactly as one never stopped (stopped before
+its first epoch ended, the study is kept and resume starts it over). The checkpoint is removed once
+the run has ended.
 `;
 
 export const ENAS_HELP = `Usage: frontier enas [--space nb201|mobilenet] [options]
@@ -80,7 +80,8 @@ ${COMMON_HELP}
 The study is stored as the run goes (each epoch's mean reward and controller probabilities). Every
 epoch writes a checkpoint (shared weights, the weights' optimiser, the batch orders and RNG, the
 controller) to enas/ beside the database; Ctrl-C (or a kill) keeps it, and 'frontier resume <study>'
-continues the run, ending exactly as one never stopped. The checkpoint is removed once the run has ended.
+continues the run, ending exactly as one never stopped (stopped before its first epoch ended, the study
+is kept and resume starts it over). The checkpoint is removed once the run has ended.
 
 ${ENAS_MOBILENET_HELP}`;
 
@@ -139,17 +140,11 @@ function startRecording(io: CliIO, p: Parsed, c: Common, kind: 'darts' | 'enas',
   }
 }
 
-/** The study of a run stopped before its first epoch ended holds nothing: it goes. */
-function dropRecording(r: Recording): void {
-  r.rec.dispose();
-  r.store.deleteStudy(r.rec.id, Date.now(), processLease().policy);
-}
-
 /** What a DARTS or ENAS checkpoint's run was given, beside it as <checkpoint>.json. */
 type ResumeInfo = OneShotRunInfo;
 
-function readResumeInfo<K extends ResumeInfo['kind']>(checkpoint: string, kind: K): Extract<ResumeInfo, { kind: K }> {
-  if (!existsSync(checkpoint)) throw new UsageError(`${kind} --resume: no ${kind === 'darts' ? 'DARTS' : 'ENAS'} checkpoint at ${checkpoint}`);
+function readResumeInfo<K extends ResumeInfo['kind']>(checkpoint: string, kind: K, startsOver: boolean): Extract<ResumeInfo, { kind: K }> {
+  if (!startsOver && !existsSync(checkpoint)) throw new UsageError(`${kind} --resume: no ${kind === 'darts' ? 'DARTS' : 'ENAS'} checkpoint at ${checkpoint}`);
   return readRunInfo(checkpoint, kind);
 }
 
@@ -166,23 +161,23 @@ function checkpointOf(kind: 'darts' | 'enas', p: Parsed, io: CliIO, seed: () => 
 
 /**
  * Ctrl-C or a failure: the checkpoint of the last epoch stays (with how to continue) and the study is
- * stopped (resumable) or failed; a fresh run stopped before its first epoch leaves nothing.
+ * stopped (resumable) or failed. A stored run stopped before its first epoch keeps its study and its
+ * settings, as the workbench does: `frontier resume` starts it over; unstored, it leaves nothing.
  */
 function onStopped(io: CliIO, p: Parsed, kind: 'darts' | 'enas', c: Ck, done: number, epochs: number, error: unknown, r: Recording | undefined): void {
   const what = kind === 'darts' ? 'DARTS' : 'ENAS';
   const cancelled = error instanceof Cancelled;
   const kept = existsSync(c.checkpoint) && (c.resuming || done > 0);
   if (r && !cancelled) r.rec.failed(error);
+  const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
   if (!kept) {
-    if (!c.resuming) removeCheckpoint(c.checkpoint);
+    if (!c.resuming && !(r && cancelled)) removeCheckpoint(c.checkpoint);
     if (r && cancelled) {
-      if (c.resuming) r.rec.stopped();
-      else dropRecording(r);
-    }
-    if (cancelled) io.err(`${what} stopped before its first epoch ended: nothing stored\n`);
+      r.rec.stopped();
+      io.err(`${what} stopped before its first epoch ended: study ${r.rec.id} kept (stopped); 'frontier resume ${r.rec.id}${db}' starts it over\n`);
+    } else if (cancelled) io.err(`${what} stopped before its first epoch ended: nothing stored\n`);
     return;
   }
-  const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
   if (r && cancelled) r.rec.stopped();
   const resume = r ? `frontier resume ${r.rec.id}${db} (or: frontier ${kind} --resume ${c.checkpoint}${db})` : `frontier ${kind} --resume ${c.checkpoint}${db}`;
   if (cancelled) io.err(`${what} stopped after epoch ${done}/${epochs}: checkpoint kept at ${c.checkpoint}\ncontinue with: ${resume}\n`);
@@ -238,7 +233,8 @@ function readRunInfoOf(kind: 'darts' | 'enas', p: Parsed, io: CliIO): ResumeInfo
 
 const RESUME_KEEPS = new Set(['resume', 'name', 'db', 'json', 'no-store', 'help']);
 
-export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<number> {
+/** `startsOver`: `frontier resume` of a study stopped before its first checkpoint (its settings, no checkpoint yet). */
+export async function dartsCommand(argv: readonly string[], io: CliIO, startsOver = false): Promise<number> {
   const p = parse('darts', argv, { ...OPTIONS, order: { type: 'string' }, guard: { type: 'boolean' }, 'arch-lr': { type: 'string' }, resume: { type: 'string' } });
   if (flag(p, 'help')) {
     io.out(DARTS_HELP);
@@ -247,7 +243,7 @@ export async function dartsCommand(argv: readonly string[], io: CliIO): Promise<
   const ck = checkpointOf('darts', p, io, () => common(p, io).seed);
   const { checkpoint } = ck;
   const info = ck.resuming
-    ? readResumeInfo(checkpoint, 'darts')
+    ? readResumeInfo(checkpoint, 'darts', startsOver)
     : (readRunInfoOf('darts', p, io) as Extract<ResumeInfo, { kind: 'darts' }>);
   const { common: c, order, guard } = info;
   const data = runSplits(info, io.cwd);
@@ -286,7 +282,7 @@ async function dartsRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, 
   return 0;
 }
 
-export async function enasCommand(argv: readonly string[], io: CliIO): Promise<number> {
+export async function enasCommand(argv: readonly string[], io: CliIO, startsOver = false): Promise<number> {
   const p = parse('enas', argv, {
     ...OPTIONS, 'controller-steps': { type: 'string' }, resume: { type: 'string' }, space: { type: 'string' },
     'stem-stride': { type: 'string' }, 'latency-ms': { type: 'string' }, device: { type: 'string' }, 'latency-weight': { type: 'string' }, 'controller-lr': { type: 'string' },
@@ -304,7 +300,7 @@ export async function enasCommand(argv: readonly string[], io: CliIO): Promise<n
   const ck = checkpointOf('enas', p, io, () => common(p, io).seed);
   const { checkpoint } = ck;
   const info = ck.resuming
-    ? readResumeInfo(checkpoint, 'enas')
+    ? readResumeInfo(checkpoint, 'enas', startsOver)
     : (readRunInfoOf('enas', p, io) as Extract<ResumeInfo, { kind: 'enas' }>);
   const { common: c } = info;
   const data = runSplits(info, io.cwd);
@@ -342,12 +338,16 @@ async function enasRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, {
 
 /**
  * `frontier resume <id>` of a DARTS or ENAS study: continues its run from the checkpoint the study
- * names (as `--resume FILE`), into the same study.
+ * names (as `--resume FILE`), into the same study; one stopped before its first checkpoint starts
+ * over from the beginning (oneShotResumePlan, as the workbench's Resume).
  */
-export function resumeOneShotStudy(rec: StudyRecord, io: CliIO, o: { readonly db?: string; readonly json: boolean }): Promise<number> {
-  const kind = rec.spec.strategy === 'enas' ? 'enas' : 'darts';
-  const checkpoint = rec.spec.strategyOptions?.checkpoint;
-  if (typeof checkpoint !== 'string') throw new UsageError(`resume: study ${rec.id} was stored after its ${kind} run had ended: it has no checkpoint to continue from`);
-  if (!existsSync(checkpoint)) throw new UsageError(`resume: the checkpoint of study ${rec.id}, ${checkpoint}, is gone (deleted or moved): its ${kind} run cannot be continued`);
-  return (kind === 'darts' ? dartsCommand : enasCommand)(['--resume', checkpoint, ...(o.db !== undefined ? ['--db', o.db] : []), ...(o.json ? ['--json'] : [])], io);
+export function resumeOneShotStudy(store: Store, rec: StudyRecord, io: CliIO, o: { readonly db?: string; readonly json: boolean }): Promise<number> {
+  let plan;
+  try {
+    plan = oneShotResumePlan(store, rec);
+  } catch (e) {
+    throw e instanceof NasError && e.code === 'invalid-input' ? new UsageError(`resume: ${e.message}`) : e;
+  }
+  if (plan.startsOver) io.err(`${startsOverNotice(rec.id, plan.kind)}\n`);
+  return (plan.kind === 'darts' ? dartsCommand : enasCommand)(['--resume', plan.checkpoint, ...(o.db !== undefined ? ['--db', o.db] : []), ...(o.json ? ['--json'] : [])], io, plan.startsOver);
 }

@@ -15,8 +15,9 @@ import { remoteEvaluatorFor } from '../../services/queue/remote-evaluator.js';
 export const RESUME_HELP = `Usage: frontier resume <id> [--db PATH] [--json] [--redis URL [--queue NAME]]
 
 Continues a stopped or killed search from its last finished trial (a DARTS or ENAS run: from the
-checkpoint of its last epoch, ending exactly as a run never stopped; a supernet's training: from its
-last checkpoint): no finished trial is lost or
+checkpoint of its last epoch, ending exactly as a run never stopped, or from the beginning when it
+was stopped before its first checkpoint; a supernet's training: from its last checkpoint): no
+finished trial is lost or
 repeated, and with one trial at a time the result is the same as an uninterrupted run. A search
 that another live process is running is refused (naming its pid and host); one left by a process
 that died on this machine, or silent for 30 s, is taken over. With --redis URL the trials are
@@ -39,7 +40,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     if (held) throw studyBusy(held, Date.now());
     const cliRun = { ...(str(p, 'db') !== undefined ? { db: str(p, 'db') } : {}), json: flag(p, 'json') };
     if (rec.spec.strategy === 'enas' && rec.spec.space === 'mobilenet') return await enasCommand(enasMobilenetResumeArgs(rec, cliRun), io);
-    if (isOneShotStrategy(rec.spec.strategy)) return await resumeOneShotStudy(rec, io, cliRun);
+    if (isOneShotStrategy(rec.spec.strategy)) return await resumeOneShotStudy(store, rec, io, cliRun);
     if (rec.spec.strategy === SUPERNET_TRAIN) return await resumeSupernetTraining(rec, io, cliRun);
     if (!flag(p, 'json')) io.err(`resuming study ${rec.id} at ${rec.progress.evals} evaluations\n`);
     const redis = str(p, 'redis');

@@ -308,23 +308,48 @@ export function startStoredOneShot(store: Store, o: { info: OneShotRunInfo; chec
   return drive(store, rec, info, data, checkpoint, o.onEpoch);
 }
 
+/** What resuming a stored DARTS/ENAS study continues with: its settings and checkpoint, and whether it starts over. */
+export interface OneShotResumePlan {
+  readonly kind: OneShotKind;
+  readonly checkpoint: string;
+  readonly info: OneShotRunInfo;
+  /** Stopped before its first checkpoint (no epoch recorded, none written): nothing trained to lose, it starts again from the beginning. */
+  readonly startsOver: boolean;
+}
+
+/** The line each front end shows when a run resumes from the beginning. */
+export function startsOverNotice(id: string, kind: string): string {
+  return `study ${id} was stopped before its first checkpoint: its ${kind} run starts over from the beginning`;
+}
+
 /**
- * Continues the stopped (or killed) run of a DARTS/ENAS study from its checkpoint, into the same
- * study; ends exactly as a run never stopped. StudyBusy when a live process runs it; invalid-input
- * when it has ended or its settings are gone. A run stopped before its first epoch ended starts again.
+ * How a stored DARTS/ENAS study is resumed (the workbench's Resume and `frontier resume`): from its
+ * checkpoint, or from the beginning when it was stopped before its first one (its settings are kept
+ * beside where the checkpoint goes). invalid-input when it has ended, or its settings are gone or
+ * damaged, or it recorded epochs and their checkpoint is gone.
  */
-export function resumeStoredOneShot(store: Store, rec: StudyRecord, hooks: StoredRunHooks = {}): StoredOneShotRun {
+export function oneShotResumePlan(store: Store, rec: StudyRecord): OneShotResumePlan {
   if (!isOneShotStrategy(rec.spec.strategy) || rec.spec.space !== 'nb201') throw new NasError('invalid-input', `study ${rec.id} is not a DARTS or ENAS run on the NB201 cell`);
   const kind = rec.spec.strategy;
   const checkpoint = rec.spec.strategyOptions?.checkpoint;
   if (typeof checkpoint !== 'string') throw new NasError('invalid-input', `study ${rec.id} was stored after its ${kind} run had ended: it has no checkpoint to continue from`);
-  // Before its first epoch ended a run has no checkpoint yet (it starts again); after, it needs it.
-  const gone = !existsSync(infoPath(checkpoint)) || (store.getCurve(rec.id, SEARCH_TRIAL).length > 0 && !existsSync(checkpoint));
+  const startsOver = !existsSync(checkpoint) && store.getCurve(rec.id, SEARCH_TRIAL).length === 0;
+  const gone = !existsSync(infoPath(checkpoint)) || (!startsOver && !existsSync(checkpoint));
   if (gone) throw new NasError('invalid-input', `the checkpoint of study ${rec.id}, ${checkpoint}, is gone (deleted or moved): its ${kind} run cannot be continued`);
-  const info = readRunInfo(checkpoint, kind, `resume of study ${rec.id}`);
-  const data = runSplits(info);
+  return { kind, checkpoint, info: readRunInfo(checkpoint, kind, `resume of study ${rec.id}`), startsOver };
+}
+
+/**
+ * Continues the stopped (or killed) run of a DARTS/ENAS study from its checkpoint, into the same
+ * study; ends exactly as a run never stopped. StudyBusy when a live process runs it; invalid-input
+ * when it has ended or its settings are gone (oneShotResumePlan). A run stopped before its first
+ * checkpoint starts again from the beginning (`startsOver`).
+ */
+export function resumeStoredOneShot(store: Store, rec: StudyRecord, hooks: StoredRunHooks = {}): StoredOneShotRun & { readonly startsOver: boolean } {
+  const plan = oneShotResumePlan(store, rec);
+  const data = runSplits(plan.info);
   const recorder = OneShotStudyRecorder.reopen(store, rec);
-  return drive(store, recorder, info, data, checkpoint, hooks.onEpoch);
+  return { ...drive(store, recorder, plan.info, data, plan.checkpoint, hooks.onEpoch), startsOver: plan.startsOver };
 }
 
 function drive(store: Store, rec: OneShotStudyRecorder, info: OneShotRunInfo, data: ImageSplits, checkpoint: string, onEpoch?: (e: DartsEpoch | EnasEpoch) => void): StoredOneShotRun {
