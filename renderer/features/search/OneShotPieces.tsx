@@ -23,12 +23,14 @@ export function useOneShotRecords(id: StudyId) {
   return { derived, error };
 }
 
-/** A stopped or interrupted run (no live process holds it) says that its page's Resume continues it. */
+/** A stopped or interrupted run (no live process holds it) says that its page's Resume continues it (or, stopped before its first checkpoint, starts it over). */
 export function ResumeNote({ id, what, epoch }: { id: StudyId; what: string; epoch: number }) {
   const detail = useNas((s) => s.detail);
   return detail && !detail.active && !detail.runningElsewhere && (detail.status === 'stopped' || detail.status === 'running') ? (
     <p className="note wide" data-testid="one-shot-resume">
-      This {what} run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} after epoch {epoch}: Resume continues it from its checkpoint (or <code>frontier resume {id}</code> in a terminal).
+      {epoch > 0
+        ? <>This {what} run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} after epoch {epoch}: Resume continues it from its checkpoint</>
+        : <>This {what} run {detail.status === 'stopped' ? 'was stopped' : 'was interrupted'} before its first checkpoint: Resume starts it over from the beginning</>} (or <code>frontier resume {id}</code> in a terminal).
     </p>
   ) : null;
 }
