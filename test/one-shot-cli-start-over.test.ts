@@ -14,6 +14,7 @@ import { loadTorch } from '../main/services/train/torch-engine.js';
 const loaded = loadTorch();
 const skip = missingPeer('libtorch (the native engine; npm run build:native)', typeof loaded === 'string' ? loaded : undefined);
 // About a second an epoch: Ctrl-C comes well before the first one ends.
+const DARTS = /DARTS \(order 1\)/;
 const RUN = ['darts', '--epochs', '2', '--train', '2048', '--val', '128', '--channels', '4', '--seed', '5'];
 
 interface DartsDoc {
@@ -33,27 +34,35 @@ const studies = (db: string): { id: string; status: string; checkpoint: unknown 
   }
 };
 
-/** Starts the run and sends Ctrl-C as soon as its study is stored (its Ctrl-C handler is then installed). */
-async function stoppedAtOnce(db: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...RUN], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  try {
-    await expect.poll(() => /DARTS \(order 1\)/.test(stderr) && studies(db).length > 0, { timeout: 60_000, interval: 10 }).toBe(true);
-    child.kill('SIGINT');
-    return { code: await exited, stderr };
-  } finally {
-    child.kill('SIGKILL');
+/**
+ * Starts the run in a fresh database and sends Ctrl-C once its study is stored, before its first
+ * epoch ends. The study is stored a moment before the run's Ctrl-C handler is installed: a child that
+ * Ctrl-C reached in that moment died of the signal (exit null) and is started again.
+ */
+async function stoppedAtOnce(args: readonly string[], header: RegExp): Promise<{ db: string; code: number | null; stderr: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const db = join(tempDir(), 'f.db');
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    try {
+      await expect.poll(() => header.test(stderr) && studies(db).length > 0, { timeout: 60_000, interval: 10 }).toBe(true);
+      child.kill('SIGINT');
+      const code = await exited;
+      if (code !== null || attempt === 3) return { db, code, stderr };
+    } finally {
+      child.kill('SIGKILL');
+    }
   }
 }
 
-describe.skipIf(skip)('frontier resume of a DARTS run stopped before its first checkpoint', () => {
+describe.skipIf(skip)('frontier resume of a one-shot run stopped before its first checkpoint', () => {
   it('Ctrl-C keeps the study; resume starts it over and ends as the uninterrupted run', async () => {
     const whole = json<DartsDoc>(cli([...RUN, '--json'], { db: join(tempDir(), 'a.db') }));
-    const db = join(tempDir(), 'f.db');
-    const stop = await stoppedAtOnce(db);
-    expect(stop.code, stop.stderr).toBe(130);
+    const stop = await stoppedAtOnce(RUN, DARTS);
+    const { db } = stop;
+    expect(stop.code, `${stop.code} ${stop.stderr}`).toBe(130);
     expect(stop.stderr).toMatch(/DARTS stopped before its first epoch ended: study 1 kept \(stopped\); 'frontier resume 1' starts it over/);
     const [s] = studies(db);
     expect(s?.status).toBe('stopped');
@@ -75,9 +84,9 @@ describe.skipIf(skip)('frontier resume of a DARTS run stopped before its first c
   }, 120_000);
 
   it('with its settings gone, resume is refused and the study stays stopped', async () => {
-    const db = join(tempDir(), 'f.db');
-    const stop = await stoppedAtOnce(db);
-    expect(stop.code, stop.stderr).toBe(130);
+    const stop = await stoppedAtOnce(RUN, DARTS);
+    const { db } = stop;
+    expect(stop.code, `${stop.code} ${stop.stderr}`).toBe(130);
     const checkpoint = studies(db)[0]?.checkpoint as string;
     rmSync(`${checkpoint}.json`);
     const gone = cli(['resume', '1'], { db });
@@ -85,4 +94,23 @@ describe.skipIf(skip)('frontier resume of a DARTS run stopped before its first c
     expect(gone.stderr).toMatch(/resume: the checkpoint of study 1, \S+\.ckpt, is gone \(deleted or moved\): its darts run cannot be continued/);
     expect(studies(db).map((x) => x.status)).toEqual(['stopped']);
   }, 60_000);
+
+  it('enas on the mobilenet space: the same, ending as the uninterrupted run', async () => {
+    const ENAS = ['enas', '--space', 'mobilenet', '--epochs', '1', '--train', '256', '--val', '128', '--controller-steps', '2', '--stem-stride', '2', '--seed', '4'];
+    type EnasDoc = { study: string; architecture: string; sharedAccuracy: number; probabilities: unknown; epochs: { epoch: number; meanReward: number }[] };
+    const strip = (d: EnasDoc) => ({ architecture: d.architecture, sharedAccuracy: d.sharedAccuracy, probabilities: d.probabilities, epochs: d.epochs.map((e) => [e.epoch, e.meanReward]) });
+    const whole = json<EnasDoc>(cli([...ENAS, '--json'], { db: join(tempDir(), 'a.db') }));
+    const stop = await stoppedAtOnce(ENAS, /ENAS on the mobilenet space/);
+    const { db } = stop;
+    expect(stop.code, `${stop.code} ${stop.stderr}`).toBe(130);
+    expect(stop.stderr).toMatch(/ENAS stopped before its first epoch ended: study 1 kept \(stopped\); 'frontier resume 1' starts it over/);
+    expect(studies(db).map((x) => x.status)).toEqual(['stopped']);
+    const r = cli(['resume', '1', '--json'], { db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/study 1 was stopped before its first checkpoint: its ENAS run starts over from the beginning/);
+    const doc = json<EnasDoc>(r);
+    expect(doc.study).toBe('1');
+    expect(strip(doc)).toEqual(strip(whole));
+    expect(studies(db).map((x) => [x.id, x.status])).toEqual([['1', 'complete']]);
+  }, 120_000);
 });

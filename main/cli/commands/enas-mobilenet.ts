@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Cancelled } from '../../../shared/errors.js';
+import { Cancelled, NasError } from '../../../shared/errors.js';
 import type { StudyRecord } from '../../../shared/types/index.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { lutPath } from '../../services/devices/profiler.js';
@@ -13,9 +13,9 @@ import type { ImageSplits } from '../../services/train/nb201-one-shot.js';
 import { checkEnasMobilenetCheckpoint, type EnasLatencyReward, type EnasMobilenetEpoch, type EnasMobilenetResult } from '../../services/train/enas-mobilenet.js';
 import {
   enasMobilenetSplits, latencyReward, newEnasMobilenetCheckpoint, openEnasMobilenetStudy, readEnasMobilenetRunInfo, readLatencySettings,
-  readNewEnasMobilenetRun, runEnasMobilenetStudy, settleEnasMobilenet, writeEnasMobilenetRunInfo, type EnasMobilenetRunInfo,
+  enasMobilenetResumePlan, readNewEnasMobilenetRun, runEnasMobilenetStudy, settleEnasMobilenet, writeEnasMobilenetRunInfo, type EnasMobilenetRunInfo,
 } from '../../services/train/enas-mobilenet-run.js';
-import type { SettingsReader } from '../../services/train/one-shot-run.js';
+import { startsOverNotice, type SettingsReader } from '../../services/train/one-shot-run.js';
 import type { OneShotStudyRecorder } from '../../services/train/one-shot-study.js';
 import type { Store } from '../../core/store.js';
 import { flag, formatDuration, str, type Parsed } from '../args.js';
@@ -66,8 +66,8 @@ type ResumeInfo = EnasMobilenetRunInfo;
 /** The flags --resume may be given with (the run's own settings come from its checkpoint). */
 const RESUME_KEEPS = new Set(['resume', 'space', 'name', 'db', 'json', 'no-store', 'help']);
 
-function readResumeInfo(checkpoint: string): ResumeInfo {
-  if (!existsSync(checkpoint)) throw new UsageError(`enas --resume: no ENAS checkpoint at ${checkpoint}`);
+function readResumeInfo(checkpoint: string, startsOver: boolean): ResumeInfo {
+  if (!startsOver && !existsSync(checkpoint)) throw new UsageError(`enas --resume: no ENAS checkpoint at ${checkpoint}`);
   return readEnasMobilenetRunInfo(checkpoint);
 }
 
@@ -94,21 +94,22 @@ function startRecording(io: CliIO, p: Parsed, info: ResumeInfo, checkpoint: stri
 }
 
 /** --resume's checkpoint and its run's settings, or a new run's settings from the flags and its checkpoint's path beside the database. */
-function settingsOf(p: Parsed, io: CliIO, c: Common): { info: ResumeInfo; checkpoint: string; resuming: boolean } {
+function settingsOf(p: Parsed, io: CliIO, c: Common, startsOver: boolean): { info: ResumeInfo; checkpoint: string; resuming: boolean } {
   const ref = str(p, 'resume');
   if (ref !== undefined) {
     const other = Object.keys(p.values).filter((k) => p.values[k] !== undefined && !RESUME_KEEPS.has(k));
     if (other.length > 0) throw new UsageError(`enas --resume continues the run with its own settings: drop ${other.map((k) => `--${k}`).join(', ')}`);
     const checkpoint = resolve(io.cwd, ref);
-    return { info: readResumeInfo(checkpoint), checkpoint, resuming: true };
+    return { info: readResumeInfo(checkpoint, startsOver), checkpoint, resuming: true };
   }
   const info = readNewEnasMobilenetRun(cliReader(p), c);
   return { info, checkpoint: newEnasMobilenetCheckpoint(dirname(dbPath(io, str(p, 'db'))), c.seed), resuming: false };
 }
 
-export async function enasMobilenetCommand(p: Parsed, io: CliIO, flags: Common): Promise<number> {
+/** `startsOver`: `frontier resume` of a study stopped before its first checkpoint (its settings, no checkpoint yet). */
+export async function enasMobilenetCommand(p: Parsed, io: CliIO, flags: Common, startsOver = false): Promise<number> {
   const space = new MobilenetSpace();
-  const { info, checkpoint, resuming } = settingsOf(p, io, flags);
+  const { info, checkpoint, resuming } = settingsOf(p, io, flags, startsOver);
   const c = info.common;
   // A new run's flags are checked by latencyReward; a resumed run's come from its settings file.
   const lat = latencyReward(resuming ? info.latency : readLatencySettings(cliReader(p)), (device) => lutPath(dbPath(io, str(p, 'db')), device), space);
@@ -116,7 +117,7 @@ export async function enasMobilenetCommand(p: Parsed, io: CliIO, flags: Common):
   const data = enasMobilenetSplits(info, io.cwd);
   if (!resuming) writeEnasMobilenetRunInfo(checkpoint, info);
   // A damaged checkpoint is refused before its study is touched (it stays as it was, resumable once the file is back).
-  else checkEnasMobilenetCheckpoint(checkpoint);
+  else if (!startsOver) checkEnasMobilenetCheckpoint(checkpoint);
   const rewardText = lat ? ` × (latency on ${lat.device} / ${lat.reward.targetMs} ms)^${lat.reward.weight ?? -0.07}` : '';
   if (!json) io.err(`ENAS on the mobilenet space, ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs; reward: shared-weight accuracy (BatchNorm recalibrated)${rewardText}${resuming ? `; resuming ${checkpoint}` : ''}\n`);
   const recording = startRecording(io, p, info, checkpoint, resuming);
@@ -167,16 +168,18 @@ async function run(
 
 /**
  * Ctrl-C or a failure: the checkpoint of the last finished epoch stays (with how to continue) and the
- * study is stopped (resumable) or failed; a fresh run stopped before its first epoch leaves nothing.
+ * study is stopped (resumable) or failed. A stored run stopped before its first epoch keeps its study
+ * and its settings, as the workbench does (`frontier resume` starts it over); unstored, it leaves nothing.
  */
 function stopped(io: CliIO, p: Parsed, checkpoint: string, resuming: boolean, done: number, epochs: number, error: unknown, recording: Recording | undefined): void {
   const rec = recording?.rec;
   const cancelled = error instanceof Cancelled;
-  if (!settleEnasMobilenet({ store: recording?.store, rec, checkpoint, resuming, done, error, dropEmpty: true })) {
-    if (cancelled) io.err('ENAS stopped before its first epoch ended: nothing stored\n');
+  const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
+  if (!settleEnasMobilenet({ store: recording?.store, rec, checkpoint, resuming, done, error, dropEmpty: rec === undefined })) {
+    if (cancelled && rec) io.err(`ENAS stopped before its first epoch ended: study ${rec.id} kept (stopped); 'frontier resume ${rec.id}${db}' starts it over\n`);
+    else if (cancelled) io.err('ENAS stopped before its first epoch ended: nothing stored\n');
     return;
   }
-  const db = str(p, 'db') !== undefined ? ` --db ${dbPath(io, str(p, 'db'))}` : '';
   const resume = rec ? `frontier resume ${rec.id}${db} (or: frontier enas --space mobilenet --resume ${checkpoint}${db})` : `frontier enas --space mobilenet --resume ${checkpoint}${db}`;
   if (cancelled) io.err(`ENAS stopped after epoch ${done}/${epochs}: checkpoint kept at ${checkpoint}\ncontinue with: ${resume}\n`);
   else io.err(`the checkpoint of epoch ${done}/${epochs} stays at ${checkpoint}\n`);
@@ -184,11 +187,16 @@ function stopped(io: CliIO, p: Parsed, checkpoint: string, resuming: boolean, do
 
 /**
  * `frontier resume <id>` of an ENAS study of the mobilenet space: the `frontier enas` arguments that
- * continue its run from the checkpoint the study names, into the same study.
+ * continue its run from the checkpoint the study names, into the same study, and whether it starts
+ * over (stopped before its first checkpoint; enasMobilenetResumePlan, as the workbench's Resume).
  */
-export function enasMobilenetResumeArgs(rec: StudyRecord, o: { readonly db?: string; readonly json: boolean }): string[] {
-  const checkpoint = rec.spec.strategyOptions?.checkpoint;
-  if (typeof checkpoint !== 'string') throw new UsageError(`resume: study ${rec.id} was stored after its ENAS run had ended: it has no checkpoint to continue from`);
-  if (!existsSync(checkpoint)) throw new UsageError(`resume: the checkpoint of study ${rec.id}, ${checkpoint}, is gone (deleted or moved): its ENAS run cannot be continued`);
-  return ['--space', 'mobilenet', '--resume', checkpoint, ...(o.db !== undefined ? ['--db', o.db] : []), ...(o.json ? ['--json'] : [])];
+export function enasMobilenetResume(store: Store, rec: StudyRecord, io: CliIO, o: { readonly db?: string; readonly json: boolean }): { args: string[]; startsOver: boolean } {
+  let plan;
+  try {
+    plan = enasMobilenetResumePlan(store, rec);
+  } catch (e) {
+    throw e instanceof NasError && e.code === 'invalid-input' ? new UsageError(`resume: ${e.message}`) : e;
+  }
+  if (plan.startsOver) io.err(`${startsOverNotice(rec.id, 'ENAS')}\n`);
+  return { args: ['--space', 'mobilenet', '--resume', plan.checkpoint, ...(o.db !== undefined ? ['--db', o.db] : []), ...(o.json ? ['--json'] : [])], startsOver: plan.startsOver };
 }

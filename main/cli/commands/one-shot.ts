@@ -296,7 +296,7 @@ export async function enasCommand(argv: readonly string[], io: CliIO, startsOver
   const given = (names: readonly string[]) => names.filter((k) => p.values[k] !== undefined).map((k) => `--${k}`);
   const wrong = given(space === 'mobilenet' ? NB201_ONLY : MOBILENET_ONLY);
   if (wrong.length > 0) throw new UsageError(`enas: ${wrong.join(', ')} ${wrong.length === 1 ? 'is an option' : 'are options'} of --space ${space === 'mobilenet' ? 'nb201' : 'mobilenet'}, not of --space ${space} (see 'frontier enas --help')`);
-  if (space === 'mobilenet') return enasMobilenetCommand(p, io, common(p, io));
+  if (space === 'mobilenet') return enasMobilenetCommand(p, io, common(p, io), startsOver);
   const ck = checkpointOf('enas', p, io, () => common(p, io).seed);
   const { checkpoint } = ck;
   const info = ck.resuming

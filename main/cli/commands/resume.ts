@@ -6,7 +6,7 @@ import { studyBusy } from '../../core/store-rules.js';
 import { liveLease } from '../../services/lease.js';
 import { isOneShotStrategy } from '../../services/train/one-shot-study.js';
 import { SUPERNET_TRAIN } from '../../services/train/supernet-train-study.js';
-import { enasMobilenetResumeArgs } from './enas-mobilenet.js';
+import { enasMobilenetResume } from './enas-mobilenet.js';
 import { enasCommand, resumeOneShotStudy } from './one-shot.js';
 import { resumeSupernetTraining } from './supernet.js';
 import { phoneSerials } from '../../services/queue/phone-protocol.js';
@@ -39,7 +39,10 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     const held = liveLease(store, rec.id);
     if (held) throw studyBusy(held, Date.now());
     const cliRun = { ...(str(p, 'db') !== undefined ? { db: str(p, 'db') } : {}), json: flag(p, 'json') };
-    if (rec.spec.strategy === 'enas' && rec.spec.space === 'mobilenet') return await enasCommand(enasMobilenetResumeArgs(rec, cliRun), io);
+    if (rec.spec.strategy === 'enas' && rec.spec.space === 'mobilenet') {
+      const r = enasMobilenetResume(store, rec, io, cliRun);
+      return await enasCommand(r.args, io, r.startsOver);
+    }
     if (isOneShotStrategy(rec.spec.strategy)) return await resumeOneShotStudy(store, rec, io, cliRun);
     if (rec.spec.strategy === SUPERNET_TRAIN) return await resumeSupernetTraining(rec, io, cliRun);
     if (!flag(p, 'json')) io.err(`resuming study ${rec.id} at ${rec.progress.evals} evaluations\n`);

@@ -27,6 +27,7 @@ import {
 import { oneShotSplits, type ImageSplits } from './nb201-one-shot.js';
 import {
   checkNumber, infoPath, ONE_SHOT_NUMBERS, readCommon, removeCheckpoint, runWritingEpochs, type NumberSetting, type OneShotCommon, type SettingsReader,
+  type OneShotResumePlan,
 } from './one-shot-run.js';
 import { isOneShotStrategy, OneShotStudyRecorder, SEARCH_TRIAL } from './one-shot-study.js';
 
@@ -295,25 +296,37 @@ export function startStoredEnasMobilenet(
 }
 
 /**
- * Continues the stopped (or killed) run of an ENAS study of the mobilenet space from its checkpoint,
- * into the same study; ends exactly as a run never stopped. StudyBusy when a live process runs it;
- * invalid-input when it has ended, its checkpoint is gone or damaged. A run stopped before its first
- * epoch ended starts again.
+ * How a stored ENAS study of the mobilenet space is resumed (the workbench's Resume and `frontier
+ * resume`): from its checkpoint, or from the beginning when it was stopped before its first one (no
+ * epoch recorded, its settings kept), as oneShotResumePlan for DARTS/ENAS on the NB201 cell.
+ * invalid-input when it has ended, or its settings are gone or damaged, or it recorded epochs and
+ * their checkpoint is gone.
  */
-export function resumeStoredEnasMobilenet(store: Store, rec: StudyRecord, o: { lutFile: (device: string) => string } & EnasMobilenetHooks): StoredEnasMobilenetRun {
+export function enasMobilenetResumePlan(store: Store, rec: StudyRecord): Omit<OneShotResumePlan, 'kind' | 'info'> & { readonly info: EnasMobilenetRunInfo } {
   if (rec.spec.strategy !== 'enas' || rec.spec.space !== 'mobilenet') throw new NasError('invalid-input', `study ${rec.id} is not an ENAS run on the mobilenet space`);
   const checkpoint = rec.spec.strategyOptions?.checkpoint;
   if (typeof checkpoint !== 'string') throw new NasError('invalid-input', `study ${rec.id} was stored after its ENAS run had ended: it has no checkpoint to continue from`);
-  const gone = !existsSync(infoPath(checkpoint)) || (store.getCurve(rec.id, SEARCH_TRIAL).length > 0 && !existsSync(checkpoint));
+  const startsOver = !existsSync(checkpoint) && store.getCurve(rec.id, SEARCH_TRIAL).length === 0;
+  const gone = !existsSync(infoPath(checkpoint)) || (!startsOver && !existsSync(checkpoint));
   if (gone) throw new NasError('invalid-input', `the checkpoint of study ${rec.id}, ${checkpoint}, is gone (deleted or moved): its ENAS run cannot be continued`);
-  const info = readEnasMobilenetRunInfo(checkpoint, `resume of study ${rec.id}`);
+  return { checkpoint, info: readEnasMobilenetRunInfo(checkpoint, `resume of study ${rec.id}`), startsOver };
+}
+
+/**
+ * Continues the stopped (or killed) run of an ENAS study of the mobilenet space from its checkpoint,
+ * into the same study; ends exactly as a run never stopped. StudyBusy when a live process runs it;
+ * invalid-input when it has ended, its checkpoint is gone or damaged (enasMobilenetResumePlan). A run
+ * stopped before its first checkpoint starts again from the beginning (`startsOver`).
+ */
+export function resumeStoredEnasMobilenet(store: Store, rec: StudyRecord, o: { lutFile: (device: string) => string } & EnasMobilenetHooks): StoredEnasMobilenetRun & { readonly startsOver: boolean } {
+  const { checkpoint, info, startsOver } = enasMobilenetResumePlan(store, rec);
   const space = new MobilenetSpace();
   const latency = latencyReward(info.latency, o.lutFile, space);
   const data = enasMobilenetSplits(info);
   // A damaged checkpoint is refused before the study is touched.
   if (existsSync(checkpoint)) checkEnasMobilenetCheckpoint(checkpoint);
   const recorder = OneShotStudyRecorder.reopen(store, rec);
-  return drive(store, recorder, { info, checkpoint, data, latency, space }, true, o.onEpoch);
+  return { ...drive(store, recorder, { info, checkpoint, data, latency, space }, true, o.onEpoch), startsOver };
 }
 
 function drive(store: Store, rec: OneShotStudyRecorder, plan: EnasMobilenetRunPlan, resuming: boolean, onEpoch?: (e: EnasMobilenetEpoch) => void): StoredEnasMobilenetRun {
