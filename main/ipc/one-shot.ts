@@ -8,7 +8,6 @@
  * panels, `frontier show` and `frontier resume` all see the same thing. `study.stop` of such a run
  * cancels it (it ends `stopped`, its checkpoint kept) and `study.resume` continues it from there.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errorMessage, NasError } from '../../shared/errors.js';
 import type { NasApi, OneShotRunInfo, OneShotStartRequest, StudyId } from '../../shared/ipc/contract.js';
@@ -24,7 +23,7 @@ import {
   formReader, newCheckpointPath, oneShotSettingsInfo, readNewRunInfo, resumeStoredOneShot, settingsReader, startStoredOneShot,
 } from '../services/train/one-shot-run.js';
 import {
-  readSupernetTrainRun, startStoredSupernetTraining, studyReader, SUPERNET_SETTINGS, supernetSettingsInfo,
+  readSupernetTrainRun, startStoredSupernetTraining, studyReader, supernetResumeCheckpoint, SUPERNET_SETTINGS, supernetSettingsInfo,
 } from '../services/train/supernet-train-run.js';
 import { SUPERNET_TRAIN } from '../services/train/supernet-train-study.js';
 import type { StudyRecord } from '../../shared/types/index.js';
@@ -124,10 +123,8 @@ export class OneShotRuns implements Disposable {
     if (this.running.has(rec.id)) return;
     if (rec.spec.strategy === SUPERNET_TRAIN) {
       const opt = rec.spec.strategyOptions ?? {};
-      const checkpoint = opt.checkpoint;
-      if (typeof checkpoint !== 'string' || (!existsSync(checkpoint) && !existsSync(`${checkpoint}.json`))) {
-        throw new NasError('invalid-input', `the checkpoint of study ${rec.id}, ${String(checkpoint)}, is gone (deleted or moved): its supernet training cannot be continued`);
-      }
+      // Stopped before its first checkpoint, it starts over from the beginning (its settings kept).
+      const { checkpoint } = supernetResumeCheckpoint(rec);
       const run = readSupernetTrainRun(studyReader(opt, rec.spec.budget.evals, rec.spec.seed), { cwd: process.cwd(), checkpoint: () => checkpoint, warn: () => undefined });
       this.startSupernet(run, undefined);
       return;

@@ -10,8 +10,8 @@ import { exportTflite } from '../../services/export/tflite.js';
 import { createStudy } from '../../services/studies.js';
 import { isTfjsCheckpoint } from '../../services/train/supernet-tfjs.js';
 import { DEFAULT_SUPERNET_DATA, LOCAL_LATENCY, openSupernet, readSupernetMeta, type SupernetEvaluatorSpec } from '../../services/train/supernet-study.js';
-import { readSupernetTrainRun, startStoredSupernetTraining } from '../../services/train/supernet-train-run.js';
-import type { SettingsReader } from '../../services/train/one-shot-run.js';
+import { readSupernetTrainRun, startStoredSupernetTraining, supernetResumeCheckpoint } from '../../services/train/supernet-train-run.js';
+import { startsOverNotice, type SettingsReader } from '../../services/train/one-shot-run.js';
 import { loadTorch } from '../../services/train/torch-engine.js';
 import type { ScoringRound } from '../../../shared/supernet-rounds.js';
 import type { StudyRecord } from '../../../shared/types/index.js';
@@ -191,10 +191,14 @@ function roundText(r: ScoringRound | undefined): string {
  */
 export function resumeSupernetTraining(rec: StudyRecord, io: CliIO, o: { readonly db?: string; readonly json: boolean }): Promise<number> {
   const opt = rec.spec.strategyOptions ?? {};
-  const checkpoint = opt.checkpoint;
-  if (typeof checkpoint !== 'string' || (!existsSync(checkpoint) && !existsSync(`${checkpoint}.json`))) {
-    throw new UsageError(`resume: the checkpoint of study ${rec.id}, ${String(checkpoint)}, is gone (deleted or moved): its supernet training cannot be continued`);
+  let ck;
+  try {
+    ck = supernetResumeCheckpoint(rec);
+  } catch (e) {
+    throw e instanceof NasError && e.code === 'invalid-input' ? new UsageError(`resume: ${e.message}`) : e;
   }
+  const { checkpoint } = ck;
+  if (ck.startsOver) io.err(`${startsOverNotice(rec.id, 'supernet training')}\n`);
   const args = ['train', '--out', checkpoint, '--steps', String(rec.spec.budget.evals), '--data', String(opt.data), '--seed', String(rec.spec.seed),
     // A study from before --shrink was trained with progressive shrinking, then the only schedule.
     '--shrink', String(opt.shrink ?? 'progressive'),

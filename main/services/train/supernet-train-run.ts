@@ -11,12 +11,12 @@ import path from 'node:path';
 import { Cancelled, errorMessage, NasError } from '../../../shared/errors.js';
 import type { ScoringRound } from '../../../shared/supernet-rounds.js';
 import type { StrategyOptionInfo } from '../../../shared/strategy-info.js';
-import type { Architecture } from '../../../shared/types/index.js';
+import type { Architecture, StudyRecord } from '../../../shared/types/index.js';
 import { CancellationTokenSource } from '../../core/cancellation.js';
 import { MobilenetSpace } from '../../core/spaces/mobilenet.js';
 import { extremes } from '../../core/supernet.js';
 import type { Store } from '../../core/store.js';
-import { checkNumber, type NumberSetting, type SettingsReader } from './one-shot-run.js';
+import { checkNumber, infoPath, type NumberSetting, type SettingsReader } from './one-shot-run.js';
 import type { SupernetEngine } from './supernet-api.js';
 import { Supernet, type SupernetProgress, type SupernetTrainResult } from './supernet-engine.js';
 import { defaultScoreEvery, sampledSubnets, ScoringRounds, scoringPanel } from './supernet-rounds.js';
@@ -294,4 +294,17 @@ async function train(s: SupernetTrainRun, prepared: ReturnType<typeof supernetDa
     supernet?.dispose();
     rec.dispose();
   }
+}
+
+/**
+ * The checkpoint a stored supernet training continues from (the workbench's Resume and `frontier
+ * resume`), and whether it starts over from the beginning (stopped before its first checkpoint, its
+ * settings file kept); invalid-input when both are gone.
+ */
+export function supernetResumeCheckpoint(rec: StudyRecord): { readonly checkpoint: string; readonly startsOver: boolean } {
+  const checkpoint = rec.spec.strategyOptions?.checkpoint;
+  if (typeof checkpoint !== 'string' || (!existsSync(checkpoint) && !existsSync(infoPath(checkpoint)))) {
+    throw new NasError('invalid-input', `the checkpoint of study ${rec.id}, ${String(checkpoint)}, is gone (deleted or moved): its supernet training cannot be continued`);
+  }
+  return { checkpoint, startsOver: !existsSync(checkpoint) };
 }
