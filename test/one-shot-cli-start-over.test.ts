@@ -1,6 +1,7 @@
-// `frontier darts` stopped by Ctrl-C before its first epoch ended keeps its study (stopped) and its
+// `frontier darts` (and enas --space mobilenet) stopped by Ctrl-C before its first epoch ended keeps its study (stopped) and its
 // settings, as the workbench does; `frontier resume <study>` starts it over under the same study and
-// it ends as the uninterrupted run of the same seed. With its settings gone, resume is refused.
+// it ends as the uninterrupted run of the same seed. With its settings gone, resume is refused. A supernet training killed
+// before its first checkpoint is resumed from the beginning too.
 // The real binary, the real libtorch engine, the built-in Fashion-MNIST, a SQLite file.
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -111,6 +112,27 @@ describe.skipIf(skip)('frontier resume of a one-shot run stopped before its firs
     const doc = json<EnasDoc>(r);
     expect(doc.study).toBe('1');
     expect(strip(doc)).toEqual(strip(whole));
+    expect(studies(db).map((x) => [x.id, x.status])).toEqual([['1', 'complete']]);
+  }, 120_000);
+
+  it('a supernet training killed before its first checkpoint: resume starts it over and trains it to the end', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'f.db');
+    const ckpt = join(dir, 'net.ckpt');
+    const args = ['supernet', 'train', '--steps', '20', '--max-train', '200', '--val', '64', '--batch-size', '8', '--sandwich', 'uniform', '--threads', '1', '--score-every', '0', '--out', ckpt];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'ignore', 'ignore'] });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      await expect.poll(() => studies(db).length > 0 && existsSync(`${ckpt}.json`), { timeout: 60_000, interval: 10 }).toBe(true);
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(existsSync(ckpt)).toBe(false);
+    const r = cli(['resume', '1'], { db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/study 1 was stopped before its first checkpoint: its supernet training run starts over from the beginning/);
     expect(studies(db).map((x) => [x.id, x.status])).toEqual([['1', 'complete']]);
   }, 120_000);
 });
