@@ -37,24 +37,20 @@ const studies = (db: string): { id: string; status: string; checkpoint: unknown 
 
 /**
  * Starts the run in a fresh database and sends Ctrl-C once its study is stored, before its first
- * epoch ends. The study is stored a moment before the run's Ctrl-C handler is installed: a child that
- * Ctrl-C reached in that moment died of the signal (exit null) and is started again.
+ * epoch ends (the CLI handles Ctrl-C from before it stores the study).
  */
 async function stoppedAtOnce(args: readonly string[], header: RegExp): Promise<{ db: string; code: number | null; stderr: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const db = join(tempDir(), 'f.db');
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    try {
-      await expect.poll(() => header.test(stderr) && studies(db).length > 0, { timeout: 60_000, interval: 10 }).toBe(true);
-      child.kill('SIGINT');
-      const code = await exited;
-      if (code !== null || attempt === 3) return { db, code, stderr };
-    } finally {
-      child.kill('SIGKILL');
-    }
+  const db = join(tempDir(), 'f.db');
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FRONTIER_DB: db }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  try {
+    await expect.poll(() => header.test(stderr) && studies(db).length > 0, { timeout: 60_000, interval: 10 }).toBe(true);
+    child.kill('SIGINT');
+    return { db, code: await exited, stderr };
+  } finally {
+    child.kill('SIGKILL');
   }
 }
 

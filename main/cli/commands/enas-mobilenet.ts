@@ -23,7 +23,7 @@ import { dbPath, openStore } from '../common.js';
 import { table } from '../format.js';
 import { UsageError, type CliIO } from '../io.js';
 import type { Common } from './one-shot.js';
-import { interruptible, progress } from './one-shot-progress.js';
+import { armInterrupt, interruptible, progress, type Interrupt } from './one-shot-progress.js';
 
 /** Options only the mobilenet space takes, and those only the NB201 cell takes. */
 export const MOBILENET_ONLY = ['stem-stride', 'latency-ms', 'device', 'latency-weight', 'controller-lr'] as const;
@@ -120,17 +120,22 @@ export async function enasMobilenetCommand(p: Parsed, io: CliIO, flags: Common, 
   else if (!startsOver) checkEnasMobilenetCheckpoint(checkpoint);
   const rewardText = lat ? ` × (latency on ${lat.device} / ${lat.reward.targetMs} ms)^${lat.reward.weight ?? -0.07}` : '';
   if (!json) io.err(`ENAS on the mobilenet space, ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs; reward: shared-weight accuracy (BatchNorm recalibrated)${rewardText}${resuming ? `; resuming ${checkpoint}` : ''}\n`);
-  const recording = startRecording(io, p, info, checkpoint, resuming);
+  const intr = armInterrupt(io, 'ENAS');
   try {
-    return await run(io, p, space, { info, checkpoint, resuming }, data, lat, recording);
+    const recording = startRecording(io, p, info, checkpoint, resuming);
+    try {
+      return await run(io, p, space, { info, checkpoint, resuming }, data, lat, recording, intr);
+    } finally {
+      recording?.store.close();
+    }
   } finally {
-    recording?.store.close();
+    intr.dispose();
   }
 }
 
 async function run(
   io: CliIO, p: Parsed, space: MobilenetSpace, ck: { info: ResumeInfo; checkpoint: string; resuming: boolean }, data: ImageSplits,
-  lat: { reward: EnasLatencyReward; device: string } | undefined, recording: Recording | undefined,
+  lat: { reward: EnasLatencyReward; device: string } | undefined, recording: Recording | undefined, intr: Interrupt,
 ): Promise<number> {
   const rec = recording?.rec;
   const { info, checkpoint, resuming } = ck;
@@ -145,7 +150,7 @@ async function run(
     }
     if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`enas: resumed after epoch ${resumedAt}/${c.epochs} from the checkpoint\n`);
     line(e.epoch, `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}  best so far ${e.bestReward.toFixed(3)}  policy entropy ${e.entropy.toFixed(2)}  derived ${e.derivedAccuracy.toFixed(3)}`, resumedAt);
-  }));
+  }), intr);
   if (end.status !== 'complete') {
     stopped(io, p, checkpoint, resuming, end.done, c.epochs, end.error, recording);
     if (end.error instanceof Cancelled) return 130;

@@ -16,7 +16,7 @@ import { flag, formatDuration, parse, str, type Parsed } from '../args.js';
 import { DB_OPTION, dbPath, openStore } from '../common.js';
 import { table } from '../format.js';
 import { UsageError, type CliIO } from '../io.js';
-import { interruptible, progress } from './one-shot-progress.js';
+import { armInterrupt, interruptible, progress, type Interrupt } from './one-shot-progress.js';
 import { ENAS_MOBILENET_HELP, enasMobilenetCommand, MOBILENET_ONLY, NB201_ONLY } from './enas-mobilenet.js';
 
 const COMMON_HELP = `  --epochs N               search epochs (default 10)
@@ -192,7 +192,7 @@ function onStopped(io: CliIO, p: Parsed, kind: 'darts' | 'enas', c: Ck, done: nu
  * Returns undefined when stopped by Ctrl-C.
  */
 async function runEpochs<E extends DartsEpoch | EnasEpoch, R>(
-  io: CliIO, p: Parsed, kind: 'darts' | 'enas', ck: Ck, epochs: number, r: Recording | undefined,
+  io: CliIO, p: Parsed, kind: 'darts' | 'enas', ck: Ck, epochs: number, r: Recording | undefined, intr: Interrupt,
   run: (onEpoch: (e: E) => void, token: CancellationToken) => Promise<R>, detail: (e: E) => string,
 ): Promise<{ result: R } | undefined> {
   const line = progress(io, kind, epochs);
@@ -215,7 +215,7 @@ async function runEpochs<E extends DartsEpoch | EnasEpoch, R>(
       }
       if (resumedAt > 0 && e.epoch === resumedAt + 1) io.err(`${kind}: resumed after epoch ${resumedAt}/${epochs} from the checkpoint\n`);
       line(e.epoch, detail(e), resumedAt);
-    }, cts.token));
+    }, cts.token), intr);
     if (lost !== undefined) throw lost;
     return { result };
   } catch (e) {
@@ -249,17 +249,22 @@ export async function dartsCommand(argv: readonly string[], io: CliIO, startsOve
   const data = runSplits(info, io.cwd);
   if (!ck.resuming) writeRunInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
-  const rec = startRecording(io, p, c, 'darts', studyOptions(info), ck);
+  const intr = armInterrupt(io, 'DARTS');
   try {
-    return await dartsRun(io, p, ck, info, data, rec);
+    const rec = startRecording(io, p, c, 'darts', studyOptions(info), ck);
+    try {
+      return await dartsRun(io, p, ck, info, data, rec, intr);
+    } finally {
+      rec?.store.close();
+    }
   } finally {
-    rec?.store.close();
+    intr.dispose();
   }
 }
 
-async function dartsRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, { kind: 'darts' }>, data: ImageSplits, rec: Recording | undefined): Promise<number> {
+async function dartsRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, { kind: 'darts' }>, data: ImageSplits, rec: Recording | undefined, intr: Interrupt): Promise<number> {
   const { checkpoint } = ck;
-  const run = await runEpochs(io, p, 'darts', ck, info.common.epochs, rec,
+  const run = await runEpochs(io, p, 'darts', ck, info.common.epochs, rec, intr,
     (onEpoch: (e: DartsEpoch) => void, token) => runOneShot(info, data, checkpoint, onEpoch, token),
     (e: DartsEpoch) => `train loss ${e.trainLoss.toFixed(3)}  val acc ${e.valAccuracy.toFixed(3)}  parameter-free ${e.collapse.parameterFreeEdges}/6 edges${e.collapse.collapsed ? ' (collapsed)' : ''}`);
   if (!run) return 130;
@@ -306,17 +311,22 @@ export async function enasCommand(argv: readonly string[], io: CliIO, startsOver
   const data = runSplits(info, io.cwd);
   if (!ck.resuming) writeRunInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
-  const rec = startRecording(io, p, c, 'enas', studyOptions(info), ck);
+  const intr = armInterrupt(io, 'ENAS');
   try {
-    return await enasRun(io, p, ck, info, data, rec);
+    const rec = startRecording(io, p, c, 'enas', studyOptions(info), ck);
+    try {
+      return await enasRun(io, p, ck, info, data, rec, intr);
+    } finally {
+      rec?.store.close();
+    }
   } finally {
-    rec?.store.close();
+    intr.dispose();
   }
 }
 
-async function enasRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, { kind: 'enas' }>, data: ImageSplits, rec: Recording | undefined): Promise<number> {
+async function enasRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, { kind: 'enas' }>, data: ImageSplits, rec: Recording | undefined, intr: Interrupt): Promise<number> {
   const { checkpoint } = ck;
-  const run = await runEpochs(io, p, 'enas', ck, info.common.epochs, rec,
+  const run = await runEpochs(io, p, 'enas', ck, info.common.epochs, rec, intr,
     (onEpoch: (e: EnasEpoch) => void, token) => runOneShot(info, data, checkpoint, onEpoch, token),
     (e: EnasEpoch) => `train loss ${e.trainLoss.toFixed(3)}  mean reward ${e.meanReward.toFixed(3)}`);
   if (!run) return 130;

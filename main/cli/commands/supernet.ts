@@ -135,7 +135,17 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
   const show = progressLine(io, 'supernet');
   const startedAt = Date.now();
   let startStep = -1;
-  let training: ReturnType<typeof startStoredSupernetTraining>;
+  let training: ReturnType<typeof startStoredSupernetTraining> | undefined;
+  // Ctrl-C is handled from before the study is stored (without a listener a signal kills the process
+  // outright, leaving the study 'running'); one that comes before the training starts stops it at once.
+  let interrupted = false;
+  const onSigint = () => {
+    io.err('\nstopping: writing the checkpoint…\n');
+    interrupted = true;
+    training?.cancel();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     training = startStoredSupernetTraining(store, run, {
       onStart: (x) => io.err(`${x.resuming ? `resuming the supernet at ${out} from its checkpoint` : `training a supernet of the mobilenet space (${x.paramCount} weights) into ${out}`} on ${run.backend}: ${x.trainImages} training images of ${run.data}, ${x.input.join('×')}, ${x.classes} classes\n`),
@@ -145,15 +155,12 @@ async function trainCommand(p: Parsed, io: CliIO): Promise<number> {
       },
     });
   } catch (e) {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     store.close();
     throw e;
   }
-  const onSigint = () => {
-    io.err('\nstopping: writing the checkpoint…\n');
-    training.cancel();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  if (interrupted) training.cancel();
   try {
     const o = await training.done;
     if (o.status === 'stopped') {
