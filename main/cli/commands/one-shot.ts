@@ -140,6 +140,27 @@ function startRecording(io: CliIO, p: Parsed, c: Common, kind: 'darts' | 'enas',
   }
 }
 
+/**
+ * Stores the run's study (Ctrl-C armed before it: see armInterrupt), runs `f` under that Ctrl-C and
+ * closes the store after.
+ */
+async function recorded(
+  io: CliIO, p: Parsed, c: Common, kind: 'darts' | 'enas', options: Record<string, unknown>, ck: Ck,
+  f: (rec: Recording | undefined, intr: Interrupt) => Promise<number>,
+): Promise<number> {
+  const intr = armInterrupt(io, kind === 'darts' ? 'DARTS' : 'ENAS');
+  try {
+    const rec = startRecording(io, p, c, kind, options, ck);
+    try {
+      return await f(rec, intr);
+    } finally {
+      rec?.store.close();
+    }
+  } finally {
+    intr.dispose();
+  }
+}
+
 /** What a DARTS or ENAS checkpoint's run was given, beside it as <checkpoint>.json. */
 type ResumeInfo = OneShotRunInfo;
 
@@ -249,17 +270,7 @@ export async function dartsCommand(argv: readonly string[], io: CliIO, startsOve
   const data = runSplits(info, io.cwd);
   if (!ck.resuming) writeRunInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`DARTS (order ${order}${guard ? ', collapse guard' : ''}) on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
-  const intr = armInterrupt(io, 'DARTS');
-  try {
-    const rec = startRecording(io, p, c, 'darts', studyOptions(info), ck);
-    try {
-      return await dartsRun(io, p, ck, info, data, rec, intr);
-    } finally {
-      rec?.store.close();
-    }
-  } finally {
-    intr.dispose();
-  }
+  return recorded(io, p, c, 'darts', studyOptions(info), ck, (rec, intr) => dartsRun(io, p, ck, info, data, rec, intr));
 }
 
 async function dartsRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, { kind: 'darts' }>, data: ImageSplits, rec: Recording | undefined, intr: Interrupt): Promise<number> {
@@ -311,17 +322,7 @@ export async function enasCommand(argv: readonly string[], io: CliIO, startsOver
   const data = runSplits(info, io.cwd);
   if (!ck.resuming) writeRunInfo(checkpoint, info);
   if (!flag(p, 'json')) io.err(`ENAS on ${data.source}: ${data.train.y.length} + ${data.val.y.length} examples of ${data.input.join('×')}, ${c.epochs} epochs${ck.resuming ? `, resuming ${checkpoint}` : ''}\n`);
-  const intr = armInterrupt(io, 'ENAS');
-  try {
-    const rec = startRecording(io, p, c, 'enas', studyOptions(info), ck);
-    try {
-      return await enasRun(io, p, ck, info, data, rec, intr);
-    } finally {
-      rec?.store.close();
-    }
-  } finally {
-    intr.dispose();
-  }
+  return recorded(io, p, c, 'enas', studyOptions(info), ck, (rec, intr) => enasRun(io, p, ck, info, data, rec, intr));
 }
 
 async function enasRun(io: CliIO, p: Parsed, ck: Ck, info: Extract<ResumeInfo, { kind: 'enas' }>, data: ImageSplits, rec: Recording | undefined, intr: Interrupt): Promise<number> {
