@@ -10,6 +10,7 @@ import { isTfjsCheckpoint, readTfjsCheckpoint } from '../main/services/train/sup
 import { loadTorch } from '../main/services/train/torch-engine.js';
 import { cli, json, tempDir } from './cli-helpers.js';
 import { missingPeer } from './harness/peer.js';
+import { expectOneBest } from './harness/supernet-search-cli.js';
 
 const dir = tempDir('frontier-supernet-tfjs-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,16 +54,6 @@ describe('frontier supernet on tfjs', () => {
     expect(without.stderr).toMatch(/--device local times each sub-network with libtorch, which is not available .*give a latency table instead/);
     const t = loadTorch();
     if (missingPeer('libtorch (the native engine; npm run build:native)', typeof t === 'string' ? t : undefined)) return ctx.skip();
-    const r = cli(args);
-    expect(r.code, r.stderr).toBe(0);
-    const out = json<{ best: { device: string; study: string; architecture: string | null; valAccuracy: number | null; latencyMs: number | null }[] }>(r);
-    expect(out.best).toHaveLength(1);
-    const best = out.best[0] as (typeof out.best)[number];
-    expect(best.architecture).toMatch(/^w[0-9.]+:k\d/);
-    expect(best.valAccuracy).toBeGreaterThanOrEqual(0);
-    expect(best.latencyMs).toBeGreaterThan(0);
-    const show = cli(['show', best.study, '--db', db]);
-    expect(show.code, show.stderr).toBe(0);
-    expect(show.stdout).toContain(best.architecture as string);
+    expectOneBest(cli(args), db);
   }, 120_000);
 });
