@@ -1,6 +1,7 @@
 // BatchNorm recalibration measured the same way on either supernet engine (native or tfjs): for each
 // sub-network, from the statistics training left (the checkpoint: a mixture over sub-networks), its
 // accuracy without recalibration, then with it, and how far one of its BatchNorm means moved.
+import { expect } from 'vitest';
 import type { Architecture } from '../../shared/types/index.js';
 import type { SupernetEngine } from '../../main/services/train/supernet-api.js';
 
@@ -28,4 +29,12 @@ export async function recalibrationEffect(e: SupernetEngine, checkpoint: string,
   return out;
 }
 
-export const mean = (v: readonly number[]): number => v.reduce((x, y) => x + y, 0) / v.length;
+const mean = (v: readonly number[]): number => v.reduce((x, y) => x + y, 0) / v.length;
+
+/** Recalibration moved every sub-network's statistics and raised their mean accuracy. */
+export function expectRecalibrationHelps(r: readonly RecalibrationEffect[]): void {
+  for (const x of r) expect(x.moved, `${x.key}: recalibration moved its statistics`).toBeGreaterThan(1e-4);
+  const without = r.map((x) => x.without);
+  const withCal = r.map((x) => x.with);
+  expect(mean(withCal), `accuracy with recalibration ${withCal.join(', ')} vs without ${without.join(', ')}`).toBeGreaterThan(mean(without));
+}
